@@ -1,0 +1,132 @@
+/**
+ * What the engine says while it runs. Each event is one line of `events.jsonl` in the run
+ * folder and, when the engine has a parent, the same object over the IPC channel. Readers
+ * (CLI, extension host, webviews) switch on `type`; unknown types are ignored so that older
+ * readers survive newer engines.
+ */
+
+export type StageName = 'teacher' | 'baseline' | 'distill';
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'stopped' | 'crashed';
+
+export interface ModelStats {
+  /** Trainable + non-trainable parameters. */
+  params: number;
+  /** Bytes of the saved weights (float32). */
+  bytes: number;
+  /** Mean wall time of one single-sample forward pass, in milliseconds. */
+  latencyMs: number;
+}
+
+export interface EvalResult extends ModelStats {
+  testAccuracy: number;
+  /** confusion[trueClass][predictedClass], counted on the test split. */
+  confusion: number[][];
+}
+
+export interface RunSummary {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  backend: string;
+  startedAt: string;
+  endedAt: string;
+  durationSec: number;
+  error?: string;
+  configPath: string;
+  teacher?: EvalResult & { id: string; ids: string[] };
+  student?: EvalResult;
+  baseline?: EvalResult;
+  /** Distilled minus scratch test accuracy (absolute, 0..1); absent without a baseline. */
+  gain?: number;
+  /** Fraction of test samples where teacher and distilled student predict the same class. */
+  agreement?: number;
+  /** Teacher params / student params. */
+  compression?: number;
+  /** Relative folder of the saved student inside the run folder. */
+  studentModel?: string;
+  numClasses: number;
+  testSamples: number;
+}
+
+interface Base {
+  /** ISO time the event was written. */
+  time: string;
+}
+
+export interface RunStartedEvent extends Base {
+  type: 'run_started';
+  runId: string;
+  name: string;
+  pid: number;
+  backend: string;
+  configPath: string;
+}
+
+export interface LogEvent extends Base {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface StageStartedEvent extends Base {
+  type: 'stage_started';
+  stage: StageName;
+  model: string;
+  epochs: number;
+  stepsPerEpoch: number;
+  params: number;
+}
+
+export interface StepEvent extends Base {
+  type: 'step';
+  stage: StageName;
+  epoch: number;
+  /** Global step within the stage, counting from 1. */
+  step: number;
+  totalSteps: number;
+  loss: number;
+  /** The loss terms, by name: `kd`, `ce`, later `feature`, `attention`, … */
+  terms: Record<string, number>;
+  lr: number;
+  samplesPerSec: number;
+}
+
+export interface EpochEvent extends Base {
+  type: 'epoch';
+  stage: StageName;
+  epoch: number;
+  epochs: number;
+  loss: number;
+  trainAccuracy: number;
+  valAccuracy: number;
+  seconds: number;
+}
+
+export interface StageDoneEvent extends Base {
+  type: 'stage_done';
+  stage: StageName;
+  valAccuracy: number;
+  testAccuracy: number;
+}
+
+export interface RunFinishedEvent extends Base {
+  type: 'run_finished';
+  status: Exclude<RunStatus, 'queued' | 'running' | 'crashed'>;
+  error?: string;
+  summary: RunSummary;
+}
+
+export type RunEvent =
+  | RunStartedEvent
+  | LogEvent
+  | StageStartedEvent
+  | StepEvent
+  | EpochEvent
+  | StageDoneEvent
+  | RunFinishedEvent;
+
+/** Messages a parent sends to the engine over IPC. */
+export type EngineCommand = { type: 'stop' };
+
+/** Distributive Omit, so that a union keeps its discriminant. */
+export type EventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'time'> : never) : never;

@@ -1,0 +1,145 @@
+/**
+ * Reading kd.json: JSON with comments, then the schema, then the files it names. Every
+ * problem is collected (not just the first) and carries its JSON path and, where the text
+ * is known, the line and column, so the CLI, the run log and the editor can point at it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { z } from 'zod';
+import { KdConfig } from './config';
+
+export type JsonPath = (string | number)[];
+
+export interface ConfigIssue {
+  path: JsonPath;
+  message: string;
+  /** 1-based, when the kd.json text is known. */
+  line?: number;
+  column?: number;
+  offset?: number;
+  length?: number;
+}
+
+export type LoadResult = { ok: true; config: KdConfig; path: string } | { ok: false; issues: ConfigIssue[]; path: string };
+
+export function formatPath(p: JsonPath): string {
+  let out = '';
+  for (const part of p) out += typeof part === 'number' ? `[${part}]` : out ? `.${part}` : part;
+  return out || '(root)';
+}
+
+export function formatIssue(file: string, issue: ConfigIssue): string {
+  const where = issue.line ? `${file}:${issue.line}:${issue.column}` : file;
+  return `${where}: ${formatPath(issue.path)}: ${issue.message}`;
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
+  return { line, column: offset - last };
+}
+
+/** Attaches the source position of the deepest node that exists along the issue's path. */
+function locate(text: string, root: Node | undefined, issue: ConfigIssue): ConfigIssue {
+  if (!root) return issue;
+  for (let n = issue.path.length; n >= 0; n--) {
+    const node = findNodeAtLocation(root, issue.path.slice(0, n));
+    if (!node) continue;
+    // For a property, point at its key when the value itself is missing.
+    const target = n === issue.path.length ? node : (node.parent?.type === 'property' ? node.parent : node);
+    return { ...issue, ...lineColumn(text, target.offset), offset: target.offset, length: target.length };
+  }
+  return issue;
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * A failed union reports every branch's errors. The branch with the fewest problems is the
+ * one the author meant (a teacher with `architecture` is not a model-file teacher), so only
+ * its problems are reported, with their paths made absolute.
+ */
+function flattenIssue(issue: ZodIssue, prefix: JsonPath): ConfigIssue[] {
+  const at = [...prefix, ...(issue.path as JsonPath)];
+  if (issue.code === 'invalid_union' && issue.errors.length) {
+    const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+    if (best.length) return best.flatMap((i) => flattenIssue(i, at));
+  }
+  if (issue.code === 'invalid_union' && issue.discriminator) {
+    return [{ path: at, message: `unknown ${issue.discriminator}: expected one of mlp, cnn` }];
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return [{ path: at, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` }];
+  }
+  return [{ path: at, message: issue.message }];
+}
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.flatMap((i) => flattenIssue(i as ZodIssue, []));
+}
+
+/** Validates parsed JSON against the schema; no file checks. */
+export function validateConfigValue(value: unknown): { ok: true; config: KdConfig } | { ok: false; issues: ConfigIssue[] } {
+  const parsed = KdConfig.safeParse(value);
+  return parsed.success ? { ok: true, config: parsed.data } : { ok: false, issues: zodIssues(parsed.error) };
+}
+
+/** Files named by the config must exist; paths resolve against the kd.json's folder. */
+export function checkFiles(config: KdConfig, baseDir: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const need = (p: JsonPath, rel: string, kind: string) => {
+    const abs = path.resolve(baseDir, rel);
+    if (!fs.existsSync(abs)) issues.push({ path: p, message: `${kind} not found: ${abs}` });
+    else if (fs.statSync(abs).isDirectory()) issues.push({ path: p, message: `${kind} is a folder, expected a file: ${abs}` });
+  };
+  config.teachers.forEach((t, i) => {
+    if ('model' in t) need(['teachers', i, 'model'], t.model, 'teacher model');
+  });
+  if ('model' in config.student) need(['student', 'model'], config.student.model, 'student model');
+  const src = config.data.source;
+  if (typeof src === 'object') {
+    need(['data', 'source', 'train', 'images'], src.train.images, 'IDX image file');
+    need(['data', 'source', 'train', 'labels'], src.train.labels, 'IDX label file');
+    if (src.test) {
+      need(['data', 'source', 'test', 'images'], src.test.images, 'IDX image file');
+      need(['data', 'source', 'test', 'labels'], src.test.labels, 'IDX label file');
+    }
+  }
+  return issues;
+}
+
+/** Parses kd.json text (comments and trailing commas allowed) and validates it fully. */
+export function loadConfigText(text: string, file: string, options: { checkFiles?: boolean } = {}): LoadResult {
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length || !root) {
+    const issues = errors.map((e): ConfigIssue => ({ path: [], message: `invalid JSON: ${printParseErrorCode(e.error)}`, ...lineColumn(text, e.offset), offset: e.offset, length: e.length }));
+    return { ok: false, path: file, issues: issues.length ? issues : [{ path: [], message: 'empty file' }] };
+  }
+  const value: unknown = getNodeValue(root);
+  const validated = validateConfigValue(value);
+  if (!validated.ok) return { ok: false, path: file, issues: validated.issues.map((i) => locate(text, root, i)) };
+  if (options.checkFiles !== false) {
+    const missing = checkFiles(validated.config, path.dirname(file));
+    if (missing.length) return { ok: false, path: file, issues: missing.map((i) => locate(text, root, i)) };
+  }
+  return { ok: true, config: validated.config, path: file };
+}
+
+export function loadConfigFile(file: string, options: { checkFiles?: boolean } = {}): LoadResult {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    return { ok: false, path: abs, issues: [{ path: [], message: `cannot read ${abs}: ${(e as Error).message}` }] };
+  }
+  return loadConfigText(text, abs, options);
+}
