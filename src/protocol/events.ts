@@ -56,6 +56,7 @@ interface Base {
 export interface RunStartedEvent extends Base {
   type: 'run_started';
   runId: string;
+  runDir: string;
   name: string;
   pid: number;
   backend: string;
@@ -124,6 +125,16 @@ export type RunEvent =
   | EpochEvent
   | StageDoneEvent
   | RunFinishedEvent;
+
+/** Sent instead of any run event when the config cannot run; no run folder is created. */
+export interface ConfigErrorMessage {
+  type: 'config_error';
+  configPath: string;
+  issues: { path: (string | number)[]; message: string; line?: number; column?: number }[];
+}
+
+/** Everything the engine sends its parent: the run's events, or why no run started. */
+export type EngineMessage = RunEvent | ConfigErrorMessage;
 
 /** Messages a parent sends to the engine over IPC. */
 export type EngineCommand = { type: 'stop' };

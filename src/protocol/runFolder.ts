@@ -7,6 +7,7 @@
  *   summary.json   written atomically once, at the end
  *   student/       the distilled student (tfjs LayersModel format)
  *   logits.json    teacher and student logits on the first test samples (dark-knowledge view)
+ *   predictions.json  test labels and the teacher's, student's and baseline's predictions
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +21,7 @@ export const FILES = {
   summary: 'summary.json',
   student: 'student',
   logits: 'logits.json',
+  predictions: 'predictions.json',
   engineLog: 'engine.log',
 } as const;
 

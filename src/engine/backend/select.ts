@@ -1,0 +1,78 @@
+/**
+ * Choosing the tfjs backend. Preference: the native TensorFlow bindings (GPU, then CPU) when
+ * their optional packages installed, then wasm (SIMD, one thread), then tfjs's pure-JS cpu
+ * backend as the last resort. Which one ran is recorded in every run.
+ */
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { BackendName } from '../../protocol/config';
+
+export type ConcreteBackend = Exclude<BackendName, 'auto'>;
+
+export class BackendUnavailableError extends Error {}
+
+const NATIVE_PACKAGES: Partial<Record<ConcreteBackend, string>> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
+
+async function tryBackend(tf: typeof tfTypes, name: ConcreteBackend): Promise<string | undefined> {
+  try {
+    const pkg = NATIVE_PACKAGES[name];
+    if (pkg) {
+      // The native package registers the 'tensorflow' backend on the shared tfjs-core.
+      require(pkg);
+      return (await tf.setBackend('tensorflow')) ? undefined : `${pkg} loaded but its backend did not initialise`;
+    }
+    if (name === 'wasm') {
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+      const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+      // Only the single-threaded SIMD build: the threaded one needs a blob: worker that Node refuses.
+      wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': dist + 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm': dist + 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm': dist + 'tfjs-backend-wasm-simd.wasm' });
+      if (!(await tf.setBackend('wasm'))) return 'the wasm backend did not initialise';
+      await installWasmKernels(tf);
+      return undefined;
+    }
+    return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend did not initialise';
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    return NATIVE_PACKAGES[name] ? `${NATIVE_PACKAGES[name]} is not installed or cannot load (${msg})` : msg;
+  }
+}
+
+/** Supplies wasm's missing and slow training kernels, when that module is present. */
+async function installWasmKernels(tf: typeof tfTypes): Promise<void> {
+  const mod = (await import('./wasmGradients').catch(() => undefined)) as { installWasmTrainingKernels?: (t: typeof tfTypes) => void } | undefined;
+  mod?.installWasmTrainingKernels?.(tf);
+}
+
+export const AUTO_ORDER: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Sets the requested backend, or the first that works for "auto". Returns the name that
+ * runs, and what was tried and why it was skipped (for the run log).
+ */
+export async function selectBackend(tf: typeof tfTypes, requested: BackendName): Promise<{ name: ConcreteBackend; skipped: string[] }> {
+  const skipped: string[] = [];
+  if (requested !== 'auto') {
+    const why = await tryBackend(tf, requested);
+    if (why) throw new BackendUnavailableError(`backend "${requested}" is not available: ${why}`);
+    await tf.ready();
+    return { name: requested, skipped };
+  }
+  for (const name of AUTO_ORDER) {
+    const why = await tryBackend(tf, name);
+    if (!why) {
+      await tf.ready();
+      return { name, skipped };
+    }
+    skipped.push(`${name}: ${why}`);
+  }
+  throw new BackendUnavailableError(`no tfjs backend could start:\n${skipped.join('\n')}`);
+}
+
+/** The kernel a failed op needed, from tfjs's "Kernel 'X' not registered for backend 'Y'" message. */
+export function missingKernelOf(error: unknown): string | undefined {
+  const m = /Kernel '([^']+)' not registered for backend '([^']+)'/.exec(String((error as Error)?.message ?? error));
+  return m?.[1];
+}

@@ -1,0 +1,110 @@
+/**
+ * Reading and writing tfjs LayersModels on disk (model.json + weight files) without the
+ * tfjs-node file handler, which is not there on wasm/cpu. Loading is also the security edge
+ * for model files from strangers: tfjs joins `weightsManifest` paths onto the model folder
+ * unchecked, so here every path must stay inside that folder, and every file's size must
+ * match what the weight specs declare before a byte of it is used.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { io } from '@tensorflow/tfjs';
+
+type WeightsManifestEntry = { paths: string[]; weights: io.WeightsManifestEntry[] };
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+export function weightSpecBytes(spec: io.WeightsManifestEntry, file: string): number {
+  const count = spec.shape.reduce((a, b) => a * b, 1);
+  const dtype = spec.quantization?.dtype ?? spec.dtype;
+  const per = DTYPE_BYTES[dtype];
+  if (!per) throw new Error(`${file}: weight "${spec.name}" has unsupported dtype "${dtype}"`);
+  return count * per;
+}
+
+/** Resolves a weights path against the model folder, refusing anything that would leave it. */
+export function resolveInside(modelDir: string, rel: string, modelJson: string): string {
+  if (path.isAbsolute(rel) || /^[a-z][a-z0-9+.-]*:/i.test(rel)) {
+    throw new Error(`${modelJson}: weights path "${rel}" must be relative to the model's folder`);
+  }
+  const abs = path.resolve(modelDir, rel);
+  const within = path.relative(modelDir, abs);
+  if (within.startsWith('..') || path.isAbsolute(within)) {
+    throw new Error(`${modelJson}: weights path "${rel}" leaves the model's folder`);
+  }
+  return abs;
+}
+
+export function readModelArtifacts(modelJson: string): io.ModelArtifacts {
+  let json: { modelTopology?: unknown; weightsManifest?: WeightsManifestEntry[]; format?: string };
+  try {
+    json = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
+  } catch (e) {
+    throw new Error(`${modelJson}: not a readable model.json (${(e as Error).message})`);
+  }
+  if (!json.modelTopology) throw new Error(`${modelJson}: no modelTopology (is this a tfjs LayersModel model.json?)`);
+  const dir = path.dirname(path.resolve(modelJson));
+  const weightSpecs: io.WeightsManifestEntry[] = [];
+  const buffers: Buffer[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    const expected = group.weights.reduce((n, w) => n + weightSpecBytes(w, modelJson), 0);
+    const files = group.paths.map((p) => resolveInside(dir, p, modelJson));
+    const actual = files.reduce((n, f) => {
+      if (!fs.existsSync(f)) throw new Error(`${modelJson}: weights file missing: ${f}`);
+      return n + fs.statSync(f).size;
+    }, 0);
+    if (actual !== expected) {
+      throw new Error(`${modelJson}: weights of ${group.paths.join(', ')} are ${actual} bytes, but the weight specs need ${expected} (truncated or mismatched file)`);
+    }
+    for (const f of files) buffers.push(fs.readFileSync(f));
+    weightSpecs.push(...group.weights);
+  }
+  const all = Buffer.concat(buffers);
+  return {
+    modelTopology: json.modelTopology as io.ModelArtifacts['modelTopology'],
+    format: json.format,
+    weightSpecs,
+    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer,
+  };
+}
+
+export async function loadLayersModel(tf: typeof tfTypes, modelJson: string): Promise<tfTypes.LayersModel> {
+  const artifacts = readModelArtifacts(modelJson);
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    throw new Error(`${modelJson}: cannot build the model (${(e as Error).message})`);
+  }
+}
+
+/** Saves as model.json + weights.bin; each file lands under a temporary name, then is renamed. */
+export async function saveLayersModel(model: tfTypes.LayersModel, dir: string): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  await model.save({
+    save: async (artifacts: io.ModelArtifacts) => {
+      const data = artifacts.weightData;
+      const weights = Buffer.from(Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data as ArrayBuffer));
+      writeDurably(path.join(dir, 'weights.bin'), weights);
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: 'distillery',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      writeDurably(path.join(dir, 'model.json'), Buffer.from(JSON.stringify(modelJson)));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
+    },
+  });
+}
+
+export function writeDurably(file: string, data: Buffer | string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}

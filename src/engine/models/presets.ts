@@ -1,0 +1,51 @@
+/**
+ * The architecture presets of kd.json. Every initialiser gets its own seed derived from the
+ * model's seed and the layer's position, so the distilled student and its from-scratch
+ * baseline start from identical weights.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { ArchitectureSpec } from '../../protocol/config';
+
+export function describeArchitecture(spec: ArchitectureSpec): string {
+  return spec.preset === 'mlp' ? `mlp ${spec.hidden.join('-')}` : `cnn conv${spec.filters.join('-conv')}${spec.dense.length ? '-dense' + spec.dense.join('-dense') : ''}`;
+}
+
+export function buildPreset(
+  tf: typeof tfTypes,
+  spec: ArchitectureSpec,
+  inputShape: [number, number, number],
+  numClasses: number,
+  seed: number,
+  name: string,
+): tfTypes.LayersModel {
+  let layerSeed = seed;
+  const init = () => ({
+    kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed++ }),
+    biasInitializer: tf.initializers.zeros(),
+  });
+  const layers: tfTypes.layers.Layer[] = [];
+  const prefix = (s: string) => `${name}_${s}`;
+  if (spec.preset === 'mlp') {
+    layers.push(tf.layers.flatten({ inputShape, name: prefix('flatten') }));
+    spec.hidden.forEach((units, i) => {
+      layers.push(tf.layers.dense({ units, activation: 'relu', name: prefix(`dense${i + 1}`), ...init() }));
+      if (spec.dropout > 0) layers.push(tf.layers.dropout({ rate: spec.dropout, name: prefix(`dropout${i + 1}`) }));
+    });
+  } else {
+    spec.filters.forEach((filters, i) => {
+      const conv = { filters, kernelSize: spec.kernelSize, padding: 'same' as const, name: prefix(`conv${i + 1}`), ...init() };
+      layers.push(tf.layers.conv2d(i === 0 ? { ...conv, inputShape } : conv));
+      if (spec.batchNorm) layers.push(tf.layers.batchNormalization({ name: prefix(`bn${i + 1}`) }));
+      layers.push(tf.layers.activation({ activation: 'relu', name: prefix(`relu${i + 1}`) }));
+      layers.push(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: prefix(`pool${i + 1}`) }));
+    });
+    layers.push(tf.layers.flatten({ name: prefix('flatten') }));
+    spec.dense.forEach((units, i) => {
+      if (spec.dropout > 0) layers.push(tf.layers.dropout({ rate: spec.dropout, name: prefix(`dropout${i + 1}`) }));
+      layers.push(tf.layers.dense({ units, activation: 'relu', name: prefix(`dense${i + 1}`), ...init() }));
+    });
+  }
+  // Logits out: the softmax belongs to the loss, where the temperature is applied.
+  layers.push(tf.layers.dense({ units: numClasses, name: prefix('logits'), ...init() }));
+  return tf.sequential({ layers, name });
+}

@@ -1,0 +1,105 @@
+/**
+ * One run from a kd.json path to a finished run folder. Separate from main.ts so tests can
+ * run the engine in-process.
+ */
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { BackendName, KdConfig } from '../../protocol/config';
+import { BACKENDS } from '../../protocol/config';
+import type { EngineMessage, RunSummary } from '../../protocol/events';
+import { loadConfigFile, type ConfigIssue } from '../../protocol/loadConfig';
+import { FILES, runsRootFor } from '../../protocol/runFolder';
+import { createRunDir } from '../../protocol/runId';
+import { seedMathRandom } from '../util/rng';
+import { BackendUnavailableError } from '../backend/select';
+import { ConfigError, prepare } from './prepare';
+import { executeRun } from './runner';
+import { RunWriter } from './runWriter';
+
+export const EXIT = { done: 0, failed: 1, badConfig: 2, stopped: 3 } as const;
+
+export interface EngineOptions {
+  configPath: string;
+  runsRoot?: string;
+  runId?: string;
+  backend?: string;
+  send: (m: EngineMessage) => void;
+  shouldStop: () => boolean;
+}
+
+let tfModule: typeof tfTypes | undefined;
+export function loadTf(): typeof tfTypes {
+  if (!tfModule) {
+    // tfjs greets Node users on stdout with advice to install tfjs-node; the backend choice
+    // is ours and is logged, so the greeting is dropped.
+    const warn = console.warn;
+    console.warn = (...a: unknown[]) => (String(a[0]).includes('Hi, looks like you are running TensorFlow.js in Node.js') || String(a[0]).includes('Hi there') ? undefined : warn(...a));
+    tfModule = require('@tensorflow/tfjs') as typeof tfTypes;
+  }
+  return tfModule;
+}
+
+export async function runEngine(o: EngineOptions): Promise<number> {
+  const configPath = path.resolve(o.configPath);
+  const configError = (issues: ConfigIssue[]) => {
+    o.send({ type: 'config_error', configPath, issues });
+    return EXIT.badConfig;
+  };
+  const loaded = loadConfigFile(configPath);
+  if (!loaded.ok) return configError(loaded.issues);
+  let cfg: KdConfig = loaded.config;
+  if (o.backend) {
+    if (!(BACKENDS as readonly string[]).includes(o.backend)) return configError([{ path: ['backend'], message: `unknown backend "${o.backend}" (expected one of ${BACKENDS.join(', ')})` }]);
+    cfg = { ...cfg, backend: o.backend as BackendName };
+  }
+  seedMathRandom(cfg.seed);
+  const tf = loadTf();
+
+  let prepared;
+  try {
+    prepared = await prepare(tf, cfg, path.dirname(configPath));
+  } catch (e) {
+    if (e instanceof ConfigError) return configError(e.issues);
+    if (e instanceof BackendUnavailableError) return configError([{ path: ['backend'], message: e.message }]);
+    throw e;
+  }
+
+  const name = cfg.name ?? path.basename(path.dirname(configPath));
+  const { id: runId, dir } = createRunDir(o.runsRoot ?? runsRootFor(configPath), name, o.runId);
+  const writer = new RunWriter(dir);
+  writer.onEvent(o.send);
+  const startedAt = new Date();
+  writer.writeJson(FILES.config, { ...cfg, $configPath: configPath });
+  writer.emit({ type: 'run_started', runId, runDir: dir, name, pid: process.pid, backend: prepared.backend, configPath });
+  writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${prepared.dataDescription}, ${prepared.ds.train.indices.length} train / ${prepared.ds.val.indices.length} validation / ${prepared.ds.test.indices.length} test, ${prepared.ds.numClasses} classes` });
+  for (const note of prepared.notes) writer.emit({ type: 'log', level: note.includes('falling back') ? 'warn' : 'info', message: note });
+  writer.emit({ type: 'log', level: 'info', message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)` });
+
+  try {
+    const summary = await executeRun({ tf, cfg, configPath, runId, backend: prepared.backend, writer, prepared, shouldStop: o.shouldStop, startedAt });
+    return summary.status === 'done' ? EXIT.done : EXIT.stopped;
+  } catch (e) {
+    const error = (e as Error).message;
+    if (process.env.DISTILLERY_DEBUG) console.error(e);
+    writer.emit({ type: 'log', level: 'error', message: error });
+    const ended = new Date();
+    const summary: RunSummary = {
+      runId,
+      name,
+      status: 'failed',
+      backend: prepared.backend,
+      startedAt: startedAt.toISOString(),
+      endedAt: ended.toISOString(),
+      durationSec: (ended.getTime() - startedAt.getTime()) / 1000,
+      error,
+      configPath,
+      numClasses: prepared.ds.numClasses,
+      testSamples: prepared.ds.test.indices.length,
+    };
+    writer.writeJson(FILES.summary, summary);
+    writer.emit({ type: 'run_finished', status: 'failed', error, summary });
+    return EXIT.failed;
+  } finally {
+    writer.close();
+  }
+}

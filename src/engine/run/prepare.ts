@@ -1,0 +1,155 @@
+/**
+ * Everything a run needs before its folder exists: the backend, the data, the models, and
+ * the checks that need them (shapes, class counts, kernels). A problem found here is the
+ * config's fault, reported with its JSON path, and no run starts.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { KdConfig, TrainingSpec } from '../../protocol/config';
+import { formatPath, type ConfigIssue, type JsonPath } from '../../protocol/loadConfig';
+import { selectBackend, missingKernelOf, type ConcreteBackend } from '../backend/select';
+import { buildDataset, type Dataset } from '../data/dataset';
+import { loadSource } from '../data/sources';
+import { describeArchitecture, buildPreset } from '../models/presets';
+import { loadLayersModel } from '../models/modelFiles';
+import { deriveSeed } from '../util/rng';
+import { planTeachers } from './teachers';
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('\n'));
+  }
+}
+
+export interface ReadyTeacher {
+  id: string;
+  model: tfTypes.LayersModel;
+  description: string;
+}
+
+export interface Prepared {
+  backend: ConcreteBackend;
+  notes: string[];
+  ds: Dataset;
+  dataDescription: string;
+  teachers: ReadyTeacher[];
+  teachersToTrain: (ReadyTeacher & { saveDir: string; training: TrainingSpec })[];
+  student: tfTypes.LayersModel;
+  studentDescription: string;
+  /** A fresh student with the same initial weights as `student` had. */
+  buildBaseline: () => Promise<tfTypes.LayersModel>;
+  baseline?: tfTypes.LayersModel;
+}
+
+type Models = Pick<Prepared, 'teachers' | 'teachersToTrain' | 'student' | 'studentDescription' | 'buildBaseline'>;
+
+async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, ds: Dataset): Promise<Models> {
+  const issues: ConfigIssue[] = [];
+  const teachers: Models['teachers'] = [];
+  const teachersToTrain: Models['teachersToTrain'] = [];
+  for (const plan of planTeachers(cfg, baseDir)) {
+    const at: JsonPath = ['teachers', plan.index];
+    try {
+      if (plan.kind === 'train') {
+        const model = buildPreset(tf, plan.spec.architecture, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `teacher:${plan.spec.id}`), `teacher_${plan.index}`);
+        const t = { id: plan.spec.id, model, description: describeArchitecture(plan.spec.architecture), saveDir: plan.saveDir, training: plan.spec.training };
+        teachers.push(t);
+        teachersToTrain.push(t);
+      } else {
+        const model = await loadLayersModel(tf, plan.modelJson);
+        teachers.push({ id: plan.spec.id, model, description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson });
+        issues.push(...checkModelShape(model, ds, [...at, plan.kind === 'file' ? 'model' : 'architecture']));
+      }
+    } catch (e) {
+      issues.push({ path: [...at, 'model'], message: (e as Error).message });
+    }
+  }
+  const studentSpec = cfg.student;
+  const studentSeed = deriveSeed(cfg.seed, 'student');
+  const makeStudent = async (): Promise<tfTypes.LayersModel> =>
+    'architecture' in studentSpec ? buildPreset(tf, studentSpec.architecture, ds.shape, ds.numClasses, studentSeed, 'student') : loadLayersModel(tf, studentSpec.model);
+  let student: tfTypes.LayersModel | undefined;
+  try {
+    student = await makeStudent();
+    issues.push(...checkModelShape(student, ds, ['student', 'architecture' in studentSpec ? 'architecture' : 'model']));
+  } catch (e) {
+    issues.push({ path: ['student', 'model'], message: (e as Error).message });
+  }
+  if (issues.length || !student) throw new ConfigError(issues);
+  return {
+    teachers,
+    teachersToTrain,
+    student,
+    studentDescription: 'architecture' in studentSpec ? describeArchitecture(studentSpec.architecture) : studentSpec.model,
+    // Built the same way again: seeded presets and model files give the same starting weights.
+    buildBaseline: makeStudent,
+  };
+}
+
+/** The model must take the data's images and give one logit per class. */
+function checkModelShape(model: tfTypes.LayersModel, ds: Dataset, at: JsonPath): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const input = model.inputs[0].shape.slice(1);
+  const [h, w, c] = ds.shape;
+  const flatOk = input.length === 1 && input[0] === h * w * c;
+  const imageOk = input.length === 3 && input[0] === h && input[1] === w && input[2] === c;
+  if (!flatOk && !imageOk) issues.push({ path: at, message: `the model takes inputs of shape [${input.join(', ')}], but the images are ${h}×${w}×${c} (expected [${h}, ${w}, ${c}] or [${h * w * c}])` });
+  const out = model.outputs[0].shape;
+  if (out.length !== 2 || out[1] !== ds.numClasses) issues.push({ path: at, message: `the model outputs [${out.slice(1).join(', ')}] per sample, but the data has ${ds.numClasses} classes` });
+  return issues;
+}
+
+/** One gradient step on two samples, to find a missing training kernel before the run, not in it. */
+function probeTraining(tf: typeof tfTypes, models: Models, ds: Dataset): string | undefined {
+  const toTrain = [models.student, ...models.teachersToTrain.map((t) => t.model)];
+  try {
+    tf.tidy(() => {
+      const x = tf.zeros([2, ...ds.shape]);
+      for (const m of toTrain) {
+        const vars = m.trainableWeights.map((w) => w.read() as tfTypes.Variable);
+        const input = m.inputs[0].shape.length === 2 ? x.reshape([2, -1]) : x;
+        tf.variableGrads(() => tf.mean(m.apply(input, { training: false }) as tfTypes.Tensor) as tfTypes.Scalar, vars);
+      }
+      for (const t of models.teachers) (t.model.predict(x) as tfTypes.Tensor).dispose();
+    });
+    return undefined;
+  } catch (e) {
+    const kernel = missingKernelOf(e);
+    if (kernel) return kernel;
+    throw e;
+  }
+}
+
+export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string): Promise<Prepared> {
+  const notes: string[] = [];
+  const chosen = await selectBackend(tf, cfg.backend);
+  notes.push(...chosen.skipped.map((s) => `backend skipped: ${s}`));
+  let backend = chosen.name;
+
+  let source;
+  try {
+    source = loadSource(cfg.data, baseDir);
+  } catch (e) {
+    throw new ConfigError([{ path: ['data', 'source'], message: (e as Error).message }]);
+  }
+  const ds = buildDataset(source, cfg.data, cfg.seed);
+  if (cfg.training.batchSize > ds.train.indices.length) {
+    throw new ConfigError([{ path: ['training', 'batchSize'], message: `${cfg.training.batchSize} is larger than the ${ds.train.indices.length} training samples` }]);
+  }
+
+  let models = await buildModels(tf, cfg, baseDir, ds);
+  const missing = probeTraining(tf, models, ds);
+  if (missing) {
+    notes.push(`backend ${backend} lacks the kernel "${missing}" this model needs for training; falling back to cpu`);
+    dispose(models);
+    await tf.setBackend('cpu');
+    await tf.ready();
+    backend = 'cpu';
+    models = await buildModels(tf, cfg, baseDir, ds);
+  }
+  return { backend, notes, ds, dataDescription: source.description, ...models };
+}
+
+function dispose(models: Models): void {
+  models.student.dispose();
+  for (const t of models.teachers) t.model.dispose();
+}

@@ -1,0 +1,37 @@
+/**
+ * Getting the teachers ready: load a model file, or, for an architecture spec, reuse the
+ * weights saved by an earlier run, or train it now as the run's first stage and save it.
+ * The default save folder is keyed by a hash of everything that shapes the weights
+ * (architecture, training, data, seed), so editing any of them trains a fresh teacher.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { KdConfig, TeacherSpec } from '../../protocol/config';
+import { DISTILLERY_DIR } from '../../protocol/runFolder';
+
+export type TeacherPlan =
+  | { spec: TeacherSpec; index: number; kind: 'file'; modelJson: string }
+  | { spec: Extract<TeacherSpec, { architecture: unknown }>; index: number; kind: 'saved'; modelJson: string }
+  | { spec: Extract<TeacherSpec, { architecture: unknown }>; index: number; kind: 'train'; saveDir: string };
+
+export function teacherCacheKey(cfg: KdConfig, spec: Extract<TeacherSpec, { architecture: unknown }>): string {
+  const { architecture, training } = spec;
+  const { source, limit, validationSplit, testSplit, normalize, augment } = cfg.data;
+  const text = JSON.stringify({ architecture, training, data: { source, limit, validationSplit, testSplit, normalize, augment }, seed: cfg.seed });
+  return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}
+
+export function planTeachers(cfg: KdConfig, baseDir: string): TeacherPlan[] {
+  return cfg.teachers.map((spec, index) => {
+    if ('model' in spec) return { spec, index, kind: 'file', modelJson: path.resolve(baseDir, spec.model) };
+    const saveDir = spec.save ? path.resolve(baseDir, spec.save) : path.join(baseDir, DISTILLERY_DIR, 'teachers', `${spec.id}-${teacherCacheKey(cfg, spec)}`);
+    const modelJson = path.join(saveDir, 'model.json');
+    return fs.existsSync(modelJson) ? { spec, index, kind: 'saved', modelJson } : { spec, index, kind: 'train', saveDir };
+  });
+}
+
+export function isLayersModel(m: unknown): m is tfTypes.LayersModel {
+  return !!m && typeof (m as tfTypes.LayersModel).predict === 'function';
+}

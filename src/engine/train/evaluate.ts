@@ -1,0 +1,76 @@
+/** Predictions, accuracy, confusion, agreement, size and latency of a model. */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { Dataset, Split } from '../data/dataset';
+import { makeBatch } from '../data/dataset';
+
+export type LogitsFn = (x: tfTypes.Tensor) => tfTypes.Tensor;
+
+/** Logits of every sample of a split at T = 1, in inference mode, as [n × classes]. */
+export async function predictLogits(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, split: Split, batchSize = 512): Promise<Float32Array> {
+  const n = split.indices.length;
+  const out = new Float32Array(n * ds.numClasses);
+  for (let start = 0; start < n; start += batchSize) {
+    const idx = split.indices.subarray(start, Math.min(n, start + batchSize));
+    const batch = makeBatch(ds, split, idx);
+    const logits = tf.tidy(() => forward(tf.tensor4d(batch.x, [batch.size, ...ds.shape])));
+    out.set(await logits.data(), start * ds.numClasses);
+    logits.dispose();
+  }
+  return out;
+}
+
+export function argmaxRows(logits: Float32Array, classes: number): Int32Array {
+  const n = logits.length / classes;
+  const pred = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
+    pred[i] = best;
+  }
+  return pred;
+}
+
+export function labelsOf(split: Split): Int32Array {
+  return Int32Array.from(split.indices, (i) => split.set.labels[i]);
+}
+
+export function accuracy(pred: Int32Array, labels: Int32Array): number {
+  if (pred.length === 0) return 0;
+  let ok = 0;
+  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) ok++;
+  return ok / pred.length;
+}
+
+export function confusionMatrix(pred: Int32Array, labels: Int32Array, classes: number): number[][] {
+  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < pred.length; i++) m[labels[i]][pred[i]]++;
+  return m;
+}
+
+export function agreement(a: Int32Array, b: Int32Array): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return a.length ? same / a.length : 0;
+}
+
+/** Mean wall time of single-sample forward passes, after a short warm-up. */
+export async function latencyMs(tf: typeof tfTypes, forward: LogitsFn, shape: [number, number, number], samples: number): Promise<number> {
+  const x = tf.randomUniform([1, ...shape]);
+  const once = async () => {
+    const y = tf.tidy(() => forward(x));
+    await y.data();
+    y.dispose();
+  };
+  for (let i = 0; i < Math.min(10, samples); i++) await once();
+  const t0 = performance.now();
+  for (let i = 0; i < samples; i++) await once();
+  const ms = (performance.now() - t0) / samples;
+  x.dispose();
+  return ms;
+}
+
+export function modelBytes(model: tfTypes.LayersModel): number {
+  let n = 0;
+  for (const w of model.weights) n += (w.shape as number[]).reduce((a, b) => a * b, 1) * 4;
+  return n;
+}

@@ -1,0 +1,183 @@
+/**
+ * One training stage: the teacher from scratch, the distilled student, or the student's
+ * from-scratch baseline. They differ only in their loss terms and in whether teacher logits
+ * exist, so the comparison between distilled and baseline is like for like: same initial
+ * weights, same data order, same augmentation, same budget.
+ *
+ * The hot loop keeps the host busy only with tfjs: one tidy per step, no synchronous reads;
+ * loss values are fetched asynchronously every `readEvery` steps.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { TrainingSpec } from '../../protocol/config';
+import type { EventInput, StageName } from '../../protocol/events';
+import { epochOrder, makeBatch, type Dataset } from '../data/dataset';
+import { combineLosses, type LossTerm } from '../losses/logits';
+import { logitsFn } from '../models/forward';
+import { deriveSeed, mulberry32 } from '../util/rng';
+import { accuracy, argmaxRows, labelsOf, predictLogits, type LogitsFn } from './evaluate';
+import { learningRateAt } from './schedule';
+
+/** Teacher logits for a training batch: from a cache over the un-augmented data, or live. */
+export type TeacherSource =
+  | { kind: 'cached'; logits: Float32Array /* [set.count × classes], indexed by sample */ }
+  | { kind: 'live'; forward: LogitsFn };
+
+export interface StageOptions {
+  stage: StageName;
+  model: tfTypes.LayersModel;
+  losses: LossTerm[];
+  teacher?: TeacherSource;
+  training: TrainingSpec;
+  ds: Dataset;
+  seed: number;
+  shift: number;
+  emit: (e: EventInput) => void;
+  shouldStop: () => boolean;
+  readEvery?: number;
+  /** Called after every optimiser step with the step number (tests use it to check leaks). */
+  onStep?: (step: number) => void;
+}
+
+export interface StageResult {
+  stopped: boolean;
+  epochsDone: number;
+  valAccuracy: number;
+  trainAccuracy: number;
+  lastLoss: number;
+}
+
+export class NonFiniteLossError extends Error {}
+
+function makeOptimizer(tf: typeof tfTypes, training: TrainingSpec): tfTypes.Optimizer {
+  const o = training.optimizer;
+  return o.type === 'adam' ? tf.train.adam(o.learningRate) : tf.train.momentum(o.learningRate, o.momentum);
+}
+
+function oneHot(y: Int32Array, classes: number): Float32Array {
+  const out = new Float32Array(y.length * classes);
+  for (let i = 0; i < y.length; i++) out[i * classes + y[i]] = 1;
+  return out;
+}
+
+export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<StageResult> {
+  const { ds, model, training } = o;
+  const classes = ds.numClasses;
+  const n = o.ds.train.indices.length;
+  const batchSize = Math.min(training.batchSize, n);
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const totalSteps = stepsPerEpoch * training.epochs;
+  const optimizer = makeOptimizer(tf, training);
+  const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
+  const forward = logitsFn(tf, model, true);
+  const evalForward = logitsFn(tf, model, false);
+  const termNames = o.losses.map((l) => l.name);
+  const readEvery = o.readEvery ?? Math.max(1, Math.min(20, Math.floor(stepsPerEpoch / 4)));
+
+  o.emit({ type: 'stage_started', stage: o.stage, model: model.name, epochs: training.epochs, stepsPerEpoch, params: model.countParams() });
+
+  let step = 0;
+  let valAccuracy = 0;
+  let trainAccuracy = 0;
+  let lastLoss = NaN;
+  let stopped = false;
+  let epochsDone = 0;
+  const valLabels = labelsOf(ds.val);
+
+  for (let epoch = 1; epoch <= training.epochs && !stopped; epoch++) {
+    const t0 = performance.now();
+    const order = epochOrder(ds.train, o.seed, epoch);
+    const augRng = mulberry32(deriveSeed(o.seed, `augment:${epoch}`));
+    // Each pending entry is [total, ...terms, correct] for one step, still on the backend.
+    let pending: tfTypes.Tensor[] = [];
+    let pendingSamples = 0;
+    let windowStart = performance.now();
+    let epochLoss = 0;
+    let epochCorrect = 0;
+    let epochSeen = 0;
+    let epochSteps = 0;
+
+    const flush = async () => {
+      if (!pending.length) return;
+      const stacked = tf.stack(pending);
+      const values = await stacked.data();
+      stacked.dispose();
+      pending.forEach((t) => t.dispose());
+      const width = termNames.length + 2;
+      const rows = pending.length;
+      pending = [];
+      const mean = new Array<number>(width).fill(0);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) mean[c] += values[r * width + c];
+      const correct = mean[width - 1];
+      for (let c = 0; c < width - 1; c++) mean[c] /= rows;
+      if (!mean.slice(0, width - 1).every(Number.isFinite)) {
+        throw new NonFiniteLossError(`the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (last finite loss: ${lastLoss.toFixed(4)}); lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
+      }
+      lastLoss = mean[0];
+      epochLoss += mean[0] * rows;
+      epochSteps += rows;
+      epochCorrect += correct;
+      epochSeen += pendingSamples;
+      const seconds = (performance.now() - windowStart) / 1000;
+      const terms: Record<string, number> = {};
+      termNames.forEach((name, i) => (terms[name] = mean[i + 1]));
+      o.emit({ type: 'step', stage: o.stage, epoch, step, totalSteps, loss: mean[0], terms, lr: learningRateAt(training, step - 1, stepsPerEpoch), samplesPerSec: pendingSamples / Math.max(seconds, 1e-9) });
+      pendingSamples = 0;
+      windowStart = performance.now();
+    };
+
+    for (let start = 0; start < n; start += batchSize) {
+      const idx = order.subarray(start, Math.min(n, start + batchSize));
+      const batch = makeBatch(ds, ds.train, idx, o.shift, augRng);
+      const lr = learningRateAt(training, step, stepsPerEpoch);
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      const cachedTeacher = o.teacher?.kind === 'cached' ? gatherRows(o.teacher.logits, idx, classes) : undefined;
+
+      const row = tf.tidy(() => {
+        const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
+        const labels = tf.tensor2d(oneHot(batch.y, classes), [batch.size, classes]);
+        let teacherLogits: tfTypes.Tensor | undefined;
+        if (o.teacher?.kind === 'live') teacherLogits = o.teacher.forward(x);
+        else if (cachedTeacher) teacherLogits = tf.tensor2d(cachedTeacher, [batch.size, classes]);
+        let row: tfTypes.Tensor | undefined;
+        optimizer.minimize(
+          () => {
+            const studentLogits = forward(x);
+            const { total, terms } = combineLosses(tf, o.losses, { studentLogits, teacherLogits, labels });
+            const correct = tf.sum(tf.cast(tf.equal(tf.argMax(studentLogits, -1), tf.tensor1d(batch.y, 'int32')), 'float32'));
+            // A new tensor, kept past the tidy; `total` itself is disposed by minimize().
+            row = tf.keep(tf.stack([total, ...termNames.map((t) => terms[t]), correct]));
+            return total;
+          },
+          false,
+          vars,
+        );
+        return row!;
+      });
+      pending.push(row);
+      pendingSamples += batch.size;
+      step++;
+      o.onStep?.(step);
+      if (step % readEvery === 0) await flush();
+      // Let IPC (a stop request) in between steps.
+      await new Promise((r) => setImmediate(r));
+      if (o.shouldStop()) {
+        stopped = true;
+        break;
+      }
+    }
+    await flush();
+    if (stopped) break;
+    trainAccuracy = epochSeen ? epochCorrect / epochSeen : 0;
+    valAccuracy = ds.val.indices.length ? accuracy(argmaxRows(await predictLogits(tf, evalForward, ds, ds.val), classes), valLabels) : trainAccuracy;
+    epochsDone = epoch;
+    o.emit({ type: 'epoch', stage: o.stage, epoch, epochs: training.epochs, loss: epochSteps ? epochLoss / epochSteps : lastLoss, trainAccuracy, valAccuracy, seconds: (performance.now() - t0) / 1000 });
+  }
+  optimizer.dispose();
+  return { stopped, epochsDone, valAccuracy, trainAccuracy, lastLoss };
+}
+
+function gatherRows(table: Float32Array, idx: Uint32Array, classes: number): Float32Array {
+  const out = new Float32Array(idx.length * classes);
+  for (let i = 0; i < idx.length; i++) out.set(table.subarray(idx[i] * classes, (idx[i] + 1) * classes), i * classes);
+  return out;
+}

@@ -1,0 +1,38 @@
+/**
+ * Seeded randomness. The engine runs alone in its own process, so it also seeds
+ * `Math.random`: tfjs draws dropout masks and unseeded initialisers from it, and a run must
+ * be reproducible from its seed.
+ */
+export type Rng = () => number;
+
+/** mulberry32: small, fast, and good enough for shuffles, shifts and masks. */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Derives independent streams (data order, augmentation, init) from one seed. */
+export function deriveSeed(seed: number, stream: string): number {
+  let h = 2166136261 ^ seed;
+  for (let i = 0; i < stream.length; i++) h = Math.imul(h ^ stream.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export function shuffleInPlace<T>(items: T[] | Uint32Array, rng: Rng): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = items[i];
+    items[i] = items[j];
+    items[j] = t as never;
+  }
+}
+
+export function seedMathRandom(seed: number): void {
+  Math.random = mulberry32(deriveSeed(seed, 'math.random'));
+}
