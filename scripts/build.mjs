@@ -13,7 +13,9 @@ const node = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['vscode', '@tensorflow/*'],
+  // jsonc-parser's UMD build hides its requires from esbuild; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
+  external: ['vscode', '@tensorflow/*', 'mnist'],
 };
 
 const builds = [

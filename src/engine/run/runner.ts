@@ -115,7 +115,8 @@ async function finish(ctx: RunContext, status: RunStatus, stages: { distilled?: 
     numClasses: ds.numClasses,
     testSamples: ds.test.indices.length,
   };
-  if (stages.distilled && ds.test.indices.length) {
+  // A stopped run ends fast (a stop must take effect within seconds): no evaluation.
+  if (status === 'done' && stages.distilled && ds.test.indices.length) {
     const teacherModels = prepared.teachers.map((t) => t.model);
     const teacher = await evaluate(ctx, ensembleLogitsFn(tf, teacherModels), teacherModels);
     const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student);

@@ -1,0 +1,88 @@
+/**
+ * `distill`: the headless front end. It validates kd.json itself (no tfjs needed for that),
+ * then runs the very engine process the extension runs, so both write the same run folders.
+ *
+ * Exit codes: 0 done, 1 run failed or stopped, 2 bad config.
+ */
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { EngineProcess } from '../client/engineProcess';
+import type { EngineMessage, RunSummary } from '../protocol/events';
+import { resultsTable } from '../protocol/format';
+import { formatIssue, loadConfigFile, type ConfigIssue } from '../protocol/loadConfig';
+import { ProgressView } from './progress';
+
+const EXIT = { done: 0, failed: 1, badConfig: 2 } as const;
+
+function printIssues(file: string, issues: ConfigIssue[]): void {
+  process.stderr.write(`${file}: ${issues.length} problem${issues.length > 1 ? 's' : ''}; no run started\n`);
+  for (const i of issues) process.stderr.write(`  ${formatIssue(path.relative(process.cwd(), file) || file, i)}\n`);
+}
+
+async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string }): Promise<number> {
+  const file = path.resolve(kdJson);
+  const loaded = loadConfigFile(file);
+  if (!loaded.ok) {
+    if (opts.json) process.stdout.write(JSON.stringify({ type: 'config_error', configPath: file, issues: loaded.issues }) + '\n');
+    else printIssues(file, loaded.issues);
+    return EXIT.badConfig;
+  }
+  const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), configPath: file, backend: opts.backend, runsRoot: opts.runsRoot && path.resolve(opts.runsRoot) });
+  const view = new ProgressView(process.stderr, !!process.stderr.isTTY && !opts.json);
+  let summary: RunSummary | undefined;
+  let configIssues: ConfigIssue[] | undefined;
+  engine.onMessage((m: EngineMessage) => {
+    if (opts.json) process.stdout.write(JSON.stringify(m) + '\n');
+    else view.handle(m);
+    if (m.type === 'run_finished') summary = m.summary;
+    if (m.type === 'config_error') configIssues = m.issues;
+  });
+  if (!opts.json) engine.onStderr((t) => process.stderr.write(t));
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    process.stderr.write(interrupts === 1 ? '\nstopping after the current step (Ctrl+C again to kill)…\n' : '\nkilled\n');
+    if (interrupts === 1) void engine.stop(10_000);
+    else engine.kill();
+  });
+  const exit = await engine.exited;
+  if (configIssues) {
+    if (!opts.json) printIssues(file, configIssues);
+    return EXIT.badConfig;
+  }
+  if (summary && !opts.json) process.stdout.write('\n' + resultsTable(summary) + '\n');
+  if (summary?.status === 'done') return EXIT.done;
+  if (!summary) process.stderr.write(`engine exited (${exit.signal ?? exit.code}) without a result\n${exit.stderrTail}\n`);
+  return EXIT.failed;
+}
+
+const program = new Command('distill')
+  .description('Knowledge distillation from kd.json: train a student from teachers, beside the same student from scratch.')
+  .version(require('../../package.json').version);
+
+program
+  .command('run')
+  .description('run the experiment a kd.json describes; results go to .distillery/runs/ beside it')
+  .argument('<kd.json>', 'the experiment file')
+  .option('--json', 'print every engine event as one JSON object per line on stdout')
+  .option('--backend <name>', 'force a tfjs backend: tensorflow-gpu, tensorflow, wasm or cpu')
+  .option('--runs-root <dir>', 'write the run folder here instead of .distillery/runs beside kd.json')
+  .action(async (kdJson: string, opts) => {
+    process.exitCode = await run(kdJson, opts);
+  });
+
+program
+  .command('validate')
+  .description('check a kd.json (schema and files) without running it')
+  .argument('<kd.json>', 'the experiment file')
+  .action((kdJson: string) => {
+    const loaded = loadConfigFile(kdJson);
+    if (loaded.ok) process.stdout.write(`${loaded.path}: ok\n`);
+    else printIssues(loaded.path, loaded.issues);
+    process.exitCode = loaded.ok ? EXIT.done : EXIT.badConfig;
+  });
+
+program.parseAsync(process.argv).catch((e) => {
+  process.stderr.write(`distill: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});

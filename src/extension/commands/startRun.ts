@@ -1,0 +1,93 @@
+/**
+ * "Distill: Start Run": pick the kd.json (the argument, the active editor's, or a quick
+ * pick), check it, queue it, and show its progress in a cancellable notification.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
+import { formatDuration, pct, verdict } from '../../protocol/format';
+import type { RunManager } from '../runs/runManager';
+
+export const KD_GLOB = '**/{kd.json,*.kd.json}';
+
+export function isKdJson(uri: vscode.Uri): boolean {
+  const base = path.basename(uri.fsPath);
+  return base === 'kd.json' || base.endsWith('.kd.json');
+}
+
+export async function pickKdJson(arg?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (arg instanceof vscode.Uri) return arg;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && isKdJson(active)) return active;
+  const found = await vscode.workspace.findFiles(KD_GLOB, '**/{node_modules,.distillery}/**', 200);
+  if (found.length === 1) return found[0];
+  if (!found.length) {
+    void vscode.window.showWarningMessage('No kd.json in this workspace. Create one with "Distill: New kd.json".');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
+    { placeHolder: 'Which experiment?' },
+  );
+  return pick?.uri;
+}
+
+export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<{ runId: string; runDir: string } | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showErrorMessage('Distillery runs code and model files from this workspace, so it starts runs only in a trusted workspace. Trust the workspace to start runs; browsing runs works meanwhile.');
+    return undefined;
+  }
+  const uri = await pickKdJson(arg);
+  if (!uri) return undefined;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isDirty) await doc.save();
+  const loaded = loadConfigFile(uri.fsPath);
+  if (!loaded.ok) {
+    log.appendLine(`${uri.fsPath}: ${loaded.issues.length} problem(s); no run started`);
+    for (const i of loaded.issues) log.appendLine('  ' + formatIssue(uri.fsPath, i));
+    log.show(true);
+    void vscode.window.showErrorMessage(`kd.json has ${loaded.issues.length} problem(s): ${formatIssue(path.basename(uri.fsPath), loaded.issues[0])}`);
+    return undefined;
+  }
+  const run = runs.enqueue(uri.fsPath, loaded.config.name);
+  void showProgress(runs, run.runId);
+  return { runId: run.runId, runDir: run.runDir };
+}
+
+function showProgress(runs: RunManager, runId: string): Thenable<void> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Distill ${runs.get(runId)?.name}`, cancellable: true },
+    async (progress, token) => {
+      token.onCancellationRequested(() => void runs.stop(runId));
+      let reported = 0;
+      const sub = runs.onMessage(({ run, message: m }) => {
+        if (run.runId !== runId) return;
+        if (m.type === 'stage_started') {
+          reported = 0;
+          progress.report({ message: `${m.stage}: starting` });
+        } else if (m.type === 'step') {
+          const pctDone = (100 * m.step) / m.totalSteps;
+          progress.report({ increment: pctDone - reported, message: `${m.stage} epoch ${m.epoch} · ${pctDone.toFixed(0)}% · loss ${m.loss.toFixed(3)}` });
+          reported = pctDone;
+        } else if (m.type === 'epoch') {
+          progress.report({ message: `${m.stage} epoch ${m.epoch}/${m.epochs} · validation ${pct(m.valAccuracy)}` });
+        }
+      });
+      const run = runs.get(runId)!;
+      const exit = await run.finished;
+      sub.dispose();
+      const last = run.last;
+      if (last?.type === 'run_finished') {
+        const s = last.summary;
+        const msg = `${s.name}: ${s.status} in ${formatDuration(s.durationSec)} — ${verdict(s)}`;
+        if (s.status === 'done') void vscode.window.showInformationMessage(msg);
+        else if (s.status === 'failed') void vscode.window.showErrorMessage(msg);
+        else void vscode.window.showWarningMessage(msg);
+      } else if (last?.type === 'config_error') {
+        void vscode.window.showErrorMessage(`kd.json cannot run: ${last.issues.map((i) => i.path.join('.') + ': ' + i.message).join('; ')}`);
+      } else if (exit) {
+        void vscode.window.showErrorMessage(`The Distillery engine exited (${exit.signal ?? exit.code}) without a result. See "Distill: Show Engine Log".`);
+      }
+    },
+  );
+}

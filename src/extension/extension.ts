@@ -1,0 +1,29 @@
+/**
+ * The extension host side. It never loads tfjs: training happens in the engine process
+ * (dist/engine.js), which RunManager starts and watches.
+ */
+import * as vscode from 'vscode';
+import { startRun } from './commands/startRun';
+import { RunManager } from './runs/runManager';
+
+export function activate(context: vscode.ExtensionContext) {
+  const log = vscode.window.createOutputChannel('Distillery');
+  const runs = new RunManager(context.asAbsolutePath('dist/engine.js'), log);
+  context.subscriptions.push(
+    log,
+    runs,
+    vscode.commands.registerCommand('distillery.startRun', (uri?: vscode.Uri) => startRun(runs, log, uri)),
+    vscode.commands.registerCommand('distillery.stopRun', async (arg?: string | { runId?: string }) => {
+      const runId = typeof arg === 'string' ? arg : arg?.runId;
+      const run = await runs.stop(runId);
+      if (!run) void vscode.window.showInformationMessage('No Distillery run is active.');
+      return run ? { runId: run.runId, runDir: run.runDir } : undefined;
+    }),
+    vscode.commands.registerCommand('distillery.showEngineLog', () => log.show()),
+  );
+  return { runs };
+}
+
+export function deactivate() {
+  // Subscriptions (RunManager included) are disposed by VS Code, which kills live engines.
+}

@@ -1,0 +1,120 @@
+/**
+ * The runs this window started: one EngineProcess each, at most `maxParallel` at once, the
+ * rest queued. Everything it creates (processes, emitters) it disposes. Other parts of the
+ * host (progress UI, tree, dashboards) listen to `onDidChange` and `onMessage`.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { EngineProcess, type EngineExit } from '../../client/engineProcess';
+import type { EngineMessage } from '../../protocol/events';
+import { runsRootFor } from '../../protocol/runFolder';
+import { newRunId } from '../../protocol/runId';
+
+export type RunState = 'queued' | 'running' | 'finished';
+
+export interface ManagedRun {
+  runId: string;
+  runDir: string;
+  configPath: string;
+  name: string;
+  state: RunState;
+  engine?: EngineProcess;
+  exit?: EngineExit;
+  /** The latest messages of interest, for late subscribers (status bar, dashboards). */
+  last?: EngineMessage;
+  /** Resolves when the engine has exited (or the queued run was cancelled). */
+  finished: Promise<EngineExit | undefined>;
+}
+
+export class RunManager implements vscode.Disposable {
+  private readonly runs = new Map<string, ManagedRun>();
+  private readonly queue: ManagedRun[] = [];
+  private readonly resolvers = new Map<string, (e: EngineExit | undefined) => void>();
+  private readonly changed = new vscode.EventEmitter<ManagedRun>();
+  private readonly messages = new vscode.EventEmitter<{ run: ManagedRun; message: EngineMessage }>();
+  readonly onDidChange = this.changed.event;
+  readonly onMessage = this.messages.event;
+
+  constructor(
+    private readonly enginePath: string,
+    private readonly log: vscode.OutputChannel,
+    private readonly maxParallel: () => number = () => Math.max(1, os.cpus().length),
+  ) {}
+
+  get all(): ManagedRun[] {
+    return [...this.runs.values()];
+  }
+
+  get active(): ManagedRun[] {
+    return this.all.filter((r) => r.state !== 'finished');
+  }
+
+  get(runId: string): ManagedRun | undefined {
+    return this.runs.get(runId);
+  }
+
+  /** Queues a run; it starts at once when fewer than `maxParallel` are running. */
+  enqueue(configPath: string, name = path.basename(path.dirname(configPath))): ManagedRun {
+    const runId = newRunId(name);
+    let resolve!: (e: EngineExit | undefined) => void;
+    const finished = new Promise<EngineExit | undefined>((r) => (resolve = r));
+    const run: ManagedRun = { runId, runDir: path.join(runsRootFor(configPath), runId), configPath, name, state: 'queued', finished };
+    this.resolvers.set(runId, resolve);
+    this.runs.set(runId, run);
+    this.queue.push(run);
+    this.changed.fire(run);
+    this.pump();
+    return run;
+  }
+
+  private pump(): void {
+    while (this.queue.length && this.all.filter((r) => r.state === 'running').length < this.maxParallel()) {
+      this.launch(this.queue.shift()!);
+    }
+  }
+
+  private launch(run: ManagedRun): void {
+    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: run.configPath, runId: run.runId });
+    run.engine = engine;
+    run.state = 'running';
+    this.log.appendLine(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.configPath}`);
+    engine.onStderr((t) => this.log.append(`[${run.runId}] ${t}`));
+    engine.onMessage((message) => {
+      run.last = message;
+      if (message.type === 'log') this.log.appendLine(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
+      if (message.type === 'epoch') this.log.appendLine(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
+      this.messages.fire({ run, message });
+    });
+    this.changed.fire(run);
+    void engine.exited.then((exit) => {
+      run.exit = exit;
+      run.state = 'finished';
+      this.log.appendLine(`[${run.runId}] engine exited (${exit.signal ?? exit.code})`);
+      this.resolvers.get(run.runId)?.(exit);
+      this.changed.fire(run);
+      this.pump();
+    });
+  }
+
+  /** Stops a running run (or cancels a queued one); the newest active run when no id is given. */
+  async stop(runId?: string): Promise<ManagedRun | undefined> {
+    const run = runId ? this.runs.get(runId) : this.active.at(-1);
+    if (!run || run.state === 'finished') return run;
+    if (run.state === 'queued') {
+      this.queue.splice(this.queue.indexOf(run), 1);
+      run.state = 'finished';
+      this.resolvers.get(run.runId)?.(undefined);
+      this.changed.fire(run);
+      return run;
+    }
+    await run.engine!.stop();
+    return run;
+  }
+
+  dispose(): void {
+    for (const run of this.runs.values()) run.engine?.dispose();
+    this.changed.dispose();
+    this.messages.dispose();
+  }
+}
