@@ -1,0 +1,190 @@
+/**
+ * The presets' layers without tfjs: names, output shapes and parameter counts, for the
+ * extension host (tree, hovers, completions of feature-pair layer names, size hints), which
+ * must never load tfjs. It mirrors `src/engine/models/presets.ts` layer by layer; the unit
+ * test `test/unit/protocol/architecture.test.ts` builds the real tfjs model and compares, so
+ * the two cannot drift apart unnoticed.
+ */
+import type { ArchitectureSpec } from './config';
+
+export interface LayerInfo {
+  name: string;
+  /** The tfjs class name, as in model.json's topology: Dense, Conv2D, ... */
+  className: string;
+  /** Output shape without the batch dimension. */
+  outputShape: number[];
+  params: number;
+}
+
+export interface ModelInfo {
+  layers: LayerInfo[];
+  params: number;
+  /** Bytes of float32 weights. */
+  bytes: number;
+  inputShape: number[];
+}
+
+/** MNIST, and every IDX source the engine reads: 28x28 greyscale, 10 classes, unless told. */
+export const DEFAULT_INPUT_SHAPE: [number, number, number] = [28, 28, 1];
+export const DEFAULT_NUM_CLASSES = 10;
+
+/** The layer-name prefix the engine gives each model (see engine/run/prepare.ts). */
+export const teacherPrefix = (index: number) => `teacher_${index}`;
+export const STUDENT_PREFIX = 'student';
+
+type Partial<T> = { [K in keyof T]?: T[K] };
+
+/**
+ * The layers a preset builds. Defaults (dropout 0, kernelSize 3, dense [], batchNorm false)
+ * are applied here too, so the raw, unvalidated JSON of a kd.json being typed works.
+ */
+export function presetLayers(
+  spec: Partial<ArchitectureSpec> & { preset: 'mlp' | 'cnn' },
+  inputShape: number[] = DEFAULT_INPUT_SHAPE,
+  numClasses = DEFAULT_NUM_CLASSES,
+  prefix = STUDENT_PREFIX,
+): ModelInfo {
+  const name = (s: string) => `${prefix}_${s}`;
+  const layers: LayerInfo[] = [];
+  let shape = [...inputShape];
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const push = (n: string, className: string, outputShape: number[], params = 0) => {
+    layers.push({ name: name(n), className, outputShape, params });
+    shape = outputShape;
+  };
+  const dense = (n: string, units: number) => push(n, 'Dense', [units], size(shape) * units + units);
+  const dropout = Number((spec as { dropout?: number }).dropout ?? 0);
+  if (spec.preset === 'mlp') {
+    const hidden = ((spec as { hidden?: number[] }).hidden ?? []).filter(isPositiveInt);
+    push('flatten', 'Flatten', [size(shape)]);
+    hidden.forEach((units, i) => {
+      dense(`dense${i + 1}`, units);
+      if (dropout > 0) push(`dropout${i + 1}`, 'Dropout', shape);
+    });
+  } else {
+    const s = spec as { filters?: number[]; kernelSize?: number; dense?: number[]; batchNorm?: boolean };
+    const k = isPositiveInt(s.kernelSize) ? s.kernelSize : 3;
+    (s.filters ?? []).filter(isPositiveInt).forEach((filters, i) => {
+      const [h, w, c] = shape;
+      push(`conv${i + 1}`, 'Conv2D', [h, w, filters], k * k * c * filters + filters);
+      if (s.batchNorm) push(`bn${i + 1}`, 'BatchNormalization', shape, 4 * filters);
+      push(`relu${i + 1}`, 'Activation', shape);
+      push(`pool${i + 1}`, 'MaxPooling2D', [Math.floor(h / 2), Math.floor(w / 2), filters]);
+    });
+    push('flatten', 'Flatten', [size(shape)]);
+    (s.dense ?? []).filter(isPositiveInt).forEach((units, i) => {
+      if (dropout > 0) push(`dropout${i + 1}`, 'Dropout', shape);
+      dense(`dense${i + 1}`, units);
+    });
+  }
+  dense('logits', numClasses);
+  const params = layers.reduce((a, l) => a + l.params, 0);
+  return { layers, params, bytes: params * 4, inputShape: [...inputShape] };
+}
+
+function isPositiveInt(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x > 0;
+}
+
+/**
+ * Layers of a tfjs LayersModel from its model.json (`modelTopology`): names, output shapes
+ * and parameter counts, computed from the layer configs for the layer kinds the presets and
+ * common Sequential models use. Unknown layer kinds get a shape of [] and 0 params; the
+ * weights manifest then supplies the true total.
+ */
+export function modelJsonLayers(modelJson: unknown): ModelInfo | undefined {
+  const mj = modelJson as { modelTopology?: any; weightsManifest?: { weights?: { shape: number[]; dtype?: string }[] }[] };
+  const topo = mj?.modelTopology;
+  if (!topo || typeof topo !== 'object') return undefined;
+  const config = topo.model_config?.config ?? topo.config;
+  const rawLayers: any[] = Array.isArray(config?.layers) ? config.layers : Array.isArray(config) ? config : [];
+  const layers: LayerInfo[] = [];
+  let shape: number[] = [];
+  let inputShape: number[] = [];
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  for (const l of rawLayers) {
+    const cfg = l?.config ?? {};
+    const cls: string = l?.class_name ?? 'Unknown';
+    const batchIn = cfg.batch_input_shape ?? cfg.batchInputShape ?? cfg.batch_shape;
+    if (Array.isArray(batchIn)) {
+      shape = batchIn.slice(1).map((d: number | null) => d ?? 0);
+      inputShape = shape;
+    }
+    if (cls === 'InputLayer') continue;
+    let params = 0;
+    switch (cls) {
+      case 'Dense': {
+        const units = cfg.units;
+        params = size(shape.slice(-1)) * units + (cfg.use_bias === false ? 0 : units);
+        shape = [...shape.slice(0, -1), units];
+        break;
+      }
+      case 'Conv2D': {
+        const [h, w, c] = shape;
+        const [kh, kw] = toPair(cfg.kernel_size);
+        const [sh, sw] = toPair(cfg.strides ?? 1);
+        const same = cfg.padding === 'same';
+        params = kh * kw * c * cfg.filters + (cfg.use_bias === false ? 0 : cfg.filters);
+        shape = [convOut(h, kh, sh, same), convOut(w, kw, sw, same), cfg.filters];
+        break;
+      }
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
+        const [h, w, c] = shape;
+        const [ph, pw] = toPair(cfg.pool_size ?? 2);
+        const [sh, sw] = toPair(cfg.strides ?? cfg.pool_size ?? 2);
+        const same = cfg.padding === 'same';
+        shape = [convOut(h, ph, sh, same), convOut(w, pw, sw, same), c];
+        break;
+      }
+      case 'BatchNormalization':
+        params = 4 * (shape.at(-1) ?? 0);
+        break;
+      case 'Flatten':
+        shape = [size(shape)];
+        break;
+      case 'Reshape':
+        if (Array.isArray(cfg.target_shape)) shape = cfg.target_shape;
+        break;
+      case 'GlobalAveragePooling2D':
+      case 'GlobalMaxPooling2D':
+        shape = [shape.at(-1) ?? 0];
+        break;
+      case 'Dropout':
+      case 'Activation':
+      case 'ReLU':
+      case 'Softmax':
+        break;
+      default:
+        shape = [];
+    }
+    layers.push({ name: String(cfg.name ?? l?.name ?? cls), className: cls, outputShape: shape, params });
+  }
+  const manifestParams = (mj.weightsManifest ?? []).flatMap((g) => g.weights ?? []).reduce((a, w) => a + size(w.shape ?? []), 0);
+  const params = manifestParams || layers.reduce((a, l) => a + l.params, 0);
+  return { layers, params, bytes: params * 4, inputShape };
+}
+
+function toPair(x: unknown): [number, number] {
+  if (Array.isArray(x)) return [Number(x[0]), Number(x[1] ?? x[0])];
+  return [Number(x), Number(x)];
+}
+
+function convOut(n: number, k: number, s: number, same: boolean): number {
+  return same ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
+}
+
+/**
+ * Whether a feature adapter (a learned linear map / 1x1 conv on the student's side) can
+ * bridge a student layer to a teacher layer: equal-rank feature maps with the same spatial
+ * size (channels may differ), or two flat vectors. Returns why not, or undefined when it can.
+ */
+export function adapterProblem(student: number[], teacher: number[]): string | undefined {
+  if (!student.length || !teacher.length) return undefined; // unknown shape: let the engine decide
+  if (student.length === 1 && teacher.length === 1) return undefined;
+  if (student.length !== teacher.length) return `shapes [${student}] and [${teacher}] have different ranks; an adapter maps channels, not ranks`;
+  const spatialS = student.slice(0, -1);
+  const spatialT = teacher.slice(0, -1);
+  if (spatialS.some((d, i) => d !== spatialT[i])) return `spatial sizes differ: [${student}] vs [${teacher}]; an adapter maps channels only`;
+  return undefined;
+}
