@@ -1,0 +1,130 @@
+/**
+ * The CLI as a user runs it: a child process on a kd.json, checked by its exit code, its
+ * output, and the run folder it leaves on disk. Needs `npm run build` (npm test does it).
+ */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listRunDirs, readEvents, readSummary, runsRootFor } from '../../../src/protocol/runFolder';
+
+const CLI = path.resolve(__dirname, '../../../bin/distill.js');
+
+export function tinyKd(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'tiny',
+    data: { source: 'mnist', limit: 400 },
+    teachers: [{ id: 'mlp-teacher', architecture: { preset: 'mlp', hidden: [64] }, training: { epochs: 2, batchSize: 50 } }],
+    student: { architecture: { preset: 'mlp', hidden: [16] } },
+    training: { epochs: 2, batchSize: 50 },
+    evaluation: { latencySamples: 5, logitsSamples: 10 },
+    backend: 'wasm',
+    ...extra,
+  };
+}
+
+export function writeKd(config: unknown, name = 'kd.json'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-cli-'));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+  return file;
+}
+
+export function distill(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('distill CLI', function () {
+  this.timeout(180_000);
+
+  it('runs a tiny kd.json end to end into a complete run folder', () => {
+    const kd = writeKd(tinyKd());
+    const r = distill('run', kd);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /teacher \(mlp-teacher\)/);
+    assert.match(r.stdout, /student from scratch/);
+    assert.match(r.stdout, /distilled student/);
+    assert.match(r.stdout, /distillation (beat|did worse than|tied with) the same student trained from scratch/);
+    const [runDir] = listRunDirs(runsRootFor(kd));
+    assert.ok(runDir, 'no run folder');
+    for (const f of ['config.json', 'events.jsonl', 'summary.json', 'predictions.json', 'logits.json', 'student/model.json', 'student/weights.bin']) {
+      assert.ok(fs.existsSync(path.join(runDir, f)), `missing ${f}`);
+    }
+    const summary = readSummary(runDir)!;
+    assert.equal(summary.status, 'done');
+    assert.equal(summary.backend, 'wasm');
+    for (const m of [summary.teacher!, summary.student!, summary.baseline!]) {
+      assert.ok(m.testAccuracy > 0.1 && m.testAccuracy <= 1);
+      assert.equal(m.confusion.flat().reduce((a, b) => a + b), summary.testSamples);
+    }
+    assert.ok(Math.abs(summary.gain! - (summary.student!.testAccuracy - summary.baseline!.testAccuracy)) < 1e-12);
+    const { events, skipped } = readEvents(runDir);
+    assert.equal(skipped, 0);
+    const stages = events.filter((e) => e.type === 'stage_started').map((e) => (e as { stage: string }).stage);
+    assert.deepEqual(stages, ['teacher', 'distill', 'baseline']);
+    assert.equal(events.at(-1)!.type, 'run_finished');
+    // The teacher was saved; a second run reuses it instead of training it again.
+    const again = distill('run', kd, '--json');
+    assert.equal(again.code, 0, again.stderr);
+    const lines = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(!lines.some((e) => e.type === 'stage_started' && e.stage === 'teacher'), 'teacher retrained');
+    assert.ok(lines.some((e) => e.type === 'log' && /saved:/.test(e.message)));
+  });
+
+  const bad: [string, unknown, RegExp[]][] = [
+    ['a missing model file', tinyKd({ teachers: [{ id: 't', model: 'nowhere/model.json' }] }), [/teachers\[0\]\.model: teacher model not found/]],
+    ['a wrong type', tinyKd({ training: { epochs: 'three' } }), [/training\.epochs: .*expected number/]],
+    ['an unknown preset', tinyKd({ student: { architecture: { preset: 'resnet', hidden: [4] } } }), [/student\.architecture\.preset: unknown preset/]],
+    ['α outside [0, 1]', tinyKd({ distillation: { alpha: 1.5 } }), [/distillation\.alpha: .*<=1/]],
+    ['T ≤ 0', tinyKd({ distillation: { temperature: 0 } }), [/distillation\.temperature: must be > 0/]],
+    ['several problems at once', tinyKd({ distillation: { temperature: -1, alpha: -2 }, seed: 'x' }), [/distillation\.temperature/, /distillation\.alpha/, /seed/]],
+    ['broken JSON', '{ "teachers": [ }', [/kd\.json:1:\d+: \(root\): invalid JSON/]],
+  ];
+  for (const [what, config, patterns] of bad) {
+    it(`rejects ${what} with exit code 2, the JSON path, and no run`, () => {
+      const kd = writeKd(config);
+      const r = distill('run', kd);
+      assert.equal(r.code, 2, r.stderr);
+      for (const p of patterns) assert.match(r.stderr, p);
+      assert.match(r.stderr, /no run started/);
+      assert.deepEqual(listRunDirs(runsRootFor(kd)), []);
+    });
+  }
+
+  it('rejects problems only the engine can see (batch larger than the data) with exit code 2', () => {
+    const kd = writeKd(tinyKd({ training: { epochs: 1, batchSize: 5000 } }));
+    const r = distill('run', kd);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /training\.batchSize: 5000 is larger than the \d+ training samples/);
+    assert.deepEqual(listRunDirs(runsRootFor(kd)), []);
+  });
+
+  it('a forced backend that is not installed is a config error that says what to install', () => {
+    const packages: Record<string, string> = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' };
+    const absent = Object.keys(packages).find((b) => {
+      try {
+        require.resolve(packages[b]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const kd = writeKd(tinyKd({ backend: absent ?? 'tensorflow' }));
+    const r = distill('run', kd);
+    if (!absent) {
+      // Both native backends installed (a machine with libtensorflow): forcing one works.
+      assert.equal(r.code, 0, r.stderr);
+      return;
+    }
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`backend: backend "${absent}" is not available: ${packages[absent]} is not installed`));
+  });
+
+  it('validate says ok for a good file', () => {
+    const r = distill('validate', writeKd(tinyKd()));
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /: ok/);
+  });
+});

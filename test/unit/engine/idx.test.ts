@@ -1,0 +1,48 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { encodeIdx, readIdxFile } from '../../../src/engine/data/idx';
+import { loadIdxPair } from '../../../src/engine/data/sources';
+
+describe('IDX files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idx-'));
+  const pixels = Uint8Array.from({ length: 3 * 4 * 5 }, (_, i) => i);
+  const write = (name: string, data: Buffer | Uint8Array) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, data);
+    return f;
+  };
+
+  it('reads plain and gzipped files to the same values', () => {
+    const raw = write('imgs-idx3-ubyte', encodeIdx([3, 4, 5], pixels));
+    const gz = write('imgs-idx3-ubyte.gz', zlib.gzipSync(encodeIdx([3, 4, 5], pixels)));
+    for (const f of [raw, gz]) {
+      const r = readIdxFile(f);
+      assert.deepEqual(r.dims, [3, 4, 5]);
+      assert.deepEqual(Array.from(r.data), Array.from(pixels));
+    }
+  });
+
+  it('names the file and the defect: bad magic, wrong length, corrupt gzip', () => {
+    const bad = Buffer.from(encodeIdx([3, 4, 5], pixels));
+    bad[0] = 0x42;
+    assert.throws(() => readIdxFile(write('bad-magic', bad)), /bad-magic: not an IDX file \(bad magic number 42/);
+    const short = encodeIdx([3, 4, 5], pixels).subarray(0, 40);
+    assert.throws(() => readIdxFile(write('short', short)), /short: wrong length: dimensions 3×4×5 need 60 bytes of data, the file has 24/);
+    const gz = zlib.gzipSync(encodeIdx([3, 4, 5], pixels));
+    assert.throws(() => readIdxFile(write('corrupt.gz', gz.subarray(0, gz.length - 10))), /corrupt\.gz: corrupt gzip data/);
+  });
+
+  it('checks that images and labels agree', () => {
+    const imgs = write('i', encodeIdx([3, 4, 5], pixels));
+    const labs = write('l', encodeIdx([2], Uint8Array.from([1, 2])));
+    assert.throws(() => loadIdxPair(imgs, labs), /has 3 images but .* has 2 labels/);
+    const ok = loadIdxPair(imgs, write('l3', encodeIdx([3], Uint8Array.from([0, 1, 2]))));
+    assert.equal(ok.count, 3);
+    assert.equal(ok.height, 4);
+    assert.equal(ok.width, 5);
+    assert.equal(ok.channels, 1);
+  });
+});
