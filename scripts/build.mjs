@@ -3,6 +3,7 @@
 // backends load files relative to their own package), and the webviews (browser, self-contained).
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -25,6 +26,10 @@ const builds = [
 if (existsSync('webview/index.ts')) {
   builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { webview: 'webview/index.ts' }, outdir: 'dist/webview', loader: { '.css': 'text' } });
 }
+
+// kd.json's JSON Schema for the editor, generated from the zod schema (src/protocol/config.ts).
+const schemaGen = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-schema.ts', 'dist/kd.schema.json'], { stdio: 'inherit' });
+if (schemaGen.status !== 0) throw new Error('generating dist/kd.schema.json failed (scripts/gen-schema.ts)');
 
 const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
 if (watch) {

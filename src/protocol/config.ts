@@ -63,8 +63,8 @@ export const TrainingSpec = z
   .object({
     epochs: positiveInt.max(10_000).default(5).describe('Passes over the training split.'),
     batchSize: positiveInt.max(65_536).default(128).describe('Samples per optimisation step.'),
-    optimizer: OptimizerSpec.prefault({}),
-    schedule: ScheduleSpec.prefault({}),
+    optimizer: OptimizerSpec.prefault({}).describe('The optimiser and its learning rate.'),
+    schedule: ScheduleSpec.prefault({}).describe('How the learning rate changes over training.'),
   })
   .strict();
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
@@ -130,16 +130,103 @@ export const DataSpec = z
       .strict()
       .prefault({})
       .describe('Train-time augmentation, applied identically to the teacher\'s and the student\'s input.'),
+    unlabeled: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Hide the labels of this many training samples: they become unlabeled transfer data, taught only by the teacher\'s soft targets (their cross-entropy term is masked out, in every stage).'),
   })
   .strict();
 export type DataSpec = z.infer<typeof DataSpec>;
+
+export const ValueScheduleSpec = z
+  .object({
+    type: z.enum(['constant', 'linear', 'cosine']).default('linear').describe('"linear" or "cosine" from the configured value to `to` over the stage; "constant" keeps it.'),
+    to: z.number().min(0).describe('The value at the end of the stage.'),
+  })
+  .strict();
+export type ValueScheduleSpec = z.output<typeof ValueScheduleSpec>;
+
+const layerPairBase = {
+  teacher: z.string().optional().describe('Id of the teacher whose layer is read (default: the first teacher).'),
+  teacherLayer: z.string().min(1).describe('Name of the teacher\'s layer, e.g. "teacher_0_relu2".'),
+  studentLayer: z.string().min(1).describe('Name of the student\'s layer, e.g. "student_relu2".'),
+  weight: z.number().min(0).default(1).describe('Weight of this pair\'s term (multiplied by β).'),
+};
+
+export const FeaturePairSpec = z
+  .object({
+    ...layerPairBase,
+    loss: z.enum(['mse', 'cosine']).default('mse').describe('Mean squared error, or 1 − cosine similarity per sample.'),
+  })
+  .strict();
+export type FeaturePairSpec = z.output<typeof FeaturePairSpec>;
+
+export const AttentionPairSpec = z.object(layerPairBase).strict();
+export type AttentionPairSpec = z.output<typeof AttentionPairSpec>;
 
 export const DistillationSpec = z
   .object({
     temperature: z.number().gt(0, 'must be > 0').max(100).default(4).describe('Softmax temperature T for the soft targets (the guide: 1–10).'),
     alpha: z.number().min(0).max(1).default(0.7).describe('Weight of the KD term: L = α·T²·KL(p_T‖p_S) + (1−α)·CE(y, p_S).'),
+    beta: z.number().min(0).max(1000).default(1).describe('Global multiplier β of the feature and attention terms (each pair also has its own weight).'),
+    ensemble: z
+      .enum(['mean-logits', 'mean-probabilities', 'weighted'])
+      .default('mean-logits')
+      .describe('How several teachers combine: mean of logits (the guide), mean of their softened probabilities at T, or a weighted mean of logits (`teacherWeights`).'),
+    teacherWeights: z
+      .array(z.number().min(0))
+      .optional()
+      .describe('For ensemble "weighted": one non-negative weight per teacher, in the order of `teachers` (normalised to sum 1).'),
+    features: z
+      .array(FeaturePairSpec)
+      .default([])
+      .describe('Feature distillation (FitNets): (teacher layer, student layer) pairs whose activations the student learns to match, through a trainable adapter when the shapes differ.'),
+    attention: z
+      .array(AttentionPairSpec)
+      .default([])
+      .describe('Attention transfer (Zagoruyko & Komodakis): the student matches the teacher\'s spatial attention maps (channel mean of squared activations, L2-normalised) at these layer pairs.'),
+    schedule: z
+      .object({
+        alpha: ValueScheduleSpec.optional().describe('Schedule of α over the distillation stage, from `alpha` to `to`.'),
+        temperature: ValueScheduleSpec.optional().describe('Schedule of T over the distillation stage, from `temperature` to `to`.'),
+        beta: ValueScheduleSpec.optional().describe('Schedule of β over the distillation stage, from `beta` to `to`.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Change α, T and β over training; their current values appear in the step events.'),
   })
   .strict();
+export type DistillationSpec = z.output<typeof DistillationSpec>;
+
+export const SweepRange = z
+  .object({
+    from: z.number().describe('First value.'),
+    to: z.number().describe('Last value (included).'),
+    steps: z.number().int().min(2).max(100).describe('Number of values from `from` to `to`.'),
+    scale: z.enum(['linear', 'log']).default('linear').describe('Evenly spaced values, or evenly spaced on a log scale.'),
+  })
+  .strict();
+
+export const SWEEP_METRICS = ['valAccuracy', 'testAccuracy'] as const;
+
+export const SweepSpec = z
+  .object({
+    params: z
+      .record(z.string(), z.union([z.array(z.number()).min(1), SweepRange]))
+      .refine((p) => Object.keys(p).length > 0, 'name at least one parameter, e.g. "distillation.temperature": [1, 2, 4, 8]')
+      .describe('The scalars to sweep, by JSON path into this kd.json (e.g. "distillation.temperature", "distillation.alpha", "training.optimizer.learningRate"), each a list of values or a range. Trials are every combination.'),
+    seeds: z
+      .union([z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1), positiveInt.max(100)])
+      .default(1)
+      .describe('Seeds per setting: a list, or a count (seed, seed+1, …). Each setting runs once per seed; the from-scratch baseline runs once per seed.'),
+    epochs: positiveInt.max(10_000).optional().describe('Student epochs per trial (default: training.epochs).'),
+    metric: z.enum(SWEEP_METRICS).default('valAccuracy').describe('The metric that picks the best trial: the distilled student\'s validation accuracy (default) or test accuracy.'),
+    parallel: positiveInt.max(256).optional().describe('Trials run at once, each in its own engine process (default: the number of CPU cores).'),
+  })
+  .strict();
+export type SweepSpec = z.output<typeof SweepSpec>;
 
 export const KdConfig = z
   .object({
@@ -147,14 +234,19 @@ export const KdConfig = z
     name: z.string().min(1).max(80).optional().describe('A name for runs of this experiment.'),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe('Seed for data order, augmentation and initial weights.'),
     backend: z.enum(BACKENDS).default('auto').describe('tfjs backend: "auto" picks tensorflow-gpu, tensorflow, wasm, then cpu.'),
-    data: DataSpec.prefault({}),
+    data: DataSpec.prefault({}).describe('The data set: MNIST or IDX files, and how it is split and normalised.'),
     teachers: z
       .array(TeacherSpec)
       .min(1)
       .describe('The teacher models. Several teachers form an ensemble (mean logits).'),
-    student: StudentSpec,
-    distillation: DistillationSpec.prefault({}),
+    student: StudentSpec.describe('The small model to train: a preset architecture or a saved model file.'),
+    distillation: DistillationSpec.prefault({}).describe('The distillation loss: temperature T and weight α of the soft targets.'),
     training: TrainingSpec.prefault({}).describe('How the student trains, distilled and from scratch alike.'),
+    assistants: z
+      .array(ArchitectureSpec)
+      .default([])
+      .describe('Progressive distillation: teacher assistants from largest to smallest. The teacher teaches the first, each assistant teaches the next, and the last teaches the student; every assistant is saved in the run folder.'),
+    sweep: SweepSpec.optional().describe('A temperature (and α, or any scalar) sweep, run by "distill sweep" / "Distill: Start Sweep"; a plain run ignores it.'),
     baseline: z.boolean().default(true).describe('Also train the same student from scratch (same seed, data and budget) to show what distillation gained.'),
     evaluation: z
       .object({
@@ -162,7 +254,8 @@ export const KdConfig = z
         logitsSamples: z.number().int().min(0).max(10_000).default(200).describe('Test samples whose teacher and student logits are stored in the run folder.'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('How the trained models are measured after training.'),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -173,6 +266,21 @@ export const KdConfig = z
         ctx.addIssue({ code: 'custom', path: ['teachers', i, 'id'], message: `duplicate teacher id "${t.id}" (also teachers[${first}])` });
       } else seen.set(t.id, i);
     });
+    const ids = new Set(cfg.teachers.map((t) => t.id));
+    for (const key of ['features', 'attention'] as const) {
+      cfg.distillation[key].forEach((p, i) => {
+        if (p.teacher !== undefined && !ids.has(p.teacher)) ctx.addIssue({ code: 'custom', path: ['distillation', key, i, 'teacher'], message: `no teacher with id "${p.teacher}" (teachers: ${[...ids].join(', ')})` });
+      });
+    }
+    const w = cfg.distillation.teacherWeights;
+    if (cfg.distillation.ensemble === 'weighted') {
+      if (!w) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: 'ensemble "weighted" needs teacherWeights, one per teacher' });
+      else if (w.length !== cfg.teachers.length) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: `${w.length} weights for ${cfg.teachers.length} teachers` });
+      else if (!w.some((v) => v > 0)) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: 'at least one weight must be > 0' });
+    }
+    if (cfg.assistants.length && (cfg.distillation.features.length || cfg.distillation.attention.length)) {
+      ctx.addIssue({ code: 'custom', path: ['assistants'], message: 'progressive distillation uses logit distillation between stages; it cannot be combined with features or attention pairs yet' });
+    }
   });
 
 export type KdConfigInput = z.input<typeof KdConfig>;

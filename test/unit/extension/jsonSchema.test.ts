@@ -1,0 +1,29 @@
+import { strict as assert } from 'node:assert';
+import { buildKdJsonSchema, undescribedProperties } from '../../../src/extension/kdjson/jsonSchema';
+
+describe('extension/kdjson/jsonSchema: the editor schema from zod', () => {
+  const schema = buildKdJsonSchema();
+
+  it('is draft-07 and describes every key', () => {
+    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+    assert.deepEqual(undescribedProperties(schema), []);
+  });
+
+  it('lists every enum value', () => {
+    assert.deepEqual(schema.properties.backend.enum, ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+    assert.deepEqual(schema.properties.training.properties.optimizer.properties.type.enum, ['adam', 'sgd']);
+    assert.deepEqual(schema.properties.data.properties.normalize.enum, ['unit', 'standard']);
+  });
+
+  it('offers whole-block snippets for teachers and students', () => {
+    const teacherLabels = schema.properties.teachers.items.defaultSnippets.map((s: { label: string }) => s.label);
+    assert.ok(teacherLabels.some((l: string) => /model file/.test(l)), teacherLabels.join(', '));
+    assert.ok(teacherLabels.some((l: string) => /MLP/.test(l)));
+    assert.ok(schema.properties.student.defaultSnippets.length >= 2);
+  });
+
+  it('keeps the discriminating keys of the presets', () => {
+    const json = JSON.stringify(schema);
+    assert.ok(json.includes('"const":"mlp"') && json.includes('"const":"cnn"'));
+  });
+});
