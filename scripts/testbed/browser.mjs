@@ -49,9 +49,8 @@ export async function openWorkbench(page, url, { timeoutMs = 90_000 } = {}) {
 
 /** Runs a command by its title from the command palette (F1), as a person would. */
 export async function runCommand(page, title, { timeoutMs = 15_000 } = {}) {
-  await page.locator('.monaco-workbench').click({ position: { x: 5, y: 300 } }).catch(() => {});
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
+  const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
     throw new Error(`Timed out waiting for the command palette after F1`);
   });
@@ -66,15 +65,16 @@ export async function runCommand(page, title, { timeoutMs = 15_000 } = {}) {
 /** Opens a file by name with Quick Open (Ctrl+P) and waits for its editor tab. */
 export async function quickOpen(page, fileName, { timeoutMs = 15_000 } = {}) {
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
+  const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
   await input.fill(fileName);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first();
+  const exact = new RegExp(`^${fileName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
   await row.waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
     throw new Error(`"${fileName}" did not appear in Quick Open within ${timeoutMs / 1000}s (is it in the workspace?)`);
   });
-  await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
+  await row.click();
+  await page.locator('.tabs-container .tab.active .label-name', { hasText: exact }).waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
     throw new Error(`The editor tab for "${fileName}" did not become active within ${timeoutMs / 1000}s`);
   });
 }
