@@ -47,14 +47,14 @@ const FEATURE_PAIR_SNIPPETS = [
   {
     label: 'Feature-distillation pair',
     description: 'Match a student layer to a teacher layer (an adapter bridges their channels).',
-    body: { teacher: '${1:teacher_0_dense1}', student: '${2:student_dense1}', weight: '^${3:1}' },
+    body: { teacherLayer: '${1:teacher_0_relu2}', studentLayer: '${2:student_relu2}', weight: '^${3:1}' },
   },
 ];
 
 const SWEEP_SNIPPETS = [
   {
     label: 'Temperature sweep',
-    body: { temperature: ['^1', '^2', '^4', '^8'] },
+    body: { params: { 'distillation.temperature': ['^1', '^2', '^4', '^8'] }, seeds: '^${1:1}' },
   },
 ];
 
@@ -100,8 +100,9 @@ export function buildKdJsonSchema(): JsonSchema {
   addSnippets(props.teachers?.items, TEACHER_SNIPPETS);
   addSnippets(props.student, STUDENT_SNIPPETS);
   // Keys the engine adds over time: snippets attach once they exist in the zod schema.
-  const features = props.distillation?.properties?.features ?? props.features;
-  addSnippets(features?.items?.properties?.pairs?.items ?? features?.items ?? features?.properties?.pairs?.items, FEATURE_PAIR_SNIPPETS);
+  const distillation = props.distillation?.properties ?? {};
+  addSnippets(distillation.features?.items, FEATURE_PAIR_SNIPPETS);
+  addSnippets(distillation.attention?.items, FEATURE_PAIR_SNIPPETS.map((s) => ({ ...s, label: 'Attention-transfer pair' })));
   addSnippets(props.sweep, SWEEP_SNIPPETS);
   return schema;
 }

@@ -27,3 +27,12 @@ describe('extension/kdjson/jsonSchema: the editor schema from zod', () => {
     assert.ok(json.includes('"const":"mlp"') && json.includes('"const":"cnn"'));
   });
 });
+
+describe('extension/kdjson/jsonSchema: snippets for the newer blocks', () => {
+  const schema = buildKdJsonSchema();
+  it('offers a feature-distillation pair and a sweep', () => {
+    const pair = schema.properties.distillation.properties.features.items.defaultSnippets[0];
+    assert.ok('teacherLayer' in pair.body && 'studentLayer' in pair.body);
+    assert.ok(schema.properties.sweep.defaultSnippets[0].body.params['distillation.temperature']);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The teachers and the student a kd.json defines, as the sidebar and hovers show them: where
+ * each comes from (a model file or a preset), its parameter count, size and layers, and
+ * where it is defined in the text. Works on kd.json text that does not validate yet (it is
+ * being typed): what can be read is shown. Pure apart from reading model.json files.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
+import { modelJsonLayers, presetLayers, STUDENT_PREFIX, teacherPrefix, type ModelInfo } from '../../protocol/architecture';
+import type { RunSummary } from '../../protocol/events';
+import { humanBytes, humanCount, pct } from '../../protocol/format';
+
+export interface ModelEntry {
+  role: 'teacher' | 'student';
+  /** Teacher id, or "student". */
+  id: string;
+  index: number;
+  /** "preset mlp 1200-1200" or the model file path as written. */
+  source: string;
+  /** Absolute path of the model.json, for file models. */
+  modelFile?: string;
+  info?: ModelInfo;
+  /** Why the model could not be described (file missing, no topology). */
+  problem?: string;
+  /** The entry's span in the kd.json text. */
+  offset: number;
+  length: number;
+}
+
+export interface KdJsonModels {
+  file: string;
+  name?: string;
+  teachers: ModelEntry[];
+  student?: ModelEntry;
+}
+
+type Json = Record<string, unknown>;
+
+/** Reads a tfjs model.json's layers; undefined with a reason when it is not one. */
+export function readModelJson(file: string): { info?: ModelInfo; problem?: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { problem: code === 'ENOENT' ? `model file not found: ${file}` : `not readable JSON: ${file}` };
+  }
+  const info = modelJsonLayers(value);
+  return info ? { info } : { problem: `${file} has no modelTopology: not a tfjs LayersModel model.json` };
+}
+
+export function describeArchitecture(arch: Json): string {
+  const list = (x: unknown) => (Array.isArray(x) ? x.join('-') : '?');
+  if (arch.preset === 'mlp') return `preset mlp ${list(arch.hidden)}`;
+  if (arch.preset === 'cnn') return `preset cnn conv ${list(arch.filters)}${Array.isArray(arch.dense) && arch.dense.length ? ` dense ${list(arch.dense)}` : ''}`;
+  return `preset ${String(arch.preset ?? '?')}`;
+}
+
+function entryOf(node: Node, value: Json, role: ModelEntry['role'], index: number, baseDir: string): ModelEntry {
+  const id = role === 'student' ? 'student' : typeof value.id === 'string' ? value.id : `teachers[${index}]`;
+  const base = { role, id, index, offset: node.offset, length: node.length };
+  if (typeof value.model === 'string') {
+    const modelFile = path.resolve(baseDir, value.model);
+    return { ...base, source: value.model, modelFile, ...readModelJson(modelFile) };
+  }
+  const arch = value.architecture as Json | undefined;
+  if (arch && (arch.preset === 'mlp' || arch.preset === 'cnn')) {
+    const prefix = role === 'student' ? STUDENT_PREFIX : teacherPrefix(index);
+    return { ...base, source: describeArchitecture(arch), info: presetLayers(arch as never, undefined, undefined, prefix) };
+  }
+  return { ...base, source: 'no model yet', problem: 'needs "model" or "architecture"' };
+}
+
+/** The models of a kd.json, from its text (comments allowed, partial files tolerated). */
+export function modelsOfKdJson(text: string, file: string): KdJsonModels {
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const out: KdJsonModels = { file, teachers: [] };
+  if (!root) return out;
+  const baseDir = path.dirname(file);
+  const name = findNodeAtLocation(root, ['name']);
+  if (name?.type === 'string') out.name = name.value;
+  const teachers = findNodeAtLocation(root, ['teachers']);
+  teachers?.children?.forEach((node, i) => {
+    const value = getNodeValue(node);
+    if (value && typeof value === 'object') out.teachers.push(entryOf(node, value, 'teacher', i, baseDir));
+  });
+  const student = findNodeAtLocation(root, ['student']);
+  if (student?.type === 'object') out.student = entryOf(student, getNodeValue(student), 'student', 0, baseDir);
+  return out;
+}
+
+/** The last measured test accuracy of a model, from the newest finished run that has one. */
+export function lastAccuracy(entry: ModelEntry, summariesNewestFirst: RunSummary[]): number | undefined {
+  for (const s of summariesNewestFirst) {
+    if (entry.role === 'student' && s.student) return s.student.testAccuracy;
+    // A teacher's accuracy is its own only when it taught alone (an ensemble is measured as one).
+    if (entry.role === 'teacher' && s.teacher && (s.teacher.ids?.length ?? 1) === 1 && s.teacher.id === entry.id) return s.teacher.testAccuracy;
+  }
+  return undefined;
+}
+
+/** One line for the tree: "preset mlp 64 · 50.9k params · 97.10%". */
+export function modelDescription(entry: ModelEntry, accuracy?: number): string {
+  return [entry.source, entry.info ? `${humanCount(entry.info.params)} params` : entry.problem ? '⚠' : '', accuracy !== undefined ? pct(accuracy) : '']
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/** Markdown for hovers and tooltips: parameters, size, and the layer summary. */
+export function modelMarkdown(entry: ModelEntry, accuracy?: number): string {
+  const title = entry.role === 'student' ? '**student**' : `**teacher \`${entry.id}\`**`;
+  const lines = [`${title} — ${entry.source}`, ''];
+  if (entry.problem) lines.push(`⚠ ${entry.problem}`, '');
+  if (entry.info) {
+    lines.push(`${entry.info.params.toLocaleString('en-US')} parameters · ${humanBytes(entry.info.bytes)} (float32)${accuracy !== undefined ? ` · last test accuracy ${pct(accuracy)}` : ''}`, '');
+    lines.push('| layer | type | output | params |', '|---|---|---|---:|');
+    for (const l of entry.info.layers) lines.push(`| \`${l.name}\` | ${l.className} | [${l.outputShape.join(', ')}] | ${l.params.toLocaleString('en-US')} |`);
+  }
+  return lines.join('\n');
+}

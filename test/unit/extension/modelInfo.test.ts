@@ -1,0 +1,57 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { lastAccuracy, modelDescription, modelMarkdown, modelsOfKdJson } from '../../../src/extension/tree/modelInfo';
+import type { RunSummary } from '../../../src/protocol/events';
+
+describe('extension/tree/modelInfo: teachers and students of a kd.json', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelinfo-'));
+  const modelJson = {
+    modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [
+      { class_name: 'Flatten', config: { name: 'f', batch_input_shape: [null, 28, 28, 1] } },
+      { class_name: 'Dense', config: { name: 'd', units: 10 } },
+    ] } },
+    weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'd/kernel', shape: [784, 10], dtype: 'float32' }, { name: 'd/bias', shape: [10], dtype: 'float32' }] }],
+  };
+  fs.mkdirSync(path.join(dir, 'm'));
+  fs.writeFileSync(path.join(dir, 'm', 'model.json'), JSON.stringify(modelJson));
+  const text = `{
+    // comments are fine
+    "teachers": [
+      { "id": "big", "architecture": { "preset": "mlp", "hidden": [64] } },
+      { "id": "file", "model": "m/model.json" },
+      { "id": "gone", "model": "nope/model.json" },
+    ],
+    "student": { "architecture": { "preset": "cnn", "filters": [4] } }
+  }`;
+  const models = modelsOfKdJson(text, path.join(dir, 'kd.json'));
+  after(() => fs.rmSync(dir, { recursive: true }));
+
+  it('counts preset parameters and names layers with the engine\'s prefixes', () => {
+    const [big] = models.teachers;
+    assert.equal(big.source, 'preset mlp 64');
+    assert.equal(big.info!.params, 784 * 64 + 64 + 64 * 10 + 10);
+    assert.deepEqual(big.info!.layers.map((l) => l.name), ['teacher_0_flatten', 'teacher_0_dense1', 'teacher_0_logits']);
+    assert.deepEqual(models.student!.info!.layers.map((l) => l.name), ['student_conv1', 'student_relu1', 'student_pool1', 'student_flatten', 'student_logits']);
+    assert.equal(text.slice(big.offset, big.offset + big.length).startsWith('{ "id": "big"'), true);
+  });
+
+  it('reads model files and says when one is missing', () => {
+    const [, file, gone] = models.teachers;
+    assert.equal(file.info!.params, 7850);
+    assert.equal(file.modelFile, path.join(dir, 'm', 'model.json'));
+    assert.match(gone.problem!, /not found/);
+    assert.equal(modelDescription(gone), 'nope/model.json · ⚠');
+  });
+
+  it('takes the last measured accuracy from the newest run that measured it', () => {
+    const s = (teacherId: string, ids: string[], acc: number): RunSummary => ({ teacher: { id: teacherId, ids, testAccuracy: acc, confusion: [], params: 1, bytes: 4, latencyMs: 1 }, student: { testAccuracy: acc / 2, confusion: [], params: 1, bytes: 4, latencyMs: 1 } }) as unknown as RunSummary;
+    const runs = [s('big+file', ['big', 'file'], 0.99), s('big', ['big'], 0.97), s('big', ['big'], 0.5)];
+    assert.equal(lastAccuracy(models.teachers[0], runs), 0.97);
+    assert.equal(lastAccuracy(models.teachers[1], runs), undefined);
+    assert.equal(lastAccuracy(models.student!, runs), 0.495);
+    assert.equal(modelDescription(models.teachers[0], 0.97), 'preset mlp 64 · 50.9k params · 97.00%');
+    assert.match(modelMarkdown(models.teachers[0]), /\| `teacher_0_dense1` \| Dense \| \[64\] \| 50,240 \|/);
+  });
+});

@@ -1,0 +1,79 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RunEvent, RunSummary } from '../../../src/protocol/events';
+import { deriveRunRecord, isEngineAlive, LIVE_WINDOW_MS, progressOf, readRunSnapshot, relativeTime, runItemModel, timeFromRunId } from '../../../src/extension/tree/runInfo';
+
+const T0 = Date.parse('2026-01-02T10:00:00Z');
+const time = '2026-01-02T10:00:00.000Z';
+const started: RunEvent = { type: 'run_started', time, runId: 'r1', runDir: '/x/r1', name: 'tiny', pid: 1, backend: 'wasm', configPath: '/x/kd.json' };
+const steps: RunEvent[] = [
+  { type: 'stage_started', time, stage: 'teacher', model: 'm', epochs: 1, stepsPerEpoch: 10, params: 100 },
+  { type: 'step', time, stage: 'teacher', epoch: 1, step: 10, totalSteps: 10, loss: 1, terms: {}, lr: 0.001, samplesPerSec: 1 },
+  { type: 'stage_started', time, stage: 'distill', model: 'm', epochs: 4, stepsPerEpoch: 10, params: 100 },
+  { type: 'step', time, stage: 'distill', epoch: 2, step: 15, totalSteps: 40, loss: 1, terms: {}, lr: 0.001, samplesPerSec: 1 },
+];
+const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
+  runId: 'r1', name: 'tiny', status: 'done', backend: 'wasm', startedAt: time, endedAt: time, durationSec: 3, configPath: '/x/kd.json', numClasses: 10, testSamples: 100,
+  student: { testAccuracy: 0.9612, confusion: [], params: 10, bytes: 40, latencyMs: 1 },
+  baseline: { testAccuracy: 0.9421, confusion: [], params: 10, bytes: 40, latencyMs: 1 },
+  gain: 0.0191,
+  ...over,
+});
+
+describe('extension/tree/runInfo: run status rules', () => {
+  it('a summary is final, whatever else is known', () => {
+    const r = deriveRunRecord({ runId: 'r1', runDir: '/x/r1', events: [started], summary: summary({ status: 'stopped' }) }, 'running', T0);
+    assert.equal(r.status, 'stopped');
+  });
+
+  it('a run_finished event without summary.json counts as final too', () => {
+    const fin: RunEvent = { type: 'run_finished', time, status: 'failed', error: 'boom', summary: summary({ status: 'failed', error: 'boom', student: undefined }) };
+    const r = deriveRunRecord({ runId: 'r1', runDir: '/x/r1', events: [started, fin] }, undefined, T0);
+    assert.equal(r.status, 'failed');
+    assert.equal(r.error, 'boom');
+  });
+
+  it('this window\'s engine decides while it runs, with epoch and percent', () => {
+    const r = deriveRunRecord({ runId: 'r1', runDir: '/x/r1', events: [started, ...steps], eventsMtimeMs: T0 - 10 * LIVE_WINDOW_MS }, 'running', T0);
+    assert.equal(r.status, 'running');
+    assert.deepEqual(r.progress, { stage: 'distill', epoch: 2, epochs: 4, percent: 37.5 });
+    assert.equal(runItemModel(r, T0).description, 'distill epoch 2/4 · 38% · just now');
+  });
+
+  it('no engine here: fresh events mean a live engine elsewhere (CLI), stale ones a crash', () => {
+    const snap = { runId: 'r1', runDir: '/x/r1', events: [started, ...steps] };
+    assert.equal(deriveRunRecord({ ...snap, eventsMtimeMs: T0 - 5_000 }, undefined, T0).status, 'running');
+    assert.equal(deriveRunRecord({ ...snap, eventsMtimeMs: T0 - LIVE_WINDOW_MS - 1 }, undefined, T0).status, 'crashed');
+    // This window's engine has exited without a summary: crashed even if the file is fresh.
+    assert.equal(deriveRunRecord({ ...snap, eventsMtimeMs: T0 - 5_000 }, 'finished', T0).status, 'crashed');
+    assert.equal(isEngineAlive(undefined, T0), false);
+  });
+
+  it('shows the key result of a finished run and a status icon', () => {
+    const r = deriveRunRecord({ runId: '20260102-100000-tiny-abc', runDir: '/x/r1', events: [started], summary: summary() }, undefined, T0 + 5 * 60_000);
+    const m = runItemModel(r, T0 + 5 * 60_000);
+    assert.equal(m.description, '96.12% vs 94.21% scratch (+1.91 pts) · 5 min ago');
+    assert.equal(m.icon, 'pass');
+    assert.equal(m.contextValue, 'run.done');
+    assert.equal(runItemModel({ ...r, status: 'crashed', summary: undefined }, T0).icon, 'warning');
+  });
+
+  it('reads the time from a run id and says it relatively', () => {
+    assert.equal(timeFromRunId('20260102-100000-tiny-abc'), new Date(2026, 0, 2, 10, 0, 0).toISOString());
+    assert.equal(relativeTime(new Date(T0 - 3 * 3600_000).toISOString(), T0), '3 h ago');
+    assert.equal(progressOf([]), undefined);
+  });
+
+  it('reads a run folder with a torn last line', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runinfo-'));
+    fs.writeFileSync(path.join(dir, 'events.jsonl'), JSON.stringify(started) + '\n' + JSON.stringify(steps[0]) + '\n{"type":"st');
+    const snap = readRunSnapshot(dir);
+    assert.equal(snap.events.length, 2);
+    assert.equal(snap.summary, undefined);
+    assert.ok(snap.eventsMtimeMs && Math.abs(snap.eventsMtimeMs - Date.now()) < 60_000);
+    assert.equal(deriveRunRecord(snap, undefined, Date.now()).status, 'running');
+    fs.rmSync(dir, { recursive: true });
+  });
+});
