@@ -175,16 +175,20 @@ function convOut(n: number, k: number, s: number, same: boolean): number {
 }
 
 /**
- * Whether a feature adapter (a learned linear map / 1x1 conv on the student's side) can
- * bridge a student layer to a teacher layer: equal-rank feature maps with the same spatial
- * size (channels may differ), or two flat vectors. Returns why not, or undefined when it can.
+ * Whether a feature adapter can bridge a student layer to a teacher layer, by the engine's
+ * rule (src/engine/models/adapters.ts): both feature maps [h, w, c] or both vectors [d];
+ * channels are mapped by a 1x1 conv or dense layer and spatial sizes aligned by pooling.
+ * Attention transfer needs feature maps on both sides. Returns why not, or undefined.
  */
-export function adapterProblem(student: number[], teacher: number[]): string | undefined {
-  if (!student.length || !teacher.length) return undefined; // unknown shape: let the engine decide
-  if (student.length === 1 && teacher.length === 1) return undefined;
-  if (student.length !== teacher.length) return `shapes [${student}] and [${teacher}] have different ranks; an adapter maps channels, not ranks`;
-  const spatialS = student.slice(0, -1);
-  const spatialT = teacher.slice(0, -1);
-  if (spatialS.some((d, i) => d !== spatialT[i])) return `spatial sizes differ: [${student}] vs [${teacher}]; an adapter maps channels only`;
+export function adapterProblem(student: number[], teacher: number[], kind: 'features' | 'attention' = 'features'): string | undefined {
+  if (!student.length || !teacher.length) return undefined; // unknown shape: the engine decides
+  const show = (s: number[]) => `[${s.join(', ')}]`;
+  if (kind === 'attention') {
+    if (student.length !== 3 || teacher.length !== 3) return `attention transfer needs feature maps [h, w, c] on both sides; got the student's ${show(student)} and the teacher's ${show(teacher)}`;
+    return undefined;
+  }
+  if (student.length !== teacher.length || (student.length !== 1 && student.length !== 3)) {
+    return `the student's ${show(student)} and the teacher's ${show(teacher)} activations cannot be bridged: both must be feature maps [h, w, c] or both vectors [d]`;
+  }
   return undefined;
 }
