@@ -5,7 +5,7 @@
 import type { EngineMessage, StageName } from '../protocol/events';
 import { formatDuration, pct } from '../protocol/format';
 
-const STAGE_LABEL: Record<StageName, string> = { teacher: 'teacher', distill: 'distill', baseline: 'baseline' };
+const STAGE_LABEL: Record<StageName, string> = { teacher: 'teacher', assistant: 'assistant', distill: 'distill', baseline: 'baseline' };
 
 export class ProgressView {
   private stageStart = Date.now();

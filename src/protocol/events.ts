@@ -5,7 +5,8 @@
  * readers survive newer engines.
  */
 
-export type StageName = 'teacher' | 'baseline' | 'distill';
+/** `assistant`: one link of a progressive (teacher-assistant) chain; see `assistant` on the events. */
+export type StageName = 'teacher' | 'assistant' | 'baseline' | 'distill';
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'stopped' | 'crashed';
 
 export interface ModelStats {
@@ -19,6 +20,8 @@ export interface ModelStats {
 
 export interface EvalResult extends ModelStats {
   testAccuracy: number;
+  /** Validation accuracy at the end of the model's training stage, when it trained in this run. */
+  valAccuracy?: number;
   /** confusion[trueClass][predictedClass], counted on the test split. */
   confusion: number[][];
 }
@@ -33,7 +36,13 @@ export interface RunSummary {
   durationSec: number;
   error?: string;
   configPath: string;
-  teacher?: EvalResult & { id: string; ids: string[] };
+  teacher?: EvalResult & { id: string; ids: string[]; /** How the ensemble combined its teachers. */ combine?: string };
+  /** Each teacher alone (present when there are several teachers). */
+  teachers?: (EvalResult & { id: string })[];
+  /** Progressive distillation: each teacher assistant, largest first, saved under `model`. */
+  assistants?: (EvalResult & { index: number; description: string; model: string })[];
+  /** Training samples whose labels were hidden (unlabeled transfer data). */
+  unlabeled?: number;
   student?: EvalResult;
   baseline?: EvalResult;
   /** Distilled minus scratch test accuracy (absolute, 0..1); absent without a baseline. */
@@ -76,6 +85,8 @@ export interface StageStartedEvent extends Base {
   epochs: number;
   stepsPerEpoch: number;
   params: number;
+  /** For stage `assistant`: which link of the chain (1-based) of how many. */
+  assistant?: { index: number; of: number; description: string };
 }
 
 export interface StepEvent extends Base {
@@ -90,6 +101,8 @@ export interface StepEvent extends Base {
   terms: Record<string, number>;
   lr: number;
   samplesPerSec: number;
+  /** Current values of scheduled hyper-parameters (`alpha`, `temperature`, `beta`) in this stage. */
+  hyper?: Record<string, number>;
 }
 
 export interface EpochEvent extends Base {
@@ -106,6 +119,8 @@ export interface EpochEvent extends Base {
 export interface StageDoneEvent extends Base {
   type: 'stage_done';
   stage: StageName;
+  /** For stage `assistant`: which link (1-based), and the folder it was saved in. */
+  assistant?: { index: number; model: string };
   valAccuracy: number;
   testAccuracy: number;
 }

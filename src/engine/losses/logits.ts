@@ -18,6 +18,21 @@ export interface LossInputs {
   teacherLogits?: Tensor;
   /** One-hot labels, [batch, classes]. */
   labels: Tensor;
+  /** [batch]: 1 where the label may be used, 0 for unlabeled transfer samples (absent: all 1). */
+  labelMask?: Tensor;
+  /** Intermediate activations for feature/attention terms, one slot per layer pair. */
+  studentFeatures?: Tensor[];
+  teacherFeatures?: Tensor[];
+}
+
+/**
+ * The knobs a schedule turns while a stage trains: α, T and β. Terms built on a Knobs object
+ * read it at every step, so a schedule only has to update these three numbers.
+ */
+export interface Knobs {
+  alpha: number;
+  temperature: number;
+  beta: number;
 }
 
 export interface LossTerm {
@@ -37,9 +52,16 @@ export function kdTerm(tf: typeof tfTypes, studentLogits: Tensor, teacherLogits:
   });
 }
 
-/** Mean cross-entropy of the student's T = 1 softmax against one-hot labels. */
-export function ceTerm(tf: typeof tfTypes, studentLogits: Tensor, labels: Tensor): Scalar {
-  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(labels, tf.logSoftmax(studentLogits)), -1))) as Scalar);
+/**
+ * Mean cross-entropy of the student's T = 1 softmax against one-hot labels. With a mask, the
+ * mean runs over the labeled samples only (0 when a batch has none).
+ */
+export function ceTerm(tf: typeof tfTypes, studentLogits: Tensor, labels: Tensor, mask?: Tensor): Scalar {
+  return tf.tidy(() => {
+    const perSample = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(studentLogits)), -1));
+    if (!mask) return tf.mean(perSample) as Scalar;
+    return tf.div(tf.sum(tf.mul(perSample, mask)), tf.maximum(tf.sum(mask), 1)) as Scalar;
+  });
 }
 
 export class LogitsDistillation implements LossTerm {
@@ -57,9 +79,39 @@ export class LogitsDistillation implements LossTerm {
 export class HardLabelCrossEntropy implements LossTerm {
   readonly name = 'ce';
   constructor(readonly weight: number) {}
-  compute(tf: typeof tfTypes, { studentLogits, labels }: LossInputs): Scalar {
-    return ceTerm(tf, studentLogits, labels);
+  compute(tf: typeof tfTypes, { studentLogits, labels, labelMask }: LossInputs): Scalar {
+    return ceTerm(tf, studentLogits, labels, labelMask);
   }
+}
+
+/** The KD term with α and T read from knobs at every step (for schedules). */
+export class ScheduledLogitsDistillation implements LossTerm {
+  readonly name = 'kd';
+  constructor(private readonly knobs: Knobs) {}
+  get weight(): number {
+    return this.knobs.alpha;
+  }
+  compute(tf: typeof tfTypes, { studentLogits, teacherLogits }: LossInputs): Scalar {
+    if (!teacherLogits) throw new Error('LogitsDistillation needs teacher logits');
+    return kdTerm(tf, studentLogits, teacherLogits, this.knobs.temperature);
+  }
+}
+
+/** The CE term weighted 1 − α, α read from knobs at every step. */
+export class ScheduledHardLabelCrossEntropy implements LossTerm {
+  readonly name = 'ce';
+  constructor(private readonly knobs: Knobs) {}
+  get weight(): number {
+    return 1 - this.knobs.alpha;
+  }
+  compute(tf: typeof tfTypes, { studentLogits, labels, labelMask }: LossInputs): Scalar {
+    return ceTerm(tf, studentLogits, labels, labelMask);
+  }
+}
+
+/** Hinton's loss on knobs: both terms are always present, so a schedule may move α through 0. */
+export function scheduledHintonLoss(knobs: Knobs): LossTerm[] {
+  return [new ScheduledLogitsDistillation(knobs), new ScheduledHardLabelCrossEntropy(knobs)];
 }
 
 /** The guide's loss for a given α and T; α = 0 is plain training on labels (the baseline). */

@@ -23,9 +23,44 @@ export function logitsFn(tf: typeof tfTypes, model: tfTypes.LayersModel, trainin
   };
 }
 
-/** Mean logits of several teachers: the guide's way of combining an ensemble. */
-export function ensembleLogitsFn(tf: typeof tfTypes, models: tfTypes.LayersModel[]): LogitsFn {
+export type EnsembleCombine = 'mean-logits' | 'mean-probabilities' | 'weighted';
+
+export interface EnsembleOptions {
+  combine: EnsembleCombine;
+  /** For "weighted": one weight per teacher (normalised here). */
+  weights?: number[];
+  /** For "mean-probabilities": the temperature at which the probabilities are averaged. */
+  temperature?: number;
+}
+
+/**
+ * Several teachers' logits as one set of logits:
+ *  - mean-logits: (1/n) Σ z_i (the guide's way);
+ *  - weighted: Σ w_i z_i with Σ w_i = 1;
+ *  - mean-probabilities: T · log((1/n) Σ softmax(z_i / T)), logits whose softmax at T is
+ *    exactly the mean of the teachers' softened probabilities.
+ * For one teacher each of them gives back that teacher's logits (up to a per-row constant).
+ */
+export function combineTeacherLogits(tf: typeof tfTypes, logits: tfTypes.Tensor[], o: EnsembleOptions = { combine: 'mean-logits' }): tfTypes.Tensor {
+  if (logits.length === 1 && o.combine !== 'mean-probabilities') return logits[0];
+  return tf.tidy(() => {
+    if (o.combine === 'weighted') {
+      const w = o.weights ?? logits.map(() => 1);
+      const sum = w.reduce((a, b) => a + b, 0);
+      return tf.addN(logits.map((z, i) => tf.mul(z, w[i] / sum)));
+    }
+    if (o.combine === 'mean-probabilities') {
+      const T = o.temperature ?? 1;
+      const meanP = tf.div(tf.addN(logits.map((z) => tf.softmax(tf.div(z, T)))), logits.length);
+      return tf.mul(tf.log(tf.maximum(meanP, 1e-30)), T);
+    }
+    return tf.div(tf.addN(logits), logits.length);
+  });
+}
+
+/** The ensemble as one logit function (mean logits unless told otherwise). */
+export function ensembleLogitsFn(tf: typeof tfTypes, models: tfTypes.LayersModel[], o: EnsembleOptions = { combine: 'mean-logits' }): LogitsFn {
   const fns = models.map((m) => logitsFn(tf, m, false));
-  if (fns.length === 1) return fns[0];
-  return (x) => tf.div(tf.addN(fns.map((f) => f(x))), fns.length);
+  if (fns.length === 1 && o.combine !== 'mean-probabilities') return fns[0];
+  return (x) => combineTeacherLogits(tf, fns.map((f) => f(x)), o);
 }

@@ -11,6 +11,7 @@ import { buildDataset, type Dataset } from '../data/dataset';
 import { loadSource } from '../data/sources';
 import { describeArchitecture, buildPreset } from '../models/presets';
 import { loadLayersModel } from '../models/modelFiles';
+import { hasLayerPairs, planLayerPairs, type LayerPlan } from '../models/layerPairs';
 import { deriveSeed } from '../util/rng';
 import { planTeachers } from './teachers';
 
@@ -38,6 +39,8 @@ export interface Prepared {
   /** A fresh student with the same initial weights as `student` had. */
   buildBaseline: () => Promise<tfTypes.LayersModel>;
   baseline?: tfTypes.LayersModel;
+  /** Feature/attention pairs resolved against the models, with their adapters. */
+  layerPlan?: LayerPlan;
 }
 
 type Models = Pick<Prepared, 'teachers' | 'teachersToTrain' | 'student' | 'studentDescription' | 'buildBaseline'>;
@@ -135,6 +138,9 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
   if (cfg.training.batchSize > ds.train.indices.length) {
     throw new ConfigError([{ path: ['training', 'batchSize'], message: `${cfg.training.batchSize} is larger than the ${ds.train.indices.length} training samples` }]);
   }
+  if (cfg.data.unlabeled >= ds.train.indices.length) {
+    throw new ConfigError([{ path: ['data', 'unlabeled'], message: `${cfg.data.unlabeled} unlabeled samples leave none of the ${ds.train.indices.length} training samples labeled` }]);
+  }
 
   let models = await buildModels(tf, cfg, baseDir, ds);
   const missing = probeTraining(tf, models, ds);
@@ -146,7 +152,16 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
     backend = 'cpu';
     models = await buildModels(tf, cfg, baseDir, ds);
   }
-  return { backend, notes, ds, dataDescription: source.description, ...models };
+  let layerPlan: LayerPlan | undefined;
+  if (hasLayerPairs(cfg.distillation)) {
+    const planned = planLayerPairs(tf, cfg.distillation, models.teachers, models.student, deriveSeed(cfg.seed, 'adapters'));
+    if (planned.issues.length) {
+      dispose(models);
+      throw new ConfigError(planned.issues);
+    }
+    layerPlan = planned.plan;
+  }
+  return { backend, notes, ds, dataDescription: source.description, ...models, layerPlan };
 }
 
 function dispose(models: Models): void {

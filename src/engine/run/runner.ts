@@ -7,14 +7,22 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { KdConfig } from '../../protocol/config';
 import type { EvalResult, RunStatus, RunSummary } from '../../protocol/events';
-import { FILES } from '../../protocol/runFolder';
+import { DISTILLERY_DIR, FILES } from '../../protocol/runFolder';
 import { argmaxRows, accuracy, agreement, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, type LogitsFn } from '../train/evaluate';
-import { hintonLoss } from '../losses/logits';
-import { ensembleLogitsFn, logitsFn } from '../models/forward';
+import { hintonLoss, scheduledHintonLoss, type Knobs, type LossTerm } from '../losses/logits';
+import { AttentionTransfer, FeatureDistillation } from '../losses/features';
+import { hasSchedule, initialKnobs, knobsAt } from '../losses/schedules';
+import { combineTeacherLogits, ensembleLogitsFn, logitsFn, type EnsembleOptions } from '../models/forward';
 import { saveLayersModel } from '../models/modelFiles';
+import { buildPreset, describeArchitecture } from '../models/presets';
+import { tappedFn, type TappedFn } from '../models/taps';
+import { deriveSeed } from '../util/rng';
 import { trainStage, type StageResult, type TeacherSource } from '../train/trainer';
 import type { Prepared } from './prepare';
 import type { RunWriter } from './runWriter';
+import { CACHE_DIR_ENV, teacherLogitsForSet, teacherLogitsKey } from './teacherCache';
+
+export const ASSISTANTS_DIR = 'assistants';
 
 export interface RunContext {
   tf: typeof tfTypes;
@@ -28,56 +36,161 @@ export interface RunContext {
   startedAt: Date;
 }
 
+interface Assistant {
+  index: number;
+  description: string;
+  model: tfTypes.LayersModel;
+  dir: string;
+  result: StageResult;
+}
+
+interface Stages {
+  distilled?: StageResult;
+  baseline?: StageResult;
+  assistants?: Assistant[];
+}
+
+export function ensembleOptions(cfg: KdConfig): EnsembleOptions {
+  const d = cfg.distillation;
+  return { combine: d.ensemble, weights: d.teacherWeights, temperature: d.temperature };
+}
+
+/** 1 for every training-set sample whose label may be used; the first `unlabeled` training samples (a random subset: the split is shuffled) are hidden. */
+export function labelMaskOf(prepared: Prepared, unlabeled: number): Uint8Array | undefined {
+  if (!unlabeled) return undefined;
+  const { train } = prepared.ds;
+  const mask = new Uint8Array(train.set.count).fill(1);
+  for (const i of train.indices.subarray(0, unlabeled)) mask[i] = 0;
+  return mask;
+}
+
+export function cacheDirFor(configPath: string): string {
+  return process.env[CACHE_DIR_ENV] || path.join(path.dirname(configPath), DISTILLERY_DIR, 'cache');
+}
+
 export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   const { tf, cfg, writer, prepared } = ctx;
   const { ds } = prepared;
   const emit = writer.emit.bind(writer);
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
   const shift = cfg.data.augment.shift;
+  const d = cfg.distillation;
+  const labelMask = labelMaskOf(prepared, cfg.data.unlabeled);
+  const common = { ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop, labelMask };
   let status: RunStatus = 'done';
+  if (labelMask) log(`${cfg.data.unlabeled} of ${ds.train.indices.length} training samples are unlabeled: only the teacher's soft targets teach on them (their cross-entropy is masked out in every stage)`);
 
   // 1. Teachers: train those that have no weights yet, as their own stage.
   for (const t of prepared.teachersToTrain) {
     log(`training teacher "${t.id}" from scratch (${t.description}); it will be saved to ${t.saveDir} and reused next time`);
-    const r = await trainStage(tf, { stage: 'teacher', model: t.model, losses: hintonLoss(0, 1), training: t.training, ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop });
+    const r = await trainStage(tf, { stage: 'teacher', model: t.model, losses: hintonLoss(0, 1), training: t.training, ...common });
     if (r.stopped) return finish(ctx, 'stopped', {});
     await saveLayersModel(t.model, t.saveDir);
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: r.valAccuracy, testAccuracy: NaN });
   }
-  const teacherForward = ensembleLogitsFn(tf, prepared.teachers.map((t) => t.model));
+  const ensemble = ensembleOptions(cfg);
+  const teacherModels = prepared.teachers.map((t) => t.model);
+  if (teacherModels.length > 1) log(`ensemble of ${teacherModels.length} teachers, combined as ${ensemble.combine}${ensemble.combine === 'weighted' ? ` (weights ${ensemble.weights!.join(', ')})` : ''}${ensemble.combine === 'mean-probabilities' ? ` at T = ${ensemble.temperature}` : ''}`);
 
-  // 2. The teacher's logits once over the un-augmented training data, unless augmentation
-  //    makes every batch new; then the teacher runs live on the very batch the student sees.
-  let teacherSource: TeacherSource;
-  if (shift === 0) {
-    const t0 = performance.now();
-    const rows = await predictLogits(tf, teacherForward, ds, ds.train);
-    const table = new Float32Array(ds.train.set.count * ds.numClasses);
-    ds.train.indices.forEach((sample, i) => table.set(rows.subarray(i * ds.numClasses, (i + 1) * ds.numClasses), sample * ds.numClasses));
-    teacherSource = { kind: 'cached', logits: table };
-    log(`teacher logits cached for ${ds.train.indices.length} training samples in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } else {
-    teacherSource = { kind: 'live', forward: teacherForward };
-    log(`augmentation is on (shift ${shift}px): the teacher runs live on each augmented batch`);
+  // 2. Progressive distillation: each assistant learns from the one before (the teacher first).
+  let teacherModelsNow = teacherModels;
+  let teacherForward = ensembleLogitsFn(tf, teacherModels, ensemble);
+  const assistants: Assistant[] = [];
+  for (const [i, spec] of cfg.assistants.entries()) {
+    const index = i + 1;
+    const description = describeArchitecture(spec);
+    const model = buildPreset(tf, spec, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `assistant:${index}`), `assistant_${index}`);
+    log(`progressive distillation ${index}/${cfg.assistants.length}: ${i === 0 ? 'the teacher' : `assistant ${i}`} teaches assistant ${index} (${description}, ${model.countParams()} params)`);
+    const source = await teacherSourceFor(ctx, teacherModelsNow, teacherForward, i === 0);
+    const stageKnobs = initialKnobs(d);
+    const r = await trainStage(tf, { stage: 'assistant', model, losses: distillLosses(ctx, stageKnobs, []), teacher: source, training: cfg.training, hyper: knobsHook(ctx, stageKnobs), ...common });
+    const dir = path.join(writer.dir, ASSISTANTS_DIR, String(index));
+    await saveLayersModel(model, dir);
+    assistants.push({ index, description, model, dir, result: r });
+    emit({ type: 'stage_done', stage: 'assistant', valAccuracy: r.valAccuracy, testAccuracy: NaN, assistant: { index, model: path.relative(writer.dir, dir) } });
+    if (r.stopped) return finish(ctx, 'stopped', { assistants });
+    teacherModelsNow = [model];
+    teacherForward = logitsFn(tf, model, false);
   }
 
-  // 3. Distil.
-  const { alpha, temperature } = cfg.distillation;
-  log(`distilling with T = ${temperature}, α = ${alpha}`);
-  const distilled = await trainStage(tf, { stage: 'distill', model: prepared.student, losses: hintonLoss(alpha, temperature), teacher: teacherSource, training: cfg.training, ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop });
+  // 3. The teacher for the student: cached logits over the un-augmented data when nothing
+  //    else is needed, live on each (augmented) batch otherwise, with activations for pairs.
+  const plan = prepared.layerPlan;
+  let teacherSource: TeacherSource;
+  if (plan) {
+    const fns = teacherModels.map((m, t) => tappedFn(tf, m, plan.teacherLayers[t], false));
+    const withFeatures: TappedFn = (x) => {
+      const outs = fns.map((f) => f(x));
+      return { logits: combineTeacherLogits(tf, outs.map((o) => o.logits), ensemble), features: plan.slotSource.map((s) => outs[s.teacher].features[s.tap]) };
+    };
+    teacherSource = { kind: 'live', forward: teacherForward, withFeatures };
+    for (const line of plan.descriptions) log(line);
+    log('feature/attention terms need the teacher\'s activations: the teacher runs live on each batch');
+  } else {
+    teacherSource = await teacherSourceFor(ctx, teacherModelsNow, teacherForward, assistants.length === 0);
+  }
+
+  // 4. Distil.
+  const knobs = initialKnobs(d);
+  const studentForward = plan ? tappedFn(tf, prepared.student, plan.studentLayers, true) : undefined;
+  const losses = distillLosses(ctx, knobs, plan ? [new FeatureDistillation(plan.features, knobs), new AttentionTransfer(plan.attention, knobs)].filter((t) => t.pairs.length) : []);
+  log(`distilling with T = ${d.temperature}, α = ${d.alpha}${plan ? `, β = ${d.beta}` : ''}${hasSchedule(d) ? `; schedules: ${Object.entries(d.schedule).filter(([, v]) => v).map(([k, v]) => `${k} ${v!.type} → ${v!.to}`).join(', ')}` : ''}`);
+  const extraVars = plan?.features.flatMap((f) => f.adapter?.variables ?? []);
+  const distilled = await trainStage(tf, { stage: 'distill', model: prepared.student, losses, teacher: teacherSource, training: cfg.training, studentForward, extraVars, hyper: knobsHook(ctx, knobs), ...common });
+  // Adapters are not layers of the student: saving the student leaves them out.
   await saveLayersModel(prepared.student, path.join(writer.dir, FILES.student));
   if (distilled.stopped) status = 'stopped';
 
-  // 4. The same student from scratch: same initial weights, data order and budget.
+  // 5. The same student from scratch: same initial weights, data order and budget.
   let baseline: StageResult | undefined;
   if (cfg.baseline && status === 'done') {
     const model = await prepared.buildBaseline();
     log('training the same student from scratch (the baseline)');
-    baseline = await trainStage(tf, { stage: 'baseline', model, losses: hintonLoss(0, temperature), training: cfg.training, ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop });
+    baseline = await trainStage(tf, { stage: 'baseline', model, losses: hintonLoss(0, d.temperature), training: cfg.training, ...common });
     if (baseline.stopped) status = 'stopped';
     prepared.baseline = model;
   }
-  return finish(ctx, status, { distilled, baseline });
+  return finish(ctx, status, { distilled, baseline, assistants });
+}
+
+/** Hinton's terms (on knobs when α or T is scheduled) plus any feature/attention terms. */
+function distillLosses(ctx: RunContext, knobs: Knobs, extra: LossTerm[]): LossTerm[] {
+  const d = ctx.cfg.distillation;
+  const logits = hasSchedule(d) ? scheduledHintonLoss(knobs) : hintonLoss(d.alpha, d.temperature);
+  return [...logits, ...extra];
+}
+
+/** Moves the knobs along their schedules at each step and reports them. */
+function knobsHook(ctx: RunContext, knobs: Knobs): (step: number, total: number) => Record<string, number> {
+  const d = ctx.cfg.distillation;
+  return (step, total) => {
+    const now = knobsAt(d, step, total);
+    Object.assign(knobs, now);
+    const out: Record<string, number> = { alpha: now.alpha, temperature: now.temperature };
+    if (ctx.prepared.layerPlan) out.beta = now.beta;
+    return out;
+  };
+}
+
+/**
+ * Teacher logits over the un-augmented training set, from the on-disk cache when `useDiskCache`
+ * (the configured teachers: the same across runs), else computed; live when augmentation is on.
+ */
+async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], forward: LogitsFn, useDiskCache: boolean): Promise<TeacherSource> {
+  const { tf, cfg, prepared, writer } = ctx;
+  const { ds } = prepared;
+  const log = (message: string) => writer.emit({ type: 'log', level: 'info', message });
+  if (cfg.data.augment.shift > 0) {
+    log(`augmentation is on (shift ${cfg.data.augment.shift}px): the teacher runs live on each augmented batch`);
+    return { kind: 'live', forward };
+  }
+  const ensemble = ensembleOptions(cfg);
+  const key = useDiskCache ? await teacherLogitsKey(models, ensemble, ds) : undefined;
+  const cacheDir = useDiskCache ? cacheDirFor(ctx.configPath) : undefined;
+  const got = await teacherLogitsForSet(tf, forward, ds, key, cacheDir);
+  if (got.hit) log(`teacher logits: reused cache ${got.file} (${ds.train.set.count} samples, read in ${got.seconds.toFixed(2)} s)`);
+  else log(`teacher logits: computed for ${ds.train.set.count} samples in ${got.seconds.toFixed(1)} s${got.file ? `, cached in ${got.file}` : ''}`);
+  return { kind: 'cached', logits: got.logits };
 }
 
 async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[]): Promise<{ result: EvalResult; pred: Int32Array; logits: Float32Array }> {
@@ -100,7 +213,7 @@ async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.Layer
   };
 }
 
-async function finish(ctx: RunContext, status: RunStatus, stages: { distilled?: StageResult; baseline?: StageResult }): Promise<RunSummary> {
+async function finish(ctx: RunContext, status: RunStatus, stages: Stages): Promise<RunSummary> {
   const { tf, prepared, writer, cfg } = ctx;
   const { ds } = prepared;
   const summary: RunSummary = {
@@ -118,18 +231,31 @@ async function finish(ctx: RunContext, status: RunStatus, stages: { distilled?: 
   // A stopped run ends fast (a stop must take effect within seconds): no evaluation.
   if (status === 'done' && stages.distilled && ds.test.indices.length) {
     const teacherModels = prepared.teachers.map((t) => t.model);
-    const teacher = await evaluate(ctx, ensembleLogitsFn(tf, teacherModels), teacherModels);
+    const ensemble = ensembleOptions(cfg);
+    const teacher = await evaluate(ctx, ensembleLogitsFn(tf, teacherModels, ensemble), teacherModels);
     const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student);
     const ids = prepared.teachers.map((t) => t.id);
-    summary.teacher = { ...teacher.result, id: ids.join('+'), ids };
-    summary.student = student.result;
+    summary.teacher = { ...teacher.result, id: ids.join('+'), ids, ...(ids.length > 1 ? { combine: ensemble.combine } : {}) };
+    if (ids.length > 1) {
+      summary.teachers = [];
+      for (const t of prepared.teachers) summary.teachers.push({ id: t.id, ...(await evaluate(ctx, logitsFn(tf, t.model, false), t.model)).result });
+    }
+    if (stages.assistants?.length) {
+      summary.assistants = [];
+      for (const a of stages.assistants) {
+        const r = await evaluate(ctx, logitsFn(tf, a.model, false), a.model);
+        summary.assistants.push({ index: a.index, description: a.description, model: path.relative(writer.dir, a.dir), ...r.result, valAccuracy: a.result.valAccuracy });
+      }
+    }
+    if (cfg.data.unlabeled) summary.unlabeled = cfg.data.unlabeled;
+    summary.student = { ...student.result, valAccuracy: stages.distilled.valAccuracy };
     summary.agreement = agreement(teacher.pred, student.pred);
     summary.compression = teacher.result.params / student.result.params;
     summary.studentModel = FILES.student;
     const predictions: Record<string, number[]> = { labels: Array.from(labelsOf(ds.test)), teacher: Array.from(teacher.pred), student: Array.from(student.pred) };
     if (stages.baseline && prepared.baseline && !stages.baseline.stopped) {
       const base = await evaluate(ctx, logitsFn(tf, prepared.baseline, false), prepared.baseline);
-      summary.baseline = base.result;
+      summary.baseline = { ...base.result, valAccuracy: stages.baseline.valAccuracy };
       summary.gain = student.result.testAccuracy - base.result.testAccuracy;
       predictions.baseline = Array.from(base.pred);
     }

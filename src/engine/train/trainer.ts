@@ -13,6 +13,7 @@ import type { EventInput, StageName } from '../../protocol/events';
 import { epochOrder, makeBatch, type Dataset } from '../data/dataset';
 import { combineLosses, type LossTerm } from '../losses/logits';
 import { logitsFn } from '../models/forward';
+import type { TappedFn } from '../models/taps';
 import { deriveSeed, mulberry32 } from '../util/rng';
 import { accuracy, argmaxRows, labelsOf, predictLogits, type LogitsFn } from './evaluate';
 import { learningRateAt } from './schedule';
@@ -20,7 +21,7 @@ import { learningRateAt } from './schedule';
 /** Teacher logits for a training batch: from a cache over the un-augmented data, or live. */
 export type TeacherSource =
   | { kind: 'cached'; logits: Float32Array /* [set.count × classes], indexed by sample */ }
-  | { kind: 'live'; forward: LogitsFn };
+  | { kind: 'live'; forward: LogitsFn; /** When feature/attention terms need the teacher's activations too. */ withFeatures?: TappedFn };
 
 export interface StageOptions {
   stage: StageName;
@@ -34,6 +35,14 @@ export interface StageOptions {
   emit: (e: EventInput) => void;
   shouldStop: () => boolean;
   readEvery?: number;
+  /** Training-mode forward that also returns the student's tapped activations (feature/attention terms). */
+  studentForward?: TappedFn;
+  /** Trained beside the model's weights but not part of it (feature adapters). */
+  extraVars?: tfTypes.Variable[];
+  /** Per training-set sample (indexed like the set): 1 labeled, 0 label hidden. */
+  labelMask?: Uint8Array;
+  /** Sets the scheduled hyper-parameters for a step and returns them for the step events. */
+  hyper?: (step: number, totalSteps: number) => Record<string, number>;
   /** Called after every optimiser step with the step number (tests use it to check leaks). */
   onStep?: (step: number) => void;
 }
@@ -67,8 +76,9 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const totalSteps = stepsPerEpoch * training.epochs;
   const optimizer = makeOptimizer(tf, training);
-  const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
-  const forward = logitsFn(tf, model, true);
+  const vars = [...model.trainableWeights.map((w) => w.read() as tfTypes.Variable), ...(o.extraVars ?? [])];
+  const plainForward = logitsFn(tf, model, true);
+  const forward = o.studentForward ?? ((x: tfTypes.Tensor) => ({ logits: plainForward(x), features: [] as tfTypes.Tensor[] }));
   const evalForward = logitsFn(tf, model, false);
   const termNames = o.losses.map((l) => l.name);
   const readEvery = o.readEvery ?? Math.max(1, Math.min(20, Math.floor(stepsPerEpoch / 4)));
@@ -81,6 +91,7 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
   let lastLoss = NaN;
   let stopped = false;
   let epochsDone = 0;
+  let hyperNow: Record<string, number> | undefined;
   const valLabels = labelsOf(ds.val);
 
   for (let epoch = 1; epoch <= training.epochs && !stopped; epoch++) {
@@ -120,7 +131,7 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       const seconds = (performance.now() - windowStart) / 1000;
       const terms: Record<string, number> = {};
       termNames.forEach((name, i) => (terms[name] = mean[i + 1]));
-      o.emit({ type: 'step', stage: o.stage, epoch, step, totalSteps, loss: mean[0], terms, lr: learningRateAt(training, step - 1, stepsPerEpoch), samplesPerSec: pendingSamples / Math.max(seconds, 1e-9) });
+      o.emit({ type: 'step', stage: o.stage, epoch, step, totalSteps, loss: mean[0], terms, lr: learningRateAt(training, step - 1, stepsPerEpoch), samplesPerSec: pendingSamples / Math.max(seconds, 1e-9), ...(hyperNow ? { hyper: hyperNow } : {}) });
       pendingSamples = 0;
       windowStart = performance.now();
     };
@@ -131,18 +142,23 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       const lr = learningRateAt(training, step, stepsPerEpoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const cachedTeacher = o.teacher?.kind === 'cached' ? gatherRows(o.teacher.logits, idx, classes) : undefined;
+      const mask = o.labelMask ? Float32Array.from(idx, (i) => o.labelMask![i]) : undefined;
+      hyperNow = o.hyper?.(step, totalSteps);
 
       const row = tf.tidy(() => {
         const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
         const labels = tf.tensor2d(oneHot(batch.y, classes), [batch.size, classes]);
+        const labelMask = mask ? tf.tensor1d(mask) : undefined;
         let teacherLogits: tfTypes.Tensor | undefined;
-        if (o.teacher?.kind === 'live') teacherLogits = o.teacher.forward(x);
+        let teacherFeatures: tfTypes.Tensor[] | undefined;
+        if (o.teacher?.kind === 'live' && o.teacher.withFeatures) ({ logits: teacherLogits, features: teacherFeatures } = o.teacher.withFeatures(x));
+        else if (o.teacher?.kind === 'live') teacherLogits = o.teacher.forward(x);
         else if (cachedTeacher) teacherLogits = tf.tensor2d(cachedTeacher, [batch.size, classes]);
         let row: tfTypes.Tensor | undefined;
         optimizer.minimize(
           () => {
-            const studentLogits = forward(x);
-            const { total, terms } = combineLosses(tf, o.losses, { studentLogits, teacherLogits, labels });
+            const { logits: studentLogits, features: studentFeatures } = forward(x);
+            const { total, terms } = combineLosses(tf, o.losses, { studentLogits, teacherLogits, labels, labelMask, studentFeatures, teacherFeatures });
             const correct = tf.sum(tf.cast(tf.equal(tf.argMax(studentLogits, -1), tf.tensor1d(batch.y, 'int32')), 'float32'));
             // A new tensor, kept past the tidy; `total` itself is disposed by minimize().
             row = tf.keep(tf.stack([total, ...termNames.map((t) => terms[t]), correct]));

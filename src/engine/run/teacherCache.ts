@@ -1,0 +1,67 @@
+/**
+ * The teacher's logits over every sample of the training set, un-augmented, cached on disk:
+ * `.distillery/cache/teacher-logits-<hash>.bin` (float32, [samples × classes]). The hash
+ * covers the teachers' weights, how they combine, and the data (pixels, normalisation), so
+ * a change to either misses the cache. Every sample of the set is covered, not just one
+ * split, so sweep trials with other seeds (other splits) reuse it too. Files are written
+ * under a temporary name and renamed, since parallel trials may write the same entry.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { Dataset, Split } from '../data/dataset';
+import type { EnsembleOptions } from '../models/forward';
+import { writeDurably } from '../models/modelFiles';
+import { predictLogits, type LogitsFn } from '../train/evaluate';
+
+export const CACHE_DIR_ENV = 'DISTILLERY_CACHE_DIR';
+
+export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: EnsembleOptions, ds: Dataset): Promise<string> {
+  const h = createHash('sha256');
+  for (const m of models) {
+    for (const w of m.weights) {
+      const v = w.read();
+      h.update(`${w.name}:${v.shape.join('x')}:${v.dtype};`);
+      const data = (await v.data()) as Float32Array;
+      h.update(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    }
+    h.update(`|${m.inputs[0].shape.join('x')}|`);
+  }
+  const combine = ensemble.combine === 'mean-probabilities' ? { ...ensemble } : { combine: ensemble.combine, weights: ensemble.weights };
+  h.update(JSON.stringify({ combine: models.length > 1 || ensemble.combine === 'mean-probabilities' ? combine : 'single', shape: ds.shape, scale: ds.scale, offset: ds.offset, classes: ds.numClasses, count: ds.train.set.count }));
+  const set = ds.train.set;
+  h.update(Buffer.from(set.images.buffer, set.images.byteOffset, set.images.byteLength));
+  return h.digest('hex').slice(0, 20);
+}
+
+export interface CachedLogits {
+  logits: Float32Array;
+  file?: string;
+  hit: boolean;
+  seconds: number;
+}
+
+/**
+ * Logits of every training-set sample, read from the cache when `cacheDir` has them, else
+ * computed (and written there when `cacheDir` is given).
+ */
+export async function teacherLogitsForSet(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, key: string | undefined, cacheDir: string | undefined): Promise<CachedLogits> {
+  const t0 = performance.now();
+  const set = ds.train.set;
+  const bytes = set.count * ds.numClasses * 4;
+  const file = key && cacheDir ? path.join(cacheDir, `teacher-logits-${key}.bin`) : undefined;
+  if (file && fs.existsSync(file) && fs.statSync(file).size === bytes) {
+    const buf = fs.readFileSync(file);
+    const logits = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    return { logits, file, hit: true, seconds: (performance.now() - t0) / 1000 };
+  }
+  const all: Split = { set, indices: Uint32Array.from({ length: set.count }, (_, i) => i) };
+  const logits = await predictLogits(tf, forward, ds, all);
+  if (file) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // writeDurably names its temporary file by pid: parallel trials never share one.
+    writeDurably(file, Buffer.from(logits.buffer, logits.byteOffset, logits.byteLength));
+  }
+  return { logits, file, hit: false, seconds: (performance.now() - t0) / 1000 };
+}
