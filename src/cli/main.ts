@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { recordAbnormalExit } from '../client/abnormalExit';
 import { EngineProcess } from '../client/engineProcess';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import { resultsTable } from '../protocol/format';
@@ -30,11 +31,13 @@ async function run(kdJson: string, opts: { json?: boolean; backend?: string; run
   const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), configPath: file, backend: opts.backend, runsRoot: opts.runsRoot && path.resolve(opts.runsRoot) });
   const view = new ProgressView(process.stderr, !!process.stderr.isTTY && !opts.json);
   let summary: RunSummary | undefined;
+  let runDir: string | undefined;
   let configIssues: ConfigIssue[] | undefined;
   engine.onMessage((m: EngineMessage) => {
     if (opts.json) process.stdout.write(JSON.stringify(m) + '\n');
     else view.handle(m);
     if (m.type === 'run_finished') summary = m.summary;
+    if (m.type === 'run_started') runDir = m.runDir;
     if (m.type === 'config_error') configIssues = m.issues;
   });
   if (!opts.json) engine.onStderr((t) => process.stderr.write(t));
@@ -52,7 +55,10 @@ async function run(kdJson: string, opts: { json?: boolean; backend?: string; run
   }
   if (summary && !opts.json) process.stdout.write('\n' + resultsTable(summary) + '\n');
   if (summary?.status === 'done') return EXIT.done;
-  if (!summary) process.stderr.write(`engine exited (${exit.signal ?? exit.code}) without a result\n${exit.stderrTail}\n`);
+  if (!summary) {
+    const recorded = runDir ? recordAbnormalExit(runDir, exit) : undefined;
+    process.stderr.write(`${recorded?.error ?? `the engine exited (${exit.signal ?? exit.code}) without a result`}\n${exit.stderrTail}\n`);
+  }
   return EXIT.failed;
 }
 
@@ -69,6 +75,19 @@ program
   .option('--runs-root <dir>', 'write the run folder here instead of .distillery/runs beside kd.json')
   .action(async (kdJson: string, opts) => {
     process.exitCode = await run(kdJson, opts);
+  });
+
+program
+  .command('sweep')
+  .description('run the sweep block of a kd.json: every trial in its own engine process, several at once; results go to .distillery/sweeps/ beside it')
+  .argument('<kd.json>', 'the experiment file (with a "sweep" block)')
+  .option('--parallel <n>', 'trials at once (default: sweep.parallel, else the number of CPU cores)', (v) => Number.parseInt(v, 10))
+  .option('--backend <name>', 'force a tfjs backend for every trial: tensorflow-gpu, tensorflow, wasm or cpu')
+  .option('--sweeps-root <dir>', 'write the sweep folder here instead of .distillery/sweeps beside kd.json')
+  .option('--json', 'print sweep.json on stdout at the end instead of the table')
+  .action(async (kdJson: string, opts: { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean }) => {
+    const { runSweepCli } = await import('../sweep/cli');
+    process.exitCode = await runSweepCli(kdJson, { ...opts, enginePath: path.join(__dirname, 'engine.js'), printIssues });
   });
 
 program

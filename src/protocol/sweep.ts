@@ -1,0 +1,207 @@
+/**
+ * The sweep folder: `<dir of kd.json>/.distillery/sweeps/<id>/`, written by `distill sweep`
+ * and "Distill: Start Sweep" alike, read by the sweep webview.
+ *
+ *   sweep.json        this file's SweepFile, rewritten atomically whenever a trial changes
+ *   configs/<trial>.kd.json   the derived kd.json each trial ran (absolute paths, no sweep block)
+ *   trials/<trial>/   one ordinary run folder per trial (events.jsonl, summary.json, student/ …)
+ *
+ * Trials are the grid of every swept value × every seed. The from-scratch baseline runs once
+ * per seed (kind "baseline": the same student, data order and budget, α = 0), so every
+ * setting's mean stands beside the baseline's. Pure data and pure functions: no tfjs, no vscode.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { KdConfig, SweepSpec } from './config';
+import type { ConfigIssue } from './loadConfig';
+import { DISTILLERY_DIR } from './runFolder';
+
+export const SWEEPS_DIR = 'sweeps';
+export const SWEEP_FILES = { sweep: 'sweep.json', configs: 'configs', trials: 'trials' } as const;
+export const SWEEP_FORMAT = 'distillery-sweep/1';
+
+export type SweepMetric = SweepSpec['metric'];
+export type SweepStatus = 'running' | 'done' | 'failed' | 'stopped';
+export type TrialStatus = 'queued' | 'running' | 'done' | 'failed' | 'stopped';
+
+export interface SweepParam {
+  /** JSON path into kd.json, dotted: "distillation.temperature". */
+  path: string;
+  values: number[];
+}
+
+export interface SweepTrial {
+  id: string;
+  /** "distill": a swept setting; "baseline": the same student from scratch (α = 0). */
+  kind: 'distill' | 'baseline';
+  /** The swept values of this trial, by path (empty for baselines). */
+  params: Record<string, number>;
+  seed: number;
+  /** The trial's run folder, relative to the sweep folder. */
+  runDir: string;
+  /** The derived kd.json, relative to the sweep folder. */
+  configFile: string;
+  status: TrialStatus;
+  /** The sweep's metric of this trial's student (0..1), once done. */
+  metric?: number;
+  valAccuracy?: number;
+  testAccuracy?: number;
+  durationSec?: number;
+  /** Where the teacher's logits came from: the on-disk cache, computed (and cached), or live (augmentation/feature terms). */
+  teacherLogits?: 'cache-hit' | 'computed' | 'live';
+  error?: string;
+}
+
+export interface Stat {
+  n: number;
+  mean: number;
+  /** Sample standard deviation (n − 1); 0 for a single value. */
+  sd: number;
+}
+
+export interface SweepAggregate {
+  params: Record<string, number>;
+  trialIds: string[];
+  metric: Stat;
+  testAccuracy: Stat;
+  /** Mean metric minus the baseline's mean metric, when the baseline finished. */
+  gain?: number;
+}
+
+export interface SweepFile {
+  format: typeof SWEEP_FORMAT;
+  sweepId: string;
+  name: string;
+  configPath: string;
+  status: SweepStatus;
+  startedAt: string;
+  endedAt?: string;
+  durationSec?: number;
+  /** The metric trials are ranked by, and a label for it. */
+  metric: SweepMetric;
+  metricLabel: string;
+  params: SweepParam[];
+  seeds: number[];
+  /** Student epochs per trial. */
+  epochs: number;
+  parallel: number;
+  trials: SweepTrial[];
+  /** The from-scratch baseline over the seeds. */
+  baseline?: { trialIds: string[]; metric?: Stat; testAccuracy?: Stat };
+  /** Per setting: mean ± sd over its seeds. */
+  aggregates: SweepAggregate[];
+  /** The single best trial by the metric. */
+  best?: { trialId: string; params: Record<string, number>; seed: number; metric: number };
+  /** The setting with the best mean over seeds. */
+  bestSetting?: { params: Record<string, number>; mean: number; sd: number; n: number };
+  teacherCache: { dir: string; hits: number; computed: number };
+  /** Plain-language lines: cache reuse, teacher training, failures. */
+  notes: string[];
+}
+
+export function sweepsRootFor(kdJsonPath: string): string {
+  return path.join(path.dirname(path.resolve(kdJsonPath)), DISTILLERY_DIR, SWEEPS_DIR);
+}
+
+export function readSweep(sweepDir: string): SweepFile | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(sweepDir, SWEEP_FILES.sweep), 'utf8')) as SweepFile;
+  } catch {
+    return undefined;
+  }
+}
+
+export const METRIC_LABELS: Record<SweepMetric, string> = { valAccuracy: 'validation accuracy', testAccuracy: 'test accuracy' };
+
+/** The values of one swept parameter: a list as given, or a range. */
+export function expandValues(v: SweepSpec['params'][string]): number[] {
+  if (Array.isArray(v)) return v;
+  const { from, to, steps, scale } = v;
+  return Array.from({ length: steps }, (_, i) => {
+    const f = i / (steps - 1);
+    const x = scale === 'log' ? from * Math.pow(to / from, f) : from + (to - from) * f;
+    return Math.round(x * 1e9) / 1e9;
+  });
+}
+
+export function sweepSeeds(cfg: KdConfig, spec: SweepSpec): number[] {
+  return Array.isArray(spec.seeds) ? spec.seeds : Array.from({ length: spec.seeds }, (_, i) => cfg.seed + i);
+}
+
+/** Every combination of the swept values, in order (the first parameter varies slowest). */
+export function grid(params: SweepParam[]): Record<string, number>[] {
+  let out: Record<string, number>[] = [{}];
+  for (const p of params) out = out.flatMap((combo) => p.values.map((v) => ({ ...combo, [p.path]: v })));
+  return out;
+}
+
+export function getPath(obj: unknown, dotted: string): unknown {
+  let cur = obj as Record<string, unknown> | undefined;
+  for (const key of dotted.split('.')) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[Array.isArray(cur) ? Number(key) : key] as Record<string, unknown> | undefined;
+  }
+  return cur;
+}
+
+export function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let cur: Record<string, unknown> = obj;
+  for (const k of keys.slice(0, -1)) cur = cur[k] as Record<string, unknown>;
+  cur[keys[keys.length - 1]] = value;
+}
+
+/** The swept paths must name numbers that exist in the (defaulted) config. */
+export function checkSweepPaths(cfg: KdConfig, spec: SweepSpec): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const p of Object.keys(spec.params)) {
+    const v = getPath(cfg, p);
+    if (p.startsWith('sweep.')) issues.push({ path: ['sweep', 'params', p], message: 'a sweep cannot sweep its own settings' });
+    else if (typeof v !== 'number') issues.push({ path: ['sweep', 'params', p], message: v === undefined ? `"${p}" is not a setting of this kd.json (e.g. "distillation.temperature", "distillation.alpha")` : `"${p}" is not a number (it is ${JSON.stringify(v).slice(0, 40)})` });
+  }
+  return issues;
+}
+
+export function stat(values: number[]): Stat {
+  const n = values.length;
+  if (!n) return { n: 0, mean: NaN, sd: NaN };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { n, mean, sd };
+}
+
+export function paramsKey(params: Record<string, number>): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/** Recomputes aggregates, baseline, best and best setting from the trials. */
+export function summarizeSweep(s: SweepFile): void {
+  const done = s.trials.filter((t) => t.status === 'done' && t.metric !== undefined);
+  const base = done.filter((t) => t.kind === 'baseline');
+  s.baseline = {
+    trialIds: s.trials.filter((t) => t.kind === 'baseline').map((t) => t.id),
+    ...(base.length ? { metric: stat(base.map((t) => t.metric!)), testAccuracy: stat(base.map((t) => t.testAccuracy ?? NaN)) } : {}),
+  };
+  const groups = new Map<string, SweepTrial[]>();
+  for (const t of s.trials.filter((t) => t.kind === 'distill')) {
+    const k = paramsKey(t.params);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(t);
+  }
+  s.aggregates = [...groups.values()].map((ts) => {
+    const ok = ts.filter((t) => t.status === 'done' && t.metric !== undefined);
+    const metric = stat(ok.map((t) => t.metric!));
+    return {
+      params: ts[0].params,
+      trialIds: ts.map((t) => t.id),
+      metric,
+      testAccuracy: stat(ok.map((t) => t.testAccuracy ?? NaN)),
+      ...(s.baseline?.metric && ok.length ? { gain: metric.mean - s.baseline.metric.mean } : {}),
+    };
+  });
+  const distilled = done.filter((t) => t.kind === 'distill');
+  const best = distilled.reduce<SweepTrial | undefined>((b, t) => (!b || t.metric! > b.metric! ? t : b), undefined);
+  s.best = best ? { trialId: best.id, params: best.params, seed: best.seed, metric: best.metric! } : undefined;
+  const bestAgg = s.aggregates.filter((a) => a.metric.n > 0).reduce<SweepAggregate | undefined>((b, a) => (!b || a.metric.mean > b.metric.mean ? a : b), undefined);
+  s.bestSetting = bestAgg ? { params: bestAgg.params, mean: bestAgg.metric.mean, sd: bestAgg.metric.sd, n: bestAgg.metric.n } : undefined;
+}

@@ -1,0 +1,60 @@
+/**
+ * The derived kd.json of each sweep trial: the base config with the swept values, the
+ * trial's seed and epochs, and every path made absolute (derived files live in the sweep
+ * folder, not beside kd.json). Teachers that train from an architecture get an explicit
+ * save folder (where a plain run of this kd.json would keep them), so the teacher trains
+ * once and every trial loads the same weights.
+ */
+import * as path from 'node:path';
+import type { KdConfig } from '../protocol/config';
+import { KdConfig as KdConfigSchema } from '../protocol/config';
+import type { ConfigIssue } from '../protocol/loadConfig';
+import { setPath } from '../protocol/sweep';
+import { planTeachers } from '../engine/run/teachers';
+
+export interface TrialConfigOptions {
+  params: Record<string, number>;
+  seed: number;
+  epochs: number;
+  name: string;
+  /** The from-scratch baseline: α = 0 and no intermediate-layer terms or assistants. */
+  baseline: boolean;
+}
+
+/** Teacher save folders resolved against the original kd.json's folder and seed. */
+export function teacherSaveDirs(cfg: KdConfig, baseDir: string): (string | undefined)[] {
+  return planTeachers(cfg, baseDir).map((p) => (p.kind === 'train' ? p.saveDir : p.kind === 'saved' ? path.dirname(p.modelJson) : undefined));
+}
+
+export function needsTeacherTraining(cfg: KdConfig, baseDir: string): boolean {
+  return planTeachers(cfg, baseDir).some((p) => p.kind === 'train');
+}
+
+export function deriveTrialConfig(cfg: KdConfig, baseDir: string, o: TrialConfigOptions): { config?: Record<string, unknown>; issues: ConfigIssue[] } {
+  const c = structuredClone(cfg) as Record<string, unknown> & KdConfig;
+  delete (c as Partial<KdConfig>).sweep;
+  delete (c as { $schema?: string }).$schema;
+  const abs = (p: string) => path.resolve(baseDir, p);
+  const saveDirs = teacherSaveDirs(cfg, baseDir);
+  c.teachers = c.teachers.map((t, i) => ('model' in t ? { ...t, model: abs(t.model) } : { ...t, save: saveDirs[i] }));
+  if ('model' in c.student) c.student = { model: abs(c.student.model) };
+  if (typeof c.data.source === 'object') {
+    const s = c.data.source;
+    c.data.source = { train: { images: abs(s.train.images), labels: abs(s.train.labels) }, ...(s.test ? { test: { images: abs(s.test.images), labels: abs(s.test.labels) } } : {}) };
+  }
+  for (const [p, v] of Object.entries(o.params)) setPath(c, p, v);
+  c.seed = o.seed;
+  c.training.epochs = o.epochs;
+  c.baseline = false;
+  c.name = o.name;
+  if (o.baseline) {
+    c.distillation = { ...c.distillation, alpha: 0, features: [], attention: [], schedule: {} };
+    c.assistants = [];
+  }
+  const parsed = KdConfigSchema.safeParse(c);
+  if (!parsed.success) {
+    const where = Object.entries(o.params).map(([k, v]) => `${k} = ${v}`).join(', ');
+    return { issues: parsed.error.issues.map((i) => ({ path: ['sweep', 'params'], message: `the trial with ${where}: ${i.path.join('.')}: ${i.message}` })) };
+  }
+  return { config: c, issues: [] };
+}

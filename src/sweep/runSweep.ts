@@ -1,0 +1,208 @@
+/**
+ * Runs a sweep: every trial a separate engine process (the one the CLI and the extension
+ * use), as many at once as `parallel`. The teacher runs once: if it has to be trained, the
+ * first baseline trial trains and saves it before any other trial starts; its logits land in
+ * the shared on-disk cache, which every later trial (and a later sweep) reads. sweep.json is
+ * rewritten atomically on every change, so a reader always sees a whole file.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { EngineProcess } from '../client/engineProcess';
+import type { KdConfig } from '../protocol/config';
+import type { EngineMessage, RunSummary } from '../protocol/events';
+import type { ConfigIssue } from '../protocol/loadConfig';
+import { loadConfigFile } from '../protocol/loadConfig';
+import { DISTILLERY_DIR } from '../protocol/runFolder';
+import { createRunDir } from '../protocol/runId';
+import { checkSweepPaths, expandValues, grid, METRIC_LABELS, summarizeSweep, sweepSeeds, sweepsRootFor, SWEEP_FILES, SWEEP_FORMAT, type SweepFile, type SweepTrial } from '../protocol/sweep';
+import { deriveTrialConfig, needsTeacherTraining } from './derive';
+
+export const CACHE_DIR_ENV = 'DISTILLERY_CACHE_DIR';
+
+export interface SweepOptions {
+  configPath: string;
+  /** dist/engine.js */
+  enginePath: string;
+  parallel?: number;
+  backend?: string;
+  sweepsRoot?: string;
+  /** Node to run engines with (Electron as Node in the extension host). */
+  execPath?: string;
+  onUpdate?: (s: SweepFile, change: SweepChange) => void;
+}
+
+export type SweepChange =
+  | { type: 'started' }
+  | { type: 'trial_started'; trial: SweepTrial }
+  | { type: 'trial_finished'; trial: SweepTrial }
+  | { type: 'note'; message: string }
+  | { type: 'finished' };
+
+export type SweepOutcome = { ok: true; sweep: SweepFile; dir: string } | { ok: false; issues: ConfigIssue[] };
+
+export class Sweep {
+  private stopped = false;
+  private readonly engines = new Set<EngineProcess>();
+
+  constructor(private readonly o: SweepOptions) {}
+
+  /** Stops running trials after their current step and starts no more. */
+  stop(): void {
+    this.stopped = true;
+    for (const e of this.engines) void e.stop(10_000);
+  }
+
+  async run(): Promise<SweepOutcome> {
+    const configPath = path.resolve(this.o.configPath);
+    const baseDir = path.dirname(configPath);
+    const loaded = loadConfigFile(configPath);
+    if (!loaded.ok) return { ok: false, issues: loaded.issues };
+    const cfg = loaded.config;
+    if (!cfg.sweep) return { ok: false, issues: [{ path: ['sweep'], message: 'this kd.json has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }' }] };
+    const spec = cfg.sweep;
+    const pathIssues = checkSweepPaths(cfg, spec);
+    if (pathIssues.length) return { ok: false, issues: pathIssues };
+
+    const params = Object.entries(spec.params).map(([p, v]) => ({ path: p, values: expandValues(v) }));
+    const seeds = sweepSeeds(cfg, spec);
+    const epochs = spec.epochs ?? cfg.training.epochs;
+    const parallel = Math.max(1, this.o.parallel ?? spec.parallel ?? os.availableParallelism());
+    const name = cfg.name ?? path.basename(baseDir);
+
+    // Every trial's config, checked before anything runs or any folder appears.
+    const planned: { trial: Omit<SweepTrial, 'runDir' | 'configFile' | 'status'>; config: Record<string, unknown> }[] = [];
+    const issues: ConfigIssue[] = [];
+    const short = (p: string) => p.split('.').pop()!.replace('temperature', 'T').replace('alpha', 'a');
+    for (const seed of seeds) {
+      const d = deriveTrialConfig(cfg, baseDir, { params: {}, seed, epochs, name: `${name} baseline s${seed}`, baseline: true });
+      issues.push(...d.issues);
+      if (d.config) planned.push({ trial: { id: `baseline-s${seed}`, kind: 'baseline', params: {}, seed }, config: d.config });
+    }
+    grid(params).forEach((combo, i) => {
+      for (const seed of seeds) {
+        const id = `t${String(i + 1).padStart(2, '0')}-${Object.entries(combo).map(([k, v]) => `${short(k)}${v}`).join('-')}-s${seed}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+        const d = deriveTrialConfig(cfg, baseDir, { params: combo, seed, epochs, name: `${name} ${id}`, baseline: false });
+        issues.push(...d.issues);
+        if (d.config) planned.push({ trial: { id, kind: 'distill', params: combo, seed }, config: d.config });
+      }
+    });
+    if (issues.length) return { ok: false, issues: dedupe(issues) };
+
+    const { id: sweepId, dir } = createRunDir(this.o.sweepsRoot ?? sweepsRootFor(configPath), name);
+    fs.mkdirSync(path.join(dir, SWEEP_FILES.configs));
+    fs.mkdirSync(path.join(dir, SWEEP_FILES.trials));
+    const cacheDir = path.join(baseDir, DISTILLERY_DIR, 'cache');
+    const started = new Date();
+    const sweep: SweepFile = {
+      format: SWEEP_FORMAT,
+      sweepId,
+      name,
+      configPath,
+      status: 'running',
+      startedAt: started.toISOString(),
+      metric: spec.metric,
+      metricLabel: METRIC_LABELS[spec.metric],
+      params,
+      seeds,
+      epochs,
+      parallel,
+      trials: [],
+      aggregates: [],
+      teacherCache: { dir: cacheDir, hits: 0, computed: 0 },
+      notes: [],
+    };
+    for (const p of planned) {
+      const configFile = path.join(SWEEP_FILES.configs, `${p.trial.id}.kd.json`);
+      fs.writeFileSync(path.join(dir, configFile), JSON.stringify(p.config, null, 2) + '\n');
+      sweep.trials.push({ ...p.trial, configFile, runDir: path.join(SWEEP_FILES.trials, p.trial.id), status: 'queued' });
+    }
+    const save = (change: SweepChange) => {
+      summarizeSweep(sweep);
+      writeFileAtomic.sync(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(sweep, null, 2) + '\n');
+      this.o.onUpdate?.(sweep, change);
+    };
+    const note = (message: string) => {
+      sweep.notes.push(message);
+      save({ type: 'note', message });
+    };
+    save({ type: 'started' });
+
+    const queue = [...sweep.trials];
+    if (needsTeacherTraining(cfg, baseDir)) {
+      note(`the teacher has no saved weights yet: trial ${queue[0].id} trains it first, alone; every other trial then loads it`);
+      await this.runTrial(sweep, queue.shift()!, dir, cacheDir, save);
+    }
+    const worker = async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) await this.runTrial(sweep, t, dir, cacheDir, save);
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+
+    const { hits, computed } = sweep.teacherCache;
+    if (hits) note(`teacher logits: ${hits} trial${hits > 1 ? 's' : ''} reused the on-disk cache in ${cacheDir}${computed ? `; ${computed} computed it` : ' (a cache from an earlier run or sweep with the same teacher and data)'}`);
+    const ended = new Date();
+    sweep.endedAt = ended.toISOString();
+    sweep.durationSec = (ended.getTime() - started.getTime()) / 1000;
+    sweep.status = this.stopped ? 'stopped' : sweep.trials.every((t) => t.status === 'done') ? 'done' : 'failed';
+    save({ type: 'finished' });
+    return { ok: true, sweep, dir };
+  }
+
+  private async runTrial(sweep: SweepFile, trial: SweepTrial, dir: string, cacheDir: string, save: (c: SweepChange) => void): Promise<void> {
+    if (this.stopped) {
+      trial.status = 'stopped';
+      save({ type: 'trial_finished', trial });
+      return;
+    }
+    trial.status = 'running';
+    save({ type: 'trial_started', trial });
+    const engine = new EngineProcess({
+      enginePath: this.o.enginePath,
+      configPath: path.join(dir, trial.configFile),
+      runsRoot: path.join(dir, SWEEP_FILES.trials),
+      runId: trial.id,
+      backend: this.o.backend,
+      execPath: this.o.execPath,
+      env: { [CACHE_DIR_ENV]: cacheDir },
+    });
+    this.engines.add(engine);
+    let summary: RunSummary | undefined;
+    let configIssues: ConfigIssue[] | undefined;
+    engine.onMessage((m: EngineMessage) => {
+      if (m.type === 'run_finished') summary = m.summary;
+      else if (m.type === 'config_error') configIssues = m.issues;
+      else if (m.type === 'log' && m.message.startsWith('teacher logits: reused cache')) trial.teacherLogits = 'cache-hit';
+      else if (m.type === 'log' && m.message.startsWith('teacher logits: computed')) trial.teacherLogits = 'computed';
+      else if (m.type === 'log' && m.message.includes('the teacher runs live')) trial.teacherLogits ??= 'live';
+    });
+    const exit = await engine.exited;
+    this.engines.delete(engine);
+    if (trial.teacherLogits === 'cache-hit') sweep.teacherCache.hits++;
+    if (trial.teacherLogits === 'computed') sweep.teacherCache.computed++;
+    if (summary) {
+      trial.durationSec = summary.durationSec;
+      trial.valAccuracy = summary.student?.valAccuracy;
+      trial.testAccuracy = summary.student?.testAccuracy;
+      trial.metric = sweep.metric === 'valAccuracy' ? trial.valAccuracy : trial.testAccuracy;
+      trial.status = summary.status === 'done' ? 'done' : summary.status === 'stopped' ? 'stopped' : 'failed';
+      if (summary.error) trial.error = summary.error;
+    } else {
+      trial.status = this.stopped ? 'stopped' : 'failed';
+      trial.error = configIssues ? configIssues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : `engine exited (${exit.signal ?? exit.code}) without a result: ${exit.stderrTail.trim().split('\n').slice(-3).join(' / ')}`;
+    }
+    save({ type: 'trial_finished', trial });
+  }
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = i.path.join('.') + i.message;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export type { KdConfig };
