@@ -8,6 +8,7 @@
  *   student/       the distilled student (tfjs LayersModel format)
  *   logits.json    teacher and student logits on the first test samples (dark-knowledge view)
  *   predictions.json  test labels and the teacher's, student's and baseline's predictions
+ *   heartbeat.json rewritten every few seconds while the engine lives (see runStatus.ts)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +24,7 @@ export const FILES = {
   logits: 'logits.json',
   predictions: 'predictions.json',
   engineLog: 'engine.log',
+  heartbeat: 'heartbeat.json',
 } as const;
 
 export function runsRootFor(kdJsonPath: string): string {

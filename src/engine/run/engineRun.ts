@@ -9,6 +9,7 @@ import { BACKENDS } from '../../protocol/config';
 import type { EngineMessage, RunSummary } from '../../protocol/events';
 import { loadConfigFile, type ConfigIssue } from '../../protocol/loadConfig';
 import { FILES, runsRootFor } from '../../protocol/runFolder';
+import { HEARTBEAT_INTERVAL_MS, type Heartbeat } from '../../protocol/runStatus';
 import { createRunDir } from '../../protocol/runId';
 import { seedMathRandom } from '../util/rng';
 import { BackendUnavailableError } from '../backend/select';
@@ -68,6 +69,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
   const { id: runId, dir } = createRunDir(o.runsRoot ?? runsRootFor(configPath), name, o.runId);
   const writer = new RunWriter(dir);
   writer.onEvent(o.send);
+  const stopBeating = startHeartbeat(writer);
   const startedAt = new Date();
   writer.writeJson(FILES.config, { ...cfg, $configPath: configPath });
   writer.emit({ type: 'run_started', runId, runDir: dir, name, pid: process.pid, backend: prepared.backend, configPath });
@@ -100,6 +102,31 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     writer.emit({ type: 'run_finished', status: 'failed', error, summary });
     return EXIT.failed;
   } finally {
+    stopBeating();
     writer.close();
   }
+}
+
+/** heartbeat.json: proof of life for readers that did not start this engine (runStatus.ts). */
+function startHeartbeat(writer: RunWriter): () => void {
+  const beat: Heartbeat = { pid: process.pid, time: new Date().toISOString() };
+  writer.onEvent((e) => {
+    if (e.type === 'step') Object.assign(beat, { stage: e.stage, epoch: e.epoch, step: e.step, totalSteps: e.totalSteps });
+    else if (e.type === 'stage_started') Object.assign(beat, { stage: e.stage, epoch: 0, step: 0, totalSteps: e.epochs * e.stepsPerEpoch });
+  });
+  const write = () => {
+    beat.time = new Date().toISOString();
+    try {
+      writer.writeJson(FILES.heartbeat, beat);
+    } catch {
+      // A missed beat is harmless; the run's own writes report a failing disk.
+    }
+  };
+  write();
+  const timer = setInterval(write, HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    write();
+  };
 }

@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { recordAbnormalExit } from '../../client/abnormalExit';
 import { EngineProcess, type EngineExit } from '../../client/engineProcess';
 import type { EngineMessage } from '../../protocol/events';
 import { runsRootFor } from '../../protocol/runFolder';
@@ -91,6 +92,10 @@ export class RunManager implements vscode.Disposable {
       run.exit = exit;
       run.state = 'finished';
       this.log.appendLine(`[${run.runId}] engine exited (${exit.signal ?? exit.code})`);
+      if (run.last?.type !== 'run_finished' && run.last?.type !== 'config_error') {
+        const summary = recordAbnormalExit(run.runDir, exit);
+        if (summary) this.log.appendLine(`[${run.runId}] marked ${summary.status}: ${summary.error}\n${exit.stderrTail}`);
+      }
       this.resolvers.get(run.runId)?.(exit);
       this.changed.fire(run);
       this.pump();
