@@ -22,7 +22,9 @@ if (!fs.existsSync(folder)) throw new Error(`${folder} does not exist`);
 const build = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const desktop = spawnSync('sh', ['-c', 'command -v code'], { encoding: 'utf8' }).stdout.trim();
+// `code` on PATH, unless it is the remote CLI of a VS Code server's own terminal.
+const onPath = spawnSync('sh', ['-c', 'command -v code'], { encoding: 'utf8' }).stdout.trim();
+const desktop = onPath && !fs.realpathSync(onPath).includes(`${path.sep}remote-cli${path.sep}`) ? onPath : '';
 if (desktop) {
   console.log(`Opening ${folder} in desktop VS Code (${desktop}) with Distillery from ${REPO_ROOT}. Ctrl+C to stop.`);
   const child = spawn(desktop, ['--new-window', '--wait', `--extensionDevelopmentPath=${REPO_ROOT}`, folder], { stdio: 'inherit' });
