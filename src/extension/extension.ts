@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { startRun } from './commands/startRun';
 import { RunManager } from './runs/runManager';
+import { registerSidebar } from './sidebar';
 
 export function activate(context: vscode.ExtensionContext) {
   const log = vscode.window.createOutputChannel('Distillery');
@@ -21,7 +22,8 @@ export function activate(context: vscode.ExtensionContext) {
     }),
     vscode.commands.registerCommand('distillery.showEngineLog', () => log.show()),
   );
-  return { runs };
+  const sidebar = registerSidebar(context, runs, log);
+  return { runs, sidebar };
 }
 
 export function deactivate() {

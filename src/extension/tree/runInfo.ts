@@ -190,3 +190,20 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
   const { icon, color } = STATUS_ICONS[r.status];
   return { label: r.name, description: [detail, when].filter(Boolean).join(' · '), tooltip: tooltip.join('\n'), icon, color, contextValue: `run.${r.status}` };
 }
+
+/** The status-bar text for the active runs (pure, for the unit test). */
+export function statusText(active: { name: string; state: string; progress?: RunProgress }[]): string | undefined {
+  const running = active.filter((r) => r.state === 'running');
+  const queued = active.length - running.length;
+  if (!active.length) return undefined;
+  const head = running[0];
+  const more = [running.length > 1 ? `+${running.length - 1} running` : '', queued ? `${queued} queued` : ''].filter(Boolean).join(', ');
+  const main = head ? `$(sync~spin) ${head.name}: ${progressText(head.progress)}` : '$(clock) Distill';
+  return more ? `${main} (${more})` : main;
+}
+
+/** Why a run may not be deleted now, or undefined. */
+export function deleteRefusal(r: Pick<RunRecord, 'status' | 'name'>): string | undefined {
+  if (r.status === 'running' || r.status === 'queued') return `"${r.name}" is ${r.status}; stop it before deleting its run folder.`;
+  return undefined;
+}

@@ -1,0 +1,159 @@
+/**
+ * The editor's help on kd.json, as thin vscode adapters over the pure modules: completions
+ * (completions.ts), diagnostics as you type (diagnostics.ts), quick fixes for the guide's
+ * advice, hovers on teachers and students (tree/modelInfo.ts), and a CodeLens to run it.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { getLocation } from 'jsonc-parser';
+import { candidates, completionSite } from './completions';
+import { computeDiagnostics, quickFixFor, type KdDiagnostic } from './diagnostics';
+import { modelMarkdown, modelsOfKdJson } from '../tree/modelInfo';
+
+export const KD_SELECTOR: vscode.DocumentSelector = [
+  { language: 'json', pattern: '**/{kd.json,*.kd.json}' },
+  { language: 'jsonc', pattern: '**/{kd.json,*.kd.json}' },
+];
+
+export function isKdJsonDocument(doc: vscode.TextDocument): boolean {
+  const base = path.basename(doc.uri.fsPath);
+  return (doc.languageId === 'json' || doc.languageId === 'jsonc') && (base === 'kd.json' || base.endsWith('.kd.json'));
+}
+
+const SEVERITY: Record<KdDiagnostic['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+export const DIAGNOSTIC_SOURCE = 'distillery';
+
+function toDiagnostic(doc: vscode.TextDocument, d: KdDiagnostic): vscode.Diagnostic {
+  const range = new vscode.Range(doc.positionAt(d.offset), doc.positionAt(d.offset + d.length));
+  const diag = new vscode.Diagnostic(range, d.message, SEVERITY[d.severity]);
+  diag.source = DIAGNOSTIC_SOURCE;
+  diag.code = d.code;
+  return diag;
+}
+
+export function registerKdJsonFeatures(context: vscode.ExtensionContext): vscode.DiagnosticCollection {
+  const collection = vscode.languages.createDiagnosticCollection('distillery');
+  const timers = new Map<string, NodeJS.Timeout>();
+  const ratio = () => vscode.workspace.getConfiguration('distillery').get<number>('studentSizeHintRatio', 0.05);
+
+  const validate = (doc: vscode.TextDocument) => {
+    if (!isKdJsonDocument(doc) || doc.uri.scheme !== 'file') return;
+    const found = computeDiagnostics(doc.getText(), doc.uri.fsPath, { studentSizeHintRatio: ratio() });
+    collection.set(doc.uri, found.map((d) => toDiagnostic(doc, d)));
+  };
+  const validateSoon = (doc: vscode.TextDocument, ms = 250) => {
+    const key = doc.uri.toString();
+    clearTimeout(timers.get(key));
+    timers.set(key, setTimeout(() => {
+      timers.delete(key);
+      validate(doc);
+    }, ms));
+  };
+  vscode.workspace.textDocuments.forEach((d) => validate(d));
+
+  context.subscriptions.push(
+    collection,
+    { dispose: () => timers.forEach((t) => clearTimeout(t)) },
+    vscode.workspace.onDidOpenTextDocument((d) => validate(d)),
+    vscode.workspace.onDidChangeTextDocument((e) => validateSoon(e.document)),
+    vscode.workspace.onDidCloseTextDocument((d) => collection.delete(d.uri)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('distillery.studentSizeHintRatio')) vscode.workspace.textDocuments.forEach((d) => validate(d));
+    }),
+    // A model or data file appearing or vanishing changes what is missing.
+    (() => {
+      const w = vscode.workspace.createFileSystemWatcher('**/*.{json,gz}');
+      const again = () => vscode.workspace.textDocuments.filter(isKdJsonDocument).forEach((d) => validateSoon(d, 500));
+      return vscode.Disposable.from(w, w.onDidCreate(again), w.onDidDelete(again));
+    })(),
+
+    vscode.languages.registerCompletionItemProvider(
+      KD_SELECTOR,
+      {
+        provideCompletionItems(doc, position) {
+          const offset = doc.offsetAt(position);
+          const site = completionSite(doc.getText(), offset);
+          if (!site) return undefined;
+          const range = new vscode.Range(doc.positionAt(site.offset), doc.positionAt(site.offset + site.length));
+          return candidates(site, doc.getText(), doc.uri.fsPath).map((c, i) => {
+            const item = new vscode.CompletionItem(c.value, c.kind === 'file' ? vscode.CompletionItemKind.File : c.kind === 'layer' ? vscode.CompletionItemKind.Field : vscode.CompletionItemKind.Reference);
+            item.insertText = JSON.stringify(c.value);
+            item.filterText = JSON.stringify(c.value);
+            item.range = range;
+            item.detail = c.detail;
+            item.sortText = String(i).padStart(4, '0');
+            return item;
+          });
+        },
+      },
+      '"', '/',
+    ),
+
+    vscode.languages.registerCodeActionsProvider(
+      KD_SELECTOR,
+      {
+        provideCodeActions(doc, _range, ctx) {
+          const actions: vscode.CodeAction[] = [];
+          for (const d of ctx.diagnostics) {
+            if (d.source !== DIAGNOSTIC_SOURCE) continue;
+            const fix = quickFixFor({ code: String(d.code) as KdDiagnostic['code'] });
+            if (!fix) continue;
+            const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+            action.edit = new vscode.WorkspaceEdit();
+            action.edit.replace(doc.uri, d.range, fix.newText);
+            action.diagnostics = [d];
+            action.isPreferred = true;
+            actions.push(action);
+          }
+          return actions;
+        },
+      },
+      { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+    ),
+
+    vscode.languages.registerHoverProvider(KD_SELECTOR, {
+      provideHover(doc, position) {
+        const loc = getLocation(doc.getText(), doc.offsetAt(position));
+        const p = loc.path;
+        const models = () => modelsOfKdJson(doc.getText(), doc.uri.fsPath);
+        let md: string | undefined;
+        if (p[0] === 'teachers' && typeof p[1] === 'number' && p.length <= 3) {
+          const entry = models().teachers.find((t) => t.index === p[1]);
+          if (entry) md = modelMarkdown(entry);
+        } else if (p[0] === 'student' && p.length <= 2) {
+          const entry = models().student;
+          if (entry) md = modelMarkdown(entry);
+        }
+        return md ? new vscode.Hover(new vscode.MarkdownString(md)) : undefined;
+      },
+    }),
+
+    vscode.languages.registerCodeLensProvider(KD_SELECTOR, new KdCodeLens()),
+  );
+  return collection;
+}
+
+/** "▶ Start Run · Sweep" above a kd.json; only in a trusted workspace, where runs can start. */
+class KdCodeLens implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  constructor() {
+    vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire());
+  }
+
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!vscode.workspace.isTrusted || !isKdJsonDocument(doc)) return [];
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses = [new vscode.CodeLens(top, { title: '$(play) Start Run', command: 'distillery.startRun', arguments: [doc.uri], tooltip: 'Distill: Start Run on this kd.json' })];
+    if ((await vscode.commands.getCommands(true)).includes('distillery.startSweep')) {
+      lenses.push(new vscode.CodeLens(top, { title: 'Sweep', command: 'distillery.startSweep', arguments: [doc.uri], tooltip: 'Distill: Start Sweep (the "sweep" block of this kd.json)' }));
+    }
+    return lenses;
+  }
+}

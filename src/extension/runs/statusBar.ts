@@ -1,0 +1,58 @@
+/**
+ * The status-bar item while this window runs something: the running run's stage, epoch and
+ * percent, and how many wait in the queue. Clicking opens its dashboard (or the engine log
+ * when there is no dashboard).
+ */
+import * as vscode from 'vscode';
+import type { EngineMessage } from '../../protocol/events';
+import { progressOf, statusText } from '../tree/runInfo';
+import type { ManagedRun, RunManager } from './runManager';
+
+export function registerStatusBar(context: vscode.ExtensionContext, runs: RunManager): vscode.StatusBarItem {
+  const item = vscode.window.createStatusBarItem('distillery.run', vscode.StatusBarAlignment.Left, 50);
+  item.name = 'Distillery run';
+  // Progress per run, folded from the live events (the same fold the tree uses on disk).
+  const events = new Map<string, EngineMessage[]>();
+  let pending: NodeJS.Timeout | undefined;
+  const update = () => {
+    pending = undefined;
+    const active = runs.active;
+    const text = statusText(active.map((r: ManagedRun) => ({ name: r.name, state: r.state, progress: progressOf((events.get(r.runId) ?? []) as never) })));
+    if (!text) {
+      item.hide();
+      return;
+    }
+    const head = active.find((r) => r.state === 'running') ?? active[0];
+    item.text = text;
+    item.tooltip = `Distillery: ${active.length} active run(s). Click for ${head.name}'s dashboard.`;
+    item.command = { command: 'distillery.openActiveRun', title: 'Open Run', arguments: [{ runId: head.runId, runDir: head.runDir }] };
+    item.show();
+  };
+  const soon = () => {
+    if (!pending) pending = setTimeout(update, 250);
+  };
+  context.subscriptions.push(
+    item,
+    // Not in the palette: the status-bar click. The dashboard when there is one, else the log.
+    vscode.commands.registerCommand('distillery.openActiveRun', async (ref: { runId: string; runDir: string }) => {
+      const commands = await vscode.commands.getCommands(true);
+      return commands.includes('distillery.openDashboard') ? vscode.commands.executeCommand('distillery.openDashboard', ref) : vscode.commands.executeCommand('distillery.showEngineLog');
+    }),
+    runs.onDidChange((run) => {
+      if (run.state === 'finished') events.delete(run.runId);
+      soon();
+    }),
+    runs.onMessage(({ run, message }) => {
+      if (message.type !== 'stage_started' && message.type !== 'step' && message.type !== 'epoch') return;
+      // Only the latest stage matters; keep the list short.
+      const list = events.get(run.runId) ?? [];
+      if (message.type === 'stage_started') list.length = 0;
+      list.push(message);
+      if (list.length > 4) list.splice(1, list.length - 4);
+      events.set(run.runId, list);
+      soon();
+    }),
+    { dispose: () => pending && clearTimeout(pending) },
+  );
+  return item;
+}

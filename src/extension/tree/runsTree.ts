@@ -1,0 +1,134 @@
+/**
+ * The Runs view: every run folder in `.distillery/runs/` beside every kd.json, newest first,
+ * plus runs this window has queued that have no folder yet. It reads disk on every refresh
+ * (so it survives reloads and shows CLI runs), refreshed by a FileSystemWatcher on the run
+ * folders and by RunManager events, debounced; while a run without a summary is shown, a
+ * slow timer re-reads so that a dead engine turns "crashed" without any file event.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { listRunDirs, runsRootFor } from '../../protocol/runFolder';
+import { KD_GLOB } from '../commands/startRun';
+import type { RunManager } from '../runs/runManager';
+import { deriveRunRecord, readRunSnapshot, runItemModel, timeFromRunId, type RunRecord } from './runInfo';
+
+export const KD_EXCLUDE = '**/{node_modules,.distillery}/**';
+
+/** A run node carries runId/runDir on top, so other commands (dashboards) resolve it too. */
+export type RunNode = { kind: 'run'; record: RunRecord; runId: string; runDir: string } | { kind: 'empty'; message: string };
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  /** The records of the latest getChildren, for commands and tests. */
+  records: RunRecord[] = [];
+
+  constructor(private readonly runs: RunManager, debounceMs = 300) {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/.distillery/runs/**');
+    const kdWatcher = vscode.workspace.createFileSystemWatcher(KD_GLOB);
+    const refresh = () => this.refreshSoon(debounceMs);
+    this.disposables.push(
+      watcher,
+      kdWatcher,
+      watcher.onDidCreate(refresh),
+      watcher.onDidChange(refresh),
+      watcher.onDidDelete(refresh),
+      kdWatcher.onDidCreate(refresh),
+      kdWatcher.onDidDelete(refresh),
+      runs.onDidChange(refresh),
+      runs.onMessage(({ message }) => {
+        if (message.type !== 'log') refresh();
+      }),
+    );
+  }
+
+  refreshSoon(ms = 300): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.changed.fire();
+    }, ms);
+  }
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  /** Every run on disk and in this window's queue, newest first. */
+  async loadRecords(): Promise<RunRecord[]> {
+    const kdJsons = await vscode.workspace.findFiles(KD_GLOB, KD_EXCLUDE, 500);
+    const now = Date.now();
+    const roots = new Map<string, string>();
+    for (const uri of kdJsons) roots.set(runsRootFor(uri.fsPath), uri.fsPath);
+    const records: RunRecord[] = [];
+    const seen = new Set<string>();
+    for (const root of roots.keys()) {
+      for (const dir of listRunDirs(root)) {
+        const snap = readRunSnapshot(dir);
+        const managed = this.runs.get(snap.runId)?.state;
+        records.push(deriveRunRecord(snap, managed, now, this.runs.get(snap.runId)?.configPath));
+        seen.add(snap.runId);
+      }
+    }
+    for (const run of this.runs.all) {
+      if (seen.has(run.runId) || run.state === 'finished') continue;
+      // Queued, or started but the engine has not written its first event yet.
+      records.push({ runId: run.runId, runDir: run.runDir, configPath: run.configPath, name: run.name, status: run.state === 'queued' ? 'queued' : 'running', startedAt: timeFromRunId(run.runId) });
+    }
+    records.sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+    return records;
+  }
+
+  async getChildren(node?: RunNode): Promise<RunNode[]> {
+    if (node) return [];
+    this.records = await this.loadRecords();
+    this.schedulePoll();
+    return this.records.map((record) => ({ kind: 'run', record, runId: record.runId, runDir: record.runDir }));
+  }
+
+  private schedulePoll(): void {
+    if (this.poll) clearTimeout(this.poll);
+    // Runs without a summary may turn crashed as time passes, with no file event to say so.
+    if (this.records.some((r) => r.status === 'running' || r.status === 'queued')) {
+      this.poll = setTimeout(() => this.changed.fire(), 15_000);
+    }
+  }
+
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    if (node.kind === 'empty') return new vscode.TreeItem(node.message);
+    const m = runItemModel(node.record, Date.now());
+    const item = new vscode.TreeItem(m.label, vscode.TreeItemCollapsibleState.None);
+    item.id = node.record.runId;
+    item.description = m.description;
+    item.tooltip = new vscode.MarkdownString(m.tooltip.split('\n').join('  \n'));
+    item.iconPath = new vscode.ThemeIcon(m.icon, m.color ? new vscode.ThemeColor(m.color) : undefined);
+    item.contextValue = m.contextValue;
+    item.resourceUri = vscode.Uri.file(node.record.runDir);
+    item.command = { command: 'distillery.openRun', title: 'Open Run', arguments: [node] };
+    return item;
+  }
+
+  getParent(): undefined {
+    return undefined;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.poll) clearTimeout(this.poll);
+    this.changed.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The run a command was invoked on: a tree node, `{ runId }`/`{ runDir }`, or a run id. */
+export function runArg(tree: RunsTreeProvider, arg: unknown): RunRecord | undefined {
+  if (!arg) return undefined;
+  if (typeof arg === 'string') return tree.records.find((r) => r.runId === arg || r.runDir === arg);
+  const a = arg as { kind?: string; record?: RunRecord; runId?: string; runDir?: string; fsPath?: string };
+  if (a.kind === 'run' && a.record) return a.record;
+  const id = a.runId ?? (a.runDir ? path.basename(a.runDir) : a.fsPath ? path.basename(a.fsPath) : undefined);
+  return id ? tree.records.find((r) => r.runId === id) : undefined;
+}
