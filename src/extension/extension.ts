@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { startRun } from './commands/startRun';
+import { startSweep } from './sweeps/startSweep';
 import { RunManager } from './runs/runManager';
 import { registerSidebar } from './sidebar';
 
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext) {
       return run ? { runId: run.runId, runDir: run.runDir } : undefined;
     }),
     vscode.commands.registerCommand('distillery.showEngineLog', () => log.show()),
+    vscode.commands.registerCommand('distillery.startSweep', (uri?: vscode.Uri) => startSweep(context.asAbsolutePath('dist/engine.js'), log, uri)),
   );
   const sidebar = registerSidebar(context, runs, log);
   return { runs, sidebar };

@@ -1,0 +1,64 @@
+/**
+ * "Distill: Start Sweep": the same sweep as `distill sweep kd.json`, the same folders. The
+ * extension host only orchestrates: each trial is an engine process (dist/engine.js), run
+ * with VS Code's own Node (Electron as Node), as many at once as the sweep says.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
+import { paramsKey } from '../../protocol/sweep';
+import { Sweep } from '../../sweep/runSweep';
+import { sweepTable } from '../../sweep/table';
+import { pickKdJson } from '../commands/startRun';
+
+export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showErrorMessage('Distillery runs code and model files from this workspace, so it starts sweeps only in a trusted workspace.');
+    return undefined;
+  }
+  const uri = await pickKdJson(arg);
+  if (!uri) return undefined;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  if (doc?.isDirty) await doc.save();
+  const loaded = loadConfigFile(uri.fsPath);
+  if (loaded.ok && !loaded.config.sweep) {
+    void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }`);
+    return undefined;
+  }
+  const parallel = vscode.workspace.getConfiguration('distillery').get<number>('sweep.parallel') || undefined;
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Distill sweep: ${path.basename(path.dirname(uri.fsPath))}`, cancellable: true },
+    async (progress, token) => {
+      const sweep = new Sweep({
+        configPath: uri.fsPath,
+        enginePath,
+        parallel,
+        execPath: process.execPath,
+        onUpdate: (s, c) => {
+          const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
+          if (c.type === 'trial_finished') {
+            const t = c.trial;
+            log.appendLine(`sweep ${s.sweepId}: ${t.id} ${t.status}${t.metric !== undefined ? ` — ${s.metricLabel} ${(t.metric * 100).toFixed(2)}%` : ''}${t.error ? `: ${t.error}` : ''}`);
+            progress.report({ increment: 100 / s.trials.length, message: `${done}/${s.trials.length} trials${t.kind === 'distill' ? ` · last ${paramsKey(t.params)}` : ''}` });
+          } else if (c.type === 'note') log.appendLine(`sweep ${s.sweepId}: ${c.message}`);
+          else if (c.type === 'started') progress.report({ message: `${s.trials.length} trials, ${s.parallel} at once` });
+        },
+      });
+      token.onCancellationRequested(() => sweep.stop());
+      const out = await sweep.run();
+      if (!out.ok) {
+        log.appendLine(`${uri.fsPath}: the sweep cannot start`);
+        for (const i of out.issues) log.appendLine('  ' + formatIssue(uri.fsPath, i));
+        log.show(true);
+        void vscode.window.showErrorMessage(`Sweep cannot start: ${formatIssue(path.basename(uri.fsPath), out.issues[0])}`);
+        return undefined;
+      }
+      log.appendLine(sweepTable(out.sweep));
+      const best = out.sweep.bestSetting;
+      const msg = `Sweep ${out.sweep.status}: ${out.sweep.trials.length} trials${best ? `; best ${paramsKey(best.params)} at ${(best.mean * 100).toFixed(2)}%` : ''}`;
+      if (out.sweep.status === 'done') void vscode.window.showInformationMessage(msg);
+      else void vscode.window.showWarningMessage(msg);
+      return { sweepId: out.sweep.sweepId, sweepDir: out.dir, status: out.sweep.status };
+    },
+  );
+}
