@@ -1,6 +1,7 @@
 // One esbuild pass per process boundary: the extension host (vscode external, never tfjs),
 // the engine child process and the CLI (tfjs stays in node_modules: its native and wasm
-// backends load files relative to their own package), and the webviews (browser, self-contained).
+// backends load files relative to their own package), and the webviews (browser, self-contained:
+// webview.js plus the webview.css esbuild extracts from its CSS imports, nothing fetched remotely).
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -24,7 +25,7 @@ const builds = [
   { ...node, entryPoints: { engine: 'src/engine/main.ts', cli: 'src/cli/main.ts' }, outdir: 'dist' },
 ];
 if (existsSync('webview/index.ts')) {
-  builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { webview: 'webview/index.ts' }, outdir: 'dist/webview', loader: { '.css': 'text' } });
+  builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { webview: 'webview/index.ts' }, outdir: 'dist/webview' });
 }
 
 // kd.json's JSON Schema for the editor, generated from the zod schema (src/protocol/config.ts).

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { startRun } from './commands/startRun';
 import { startSweep } from './sweeps/startSweep';
+import { registerDashboards } from './dashboard/register';
 import { RunManager } from './runs/runManager';
 import { registerSidebar } from './sidebar';
 
@@ -25,7 +26,8 @@ export function activate(context: vscode.ExtensionContext) {
     vscode.commands.registerCommand('distillery.startSweep', (uri?: vscode.Uri) => startSweep(context.asAbsolutePath('dist/engine.js'), log, uri)),
   );
   const sidebar = registerSidebar(context, runs, log);
-  return { runs, sidebar };
+  const dashboards = registerDashboards(context, runs);
+  return { runs, dashboards, sidebar };
 }
 
 export function deactivate() {

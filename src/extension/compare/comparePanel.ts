@@ -1,0 +1,79 @@
+/**
+ * "Distill: Compare Runs": one panel overlaying several runs' curves, with the differences
+ * between their config.json files and their results. It re-reads the folders on every
+ * `ready`, and again (at most once a second) while any of them is live in this window.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readSummary } from '../../protocol/runFolder';
+import type { CompareRun, WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
+import { PanelHost } from '../dashboard/panelHost';
+import { loadRunSeries, readConfig } from '../dashboard/runData';
+import type { RunManager } from '../runs/runManager';
+
+export const COMPARE_VIEW_TYPE = 'distillery.compare';
+
+export function loadCompareRun(runDir: string): CompareRun {
+  const runId = path.basename(runDir);
+  const { series } = loadRunSeries(runDir, runId);
+  const config = readConfig(runDir) ?? {};
+  delete config.$configPath;
+  return { runId, runDir, name: series.name || runId, series, summary: readSummary(runDir), config };
+}
+
+export class ComparePanel extends PanelHost {
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    public runDirs: string[],
+    runs: RunManager,
+    private readonly onGone: (p: ComparePanel) => void,
+  ) {
+    super(panel, extensionUri, 'compare');
+    this.disposables.push(
+      runs.onMessage(({ run, message }) => {
+        if (!this.runDirs.includes(run.runDir)) return;
+        if (message.type === 'epoch' || message.type === 'stage_done' || message.type === 'run_finished') this.scheduleRefresh();
+      }),
+      { dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) },
+    );
+  }
+
+  static create(extensionUri: vscode.Uri, runDirs: string[], runs: RunManager, onGone: (p: ComparePanel) => void): ComparePanel {
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runDirs.length} runs`, vscode.ViewColumn.Beside, {});
+    return new ComparePanel(panel, extensionUri, runDirs, runs, onGone);
+  }
+
+  setRuns(runDirs: string[]): void {
+    this.runDirs = runDirs;
+    this.panel.title = `Compare ${runDirs.length} runs`;
+    this.refresh();
+  }
+
+  private scheduleRefresh(): void {
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refresh();
+    }, 1000);
+  }
+
+  private refresh(): void {
+    this.post({ type: 'init', view: 'compare', runs: this.runDirs.map(loadCompareRun) });
+  }
+
+  protected onReady(_state: WebviewUiState | undefined): void {
+    this.refresh();
+  }
+
+  protected async onMessage(message: WebviewMessage): Promise<void> {
+    if (message.type === 'openRun' && this.runDirs.includes(message.runDir)) {
+      await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(message.runDir));
+    }
+  }
+
+  protected onDisposed(): void {
+    this.onGone(this);
+  }
+}

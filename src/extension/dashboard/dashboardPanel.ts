@@ -1,0 +1,123 @@
+/**
+ * The run dashboard: one panel per run, beside the kd.json. On every `ready` it reads the
+ * run folder afresh (events.jsonl tolerating torn lines, summary.json, predictions and logits)
+ * and then forwards the run's live engine events, coalesced to at most ten messages a second.
+ * The engine writes each event to events.jsonl before it sends it, so anything missed while
+ * the webview was hidden is on disk when it comes back.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EngineMessage, RunEvent } from '../../protocol/events';
+import { readSummary } from '../../protocol/runFolder';
+import type { DashboardTab, WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
+import type { RunManager } from '../runs/runManager';
+import { Coalescer } from './coalescer';
+import { PanelHost } from './panelHost';
+import { loadDashboardInit, loadRunSeries, readLogits, readPredictions } from './runData';
+
+export const DASHBOARD_VIEW_TYPE = 'distillery.dashboard';
+/** Live messages per second at most. */
+export const DASHBOARD_UPDATE_MS = 100;
+
+export class DashboardPanel extends PanelHost {
+  private readonly live: Coalescer<RunEvent>;
+  private tab: DashboardTab | undefined;
+
+  constructor(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    readonly runId: string,
+    readonly runDir: string,
+    private readonly runs: RunManager,
+    tab: DashboardTab | undefined,
+    private readonly onGone: (p: DashboardPanel) => void,
+  ) {
+    super(panel, extensionUri, 'dashboard');
+    this.tab = tab;
+    this.live = new Coalescer<RunEvent>((events) => this.post({ type: 'events', runId: this.runId, events }), DASHBOARD_UPDATE_MS);
+    this.disposables.push(
+      runs.onMessage(({ run, message }) => run.runId === this.runId && this.onEngineMessage(message)),
+      runs.onDidChange((run) => {
+        if (run.runId !== this.runId) return;
+        if (run.state === 'finished') {
+          this.live.flush();
+          this.post({ type: 'live', runId: this.runId, live: false });
+          this.sendArtifacts();
+        }
+      }),
+      { dispose: () => this.live.dispose() },
+    );
+  }
+
+  static create(extensionUri: vscode.Uri, runs: RunManager, runId: string, runDir: string, tab: DashboardTab | undefined, onGone: (p: DashboardPanel) => void, preserveFocus: boolean): DashboardPanel {
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, titleFor(runId, runDir), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {});
+    return new DashboardPanel(panel, extensionUri, runId, runDir, runs, tab, onGone);
+  }
+
+  private isLive(): boolean {
+    const run = this.runs.get(this.runId);
+    return !!run && run.state !== 'finished';
+  }
+
+  protected onReady(state: WebviewUiState | undefined): void {
+    // Everything the engine sent so far is on disk: start over from there.
+    this.live.clear();
+    const remembered = state?.view === 'dashboard' ? state.tab : undefined;
+    this.post(loadDashboardInit(this.runDir, this.runId, this.isLive(), remembered ?? this.tab));
+    this.tab = undefined;
+  }
+
+  protected onNotReady(): void {
+    this.live.clear();
+  }
+
+  private onEngineMessage(message: EngineMessage): void {
+    if (message.type === 'config_error' || !this.ready) return;
+    this.live.push(message);
+    if (message.type === 'run_finished') {
+      this.live.flush();
+      this.sendArtifacts();
+    }
+  }
+
+  private sendArtifacts(): void {
+    this.post({ type: 'artifacts', runId: this.runId, summary: readSummary(this.runDir), predictions: readPredictions(this.runDir), logits: readLogits(this.runDir) });
+  }
+
+  showTab(tab: DashboardTab): void {
+    if (!this.post({ type: 'showTab', tab })) this.tab = tab;
+  }
+
+  protected async onMessage(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'stop':
+        await vscode.commands.executeCommand('distillery.stopRun', this.runId);
+        break;
+      case 'rerun': {
+        const configPath = this.configPath();
+        if (!configPath) throw new Error('This run does not record which kd.json started it.');
+        await vscode.commands.executeCommand('distillery.startRun', vscode.Uri.file(configPath));
+        break;
+      }
+      case 'openConfig': {
+        const configPath = this.configPath();
+        if (configPath) await vscode.window.showTextDocument(vscode.Uri.file(configPath), { viewColumn: vscode.ViewColumn.One });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private configPath(): string | undefined {
+    return this.runs.get(this.runId)?.configPath || loadRunSeries(this.runDir, this.runId).series.configPath || undefined;
+  }
+
+  protected onDisposed(): void {
+    this.onGone(this);
+  }
+}
+
+export function titleFor(runId: string, runDir: string): string {
+  return `Run ${runId || path.basename(runDir)}`;
+}

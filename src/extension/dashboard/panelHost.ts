@@ -1,0 +1,107 @@
+/**
+ * What every Distillery webview panel shares on the host side: the HTML shell, the `ready`
+ * handshake (nothing is posted before the webview says it listens, and a fresh `init` goes
+ * out after every `ready`: a hidden webview is torn down and loads again), message checking,
+ * and counters that the integration tests read through the extension's API.
+ */
+import * as vscode from 'vscode';
+import { isWebviewMessage, type HostMessage, type ViewKind, type WebviewMessage, type WebviewUiState } from '../../protocol/webviewMessages';
+import { webviewHtml, webviewOptions } from './html';
+
+export interface PanelStats {
+  viewType: string;
+  title: string;
+  visible: boolean;
+  ready: boolean;
+  /** `ready` messages received: 1 on open, one more each time the webview loads again. */
+  readyCount: number;
+  /** Messages posted to the webview, by type. */
+  posted: number;
+  postedByType: Record<string, number>;
+  /** Live engine events forwarded (inside `events` messages). */
+  eventsPosted: number;
+  /** What the webview last said it drew. */
+  lastRendered?: Extract<WebviewMessage, { type: 'rendered' }>;
+}
+
+export abstract class PanelHost implements vscode.Disposable {
+  protected ready = false;
+  protected readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
+  readonly stats: PanelStats;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    protected readonly extensionUri: vscode.Uri,
+    readonly view: ViewKind,
+  ) {
+    this.stats = { viewType: panel.viewType, title: panel.title, visible: panel.visible, ready: false, readyCount: 0, posted: 0, postedByType: {}, eventsPosted: 0 };
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, view, panel.title);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidChangeViewState(() => {
+        this.stats.visible = panel.visible;
+        // A hidden webview's document is gone; it posts `ready` again when shown.
+        if (!panel.visible) this.setReady(false);
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  private setReady(ready: boolean) {
+    this.ready = ready;
+    this.stats.ready = ready;
+    if (!ready) this.onNotReady();
+  }
+
+  private receive(message: unknown): void {
+    if (!isWebviewMessage(message)) return;
+    if (message.type === 'ready') {
+      this.setReady(true);
+      this.stats.readyCount++;
+      void Promise.resolve(this.onReady(message.state)).catch((err) => this.post({ type: 'notice', level: 'error', text: `Could not load the view: ${(err as Error).message}` }));
+      return;
+    }
+    if (message.type === 'rendered') {
+      this.stats.lastRendered = message;
+      return;
+    }
+    void Promise.resolve(this.onMessage(message)).catch((err) => this.post({ type: 'notice', level: 'error', text: (err as Error).message }));
+  }
+
+  /** Posts when the webview listens; returns whether it did. */
+  post(message: HostMessage): boolean {
+    if (!this.ready || this.disposed) return false;
+    this.stats.posted++;
+    this.stats.postedByType[message.type] = (this.stats.postedByType[message.type] ?? 0) + 1;
+    if (message.type === 'events') this.stats.eventsPosted += message.events.length;
+    void this.panel.webview.postMessage(message);
+    return true;
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  /** The webview (re)loaded: send it everything it shows. */
+  protected abstract onReady(state: WebviewUiState | undefined): void | Promise<void>;
+  protected abstract onMessage(message: WebviewMessage): void | Promise<void>;
+  /** The webview stopped listening (hidden); drop anything queued for it. */
+  protected onNotReady(): void {}
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.ready = false;
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+    this.onDisposed();
+  }
+
+  protected onDisposed(): void {}
+}

@@ -1,0 +1,60 @@
+/** Reads one run folder into what the dashboard's `init` carries. No vscode import. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RunEvent } from '../../protocol/events';
+import { FILES, readEvents, readSummary } from '../../protocol/runFolder';
+import { emptyRunSeries, reduceRunEvents, withSummary } from '../../protocol/runSeries';
+import type { DashboardInit, DashboardTab, LogitsFile, PredictionsFile } from '../../protocol/webviewMessages';
+
+/** logits.json and predictions.json are read whole; past this size a view does without them. */
+const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
+
+function readJsonFile<T>(file: string): T | undefined {
+  try {
+    if (fs.statSync(file).size > MAX_ARTIFACT_BYTES) return undefined;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readConfig(runDir: string): Record<string, unknown> | undefined {
+  return readJsonFile<Record<string, unknown>>(path.join(runDir, FILES.config));
+}
+
+export function readPredictions(runDir: string): PredictionsFile | undefined {
+  const p = readJsonFile<PredictionsFile>(path.join(runDir, FILES.predictions));
+  return p && Array.isArray(p.labels) && Array.isArray(p.teacher) && Array.isArray(p.student) ? p : undefined;
+}
+
+export function readLogits(runDir: string): LogitsFile | undefined {
+  const l = readJsonFile<LogitsFile>(path.join(runDir, FILES.logits));
+  return l && Array.isArray(l.teacher) && Array.isArray(l.student) && Array.isArray(l.labels) ? l : undefined;
+}
+
+/** Folds events.jsonl (torn lines skipped) and summary.json into a RunSeries. */
+export function loadRunSeries(runDir: string, runId = path.basename(runDir)) {
+  const { events, skipped } = readEvents(runDir);
+  const config = readConfig(runDir);
+  const configPath = typeof config?.$configPath === 'string' ? config.$configPath : '';
+  const series = reduceRunEvents(emptyRunSeries({ runId, configPath }), events);
+  withSummary(series, readSummary(runDir));
+  if (!events.length && !series.summary) series.status = 'queued';
+  return { series, skipped, events: events as RunEvent[] };
+}
+
+export function loadDashboardInit(runDir: string, runId: string, live: boolean, tab?: DashboardTab): DashboardInit {
+  const { series, skipped } = loadRunSeries(runDir, runId);
+  return {
+    type: 'init',
+    view: 'dashboard',
+    runId,
+    runDir,
+    series,
+    skippedLines: skipped,
+    live,
+    predictions: readPredictions(runDir),
+    logits: readLogits(runDir),
+    tab,
+  };
+}

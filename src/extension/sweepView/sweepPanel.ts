@@ -1,0 +1,92 @@
+/**
+ * The temperature-sweep view: one panel per sweep folder. It re-reads the folder on `ready`
+ * and whenever a file under it changes (debounced), so trials fill in while the sweep runs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
+import { PanelHost } from '../dashboard/panelHost';
+import { bestParamEdits, minimalReplace } from './applyBest';
+import { loadSweep } from './sweepData';
+
+export const SWEEP_VIEW_TYPE = 'distillery.sweep';
+
+export class SweepPanel extends PanelHost {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    readonly sweepDir: string,
+    private readonly onGone: (p: SweepPanel) => void,
+  ) {
+    super(panel, extensionUri, 'sweep');
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(sweepDir), '**/*.{json,jsonl}'));
+    const changed = () => this.scheduleRefresh();
+    this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed), {
+      dispose: () => this.timer && clearTimeout(this.timer),
+    });
+  }
+
+  static create(extensionUri: vscode.Uri, sweepDir: string, onGone: (p: SweepPanel) => void): SweepPanel {
+    const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, `Sweep ${path.basename(sweepDir)}`, vscode.ViewColumn.Beside, {});
+    return new SweepPanel(panel, extensionUri, sweepDir, onGone);
+  }
+
+  private scheduleRefresh(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.post({ type: 'sweep', sweep: loadSweep(this.sweepDir) });
+    }, 250);
+  }
+
+  protected onReady(_state: WebviewUiState | undefined): void {
+    this.post({ type: 'init', view: 'sweep', sweepDir: this.sweepDir, sweep: loadSweep(this.sweepDir) });
+  }
+
+  protected async onMessage(message: WebviewMessage): Promise<void> {
+    if (message.type === 'applyBest') await this.applyBest(message.trialId);
+    else if (message.type === 'exportCsv') await this.exportCsv(message.fileName, message.csv);
+    else if (message.type === 'openRun') await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(message.runDir));
+  }
+
+  /** Sets the trial's swept values in the kd.json the sweep came from, as one undoable edit. */
+  async applyBest(trialId: string): Promise<boolean> {
+    const sweep = loadSweep(this.sweepDir);
+    const trial = sweep.trials.find((t) => t.id === trialId);
+    if (!trial) throw new Error(`No trial ${trialId} in ${this.sweepDir}.`);
+    const configPath = sweep.configPath && (path.isAbsolute(sweep.configPath) ? sweep.configPath : path.resolve(this.sweepDir, sweep.configPath));
+    if (!configPath || !fs.existsSync(configPath)) throw new Error(`The sweep does not name an existing kd.json (configPath: ${sweep.configPath ?? 'missing'}).`);
+    const uri = vscode.Uri.file(configPath);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const wasDirty = doc.isDirty;
+    const before = doc.getText();
+    const { text: after } = bestParamEdits(before, trial.params, { insertSpaces: true, tabSize: 2, eol: doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' });
+    if (after === before) {
+      this.post({ type: 'notice', level: 'info', text: `${path.basename(configPath)} already has trial ${trialId}'s settings.` });
+      return true;
+    }
+    const r = minimalReplace(before, after);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(doc.positionAt(r.offset), doc.positionAt(r.offset + r.length)), r.content);
+    const ok = await vscode.workspace.applyEdit(edit);
+    // Saved when it was clean before, so the file on disk and a later Start Run agree; Undo still reverts it.
+    if (ok && !wasDirty) await doc.save();
+    const what = Object.entries(trial.params).map(([k, v]) => `${k} = ${v}`).join(', ');
+    this.post({ type: 'notice', level: ok ? 'info' : 'error', text: ok ? `Applied ${what} to ${path.basename(configPath)}.` : `Could not edit ${configPath}.` });
+    return ok;
+  }
+
+  private async exportCsv(fileName: string, csv: string): Promise<void> {
+    const safe = path.basename(fileName).replace(/[^\w.-]+/g, '_') || 'sweep.csv';
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(this.sweepDir, safe)), filters: { CSV: ['csv'] } });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(csv));
+    this.post({ type: 'notice', level: 'info', text: `Wrote ${target.fsPath}.` });
+  }
+
+  protected onDisposed(): void {
+    this.onGone(this);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Every message between the extension host and Distillery's webviews, in one union per
+ * direction, discriminated on `type`. A webview posts `ready` (with whatever it kept in
+ * vscode.setState) once its script runs; the host posts nothing before that, and posts a
+ * fresh `init` after every `ready` (a hidden webview is torn down and loads again).
+ */
+import type { RunEvent, RunSummary } from './events';
+import type { RunSeries } from './runSeries';
+
+export type ViewKind = 'dashboard' | 'compare' | 'sweep';
+export type DashboardTab = 'curves' | 'results' | 'confusion' | 'darkKnowledge' | 'log';
+
+/** logits.json: teacher and student logits on the first K test samples, with their pixels. */
+export interface LogitsFile {
+  /** [height, width, channels] of one image; absent for non-image data. */
+  shape?: number[];
+  labels: number[];
+  teacher: number[][];
+  student: number[][];
+  /** base64 of uint8 pixels (h·w·c per sample), for image data. */
+  images?: string[];
+  classNames?: string[];
+}
+
+/** predictions.json: predicted classes over the whole test split. */
+export interface PredictionsFile {
+  indices: number[];
+  labels: number[];
+  teacher: number[];
+  student: number[];
+  baseline?: number[];
+}
+
+/** What the webview keeps in vscode.setState; the host's serializer reads it after a reload. */
+export interface DashboardUiState {
+  view: 'dashboard';
+  runId: string;
+  runDir: string;
+  tab?: DashboardTab;
+  normalise?: boolean;
+  confusionModel?: 'student' | 'baseline';
+  cell?: { model: 'teacher' | 'student' | 'diff'; actual: number; predicted: number };
+  sample?: number;
+  temperature?: number;
+}
+
+export interface CompareUiState {
+  view: 'compare';
+  runDirs: string[];
+  metric?: 'val' | 'loss';
+}
+
+export interface SweepUiState {
+  view: 'sweep';
+  sweepDir: string;
+  sort?: { key: string; descending: boolean };
+}
+
+export type WebviewUiState = DashboardUiState | CompareUiState | SweepUiState;
+
+export interface DashboardInit {
+  type: 'init';
+  view: 'dashboard';
+  runId: string;
+  runDir: string;
+  /** The run folded so far: disk first, then live events are appended by `events`. */
+  series: RunSeries;
+  /** Torn or garbage lines skipped in events.jsonl. */
+  skippedLines: number;
+  /** Whether this window's RunManager is running it (Stop makes sense). */
+  live: boolean;
+  predictions?: PredictionsFile;
+  logits?: LogitsFile;
+  /** The tab to show when the webview has no remembered one (openConfusion asks for 'confusion'). */
+  tab?: DashboardTab;
+}
+
+/** One compared run: its curves and results, folded on the host. */
+export interface CompareRun {
+  runId: string;
+  runDir: string;
+  name: string;
+  series: RunSeries;
+  summary?: RunSummary;
+  /** config.json as written (the webview flattens it to dotted keys to diff). */
+  config: Record<string, unknown>;
+}
+
+export interface CompareInit {
+  type: 'init';
+  view: 'compare';
+  runs: CompareRun[];
+}
+
+export interface SweepTrial {
+  id: string;
+  runId?: string;
+  runDir?: string;
+  /** The swept settings, by dotted kd.json path: `distillation.temperature`, `distillation.alpha`. */
+  params: Record<string, number | string>;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'stopped';
+  valAccuracy?: number;
+  testAccuracy?: number;
+  gain?: number;
+}
+
+export interface SweepResult {
+  sweepId: string;
+  name?: string;
+  /** The kd.json the sweep was started from ("Apply best" edits it). */
+  configPath?: string;
+  status?: 'running' | 'done' | 'failed' | 'stopped';
+  /** The swept dotted paths, in order. */
+  parameters: string[];
+  /** The from-scratch baseline's accuracy, the reference line. */
+  baseline?: { valAccuracy?: number; testAccuracy?: number };
+  trials: SweepTrial[];
+  /** Id of the best trial; when absent the webview picks the highest validation accuracy. */
+  best?: string;
+}
+
+export interface SweepInit {
+  type: 'init';
+  view: 'sweep';
+  sweepDir: string;
+  sweep: SweepResult;
+}
+
+export type HostMessage =
+  | DashboardInit
+  | CompareInit
+  | SweepInit
+  /** Live engine events for the dashboard's run, coalesced (at most 10 messages a second). */
+  | { type: 'events'; runId: string; events: RunEvent[] }
+  /** The run is (or is no longer) owned by a live engine in this window. */
+  | { type: 'live'; runId: string; live: boolean }
+  /** Artifacts that appeared after init (predictions.json and logits.json are written at the end). */
+  | { type: 'artifacts'; runId: string; predictions?: PredictionsFile; logits?: LogitsFile; summary?: RunSummary }
+  | { type: 'showTab'; tab: DashboardTab }
+  /** The sweep folder changed on disk. */
+  | { type: 'sweep'; sweep: SweepResult }
+  /** The outcome of a request the webview made (apply best, export, re-run). */
+  | { type: 'notice'; level: 'info' | 'error'; text: string };
+
+export type WebviewMessage =
+  | { type: 'ready'; view: ViewKind; state?: WebviewUiState }
+  | { type: 'stop'; runId: string }
+  | { type: 'rerun'; runId: string }
+  | { type: 'openConfig'; runId: string }
+  | { type: 'openConfusion'; runId: string }
+  | { type: 'applyBest'; trialId: string }
+  | { type: 'exportCsv'; fileName: string; csv: string }
+  | { type: 'openRun'; runDir: string }
+  /** What the webview has drawn, for tests and diagnostics. */
+  | { type: 'rendered'; view: ViewKind; steps: number; epochs: number; status: string; charts: number };
+
+const HOST_TYPES = new Set<HostMessage['type']>(['init', 'events', 'live', 'artifacts', 'showTab', 'sweep', 'notice']);
+const WEBVIEW_TYPES = new Set<WebviewMessage['type']>(['ready', 'stop', 'rerun', 'openConfig', 'openConfusion', 'applyBest', 'exportCsv', 'openRun', 'rendered']);
+
+/** Messages cross a trust boundary (the webview runs strings from run folders): check the shape. */
+export function isWebviewMessage(value: unknown): value is WebviewMessage {
+  return !!value && typeof value === 'object' && WEBVIEW_TYPES.has((value as { type: WebviewMessage['type'] }).type);
+}
+
+export function isHostMessage(value: unknown): value is HostMessage {
+  return !!value && typeof value === 'object' && HOST_TYPES.has((value as { type: HostMessage['type'] }).type);
+}

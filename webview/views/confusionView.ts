@@ -1,0 +1,220 @@
+/**
+ * Teacher vs. student: both confusion matrices side by side (counts or row-normalised), their
+ * difference, per-class accuracy bars, the agreement rate, and the samples behind a clicked
+ * cell with their thumbnails where logits.json has the pixels.
+ */
+import type { RunSummary } from '../../src/protocol/events';
+import type { DashboardUiState, LogitsFile, PredictionsFile } from '../../src/protocol/webviewMessages';
+import { BarChart } from '../lib/charts';
+import { agreementRate, confusionFrom, difference, perClassAccuracy, rowNormalise, samplesInCell, samplesInDiffCell } from '../lib/confusion';
+import { fmtPct, h, replace } from '../lib/dom';
+import { withAlpha, type Palette } from '../lib/theme';
+import { thumbnail } from './thumbnails';
+
+export interface ConfusionInput {
+  summary?: RunSummary;
+  predictions?: PredictionsFile;
+  logits?: LogitsFile;
+  palette: Palette;
+}
+
+type Model = 'teacher' | 'student' | 'diff';
+type Ui = Pick<DashboardUiState, 'normalise' | 'cell' | 'confusionModel'>;
+
+const MAX_LISTED = 60;
+
+export class ConfusionView {
+  readonly root = h('div', { class: 'confusion', 'data-testid': 'confusion' });
+  private readonly controls = h('div', { class: 'toolbar' });
+  private readonly matrices = h('div', { class: 'matrices' });
+  private readonly samples = h('div', { class: 'samples', 'aria-live': 'polite' });
+  private readonly barsCanvas = h('canvas', { 'aria-label': 'Per-class accuracy of teacher and student' });
+  private bars?: BarChart;
+  private input?: ConfusionInput;
+
+  constructor(
+    private ui: Ui,
+    private readonly onUi: (ui: Ui) => void,
+  ) {
+    this.root.append(
+      this.controls,
+      this.matrices,
+      h('section', { class: 'card' }, h('h3', null, 'Per-class accuracy'), h('div', { class: 'chart short' }, this.barsCanvas)),
+      this.samples,
+    );
+  }
+
+  update(input: ConfusionInput): void {
+    this.input = input;
+    this.render();
+  }
+
+  private matricesOf(): { teacher?: number[][]; student?: number[][]; studentLabel: string } {
+    const { summary, predictions } = this.input ?? {};
+    const which = this.ui.confusionModel ?? 'student';
+    const n = summary?.numClasses ?? (predictions ? Math.max(...predictions.labels) + 1 : 0);
+    const fromPred = (p?: number[]) => (predictions && p ? confusionFrom(predictions.labels, p, n) : undefined);
+    const teacher = summary?.teacher?.confusion ?? fromPred(predictions?.teacher);
+    const student = which === 'baseline' ? summary?.baseline?.confusion ?? fromPred(predictions?.baseline) : summary?.student?.confusion ?? fromPred(predictions?.student);
+    return { teacher, student, studentLabel: which === 'baseline' ? 'student from scratch' : 'distilled student' };
+  }
+
+  private render(): void {
+    const input = this.input;
+    if (!input) return;
+    const { teacher, student, studentLabel } = this.matricesOf();
+    this.renderControls();
+    if (!teacher || !student) {
+      replace(this.matrices, h('p', { class: 'muted' }, 'The confusion matrices appear when the run has evaluated its models on the test split.'));
+      this.samples.replaceChildren();
+      return;
+    }
+    const normalise = !!this.ui.normalise;
+    const shown = (m: number[][]) => (normalise ? rowNormalise(m) : m);
+    const t = shown(teacher);
+    const s = shown(student);
+    const d = difference(s, t);
+    const agreement = input.predictions ? agreementRate(input.predictions.teacher, input.predictions[this.ui.confusionModel ?? 'student'] ?? []) : input.summary?.agreement;
+    replace(
+      this.matrices,
+      h('div', { class: 'stats' }, h('div', { class: 'stat' }, h('div', { class: 'value', 'data-testid': 'agreement' }, fmtPct(agreement)), h('div', { class: 'label' }, `teacher–${studentLabel} agreement`))),
+      h(
+        'div',
+        { class: 'matrix-row' },
+        this.matrix('teacher', `teacher${input.summary?.teacher?.id ? ` (${input.summary.teacher.id})` : ''}`, t, teacher, normalise),
+        this.matrix('student', studentLabel, s, student, normalise),
+        this.matrix('diff', `${studentLabel} − teacher`, d, difference(student, teacher), normalise),
+      ),
+    );
+    this.renderBars(teacher, student, studentLabel);
+    this.renderSamples();
+  }
+
+  private renderControls(): void {
+    const which = this.ui.confusionModel ?? 'student';
+    const hasBaseline = !!(this.input?.summary?.baseline || this.input?.predictions?.baseline);
+    const select = h(
+      'select',
+      { 'aria-label': 'Student to compare', onchange: (e: Event) => this.set({ confusionModel: (e.target as HTMLSelectElement).value as 'student' | 'baseline', cell: undefined }) },
+      h('option', { value: 'student', selected: which === 'student' }, 'distilled student'),
+      hasBaseline ? h('option', { value: 'baseline', selected: which === 'baseline' }, 'student from scratch') : null,
+    );
+    const toggle = h('vscode-checkbox', { label: 'row-normalised', checked: !!this.ui.normalise, 'data-testid': 'normalise' });
+    (toggle as HTMLElement & { checked: boolean }).checked = !!this.ui.normalise;
+    toggle.addEventListener('change', () => this.set({ normalise: (toggle as HTMLElement & { checked: boolean }).checked }));
+    replace(this.controls, h('label', null, 'Compare the teacher with ', select), toggle);
+  }
+
+  private set(patch: Partial<Ui>): void {
+    this.ui = { ...this.ui, ...patch };
+    this.onUi(this.ui);
+    this.render();
+  }
+
+  private matrix(model: Model, title: string, shown: number[][], counts: number[][], normalise: boolean): HTMLElement {
+    const p = this.input!.palette;
+    const n = shown.length;
+    const maxAbs = Math.max(1e-9, ...shown.flatMap((row) => row.map((v) => Math.abs(v))));
+    const offMax = Math.max(1e-9, ...shown.flatMap((row, i) => row.map((v, j) => (i === j ? 0 : Math.abs(v)))));
+    const showNumbers = n <= 20;
+    const sel = this.ui.cell;
+    const table = h('table', { class: `matrix ${n > 20 ? 'dense' : ''}`, 'data-model': model, role: 'grid', 'aria-label': `${title} confusion matrix, rows are true classes, columns predicted` });
+    table.append(h('thead', null, h('tr', null, h('th', { class: 'corner', title: 'true ↓ / predicted →' }, 't\\p'), shown.map((_, j) => h('th', { scope: 'col' }, String(j))))));
+    const body = h('tbody');
+    shown.forEach((row, i) => {
+      const tr = h('tr', null, h('th', { scope: 'row' }, String(i)));
+      row.forEach((v, j) => {
+        const count = counts[i][j];
+        const label = normalise ? (model === 'diff' ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(0)}` : (v * 100).toFixed(0)) : model === 'diff' && v > 0 ? `+${v}` : String(v);
+        const td = h('td', {
+          'data-model': model,
+          'data-actual': i,
+          'data-predicted': j,
+          'data-count': count,
+          tabindex: 0,
+          title: `true ${i}, predicted ${j}: ${model === 'diff' ? `${count >= 0 ? '+' : ''}${count}` : count}${normalise ? ` (${(v * 100).toFixed(1)}% of row)` : ''}`,
+          class: sel && sel.model === model && sel.actual === i && sel.predicted === j ? 'selected' : '',
+        });
+        if (showNumbers && (v !== 0 || i === j)) td.textContent = label;
+        // Colour: agreement (diagonal) in the accent colour, confusion off it in red; the
+        // difference is green where the student does better than the teacher, red where worse.
+        let color: string;
+        let alpha: number;
+        if (model === 'diff') {
+          const better = i === j ? v > 0 : v < 0;
+          color = better ? p.good : p.bad;
+          alpha = Math.abs(v) / (i === j ? maxAbs : offMax);
+        } else {
+          color = i === j ? p.student : p.bad;
+          alpha = i === j ? Math.abs(v) / maxAbs : Math.abs(v) / offMax;
+        }
+        if (v !== 0) td.style.backgroundColor = withAlpha(color, 0.12 + 0.75 * Math.min(1, alpha));
+        const pick = () => this.set({ cell: { model, actual: i, predicted: j } });
+        td.addEventListener('click', pick);
+        td.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), pick()));
+        tr.append(td);
+      });
+      body.append(tr);
+    });
+    table.append(body);
+    return h('section', { class: 'card matrix-card' }, h('h3', null, title), h('div', { class: 'matrix-scroll' }, table), h('p', { class: 'muted small' }, 'rows: true class · columns: predicted'));
+  }
+
+  private renderBars(teacher: number[][], student: number[][], studentLabel: string): void {
+    const p = this.input!.palette;
+    this.bars ??= new BarChart(this.barsCanvas, { xTitle: 'class', yTitle: 'accuracy', percent: true, yMax: 1 }, p);
+    this.bars.setBars(
+      teacher.map((_, i) => String(i)),
+      [
+        { label: 'teacher', values: perClassAccuracy(teacher), color: p.teacher },
+        { label: studentLabel, values: perClassAccuracy(student), color: this.ui.confusionModel === 'baseline' ? p.baseline : p.student },
+      ],
+    );
+  }
+
+  private renderSamples(): void {
+    const cell = this.ui.cell;
+    const { predictions, logits } = this.input!;
+    if (!cell) {
+      replace(this.samples, h('p', { class: 'muted' }, 'Click a cell to list its test samples.'));
+      return;
+    }
+    if (!predictions) {
+      replace(this.samples, h('p', { class: 'muted' }, 'predictions.json is not in this run folder, so the samples behind a cell cannot be listed.'));
+      return;
+    }
+    const studentKey = this.ui.confusionModel ?? 'student';
+    const items =
+      cell.model === 'diff'
+        ? samplesInDiffCell(predictions, studentKey, cell.actual, cell.predicted).map((x) => ({ ...x, note: x.student ? 'only the student' : 'only the teacher' }))
+        : samplesInCell(predictions, cell.model === 'teacher' ? 'teacher' : studentKey, cell.actual, cell.predicted).map((x) => ({ ...x, note: '' }));
+    const heading = `${cell.model === 'diff' ? 'Changed between teacher and student' : cell.model} · true ${cell.actual}, predicted ${cell.predicted}: ${items.length} sample${items.length === 1 ? '' : 's'}`;
+    const list = h('ul', { class: 'sample-list', 'data-testid': 'cell-samples' });
+    for (const it of items.slice(0, MAX_LISTED)) {
+      const thumb = thumbnail(logits, it.position);
+      const t = predictions.teacher[it.position];
+      const s = predictions[studentKey]?.[it.position];
+      list.append(
+        h(
+          'li',
+          { 'data-index': it.index },
+          thumb ?? h('span', { class: 'nothumb', title: 'logits.json stores pixels only for the first test samples' }, '·'),
+          h('span', null, `#${it.index}`),
+          h('span', { class: 'muted small' }, `teacher ${t} · student ${s ?? '—'}${it.note ? ` · ${it.note}` : ''}`),
+        ),
+      );
+    }
+    const withoutPixels = items.filter((it) => !logits?.images?.[it.position]).length;
+    replace(
+      this.samples,
+      h('h3', null, heading),
+      list,
+      items.length > MAX_LISTED ? h('p', { class: 'muted' }, `… and ${items.length - MAX_LISTED} more`) : null,
+      withoutPixels && logits?.images ? h('p', { class: 'muted small' }, `${withoutPixels} of these have no thumbnail: logits.json keeps pixels for the first ${logits.images.length} test samples only.`) : null,
+    );
+  }
+
+  applyPalette(p: Palette): void {
+    if (this.input) this.update({ ...this.input, palette: p });
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Temperature sweep: validation accuracy against T (a line per α; a heat map when both vary),
+ * the baseline as a reference line, a sortable table of trials, parallel coordinates, the best
+ * trial highlighted, "Apply best to kd.json" and "Export CSV". Fills in as trials finish.
+ */
+import type { HostMessage, SweepResult, SweepUiState } from '../../src/protocol/webviewMessages';
+import { canvasHasInk, LineChart, type LineSpec } from '../lib/charts';
+import { fmtPct, h, replace, text } from '../lib/dom';
+import { throttledRender } from '../lib/schedule';
+import { bestTrial, heatGrid, linesByAlpha, parallelAxes, sortTrials, trialColumns, trialsCsv } from '../lib/sweep';
+import { readPalette, withAlpha, type Palette } from '../lib/theme';
+import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
+
+export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
+  let palette = readPalette();
+  let sweep: SweepResult | undefined;
+  let sweepDir = '';
+  let ui: SweepUiState = getUiState<SweepUiState>('sweep') ?? { view: 'sweep', sweepDir: '' };
+
+  const heading = h('h1', { 'data-testid': 'sweep-name' });
+  const summary = h('div', { class: 'facts' });
+  const notice = h('div', { class: 'notice', role: 'status', 'data-testid': 'notice' });
+  const applyBtn = h('vscode-button', { 'data-testid': 'apply-best' }, 'Apply best to kd.json');
+  const csvBtn = h('vscode-button', { secondary: true, 'data-testid': 'export-csv' }, 'Export CSV');
+  applyBtn.addEventListener('click', () => {
+    const best = sweep && bestTrial(sweep);
+    if (best) post({ type: 'applyBest', trialId: best.id });
+  });
+  csvBtn.addEventListener('click', () => sweep && post({ type: 'exportCsv', fileName: `${sweep.sweepId}.csv`, csv: trialsCsv(sweep) }));
+  const tCanvas = h('canvas', { 'data-chart': 'temperature' });
+  const parCanvas = h('canvas', { class: 'parallel', 'data-chart': 'parallel', 'aria-label': 'Parallel coordinates of the trials' });
+  const heat = h('div', { 'data-testid': 'heatmap' });
+  const table = h('div', { 'data-testid': 'trials' });
+  app.append(
+    h('header', { class: 'run-header' }, h('div', { class: 'title-row' }, heading, h('div', { class: 'spacer' }), applyBtn, csvBtn), summary, notice),
+    h('div', { class: 'charts' }, h('section', { class: 'card' }, h('h3', null, 'Validation accuracy against temperature'), h('div', { class: 'chart' }, tCanvas)), h('section', { class: 'card' }, h('h3', null, 'Parallel coordinates'), h('div', { class: 'chart' }, parCanvas))),
+    heat,
+    h('section', { class: 'card' }, h('h3', null, 'Trials'), table),
+  );
+  app.removeAttribute('aria-busy');
+  let tChart: LineChart | undefined;
+
+  function render() {
+    if (!sweep) return;
+    const best = bestTrial(sweep);
+    text(heading, sweep.name ? `${sweep.name} (${sweep.sweepId})` : `Sweep ${sweep.sweepId}`);
+    const done = sweep.trials.filter((t) => t.status === 'done').length;
+    text(summary, [`${done}/${sweep.trials.length} trials done`, sweep.status ?? '', best ? `best: trial ${best.id} (${Object.entries(best.params).map(([k, v]) => `${k.replace(/^distillation\./, '')} ${v}`).join(', ')}) at ${fmtPct(best.valAccuracy)}` : '', sweep.baseline?.valAccuracy !== undefined ? `baseline ${fmtPct(sweep.baseline.valAccuracy)}` : ''].filter(Boolean).join(' · '));
+    (applyBtn as HTMLElement & { disabled: boolean }).disabled = !best || !sweep.configPath;
+
+    tChart ??= new LineChart(tCanvas, { xTitle: 'temperature T', yTitle: 'validation accuracy', percent: true }, palette);
+    const groups = linesByAlpha(sweep);
+    const lines: LineSpec[] = groups.map((g, i) => ({ label: g.label, xs: g.points.map((p) => p.x), ys: g.points.map((p) => p.y), color: palette.series[i % palette.series.length], points: true, highlight: best ? g.points.flatMap((p, k) => (p.trial === best.id ? [k] : [])) : undefined }));
+    const xs = groups.flatMap((g) => g.points.map((p) => p.x));
+    if (sweep.baseline?.valAccuracy !== undefined && xs.length) lines.push({ label: 'from scratch (baseline)', xs: [Math.min(...xs), Math.max(...xs)], ys: [sweep.baseline.valAccuracy, sweep.baseline.valAccuracy], color: palette.baseline, dash: [6, 4] });
+    tChart.setLines(lines);
+    drawParallel(best?.id);
+    renderHeat();
+    renderTable(best?.id);
+    post({ type: 'rendered', view: 'sweep', steps: 0, epochs: sweep.trials.length, status: sweep.status ?? '', charts: [tCanvas, parCanvas].filter(canvasHasInk).length });
+  }
+
+  function renderHeat() {
+    const grid = sweep && heatGrid(sweep);
+    if (!grid) return heat.replaceChildren();
+    const vals = grid.cells.flat().filter(Number.isFinite);
+    const lo = Math.min(...vals);
+    const hi = Math.max(...vals);
+    replace(
+      heat,
+      h(
+        'section',
+        { class: 'card' },
+        h('h3', null, 'Validation accuracy by T (columns) and α (rows)'),
+        h(
+          'table',
+          { class: 'matrix heat' },
+          h('thead', null, h('tr', null, h('th', null, 'α \\ T'), grid.temperatures.map((t) => h('th', null, String(t))))),
+          h(
+            'tbody',
+            null,
+            grid.alphas.map((a, i) =>
+              h(
+                'tr',
+                null,
+                h('th', null, String(a)),
+                grid.cells[i].map((v) => {
+                  const td = h('td', { title: fmtPct(v) }, Number.isFinite(v) ? (v * 100).toFixed(1) : '·');
+                  if (Number.isFinite(v)) td.style.backgroundColor = withAlpha(palette.student, 0.15 + 0.8 * (hi > lo ? (v - lo) / (hi - lo) : 1));
+                  return td;
+                }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function renderTable(bestId?: string) {
+    const cols = trialColumns(sweep!);
+    const sortCol = cols.find((c) => c.key === ui.sort?.key);
+    const rows = sortCol ? sortTrials(sweep!.trials, sortCol, !!ui.sort?.descending) : sweep!.trials;
+    const head = h(
+      'tr',
+      null,
+      cols.map((c) => {
+        const th = h('th', { scope: 'col', class: 'sortable', tabindex: 0, 'aria-sort': ui.sort?.key === c.key ? (ui.sort.descending ? 'descending' : 'ascending') : 'none' }, c.label, ui.sort?.key === c.key ? (ui.sort.descending ? ' ▼' : ' ▲') : '');
+        const sort = () => {
+          ui = { ...ui, sort: { key: c.key, descending: ui.sort?.key === c.key ? !ui.sort.descending : true } };
+          setUiState(ui);
+          render();
+        };
+        th.addEventListener('click', sort);
+        th.addEventListener('keydown', (e) => e.key === 'Enter' && sort());
+        return th;
+      }),
+    );
+    const cell = (v: unknown, key: string) => (typeof v === 'number' ? (key === 'gain' ? `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(2)} pts` : /Accuracy$/.test(key) ? fmtPct(v) : String(v)) : v === undefined ? '—' : String(v));
+    replace(
+      table,
+      h(
+        'table',
+        { class: 'grid trials' },
+        h('thead', null, head),
+        h(
+          'tbody',
+          null,
+          rows.map((t) => {
+            const tr = h('tr', { class: t.id === bestId ? 'best' : '', 'data-trial': t.id }, cols.map((c) => h('td', { class: typeof c.value(t) === 'number' ? 'num' : '' }, cell(c.value(t), c.key))));
+            if (t.runDir) tr.addEventListener('dblclick', () => post({ type: 'openRun', runDir: t.runDir! }));
+            return tr;
+          }),
+        ),
+      ),
+    );
+  }
+
+  function drawParallel(bestId?: string) {
+    const { axes, lines } = parallelAxes(sweep!);
+    const dpr = window.devicePixelRatio || 1;
+    const w = parCanvas.clientWidth || 500;
+    const hgt = parCanvas.clientHeight || 260;
+    parCanvas.width = Math.round(w * dpr);
+    parCanvas.height = Math.round(hgt * dpr);
+    const ctx = parCanvas.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, w, hgt);
+    const top = 24;
+    const bottom = hgt - 28;
+    const left = 40;
+    const right = w - 40;
+    const xAt = (i: number) => (axes.length > 1 ? left + ((right - left) * i) / (axes.length - 1) : (left + right) / 2);
+    const yAt = (v: number) => bottom - v * (bottom - top);
+    ctx.font = `12px ${palette.font}`;
+    ctx.textAlign = 'center';
+    axes.forEach((a, i) => {
+      ctx.strokeStyle = palette.grid;
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(xAt(i), top);
+      ctx.lineTo(xAt(i), bottom);
+      ctx.stroke();
+      ctx.fillStyle = palette.foreground;
+      ctx.fillText(a.label, xAt(i), hgt - 8);
+      ctx.fillStyle = palette.muted;
+      const fmt = (v: number) => (a.key === 'valAccuracy' ? `${(v * 100).toFixed(1)}%` : String(Number(v.toPrecision(3))));
+      ctx.fillText(fmt(a.max), xAt(i), top - 8);
+      ctx.fillText(fmt(a.min), xAt(i), bottom + 14);
+    });
+    const draw = (l: { trial: string; values: number[] }, best: boolean) => {
+      ctx.strokeStyle = best ? palette.good : withAlpha(palette.student, 0.55);
+      ctx.lineWidth = best ? 3 : 1.5;
+      ctx.beginPath();
+      l.values.forEach((v, i) => (i ? ctx.lineTo(xAt(i), yAt(v)) : ctx.moveTo(xAt(i), yAt(v))));
+      ctx.stroke();
+    };
+    lines.filter((l) => l.trial !== bestId).forEach((l) => draw(l, false));
+    lines.filter((l) => l.trial === bestId).forEach((l) => draw(l, true));
+  }
+
+  const schedule = throttledRender(render);
+  window.addEventListener('resize', () => schedule());
+  connect('sweep', (m: HostMessage) => {
+    if (m.type === 'init' && m.view === 'sweep') {
+      sweep = m.sweep;
+      sweepDir = m.sweepDir;
+      ui = { ...ui, view: 'sweep', sweepDir };
+      setUiState(ui);
+    } else if (m.type === 'sweep') sweep = m.sweep;
+    else if (m.type === 'notice') {
+      text(notice, m.text);
+      notice.className = `notice ${m.level}`;
+    }
+    schedule();
+  });
+  return {
+    setPalette(p) {
+      palette = p;
+      schedule();
+    },
+  };
+}
