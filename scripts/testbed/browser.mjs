@@ -13,21 +13,26 @@ export async function launchBrowser({ headless = true } = {}) {
   }
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-chromium-'));
   // A fresh profile each time; playwright wants it as launchPersistentContext's argument.
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless,
-    timeout: 60_000,
-    viewport: { width: 1400, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await chromium
+    .launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless,
+      timeout: 60_000,
+      viewport: { width: 1400, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    })
+    .catch((err) => {
+      fs.rmSync(profile, { recursive: true, force: true });
+      throw err;
+    });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
