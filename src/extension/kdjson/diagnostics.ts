@@ -100,7 +100,8 @@ export function computeDiagnostics(text: string, file: string, options: Diagnost
       const teacher = teacherById(get('teacher'));
       const layerOf = (entry: ModelEntry | undefined, key: 'teacherLayer' | 'studentLayer') => {
         const name = get(key);
-        if (typeof name !== 'string' || !entry?.info) return undefined;
+        // An empty name is the schema's to report (and is being typed).
+        if (typeof name !== 'string' || !name || !entry?.info) return undefined;
         const layer = entry.info.layers.find((l) => l.name === name);
         if (!layer) {
           const names = entry.info.layers.map((l) => l.name).join(', ');
