@@ -3,8 +3,9 @@
 //     on PATH); nothing is downloaded;
 //   - otherwise code-server 4.99.4 (VS Code 1.99.3) driven by headless Chromium, with the repo
 //     loaded as a development extension and out/tests.js as its extensionTestsPath.
-// Either way the suites write test-results/integration/results.json from inside the
-// extension host; this prints it and exits non-zero on any failure.
+// Either way the suites write a results file from inside the extension host (path in
+// DISTILLERY_TEST_RESULTS); this copies it to test-results/integration/results.json, prints
+// it, and exits non-zero on any failure.
 //
 // Options: --extension <dir> (default: the repo), --tests <file> (default: out/tests.js),
 //          --workspace <dir> (default: test/fixtures/workspace, copied fresh each run),
@@ -30,7 +31,9 @@ const { values: opts } = parseArgs({
 const extensionPath = path.resolve(opts.extension);
 const timeoutMs = Number(opts.timeout) * 1000;
 const ARTIFACTS = path.join(TEST_RESULTS, 'integration');
-const RESULTS_FILE = path.join(ARTIFACTS, 'results.json');
+// The extension host writes into this run's own state folder (so that two runs at once do not
+// read each other's results); the launcher copies it to test-results/integration/results.json.
+const RESULTS_NAME = 'results.json';
 const say = (msg) => console.log(`[integration] ${msg}`);
 
 function prepare() {
@@ -50,10 +53,11 @@ function prepare() {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-it-'));
   const workspace = path.join(stateDir, 'workspace');
   copyDir(opts.workspace, workspace);
-  return { testsPath, stateDir, workspace, id: `${manifest.publisher}.${manifest.name}` };
+  const resultsFile = path.join(stateDir, RESULTS_NAME);
+  return { testsPath, stateDir, workspace, resultsFile, id: `${manifest.publisher}.${manifest.name}` };
 }
 
-async function viaTestElectron(vscodeExecutablePath, { testsPath, stateDir, workspace }) {
+async function viaTestElectron(vscodeExecutablePath, { testsPath, stateDir, workspace, resultsFile }) {
   say(`runner: @vscode/test-electron with the desktop VS Code at ${vscodeExecutablePath}`);
   const { runTests } = await import('@vscode/test-electron');
   try {
@@ -61,7 +65,7 @@ async function viaTestElectron(vscodeExecutablePath, { testsPath, stateDir, work
       vscodeExecutablePath,
       extensionDevelopmentPath: extensionPath,
       extensionTestsPath: testsPath,
-      extensionTestsEnv: { DISTILLERY_TEST_RESULTS: RESULTS_FILE },
+      extensionTestsEnv: { DISTILLERY_TEST_RESULTS: resultsFile },
       launchArgs: [
         workspace,
         '--disable-extensions',
@@ -76,10 +80,10 @@ async function viaTestElectron(vscodeExecutablePath, { testsPath, stateDir, work
   } catch (err) {
     say(`VS Code exited with a failure: ${err.message ?? err}`);
   }
-  const results = readResults(RESULTS_FILE);
+  const results = readResults(resultsFile);
   if (!results) {
     for (const f of vscodeLogFiles(path.join(stateDir, 'user-data'))) copyArtifact(f, path.join('vscode-logs', path.relative(path.join(stateDir, 'user-data', 'logs'), f)));
-    throw new Error(`the tests wrote no results to ${RESULTS_FILE}`);
+    throw new Error(`the tests wrote no results to ${resultsFile}`);
   }
   return { results, runner: '@vscode/test-electron, desktop' };
 }
@@ -91,7 +95,7 @@ function copyArtifact(from, name) {
   return to;
 }
 
-async function viaCodeServer({ testsPath, stateDir, workspace, id }) {
+async function viaCodeServer({ testsPath, stateDir, workspace, resultsFile, id }) {
   say(`runner: code-server ${CODE_SERVER_VERSION} + headless Chromium (no desktop VS Code: set VSCODE_EXECUTABLE or put \`code\` on PATH to use one)`);
   ensureTestbed();
   const started = Date.now();
@@ -100,7 +104,7 @@ async function viaCodeServer({ testsPath, stateDir, workspace, id }) {
   let browser;
   const consoleLines = [];
   try {
-    server = await startCodeServer({ stateDir, folder: workspace, env: { DISTILLERY_TEST_RESULTS: RESULTS_FILE } });
+    server = await startCodeServer({ stateDir, folder: workspace, env: { DISTILLERY_TEST_RESULTS: resultsFile } });
     say(`code-server is up at ${server.url} (log: ${server.logFile})`);
     browser = await launchBrowser();
     const { page } = browser;
@@ -115,8 +119,8 @@ async function viaCodeServer({ testsPath, stateDir, workspace, id }) {
     }, { timeoutMs: 60_000 });
     say(`workbench is up: "${title}"; ${id} is loaded from ${extensionPath}; waiting for the suites (up to ${Math.round(left() / 1000)}s)`);
 
-    const results = await waitFor(`${path.relative(REPO_ROOT, RESULTS_FILE)} from the extension host`, () => {
-      const r = readResults(RESULTS_FILE);
+    const results = await waitFor(`${resultsFile} from the extension host`, () => {
+      const r = readResults(resultsFile);
       if (r) return r;
       const exited = server.exited();
       if (exited) throw Object.assign(new Error(`code-server exited (${JSON.stringify(exited)}) before the tests wrote results`), { fatal: true });
@@ -161,6 +165,8 @@ async function main() {
   let ok = false;
   try {
     ctx = desktop ? await viaTestElectron(desktop, prepared) : await viaCodeServer(prepared);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fs.copyFileSync(prepared.resultsFile, path.join(ARTIFACTS, RESULTS_NAME));
     ok = printResults(ctx.results, { runner: ctx.runner });
     if (!ok) await saveFailureArtifacts(ctx);
   } catch (err) {
