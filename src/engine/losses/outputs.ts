@@ -14,10 +14,11 @@ type Scalar = tfTypes.Scalar;
 /** Huber-style smooth L1, mean over elements: ½d²/β where |d| < β, else |d| − ½β. */
 export function smoothL1Term(tf: typeof tfTypes, pred: Tensor, target: Tensor, beta = 1): Scalar {
   return tf.tidy(() => {
+    // With m = min(|d|, β): ½m²/β + (|d| − m) is both branches at once, and differentiable
+    // everywhere in tfjs (a where() on a comparison has no gradient there).
     const d = tf.abs(tf.sub(pred, target));
-    const quadratic = tf.div(tf.mul(0.5, tf.square(d)), beta);
-    const linear = tf.sub(d, 0.5 * beta);
-    return tf.mean(tf.where(tf.less(d, beta), quadratic, linear)) as Scalar;
+    const m = tf.minimum(d, beta);
+    return tf.mean(tf.add(tf.div(tf.mul(0.5, tf.square(m)), beta), tf.sub(d, m))) as Scalar;
   });
 }
 
