@@ -12,10 +12,10 @@ import type { EngineExit } from './engineProcess';
 
 const OOM_PATTERNS = [/heap out of memory/i, /Array buffer allocation failed/i, /Aborted\(OOM\)/i, /out of memory/i, /Cannot allocate memory/i];
 
-export function describeExit(exit: EngineExit): { status: 'crashed' | 'failed'; error: string } {
+export function describeExit(exit: EngineExit, where = ''): { status: 'crashed' | 'failed'; error: string } {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-  if (OOM_PATTERNS.some((p) => p.test(exit.stderrTail))) return { status: 'failed', error: `the engine ran out of memory and ${how}` };
-  return { status: 'crashed', error: `the engine ${how} without a result` };
+  if (OOM_PATTERNS.some((p) => p.test(exit.stderrTail))) return { status: 'failed', error: `the engine ran out of memory and ${how}${where}` };
+  return { status: 'crashed', error: `the engine ${how}${where}, without a result` };
 }
 
 /** Writes a crashed/failed summary.json unless the engine wrote one. Returns it, if written. */
@@ -24,8 +24,8 @@ export function recordAbnormalExit(runDir: string, exit: EngineExit, now = new D
   const { events } = readEvents(runDir);
   const started = events.find((e) => e.type === 'run_started');
   const lastStep = [...events].reverse().find((e) => e.type === 'step') as StepEvent | undefined;
-  const { status, error } = describeExit(exit);
   const where = lastStep ? ` at ${lastStep.stage} epoch ${lastStep.epoch}, step ${lastStep.step}/${lastStep.totalSteps}` : ' before its first step';
+  const { status, error } = describeExit(exit, where);
   const startedAt = started?.time ?? now.toISOString();
   const summary: RunSummary & { lastStep?: StepEvent; stderrTail: string } = {
     runId: path.basename(runDir),
@@ -35,7 +35,7 @@ export function recordAbnormalExit(runDir: string, exit: EngineExit, now = new D
     startedAt,
     endedAt: now.toISOString(),
     durationSec: (now.getTime() - Date.parse(startedAt)) / 1000,
-    error: error + where,
+    error,
     configPath: started && started.type === 'run_started' ? started.configPath : '',
     numClasses: 0,
     testSamples: 0,
