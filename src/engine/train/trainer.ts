@@ -121,7 +121,7 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       const correct = mean[width - 1];
       for (let c = 0; c < width - 1; c++) mean[c] /= rows;
       if (!mean.slice(0, width - 1).every(Number.isFinite)) {
-        throw new NonFiniteLossError(`the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (last finite loss: ${lastLoss.toFixed(4)}); lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
+        throw new NonFiniteLossError(`the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'}); lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
       }
       lastLoss = mean[0];
       epochLoss += mean[0] * rows;
