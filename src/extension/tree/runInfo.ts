@@ -8,17 +8,20 @@ import * as path from 'node:path';
 import type { RunEvent, RunStatus, RunSummary, StageName } from '../../protocol/events';
 import { FILES, parseEvents } from '../../protocol/runFolder';
 import { pct, signedPoints } from '../../protocol/format';
+import { HEARTBEAT_STALE_MS, pidAlive, readHeartbeat, type Heartbeat } from '../../protocol/runStatus';
 
 /** An engine that wrote events this recently is taken to be alive (until there is a heartbeat). */
 export const LIVE_WINDOW_MS = 60_000;
 
 /**
  * Whether a run folder without a summary belongs to a live engine that is not this window's
- * (a CLI run, another window). The engine writes no heartbeat yet, so for now: events.jsonl
- * was modified within the last minute. The one place to swap in a heartbeat file later.
+ * (a CLI run, another window): the engine's heartbeat (protocol/runStatus.ts) when it writes
+ * one: fresh and its pid alive; before the first heartbeat, events.jsonl modified within the
+ * last minute. The one place this rule lives.
  */
-export function isEngineAlive(eventsMtimeMs: number | undefined, nowMs: number): boolean {
-  return eventsMtimeMs !== undefined && nowMs - eventsMtimeMs < LIVE_WINDOW_MS;
+export function isEngineAlive(snap: Pick<RunSnapshot, 'eventsMtimeMs' | 'heartbeat'>, nowMs: number, alive: (pid: number) => boolean = pidAlive): boolean {
+  if (snap.heartbeat) return nowMs - Date.parse(snap.heartbeat.time) < HEARTBEAT_STALE_MS && alive(snap.heartbeat.pid);
+  return snap.eventsMtimeMs !== undefined && nowMs - snap.eventsMtimeMs < LIVE_WINDOW_MS;
 }
 
 /** What this window's RunManager says about a run, if it started it. */
@@ -52,6 +55,7 @@ export interface RunSnapshot {
   events: RunEvent[];
   summary?: RunSummary;
   eventsMtimeMs?: number;
+  heartbeat?: Heartbeat;
 }
 
 /** Reads what a run folder holds right now; tolerant of a torn last line and missing files. */
@@ -72,7 +76,7 @@ export function readRunSnapshot(runDir: string): RunSnapshot {
   } catch {
     // running, crashed, or summary being written
   }
-  return { runId, runDir, events, summary, eventsMtimeMs };
+  return { runId, runDir, events, summary, eventsMtimeMs, heartbeat: summary ? undefined : readHeartbeat(runDir) };
 }
 
 /** `YYYYMMDD-HHMMSS-…` → ISO time (local), or undefined. */
@@ -99,7 +103,7 @@ export function progressOf(events: RunEvent[]): RunProgress | undefined {
  * RunManager knows; else a live engine elsewhere (isEngineAlive) means running; else the
  * engine died without a word: crashed.
  */
-export function deriveRunRecord(snap: RunSnapshot, managed: ManagedState, nowMs: number, configPath?: string): RunRecord {
+export function deriveRunRecord(snap: RunSnapshot, managed: ManagedState, nowMs: number, configPath?: string, alive: (pid: number) => boolean = pidAlive): RunRecord {
   const started = snap.events.find((e) => e.type === 'run_started');
   const finished = [...snap.events].reverse().find((e) => e.type === 'run_finished');
   const summary = snap.summary ?? (finished?.type === 'run_finished' ? finished.summary : undefined);
@@ -108,7 +112,7 @@ export function deriveRunRecord(snap: RunSnapshot, managed: ManagedState, nowMs:
   else if (finished?.type === 'run_finished') status = finished.status;
   else if (managed === 'queued') status = 'queued';
   else if (managed === 'running') status = 'running';
-  else if (managed === undefined && isEngineAlive(snap.eventsMtimeMs, nowMs)) status = 'running';
+  else if (managed === undefined && isEngineAlive(snap, nowMs, alive)) status = 'running';
   else status = 'crashed';
   const name = summary?.name ?? (started?.type === 'run_started' ? started.name : undefined) ?? snap.runId;
   return {
@@ -206,4 +210,19 @@ export function statusText(active: { name: string; state: string; progress?: Run
 export function deleteRefusal(r: Pick<RunRecord, 'status' | 'name'>): string | undefined {
   if (r.status === 'running' || r.status === 'queued') return `"${r.name}" is ${r.status}; stop it before deleting its run folder.`;
   return undefined;
+}
+
+/** A trial's label: its swept values and seed ("temperature=4 · seed 42"), or the baseline. */
+export function trialLabel(t: { kind: 'distill' | 'baseline'; params: Record<string, number>; seed: number }): string {
+  const values = Object.entries(t.params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`);
+  return `${t.kind === 'baseline' ? 'baseline (scratch)' : values.join(', ') || 'trial'} · seed ${t.seed}`;
+}
+
+/** A sweep's line: status, trial count, the best setting, when. */
+export function sweepItemModel(s: { name: string; status: 'running' | 'done' | 'failed' | 'stopped'; startedAt: string; trials: { status: string }[]; bestSetting?: { params: Record<string, number>; mean: number } }, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
+  const done = s.trials.filter((t) => t.status === 'done').length;
+  const best = s.bestSetting ? `best ${Object.entries(s.bestSetting.params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ')} (${pct(s.bestSetting.mean)})` : '';
+  const detail = [s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length} trials`, best, relativeTime(s.startedAt, nowMs)].filter(Boolean).join(' · ');
+  const { icon, color } = STATUS_ICONS[s.status];
+  return { label: `${s.name} (sweep)`, description: detail, tooltip: `${s.name}: temperature/α sweep, ${s.status}\n${detail}`, icon, color, contextValue: `sweep.${s.status}` };
 }

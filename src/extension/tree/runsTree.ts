@@ -7,15 +7,20 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
 import { listRunDirs, runsRootFor } from '../../protocol/runFolder';
+import { readSweep, SWEEP_FILES, sweepsRootFor, type SweepFile } from '../../protocol/sweep';
 import { KD_GLOB } from '../commands/startRun';
 import type { RunManager } from '../runs/runManager';
-import { deriveRunRecord, readRunSnapshot, runItemModel, timeFromRunId, type RunRecord } from './runInfo';
+import { deriveRunRecord, readRunSnapshot, runItemModel, sweepItemModel, timeFromRunId, trialLabel, type RunRecord } from './runInfo';
 
 export const KD_EXCLUDE = '**/{node_modules,.distillery}/**';
 
 /** A run node carries runId/runDir on top, so other commands (dashboards) resolve it too. */
-export type RunNode = { kind: 'run'; record: RunRecord; runId: string; runDir: string } | { kind: 'empty'; message: string };
+export type RunNode =
+  | { kind: 'run'; record: RunRecord; runId: string; runDir: string; label?: string }
+  | { kind: 'sweep'; sweep: SweepFile; sweepDir: string; trials: RunNode[] }
+  | { kind: 'empty'; message: string };
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -27,7 +32,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   records: RunRecord[] = [];
 
   constructor(private readonly runs: RunManager, debounceMs = 300) {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/.distillery/runs/**');
+    const watcher = vscode.workspace.createFileSystemWatcher('**/.distillery/{runs,sweeps}/**');
     const kdWatcher = vscode.workspace.createFileSystemWatcher(KD_GLOB);
     const refresh = () => this.refreshSoon(debounceMs);
     this.disposables.push(
@@ -82,11 +87,45 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     return records;
   }
 
+  /** Sweeps beside every kd.json, each with its trials' run records. */
+  async loadSweeps(): Promise<Extract<RunNode, { kind: 'sweep' }>[]> {
+    const kdJsons = await vscode.workspace.findFiles(KD_GLOB, KD_EXCLUDE, 500);
+    const roots = new Set(kdJsons.map((u) => sweepsRootFor(u.fsPath)));
+    const now = Date.now();
+    const out: Extract<RunNode, { kind: 'sweep' }>[] = [];
+    for (const root of roots) {
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(root).filter((n) => fs.existsSync(path.join(root, n, SWEEP_FILES.sweep)));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const sweepDir = path.join(root, name);
+        const sweep = readSweep(sweepDir);
+        if (!sweep) continue;
+        const trials: RunNode[] = sweep.trials.map((t) => {
+          const runDir = path.resolve(sweepDir, t.runDir);
+          const record = fs.existsSync(runDir)
+            ? deriveRunRecord(readRunSnapshot(runDir), this.runs.get(path.basename(runDir))?.state, now, sweep.configPath)
+            : { runId: path.basename(runDir), runDir, configPath: sweep.configPath, name: t.id, status: t.status === 'running' ? 'crashed' : t.status } as RunRecord;
+          return { kind: 'run', record, runId: record.runId, runDir, label: trialLabel(t) };
+        });
+        out.push({ kind: 'sweep', sweep, sweepDir, trials });
+      }
+    }
+    return out;
+  }
+
   async getChildren(node?: RunNode): Promise<RunNode[]> {
-    if (node) return [];
-    this.records = await this.loadRecords();
+    if (node) return node.kind === 'sweep' ? node.trials : [];
+    const [records, sweeps] = await Promise.all([this.loadRecords(), this.loadSweeps()]);
+    const trialRecords = sweeps.flatMap((s) => s.trials.flatMap((t) => (t.kind === 'run' ? [t.record] : [])));
+    this.records = [...records, ...trialRecords];
     this.schedulePoll();
-    return this.records.map((record) => ({ kind: 'run', record, runId: record.runId, runDir: record.runDir }));
+    const runs: RunNode[] = records.map((record) => ({ kind: 'run', record, runId: record.runId, runDir: record.runDir }));
+    const key = (n: RunNode) => (n.kind === 'run' ? n.record.startedAt ?? n.runId : n.kind === 'sweep' ? n.sweep.startedAt : '');
+    return [...runs, ...sweeps].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
   }
 
   private schedulePoll(): void {
@@ -99,8 +138,20 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
 
   getTreeItem(node: RunNode): vscode.TreeItem {
     if (node.kind === 'empty') return new vscode.TreeItem(node.message);
+    if (node.kind === 'sweep') {
+      const m = sweepItemModel(node.sweep, Date.now());
+      const item = new vscode.TreeItem(m.label, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `sweep:${node.sweepDir}`;
+      item.description = m.description;
+      item.tooltip = m.tooltip;
+      item.iconPath = new vscode.ThemeIcon(m.icon === 'pass' ? 'graph-scatter' : m.icon, m.color ? new vscode.ThemeColor(m.color) : undefined);
+      item.contextValue = m.contextValue;
+      item.resourceUri = vscode.Uri.file(node.sweepDir);
+      item.command = { command: 'distillery.openSweep', title: 'Open Sweep', arguments: [{ sweepDir: node.sweepDir }] };
+      return item;
+    }
     const m = runItemModel(node.record, Date.now());
-    const item = new vscode.TreeItem(m.label, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(node.label ?? m.label, vscode.TreeItemCollapsibleState.None);
     item.id = node.record.runId;
     item.description = m.description;
     item.tooltip = new vscode.MarkdownString(m.tooltip.split('\n').join('  \n'));

@@ -48,7 +48,15 @@ describe('extension/tree/runInfo: run status rules', () => {
     assert.equal(deriveRunRecord({ ...snap, eventsMtimeMs: T0 - LIVE_WINDOW_MS - 1 }, undefined, T0).status, 'crashed');
     // This window's engine has exited without a summary: crashed even if the file is fresh.
     assert.equal(deriveRunRecord({ ...snap, eventsMtimeMs: T0 - 5_000 }, 'finished', T0).status, 'crashed');
-    assert.equal(isEngineAlive(undefined, T0), false);
+    assert.equal(isEngineAlive({}, T0), false);
+  });
+
+  it('once the engine writes a heartbeat, it decides: fresh and the pid alive', () => {
+    const snap = { runId: 'r1', runDir: '/x/r1', events: [started, ...steps], eventsMtimeMs: T0 - 10 * LIVE_WINDOW_MS };
+    const beat = (ageMs: number) => ({ pid: 4242, time: new Date(T0 - ageMs).toISOString() });
+    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(3_000) }, undefined, T0, undefined, () => true).status, 'running');
+    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(3_000) }, undefined, T0, undefined, () => false).status, 'crashed');
+    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(60_000) }, undefined, T0, undefined, () => true).status, 'crashed');
   });
 
   it('shows the key result of a finished run and a status icon', () => {
@@ -75,5 +83,16 @@ describe('extension/tree/runInfo: run status rules', () => {
     assert.ok(snap.eventsMtimeMs && Math.abs(snap.eventsMtimeMs - Date.now()) < 60_000);
     assert.equal(deriveRunRecord(snap, undefined, Date.now()).status, 'running');
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('extension/tree/runInfo: sweeps', () => {
+  it('labels trials by their swept values and a sweep by its best setting', async () => {
+    const { trialLabel, sweepItemModel } = await import('../../../src/extension/tree/runInfo');
+    assert.equal(trialLabel({ kind: 'distill', params: { 'distillation.temperature': 4, 'distillation.alpha': 0.5 }, seed: 42 }), 'temperature=4, alpha=0.5 · seed 42');
+    assert.equal(trialLabel({ kind: 'baseline', params: {}, seed: 1 }), 'baseline (scratch) · seed 1');
+    const m = sweepItemModel({ name: 'mnist', status: 'running', startedAt: time, trials: [{ status: 'done' }, { status: 'running' }], bestSetting: { params: { 'distillation.temperature': 4 }, mean: 0.9712 } }, T0);
+    assert.equal(m.description, 'running 1/2 trials · best temperature=4 (97.12%) · just now');
+    assert.equal(m.contextValue, 'sweep.running');
   });
 });
