@@ -33,6 +33,31 @@ export function shuffleInPlace<T>(items: T[] | Uint32Array, rng: Rng): void {
   }
 }
 
+/** mulberry32 with its state in the open, so a checkpoint can save and restore it. */
+export class StatefulRng {
+  constructor(public state: number) {}
+  next = (): number => {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let mathRandom: StatefulRng | undefined;
+
 export function seedMathRandom(seed: number): void {
-  Math.random = mulberry32(deriveSeed(seed, 'math.random'));
+  mathRandom = new StatefulRng(deriveSeed(seed, 'math.random') >>> 0);
+  Math.random = mathRandom.next;
+}
+
+/** The seeded Math.random's state (for checkpoints); undefined when it was never seeded. */
+export function mathRandomState(): number | undefined {
+  return mathRandom?.state;
+}
+
+export function restoreMathRandom(state: number): void {
+  mathRandom = new StatefulRng(state >>> 0);
+  Math.random = mathRandom.next;
 }
