@@ -92,6 +92,7 @@ export interface CompareInit {
   runs: CompareRun[];
 }
 
+/** A sweep trial as the webview draws it (mapped from src/protocol/sweep.ts's sweep.json). */
 export interface SweepTrial {
   id: string;
   runId?: string;
@@ -102,6 +103,8 @@ export interface SweepTrial {
   valAccuracy?: number;
   testAccuracy?: number;
   gain?: number;
+  seed?: number;
+  error?: string;
 }
 
 export interface SweepResult {
@@ -117,6 +120,8 @@ export interface SweepResult {
   trials: SweepTrial[];
   /** Id of the best trial; when absent the webview picks the highest validation accuracy. */
   best?: string;
+  /** Plain-language lines from the engine (cache reuse, failures). */
+  notes?: string[];
 }
 
 export interface SweepInit {

@@ -47,6 +47,13 @@ export interface AxisOptions {
   xInteger?: boolean;
 }
 
+/** Tick labels without float noise: 0.00104, 1.2e-5, 2.4. */
+export function shortNumber(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a < 1e-3 || a >= 1e5 ? v.toExponential(1) : String(Number(v.toPrecision(3)));
+}
+
 const live = new Set<{ applyPalette(p: Palette): void }>();
 
 export function applyPaletteToAll(p: Palette): void {
@@ -106,7 +113,7 @@ export class LineChart {
             min: axes.yMin,
             max: axes.yMax,
             ...scaleColors(palette),
-            ticks: { color: palette.muted, callback: axes.percent ? (v) => `${Math.round(Number(v) * 1000) / 10}%` : undefined },
+            ticks: { color: palette.muted, callback: axes.percent ? (v) => `${Math.round(Number(v) * 1000) / 10}%` : (v) => shortNumber(Number(v)) },
           },
         },
       },

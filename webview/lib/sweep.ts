@@ -25,17 +25,35 @@ export function distinctValues(trials: readonly SweepTrial[], key: string): (num
   return [...seen.values()].sort((a, b) => (Number.isFinite(num(a)) && Number.isFinite(num(b)) ? num(a) - num(b) : String(a).localeCompare(String(b))));
 }
 
-/** Validation accuracy against T, one line per α (or one line when α is not swept). */
-export function linesByAlpha(sweep: SweepResult): { label: string; points: { x: number; y: number; trial: string }[] }[] {
+/** Mean of the finite values (NaN when none). */
+function mean(values: number[]): number {
+  const ok = values.filter(Number.isFinite);
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+}
+
+/**
+ * Validation accuracy against T, one line per α (or one line when α is not swept). Trials of
+ * the same setting (several seeds) are one point, their mean; `trials` names them all.
+ */
+export function linesByAlpha(sweep: SweepResult): { label: string; points: { x: number; y: number; trials: string[] }[] }[] {
   const alphas = distinctValues(sweep.trials, ALPHA);
   const groups = alphas.length ? alphas : [undefined];
-  return groups.map((alpha) => ({
-    label: alpha === undefined ? 'validation accuracy' : `α = ${alpha}`,
-    points: sweep.trials
-      .filter((t) => (alpha === undefined || String(t.params[ALPHA]) === String(alpha)) && typeof t.valAccuracy === 'number' && Number.isFinite(num(t.params[TEMPERATURE])))
-      .map((t) => ({ x: num(t.params[TEMPERATURE]), y: t.valAccuracy!, trial: t.id }))
-      .sort((a, b) => a.x - b.x),
-  }));
+  return groups.map((alpha) => {
+    const byX = new Map<number, { ys: number[]; trials: string[] }>();
+    for (const t of sweep.trials) {
+      if (alpha !== undefined && String(t.params[ALPHA]) !== String(alpha)) continue;
+      const x = num(t.params[TEMPERATURE]);
+      if (typeof t.valAccuracy !== 'number' || !Number.isFinite(x)) continue;
+      const g = byX.get(x) ?? { ys: [], trials: [] };
+      g.ys.push(t.valAccuracy);
+      g.trials.push(t.id);
+      byX.set(x, g);
+    }
+    return {
+      label: alpha === undefined ? 'validation accuracy' : `α = ${alpha}`,
+      points: [...byX.entries()].map(([x, g]) => ({ x, y: mean(g.ys), trials: g.trials })).sort((a, b) => a.x - b.x),
+    };
+  });
 }
 
 /** A T × α grid of validation accuracy (NaN where no trial finished), when both are swept. */
@@ -45,8 +63,8 @@ export function heatGrid(sweep: SweepResult): { temperatures: (number | string)[
   if (temperatures.length < 2 || alphas.length < 2) return undefined;
   const cells = alphas.map((a) =>
     temperatures.map((t) => {
-      const trial = sweep.trials.find((x) => String(x.params[ALPHA]) === String(a) && String(x.params[TEMPERATURE]) === String(t));
-      return typeof trial?.valAccuracy === 'number' ? trial.valAccuracy : NaN;
+      const same = sweep.trials.filter((x) => String(x.params[ALPHA]) === String(a) && String(x.params[TEMPERATURE]) === String(t));
+      return mean(same.map((x) => (typeof x.valAccuracy === 'number' ? x.valAccuracy : NaN)));
     }),
   );
   return { temperatures, alphas, cells };
@@ -63,6 +81,7 @@ export function trialColumns(sweep: SweepResult): Column[] {
   return [
     { key: 'id', label: 'trial', value: (t) => t.id },
     ...params.map((p) => ({ key: `param:${p}`, label: p.replace(/^distillation\./, ''), value: (t: SweepTrial) => t.params[p] })),
+    ...(sweep.trials.some((t) => t.seed !== undefined) ? [{ key: 'seed', label: 'seed', value: (t: SweepTrial) => t.seed }] : []),
     { key: 'status', label: 'status', value: (t) => t.status },
     { key: 'valAccuracy', label: 'validation acc.', value: (t) => t.valAccuracy },
     { key: 'testAccuracy', label: 'test acc.', value: (t) => t.testAccuracy },

@@ -100,7 +100,7 @@ export class DarkKnowledgeView {
       fact(`entropy at T=${T.toFixed(1)} (teacher / student)`, `${fmtNum(entropy(pt), 3)} / ${fmtNum(entropy(ps), 3)} nats`),
       fact('KL(teacher ‖ student) · T²', fmtNum(klDivergence(pt, ps) * T * T, 4)),
     );
-    this.chart ??= new BarChart(this.canvas, { xTitle: 'class', yTitle: `p(class) at T = ${T.toFixed(1)}`, yMax: 1 }, this.palette);
+    this.chart ??= new BarChart(this.canvas, { xTitle: 'class', yTitle: `p(class) at T = ${T.toFixed(1)}` }, this.palette);
     (this.chart.chart.options.scales!.y as { title: { text: string } }).title.text = `probability at T = ${T.toFixed(1)}`;
     this.chart.setBars(names, [
       { label: 'teacher', values: pt, color: this.palette.teacher },

@@ -8,7 +8,7 @@ import { formatDuration } from '../../src/protocol/format';
 import type { StageName } from '../../src/protocol/events';
 import { currentStage, isLiveStatus, stageEtaSeconds, teacherAccuracy, type RunSeries } from '../../src/protocol/runSeries';
 import type { DashboardTab, DashboardUiState, HostMessage } from '../../src/protocol/webviewMessages';
-import { canvasHasInk, LineChart, type LineSpec } from '../lib/charts';
+import { LineChart, type LineSpec } from '../lib/charts';
 import { reduceDashboard, type DashboardModel } from '../lib/dashboardModel';
 import { h, replace, text } from '../lib/dom';
 import { throttledRender } from '../lib/schedule';
@@ -202,7 +202,8 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
       drawn.dark = model.version;
       dark.update(model.logits, palette);
     } else if (model.tab === 'log') renderLog(model);
-    const charts = [lossCanvas, accCanvas, lrCanvas].filter((c) => c.width && canvasHasInk(c)).length;
+    // Charts holding data (cheap; reading pixels back on every redraw is not): tests check pixels themselves.
+    const charts = [lossChart, accChart, lrChart].filter((c) => c && c.pointCount > 0).length;
     post({ type: 'rendered', view: 'dashboard', steps: model.series.stepCount, epochs: Object.values(model.series.epochs).reduce((a, e) => a + (e?.epoch.length ?? 0), 0), status: model.series.status, charts });
   }
 

@@ -50,7 +50,7 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
 
     tChart ??= new LineChart(tCanvas, { xTitle: 'temperature T', yTitle: 'validation accuracy', percent: true }, palette);
     const groups = linesByAlpha(sweep);
-    const lines: LineSpec[] = groups.map((g, i) => ({ label: g.label, xs: g.points.map((p) => p.x), ys: g.points.map((p) => p.y), color: palette.series[i % palette.series.length], points: true, highlight: best ? g.points.flatMap((p, k) => (p.trial === best.id ? [k] : [])) : undefined }));
+    const lines: LineSpec[] = groups.map((g, i) => ({ label: g.label, xs: g.points.map((p) => p.x), ys: g.points.map((p) => p.y), color: palette.series[i % palette.series.length], points: true, highlight: best ? g.points.flatMap((p, k) => (p.trials.includes(best.id) ? [k] : [])) : undefined }));
     const xs = groups.flatMap((g) => g.points.map((p) => p.x));
     if (sweep.baseline?.valAccuracy !== undefined && xs.length) lines.push({ label: 'from scratch (baseline)', xs: [Math.min(...xs), Math.max(...xs)], ys: [sweep.baseline.valAccuracy, sweep.baseline.valAccuracy], color: palette.baseline, dash: [6, 4] });
     tChart.setLines(lines);

@@ -3,23 +3,13 @@
  * between their config.json files and their results. It re-reads the folders on every
  * `ready`, and again (at most once a second) while any of them is live in this window.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readSummary } from '../../protocol/runFolder';
-import type { CompareRun, WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
+import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
 import { PanelHost } from '../dashboard/panelHost';
-import { loadRunSeries, readConfig } from '../dashboard/runData';
+import { loadCompareRun } from '../dashboard/runData';
 import type { RunManager } from '../runs/runManager';
 
 export const COMPARE_VIEW_TYPE = 'distillery.compare';
-
-export function loadCompareRun(runDir: string): CompareRun {
-  const runId = path.basename(runDir);
-  const { series } = loadRunSeries(runDir, runId);
-  const config = readConfig(runDir) ?? {};
-  delete config.$configPath;
-  return { runId, runDir, name: series.name || runId, series, summary: readSummary(runDir), config };
-}
 
 export class ComparePanel extends PanelHost {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;

@@ -5,6 +5,7 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ViewKind } from '../../protocol/webviewMessages';
+import { contentSecurityPolicy } from './csp';
 
 export const WEBVIEW_DIST = ['dist', 'webview'] as const;
 
@@ -18,16 +19,6 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOpt
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource} 'nonce-${nonce}'`,
-    `img-src ${cspSource} data:`,
-    `font-src ${cspSource}`,
-  ].join('; ');
-}
 
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: ViewKind, title: string): string {
   const nonce = crypto.randomBytes(18).toString('base64');

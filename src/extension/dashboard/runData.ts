@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { RunEvent } from '../../protocol/events';
 import { FILES, readEvents, readSummary } from '../../protocol/runFolder';
 import { emptyRunSeries, reduceRunEvents, withSummary } from '../../protocol/runSeries';
-import type { DashboardInit, DashboardTab, LogitsFile, PredictionsFile } from '../../protocol/webviewMessages';
+import type { CompareRun, DashboardInit, DashboardTab, LogitsFile, PredictionsFile } from '../../protocol/webviewMessages';
 
 /** logits.json and predictions.json are read whole; past this size a view does without them. */
 const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
@@ -57,4 +57,13 @@ export function loadDashboardInit(runDir: string, runId: string, live: boolean, 
     logits: readLogits(runDir),
     tab,
   };
+}
+
+/** One run for the compare view: its curves, results and raw config.json. */
+export function loadCompareRun(runDir: string): CompareRun {
+  const runId = path.basename(runDir);
+  const { series } = loadRunSeries(runDir, runId);
+  const config = readConfig(runDir) ?? {};
+  delete config.$configPath;
+  return { runId, runDir, name: series.name || runId, series, summary: readSummary(runDir), config };
 }

@@ -1,16 +1,16 @@
 /**
- * Reads a sweep folder, `.distillery/sweeps/<id>/`, into a SweepResult. ASSUMED FORMAT (the
- * engine's sweep contract was not in src/protocol when this was written): `sweep.json` holds
- * a SweepResult (see webviewMessages.ts) — `parameters` (dotted kd.json paths), `trials` with
- * `params`, `status`, `runDir` (relative to the sweep folder or absolute) and accuracies,
- * optional `baseline`, `best`, `configPath`. Missing pieces are filled from the trials' run
- * folders: a trial without accuracies gets them from its summary.json or, while it trains,
- * its latest distillation epoch; with no sweep.json at all, every run folder inside the sweep
- * folder is a trial whose params are its config's temperature and α.
+ * Reads a sweep folder, `.distillery/sweeps/<id>/`, into the SweepResult the webview draws.
+ * sweep.json in the engine's format (src/protocol/sweep.ts, `distillery-sweep/1`) is mapped:
+ * distillation trials become points, the α = 0 baseline trials the reference line, `best` the
+ * highlighted trial. A sweep.json already shaped as a SweepResult is taken as is. Missing
+ * pieces are filled from the trials' run folders: a trial without accuracies gets them from
+ * its summary.json or, while it trains, its latest distillation epoch (so the view fills in
+ * live); with no sweep.json at all, every run folder in the sweep folder is a trial.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FILES, readSummary } from '../../protocol/runFolder';
+import { SWEEP_FORMAT, type SweepFile } from '../../protocol/sweep';
 import type { SweepResult, SweepTrial } from '../../protocol/webviewMessages';
 import { loadRunSeries, readConfig } from '../dashboard/runData';
 
@@ -67,8 +67,41 @@ function trialsFromRunFolders(sweepDir: string, parameters: string[]): SweepTria
   });
 }
 
+/** The engine's sweep.json → the webview's SweepResult. */
+export function fromSweepFile(f: SweepFile): SweepResult {
+  const byMetric = f.metric === 'valAccuracy';
+  const baselineMetric = f.baseline?.metric?.mean;
+  const trials: SweepTrial[] = f.trials
+    .filter((t) => t.kind !== 'baseline')
+    .map((t) => ({
+      id: t.id,
+      runDir: t.runDir,
+      params: t.params,
+      seed: t.seed,
+      status: t.status,
+      valAccuracy: t.valAccuracy ?? (byMetric ? t.metric : undefined),
+      testAccuracy: t.testAccuracy ?? (!byMetric ? t.metric : undefined),
+      gain: t.metric !== undefined && baselineMetric !== undefined && Number.isFinite(baselineMetric) ? t.metric - baselineMetric : undefined,
+      error: t.error,
+    }));
+  return {
+    sweepId: f.sweepId,
+    name: f.name,
+    configPath: f.configPath,
+    status: f.status,
+    parameters: f.params.map((p) => p.path),
+    baseline: f.baseline?.metric
+      ? { valAccuracy: byMetric ? f.baseline.metric.mean : undefined, testAccuracy: f.baseline.testAccuracy?.mean ?? (!byMetric ? f.baseline.metric.mean : undefined) }
+      : undefined,
+    best: f.best?.trialId,
+    trials,
+    notes: f.notes,
+  };
+}
+
 export function loadSweep(sweepDir: string): SweepResult {
-  const raw = readJson(path.join(sweepDir, SWEEP_FILE)) as Partial<SweepResult> | undefined;
+  const file = readJson(path.join(sweepDir, SWEEP_FILE)) as (Partial<SweepResult> & { format?: string }) | undefined;
+  const raw: Partial<SweepResult> | undefined = file?.format === SWEEP_FORMAT ? fromSweepFile(file as unknown as SweepFile) : file;
   const parameters = Array.isArray(raw?.parameters) && raw.parameters.length ? raw.parameters.map(String) : SWEEP_PARAMS_DEFAULT;
   const trials = Array.isArray(raw?.trials) ? raw.trials.filter((t) => t && typeof t === 'object' && t.params) : trialsFromRunFolders(sweepDir, parameters);
   return {
@@ -79,6 +112,7 @@ export function loadSweep(sweepDir: string): SweepResult {
     parameters,
     baseline: raw?.baseline,
     best: raw?.best,
+    notes: raw?.notes,
     trials: trials.map((t, i) => completeTrial(sweepDir, { ...t, id: String(t.id ?? i + 1), status: t.status ?? 'queued' })),
   };
 }
