@@ -8,6 +8,12 @@
  *    gradient of `gather`, i.e. of embeddings) are not registered at all;
  *  - `Conv2DBackpropInput` is registered but is a naive loop (~170 ms where
  *    an XNNPACK conv2d of the same size takes ~20 ms);
+ *  - `MaxPoolGrad` is registered but slow (~11 ms for a 128×26×26×8 input),
+ *    and wrong where a window's maximum is ≤ 0: it starts its running max at
+ *    FLT_MIN instead of -inf, so such windows (all-negative inputs, pools
+ *    before an activation) route their gradient to the wrong place or drop
+ *    it; it also breaks ties towards the last maximum where cpu takes the
+ *    first;
  *  - `BatchMatMul` with `transposeA`/`transposeB` is ~10x slower than an
  *    explicit transpose followed by a plain matmul, and every dense backward
  *    pass multiplies by a transposed operand.
@@ -55,6 +61,7 @@ export const WASM_TRAINING_KERNELS = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
+  'MaxPoolGrad',
   'BatchMatMul',
   '_FusedMatMul',
 ] as const;
@@ -77,6 +84,7 @@ export function installWasmTrainingKernels(tf: Tf): void {
   provideKernel(tf, 'DepthwiseConv2dNativeBackpropFilter', (args) => depthwiseBackpropFilter(tf, args));
   provideKernel(tf, 'DepthwiseConv2dNativeBackpropInput', (args) => depthwiseBackpropInput(tf, args));
   provideKernel(tf, 'UnsortedSegmentSum', (args) => unsortedSegmentSum(tf, args));
+  provideKernel(tf, 'MaxPoolGrad', (args) => maxPoolGrad(tf, args));
   wrapMatMulKernel(tf, 'BatchMatMul');
   wrapMatMulKernel(tf, '_FusedMatMul');
   installBatchMatMulGradient(tf);
@@ -220,6 +228,16 @@ function prepareInputGradient(tf: Tf, dy: Tensor4D, g: ConvGeometry, inH: number
   return { dy: prepared.x, pad: prepared.pad };
 }
 
+/**
+ * Grows (positive amounts, filled with `value`) or shrinks (negative amounts)
+ * H and W of an NHWC tensor.
+ */
+function reframe(tf: Tf, t: Tensor4D, top: number, bottom: number, left: number, right: number, value = 0): Tensor4D {
+  const { x: cropped, pad } = padOrCrop4D(tf, t, top, bottom, left, right);
+  const grows = pad[1][0] + pad[1][1] + pad[2][0] + pad[2][1] > 0;
+  return grows ? tf.pad(cropped, pad, value) : cropped;
+}
+
 /** Crops an NHWC tensor's H and W to [h, w] from the origin (no-op when equal). */
 function cropTo(tf: Tf, t: Tensor4D, h: number, w: number): Tensor4D {
   if (t.shape[1] === h && t.shape[2] === w) return t;
@@ -309,7 +327,82 @@ function depthwiseBackpropInput(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
   const { dy: dyIn, pad } = prepareInputGradient(tf, dy, g, h, w);
   const flipped = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * m, 1]) as Tensor4D;
   const perChannel = tf.depthwiseConv2d(dyIn, flipped, 1, pad, 'NHWC', g.dilation);
-  return m === 1 ? perChannel : tf.sum(tf.reshape(perChannel, [n, h, w, c, m]), 4);
+  return m === 1 ? perChannel : sumLastAxis(tf, tf.reshape(perChannel, [n, h, w, c, m]));
+}
+
+/** Sum over a short last axis as a matmul with ones: wasm's Sum is slow there. */
+function sumLastAxis(tf: Tf, t: Tensor): Tensor {
+  const size = t.shape[t.rank - 1];
+  const summed = tf.matMul(tf.reshape(t, [-1, size]), tf.ones([size, 1], t.dtype));
+  return tf.reshape(summed, t.shape.slice(0, -1));
+}
+
+// ---------------------------------------------------------------------------
+// MaxPoolGrad
+
+/**
+ * Each pooling window sends dy to the first position (row-major) holding its
+ * maximum, as cpu's kernel does; padding never wins. Built only from kernels
+ * wasm runs fast (its slices, concats, ArgMax, Equal, small-axis reductions and
+ * broadcasting binary ops are slow):
+ *  1. the windows' taps side by side as rows of [windows, taps]: a reshape +
+ *     transpose when windows tile the input (pool size = stride, the usual
+ *     2×2/2), else a depthwise conv with one-hot filters;
+ *  2. maxima marked by 1 - step(max - tap) (the pooled output broadcast by a
+ *     K=1 matmul), earlier maxima counted by an exclusive cumsum so only the
+ *     first survives, times dy;
+ *  3. the routed values put back by the inverse transpose, or by the depthwise
+ *     input gradient (the kernel above) of the one-hot conv.
+ */
+function maxPoolGrad(tf: Tf, args: KernelArgs): Tensor {
+  const { inputs, attrs } = args;
+  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: RoundingMode };
+  const dy = asTensor<Tensor4D>(tf, inputs.dy);
+  const x = asTensor<Tensor4D>(tf, inputs.input);
+  const y = asTensor<Tensor4D>(tf, inputs.output);
+  const info = tf.backend_util.computePool2DInfo(x.shape, pair(a.filterSize), pair(a.strides), 1, a.pad as never, a.dimRoundingMode);
+  const [n, h, w, c] = x.shape;
+  const [kh, kw] = [info.filterHeight, info.filterWidth];
+  const strides: [number, number] = [info.strideHeight, info.strideWidth];
+  const [oh, ow] = [info.outHeight, info.outWidth];
+  const taps = kh * kw;
+  const { top, left } = info.padInfo;
+  // The frame: the rows/cols windows read, padding included. Padding is the
+  // most negative finite float (not -inf: the one-hot conv multiplies it by 0).
+  const frameH = (oh - 1) * strides[0] + kh;
+  const frameW = (ow - 1) * strides[1] + kw;
+  const bottom = frameH - h - top;
+  const right = frameW - w - left;
+  const lowest = -3.4028234663852886e38;
+  const tiled = kh === strides[0] && kw === strides[1] && top === 0 && left === 0 && bottom >= 0 && right >= 0;
+
+  // tapFilter[i, j, ch, k] = 1 where k = i·kw + j: output channel ch·taps + k
+  // of the depthwise conv is tap k of channel ch's window.
+  const tapFilter = () => tf.tile(tf.reshape(tf.eye(taps), [kh, kw, 1, taps]), [1, 1, c, 1]) as Tensor4D;
+  let windows: Tensor;
+  if (tiled) {
+    const frame = reframe(tf, x, 0, bottom, 0, right, lowest);
+    windows = tf.reshape(tf.transpose(tf.reshape(frame, [n * oh, kh, ow, kw, c]), [0, 2, 4, 1, 3]), [-1, taps]);
+  } else {
+    // Rows past the frame (a 'valid' remainder) are left for the conv to skip.
+    const padded = reframe(tf, x, top, Math.max(0, bottom), left, Math.max(0, right), lowest);
+    windows = tf.reshape(tf.depthwiseConv2d(padded, tapFilter(), strides, 'valid'), [-1, taps]);
+  }
+  const spread = (t: Tensor) => tf.matMul(tf.reshape(tf.cast(t, 'float32'), [-1, 1]), tf.ones([1, taps]));
+  const isMax = tf.sub(1, tf.step(tf.sub(spread(y), windows)));
+  const earlierMaxima = tf.cumsum(isMax, 1, true);
+  const routed = tf.mul(tf.mul(isMax, tf.step(tf.sub(0.5, earlierMaxima))), spread(dy));
+
+  if (tiled) {
+    const frameGrad = tf.reshape(tf.transpose(tf.reshape(routed, [n * oh, ow, c, kh, kw]), [0, 3, 1, 4, 2]), [n, frameH, frameW, c]) as Tensor4D;
+    return reframe(tf, frameGrad, 0, -bottom, 0, -right);
+  }
+  // The transpose of the one-hot conv, with the pool's own geometry.
+  return depthwiseBackpropInput(tf, {
+    ...args,
+    inputs: { dy: tf.reshape(routed, [n, oh, ow, c * taps]), filter: tapFilter() },
+    attrs: { strides, pad: a.pad, dimRoundingMode: a.dimRoundingMode, dilations: [1, 1], inputShape: [n, h, w, c] } as unknown as NamedAttrMap,
+  });
 }
 
 // ---------------------------------------------------------------------------

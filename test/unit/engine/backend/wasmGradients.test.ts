@@ -79,7 +79,7 @@ describe('wasm training kernels', function () {
 
   it('reports no missing training kernels on wasm after install, and names a missing one', async () => {
     await tf.setBackend('wasm');
-    assert.deepEqual(missingTrainingKernels(tf, [...WASM_TRAINING_KERNELS, 'MaxPoolGrad', 'GatherV2']), []);
+    assert.deepEqual(missingTrainingKernels(tf, [...WASM_TRAINING_KERNELS, 'GatherV2']), []);
     assert.deepEqual(missingTrainingKernels(tf, ['Conv2D', 'NoSuchKernel']), ['NoSuchKernel']);
   });
 
@@ -145,6 +145,27 @@ describe('wasm training kernels', function () {
       forward: (a, d, p) => tf.separableConv2d(a as tf.Tensor4D, d as tf.Tensor4D, p as tf.Tensor4D, 1, 'same'),
     });
   });
+
+  const poolCases: { x: number[]; size: number; stride: number }[] = [
+    { x: [2, 8, 8, 3], size: 2, stride: 2 },
+    { x: [3, 9, 7, 2], size: 2, stride: 2 },
+    { x: [2, 9, 9, 3], size: 3, stride: 2 },
+    { x: [2, 7, 8, 2], size: 3, stride: 1 },
+    { x: [2, 10, 10, 1], size: 3, stride: 3 },
+  ];
+  for (const { x, size, stride } of poolCases) {
+    for (const pad of ['same', 'valid'] as const) {
+      const label = `x${x.join('x')} pool${size} s${stride} ${pad}`;
+      it(`maxPool gradients match cpu, with all-negative windows and tied zeros: ${label}`, async () => {
+        await expectMatch(`maxPool ${label}`, {
+          inputs: [input(x, 30)],
+          // Values in [-0.5, 0.5): some windows are all negative; the
+          // clipped quarter makes windows of tied maxima.
+          forward: (a) => tf.maxPool(tf.minimum(a, 0.25) as tf.Tensor4D, size, stride, pad),
+        });
+      });
+    }
+  }
 
   it('gather gradients (UnsortedSegmentSum) match cpu, with repeated indices, on both axes', async () => {
     const indices = [3, 0, 3, 7, 1, 3, 0];
