@@ -88,6 +88,7 @@ describe('wasm training kernels', function () {
     { x: [3, 8, 7, 2], f: [2, 3, 2, 5] },
     { x: [2, 12, 12, 4], f: [5, 5, 4, 3] },
     { x: [4, 6, 6, 1], f: [1, 1, 1, 2] },
+    { x: [3, 11, 11, 1], f: [3, 3, 1, 4] },
   ];
   for (const { x, f } of convShapes) {
     for (const stride of [1, 2] as const) {
