@@ -69,14 +69,14 @@ export const WASM_TRAINING_KERNELS = [
 /**
  * Registers fast training kernels on tfjs's wasm backend, and a
  * broadcasting-aware `BatchMatMul` gradient on all backends. Safe to call more
- * than once. Call it after `await tf.setBackend('wasm')`: the replaced
- * `BatchMatMul`/`Conv2DBackpropInput` call into wasm's own kernels, which are
- * wired to the wasm module when the backend initialises.
+ * than once. Call it after `await tf.setBackend('wasm')` (it also works
+ * before: the wrapped matmul kernels keep wasm's setup functions, which the
+ * engine runs when the backend initialises).
  */
 export function installWasmTrainingKernels(tf: Tf): void {
-  if (tf.findBackend(BACKEND) == null) {
+  if (tf.getKernel('Transpose', BACKEND) == null) {
     throw new Error(
-      "installWasmTrainingKernels: the 'wasm' backend is not registered; import '@tensorflow/tfjs-backend-wasm' and await tf.setBackend('wasm') first.",
+      "installWasmTrainingKernels: tfjs's wasm kernels are not registered; import '@tensorflow/tfjs-backend-wasm' (and await tf.setBackend('wasm')) first.",
     );
   }
   provideKernel(tf, 'Conv2DBackpropFilter', (args) => conv2dBackpropFilter(tf, args));

@@ -210,14 +210,14 @@ describe('wasm training kernels', function () {
   }
 
   it('matMul gradient sums over broadcast batch dims (equal to explicitly tiling the operand)', async () => {
-    for (const backend of ['cpu', 'wasm']) {
+    for (const [backend, bShape] of [['cpu', [1, 7, 4]], ['wasm', [1, 7, 4]], ['cpu', [7, 4]], ['wasm', [7, 4]]] as const) {
       await tf.setBackend(backend);
       tf.tidy(() => {
         const a = tf.tensor(randomArray([3, 5, 7], 22), [3, 5, 7]);
-        const b = tf.tensor(randomArray([1, 7, 4], 23), [1, 7, 4]);
+        const b = tf.tensor(randomArray([...bShape], 23), [...bShape]);
         const w = tf.tensor(randomArray([3, 5, 4], 24), [3, 5, 4]);
         const broadcast = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y), w)))([a, b]);
-        const tiled = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, tf.tile(y, [3, 1, 1])), w)))([a, b]);
+        const tiled = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, tf.tile(tf.reshape(y, [1, 7, 4]), [3, 1, 1])), w)))([a, b]);
         for (let i = 0; i < 2; i++) {
           assert.deepEqual(broadcast[i].shape, tiled[i].shape);
           const err = tf.max(tf.abs(tf.sub(broadcast[i], tiled[i]))).dataSync()[0];
