@@ -20,15 +20,17 @@ function printIssues(file: string, issues: ConfigIssue[]): void {
   for (const i of issues) process.stderr.write(`  ${formatIssue(path.relative(process.cwd(), file) || file, i)}\n`);
 }
 
-async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string }): Promise<number> {
+async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string; resume?: boolean }): Promise<number> {
   const file = path.resolve(kdJson);
-  const loaded = loadConfigFile(file);
-  if (!loaded.ok) {
-    if (opts.json) process.stdout.write(JSON.stringify({ type: 'config_error', configPath: file, issues: loaded.issues }) + '\n');
-    else printIssues(file, loaded.issues);
-    return EXIT.badConfig;
+  if (!opts.resume) {
+    const loaded = loadConfigFile(file);
+    if (!loaded.ok) {
+      if (opts.json) process.stdout.write(JSON.stringify({ type: 'config_error', configPath: file, issues: loaded.issues }) + '\n');
+      else printIssues(file, loaded.issues);
+      return EXIT.badConfig;
+    }
   }
-  const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), configPath: file, backend: opts.backend, runsRoot: opts.runsRoot && path.resolve(opts.runsRoot) });
+  const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), configPath: file, resumeDir: opts.resume ? file : undefined, backend: opts.backend, runsRoot: opts.runsRoot && path.resolve(opts.runsRoot) });
   const view = new ProgressView(process.stderr, !!process.stderr.isTTY && !opts.json);
   let summary: RunSummary | undefined;
   let runDir: string | undefined;
@@ -88,6 +90,16 @@ program
   .action(async (kdJson: string, opts: { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean }) => {
     const { runSweepCli } = await import('../sweep/cli');
     process.exitCode = await runSweepCli(kdJson, { ...opts, enginePath: path.join(__dirname, 'engine.js'), printIssues });
+  });
+
+program
+  .command('resume')
+  .description('continue a crashed or stopped run from its last checkpoint, in its own folder')
+  .argument('<run folder>', 'the run folder, e.g. .distillery/runs/20260101-120000-mnist-1a2b3c')
+  .option('--json', 'print every engine event as one JSON object per line on stdout')
+  .option('--backend <name>', 'force a tfjs backend: tensorflow-gpu, tensorflow, wasm or cpu')
+  .action(async (runDir: string, opts) => {
+    process.exitCode = await run(runDir, { ...opts, resume: true });
   });
 
 program

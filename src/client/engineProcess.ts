@@ -10,6 +10,8 @@ export interface EngineStartOptions {
   /** dist/engine.js */
   enginePath: string;
   configPath: string;
+  /** Continue this run folder from its last checkpoint (configPath is then ignored). */
+  resumeDir?: string;
   runsRoot?: string;
   runId?: string;
   backend?: string;
@@ -37,7 +39,7 @@ export class EngineProcess {
   private done = false;
 
   constructor(o: EngineStartOptions) {
-    const args = ['--config', o.configPath];
+    const args = o.resumeDir ? ['--resume', o.resumeDir] : ['--config', o.configPath];
     if (o.runsRoot) args.push('--runs-root', o.runsRoot);
     if (o.runId) args.push('--run-id', o.runId);
     if (o.backend) args.push('--backend', o.backend);

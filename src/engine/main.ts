@@ -2,6 +2,7 @@
  * The engine process. Started by the CLI or the extension host (never imported by them):
  *
  *   node dist/engine.js --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME]
+ *   node dist/engine.js --resume RUN_DIR [--backend NAME]
  *
  * It reports over the IPC channel when it has one, and as JSON lines on stdout otherwise.
  * Exit codes: 0 done, 1 failed, 2 bad config, 3 stopped.
@@ -13,9 +14,10 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const configPath = arg('config');
+const resumeDir = arg('resume');
+const configPath = arg('config') ?? resumeDir;
 if (!configPath) {
-  process.stderr.write('usage: engine --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME]\n');
+  process.stderr.write('usage: engine --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME] | --resume RUN_DIR\n');
   process.exit(2);
 }
 
@@ -34,7 +36,7 @@ const send = (m: unknown) => {
   else if (!process.send) process.stdout.write(JSON.stringify(m) + '\n');
 };
 
-runEngine({ configPath, runsRoot: arg('runs-root'), runId: arg('run-id'), backend: arg('backend'), send, shouldStop: () => stopRequested })
+runEngine({ configPath, resumeDir, runsRoot: arg('runs-root'), runId: arg('run-id'), backend: arg('backend'), send, shouldStop: () => stopRequested })
   .then((code) => {
     process.exitCode = code;
     // Let the last IPC messages drain before the process ends.

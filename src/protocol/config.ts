@@ -247,6 +247,13 @@ export const KdConfig = z
       .default([])
       .describe('Progressive distillation: teacher assistants from largest to smallest. The teacher teaches the first, each assistant teaches the next, and the last teaches the student; every assistant is saved in the run folder.'),
     sweep: SweepSpec.optional().describe('A temperature (and α, or any scalar) sweep, run by "distill sweep" / "Distill: Start Sweep"; a plain run ignores it.'),
+    checkpoints: z
+      .object({
+        keep: z.number().int().min(1).max(100).default(2).describe('Checkpoints kept per stage (the newest), besides the best by validation accuracy.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('A checkpoint is written after every epoch, so a crashed or stopped run can continue with `distill resume <run folder>`.'),
     baseline: z.boolean().default(true).describe('Also train the same student from scratch (same seed, data and budget) to show what distillation gained.'),
     evaluation: z
       .object({

@@ -70,6 +70,8 @@ export interface RunStartedEvent extends Base {
   pid: number;
   backend: string;
   configPath: string;
+  /** Set when this attempt continues the run from a checkpoint (`distill resume`). */
+  resumedFrom?: string;
 }
 
 export interface LogEvent extends Base {

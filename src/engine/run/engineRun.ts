@@ -8,10 +8,11 @@ import type { BackendName, KdConfig } from '../../protocol/config';
 import { BACKENDS } from '../../protocol/config';
 import type { EngineMessage, RunSummary } from '../../protocol/events';
 import { loadConfigFile, type ConfigIssue } from '../../protocol/loadConfig';
-import { FILES, runsRootFor } from '../../protocol/runFolder';
+import { FILES, readEvents, runsRootFor } from '../../protocol/runFolder';
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat } from '../../protocol/runStatus';
 import { createRunDir } from '../../protocol/runId';
-import { seedMathRandom } from '../util/rng';
+import { restoreMathRandom, seedMathRandom } from '../util/rng';
+import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
 import { BackendUnavailableError } from '../backend/select';
 import { ConfigError, prepare } from './prepare';
 import { executeRun } from './runner';
@@ -21,6 +22,8 @@ export const EXIT = { done: 0, failed: 1, badConfig: 2, stopped: 3 } as const;
 
 export interface EngineOptions {
   configPath: string;
+  /** Continue this run folder from its last checkpoint instead of starting a new run. */
+  resumeDir?: string;
   runsRoot?: string;
   runId?: string;
   backend?: string;
@@ -41,14 +44,30 @@ export function loadTf(): typeof tfTypes {
 }
 
 export async function runEngine(o: EngineOptions): Promise<number> {
-  const configPath = path.resolve(o.configPath);
+  let configPath = path.resolve(o.configPath);
   const configError = (issues: ConfigIssue[]) => {
     o.send({ type: 'config_error', configPath, issues });
     return EXIT.badConfig;
   };
-  const loaded = loadConfigFile(configPath);
-  if (!loaded.ok) return configError(loaded.issues);
-  let cfg: KdConfig = loaded.config;
+  let cfg: KdConfig;
+  let resume: ResumePoint | undefined;
+  if (o.resumeDir) {
+    let opened;
+    try {
+      opened = openForResume(o.resumeDir);
+    } catch (e) {
+      if (e instanceof ResumeError) return configError([{ path: [], message: e.message }]);
+      throw e;
+    }
+    configPath = opened.configPath;
+    if ('issues' in opened) return configError(opened.issues);
+    resume = opened;
+    cfg = opened.cfg;
+  } else {
+    const loaded = loadConfigFile(configPath);
+    if (!loaded.ok) return configError(loaded.issues);
+    cfg = loaded.config;
+  }
   if (o.backend) {
     if (!(BACKENDS as readonly string[]).includes(o.backend)) return configError([{ path: ['backend'], message: `unknown backend "${o.backend}" (expected one of ${BACKENDS.join(', ')})` }]);
     cfg = { ...cfg, backend: o.backend as BackendName };
@@ -66,19 +85,32 @@ export async function runEngine(o: EngineOptions): Promise<number> {
   }
 
   const name = cfg.name ?? path.basename(path.dirname(configPath));
-  const { id: runId, dir } = createRunDir(o.runsRoot ?? runsRootFor(configPath), name, o.runId);
+  let runId: string;
+  let dir: string;
+  let startedAt = new Date();
+  if (resume) {
+    rewindRunFolder(resume);
+    ({ runId, dir } = resume);
+    const first = readEvents(dir).events.find((e) => e.type === 'run_started');
+    if (first) startedAt = new Date(first.time);
+  } else {
+    ({ id: runId, dir } = createRunDir(o.runsRoot ?? runsRootFor(configPath), name, o.runId));
+  }
   const writer = new RunWriter(dir);
   writer.onEvent(o.send);
   const stopBeating = startHeartbeat(writer);
-  const startedAt = new Date();
-  writer.writeJson(FILES.config, { ...cfg, $configPath: configPath });
-  writer.emit({ type: 'run_started', runId, runDir: dir, name, pid: process.pid, backend: prepared.backend, configPath });
+  if (!resume) writer.writeJson(FILES.config, { ...cfg, $configPath: configPath });
+  writer.emit({ type: 'run_started', runId, runDir: dir, name, pid: process.pid, backend: prepared.backend, configPath, ...(resume ? { resumedFrom: path.basename(resume.checkpoint.dir) } : {}) });
+  if (resume) {
+    writer.emit({ type: 'log', level: 'info', message: `resuming from checkpoint ${path.basename(resume.checkpoint.dir)}: ${resume.checkpoint.state.stage} after epoch ${resume.checkpoint.state.epoch}, step ${resume.checkpoint.state.step}` });
+    if (resume.checkpoint.state.mathRandom !== undefined) restoreMathRandom(resume.checkpoint.state.mathRandom);
+  }
   writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${prepared.dataDescription}, ${prepared.ds.train.indices.length} train / ${prepared.ds.val.indices.length} validation / ${prepared.ds.test.indices.length} test, ${prepared.ds.numClasses} classes` });
   for (const note of prepared.notes) writer.emit({ type: 'log', level: note.includes('falling back') ? 'warn' : 'info', message: note });
   writer.emit({ type: 'log', level: 'info', message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)` });
 
   try {
-    const summary = await executeRun({ tf, cfg, configPath, runId, backend: prepared.backend, writer, prepared, shouldStop: o.shouldStop, startedAt });
+    const summary = await executeRun({ tf, cfg, configPath, runId, backend: prepared.backend, writer, prepared, shouldStop: o.shouldStop, startedAt, resume: resume?.checkpoint });
     return summary.status === 'done' ? EXIT.done : EXIT.stopped;
   } catch (e) {
     const error = (e as Error).message;

@@ -28,6 +28,11 @@ export class RunWriter {
     return event;
   }
 
+  /** Bytes in events.jsonl so far: a checkpoint records it, a resume cuts back to it. */
+  eventsBytes(): number {
+    return fs.fstatSync(this.eventsFd).size;
+  }
+
   writeJson(name: string, value: unknown): void {
     writeFileAtomic.sync(path.join(this.dir, name), JSON.stringify(value, null, 2) + '\n');
   }

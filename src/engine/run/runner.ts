@@ -13,11 +13,13 @@ import { hintonLoss, scheduledHintonLoss, type Knobs, type LossTerm } from '../l
 import { AttentionTransfer, FeatureDistillation } from '../losses/features';
 import { hasSchedule, initialKnobs, knobsAt } from '../losses/schedules';
 import { combineTeacherLogits, ensembleLogitsFn, logitsFn, type EnsembleOptions } from '../models/forward';
-import { saveLayersModel } from '../models/modelFiles';
+import { loadLayersModel, saveLayersModel } from '../models/modelFiles';
 import { buildPreset, describeArchitecture } from '../models/presets';
 import { tappedFn, type TappedFn } from '../models/taps';
-import { deriveSeed } from '../util/rng';
-import { trainStage, type StageResult, type TeacherSource } from '../train/trainer';
+import { deriveSeed, mathRandomState } from '../util/rng';
+import { trainStage, type StageCheckpointing, type StageResult, type TeacherSource } from '../train/trainer';
+import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint';
+import { stageRank } from './resume';
 import type { Prepared } from './prepare';
 import type { RunWriter } from './runWriter';
 import { CACHE_DIR_ENV, teacherLogitsForSet, teacherLogitsKey } from './teacherCache';
@@ -34,6 +36,32 @@ export interface RunContext {
   prepared: Prepared;
   shouldStop: () => boolean;
   startedAt: Date;
+  /** The checkpoint this attempt continues from (`distill resume`). */
+  resume?: { dir: string; state: CheckpointState };
+}
+
+/**
+ * Checkpoints for one stage, keyed `teacher-<id>`, `assistant-<i>`, `distill` or `baseline`;
+ * the stage the run resumes in starts from its checkpoint.
+ */
+function checkpointing(ctx: RunContext, key: string, model: tfTypes.LayersModel, extra?: tfTypes.Variable[]): StageCheckpointing {
+  const resume = ctx.resume?.state.stage === key ? loadCheckpoint(ctx.tf, ctx.resume.dir) : undefined;
+  return {
+    resume,
+    save: async ({ epoch, step, valAccuracy, optimizer }) => {
+      const state: CheckpointState = { stage: key, epoch, step, eventsBytes: ctx.writer.eventsBytes(), mathRandom: mathRandomState(), valAccuracy, time: new Date().toISOString() };
+      await saveCheckpoint(ctx.writer.dir, { state, model, optimizer, extra }, ctx.cfg.checkpoints.keep);
+    },
+  };
+}
+
+/** True when the run resumes in a stage after `key`: that stage finished in an earlier attempt. */
+function finishedEarlier(ctx: RunContext, key: string): boolean {
+  return !!ctx.resume && stageRank(ctx.resume.state.stage) > stageRank(key);
+}
+
+function doneFromEarlierAttempt(ctx: RunContext): StageResult {
+  return { stopped: false, epochsDone: ctx.cfg.training.epochs, valAccuracy: NaN, trainAccuracy: NaN, lastLoss: NaN };
 }
 
 interface Assistant {
@@ -83,7 +111,7 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   // 1. Teachers: train those that have no weights yet, as their own stage.
   for (const t of prepared.teachersToTrain) {
     log(`training teacher "${t.id}" from scratch (${t.description}); it will be saved to ${t.saveDir} and reused next time`);
-    const r = await trainStage(tf, { stage: 'teacher', model: t.model, losses: hintonLoss(0, 1), training: t.training, ...common });
+    const r = await trainStage(tf, { stage: 'teacher', model: t.model, losses: hintonLoss(0, 1), training: t.training, checkpoint: checkpointing(ctx, `teacher-${t.id}`, t.model), ...common });
     if (r.stopped) return finish(ctx, 'stopped', {});
     await saveLayersModel(t.model, t.saveDir);
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: r.valAccuracy, testAccuracy: NaN });
@@ -101,11 +129,19 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
     const description = describeArchitecture(spec);
     const model = buildPreset(tf, spec, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `assistant:${index}`), `assistant_${index}`);
     log(`progressive distillation ${index}/${cfg.assistants.length}: ${i === 0 ? 'the teacher' : `assistant ${i}`} teaches assistant ${index} (${description}, ${model.countParams()} params)`);
-    const source = await teacherSourceFor(ctx, teacherModelsNow, teacherForward, i === 0);
-    const stageKnobs = initialKnobs(d);
-    const r = await trainStage(tf, { stage: 'assistant', model, losses: distillLosses(ctx, stageKnobs, []), teacher: source, training: cfg.training, hyper: knobsHook(ctx, stageKnobs), ...common });
     const dir = path.join(writer.dir, ASSISTANTS_DIR, String(index));
-    await saveLayersModel(model, dir);
+    let r: StageResult;
+    if (finishedEarlier(ctx, `assistant-${index}`)) {
+      const saved = await loadLayersModel(tf, path.join(dir, 'model.json'));
+      model.setWeights(saved.getWeights());
+      saved.dispose();
+      r = doneFromEarlierAttempt(ctx);
+    } else {
+      const source = await teacherSourceFor(ctx, teacherModelsNow, teacherForward, i === 0);
+      const stageKnobs = initialKnobs(d);
+      r = await trainStage(tf, { stage: 'assistant', model, losses: distillLosses(ctx, stageKnobs, []), teacher: source, training: cfg.training, hyper: knobsHook(ctx, stageKnobs), checkpoint: checkpointing(ctx, `assistant-${index}`, model), ...common });
+      await saveLayersModel(model, dir);
+    }
     assistants.push({ index, description, model, dir, result: r });
     emit({ type: 'stage_done', stage: 'assistant', valAccuracy: r.valAccuracy, testAccuracy: NaN, assistant: { index, model: path.relative(writer.dir, dir) } });
     if (r.stopped) return finish(ctx, 'stopped', { assistants });
@@ -136,9 +172,17 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   const losses = distillLosses(ctx, knobs, plan ? [new FeatureDistillation(plan.features, knobs), new AttentionTransfer(plan.attention, knobs)].filter((t) => t.pairs.length) : []);
   log(`distilling with T = ${d.temperature}, α = ${d.alpha}${plan ? `, β = ${d.beta}` : ''}${hasSchedule(d) ? `; schedules: ${Object.entries(d.schedule).filter(([, v]) => v).map(([k, v]) => `${k} ${v!.type} → ${v!.to}`).join(', ')}` : ''}`);
   const extraVars = plan?.features.flatMap((f) => f.adapter?.variables ?? []);
-  const distilled = await trainStage(tf, { stage: 'distill', model: prepared.student, losses, teacher: teacherSource, training: cfg.training, studentForward, extraVars, hyper: knobsHook(ctx, knobs), ...common });
-  // Adapters are not layers of the student: saving the student leaves them out.
-  await saveLayersModel(prepared.student, path.join(writer.dir, FILES.student));
+  let distilled: StageResult;
+  if (finishedEarlier(ctx, 'distill')) {
+    const saved = await loadLayersModel(tf, path.join(writer.dir, FILES.student, 'model.json'));
+    prepared.student.setWeights(saved.getWeights());
+    saved.dispose();
+    distilled = doneFromEarlierAttempt(ctx);
+  } else {
+    distilled = await trainStage(tf, { stage: 'distill', model: prepared.student, losses, teacher: teacherSource, training: cfg.training, studentForward, extraVars, hyper: knobsHook(ctx, knobs), checkpoint: checkpointing(ctx, 'distill', prepared.student, extraVars), ...common });
+    // Adapters are not layers of the student: saving the student leaves them out.
+    await saveLayersModel(prepared.student, path.join(writer.dir, FILES.student));
+  }
   if (distilled.stopped) status = 'stopped';
 
   // 5. The same student from scratch: same initial weights, data order and budget.
@@ -146,7 +190,7 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   if (cfg.baseline && status === 'done') {
     const model = await prepared.buildBaseline();
     log('training the same student from scratch (the baseline)');
-    baseline = await trainStage(tf, { stage: 'baseline', model, losses: hintonLoss(0, d.temperature), training: cfg.training, ...common });
+    baseline = await trainStage(tf, { stage: 'baseline', model, losses: hintonLoss(0, d.temperature), training: cfg.training, checkpoint: checkpointing(ctx, 'baseline', model), ...common });
     if (baseline.stopped) status = 'stopped';
     prepared.baseline = model;
   }

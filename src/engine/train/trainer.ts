@@ -17,6 +17,7 @@ import type { TappedFn } from '../models/taps';
 import { deriveSeed, mulberry32 } from '../util/rng';
 import { accuracy, argmaxRows, labelsOf, predictLogits, type LogitsFn } from './evaluate';
 import { learningRateAt } from './schedule';
+import type { CheckpointContents } from '../run/checkpoint';
 
 /** Teacher logits for a training batch: from a cache over the un-augmented data, or live. */
 export type TeacherSource =
@@ -45,6 +46,13 @@ export interface StageOptions {
   hyper?: (step: number, totalSteps: number) => Record<string, number>;
   /** Called after every optimiser step with the step number (tests use it to check leaks). */
   onStep?: (step: number) => void;
+  /** Saves a checkpoint after every epoch, and optionally starts from one. */
+  checkpoint?: StageCheckpointing;
+}
+
+export interface StageCheckpointing {
+  resume?: CheckpointContents;
+  save: (c: { epoch: number; step: number; valAccuracy: number; optimizer: tfTypes.Optimizer }) => Promise<void>;
 }
 
 export interface StageResult {
@@ -83,10 +91,24 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
   const termNames = o.losses.map((l) => l.name);
   const readEvery = o.readEvery ?? Math.max(1, Math.min(20, Math.floor(stepsPerEpoch / 4)));
 
-  o.emit({ type: 'stage_started', stage: o.stage, model: model.name, epochs: training.epochs, stepsPerEpoch, params: model.countParams() });
-
   let step = 0;
+  let firstEpoch = 1;
   let valAccuracy = 0;
+  const resume = o.checkpoint?.resume;
+  if (resume) {
+    // The stage_started event of the first attempt is still in events.jsonl.
+    model.setWeights(resume.model.map((t) => t.tensor));
+    (o.extraVars ?? []).forEach((v, i) => v.assign(resume.extra[i].tensor));
+    await optimizer.setWeights(resume.optimizer);
+    firstEpoch = resume.state.epoch + 1;
+    step = resume.state.step;
+    valAccuracy = resume.state.valAccuracy;
+    [...resume.model, ...resume.extra, ...resume.optimizer].forEach((t) => t.tensor.dispose());
+    o.emit({ type: 'log', level: 'info', message: `${o.stage}: resumed after epoch ${resume.state.epoch} (step ${step}) from its checkpoint` });
+  } else {
+    o.emit({ type: 'stage_started', stage: o.stage, model: model.name, epochs: training.epochs, stepsPerEpoch, params: model.countParams() });
+  }
+
   let trainAccuracy = 0;
   let lastLoss = NaN;
   let stopped = false;
@@ -94,7 +116,7 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
   let hyperNow: Record<string, number> | undefined;
   const valLabels = labelsOf(ds.val);
 
-  for (let epoch = 1; epoch <= training.epochs && !stopped; epoch++) {
+  for (let epoch = firstEpoch; epoch <= training.epochs && !stopped; epoch++) {
     const t0 = performance.now();
     const order = epochOrder(ds.train, o.seed, epoch);
     const augRng = mulberry32(deriveSeed(o.seed, `augment:${epoch}`));
@@ -187,6 +209,7 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
     valAccuracy = ds.val.indices.length ? accuracy(argmaxRows(await predictLogits(tf, evalForward, ds, ds.val), classes), valLabels) : trainAccuracy;
     epochsDone = epoch;
     o.emit({ type: 'epoch', stage: o.stage, epoch, epochs: training.epochs, loss: epochSteps ? epochLoss / epochSteps : lastLoss, trainAccuracy, valAccuracy, seconds: (performance.now() - t0) / 1000 });
+    await o.checkpoint?.save({ epoch, step, valAccuracy, optimizer });
   }
   optimizer.dispose();
   return { stopped, epochsDone, valAccuracy, trainAccuracy, lastLoss };
