@@ -55,6 +55,18 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       return uri ? startRun(runs, log, uri) : undefined;
     }),
 
+    vscode.commands.registerCommand('distillery.resumeRun', async (arg?: unknown) => {
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showErrorMessage('Distillery resumes runs only in a trusted workspace: a run executes code and model files from it.');
+        return undefined;
+      }
+      const r = await pickRun(arg, 'Resume which crashed or stopped run?', (rec) => rec.status === 'crashed' || rec.status === 'stopped');
+      if (!r) return undefined;
+      const run = runs.enqueue(r.configPath ?? r.runDir, r.name, r.runDir);
+      log.appendLine(`[${run.runId}] resuming from its last checkpoint`);
+      return { runId: run.runId, runDir: run.runDir };
+    }),
+
     vscode.commands.registerCommand('distillery.revealRunFolder', async (arg?: unknown) => {
       const r = await pickRun(arg, 'Reveal which run folder?');
       if (!r) return undefined;

@@ -24,6 +24,8 @@ export interface ManagedRun {
   exit?: EngineExit;
   /** The latest messages of interest, for late subscribers (status bar, dashboards). */
   last?: EngineMessage;
+  /** True when this continues a crashed or stopped run from its last checkpoint. */
+  resume?: boolean;
   /** Resolves when the engine has exited (or the queued run was cancelled). */
   finished: Promise<EngineExit | undefined>;
 }
@@ -56,11 +58,11 @@ export class RunManager implements vscode.Disposable {
   }
 
   /** Queues a run; it starts at once when fewer than `maxParallel` are running. */
-  enqueue(configPath: string, name = path.basename(path.dirname(configPath))): ManagedRun {
-    const runId = newRunId(name);
+  enqueue(configPath: string, name = path.basename(path.dirname(configPath)), resumeDir?: string): ManagedRun {
+    const runId = resumeDir ? path.basename(resumeDir) : newRunId(name);
     let resolve!: (e: EngineExit | undefined) => void;
     const finished = new Promise<EngineExit | undefined>((r) => (resolve = r));
-    const run: ManagedRun = { runId, runDir: path.join(runsRootFor(configPath), runId), configPath, name, state: 'queued', finished };
+    const run: ManagedRun = { runId, runDir: resumeDir ?? path.join(runsRootFor(configPath), runId), configPath, name, state: 'queued', finished, resume: !!resumeDir };
     this.resolvers.set(runId, resolve);
     this.runs.set(runId, run);
     this.queue.push(run);
@@ -76,7 +78,7 @@ export class RunManager implements vscode.Disposable {
   }
 
   private launch(run: ManagedRun): void {
-    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: run.configPath, runId: run.runId });
+    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: run.configPath, runId: run.runId, resumeDir: run.resume ? run.runDir : undefined });
     run.engine = engine;
     run.state = 'running';
     this.log.appendLine(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.configPath}`);
