@@ -67,7 +67,10 @@ const check: UiCheck = {
     }, null, 2));
     const kdBefore = fs.readFileSync(kdJson, 'utf8');
     await runCommand('Distill: Open Temperature Sweep');
-    await page.keyboard.press('Enter');
+    // The quick pick lists the workspace's sweeps once its file search returns.
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: path.basename(sweepDir) }).first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
     // The dashboard may still be visible in its own group: the sweep's webview is the newest frame.
     const sweepFrame = webviewFrame(page, true).locator('[data-testid=apply-best]');
     await sweepFrame.waitFor({ state: 'visible', timeout: 30_000 });
