@@ -35,7 +35,39 @@ export function resolveInside(modelDir: string, rel: string, modelJson: string):
   return abs;
 }
 
+/** Which file a path names right now: a replaced model folder gives a different answer. */
+function fileIdentity(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+/**
+ * Reads model.json and its weights as one consistent pair. A saver replaces the whole folder
+ * (saveLayersModel), so when model.json is a different file after the weights were read than
+ * before, the folder changed under the read, and it is read again.
+ */
 export function readModelArtifacts(modelJson: string): io.ModelArtifacts {
+  for (let attempt = 0; ; attempt++) {
+    const before = fileIdentity(modelJson);
+    let result: io.ModelArtifacts | undefined;
+    let error: unknown;
+    try {
+      result = readModelArtifactsOnce(modelJson);
+    } catch (e) {
+      error = e;
+    }
+    if (fileIdentity(modelJson) === before || attempt >= 5) {
+      if (error) throw error;
+      return result!;
+    }
+  }
+}
+
+function readModelArtifactsOnce(modelJson: string): io.ModelArtifacts {
   let json: { modelTopology?: unknown; weightsManifest?: WeightsManifestEntry[]; format?: string };
   try {
     json = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
@@ -77,24 +109,58 @@ export async function loadLayersModel(tf: typeof tfTypes, modelJson: string): Pr
   }
 }
 
-/** Saves as model.json + weights.bin; each file lands under a temporary name, then is renamed. */
+/**
+ * Saves as model.json + weights.bin. The pair must never be seen half-new: both files are
+ * written into a fresh sibling folder, which then replaces `dir` by rename. A reader sees
+ * the old pair, the new pair, or (for an instant, when replacing) no folder at all; never a
+ * new model.json beside an old weights.bin. Two processes saving the same folder at once
+ * (two runs training the same teacher) each rename a complete folder; the last one wins.
+ */
 export async function saveLayersModel(model: tfTypes.LayersModel, dir: string): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
-  await model.save({
-    save: async (artifacts: io.ModelArtifacts) => {
-      const data = artifacts.weightData;
-      const weights = Buffer.from(Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data as ArrayBuffer));
-      writeDurably(path.join(dir, 'weights.bin'), weights);
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: 'distillery',
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      };
-      writeDurably(path.join(dir, 'model.json'), Buffer.from(JSON.stringify(modelJson)));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
-    },
-  });
+  const parent = path.dirname(path.resolve(dir));
+  fs.mkdirSync(parent, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.saving-`));
+  try {
+    await model.save({
+      save: async (artifacts: io.ModelArtifacts) => {
+        const data = artifacts.weightData;
+        const weights = Buffer.from(Array.isArray(data) ? Buffer.concat(data.map((b) => Buffer.from(b))) : Buffer.from(data as ArrayBuffer));
+        writeDurably(path.join(staging, 'weights.bin'), weights);
+        const modelJson = {
+          format: 'layers-model',
+          generatedBy: 'distillery',
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        };
+        writeDurably(path.join(staging, 'model.json'), Buffer.from(JSON.stringify(modelJson)));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
+      },
+    });
+    replaceFolder(staging, dir);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Renames a complete folder onto `dir`, moving an existing one aside first (rename cannot replace a non-empty folder). */
+export function replaceFolder(staging: string, dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.renameSync(staging, dir);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') || attempt >= 20) throw e;
+    }
+    const old = `${path.join(path.dirname(dir), '.' + path.basename(dir))}.old-${process.pid}-${attempt}-${Date.now()}`;
+    try {
+      fs.renameSync(dir, old);
+    } catch (e) {
+      // Another saver moved it first; try again.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    fs.rmSync(old, { recursive: true, force: true });
+  }
 }
 
 export function writeDurably(file: string, data: Buffer | string): void {

@@ -3,6 +3,7 @@
  * the checks that need them (shapes, class counts, kernels). A problem found here is the
  * config's fault, reported with its JSON path, and no run starts.
  */
+import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { KdConfig, TrainingSpec } from '../../protocol/config';
 import { formatPath, type ConfigIssue, type JsonPath } from '../../protocol/loadConfig';
@@ -69,7 +70,7 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
   const studentSpec = cfg.student;
   const studentSeed = deriveSeed(cfg.seed, 'student');
   const makeStudent = async (): Promise<tfTypes.LayersModel> =>
-    'architecture' in studentSpec ? buildPreset(tf, studentSpec.architecture, ds.shape, ds.numClasses, studentSeed, 'student') : loadLayersModel(tf, studentSpec.model);
+    'architecture' in studentSpec ? buildPreset(tf, studentSpec.architecture, ds.shape, ds.numClasses, studentSeed, 'student') : loadLayersModel(tf, path.resolve(baseDir, studentSpec.model));
   let student: tfTypes.LayersModel | undefined;
   try {
     student = await makeStudent();
