@@ -119,6 +119,12 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   const ensemble = ensembleOptions(cfg);
   const teacherModels = prepared.teachers.map((t) => t.model);
   if (teacherModels.length > 1) log(`ensemble of ${teacherModels.length} teachers, combined as ${ensemble.combine}${ensemble.combine === 'weighted' ? ` (weights ${ensemble.weights!.join(', ')})` : ''}${ensemble.combine === 'mean-probabilities' ? ` at T = ${ensemble.temperature}` : ''}`);
+  // The dashboard draws the teacher's accuracy as a reference line while the student trains;
+  // a teacher loaded from disk (or an ensemble) has no stage of its own to report it.
+  if ((!prepared.teachersToTrain.length || teacherModels.length > 1) && ds.val.indices.length) {
+    const valLogits = await predictLogits(tf, ensembleLogitsFn(tf, teacherModels, ensemble), ds, ds.val);
+    emit({ type: 'stage_done', stage: 'teacher', valAccuracy: accuracy(argmaxRows(valLogits, ds.numClasses), labelsOf(ds.val)), testAccuracy: NaN });
+  }
 
   // 2. Progressive distillation: each assistant learns from the one before (the teacher first).
   let teacherModelsNow = teacherModels;
