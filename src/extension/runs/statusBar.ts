@@ -13,6 +13,8 @@ export function registerStatusBar(context: vscode.ExtensionContext, runs: RunMan
   item.name = 'Distillery run';
   // Progress per run, folded from the live events (the same fold the tree uses on disk).
   const events = new Map<string, EngineMessage[]>();
+  // Which tfjs backend each run's engine chose: wasm, cpu or native TensorFlow makes a 10-70x difference.
+  const backends = new Map<string, string>();
   let pending: NodeJS.Timeout | undefined;
   const update = () => {
     pending = undefined;
@@ -23,8 +25,9 @@ export function registerStatusBar(context: vscode.ExtensionContext, runs: RunMan
       return;
     }
     const head = active.find((r) => r.state === 'running') ?? active[0];
-    item.text = text;
-    item.tooltip = `Distillery: ${active.length} active run(s). Click for ${head.name}'s dashboard.`;
+    const backend = backends.get(head.runId);
+    item.text = backend ? `${text} · ${backend}` : text;
+    item.tooltip = `Distillery: ${active.length} active run(s)${backend ? `; ${head.name} trains on the ${backend} backend` : ''}. Click for ${head.name}'s dashboard.`;
     item.command = { command: 'distillery.openActiveRun', title: 'Open Run', arguments: [{ runId: head.runId, runDir: head.runDir }] };
     item.show();
   };
@@ -39,10 +42,17 @@ export function registerStatusBar(context: vscode.ExtensionContext, runs: RunMan
       return commands.includes('distillery.openDashboard') ? vscode.commands.executeCommand('distillery.openDashboard', ref) : vscode.commands.executeCommand('distillery.showEngineLog');
     }),
     runs.onDidChange((run) => {
-      if (run.state === 'finished') events.delete(run.runId);
+      if (run.state === 'finished') {
+        events.delete(run.runId);
+        backends.delete(run.runId);
+      }
       soon();
     }),
     runs.onMessage(({ run, message }) => {
+      if (message.type === 'run_started') {
+        backends.set(run.runId, message.backend);
+        soon();
+      }
       if (message.type !== 'stage_started' && message.type !== 'step' && message.type !== 'epoch') return;
       // Only the latest stage matters; keep the list short.
       const list = events.get(run.runId) ?? [];
