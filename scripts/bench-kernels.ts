@@ -11,8 +11,9 @@
  * per second of this process's CPU time (wasm runs on one thread, so this is
  * the speed on a free core, robust to other processes on a shared machine) and
  * per wall-clock second.
- * --profile also prints where a step's time goes, per kernel (kernels of our
- * composite kernels are listed too, so times nest).
+ * --profile also prints where a step's time goes, per kernel (wall time; the
+ * kernels inside Distillery's composite kernels are listed too, so times nest:
+ * e.g. MaxPoolGrad's total includes its Transpose and BatchMatMul calls).
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -106,21 +107,25 @@ async function benchmark(kind: Kind, cachedTeacher: boolean, steps: number): Pro
   }
 }
 
-/** Per-kernel milliseconds of one step, largest first. */
+/** Per-kernel milliseconds of a step (median over 5 profiled steps), largest first. */
 async function profileStep(step: () => void): Promise<string> {
-  const info = await tf.profile(step);
-  const totals = new Map<string, { ms: number; calls: number }>();
-  for (const k of info.kernels) {
-    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    const entry = totals.get(k.name) ?? { ms: 0, calls: 0 };
-    entry.ms += ms;
-    entry.calls += 1;
-    totals.set(k.name, entry);
+  const perStep: Map<string, { ms: number; calls: number }>[] = [];
+  for (let run = 0; run < 5; run++) {
+    const info = await tf.profile(step);
+    const totals = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      const entry = totals.get(k.name) ?? { ms: 0, calls: 0 };
+      entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      entry.calls += 1;
+      totals.set(k.name, entry);
+    }
+    perStep.push(totals);
   }
-  return [...totals.entries()]
-    .sort((a, b) => b[1].ms - a[1].ms)
-    .slice(0, 12)
-    .map(([name, { ms, calls }]) => `      ${name.padEnd(38)} ${ms.toFixed(2).padStart(8)} ms  (${calls} calls)`)
+  return [...perStep[0].entries()]
+    .map(([name, { calls }]) => ({ name, calls, ms: median(perStep.map((t) => t.get(name)?.ms ?? 0)) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 14)
+    .map(({ name, ms, calls }) => `      ${name.padEnd(38)} ${ms.toFixed(2).padStart(8)} ms  (${calls} calls)`)
     .join('\n');
 }
 
