@@ -1,0 +1,286 @@
+/**
+ * `npm run bench [-- --json] [-- --quick] [-- --no-torch]`: how fast Distillery trains, on this
+ * machine, against PyTorch when it is importable. A benchmark, not a test: it prints figures and
+ * the targets beside them, and exits 0 unless something failed to run.
+ *
+ *  1. samples/s of one KD step (teacher forward live or cached logits gathered, student
+ *     forward/backward, Adam; batch 128) for the MLP (784-1200-1200-10 → 784-300-300-10) and the
+ *     CNN (conv32-conv64-dense128 → conv8-conv16-dense32) workloads, through trainStage
+ *     (scripts/bench/workloads.ts), on wasm and, for a few steps, the pure-JS cpu backend;
+ *     tensors leaked per step; the training process's peak RSS; a per-kernel profile on wasm.
+ *  2. A whole temperature sweep (7 temperatures + its baseline, 1 epoch, 8 000 training digits,
+ *     CNN pair, teacher pre-trained and saved before the clock starts, logits cached) through
+ *     the real `distill sweep`, one engine process per core.
+ *  3. Peak RSS of a real `distill run` on 60 000 28×28 images (the bundled digits tiled, as IDX).
+ *  4. PyTorch (scripts/bench/torch_bench.py, one thread) on the same workloads and sweep.
+ * Needs `npm run build` (dist/) for the CLI parts. Timings on a shared machine are noisy: the
+ * step figures are medians of several windows, and the sweep is one wall-clock measurement.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildDataset } from '../../src/engine/data/dataset';
+import { encodeIdx } from '../../src/engine/data/idx';
+import { loadSource } from '../../src/engine/data/sources';
+import { DataSpec } from '../../src/protocol/config';
+import { median, ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, tsxArgs } from './common';
+import { WORKLOADS, type WorkloadReport } from './workloads';
+
+const JSON_OUT = process.argv.includes('--json');
+const QUICK = process.argv.includes('--quick');
+const NO_TORCH = process.argv.includes('--no-torch');
+const log = (line: string) => process.stderr.write(line + '\n');
+const CLI = path.join(ROOT, 'bin', 'distill.js');
+
+/** What happened when we tried the threaded (multi-core) wasm build in Node; see README "Performance". */
+const THREADED_WASM =
+  'threaded wasm: not usable in Node. tfjs-backend-wasm 4.22 starts its pthread workers from a blob: URL (URL.createObjectURL of a generated script), which Node\'s worker_threads refuses; parallelism comes from one engine process per core (distill sweep), not from threads.';
+
+const TARGETS = { cnn_live_sps: 2500, mlp_live_sps: 6000, mlp_cached_sps: 15000 };
+
+async function workloads(backend: 'wasm' | 'cpu'): Promise<WorkloadReport> {
+  const args = backend === 'wasm' ? ['--backend', 'wasm', '--steps', QUICK ? '15' : '40', '--read-every', '5', '--profile'] : ['--backend', 'cpu', '--steps', '3', '--read-every', '1'];
+  const r = await runProcess(process.execPath, tsxArgs('workloads.ts', args), { echoStderr: !JSON_OUT });
+  if (r.code !== 0) throw new Error(`workloads on ${backend} failed:\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as WorkloadReport;
+}
+
+/** The bundled digits and the sweep's exact splits as raw files, for PyTorch. */
+function exportDigits(dir: string): void {
+  const spec = DataSpec.parse(SWEEP_DATA);
+  const source = loadSource(spec, ROOT);
+  const ds = buildDataset(source, spec, SWEEP_SEED);
+  fs.writeFileSync(path.join(dir, 'images.u8'), source.train.images);
+  fs.writeFileSync(path.join(dir, 'labels.u8'), source.train.labels);
+  for (const [name, split] of [['train', ds.train], ['val', ds.val], ['test', ds.test]] as const) fs.writeFileSync(path.join(dir, `${name}.u32`), Buffer.from(Uint32Array.from(split.indices).buffer));
+  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ temperatures: SWEEP_TEMPERATURES, alpha: SWEEP_ALPHA, epochs: 1, teacherEpochs: 1, workload: SWEEP_WORKLOAD }));
+}
+
+interface SweepResult {
+  seconds: number;
+  trials: number;
+  parallel: number;
+  /** Seconds spent in training epochs (sum over trials), the rest being process start, data, teacher logits, evaluation. */
+  trainSeconds: number;
+  meanTrialSeconds: number;
+  teacherCache: { hits: number; computed: number };
+  best?: { temperature: number; valAccuracy: number };
+}
+
+async function sweep(dir: string): Promise<SweepResult> {
+  const teacherDir = path.join(dir, 'teacher');
+  log(`sweep: pre-training the ${SWEEP_WORKLOAD} teacher (1 epoch, not timed)…`);
+  const t = await runProcess(process.execPath, tsxArgs('teacher.ts', ['--workload', SWEEP_WORKLOAD, '--out', teacherDir]));
+  if (t.code !== 0) throw new Error(`teacher training failed:\n${t.stderr.slice(-2000)}`);
+  const parallel = os.availableParallelism();
+  const kd = {
+    name: 'bench-sweep',
+    seed: SWEEP_SEED,
+    backend: 'wasm',
+    data: SWEEP_DATA,
+    teachers: [{ id: 'teacher', model: 'teacher/model.json' }],
+    student: { architecture: WORKLOADS[SWEEP_WORKLOAD].student },
+    distillation: { alpha: SWEEP_ALPHA },
+    training: { epochs: 1, batchSize: 128 },
+    evaluation: { latencySamples: 10, logitsSamples: 0 },
+    sweep: { params: { 'distillation.temperature': SWEEP_TEMPERATURES }, parallel },
+  };
+  const kdFile = path.join(dir, 'kd.json');
+  fs.writeFileSync(kdFile, JSON.stringify(kd, null, 2));
+  log(`sweep: ${SWEEP_TEMPERATURES.length} temperatures + baseline, ${parallel} engine processes at once…`);
+  const r = await runProcess(process.execPath, [CLI, 'sweep', kdFile, '--json']);
+  if (r.code !== 0) throw new Error(`distill sweep failed (${r.code}):\n${r.stderr.slice(-2000)}`);
+  const s = JSON.parse(r.stdout) as { trials: { kind: string; params: Record<string, number>; runDir: string; durationSec?: number; valAccuracy?: number }[]; teacherCache: { hits: number; computed: number }; durationSec: number };
+  const sweepDir = path.join(dir, '.distillery', 'sweeps', fs.readdirSync(path.join(dir, '.distillery', 'sweeps'))[0]);
+  let trainSeconds = 0;
+  for (const trial of s.trials) {
+    const events = path.join(sweepDir, trial.runDir, 'events.jsonl');
+    if (!fs.existsSync(events)) continue;
+    for (const line of fs.readFileSync(events, 'utf8').split('\n')) {
+      if (!line.includes('"epoch"')) continue;
+      const e = JSON.parse(line) as { type: string; seconds?: number };
+      if (e.type === 'epoch') trainSeconds += e.seconds ?? 0;
+    }
+  }
+  const distilled = s.trials.filter((x) => x.kind === 'distill' && x.valAccuracy !== undefined);
+  const best = distilled.sort((a, b) => b.valAccuracy! - a.valAccuracy!)[0];
+  return {
+    seconds: r.seconds,
+    trials: s.trials.length,
+    parallel,
+    trainSeconds,
+    meanTrialSeconds: s.trials.reduce((n, x) => n + (x.durationSec ?? 0), 0) / s.trials.length,
+    teacherCache: s.teacherCache,
+    best: best && { temperature: best.params['distillation.temperature'], valAccuracy: best.valAccuracy! },
+  };
+}
+
+/** Peak RSS (VmHWM) of the engine of a real `distill run` on 60 000 images. */
+async function memory60k(dir: string): Promise<{ peakRssMb: number; seconds: number }> {
+  const spec = DataSpec.parse({ source: 'mnist' });
+  const digits = loadSource(spec, ROOT).train;
+  const n = 60_000;
+  const px = digits.height * digits.width;
+  const images = new Uint8Array(n * px);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = i % digits.count;
+    images.set(digits.images.subarray(j * px, (j + 1) * px), i * px);
+    labels[i] = digits.labels[j];
+  }
+  fs.writeFileSync(path.join(dir, 'train-images.idx3-ubyte'), encodeIdx([n, digits.height, digits.width], images));
+  fs.writeFileSync(path.join(dir, 'train-labels.idx1-ubyte'), encodeIdx([n], labels));
+  const kdFile = path.join(dir, 'kd.json');
+  fs.writeFileSync(
+    kdFile,
+    JSON.stringify({
+      name: 'bench-60k',
+      backend: 'wasm',
+      data: { source: { train: { images: 'train-images.idx3-ubyte', labels: 'train-labels.idx1-ubyte' } }, validationSplit: 0.05, testSplit: 0.05 },
+      teachers: [{ id: 'teacher', architecture: { preset: 'mlp', hidden: [128] }, training: { epochs: 1, batchSize: 256 } }],
+      student: { architecture: { preset: 'mlp', hidden: [32] } },
+      training: { epochs: 1, batchSize: 256 },
+      baseline: false,
+      evaluation: { latencySamples: 10, logitsSamples: 0 },
+    }),
+  );
+  log('memory: distill run on 60 000 images (1 epoch, small MLPs)…');
+  let peakKb = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = (pid: number) => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peakKb = Math.max(peakKb, Number(m[1]));
+    } catch {
+      /* the engine has exited: the last reading stands */
+    }
+  };
+  const r = await runProcess(process.execPath, [CLI, 'run', kdFile, '--json'], {
+    onLine: (line) => {
+      if (!line.includes('"run_started"')) return;
+      const pid = (JSON.parse(line) as { pid: number }).pid;
+      timer = setInterval(() => poll(pid), 100);
+    },
+  });
+  if (timer) clearInterval(timer);
+  if (r.code !== 0) throw new Error(`distill run on 60k images failed (${r.code}):\n${r.stderr.slice(-2000)}`);
+  if (!peakKb) throw new Error('never read the engine\'s VmHWM (no run_started event with a pid?)');
+  return { peakRssMb: peakKb / 1024, seconds: r.seconds };
+}
+
+async function findTorchPython(): Promise<string | undefined> {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    try {
+      const r = await runProcess(py, ['-c', 'import torch']);
+      if (r.code === 0) return py;
+    } catch {
+      /* not there */
+    }
+  }
+  return undefined;
+}
+
+type Torch = Record<string, number> & { torch?: string };
+
+async function torchBench(dir: string): Promise<Torch | undefined> {
+  if (NO_TORCH) return undefined;
+  const py = await findTorchPython();
+  if (!py) {
+    log('PyTorch: not importable (python3 -c "import torch"); skipping the comparison');
+    return undefined;
+  }
+  log(`PyTorch: ${py}, one thread…`);
+  const r = await runProcess(py, [path.join(__dirname, 'torch_bench.py'), dir, '--steps', QUICK ? '10' : '30'], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.code !== 0) throw new Error(`torch_bench.py failed:\n${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Torch;
+}
+
+const fmt = (v: number | undefined, digits = 0) => (v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'engine.js')) || !fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-bench-'));
+  const t0 = performance.now();
+  try {
+    const dirs = { data: path.join(tmp, 'data'), sweep: path.join(tmp, 'sweep'), mem: path.join(tmp, 'mem') };
+    Object.values(dirs).forEach((d) => fs.mkdirSync(d));
+    exportDigits(dirs.data);
+    log(`wasm: ${QUICK ? 15 : 40} steps per workload through trainStage…`);
+    const wasm = await workloads('wasm');
+    log('cpu (pure JS): 3 steps per workload…');
+    const cpu = await workloads('cpu');
+    const sw = await sweep(dirs.sweep);
+    const mem = await memory60k(dirs.mem);
+    const torch = await torchBench(dirs.data);
+
+    const sps = (rep: WorkloadReport, w: string, t: string) => rep.measurements.find((m) => m.workload === w && m.teacher === t)?.samplesPerSec ?? NaN;
+    const leaked = Math.max(...[...wasm.measurements, ...cpu.measurements].map((m) => Math.max(Math.abs(m.leakedPerStep), Math.abs(m.leakedAfterStage))));
+    const out: Record<string, unknown> = {
+      backend: wasm.backend,
+      cnn_live_sps: Math.round(sps(wasm, 'cnn', 'live')),
+      cnn_cached_sps: Math.round(sps(wasm, 'cnn', 'cached')),
+      mlp_live_sps: Math.round(sps(wasm, 'mlp', 'live')),
+      mlp_cached_sps: Math.round(sps(wasm, 'mlp', 'cached')),
+      cpu: Object.fromEntries(cpu.measurements.map((m) => [`${m.workload}_${m.teacher}_sps`, Math.round(m.samplesPerSec)])),
+      sweep_seconds: +sw.seconds.toFixed(1),
+      sweep_trials: sw.trials,
+      sweep_parallel: sw.parallel,
+      sweep_train_seconds: +sw.trainSeconds.toFixed(1),
+      sweep_mean_trial_seconds: +sw.meanTrialSeconds.toFixed(1),
+      sweep_best: sw.best,
+      sweep_teacher_cache: sw.teacherCache,
+      leaked_tensors_per_step: leaked,
+      peak_rss_mb: Math.round(Math.max(wasm.peakRssMb, cpu.peakRssMb)),
+      peak_rss_60k_mb: Math.round(mem.peakRssMb),
+      profile_ms_per_step: wasm.profiles,
+      threaded_wasm: THREADED_WASM,
+      cores: os.availableParallelism(),
+      bench_seconds: 0,
+    };
+    if (torch) {
+      for (const k of ['cnn_live_sps', 'cnn_cached_sps', 'mlp_live_sps', 'mlp_cached_sps'] as const) {
+        out[`torch_${k}`] = Math.round(torch[k]);
+        out[`ratio_${k}`] = +((out[k] as number) / torch[k]).toFixed(2);
+      }
+      out.torch_sweep_seconds = +torch.sweep_seconds.toFixed(1);
+      out.ratio_sweep_seconds = +(sw.seconds / torch.sweep_seconds).toFixed(2);
+      out.torch_version = torch.torch;
+      out.torch_sweep_trials = (torch as unknown as { sweep_trials: unknown }).sweep_trials;
+    }
+    out.bench_seconds = Math.round((performance.now() - t0) / 1000);
+    if (JSON_OUT) process.stdout.write(JSON.stringify(out) + '\n');
+    else printTable(out, wasm);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function printTable(o: Record<string, unknown>, wasm: WorkloadReport): void {
+  const n = (k: string) => o[k] as number | undefined;
+  const cpu = o.cpu as Record<string, number>;
+  const p = (s: string) => process.stdout.write(s + '\n');
+  p(`\nDistillery bench — backend ${o.backend}, ${o.cores} cores (shared machines make these noisy: step figures are medians of windows)`);
+  p('\nKD step, batch 128 (samples/s)   wasm      cpu   PyTorch(1 thr)  wasm/PyTorch  target');
+  for (const w of ['mlp', 'cnn']) {
+    for (const t of ['live', 'cached']) {
+      const k = `${w}_${t}_sps`;
+      const target = (TARGETS as Record<string, number>)[k];
+      p(`  ${`${w.toUpperCase()} teacher ${t}`.padEnd(30)} ${fmt(n(k)).padStart(6)} ${fmt(cpu[k]).padStart(8)} ${fmt(n(`torch_${k}`)).padStart(15)} ${fmt(n(`ratio_${k}`), 2).padStart(13)}  ${target ? `≥ ${fmt(target)} ${n(k)! >= target ? 'met' : 'MISSED'}` : ''}`);
+    }
+  }
+  p(`\nsweep: ${o.sweep_trials} trials (${SWEEP_TEMPERATURES.length} temperatures + baseline, CNN, 1 epoch on 8 000 digits), ${o.sweep_parallel} at once`);
+  p(`  distill sweep ${fmt(n('sweep_seconds'), 1)} s (of which training epochs ${fmt(n('sweep_train_seconds'), 1)} s summed over trials; mean trial ${fmt(n('sweep_mean_trial_seconds'), 1)} s)`);
+  if (n('torch_sweep_seconds') !== undefined) p(`  PyTorch, sequential in one process: ${fmt(n('torch_sweep_seconds'), 1)} s → ours/PyTorch ${fmt(n('ratio_sweep_seconds'), 2)}× (target ≤ 1: ${n('ratio_sweep_seconds')! <= 1 ? 'met' : 'MISSED'})`);
+  p(`\ntensors leaked per step: ${o.leaked_tensors_per_step}    peak RSS of the training process: ${o.peak_rss_mb} MB    60 000-image run: ${o.peak_rss_60k_mb} MB (target < 800)`);
+  p(`${o.threaded_wasm}`);
+  for (const [name, rows] of Object.entries(wasm.profiles ?? {})) {
+    p(`\nwasm profile, ${name} (ms per step; "__op" rows wrap the kernels below them):`);
+    for (const r of rows) p(`  ${r.kernel.padEnd(26)} ${r.ms.toFixed(2).padStart(7)}  ×${r.calls}`);
+  }
+  p(`\nbench took ${o.bench_seconds} s`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

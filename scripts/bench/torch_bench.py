@@ -1,0 +1,158 @@
+"""The same workloads and the same temperature sweep in PyTorch, written the way the guide
+writes them (plain nn.Sequential, F.kl_div on log-softmax / softmax at T, times T*T*alpha,
+plus (1 - alpha) * cross-entropy, Adam), on one thread. Spawned by scripts/bench/run.ts,
+which exports the bundled digits and the sweep's exact splits as raw files first.
+
+    python3 torch_bench.py DATA_DIR [--steps 30]
+
+DATA_DIR holds images.u8 (N*28*28), labels.u8 (N), train.u32, val.u32, test.u32 (sample
+indices) and sweep.json ({"temperatures": [...], "alpha": a, "epochs": e, "teacherEpochs": t}).
+Prints one JSON object on stdout.
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+torch.manual_seed(0)
+BATCH = 128
+
+
+def mlp(hidden):
+    layers, width = [nn.Flatten()], 784
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU()]
+        width = h
+    return nn.Sequential(*layers, nn.Linear(width, 10))
+
+
+def cnn(filters, dense):
+    layers, ch, side = [], 1, 28
+    for f in filters:
+        layers += [nn.Conv2d(ch, f, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+        ch, side = f, side // 2
+    layers.append(nn.Flatten())
+    width = ch * side * side
+    for d in dense:
+        layers += [nn.Linear(width, d), nn.ReLU()]
+        width = d
+    return nn.Sequential(*layers, nn.Linear(width, 10))
+
+
+WORKLOADS = {
+    'mlp': (lambda: mlp([1200, 1200]), lambda: mlp([300, 300])),
+    'cnn': (lambda: cnn([32, 64], [128]), lambda: cnn([8, 16], [32])),
+}
+
+
+def kd_loss(s, t, y, T, alpha):
+    soft = F.kl_div(F.log_softmax(s / T, dim=1), F.softmax(t / T, dim=1), reduction='batchmean') * T * T
+    return alpha * soft + (1 - alpha) * F.cross_entropy(s, y)
+
+
+def load(data_dir):
+    images = np.fromfile(os.path.join(data_dir, 'images.u8'), dtype=np.uint8)
+    labels = np.fromfile(os.path.join(data_dir, 'labels.u8'), dtype=np.uint8)
+    # Pixels / 255, as the engine's default "unit" normalisation.
+    x = torch.from_numpy(images.reshape(-1, 1, 28, 28).astype(np.float32) / 255.0)
+    y = torch.from_numpy(labels.astype(np.int64))
+    idx = {k: torch.from_numpy(np.fromfile(os.path.join(data_dir, f'{k}.u32'), dtype=np.uint32).astype(np.int64)) for k in ('train', 'val', 'test')}
+    return x, y, idx
+
+
+def step_throughput(x, y, kind, cached, steps):
+    teacher, student = WORKLOADS[kind][0](), WORKLOADS[kind][1]()
+    teacher.eval()
+    opt = torch.optim.Adam(student.parameters(), lr=1e-3)
+    n = steps + 3
+    xb = [x[i * BATCH:(i + 1) * BATCH] for i in range(n)]
+    yb = [y[i * BATCH:(i + 1) * BATCH] for i in range(n)]
+    if cached:
+        with torch.no_grad():
+            tb = [teacher(b) for b in xb]
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        if cached:
+            t = tb[i]
+        else:
+            with torch.no_grad():
+                t = teacher(xb[i])
+        loss = kd_loss(student(xb[i]), t, yb[i], 4.0, 0.7)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+        if i >= 3:
+            times.append(time.perf_counter() - t0)
+    return BATCH / statistics.median(times)
+
+
+def train_epoch(model, x, y, order, teacher_logits=None, T=1.0, alpha=0.0):
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    for start in range(0, len(order), BATCH):
+        idx = order[start:start + BATCH]
+        s = model(x[idx])
+        loss = kd_loss(s, teacher_logits[idx], y[idx], T, alpha) if teacher_logits is not None and alpha > 0 else F.cross_entropy(s, y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def accuracy(model, x, y, idx):
+    model.eval()
+    with torch.no_grad():
+        return (model(x[idx]).argmax(1) == y[idx]).float().mean().item()
+
+
+def sweep(x, y, idx, spec, kind):
+    make_teacher, make_student = WORKLOADS[kind]
+    g = torch.Generator().manual_seed(1)
+    teacher = make_teacher()
+    for _ in range(spec['teacherEpochs']):  # trained before the clock starts, as the bench's saved teacher
+        train_epoch(teacher, x, y, idx['train'][torch.randperm(len(idx['train']), generator=g)])
+    teacher_acc = accuracy(teacher, x, y, idx['test'])
+    t0 = time.perf_counter()
+    with torch.no_grad():  # teacher logits cached once, over every sample
+        logits = torch.cat([teacher(x[i:i + 512]) for i in range(0, len(x), 512)])
+    trials = []
+    # The baseline (alpha 0) first, then one trial per temperature, all sequential.
+    for T in [None] + spec['temperatures']:
+        torch.manual_seed(2)
+        student = make_student()
+        for epoch in range(spec['epochs']):
+            order = idx['train'][torch.randperm(len(idx['train']), generator=g)]
+            train_epoch(student, x, y, order, logits, T or 1.0, spec['alpha'] if T else 0.0)
+        trials.append({'temperature': T, 'valAccuracy': accuracy(student, x, y, idx['val']), 'testAccuracy': accuracy(student, x, y, idx['test'])})
+    return {'seconds': time.perf_counter() - t0, 'trials': trials, 'teacherTestAccuracy': teacher_acc}
+
+
+def main():
+    data_dir = sys.argv[1]
+    steps = int(sys.argv[sys.argv.index('--steps') + 1]) if '--steps' in sys.argv else 30
+    x, y, idx = load(data_dir)
+    with open(os.path.join(data_dir, 'sweep.json')) as f:
+        spec = json.load(f)
+    out = {'torch': torch.__version__, 'threads': torch.get_num_threads()}
+    for kind in ('mlp', 'cnn'):
+        for cached in (False, True):
+            out[f'{kind}_{"cached" if cached else "live"}_sps'] = step_throughput(x, y, kind, cached, steps)
+    s = sweep(x, y, idx, spec, spec['workload'])
+    out['sweep_seconds'] = s['seconds']
+    out['sweep_trials'] = s['trials']
+    out['teacher_test_accuracy'] = s['teacherTestAccuracy']
+    import resource
+    out['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,175 @@
+/**
+ * Training-step throughput of one backend, through the engine's own code path: models from
+ * `buildPreset`, Hinton's loss from `hintonLoss`, the bundled digits through `buildDataset`
+ * (uint8 storage, converted per batch by `makeBatch`), and `trainStage` — the loop a real run
+ * uses — for the steps. samples/s comes from trainStage's own `step` events (each covers
+ * `readEvery` steps, including the asynchronous loss read); the first window (kernel
+ * warm-up, Adam's slot variables) is dropped and the median of the rest reported.
+ *
+ * Run by scripts/bench/run.ts in its own process per backend:
+ *   npx tsx scripts/bench/workloads.ts --backend wasm [--steps 40] [--profile]
+ * Prints one JSON line (WorkloadReport) on stdout.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../src/engine/backend/select';
+import { buildDataset, type Dataset } from '../../src/engine/data/dataset';
+import { loadSource } from '../../src/engine/data/sources';
+import { hintonLoss } from '../../src/engine/losses/logits';
+import { logitsFn } from '../../src/engine/models/forward';
+import { buildPreset } from '../../src/engine/models/presets';
+import { teacherLogitsForSet } from '../../src/engine/run/teacherCache';
+import { trainStage, type TeacherSource } from '../../src/engine/train/trainer';
+import { ArchitectureSpec, DataSpec, TrainingSpec, type BackendName } from '../../src/protocol/config';
+import type { EventInput } from '../../src/protocol/events';
+
+export const BATCH = 128;
+export const TEMPERATURE = 4;
+export const ALPHA = 0.7;
+
+export const WORKLOADS = {
+  mlp: { teacher: { preset: 'mlp', hidden: [1200, 1200] }, student: { preset: 'mlp', hidden: [300, 300] } },
+  cnn: { teacher: { preset: 'cnn', filters: [32, 64], kernelSize: 3, dense: [128] }, student: { preset: 'cnn', filters: [8, 16], kernelSize: 3, dense: [32] } },
+} as const;
+export type WorkloadName = keyof typeof WORKLOADS;
+
+export interface Measurement {
+  workload: WorkloadName;
+  teacher: 'live' | 'cached';
+  samplesPerSec: number;
+  /** Every window's samples/s (the first, warm-up window excluded). */
+  windows: number[];
+  steps: number;
+  /** Change of tf.memory().numTensors per step while training (between flushes, same pending depth). */
+  leakedPerStep: number;
+  /** Tensors left over after the whole stage (optimizer disposed, models kept). */
+  leakedAfterStage: number;
+}
+
+export interface WorkloadReport {
+  backend: string;
+  measurements: Measurement[];
+  /** Per-kernel ms per step, largest first (with --profile). */
+  profiles?: Record<string, { kernel: string; ms: number; calls: number }[]>;
+  peakRssMb: number;
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The bundled digits with a training split of exactly `samples` and no validation pass. */
+function datasetOf(base: Dataset, samples: number): Dataset {
+  const train = base.train.indices.subarray(0, Math.min(samples, base.train.indices.length));
+  return { ...base, train: { set: base.train.set, indices: train }, val: { set: base.val.set, indices: new Uint32Array(0) } };
+}
+
+async function measure(base: Dataset, workload: WorkloadName, teacherMode: 'live' | 'cached', steps: number, readEvery: number): Promise<Measurement> {
+  const spec = WORKLOADS[workload];
+  const ds = datasetOf(base, steps * BATCH);
+  const teacher = buildPreset(tf, ArchitectureSpec.parse(spec.teacher), ds.shape, ds.numClasses, 1, 'teacher');
+  const student = buildPreset(tf, ArchitectureSpec.parse(spec.student), ds.shape, ds.numClasses, 2, 'student');
+  const forward = logitsFn(tf, teacher, false);
+  // The cached source is exactly what a run builds: the teacher's logits over the whole set.
+  const source: TeacherSource = teacherMode === 'live' ? { kind: 'live', forward } : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
+  const windows: number[] = [];
+  const atWindowStart: number[] = [];
+  const before = tf.memory().numTensors;
+  await trainStage(tf, {
+    stage: 'distill',
+    model: student,
+    losses: hintonLoss(ALPHA, TEMPERATURE),
+    teacher: source,
+    training: TrainingSpec.parse({ epochs: 1, batchSize: BATCH }),
+    ds,
+    seed: 7,
+    shift: 0,
+    readEvery,
+    emit: (e: EventInput) => {
+      if (e.type === 'step') windows.push(e.samplesPerSec);
+    },
+    // Right after a flush exactly one step's row is pending: equal footing for every sample.
+    onStep: (step) => {
+      if (step % readEvery === 1 % readEvery) atWindowStart.push(tf.memory().numTensors);
+    },
+    shouldStop: () => false,
+  });
+  const leakedAfterStage = tf.memory().numTensors - before;
+  teacher.dispose();
+  student.dispose();
+  const kept = windows.slice(1);
+  const span = (atWindowStart.length - 2) * readEvery; // from the second sample (after warm-up) to the last
+  const leakedPerStep = atWindowStart.length >= 3 ? (atWindowStart[atWindowStart.length - 1] - atWindowStart[1]) / span : NaN;
+  return { workload, teacher: teacherMode, samplesPerSec: median(kept), windows: kept.map(Math.round), steps, leakedPerStep, leakedAfterStage };
+}
+
+/** Per-kernel wall ms of a few steps of trainStage (tf.profile), per step. */
+async function profile(base: Dataset, workload: WorkloadName, teacherMode: 'live' | 'cached', steps: number) {
+  const spec = WORKLOADS[workload];
+  const ds = datasetOf(base, (steps + 1) * BATCH);
+  const teacher = buildPreset(tf, ArchitectureSpec.parse(spec.teacher), ds.shape, ds.numClasses, 1, 'teacher');
+  const student = buildPreset(tf, ArchitectureSpec.parse(spec.student), ds.shape, ds.numClasses, 2, 'student');
+  const forward = logitsFn(tf, teacher, false);
+  const source: TeacherSource = teacherMode === 'live' ? { kind: 'live', forward } : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
+  const run = (n: number) =>
+    trainStage(tf, { stage: 'distill', model: student, losses: hintonLoss(ALPHA, TEMPERATURE), teacher: source, training: TrainingSpec.parse({ epochs: 1, batchSize: BATCH }), ds: datasetOf(ds, n * BATCH), seed: 7, shift: 0, readEvery: n, emit: () => {}, shouldStop: () => false });
+  await run(1); // warm-up: kernels compiled, slots created
+  const info = await tf.profile(async () => {
+    await run(steps);
+    return [];
+  });
+  const totals = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = totals.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    e.calls++;
+    totals.set(k.name, e);
+  }
+  teacher.dispose();
+  student.dispose();
+  return [...totals.entries()]
+    .map(([kernel, { ms, calls }]) => ({ kernel, ms: +(ms / steps).toFixed(2), calls: Math.round(calls / steps) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 10);
+}
+
+async function main(): Promise<void> {
+  const backend = (arg('backend') ?? 'wasm') as BackendName;
+  const steps = Number(arg('steps') ?? 40);
+  const readEvery = Number(arg('read-every') ?? 5);
+  const only = arg('only')?.split(',');
+  await selectBackend(tf, backend);
+  tf.enableProdMode();
+  const source = loadSource(DataSpec.parse({ source: 'mnist' }), process.cwd());
+  const base = buildDataset(source, DataSpec.parse({ source: 'mnist', validationSplit: 0, testSplit: 0.1 }), 42);
+  const measurements: Measurement[] = [];
+  for (const workload of ['mlp', 'cnn'] as WorkloadName[]) {
+    for (const teacher of ['live', 'cached'] as const) {
+      if (only && !only.includes(`${workload}-${teacher}`)) continue;
+      measurements.push(await measure(base, workload, teacher, steps, readEvery));
+      process.stderr.write(`  ${tf.getBackend()} ${workload} teacher ${teacher}: ${Math.round(measurements[measurements.length - 1].samplesPerSec)} samples/s\n`);
+    }
+  }
+  const report: WorkloadReport = { backend: tf.getBackend(), measurements, peakRssMb: 0 };
+  if (process.argv.includes('--profile')) {
+    report.profiles = {};
+    for (const w of ['cnn-live', 'mlp-live', 'cnn-cached'] as const) {
+      const [workload, teacher] = w.split('-') as [WorkloadName, 'live' | 'cached'];
+      report.profiles[w] = await profile(base, workload, teacher, 4);
+    }
+  }
+  report.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}
