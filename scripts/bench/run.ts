@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --no-torch]`: how fast Distillery trains, on this
+ * `npm run bench [-- --json] [-- --quick] [-- --no-torch] [-- --save FILE]`: how fast Distillery trains, on this
  * machine, against PyTorch when it is importable. A benchmark, not a test: it prints figures and
  * the targets beside them, and exits 0 unless something failed to run.
  *
@@ -23,7 +23,7 @@ import { buildDataset } from '../../src/engine/data/dataset';
 import { encodeIdx } from '../../src/engine/data/idx';
 import { loadSource } from '../../src/engine/data/sources';
 import { DataSpec } from '../../src/protocol/config';
-import { median, ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, tsxArgs } from './common';
+import { ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, tsxArgs } from './common';
 import { WORKLOADS, type WorkloadReport } from './workloads';
 
 const JSON_OUT = process.argv.includes('--json');
@@ -34,12 +34,12 @@ const CLI = path.join(ROOT, 'bin', 'distill.js');
 
 /** What happened when we tried the threaded (multi-core) wasm build in Node; see README "Performance". */
 const THREADED_WASM =
-  'threaded wasm: not usable in Node. tfjs-backend-wasm 4.22 starts its pthread workers from a blob: URL (URL.createObjectURL of a generated script), which Node\'s worker_threads refuses; parallelism comes from one engine process per core (distill sweep), not from threads.';
+  'threaded wasm: not usable in Node (time-boxed attempt). tfjs-backend-wasm 4.22 starts its pthread workers with new Worker(URL.createObjectURL(blob)); Node refuses blob: paths (ERR_WORKER_PATH). Writing the worker script to a file gets the workers started (emscripten\'s worker prelude does support Node), but each worker then loads the main script from a second blob: URL (mainScriptUrlOrBlob) and fails (ENOENT blob:nodedata:…). Parallelism comes from one engine process per core (distill sweep), not threads.';
 
 const TARGETS = { cnn_live_sps: 2500, mlp_live_sps: 6000, mlp_cached_sps: 15000 };
 
 async function workloads(backend: 'wasm' | 'cpu'): Promise<WorkloadReport> {
-  const args = backend === 'wasm' ? ['--backend', 'wasm', '--steps', QUICK ? '15' : '40', '--read-every', '5', '--profile'] : ['--backend', 'cpu', '--steps', '3', '--read-every', '1'];
+  const args = backend === 'wasm' ? ['--backend', 'wasm', '--steps', QUICK ? '15' : '40', '--read-every', '5', '--profile'] : ['--backend', 'cpu', '--steps', '2', '--read-every', '1'];
   const r = await runProcess(process.execPath, tsxArgs('workloads.ts', args), { echoStderr: !JSON_OUT });
   if (r.code !== 0) throw new Error(`workloads on ${backend} failed:\n${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as WorkloadReport;
@@ -205,16 +205,26 @@ async function main(): Promise<void> {
     const dirs = { data: path.join(tmp, 'data'), sweep: path.join(tmp, 'sweep'), mem: path.join(tmp, 'mem') };
     Object.values(dirs).forEach((d) => fs.mkdirSync(d));
     exportDigits(dirs.data);
+    const phases: Record<string, number> = {};
+    const phase = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+      const start = performance.now();
+      try {
+        return await f();
+      } finally {
+        phases[name] = Math.round((performance.now() - start) / 1000);
+      }
+    };
     log(`wasm: ${QUICK ? 15 : 40} steps per workload through trainStage…`);
-    const wasm = await workloads('wasm');
-    log('cpu (pure JS): 3 steps per workload…');
-    const cpu = await workloads('cpu');
-    const sw = await sweep(dirs.sweep);
-    const mem = await memory60k(dirs.mem);
-    const torch = await torchBench(dirs.data);
+    const wasm = await phase('wasm', () => workloads('wasm'));
+    log('cpu (pure JS): 2 steps per workload (the first is warm-up)…');
+    const cpu = await phase('cpu', () => workloads('cpu'));
+    const sw = await phase('sweep', () => sweep(dirs.sweep));
+    const mem = await phase('memory_60k', () => memory60k(dirs.mem));
+    const torch = await phase('torch', () => torchBench(dirs.data));
 
     const sps = (rep: WorkloadReport, w: string, t: string) => rep.measurements.find((m) => m.workload === w && m.teacher === t)?.samplesPerSec ?? NaN;
-    const leaked = Math.max(...[...wasm.measurements, ...cpu.measurements].map((m) => Math.max(Math.abs(m.leakedPerStep), Math.abs(m.leakedAfterStage))));
+    // In-loop growth where enough windows ran (wasm), and what each whole stage left behind (both backends).
+    const leaked = Math.max(...[...wasm.measurements, ...cpu.measurements].flatMap((m) => [m.leakedPerStep, m.leakedAfterStage / m.steps].filter(Number.isFinite).map(Math.abs)));
     const out: Record<string, unknown> = {
       backend: wasm.backend,
       cnn_live_sps: Math.round(sps(wasm, 'cnn', 'live')),
@@ -236,6 +246,7 @@ async function main(): Promise<void> {
       threaded_wasm: THREADED_WASM,
       cores: os.availableParallelism(),
       bench_seconds: 0,
+      phase_seconds: phases,
     };
     if (torch) {
       for (const k of ['cnn_live_sps', 'cnn_cached_sps', 'mlp_live_sps', 'mlp_cached_sps'] as const) {
@@ -248,6 +259,8 @@ async function main(): Promise<void> {
       out.torch_sweep_trials = (torch as unknown as { sweep_trials: unknown }).sweep_trials;
     }
     out.bench_seconds = Math.round((performance.now() - t0) / 1000);
+    const saveTo = process.argv.indexOf('--save');
+    if (saveTo > 0) fs.writeFileSync(process.argv[saveTo + 1], JSON.stringify(out, null, 2) + '\n');
     if (JSON_OUT) process.stdout.write(JSON.stringify(out) + '\n');
     else printTable(out, wasm);
   } finally {
@@ -277,7 +290,7 @@ function printTable(o: Record<string, unknown>, wasm: WorkloadReport): void {
     p(`\nwasm profile, ${name} (ms per step; "__op" rows wrap the kernels below them):`);
     for (const r of rows) p(`  ${r.kernel.padEnd(26)} ${r.ms.toFixed(2).padStart(7)}  ×${r.calls}`);
   }
-  p(`\nbench took ${o.bench_seconds} s`);
+  p(`\nbench took ${o.bench_seconds} s (${Object.entries(o.phase_seconds as Record<string, number>).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
 }
 
 main().catch((e) => {

@@ -63,10 +63,22 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** The bundled digits with a training split of exactly `samples` and no validation pass. */
+/**
+ * The first `samples` training digits as a set of their own (so that the cached teacher's
+ * logits, computed over the whole set as a run does, cost only those samples), no validation.
+ */
 function datasetOf(base: Dataset, samples: number): Dataset {
-  const train = base.train.indices.subarray(0, Math.min(samples, base.train.indices.length));
-  return { ...base, train: { set: base.train.set, indices: train }, val: { set: base.val.set, indices: new Uint32Array(0) } };
+  const src = base.train.set;
+  const px = src.height * src.width * src.channels;
+  const pick = base.train.indices.subarray(0, Math.min(samples, base.train.indices.length));
+  const images = new Uint8Array(pick.length * px);
+  const labels = new Uint8Array(pick.length);
+  pick.forEach((j, i) => {
+    images.set(src.images.subarray(j * px, (j + 1) * px), i * px);
+    labels[i] = src.labels[j];
+  });
+  const set = { ...src, images, labels, count: pick.length };
+  return { ...base, train: { set, indices: Uint32Array.from(pick, (_, i) => i) }, val: { set, indices: new Uint32Array(0) } };
 }
 
 async function measure(base: Dataset, workload: WorkloadName, teacherMode: 'live' | 'cached', steps: number, readEvery: number): Promise<Measurement> {
