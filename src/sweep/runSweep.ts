@@ -134,10 +134,15 @@ export class Sweep {
       note(`the teacher has no saved weights yet: trial ${queue[0].id} trains it first, alone; every other trial then loads it`);
       await this.runTrial(sweep, queue.shift()!, dir, cacheDir, save);
     }
-    const worker = async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) await this.runTrial(sweep, t, dir, cacheDir, save);
+    // The first trial computes the teacher's logits (or finds them cached); the other workers
+    // start once it has, so no two trials compute the same cache entry side by side.
+    let teacherReady!: () => void;
+    const ready = new Promise<void>((resolve) => (teacherReady = resolve));
+    const worker = async (w: number) => {
+      if (w > 0) await ready;
+      for (let t = queue.shift(); t; t = queue.shift()) await this.runTrial(sweep, t, dir, cacheDir, save, teacherReady);
     };
-    await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, (_, w) => worker(w)));
 
     const { hits, computed } = sweep.teacherCache;
     if (hits) note(`teacher logits: ${hits} trial${hits > 1 ? 's' : ''} reused the on-disk cache in ${cacheDir}${computed ? `; ${computed} computed it` : ' (a cache from an earlier run or sweep with the same teacher and data)'}`);
@@ -149,7 +154,7 @@ export class Sweep {
     return { ok: true, sweep, dir };
   }
 
-  private async runTrial(sweep: SweepFile, trial: SweepTrial, dir: string, cacheDir: string, save: (c: SweepChange) => void): Promise<void> {
+  private async runTrial(sweep: SweepFile, trial: SweepTrial, dir: string, cacheDir: string, save: (c: SweepChange) => void, teacherReady?: () => void): Promise<void> {
     if (this.stopped) {
       trial.status = 'stopped';
       save({ type: 'trial_finished', trial });
@@ -175,8 +180,10 @@ export class Sweep {
       else if (m.type === 'log' && m.message.startsWith('teacher logits: reused cache')) trial.teacherLogits = 'cache-hit';
       else if (m.type === 'log' && m.message.startsWith('teacher logits: computed')) trial.teacherLogits = 'computed';
       else if (m.type === 'log' && m.message.includes('the teacher runs live')) trial.teacherLogits ??= 'live';
+      if (trial.teacherLogits) teacherReady?.();
     });
     const exit = await engine.exited;
+    teacherReady?.();
     this.engines.delete(engine);
     if (trial.teacherLogits === 'cache-hit') sweep.teacherCache.hits++;
     if (trial.teacherLogits === 'computed') sweep.teacherCache.computed++;

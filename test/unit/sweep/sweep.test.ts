@@ -59,6 +59,15 @@ describe('sweeps', function () {
     assert.equal(s.teacherCache.computed, 1);
     assert.equal(s.teacherCache.hits, 4);
 
+    // With the teacher saved but its logits no longer cached, the first trial computes them
+    // while the others wait: parallel trials never compute the same cache entry twice.
+    fs.rmSync(s.teacherCache.dir, { recursive: true, force: true });
+    const again = await new Sweep({ configPath: file, enginePath }).run();
+    assert.ok(again.ok);
+    const s2 = readSweep(again.dir)!;
+    assert.equal(s2.teacherCache.computed, 1);
+    assert.equal(s2.teacherCache.hits, 4);
+
     // A bad swept path is a config error naming it; nothing is written.
     const bad = path.join(dir, 'bad.kd.json');
     fs.writeFileSync(bad, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), sweep: { params: { 'distillation.temprature': [1, 2] } } }));
