@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { recordAbnormalExit } from '../client/abnormalExit';
+import { describeExit, recordAbnormalExit } from '../client/abnormalExit';
 import { EngineProcess } from '../client/engineProcess';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import { resultsTable } from '../protocol/format';
@@ -20,17 +20,18 @@ function printIssues(file: string, issues: ConfigIssue[]): void {
   for (const i of issues) process.stderr.write(`  ${formatIssue(path.relative(process.cwd(), file) || file, i)}\n`);
 }
 
-async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string; resume?: boolean }): Promise<number> {
+async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string; resume?: boolean; workspace?: string }): Promise<number> {
   const file = path.resolve(kdJson);
+  const workspaceRoot = opts.workspace && path.resolve(opts.workspace);
   if (!opts.resume) {
-    const loaded = loadConfigFile(file);
+    const loaded = loadConfigFile(file, { workspaceRoot });
     if (!loaded.ok) {
       if (opts.json) process.stdout.write(JSON.stringify({ type: 'config_error', configPath: file, issues: loaded.issues }) + '\n');
       else printIssues(file, loaded.issues);
       return EXIT.badConfig;
     }
   }
-  const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), configPath: file, resumeDir: opts.resume ? file : undefined, backend: opts.backend, runsRoot: opts.runsRoot && path.resolve(opts.runsRoot) });
+  const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), configPath: file, resumeDir: opts.resume ? file : undefined, backend: opts.backend, runsRoot: opts.runsRoot && path.resolve(opts.runsRoot), workspaceRoot });
   const view = new ProgressView(process.stderr, !!process.stderr.isTTY && !opts.json);
   let summary: RunSummary | undefined;
   let runDir: string | undefined;
@@ -58,8 +59,16 @@ async function run(kdJson: string, opts: { json?: boolean; backend?: string; run
   if (summary && !opts.json) process.stdout.write('\n' + resultsTable(summary) + '\n');
   if (summary?.status === 'done') return EXIT.done;
   if (!summary) {
-    const recorded = runDir ? recordAbnormalExit(runDir, exit) : undefined;
-    process.stderr.write(`${recorded?.error ?? `the engine exited (${exit.signal ?? exit.code}) without a result`}\n${exit.stderrTail}\n`);
+    let recorded;
+    try {
+      recorded = runDir ? recordAbnormalExit(runDir, exit) : undefined;
+    } catch (e) {
+      // A full disk fails the crash summary too; say so rather than die without a word.
+      process.stderr.write(`could not record the crash in ${runDir}: ${(e as Error).message}\n`);
+    }
+    // The engine's last words first, the verdict last, where a terminal user looks.
+    const reason = recorded?.error ?? describeExit(exit, runDir ? '' : ' before the run folder was created').error;
+    process.stderr.write(`${exit.stderrTail.trimEnd()}\n${reason}\n`);
   }
   return EXIT.failed;
 }
@@ -75,6 +84,7 @@ program
   .option('--json', 'print every engine event as one JSON object per line on stdout')
   .option('--backend <name>', 'force a tfjs backend: tensorflow-gpu, tensorflow, wasm or cpu')
   .option('--runs-root <dir>', 'write the run folder here instead of .distillery/runs beside kd.json')
+  .option('--workspace <dir>', 'refuse paths in kd.json (models, data, save folders) outside this folder, as the extension does')
   .action(async (kdJson: string, opts) => {
     process.exitCode = await run(kdJson, opts);
   });
@@ -106,8 +116,9 @@ program
   .command('validate')
   .description('check a kd.json (schema and files) without running it')
   .argument('<kd.json>', 'the experiment file')
-  .action((kdJson: string) => {
-    const loaded = loadConfigFile(kdJson);
+  .option('--workspace <dir>', 'refuse paths in kd.json (models, data, save folders) outside this folder, as the extension does')
+  .action((kdJson: string, opts: { workspace?: string }) => {
+    const loaded = loadConfigFile(kdJson, { workspaceRoot: opts.workspace && path.resolve(opts.workspace) });
     if (loaded.ok) process.stdout.write(`${loaded.path}: ok\n`);
     else printIssues(loaded.path, loaded.issues);
     process.exitCode = loaded.ok ? EXIT.done : EXIT.badConfig;

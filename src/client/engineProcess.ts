@@ -15,6 +15,8 @@ export interface EngineStartOptions {
   runsRoot?: string;
   runId?: string;
   backend?: string;
+  /** Passed as --workspace: the engine refuses kd.json paths outside this folder. */
+  workspaceRoot?: string;
   /** The Node binary; in VS Code's extension host this is Electron run as Node. */
   execPath?: string;
   env?: NodeJS.ProcessEnv;
@@ -43,6 +45,7 @@ export class EngineProcess {
     if (o.runsRoot) args.push('--runs-root', o.runsRoot);
     if (o.runId) args.push('--run-id', o.runId);
     if (o.backend) args.push('--backend', o.backend);
+    if (o.workspaceRoot) args.push('--workspace', o.workspaceRoot);
     this.child = fork(o.enginePath, args, {
       execPath: o.execPath ?? process.execPath,
       execArgv: [],

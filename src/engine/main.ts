@@ -1,7 +1,7 @@
 /**
  * The engine process. Started by the CLI or the extension host (never imported by them):
  *
- *   node dist/engine.js --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME]
+ *   node dist/engine.js --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME] [--workspace DIR]
  *   node dist/engine.js --resume RUN_DIR [--backend NAME]
  *
  * It reports over the IPC channel when it has one, and as JSON lines on stdout otherwise.
@@ -36,7 +36,7 @@ const send = (m: unknown) => {
   else if (!process.send) process.stdout.write(JSON.stringify(m) + '\n');
 };
 
-runEngine({ configPath, resumeDir, runsRoot: arg('runs-root'), runId: arg('run-id'), backend: arg('backend'), send, shouldStop: () => stopRequested })
+runEngine({ configPath, resumeDir, runsRoot: arg('runs-root'), runId: arg('run-id'), backend: arg('backend'), workspaceRoot: arg('workspace'), send, shouldStop: () => stopRequested })
   .then((code) => {
     process.exitCode = code;
     // Let the last IPC messages drain before the process ends.

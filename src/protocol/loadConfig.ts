@@ -91,11 +91,72 @@ export function validateConfigValue(value: unknown): { ok: true; config: KdConfi
   return parsed.success ? { ok: true, config: parsed.data } : { ok: false, issues: zodIssues(parsed.error) };
 }
 
+export interface LoadOptions {
+  checkFiles?: boolean;
+  /**
+   * When set, every path in the kd.json must resolve (symbolic links followed) inside this
+   * folder: a kd.json from a stranger cannot make a run read or write elsewhere. The extension
+   * passes the workspace folder unless "distillery.allowPathsOutsideWorkspace" is on; the CLI
+   * only with --workspace.
+   */
+  workspaceRoot?: string;
+}
+
+/** The real path of `p`, or of its nearest existing ancestor joined with the rest. */
+function realPathOf(p: string): string {
+  let head = path.resolve(p);
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(head), ...tail);
+    } catch {
+      const parent = path.dirname(head);
+      if (parent === head) return path.resolve(p);
+      tail.unshift(path.basename(head));
+      head = parent;
+    }
+  }
+}
+
+export function isInside(root: string, p: string): boolean {
+  const rel = path.relative(realPathOf(root), realPathOf(p));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Paths in a kd.json that must stay inside the workspace, with their JSON paths. */
+function namedPaths(config: KdConfig): { at: JsonPath; rel: string; kind: string }[] {
+  const out: { at: JsonPath; rel: string; kind: string }[] = [];
+  config.teachers.forEach((t, i) => {
+    if ('model' in t) out.push({ at: ['teachers', i, 'model'], rel: t.model, kind: 'teacher model' });
+    else if (t.save) out.push({ at: ['teachers', i, 'save'], rel: t.save, kind: 'teacher save folder' });
+  });
+  if ('model' in config.student) out.push({ at: ['student', 'model'], rel: config.student.model, kind: 'student model' });
+  const src = config.data.source;
+  if (typeof src === 'object') {
+    for (const part of ['train', 'test'] as const) {
+      const pair = src[part];
+      if (!pair) continue;
+      out.push({ at: ['data', 'source', part, 'images'], rel: pair.images, kind: 'IDX image file' });
+      out.push({ at: ['data', 'source', part, 'labels'], rel: pair.labels, kind: 'IDX label file' });
+    }
+  }
+  return out;
+}
+
+/** Paths of the config outside `workspaceRoot`, each an issue at its JSON path. */
+export function checkWorkspacePaths(config: KdConfig, baseDir: string, workspaceRoot: string): ConfigIssue[] {
+  return namedPaths(config)
+    .filter(({ rel }) => !isInside(workspaceRoot, path.resolve(baseDir, rel)))
+    .map(({ at, rel, kind }) => ({ path: at, message: `${kind} ${path.resolve(baseDir, rel)} is outside the workspace ${workspaceRoot}; move it in, or allow it with the user setting "distillery.allowPathsOutsideWorkspace" (CLI: leave out --workspace)` }));
+}
+
 /** Files named by the config must exist; paths resolve against the kd.json's folder. */
-export function checkFiles(config: KdConfig, baseDir: string): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+export function checkFiles(config: KdConfig, baseDir: string, options: Pick<LoadOptions, 'workspaceRoot'> = {}): ConfigIssue[] {
+  const issues: ConfigIssue[] = options.workspaceRoot ? checkWorkspacePaths(config, baseDir, options.workspaceRoot) : [];
+  const outside = new Set(issues.map((i) => formatPath(i.path)));
   const need = (p: JsonPath, rel: string, kind: string) => {
     const abs = path.resolve(baseDir, rel);
+    if (outside.has(formatPath(p))) return;
     if (!fs.existsSync(abs)) issues.push({ path: p, message: `${kind} not found: ${abs}` });
     else if (fs.statSync(abs).isDirectory()) issues.push({ path: p, message: `${kind} is a folder, expected a file: ${abs}` });
   };
@@ -116,7 +177,7 @@ export function checkFiles(config: KdConfig, baseDir: string): ConfigIssue[] {
 }
 
 /** Parses kd.json text (comments and trailing commas allowed) and validates it fully. */
-export function loadConfigText(text: string, file: string, options: { checkFiles?: boolean } = {}): LoadResult {
+export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length || !root) {
@@ -127,13 +188,13 @@ export function loadConfigText(text: string, file: string, options: { checkFiles
   const validated = validateConfigValue(value);
   if (!validated.ok) return { ok: false, path: file, issues: validated.issues.map((i) => locate(text, root, i)) };
   if (options.checkFiles !== false) {
-    const missing = checkFiles(validated.config, path.dirname(file));
+    const missing = checkFiles(validated.config, path.dirname(file), options);
     if (missing.length) return { ok: false, path: file, issues: missing.map((i) => locate(text, root, i)) };
   }
   return { ok: true, config: validated.config, path: file };
 }
 
-export function loadConfigFile(file: string, options: { checkFiles?: boolean } = {}): LoadResult {
+export function loadConfigFile(file: string, options: LoadOptions = {}): LoadResult {
   const abs = path.resolve(file);
   let text: string;
   try {

@@ -165,12 +165,23 @@ export function replaceFolder(staging: string, dir: string): void {
 
 export function writeDurably(file: string, data: Buffer | string): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let off = 0; off < bytes.length; ) {
+        const n = fs.writeSync(fd, bytes, off, bytes.length - off);
+        if (n <= 0) throw new Error('no bytes written (no space left on device?)');
+        off += n;
+      }
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    // The file's name says which write failed (a full disk fails whichever comes next).
+    throw new Error(`cannot write ${file}: ${(e as Error).message}`);
   }
-  fs.renameSync(tmp, file);
 }

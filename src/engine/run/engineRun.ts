@@ -27,6 +27,8 @@ export interface EngineOptions {
   runsRoot?: string;
   runId?: string;
   backend?: string;
+  /** Every path in the kd.json must stay inside this folder (see LoadOptions.workspaceRoot). */
+  workspaceRoot?: string;
   send: (m: EngineMessage) => void;
   shouldStop: () => boolean;
 }
@@ -64,7 +66,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     resume = opened;
     cfg = opened.cfg;
   } else {
-    const loaded = loadConfigFile(configPath);
+    const loaded = loadConfigFile(configPath, { workspaceRoot: o.workspaceRoot });
     if (!loaded.ok) return configError(loaded.issues);
     cfg = loaded.config;
   }
@@ -113,9 +115,14 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     const summary = await executeRun({ tf, cfg, configPath, runId, backend: prepared.backend, writer, prepared, shouldStop: o.shouldStop, startedAt, resume: resume?.checkpoint });
     return summary.status === 'done' ? EXIT.done : EXIT.stopped;
   } catch (e) {
-    const error = (e as Error).message;
+    let error = describeFailure(e);
     if (process.env.DISTILLERY_DEBUG) console.error(e);
-    writer.emit({ type: 'log', level: 'error', message: error });
+    // The failure may be the disk itself: every write below is tried, none may hide the error.
+    try {
+      writer.emit({ type: 'log', level: 'error', message: error });
+    } catch {
+      /* reported through the summary and run_finished */
+    }
     const ended = new Date();
     const summary: RunSummary = {
       runId,
@@ -130,13 +137,34 @@ export async function runEngine(o: EngineOptions): Promise<number> {
       numClasses: prepared.ds.numClasses,
       testSamples: prepared.ds.test.indices.length,
     };
-    writer.writeJson(FILES.summary, summary);
-    writer.emit({ type: 'run_finished', status: 'failed', error, summary });
+    try {
+      writer.writeJson(FILES.summary, summary);
+    } catch (w) {
+      if (w !== e) summary.error = error = `${error}; ${(w as Error).message}`;
+    }
+    try {
+      writer.emit({ type: 'run_finished', status: 'failed', error, summary });
+    } catch {
+      // Not on disk, but the listeners (the parent) got it.
+    }
     return EXIT.failed;
   } finally {
     stopBeating();
     writer.close();
   }
+}
+
+/**
+ * The reason a run failed, in words: allocation failures (a model too large for wasm's heap or
+ * for Node's) say that the engine ran out of memory.
+ */
+export function describeFailure(e: unknown): string {
+  const message = (e as Error)?.message ?? String(e);
+  const oom = e instanceof RangeError && /allocat|Array buffer|Invalid array length|Invalid typed array length/i.test(message);
+  if (oom || /Failed to allocate|out of memory|Aborted\(OOM\)|Cannot enlarge memory/i.test(message)) return `the engine ran out of memory: ${message}`;
+  // tfjs-wasm addresses at most 4 GB: a tensor past that makes malloc fail, seen as a stray access.
+  if (e instanceof WebAssembly.RuntimeError && /memory access out of bounds/i.test(message)) return `the engine ran out of memory (wasm: ${message}); the model or the batch is too large for the wasm backend's 4 GB, try a smaller batchSize or model`;
+  return message;
 }
 
 /** heartbeat.json: proof of life for readers that did not start this engine (runStatus.ts). */

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
 import { formatDuration, pct, verdict } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
+import { engineNodePath, workspaceRootFor } from '../runs/trustedSettings';
 
 export const KD_GLOB = '**/{kd.json,*.kd.json}';
 
@@ -41,7 +42,15 @@ export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?
   if (!uri) return undefined;
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (doc?.isDirty) await doc.save();
-  const loaded = loadConfigFile(uri.fsPath);
+  const settings = vscode.workspace.getConfiguration('distillery');
+  const node = engineNodePath(settings.inspect<string>('nodePath'));
+  if (node.problem) {
+    void vscode.window.showErrorMessage(`${node.problem}; no run started. Fix or clear it in your user settings.`);
+    return undefined;
+  }
+  // Paths in kd.json stay inside its workspace folder unless the user (not the workspace) allowed otherwise.
+  const workspaceRoot = workspaceRootFor(settings.inspect<boolean>('allowPathsOutsideWorkspace'), vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath, path.dirname(uri.fsPath));
+  const loaded = loadConfigFile(uri.fsPath, { workspaceRoot });
   if (!loaded.ok) {
     log.appendLine(`${uri.fsPath}: ${loaded.issues.length} problem(s); no run started`);
     for (const i of loaded.issues) log.appendLine('  ' + formatIssue(uri.fsPath, i));
@@ -49,7 +58,7 @@ export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?
     void vscode.window.showErrorMessage(`kd.json has ${loaded.issues.length} problem(s): ${formatIssue(path.basename(uri.fsPath), loaded.issues[0])}`);
     return undefined;
   }
-  const run = runs.enqueue(uri.fsPath, loaded.config.name);
+  const run = runs.enqueue(uri.fsPath, loaded.config.name, undefined, { workspaceRoot });
   void showProgress(runs, run.runId);
   return { runId: run.runId, runDir: run.runDir };
 }
