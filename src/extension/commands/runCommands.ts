@@ -10,7 +10,7 @@ import { FILES } from '../../protocol/runFolder';
 import type { RunManager } from '../runs/runManager';
 import { deleteRefusal, type RunRecord } from '../tree/runInfo';
 import { runArg, type RunsTreeProvider } from '../tree/runsTree';
-import { startRun } from './startRun';
+import { refuseUntrusted, startRun } from './startRun';
 import { freeKdJsonName, STARTER_KD_JSON } from './starterKdJson';
 
 export async function commandExists(id: string): Promise<boolean> {
@@ -56,10 +56,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
     }),
 
     vscode.commands.registerCommand('distillery.resumeRun', async (arg?: unknown) => {
-      if (!vscode.workspace.isTrusted) {
-        void vscode.window.showErrorMessage('Distillery resumes runs only in a trusted workspace: a run executes code and model files from it.');
-        return undefined;
-      }
+      if (refuseUntrusted('resumes runs')) return undefined;
       const r = await pickRun(arg, 'Resume which crashed or stopped run?', (rec) => rec.status === 'crashed' || rec.status === 'stopped');
       if (!r) return undefined;
       const run = runs.enqueue(r.configPath ?? r.runDir, r.name, r.runDir);

@@ -33,15 +33,28 @@ export async function pickKdJson(arg?: vscode.Uri): Promise<vscode.Uri | undefin
   return pick?.uri;
 }
 
-export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<{ runId: string; runDir: string } | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage('Distillery runs code and model files from this workspace, so it starts runs only in a trusted workspace. Trust the workspace to start runs; browsing runs works meanwhile.');
-    return undefined;
-  }
+/**
+ * Restricted mode: a run executes code and model files from the workspace, so nothing starts
+ * in an untrusted one. Says why and returns true when `action` must be refused.
+ */
+export function refuseUntrusted(action: string): boolean {
+  if (vscode.workspace.isTrusted) return false;
+  void vscode.window.showErrorMessage(`Distillery runs code and model files from this workspace, so it ${action} only in a trusted workspace. Trust the workspace to do so; browsing runs works meanwhile.`);
+  return true;
+}
+
+/** The kd.json to act on (argument, active editor or quick pick), saved first if it has unsaved edits. */
+export async function pickSavedKdJson(arg?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const uri = await pickKdJson(arg);
-  if (!uri) return undefined;
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  const doc = uri && vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (doc?.isDirty) await doc.save();
+  return uri;
+}
+
+export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<{ runId: string; runDir: string } | undefined> {
+  if (refuseUntrusted('starts runs')) return undefined;
+  const uri = await pickSavedKdJson(arg);
+  if (!uri) return undefined;
   const settings = vscode.workspace.getConfiguration('distillery');
   const node = engineNodePath(settings.inspect<string>('nodePath'));
   if (node.problem) {

@@ -9,17 +9,12 @@ import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
 import { paramsKey } from '../../protocol/sweep';
 import { Sweep } from '../../sweep/runSweep';
 import { sweepTable } from '../../sweep/table';
-import { pickKdJson } from '../commands/startRun';
+import { pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
 
 export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showErrorMessage('Distillery runs code and model files from this workspace, so it starts sweeps only in a trusted workspace.');
-    return undefined;
-  }
-  const uri = await pickKdJson(arg);
+  if (refuseUntrusted('starts sweeps')) return undefined;
+  const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;
-  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (doc?.isDirty) await doc.save();
   const loaded = loadConfigFile(uri.fsPath);
   if (loaded.ok && !loaded.config.sweep) {
     void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }`);
