@@ -8,11 +8,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
-import { listRunDirs, runsRootFor } from '../../protocol/runFolder';
+import { FILES, listRunDirs, runsRootFor } from '../../protocol/runFolder';
 import { readSweep, SWEEP_FILES, sweepsRootFor, type SweepFile } from '../../protocol/sweep';
 import { KD_GLOB } from '../commands/startRun';
 import type { RunManager } from '../runs/runManager';
 import { deriveRunRecord, readRunSnapshot, runItemModel, sweepItemModel, timeFromRunId, trialLabel, type RunRecord } from './runInfo';
+
+/** How often the runs folders are scanned, in case a file watcher missed an event. */
+const SCAN_MS = 4000;
 
 export const KD_EXCLUDE = '**/{node_modules,.distillery}/**';
 
@@ -30,6 +33,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   private poll: NodeJS.Timeout | undefined;
   /** The records of the latest getChildren, for commands and tests. */
   records: RunRecord[] = [];
+  /** Runs folders seen by the last load, and what they held, for the safety-net scan. */
+  private knownRoots: string[] = [];
+  private lastSignature = '';
 
   constructor(private readonly runs: RunManager, debounceMs = 300) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/.distillery/{runs,sweeps}/**');
@@ -48,6 +54,31 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
         if (message.type !== 'log') refresh();
       }),
     );
+    // File watchers can miss events (seen in CI under load, and common on network or WSL
+    // folders); a cheap scan of the known runs folders every few seconds catches up.
+    const scan = setInterval(() => {
+      const signature = this.signature();
+      if (signature !== this.lastSignature) {
+        this.lastSignature = signature;
+        refresh();
+      }
+    }, SCAN_MS);
+    this.disposables.push({ dispose: () => clearInterval(scan) });
+  }
+
+  /** Run folder names and which have a summary, under every known runs root. */
+  private signature(): string {
+    return this.knownRoots
+      .map((root) => {
+        let names: string[] = [];
+        try {
+          names = fs.readdirSync(root);
+        } catch {
+          // Not created yet.
+        }
+        return `${root}:${names.map((n) => (fs.existsSync(path.join(root, n, FILES.summary)) ? `${n}+` : n)).join(',')}`;
+      })
+      .join('|');
   }
 
   refreshSoon(ms = 300): void {
@@ -84,6 +115,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       records.push({ runId: run.runId, runDir: run.runDir, configPath: run.configPath, name: run.name, status: run.state === 'queued' ? 'queued' : 'running', startedAt: timeFromRunId(run.runId) });
     }
     records.sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+    this.knownRoots = [...roots.keys()];
+    this.lastSignature = this.signature();
     return records;
   }
 
