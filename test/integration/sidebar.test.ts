@@ -25,14 +25,17 @@ function experimentDir(): string {
 }
 
 const time = new Date().toISOString();
-function writeRun(dir: string, runId: string, opts: { summary?: boolean; student?: boolean }): string {
+function writeRun(dir: string, runId: string, opts: { summary?: boolean; student?: boolean; time?: string }): string {
+  // A run written now must be newer than the runs that suites before this one started in
+  // the same workspace; the module's load time is older than those.
+  const at = opts.time ?? time;
   const runDir = path.join(dir, '.distillery', 'runs', runId);
   fs.mkdirSync(runDir, { recursive: true });
   const configPath = path.join(dir, 'kd.json');
   const events = [
-    { type: 'run_started', time, runId, runDir, name: 'fake', pid: 1, backend: 'wasm', configPath },
-    { type: 'stage_started', time, stage: 'distill', model: 'student', epochs: 4, stepsPerEpoch: 10, params: 100 },
-    { type: 'step', time, stage: 'distill', epoch: 2, step: 15, totalSteps: 40, loss: 0.5, terms: {}, lr: 0.001, samplesPerSec: 10 },
+    { type: 'run_started', time: at, runId, runDir, name: 'fake', pid: 1, backend: 'wasm', configPath },
+    { type: 'stage_started', time: at, stage: 'distill', model: 'student', epochs: 4, stepsPerEpoch: 10, params: 100 },
+    { type: 'step', time: at, stage: 'distill', epoch: 2, step: 15, totalSteps: 40, loss: 0.5, terms: {}, lr: 0.001, samplesPerSec: 10 },
   ];
   fs.writeFileSync(path.join(runDir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   if (opts.student) {
@@ -42,7 +45,7 @@ function writeRun(dir: string, runId: string, opts: { summary?: boolean; student
   if (opts.summary) {
     const ev = (acc: number) => ({ testAccuracy: acc, confusion: [], params: 100, bytes: 400, latencyMs: 0.1 });
     fs.writeFileSync(path.join(runDir, 'summary.json'), JSON.stringify({
-      runId, name: 'fake', status: 'done', backend: 'wasm', startedAt: time, endedAt: time, durationSec: 1, configPath,
+      runId, name: 'fake', status: 'done', backend: 'wasm', startedAt: at, endedAt: at, durationSec: 1, configPath,
       teacher: { ...ev(0.97), id: 't', ids: ['t'] }, student: ev(0.9612), baseline: ev(0.9421), gain: 0.0191, numClasses: 10, testSamples: 100,
     }));
   }
@@ -107,7 +110,7 @@ describe('sidebar: Runs', () => {
   it('shows a run with fresh events and no summary as running, with epoch and percent; newest first', async () => {
     const api = await sidebar();
     const runId = '20991231-235959-live-bbbbbb';
-    writeRun(experimentDir(), runId, {});
+    writeRun(experimentDir(), runId, { time: new Date().toISOString() });
     const node = await waitFor(`run ${runId} in the Runs tree`, async () => (await runNodes(api)).find((n) => n.runId === runId), 15_000, 250);
     assert.equal(node.record.status, 'running');
     assert.match(String(api.runsTree.getTreeItem(node).description), /^distill epoch 2\/4 · 38%/);
