@@ -88,7 +88,8 @@ export async function quickOpen(page, fileName, { timeoutMs = 15_000 } = {}) {
     });
     await item.click();
   }
-  await page.locator('.tabs-container .tab.active .label-name', { hasText: exact }).waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
+  // Several editor groups may each show kd.json as their active tab (an earlier check split the editor).
+  await page.locator('.tabs-container .tab.active .label-name', { hasText: exact }).first().waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
     throw new Error(`The editor tab for "${fileName}" did not become active within ${timeoutMs / 1000}s`);
   });
 }
