@@ -170,7 +170,7 @@ async function main(): Promise<void> {
   const report: WorkloadReport = { backend: tf.getBackend(), measurements, peakRssMb: 0 };
   if (process.argv.includes('--profile')) {
     report.profiles = {};
-    for (const w of ['cnn-live', 'mlp-live', 'cnn-cached'] as const) {
+    for (const w of (arg('profile-only')?.split(',') ?? ['cnn-live', 'mlp-live', 'cnn-cached'])) {
       const [workload, teacher] = w.split('-') as [WorkloadName, 'live' | 'cached'];
       report.profiles[w] = await profile(base, workload, teacher, 4);
     }

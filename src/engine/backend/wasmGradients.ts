@@ -13,7 +13,7 @@
  *    FLT_MIN instead of -inf, so such windows (all-negative inputs, pools
  *    before an activation) route their gradient to the wrong place or drop
  *    it; it also breaks ties towards the last maximum where cpu takes the
- *    first;
+ *    first. Its replacement is one pass over wasm's heap (wasmMaxPoolGrad.ts);
  *  - `BatchMatMul` with `transposeA`/`transposeB` is ~10x slower than an
  *    explicit transpose followed by a plain matmul, and every dense backward
  *    pass multiplies by a transposed operand.
@@ -36,6 +36,7 @@
  * Only NHWC data is supported; NCHW throws a clear error.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
+import { maxPoolGradOnHeap, type MaxPoolGradArgs } from './wasmMaxPoolGrad';
 
 type Tf = typeof tfNamespace;
 type Tensor = tfNamespace.Tensor;
@@ -84,7 +85,7 @@ export function installWasmTrainingKernels(tf: Tf): void {
   provideKernel(tf, 'DepthwiseConv2dNativeBackpropFilter', (args) => depthwiseBackpropFilter(tf, args));
   provideKernel(tf, 'DepthwiseConv2dNativeBackpropInput', (args) => depthwiseBackpropInput(tf, args));
   provideKernel(tf, 'UnsortedSegmentSum', (args) => unsortedSegmentSum(tf, args));
-  provideKernel(tf, 'MaxPoolGrad', (args) => maxPoolGrad(tf, args));
+  provideRawKernel(tf, 'MaxPoolGrad', (args) => maxPoolGradOnHeap(tf, args as unknown as MaxPoolGradArgs));
   wrapMatMulKernel(tf, 'BatchMatMul');
   wrapMatMulKernel(tf, '_FusedMatMul');
   installBatchMatMulGradient(tf);
@@ -129,6 +130,13 @@ function provideKernel(tf: Tf, kernelName: string, impl: TensorKernel): void {
   if (original != null) tf.unregisterKernel(kernelName, BACKEND);
   const kernelFunc = mark(((args: KernelArgs) => tf.tidy(() => impl(args))) as unknown as KernelFunc);
   tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
+}
+
+/** Registers `impl`, which allocates its output on the backend itself, as the wasm kernel `kernelName`. */
+function provideRawKernel(tf: Tf, kernelName: string, impl: (args: KernelArgs) => TensorInfo): void {
+  if (isOurs(tf, kernelName)) return;
+  if (tf.getKernel(kernelName, BACKEND) != null) tf.unregisterKernel(kernelName, BACKEND);
+  tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: mark(impl as unknown as KernelFunc) });
 }
 
 /** A kernel input as a Tensor (the engine usually passes Tensors already). */
@@ -226,16 +234,6 @@ function prepareInputGradient(tf: Tf, dy: Tensor4D, g: ConvGeometry, inH: number
   const after = [inH + (kh - 1) * dh - before[0] - up.shape[1], inW + (kw - 1) * dw - before[1] - up.shape[2]];
   const prepared = padOrCrop4D(tf, up, before[0], after[0], before[1], after[1]);
   return { dy: prepared.x, pad: prepared.pad };
-}
-
-/**
- * Grows (positive amounts, filled with `value`) or shrinks (negative amounts)
- * H and W of an NHWC tensor.
- */
-function reframe(tf: Tf, t: Tensor4D, top: number, bottom: number, left: number, right: number, value = 0): Tensor4D {
-  const { x: cropped, pad } = padOrCrop4D(tf, t, top, bottom, left, right);
-  const grows = pad[1][0] + pad[1][1] + pad[2][0] + pad[2][1] > 0;
-  return grows ? tf.pad(cropped, pad, value) : cropped;
 }
 
 /** Crops an NHWC tensor's H and W to [h, w] from the origin (no-op when equal). */
@@ -342,76 +340,6 @@ function sumLastAxis(tf: Tf, t: Tensor): Tensor {
   const size = t.shape[t.rank - 1];
   const summed = tf.matMul(tf.reshape(t, [-1, size]), tf.ones([size, 1], t.dtype));
   return tf.reshape(summed, t.shape.slice(0, -1));
-}
-
-// ---------------------------------------------------------------------------
-// MaxPoolGrad
-
-/**
- * Each pooling window sends dy to the first position (row-major) holding its
- * maximum, as cpu's kernel does; padding never wins. Built only from kernels
- * wasm runs fast (its slices, concats, ArgMax, Equal, small-axis reductions and
- * broadcasting binary ops are slow):
- *  1. the windows' taps side by side as rows of [windows, taps]: a reshape +
- *     transpose when windows tile the input (pool size = stride, the usual
- *     2×2/2), else a depthwise conv with one-hot filters;
- *  2. maxima marked by 1 - step(max - tap) (the pooled output broadcast by a
- *     K=1 matmul), earlier maxima counted by an exclusive cumsum so only the
- *     first survives, times dy;
- *  3. the routed values put back by the inverse transpose, or by the depthwise
- *     input gradient (the kernel above) of the one-hot conv.
- */
-function maxPoolGrad(tf: Tf, args: KernelArgs): Tensor {
-  const { inputs, attrs } = args;
-  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: RoundingMode };
-  const dy = asTensor<Tensor4D>(tf, inputs.dy);
-  const x = asTensor<Tensor4D>(tf, inputs.input);
-  const y = asTensor<Tensor4D>(tf, inputs.output);
-  const info = tf.backend_util.computePool2DInfo(x.shape, pair(a.filterSize), pair(a.strides), 1, a.pad as never, a.dimRoundingMode);
-  const [n, h, w, c] = x.shape;
-  const [kh, kw] = [info.filterHeight, info.filterWidth];
-  const strides: [number, number] = [info.strideHeight, info.strideWidth];
-  const [oh, ow] = [info.outHeight, info.outWidth];
-  const taps = kh * kw;
-  const { top, left } = info.padInfo;
-  // The frame: the rows/cols windows read, padding included. Padding is the
-  // most negative finite float (not -inf: the one-hot conv multiplies it by 0).
-  const frameH = (oh - 1) * strides[0] + kh;
-  const frameW = (ow - 1) * strides[1] + kw;
-  const bottom = frameH - h - top;
-  const right = frameW - w - left;
-  const lowest = -3.4028234663852886e38;
-  // Windows tile the frame: a reshape + transpose gives their taps. (A 'valid'
-  // remainder row/col is cropped off first, a 'same' one padded.)
-  const tiled = kh === strides[0] && kw === strides[1] && top === 0 && left === 0;
-
-  // tapFilter[i, j, ch, k] = 1 where k = i·kw + j: output channel ch·taps + k
-  // of the depthwise conv is tap k of channel ch's window.
-  const tapFilter = () => tf.tile(tf.reshape(tf.eye(taps), [kh, kw, 1, taps]), [1, 1, c, 1]) as Tensor4D;
-  let windows: Tensor;
-  if (tiled) {
-    const frame = reframe(tf, x, 0, bottom, 0, right, lowest) as Tensor4D;
-    windows = tf.reshape(tf.transpose(tf.reshape(frame, [n * oh, kh, ow, kw, c]), [0, 2, 4, 1, 3]), [-1, taps]);
-  } else {
-    // Rows past the frame (a 'valid' remainder) are left for the conv to skip.
-    const padded = reframe(tf, x, top, Math.max(0, bottom), left, Math.max(0, right), lowest);
-    windows = tf.reshape(tf.depthwiseConv2d(padded, tapFilter(), strides, 'valid'), [-1, taps]);
-  }
-  const spread = (t: Tensor) => tf.matMul(tf.reshape(tf.cast(t, 'float32'), [-1, 1]), tf.ones([1, taps]));
-  const isMax = tf.sub(1, tf.step(tf.sub(spread(y), windows)));
-  const earlierMaxima = tf.cumsum(isMax, 1, true);
-  const routed = tf.mul(tf.mul(isMax, tf.step(tf.sub(0.5, earlierMaxima))), spread(dy));
-
-  if (tiled) {
-    const frameGrad = tf.reshape(tf.transpose(tf.reshape(routed, [n * oh, ow, c, kh, kw]), [0, 3, 1, 4, 2]), [n, frameH, frameW, c]) as Tensor4D;
-    return reframe(tf, frameGrad, 0, -bottom, 0, -right);
-  }
-  // The transpose of the one-hot conv, with the pool's own geometry.
-  return depthwiseBackpropInput(tf, {
-    ...args,
-    inputs: { dy: tf.reshape(routed, [n, oh, ow, c * taps]), filter: tapFilter() },
-    attrs: { strides, pad: a.pad, dimRoundingMode: a.dimRoundingMode, dilations: [1, 1], inputShape: [n, h, w, c] } as unknown as NamedAttrMap,
-  });
 }
 
 // ---------------------------------------------------------------------------

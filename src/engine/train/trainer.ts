@@ -9,6 +9,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { TrainingSpec } from '../../protocol/config';
+import { withSimdAdam } from '../backend/wasmAdam';
 import type { EventInput, StageName } from '../../protocol/events';
 import { epochOrder, makeBatch, type Dataset } from '../data/dataset';
 import { combineLosses, type LossTerm } from '../losses/logits';
@@ -67,7 +68,8 @@ export class NonFiniteLossError extends Error {}
 
 function makeOptimizer(tf: typeof tfTypes, training: TrainingSpec): tfTypes.Optimizer {
   const o = training.optimizer;
-  return o.type === 'adam' ? tf.train.adam(o.learningRate) : tf.train.momentum(o.learningRate, o.momentum);
+  // On wasm, Adam's update runs as one SIMD pass per variable (same arithmetic as tfjs's).
+  return o.type === 'adam' ? withSimdAdam(tf, tf.train.adam(o.learningRate)) : tf.train.momentum(o.learningRate, o.momentum);
 }
 
 function oneHot(y: Int32Array, classes: number): Float32Array {

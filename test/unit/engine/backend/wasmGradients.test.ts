@@ -59,6 +59,7 @@ async function expectMatch(name: string, c: Case): Promise<void> {
 }
 
 const input = (shape: number[], seed: number) => ({ shape, data: randomArray(shape, seed) });
+const quantized = (shape: number[], seed: number) => ({ shape, data: randomArray(shape, seed).map((v) => Math.round(v * 4) / 4) });
 
 describe('wasm training kernels', function () {
   this.timeout(60000);
@@ -153,16 +154,21 @@ describe('wasm training kernels', function () {
     { x: [2, 9, 9, 3], size: 3, stride: 2 },
     { x: [2, 7, 8, 2], size: 3, stride: 1 },
     { x: [2, 10, 10, 1], size: 3, stride: 3 },
+    // Four channels at a time in the SIMD kernel, then the rest one by one.
+    { x: [2, 6, 6, 8], size: 2, stride: 2 },
+    { x: [2, 7, 9, 7], size: 3, stride: 2 },
   ];
   for (const { x, size, stride } of poolCases) {
     for (const pad of ['same', 'valid'] as const) {
       const label = `x${x.join('x')} pool${size} s${stride} ${pad}`;
-      it(`maxPool gradients match cpu, with all-negative windows and tied zeros: ${label}`, async () => {
+      it(`maxPool gradients match cpu, with all-negative windows and tied maxima: ${label}`, async () => {
         await expectMatch(`maxPool ${label}`, {
-          inputs: [input(x, 30)],
-          // Values in [-0.5, 0.5): some windows are all negative; the
-          // clipped quarter makes windows of tied maxima.
-          forward: (a) => tf.maxPool(tf.minimum(a, 0.25) as tf.Tensor4D, size, stride, pad),
+          // Values on a grid of quarters in [-0.5, 0.5]: many windows hold tied maxima (the
+          // gradient must go to the first, row-major, as on cpu) and some are all negative.
+          // The input goes straight into the pool, so where each window's dy lands is what
+          // the gradient shows.
+          inputs: [quantized(x, 30)],
+          forward: (a) => tf.maxPool(a as tf.Tensor4D, size, stride, pad),
         });
       });
     }

@@ -1,0 +1,55 @@
+/**
+ * The hand-written SIMD kernels of kernels.wat, instantiated on the memory of tfjs's wasm
+ * backend so that they work on tensors in place (no copies in or out).
+ */
+import type * as tfNamespace from '@tensorflow/tfjs';
+import { SIMD_KERNELS_BASE64 } from './kernelsBinary';
+
+type TensorInfo = tfNamespace.TensorInfo;
+
+export interface SimdKernels {
+  maxPoolGrad(
+    x: number, dy: number, dx: number,
+    n: number, h: number, w: number, c: number,
+    oh: number, ow: number, kh: number, kw: number,
+    sh: number, sw: number, top: number, left: number,
+    taps: number,
+  ): void;
+  adam(
+    value: number, g: number, m: number, v: number,
+    outValue: number, outM: number, outV: number, size: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLr: number,
+  ): void;
+}
+
+/** What this module needs of tfjs-backend-wasm's BackendWasm (public methods and fields of 4.x). */
+export interface WasmBackend {
+  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+
+let compiled: WebAssembly.Module | undefined;
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+/** The kernels bound to `backend`'s memory, or undefined where that memory cannot be reached. */
+export function simdKernelsFor(backend: unknown): SimdKernels | undefined {
+  const memory = (backend as Partial<WasmBackend>)?.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return undefined;
+  let kernels = instances.get(memory);
+  if (!kernels) {
+    compiled ??= new WebAssembly.Module(Buffer.from(SIMD_KERNELS_BASE64, 'base64'));
+    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** Byte offset of a tensor's data in the wasm heap. */
+export function heapOffset(backend: WasmBackend, t: TensorInfo): number {
+  const entry = backend.dataIdMap.get(t.dataId);
+  if (!entry) throw new Error('a tensor given to a SIMD kernel is not on the wasm backend');
+  return entry.memoryOffset;
+}
