@@ -36,7 +36,8 @@
  * Only NHWC data is supported; NCHW throws a clear error.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
-import { maxPoolGradOnHeap, type MaxPoolGradArgs } from './wasmMaxPoolGrad';
+import { maxPoolGradOnHeap, type MaxPoolGradArgs } from './simd/maxPoolGrad';
+import { sumLeadingAxesKernel } from './simd/sumLeadingAxes';
 
 type Tf = typeof tfNamespace;
 type Tensor = tfNamespace.Tensor;
@@ -63,6 +64,7 @@ export const WASM_TRAINING_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
   'MaxPoolGrad',
+  'Sum',
   'BatchMatMul',
   '_FusedMatMul',
 ] as const;
@@ -86,6 +88,7 @@ export function installWasmTrainingKernels(tf: Tf): void {
   provideKernel(tf, 'DepthwiseConv2dNativeBackpropInput', (args) => depthwiseBackpropInput(tf, args));
   provideKernel(tf, 'UnsortedSegmentSum', (args) => unsortedSegmentSum(tf, args));
   provideRawKernel(tf, 'MaxPoolGrad', (args) => maxPoolGradOnHeap(tf, args as unknown as MaxPoolGradArgs));
+  wrapSumKernel(tf);
   wrapMatMulKernel(tf, 'BatchMatMul');
   wrapMatMulKernel(tf, '_FusedMatMul');
   installBatchMatMulGradient(tf);
@@ -137,6 +140,16 @@ function provideRawKernel(tf: Tf, kernelName: string, impl: (args: KernelArgs) =
   if (isOurs(tf, kernelName)) return;
   if (tf.getKernel(kernelName, BACKEND) != null) tf.unregisterKernel(kernelName, BACKEND);
   tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc: mark(impl as unknown as KernelFunc) });
+}
+
+/** Sums over leading axes (bias gradients) in one SIMD pass; every other Sum stays wasm's. */
+function wrapSumKernel(tf: Tf): void {
+  if (isOurs(tf, 'Sum')) return;
+  const original = tf.getKernel('Sum', BACKEND);
+  if (original == null) return;
+  tf.unregisterKernel('Sum', BACKEND);
+  const kernelFunc = mark(sumLeadingAxesKernel(original.kernelFunc) as unknown as KernelFunc);
+  tf.registerKernel({ kernelName: 'Sum', backendName: BACKEND, kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc });
 }
 
 /** A kernel input as a Tensor (the engine usually passes Tensors already). */

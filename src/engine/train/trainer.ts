@@ -9,7 +9,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { TrainingSpec } from '../../protocol/config';
-import { withSimdAdam } from '../backend/wasmAdam';
+import { withSimdAdam } from '../backend/simd/adam';
 import type { EventInput, StageName } from '../../protocol/events';
 import { epochOrder, makeBatch, type Dataset } from '../data/dataset';
 import { combineLosses, type LossTerm } from '../losses/logits';
@@ -18,6 +18,7 @@ import type { TappedFn } from '../models/taps';
 import { deriveSeed, mulberry32 } from '../util/rng';
 import { accuracy, argmaxRows, labelsOf, predictLogits, type LogitsFn } from './evaluate';
 import { learningRateAt } from './schedule';
+import { skipInputGradient } from './inputGradient';
 import type { CheckpointContents } from '../run/checkpoint';
 
 /** Teacher logits for a training batch: from a cache over the un-augmented data, or live. */
@@ -87,6 +88,7 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
   const totalSteps = stepsPerEpoch * training.epochs;
   const optimizer = makeOptimizer(tf, training);
   const vars = [...model.trainableWeights.map((w) => w.read() as tfTypes.Variable), ...(o.extraVars ?? [])];
+  skipInputGradient(tf, model);
   const plainForward = logitsFn(tf, model, true);
   const forward = o.studentForward ?? ((x: tfTypes.Tensor) => ({ logits: plainForward(x), features: [] as tfTypes.Tensor[] }));
   const evalForward = logitsFn(tf, model, false);

@@ -185,4 +185,32 @@
           (f32.load (i32.add (local.get $value) (local.get $p)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rLoop))))
+;; out[c] = Σ_r x[r·cols + c] for x [rows, cols]: a sum over leading axes, as
+  ;; bias gradients need (tfjs's Sum on wasm transposes first: 1.2 ms for
+  ;; 128×28×28×8). Rows are added in order, four columns at a time.
+  (func (export "sumRows") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $c4 i32) (local $row i32) (local $o i32)
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $row (local.get $x))
+    (block $rEnd (loop $rLoop
+      (br_if $rEnd (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $c (i32.const 0))
+      (block $cEnd (loop $cLoop
+        (br_if $cEnd (i32.ge_s (local.get $c) (local.get $c4)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
+        (v128.store (local.get $o)
+          (f32x4.add (v128.load (local.get $o)) (v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $cLoop)))
+      (block $tEnd (loop $tLoop
+        (br_if $tEnd (i32.ge_s (local.get $c) (local.get $cols)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
+        (f32.store (local.get $o)
+          (f32.add (f32.load (local.get $o)) (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $tLoop)))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $cols) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rLoop))))
 )

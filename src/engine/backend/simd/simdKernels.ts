@@ -15,6 +15,7 @@ export interface SimdKernels {
     sh: number, sw: number, top: number, left: number,
     taps: number,
   ): void;
+  sumRows(x: number, out: number, rows: number, cols: number): void;
   adam(
     value: number, g: number, m: number, v: number,
     outValue: number, outM: number, outV: number, size: number,

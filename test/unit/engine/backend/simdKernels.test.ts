@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SIMD_KERNELS_BASE64 } from '../../../../src/engine/backend/simd/kernelsBinary';
-import { withSimdAdam } from '../../../../src/engine/backend/wasmAdam';
+import { withSimdAdam } from '../../../../src/engine/backend/simd/adam';
+import { leadingAxes } from '../../../../src/engine/backend/simd/sumLeadingAxes';
+import { installWasmTrainingKernels } from '../../../../src/engine/backend/wasmGradients';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 
@@ -54,6 +56,7 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
     setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
     await tf.setBackend('wasm');
     await tf.ready();
+    installWasmTrainingKernels(tf);
   });
 
   it('the committed kernelsBinary.ts is kernels.wat assembled (run `npm run gen:simd` after editing the .wat)', async () => {
@@ -61,6 +64,44 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
     const fresh = await assembleSimdKernels();
     assert.equal(Buffer.from(SIMD_KERNELS_BASE64, 'base64').toString('hex'), fresh.toString('hex'));
     assert.match(readFileSync(path.join(ROOT, 'src/engine/backend/simd/kernels.wat'), 'utf8'), /\(export "adam"\)/);
+  });
+
+  it('leadingAxes recognises sums over axes 0..k-1 only', () => {
+    assert.equal(leadingAxes([0, 1, 2], 4), 3);
+    assert.equal(leadingAxes([2, 0, 1], 4), 3);
+    assert.equal(leadingAxes([-4, -3], 4), 2);
+    assert.equal(leadingAxes(0, 2), 1);
+    assert.equal(leadingAxes([1, 2], 4), 0);
+    assert.equal(leadingAxes([0, 1, 2, 3], 4), 0, 'a full reduction stays wasm\'s');
+    assert.equal(leadingAxes(undefined, 3), 0);
+  });
+
+  it('Sum on wasm equals cpu for leading-axes sums (SIMD) and every other reduction (wasm\'s own)', async () => {
+    const cases: { shape: number[]; axis: number | number[]; keepDims?: boolean }[] = [
+      { shape: [64, 7, 7, 8], axis: [0, 1, 2] }, // a conv bias gradient
+      { shape: [128, 10], axis: 0 }, // a dense bias gradient
+      { shape: [5, 3, 7], axis: [0, 1], keepDims: true }, // cols = 7: the scalar tail
+      { shape: [9, 6], axis: -2 },
+      { shape: [4, 6, 5], axis: [1, 2] }, // not leading: wasm's kernel
+      { shape: [4, 6], axis: [0, 1] }, // full: wasm's kernel
+    ];
+    for (const c of cases) {
+      const data = values(c.shape.reduce((a, b) => a * b, 1), 7);
+      const on = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const y = tf.sum(tf.tensor(data, c.shape), c.axis, c.keepDims);
+          return { shape: y.shape, data: y.dataSync() as Float32Array };
+        });
+      };
+      const ref = await on('cpu');
+      const got = await on('wasm');
+      assert.deepEqual(got.shape, ref.shape, `shape of ${JSON.stringify(c)}`);
+      ref.data.forEach((v, i) => assert.ok(Math.abs(v - got.data[i]) <= 1e-4, `${JSON.stringify(c)}[${i}]: ${got.data[i]} vs ${v}`));
+    }
+    const ints = tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0);
+    assert.deepEqual(Array.from(ints.dataSync()), [4, 6]);
+    ints.dispose();
   });
 
   it("Adam's SIMD update equals tfjs's AdamOptimizer on wasm, weights and moments, over 6 steps with a changing rate", async () => {

@@ -1,5 +1,5 @@
 /**
- * Adam's update on tfjs's wasm backend as one SIMD pass per variable (simd/kernels.wat).
+ * Adam's update on tfjs's wasm backend as one SIMD pass per variable (kernels.wat).
  *
  * Why: tfjs's AdamOptimizer spends about a dozen kernels per variable (two moment updates,
  * two bias corrections, a square root, a division, the step) and every one is a whole pass
@@ -12,7 +12,7 @@
  * Every other backend, and any variable that is not float32, takes tfjs's own path.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
-import { heapOffset, simdKernelsFor, type WasmBackend } from './simd/simdKernels';
+import { heapOffset, simdKernelsFor, type WasmBackend } from './simdKernels';
 
 type Tf = typeof tfNamespace;
 type Tensor = tfNamespace.Tensor;

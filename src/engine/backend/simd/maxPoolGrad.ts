@@ -1,10 +1,10 @@
 /**
- * MaxPoolGrad for tfjs's wasm backend: one SIMD pass (simd/kernels.wat) over the tensors
+ * MaxPoolGrad for tfjs's wasm backend: one SIMD pass (kernels.wat) over the tensors
  * where they live, in wasm's heap.
  *
  * Why: the gradient of a max-pool is a scatter of dy to each window's arg-max, with no
  * arithmetic to speak of, and wasm has no kernel that does it. wasm's own MaxPoolGrad is slow
- * and wrong where a window's maximum is ≤ 0 (see wasmGradients.ts). Composed from fast
+ * and wrong where a window's maximum is ≤ 0 (see ../wasmGradients.ts). Composed from fast
  * kernels (window transposes, a cumsum to keep the first maximum, matmuls to broadcast) it was
  * exact but took about a dozen passes: 8 ms of a 37 ms CNN student step for a 128×28×28×8
  * input. A TypeScript loop took 5.5 ms (a mispredicted branch per window and channel); the
@@ -15,7 +15,7 @@
  * padding never wins; a window with nothing above -Infinity drops its gradient.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
-import { heapOffset, simdKernelsFor, type WasmBackend } from './simd/simdKernels';
+import { heapOffset, simdKernelsFor, type WasmBackend } from './simdKernels';
 
 type Tf = typeof tfNamespace;
 type TensorInfo = tfNamespace.TensorInfo;
