@@ -14,8 +14,15 @@ export interface Series {
   y: number[];
 }
 
+/**
+ * A stage's key in the series: its name, except for a progressive chain's links, which are
+ * `assistant:1`, `assistant:2`, … so that each link keeps its own curves.
+ */
+export type StageKey = string;
+
 export interface StageProgress {
   stage: StageName;
+  key: StageKey;
   model: string;
   epochs: number;
   stepsPerEpoch: number;
@@ -45,16 +52,18 @@ export interface RunSeries {
   status: RunStatus;
   startedAt?: string;
   /** Stages in the order they started. */
-  stageOrder: StageName[];
-  stages: Partial<Record<StageName, StageProgress>>;
+  stageOrder: StageKey[];
+  stages: Partial<Record<StageKey, StageProgress>>;
+  /** The chain link (1-based) whose stage_started came last: steps and epochs of stage `assistant` belong to it. */
+  assistantNow?: number;
   /** Loss per step, keyed `<stage>/<term>`; the term `total` is the event's `loss`. */
   loss: Record<string, Series>;
   /** Learning rate per step, keyed by stage. */
-  lr: Partial<Record<StageName, Series>>;
+  lr: Partial<Record<StageKey, Series>>;
   /** Accuracy and loss per epoch, keyed by stage. */
-  epochs: Partial<Record<StageName, EpochSeries>>;
+  epochs: Partial<Record<StageKey, EpochSeries>>;
   /** Held-out accuracy at the end of each stage (stage_done). */
-  stageResults: Partial<Record<StageName, { valAccuracy: number; testAccuracy: number }>>;
+  stageResults: Partial<Record<StageKey, { valAccuracy: number; testAccuracy: number }>>;
   /** The latest log lines (bounded). */
   logs: { time: string; level: 'info' | 'warn' | 'error'; message: string }[];
   summary?: RunSummary;
@@ -97,6 +106,16 @@ function push(series: Record<string, Series>, key: string, x: number, y: number)
   s.y.push(y);
 }
 
+/** The key of the stage an event belongs to (see StageKey). */
+export function stageKeyOf(state: RunSeries, event: { stage: StageName; assistant?: { index: number } }): StageKey {
+  if (event.stage !== 'assistant') return event.stage;
+  const index = event.assistant?.index ?? state.assistantNow;
+  return index === undefined ? 'assistant' : `assistant:${index}`;
+}
+
+/** The stage name of a key: `assistant:2` → `assistant`. */
+export const stageOfKey = (key: StageKey): StageName => key.split(':')[0] as StageName;
+
 /**
  * Folds one event into the state, mutating and returning it (the webview keeps one state and
  * folds thousands of events a second; copying per event would be the slow part).
@@ -116,11 +135,14 @@ export function reduceRunEvent(state: RunSeries, event: RunEvent): RunSeries {
       if (state.logs.length > MAX_LOGS) state.logs.splice(0, state.logs.length - MAX_LOGS);
       break;
     case 'stage_started': {
-      if (state.stages[event.stage]) return state;
-      state.stageOrder.push(event.stage);
+      if (event.assistant) state.assistantNow = event.assistant.index;
+      const key = stageKeyOf(state, event);
+      if (state.stages[key]) return state;
+      state.stageOrder.push(key);
       const t = ms(event.time);
-      state.stages[event.stage] = {
+      state.stages[key] = {
         stage: event.stage,
+        key,
         model: event.model,
         epochs: event.epochs,
         stepsPerEpoch: event.stepsPerEpoch,
@@ -137,16 +159,17 @@ export function reduceRunEvent(state: RunSeries, event: RunEvent): RunSeries {
       break;
     }
     case 'step': {
-      const st = state.stages[event.stage];
+      const key = stageKeyOf(state, event);
+      const st = state.stages[key];
       if (st && event.step <= st.step) return state;
       if (!st) {
         // A step without its stage_started (a torn line): still plot it.
-        const lastStep = state.loss[`${event.stage}/total`]?.x.at(-1) ?? 0;
+        const lastStep = state.loss[`${key}/total`]?.x.at(-1) ?? 0;
         if (event.step <= lastStep) return state;
       }
-      push(state.loss, `${event.stage}/total`, event.step, event.loss);
-      for (const [term, value] of Object.entries(event.terms ?? {})) push(state.loss, `${event.stage}/${term}`, event.step, value);
-      push(state.lr as Record<string, Series>, event.stage, event.step, event.lr);
+      push(state.loss, `${key}/total`, event.step, event.loss);
+      for (const [term, value] of Object.entries(event.terms ?? {})) push(state.loss, `${key}/${term}`, event.step, value);
+      push(state.lr as Record<string, Series>, key, event.step, event.lr);
       if (st) {
         st.step = event.step;
         st.epoch = Math.max(st.epoch, event.epoch);
@@ -159,13 +182,14 @@ export function reduceRunEvent(state: RunSeries, event: RunEvent): RunSeries {
       break;
     }
     case 'epoch': {
-      const e = (state.epochs[event.stage] ??= { epoch: [], train: [], val: [], loss: [] });
+      const key = stageKeyOf(state, event);
+      const e = (state.epochs[key] ??= { epoch: [], train: [], val: [], loss: [] });
       if (e.epoch.length && event.epoch <= e.epoch[e.epoch.length - 1]) return state;
       e.epoch.push(event.epoch);
       e.train.push(event.trainAccuracy);
       e.val.push(event.valAccuracy);
       e.loss.push(event.loss);
-      const st = state.stages[event.stage];
+      const st = state.stages[key];
       if (st) {
         st.epoch = Math.max(st.epoch, event.epoch);
         st.epochs = event.epochs || st.epochs;
@@ -173,8 +197,9 @@ export function reduceRunEvent(state: RunSeries, event: RunEvent): RunSeries {
       break;
     }
     case 'stage_done': {
-      state.stageResults[event.stage] = { valAccuracy: event.valAccuracy, testAccuracy: event.testAccuracy };
-      const st = state.stages[event.stage];
+      const key = stageKeyOf(state, event);
+      state.stageResults[key] = { valAccuracy: event.valAccuracy, testAccuracy: event.testAccuracy };
+      const st = state.stages[key];
       if (st) st.done = true;
       break;
     }

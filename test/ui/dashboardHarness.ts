@@ -155,7 +155,7 @@ async function main() {
     for (const k of Object.keys(s.loss)) delete s.loss[k];
     s.lr = {};
     s.stageOrder = ['distill'];
-    s.stages = { distill: { stage: 'distill', model: 'student', epochs: 100, stepsPerEpoch: 1000, totalSteps: 100000, params: 1, epoch: 50, step: 50000, startedMs: Date.now() - 60000, lastMs: Date.now(), samplesPerSec: 9000, done: false } };
+    s.stages = { distill: { stage: 'distill', key: 'distill', model: 'student', epochs: 100, stepsPerEpoch: 1000, totalSteps: 100000, params: 1, epoch: 50, step: 50000, startedMs: Date.now() - 60000, lastMs: Date.now(), samplesPerSec: 9000, done: false } };
     const total = { x: [] as number[], y: [] as number[] };
     const kd = { x: [] as number[], y: [] as number[] };
     for (let i = 1; i <= 50000; i++) { total.x.push(i); total.y.push(2 * Math.exp(-i / 20000) + 0.1 * Math.random()); kd.x.push(i); kd.y.push(1.5 * Math.exp(-i / 15000) + 0.05 * Math.random()); }

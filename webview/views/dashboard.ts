@@ -5,8 +5,7 @@
  * knowledge tabs. It keeps only UI choices in vscode.setState; the host re-sends the run.
  */
 import { formatDuration } from '../../src/protocol/format';
-import type { StageName } from '../../src/protocol/events';
-import { currentStage, isLiveStatus, stageEtaSeconds, teacherAccuracy, type RunSeries } from '../../src/protocol/runSeries';
+import { currentStage, isLiveStatus, stageEtaSeconds, stageOfKey, teacherAccuracy, type RunSeries } from '../../src/protocol/runSeries';
 import type { DashboardTab, DashboardUiState, HostMessage } from '../../src/protocol/webviewMessages';
 import { LineChart, type LineSpec } from '../lib/charts';
 import { reduceDashboard, type DashboardModel } from '../lib/dashboardModel';
@@ -26,7 +25,16 @@ const TABS: { id: DashboardTab; label: string }[] = [
 ];
 
 const STAGE_LABEL: Record<string, string> = { teacher: 'teacher', distill: 'distilled student', baseline: 'student from scratch', assistant: 'teacher assistant' };
-const stageLabel = (stage: string): string => STAGE_LABEL[stage] ?? stage;
+/** Each link of a progressive chain in its own colour, after the ones the loss terms take first. */
+const assistantColor = (key: string, p: Palette): string => {
+  const n = p.series.length;
+  return p.series[(((n - 2 - Number(key.split(':')[1] ?? 0)) % n) + n) % n] ?? p.student;
+};
+/** `assistant:2` (one link of a progressive chain) reads "teacher assistant 2". */
+const stageLabel = (key: string): string => {
+  const [stage, link] = key.split(':');
+  return `${STAGE_LABEL[stage] ?? stage}${link ? ` ${link}` : ''}`;
+};
 
 export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void } {
   let palette = readPalette();
@@ -130,21 +138,22 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
 
   function lossLines(s: RunSeries, p: Palette): LineSpec[] {
     const lines: LineSpec[] = [];
-    const stageDash: Record<string, number[] | undefined> = { distill: undefined, baseline: [6, 4], teacher: [2, 3] };
+    const stageDash: Record<string, number[] | undefined> = { distill: undefined, baseline: [6, 4], teacher: [2, 3], assistant: [3, 2] };
     const termColor = new Map<string, string>();
     for (const key of Object.keys(s.loss)) {
-      const [stage, term] = key.split('/') as [StageName, string];
+      const [stageKey, term] = key.split('/') as [string, string];
+      const stage = stageOfKey(stageKey);
       if (!termColor.has(term)) termColor.set(term, term === 'total' ? p.foreground : p.series[termColor.size % p.series.length]);
-      const color = stage === 'baseline' ? p.baseline : stage === 'teacher' ? p.teacher : termColor.get(term)!;
+      const color = stage === 'baseline' ? p.baseline : stage === 'teacher' ? p.teacher : stage === 'assistant' ? assistantColor(stageKey, p) : termColor.get(term)!;
       const series = s.loss[key];
-      lines.push({ label: `${stageLabel(stage)}: ${term}`, xs: series.x, ys: series.y, color, dash: stageDash[stage], width: term === 'total' ? 2 : 1.5 });
+      lines.push({ label: `${stageLabel(stageKey)}: ${term}`, xs: series.x, ys: series.y, color, dash: stageDash[stage], width: term === 'total' ? 2 : 1.5 });
     }
     return lines;
   }
 
   function accuracyLines(s: RunSeries, p: Palette): LineSpec[] {
     const lines: LineSpec[] = [];
-    const add = (stage: StageName, color: string, who: string) => {
+    const add = (stage: string, color: string, who: string) => {
       const e = s.epochs[stage];
       if (!e?.epoch.length) return;
       lines.push({ label: `${who}: validation`, xs: e.epoch, ys: e.val, color, points: true });
@@ -152,6 +161,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
     };
     add('distill', p.student, 'distilled');
     add('baseline', p.baseline, 'from scratch');
+    for (const key of s.stageOrder) if (stageOfKey(key) === 'assistant') add(key, assistantColor(key, p), stageLabel(key));
     const t = teacherAccuracy(s);
     const maxEpoch = Math.max(1, ...Object.values(s.epochs).map((e) => e?.epoch.at(-1) ?? 0), ...Object.values(s.stages).map((st) => st?.epochs ?? 0));
     if (t) lines.push({ label: `teacher (${t.source})`, xs: [1, maxEpoch], ys: [t.value, t.value], color: p.teacher, dash: [8, 4] });
@@ -166,13 +176,16 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
     lossChart.setLines(lossLines(s, palette));
     accChart.setLines(accuracyLines(s, palette));
     lrChart.setLines(
-      (Object.entries(s.lr) as [StageName, { x: number[]; y: number[] }][]).map(([stage, l]) => ({
-        label: stageLabel(stage),
-        xs: l.x,
-        ys: l.y,
-        color: stage === 'baseline' ? palette.baseline : stage === 'teacher' ? palette.teacher : palette.student,
-        dash: stage === 'baseline' ? [6, 4] : undefined,
-      })),
+      (Object.entries(s.lr) as [string, { x: number[]; y: number[] }][]).map(([key, l]) => {
+        const stage = stageOfKey(key);
+        return {
+          label: stageLabel(key),
+          xs: l.x,
+          ys: l.y,
+          color: stage === 'baseline' ? palette.baseline : stage === 'teacher' ? palette.teacher : stage === 'assistant' ? assistantColor(key, palette) : palette.student,
+          dash: stage === 'baseline' ? [6, 4] : stage === 'assistant' ? [3, 2] : undefined,
+        };
+      }),
     );
     if (drawn.resultsFor !== s.summary) {
       drawn.resultsFor = s.summary;

@@ -35,6 +35,27 @@ describe('run series reducer (events → curves)', () => {
     assert.equal(s.stages.distill!.done, true);
   });
 
+  it('keeps each link of a progressive chain apart (assistant:1, assistant:2), replays included', () => {
+    const link = (index: number, from: number): RunEvent[] => [
+      { time: t(from), type: 'stage_started', stage: 'assistant', model: `assistant_${index}`, epochs: 1, stepsPerEpoch: 3, params: 50, assistant: { index, of: 2, description: 'mlp 64' } },
+      ...[1, 2, 3].map((step): RunEvent => ({ time: t(from + step), type: 'step', stage: 'assistant', epoch: 1, step, totalSteps: 3, loss: index * 10 + step, terms: { kd: step }, lr: 0.01, samplesPerSec: 100 })),
+      { time: t(from + 3), type: 'epoch', stage: 'assistant', epoch: 1, epochs: 1, loss: index, trainAccuracy: 0.5, valAccuracy: index === 1 ? 0.5 : 0.6, seconds: 3 },
+      { time: t(from + 3), type: 'stage_done', stage: 'assistant', valAccuracy: index === 1 ? 0.5 : 0.6, testAccuracy: NaN, assistant: { index, model: `assistants/${index}` } },
+    ];
+    const ev = [...link(1, 0), ...link(2, 10)];
+    const s = reduceRunEvents(emptyRunSeries(), ev);
+    assert.deepEqual(s.stageOrder, ['assistant:1', 'assistant:2']);
+    assert.deepEqual(s.loss['assistant:1/total'].y, [11, 12, 13]);
+    assert.deepEqual(s.loss['assistant:2/total'].y, [21, 22, 23]);
+    assert.deepEqual(s.epochs['assistant:2']!.val, [0.6]);
+    assert.equal(s.stageResults['assistant:1']!.valAccuracy, 0.5);
+    assert.equal(s.stages['assistant:1']!.done, true);
+    assert.equal(s.stages['assistant:2']!.stage, 'assistant');
+    // The host folds what is on disk, then the same events arrive live.
+    reduceRunEvents(s, ev);
+    assert.deepEqual(s.loss['assistant:2/total'].y, [21, 22, 23]);
+  });
+
   it('ignores replays, so disk then live may overlap', () => {
     const ev = runEvents();
     const s = reduceRunEvents(emptyRunSeries(), ev.slice(0, 9));
