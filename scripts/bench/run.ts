@@ -34,7 +34,7 @@ const CLI = path.join(ROOT, 'bin', 'distill.js');
 
 /** What happened when we tried the threaded (multi-core) wasm build in Node; see README "Performance". */
 const THREADED_WASM =
-  'threaded wasm: not usable in Node (time-boxed attempt). tfjs-backend-wasm 4.22 starts its pthread workers with new Worker(URL.createObjectURL(blob)); Node refuses blob: paths (ERR_WORKER_PATH). Writing the worker script to a file gets the workers started (emscripten\'s worker prelude does support Node), but each worker then loads the main script from a second blob: URL (mainScriptUrlOrBlob) and fails (ENOENT blob:nodedata:…). Parallelism comes from one engine process per core (distill sweep), not threads.';
+  "threaded wasm: initialises in Node, but cannot help here. tfjs-backend-wasm 4.22 starts its pthread workers from blob: URLs, which Node refuses; serving the worker script from a file (URL.createObjectURL polyfilled to write it) and its main script from wasm-out/tfjs-backend-wasm-threaded-simd.js (the blob's function source references the bundle's require$$0) gets the threaded SIMD build running. It still uses one thread: its pthreadpool is sized at logical cores / 2 (1 on this 2-vCPU machine), it reported 1 thread with setThreadsCount(2), and its matmul calls XNNPACK with no thread pool at all, so the MLP's matmuls could not go parallel anyway. Measured: CPU time equal to wall time, and no faster than the single-threaded build. Parallelism is one engine process per core (distill sweep), not threads.";
 
 const TARGETS = { cnn_live_sps: 2500, mlp_live_sps: 6000, mlp_cached_sps: 15000 };
 
