@@ -228,6 +228,23 @@ export const SweepSpec = z
   .strict();
 export type SweepSpec = z.output<typeof SweepSpec>;
 
+/** Built-in regression targets, computed from each (augmented) image's own pixels. */
+export const OUTPUT_TARGETS = ['inkBox', 'inkCentre'] as const;
+export type OutputTarget = (typeof OUTPUT_TARGETS)[number];
+
+export const OutputSpec = z
+  .object({
+    target: z
+      .enum(OUTPUT_TARGETS)
+      .describe('What the head predicts, from each image after augmentation: "inkBox", the box around its ink [top, left, bottom, right] in 0–1; "inkCentre", the centre of mass of its ink [y, x] in 0–1.'),
+    loss: z.enum(['smoothL1', 'mse']).default('smoothL1').describe('Regression loss of the head: smooth L1 (Huber) or mean squared error.'),
+    beta: z.number().positive().max(1).default(0.05).describe('For smoothL1: where the loss turns from quadratic to linear, in output units (0.05 of the image ≈ 1.4 px on 28×28).'),
+    weight: z.number().min(0).max(1000).default(1).describe('Weight of the distillation term: the student\'s head against the teacher\'s.'),
+    labelWeight: z.number().min(0).max(1000).default(1).describe('Weight of the ground-truth term: the head against the true target (the baseline trains with this one only).'),
+  })
+  .strict();
+export type OutputSpec = z.output<typeof OutputSpec>;
+
 export const KdConfig = z
   .object({
     $schema: z.string().optional(),
@@ -246,6 +263,10 @@ export const KdConfig = z
       .array(ArchitectureSpec)
       .default([])
       .describe('Progressive distillation: teacher assistants from largest to smallest. The teacher teaches the first, each assistant teaches the next, and the last teaches the student; every assistant is saved in the run folder.'),
+    outputs: z
+      .record(z.string().regex(/^[a-z][A-Za-z0-9]{0,31}$/, 'a name of letters and digits, starting lower-case (it names the loss terms)'), OutputSpec)
+      .default({})
+      .describe('Multi-output (detection-style) distillation: extra regression heads besides the class logits, e.g. {"box": {"target": "inkBox"}}. Each head reads the layer before the logits; the teacher\'s head is fitted on its frozen features, the student\'s trains with KL on the logits plus the regression loss against the teacher\'s head and the truth.'),
     sweep: SweepSpec.optional().describe('A temperature (and α, or any scalar) sweep, run by "distill sweep" / "Distill: Start Sweep"; a plain run ignores it.'),
     checkpoints: z
       .object({
@@ -284,6 +305,10 @@ export const KdConfig = z
       if (!w) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: 'ensemble "weighted" needs teacherWeights, one per teacher' });
       else if (w.length !== cfg.teachers.length) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: `${w.length} weights for ${cfg.teachers.length} teachers` });
       else if (!w.some((v) => v > 0)) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: 'at least one weight must be > 0' });
+    }
+    if (Object.keys(cfg.outputs).length) {
+      const why = cfg.teachers.length > 1 ? 'one teacher (not an ensemble)' : cfg.assistants.length ? 'no assistants' : cfg.distillation.features.length || cfg.distillation.attention.length ? 'no feature or attention pairs' : undefined;
+      if (why) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `extra outputs need ${why} for now` });
     }
     if (cfg.assistants.length && (cfg.distillation.features.length || cfg.distillation.attention.length)) {
       ctx.addIssue({ code: 'custom', path: ['assistants'], message: 'progressive distillation uses logit distillation between stages; it cannot be combined with features or attention pairs yet' });

@@ -26,6 +26,16 @@ export interface EvalResult extends ModelStats {
   confusion: number[][];
 }
 
+/** One extra output's test metric for the teacher, the distilled student and the baseline. */
+export interface OutputResult {
+  target: string;
+  /** `iou`: mean intersection over union of boxes (higher is better); `pixelError`: mean distance in pixels (lower is better). */
+  metric: 'iou' | 'pixelError';
+  teacher: number;
+  student: number;
+  baseline?: number;
+}
+
 export interface RunSummary {
   runId: string;
   name: string;
@@ -53,6 +63,10 @@ export interface RunSummary {
   compression?: number;
   /** Relative folder of the saved student inside the run folder. */
   studentModel?: string;
+  /** Multi-output distillation: each extra head's test metric, per model. */
+  outputs?: Record<string, OutputResult>;
+  /** Relative folder of the student saved with its heads (one multi-output model). */
+  studentWithHeadsModel?: string;
   numClasses: number;
   testSamples: number;
 }

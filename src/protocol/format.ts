@@ -46,7 +46,23 @@ export function resultsTable(s: RunSummary): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
+  for (const line of outputLines(s)) out.push(line);
   if (s.compression !== undefined) out.push('', `compression: ${s.compression.toFixed(1)}× fewer parameters than the teacher; teacher–student agreement ${pct(s.agreement)}`);
   out.push(verdict(s));
   return out.join('\n');
+}
+
+/** One line per extra output (multi-output distillation): its metric for each model, and whether distillation helped it. */
+export function outputLines(s: RunSummary): string[] {
+  return Object.entries(s.outputs ?? {}).map(([name, o]) => {
+    const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : o.metric === 'iou' ? v.toFixed(3) : `${v.toFixed(2)} px`);
+    const label = o.metric === 'iou' ? 'mean IoU, higher is better' : 'mean error, lower is better';
+    let verdictText = '';
+    if (o.baseline !== undefined) {
+      const better = o.metric === 'iou' ? o.student > o.baseline : o.student < o.baseline;
+      const same = o.student === o.baseline;
+      verdictText = `; distillation ${same ? 'tied' : better ? 'helped' : 'did not help'} (${o.metric === 'iou' ? `${o.student - o.baseline >= 0 ? '+' : '−'}${Math.abs(o.student - o.baseline).toFixed(3)}` : `${o.student - o.baseline >= 0 ? '+' : '−'}${Math.abs(o.student - o.baseline).toFixed(2)} px`})`;
+    }
+    return `output "${name}" (${o.target}, ${label}): teacher ${fmt(o.teacher)}, from scratch ${fmt(o.baseline)}, distilled ${fmt(o.student)}${verdictText}`;
+  });
 }

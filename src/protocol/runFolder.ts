@@ -21,6 +21,7 @@ export const FILES = {
   events: 'events.jsonl',
   summary: 'summary.json',
   student: 'student',
+  studentWithHeads: 'student-with-heads',
   logits: 'logits.json',
   predictions: 'predictions.json',
   engineLog: 'engine.log',

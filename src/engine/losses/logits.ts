@@ -23,6 +23,11 @@ export interface LossInputs {
   /** Intermediate activations for feature/attention terms, one slot per layer pair. */
   studentFeatures?: Tensor[];
   teacherFeatures?: Tensor[];
+  /** Multi-output models: each extra head's output [batch, dim], by output name. */
+  studentOutputs?: Record<string, Tensor>;
+  teacherOutputs?: Record<string, Tensor>;
+  /** The true value of each extra output for the batch [batch, dim], by output name. */
+  targets?: Record<string, Tensor>;
 }
 
 /**

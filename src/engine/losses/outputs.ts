@@ -4,7 +4,7 @@
  * distillation of [batch, sequence, classes] logits under a mask of real tokens.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { LossTerm } from './logits';
+import type { LossInputs, LossTerm } from './logits';
 import { kdTerm } from './logits';
 import { mseTerm } from './features';
 
@@ -103,4 +103,32 @@ export function combineOutputLosses(tf: typeof tfTypes, specs: OutputLossSpec[],
     total = tf.add(total, tf.mul(v, spec.weight)) as Scalar;
   }
   return { total, terms };
+}
+
+/**
+ * One extra output's regression term: the student's head against the teacher's head
+ * (`<output>_kd`) or against the true target (`<output>_gt`), by smooth L1 or MSE.
+ */
+export class OutputRegression implements LossTerm {
+  readonly name: string;
+  constructor(
+    readonly output: string,
+    readonly against: 'teacher' | 'truth',
+    readonly weight: number,
+    readonly loss: 'smoothL1' | 'mse',
+    readonly beta: number,
+  ) {
+    this.name = `${output}_${against === 'teacher' ? 'kd' : 'gt'}`;
+  }
+  compute(tf: typeof tfTypes, { studentOutputs, teacherOutputs, targets }: LossInputs): Scalar {
+    const pred = studentOutputs?.[this.output];
+    const target = this.against === 'teacher' ? teacherOutputs?.[this.output] : targets?.[this.output];
+    if (!pred || !target) throw new Error(`the ${this.name} term needs the student's "${this.output}" output and the ${this.against === 'teacher' ? "teacher's" : 'true'} one`);
+    return regressionTerm(tf, this.loss, this.beta, pred, target);
+  }
+}
+
+/** Smooth L1 (with its β) or MSE between a head's output and a target. */
+export function regressionTerm(tf: typeof tfTypes, loss: 'smoothL1' | 'mse', beta: number, pred: Tensor, target: Tensor): Scalar {
+  return loss === 'mse' ? mseTerm(tf, pred, target) : smoothL1Term(tf, pred, target, beta);
 }

@@ -12,6 +12,8 @@ export class UnknownLayerError extends Error {}
 export interface TappedOutputs {
   logits: Tensor;
   features: Tensor[];
+  /** Extra heads' outputs by name (multi-output distillation). */
+  outputs?: Record<string, Tensor>;
 }
 
 export type TappedFn = (images: Tensor) => TappedOutputs;

@@ -23,6 +23,7 @@ import { stageRank } from './resume';
 import type { Prepared } from './prepare';
 import type { RunWriter } from './runWriter';
 import { CACHE_DIR_ENV, teacherLogitsForSet, teacherLogitsKey } from './teacherCache';
+import { buildHeads, evaluateHeads, fitHeads, METRIC_OF, outputLosses, restoreHeads, saveWithHeads, targetsFor, withHeads, type Heads } from './outputHeads';
 
 export const ASSISTANTS_DIR = 'assistants';
 
@@ -76,6 +77,14 @@ interface Stages {
   distilled?: StageResult;
   baseline?: StageResult;
   assistants?: Assistant[];
+  heads?: RunHeads;
+}
+
+/** Multi-output distillation: the heads of the teacher, the student and the baseline. */
+interface RunHeads {
+  teacher: Heads;
+  student: Heads;
+  baseline?: Heads;
 }
 
 export function ensembleOptions(cfg: KdConfig): EnsembleOptions {
@@ -126,6 +135,19 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: accuracy(argmaxRows(valLogits, ds.numClasses), labelsOf(ds.val)), testAccuracy: NaN });
   }
 
+  // 1b. Extra outputs: the teacher's heads are fitted on its frozen representation.
+  const outputs = cfg.outputs;
+  let heads: RunHeads | undefined;
+  if (Object.keys(outputs).length) {
+    const teacher = buildHeads(tf, teacherModels[0], outputs, deriveSeed(cfg.seed, 'teacher-heads'), 'teacher');
+    heads = { teacher, student: buildHeads(tf, prepared.student, outputs, deriveSeed(cfg.seed, 'student-heads'), 'student') };
+    log(`extra outputs ${Object.entries(outputs).map(([n, o]) => `${n} (${o.target}, ${o.loss})`).join(', ')}: heads read "${teacher.layer}" of the teacher and "${heads.student.layer}" of the student; fitting the teacher's heads on its frozen features (${cfg.training.epochs} epochs)`);
+    const fit = await fitHeads(tf, teacherModels[0], teacher, outputs, { ds, epochs: cfg.training.epochs, batchSize: cfg.training.batchSize, seed: cfg.seed, shift, shouldStop: ctx.shouldStop });
+    if (ctx.shouldStop()) return finish(ctx, 'stopped', {});
+    const fitted = await evaluateHeads(tf, teacherModels[0], teacher, outputs, ds, ds.val.indices.length ? ds.val : ds.train);
+    log(`teacher heads fitted: ${Object.keys(outputs).map((n) => `${n} loss ${fit[n]?.toFixed(4)}, ${METRIC_OF[outputs[n].target]} ${fitted[n].toFixed(3)} on validation`).join('; ')}`);
+  }
+
   // 2. Progressive distillation: each assistant learns from the one before (the teacher first).
   let teacherModelsNow = teacherModels;
   let teacherForward = ensembleLogitsFn(tf, teacherModels, ensemble);
@@ -159,7 +181,10 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   //    else is needed, live on each (augmented) batch otherwise, with activations for pairs.
   const plan = prepared.layerPlan;
   let teacherSource: TeacherSource;
-  if (plan) {
+  if (heads) {
+    teacherSource = { kind: 'live', forward: teacherForward, withFeatures: withHeads(tf, teacherModels[0], heads.teacher, false) };
+    log('the teacher\'s heads read its activations: the teacher runs live on each batch');
+  } else if (plan) {
     const fns = teacherModels.map((m, t) => tappedFn(tf, m, plan.teacherLayers[t], false));
     const withFeatures: TappedFn = (x) => {
       const outs = fns.map((f) => f(x));
@@ -174,20 +199,25 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
 
   // 4. Distil.
   const knobs = initialKnobs(d);
-  const studentForward = plan ? tappedFn(tf, prepared.student, plan.studentLayers, true) : undefined;
-  const losses = distillLosses(ctx, knobs, plan ? [new FeatureDistillation(plan.features, knobs), new AttentionTransfer(plan.attention, knobs)].filter((t) => t.pairs.length) : []);
+  const studentForward = heads ? withHeads(tf, prepared.student, heads.student, true) : plan ? tappedFn(tf, prepared.student, plan.studentLayers, true) : undefined;
+  const extraTerms = heads ? outputLosses(outputs, true) : plan ? [new FeatureDistillation(plan.features, knobs), new AttentionTransfer(plan.attention, knobs)].filter((t) => t.pairs.length) : [];
+  const losses = distillLosses(ctx, knobs, extraTerms);
+  const targets = heads ? targetsFor(outputs, ds.shape) : undefined;
   log(`distilling with T = ${d.temperature}, α = ${d.alpha}${plan ? `, β = ${d.beta}` : ''}${hasSchedule(d) ? `; schedules: ${Object.entries(d.schedule).filter(([, v]) => v).map(([k, v]) => `${k} ${v!.type} → ${v!.to}`).join(', ')}` : ''}`);
-  const extraVars = plan?.features.flatMap((f) => f.adapter?.variables ?? []);
+  const extraVars = heads ? heads.student.variables : plan?.features.flatMap((f) => f.adapter?.variables ?? []);
   let distilled: StageResult;
   if (finishedEarlier(ctx, 'distill')) {
     const saved = await loadLayersModel(tf, path.join(writer.dir, FILES.student, 'model.json'));
     prepared.student.setWeights(saved.getWeights());
     saved.dispose();
+    if (heads) await restoreHeads(tf, heads.student, path.join(writer.dir, FILES.studentWithHeads, 'model.json'));
     distilled = doneFromEarlierAttempt(ctx);
   } else {
-    distilled = await trainStage(tf, { stage: 'distill', model: prepared.student, losses, teacher: teacherSource, training: cfg.training, studentForward, extraVars, hyper: knobsHook(ctx, knobs), checkpoint: checkpointing(ctx, 'distill', prepared.student, extraVars), ...common });
-    // Adapters are not layers of the student: saving the student leaves them out.
+    distilled = await trainStage(tf, { stage: 'distill', model: prepared.student, losses, teacher: teacherSource, training: cfg.training, studentForward, extraVars, targets, hyper: knobsHook(ctx, knobs), checkpoint: checkpointing(ctx, 'distill', prepared.student, extraVars), ...common });
+    // Adapters and heads are not layers of the student: saving the student leaves them out;
+    // with heads, it is also saved as one multi-output model.
     await saveLayersModel(prepared.student, path.join(writer.dir, FILES.student));
+    if (heads) await saveWithHeads(tf, prepared.student, heads.student, path.join(writer.dir, FILES.studentWithHeads));
   }
   if (distilled.stopped) status = 'stopped';
 
@@ -196,11 +226,16 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   if (cfg.baseline && status === 'done') {
     const model = await prepared.buildBaseline();
     log('training the same student from scratch (the baseline)');
-    baseline = await trainStage(tf, { stage: 'baseline', model, losses: hintonLoss(0, d.temperature), training: cfg.training, checkpoint: checkpointing(ctx, 'baseline', model), ...common });
+    // Its heads start where the student's did (same seed) and learn from the truth only.
+    const baseHeads = heads ? buildHeads(tf, model, outputs, deriveSeed(cfg.seed, 'student-heads'), 'student') : undefined;
+    if (heads) heads.baseline = baseHeads;
+    const withOutputs = baseHeads ? { studentForward: withHeads(tf, model, baseHeads, true), extraVars: baseHeads.variables, targets } : {};
+    const baseLosses = [...hintonLoss(0, d.temperature), ...(heads ? outputLosses(outputs, false) : [])];
+    baseline = await trainStage(tf, { stage: 'baseline', model, losses: baseLosses, training: cfg.training, checkpoint: checkpointing(ctx, 'baseline', model, baseHeads?.variables), ...withOutputs, ...common });
     if (baseline.stopped) status = 'stopped';
     prepared.baseline = model;
   }
-  return finish(ctx, status, { distilled, baseline, assistants });
+  return finish(ctx, status, { distilled, baseline, assistants, heads });
 }
 
 /** Hinton's terms (on knobs when α or T is scheduled) plus any feature/attention terms. */
@@ -308,6 +343,16 @@ async function finish(ctx: RunContext, status: RunStatus, stages: Stages): Promi
       summary.baseline = { ...base.result, valAccuracy: stages.baseline.valAccuracy };
       summary.gain = student.result.testAccuracy - base.result.testAccuracy;
       predictions.baseline = Array.from(base.pred);
+    }
+    if (stages.heads) {
+      const h = stages.heads;
+      const teacherHeads = await evaluateHeads(tf, teacherModels[0], h.teacher, cfg.outputs, ds, ds.test);
+      const studentHeads = await evaluateHeads(tf, prepared.student, h.student, cfg.outputs, ds, ds.test);
+      const baseHeads = h.baseline && prepared.baseline && summary.baseline ? await evaluateHeads(tf, prepared.baseline, h.baseline, cfg.outputs, ds, ds.test) : undefined;
+      summary.outputs = Object.fromEntries(
+        Object.entries(cfg.outputs).map(([n, o]) => [n, { target: o.target, metric: METRIC_OF[o.target], teacher: teacherHeads[n], student: studentHeads[n], ...(baseHeads ? { baseline: baseHeads[n] } : {}) }]),
+      );
+      summary.studentWithHeadsModel = FILES.studentWithHeads;
     }
     writer.writeJson(FILES.predictions, { indices: Array.from(ds.test.indices), ...predictions });
     writeLogits(ctx, teacher.logits, student.logits);

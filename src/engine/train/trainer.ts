@@ -42,6 +42,8 @@ export interface StageOptions {
   studentForward?: TappedFn;
   /** Trained beside the model's weights but not part of it (feature adapters). */
   extraVars?: tfTypes.Variable[];
+  /** The true values of extra outputs for a batch of (augmented) pixels [size, h, w, c]: data [size × dim] by output name. */
+  targets?: (x: Float32Array, size: number) => Record<string, { data: Float32Array; dim: number }>;
   /** Per training-set sample (indexed like the set): 1 labeled, 0 label hidden. */
   labelMask?: Uint8Array;
   /** Sets the scheduled hyper-parameters for a step and returns them for the step events. */
@@ -90,7 +92,7 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
   const vars = [...model.trainableWeights.map((w) => w.read() as tfTypes.Variable), ...(o.extraVars ?? [])];
   skipInputGradient(tf, model);
   const plainForward = logitsFn(tf, model, true);
-  const forward = o.studentForward ?? ((x: tfTypes.Tensor) => ({ logits: plainForward(x), features: [] as tfTypes.Tensor[] }));
+  const forward: TappedFn = o.studentForward ?? ((x: tfTypes.Tensor) => ({ logits: plainForward(x), features: [] as tfTypes.Tensor[] }));
   const evalForward = logitsFn(tf, model, false);
   const termNames = o.losses.map((l) => l.name);
   const readEvery = o.readEvery ?? Math.max(1, Math.min(20, Math.floor(stepsPerEpoch / 4)));
@@ -177,14 +179,16 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
         const labelMask = mask ? tf.tensor1d(mask) : undefined;
         let teacherLogits: tfTypes.Tensor | undefined;
         let teacherFeatures: tfTypes.Tensor[] | undefined;
-        if (o.teacher?.kind === 'live' && o.teacher.withFeatures) ({ logits: teacherLogits, features: teacherFeatures } = o.teacher.withFeatures(x));
+        let teacherOutputs: Record<string, tfTypes.Tensor> | undefined;
+        const targets = o.targets ? Object.fromEntries(Object.entries(o.targets(batch.x, batch.size)).map(([k, t]) => [k, tf.tensor2d(t.data, [batch.size, t.dim])])) : undefined;
+        if (o.teacher?.kind === 'live' && o.teacher.withFeatures) ({ logits: teacherLogits, features: teacherFeatures, outputs: teacherOutputs } = o.teacher.withFeatures(x));
         else if (o.teacher?.kind === 'live') teacherLogits = o.teacher.forward(x);
         else if (cachedTeacher) teacherLogits = tf.tensor2d(cachedTeacher, [batch.size, classes]);
         let row: tfTypes.Tensor | undefined;
         optimizer.minimize(
           () => {
-            const { logits: studentLogits, features: studentFeatures } = forward(x);
-            const { total, terms } = combineLosses(tf, o.losses, { studentLogits, teacherLogits, labels, labelMask, studentFeatures, teacherFeatures });
+            const { logits: studentLogits, features: studentFeatures, outputs: studentOutputs } = forward(x);
+            const { total, terms } = combineLosses(tf, o.losses, { studentLogits, teacherLogits, labels, labelMask, studentFeatures, teacherFeatures, studentOutputs, teacherOutputs, targets });
             const correct = tf.sum(tf.cast(tf.equal(tf.argMax(studentLogits, -1), tf.tensor1d(batch.y, 'int32')), 'float32'));
             // A new tensor, kept past the tidy; `total` itself is disposed by minimize().
             row = tf.keep(tf.stack([total, ...termNames.map((t) => terms[t]), correct]));
