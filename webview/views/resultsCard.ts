@@ -1,5 +1,5 @@
 /** The end-of-run card: distilled vs. from scratch vs. teacher, with gain and compression. */
-import { humanBytes, humanCount, signedPoints, verdict } from '../../src/protocol/format';
+import { humanBytes, humanCount, outputLines, signedPoints, verdict } from '../../src/protocol/format';
 import type { EvalResult, RunSummary } from '../../src/protocol/events';
 import { fmtPct, h } from '../lib/dom';
 
@@ -42,7 +42,10 @@ export function resultsCard(s: RunSummary | undefined): HTMLElement {
     stat('speed-up (latency)', s.teacher && s.student && s.student.latencyMs > 0 ? `${(s.teacher.latencyMs / s.student.latencyMs).toFixed(1)}×` : '—'),
     stat('teacher–student agreement', fmtPct(s.agreement)),
   );
-  return h('section', { class: 'card results', 'data-testid': 'results' }, h('h2', null, 'Results'), h('p', { class: 'verdict' }, verdict(s)), stats, table, s.error ? h('p', { class: 'error' }, s.error) : null);
+  // Multi-output runs: each extra head's metric, its verdict in words (outputLines).
+  const outputs = outputLines(s);
+  const heads = outputs.length ? h('ul', { class: 'outputs', 'data-testid': 'outputs' }, outputs.map((line) => h('li', null, line))) : null;
+  return h('section', { class: 'card results', 'data-testid': 'results' }, h('h2', null, 'Results'), h('p', { class: 'verdict' }, verdict(s)), stats, table, heads, s.error ? h('p', { class: 'error' }, s.error) : null);
 }
 
 function stat(label: string, value: string, tone = ''): HTMLElement {
