@@ -1,0 +1,116 @@
+/**
+ * The end of a run: every model evaluated on the test split at T = 1, the summary written
+ * atomically, predictions and logits stored for the views.
+ */
+import * as path from 'node:path';
+import type { EvalResult, RunStatus, RunSummary } from '../../protocol/events';
+import { FILES } from '../../protocol/runFolder';
+import { ensembleLogitsFn, logitsFn } from '../models/forward';
+import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, type LogitsFn } from '../train/evaluate';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { ensembleOptions, type RunContext, type Stages } from './context';
+import { evaluateHeads, METRIC_OF } from './outputHeads';
+
+async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[]): Promise<{ result: EvalResult; pred: Int32Array; logits: Float32Array }> {
+  const { tf, prepared, cfg } = ctx;
+  const { ds } = prepared;
+  const logits = await predictLogits(tf, forward, ds, ds.test);
+  const pred = argmaxRows(logits, ds.numClasses);
+  const labels = labelsOf(ds.test);
+  const models = Array.isArray(model) ? model : [model];
+  return {
+    pred,
+    logits,
+    result: {
+      testAccuracy: accuracy(pred, labels),
+      confusion: confusionMatrix(pred, labels, ds.numClasses),
+      params: models.reduce((n, m) => n + m.countParams(), 0),
+      bytes: models.reduce((n, m) => n + modelBytes(m), 0),
+      latencyMs: await latencyMs(tf, forward, ds.shape, cfg.evaluation.latencySamples),
+    },
+  };
+}
+
+export async function finish(ctx: RunContext, status: RunStatus, stages: Stages): Promise<RunSummary> {
+  const { tf, prepared, writer, cfg } = ctx;
+  const { ds } = prepared;
+  const summary: RunSummary = {
+    runId: ctx.runId,
+    name: cfg.name ?? path.basename(path.dirname(ctx.configPath)),
+    status,
+    backend: ctx.backend,
+    startedAt: ctx.startedAt.toISOString(),
+    endedAt: '',
+    durationSec: 0,
+    configPath: ctx.configPath,
+    numClasses: ds.numClasses,
+    testSamples: ds.test.indices.length,
+  };
+  // A stopped run ends fast (a stop must take effect within seconds): no evaluation.
+  if (status === 'done' && stages.distilled && ds.test.indices.length) {
+    const teacherModels = prepared.teachers.map((t) => t.model);
+    const ensemble = ensembleOptions(cfg);
+    const teacher = await evaluate(ctx, ensembleLogitsFn(tf, teacherModels, ensemble), teacherModels);
+    const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student);
+    const ids = prepared.teachers.map((t) => t.id);
+    summary.teacher = { ...teacher.result, id: ids.join('+'), ids, ...(ids.length > 1 ? { combine: ensemble.combine } : {}) };
+    if (ids.length > 1) {
+      summary.teachers = [];
+      for (const t of prepared.teachers) summary.teachers.push({ id: t.id, ...(await evaluate(ctx, logitsFn(tf, t.model, false), t.model)).result });
+    }
+    if (stages.assistants?.length) {
+      summary.assistants = [];
+      for (const a of stages.assistants) {
+        const r = await evaluate(ctx, logitsFn(tf, a.model, false), a.model);
+        summary.assistants.push({ index: a.index, description: a.description, model: path.relative(writer.dir, a.dir), ...r.result, valAccuracy: a.result.valAccuracy });
+      }
+    }
+    if (cfg.data.unlabeled) summary.unlabeled = cfg.data.unlabeled;
+    summary.student = { ...student.result, valAccuracy: stages.distilled.valAccuracy };
+    summary.agreement = agreement(teacher.pred, student.pred);
+    summary.compression = teacher.result.params / student.result.params;
+    summary.studentModel = FILES.student;
+    const predictions: Record<string, number[]> = { labels: Array.from(labelsOf(ds.test)), teacher: Array.from(teacher.pred), student: Array.from(student.pred) };
+    if (stages.baseline && prepared.baseline && !stages.baseline.stopped) {
+      const base = await evaluate(ctx, logitsFn(tf, prepared.baseline, false), prepared.baseline);
+      summary.baseline = { ...base.result, valAccuracy: stages.baseline.valAccuracy };
+      summary.gain = student.result.testAccuracy - base.result.testAccuracy;
+      predictions.baseline = Array.from(base.pred);
+    }
+    if (stages.heads) {
+      const h = stages.heads;
+      const teacherHeads = await evaluateHeads(tf, teacherModels[0], h.teacher, cfg.outputs, ds, ds.test);
+      const studentHeads = await evaluateHeads(tf, prepared.student, h.student, cfg.outputs, ds, ds.test);
+      const baseHeads = h.baseline && prepared.baseline && summary.baseline ? await evaluateHeads(tf, prepared.baseline, h.baseline, cfg.outputs, ds, ds.test) : undefined;
+      summary.outputs = Object.fromEntries(
+        Object.entries(cfg.outputs).map(([n, o]) => [n, { target: o.target, metric: METRIC_OF[o.target], teacher: teacherHeads[n], student: studentHeads[n], ...(baseHeads ? { baseline: baseHeads[n] } : {}) }]),
+      );
+      summary.studentWithHeadsModel = FILES.studentWithHeads;
+    }
+    writer.writeJson(FILES.predictions, { indices: Array.from(ds.test.indices), ...predictions });
+    writeLogits(ctx, teacher.logits, student.logits);
+  }
+  const ended = new Date();
+  summary.endedAt = ended.toISOString();
+  summary.durationSec = (ended.getTime() - ctx.startedAt.getTime()) / 1000;
+  writer.writeJson(FILES.summary, summary);
+  writer.emit({ type: 'run_finished', status: status === 'stopped' ? 'stopped' : status === 'failed' ? 'failed' : 'done', summary });
+  return summary;
+}
+
+/** Teacher and student logits of the first test samples, with their pixels: the dark-knowledge view re-softens these. */
+function writeLogits(ctx: RunContext, teacher: Float32Array, student: Float32Array): void {
+  const { ds } = ctx.prepared;
+  const k = Math.min(ctx.cfg.evaluation.logitsSamples, ds.test.indices.length);
+  const c = ds.numClasses;
+  const px = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const rows = (a: Float32Array) => Array.from({ length: k }, (_, i) => Array.from(a.subarray(i * c, (i + 1) * c), (v) => Math.round(v * 1e4) / 1e4));
+  const samples = Array.from(ds.test.indices.subarray(0, k));
+  ctx.writer.writeJson(FILES.logits, {
+    shape: ds.shape,
+    labels: samples.map((i) => ds.test.set.labels[i]),
+    teacher: rows(teacher),
+    student: rows(student),
+    images: samples.map((i) => Buffer.from(ds.test.set.images.subarray(i * px, (i + 1) * px)).toString('base64')),
+  });
+}
