@@ -2,11 +2,10 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { SIMD_KERNELS_BASE64 } from '../../../../src/engine/backend/simd/kernelsBinary';
 import { withSimdAdam } from '../../../../src/engine/backend/simd/adam';
 import { leadingAxes } from '../../../../src/engine/backend/simd/sumLeadingAxes';
-import { installWasmTrainingKernels } from '../../../../src/engine/backend/wasmGradients';
+import { selectBackend } from '../../../../src/engine/backend/select';
 
 const ROOT = path.join(__dirname, '..', '..', '..', '..');
 
@@ -53,10 +52,8 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
   this.timeout(60000);
 
   before(async () => {
-    setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
-    await tf.setBackend('wasm');
-    await tf.ready();
-    installWasmTrainingKernels(tf);
+    // The engine's own way onto wasm: its files located, the training kernels installed.
+    await selectBackend(tf, 'wasm');
   });
 
   it('the committed kernelsBinary.ts is kernels.wat assembled (run `npm run gen:simd` after editing the .wat)', async () => {
