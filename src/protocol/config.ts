@@ -136,6 +136,11 @@ export const DataSpec = z
       .min(0)
       .default(0)
       .describe('Hide the labels of this many training samples: they become unlabeled transfer data, taught only by the teacher\'s soft targets (their cross-entropy term is masked out, in every stage).'),
+    unlabeledImages: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('An IDX3 file of extra images without labels (same size as the training images, optionally .gz): unlabeled transfer data added to the training split, taught only by the teacher\'s soft targets.'),
   })
   .strict();
 export type DataSpec = z.infer<typeof DataSpec>;

@@ -140,6 +140,7 @@ function namedPaths(config: KdConfig): { at: JsonPath; rel: string; kind: string
       out.push({ at: ['data', 'source', part, 'labels'], rel: pair.labels, kind: 'IDX label file' });
     }
   }
+  if (config.data.unlabeledImages) out.push({ at: ['data', 'unlabeledImages'], rel: config.data.unlabeledImages, kind: 'IDX image file' });
   return out;
 }
 
@@ -173,6 +174,7 @@ export function checkFiles(config: KdConfig, baseDir: string, options: Pick<Load
       need(['data', 'source', 'test', 'labels'], src.test.labels, 'IDX label file');
     }
   }
+  if (config.data.unlabeledImages) need(['data', 'unlabeledImages'], config.data.unlabeledImages, 'IDX image file');
   return issues;
 }
 

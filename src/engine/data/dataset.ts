@@ -21,10 +21,12 @@ export interface Dataset {
   /** x = pixel * scale + offset */
   scale: number;
   offset: number;
+  /** Samples of the set from this index on are unlabeled images (data.unlabeledImages), all in the training split. */
+  unlabeledFrom?: number;
 }
 
 export function buildDataset(source: LoadedSource, spec: DataSpec, seed: number): Dataset {
-  const { train } = source;
+  const train = withUnlabeled(source.train, source.unlabeled);
   const all = Uint32Array.from({ length: train.count }, (_, i) => i);
   shuffleInPlace(all, mulberry32(deriveSeed(seed, 'split')));
   const pool = spec.limit ? all.subarray(0, Math.min(spec.limit, all.length)) : all;
@@ -42,7 +44,8 @@ export function buildDataset(source: LoadedSource, spec: DataSpec, seed: number)
   }
   const nVal = Math.round(rest.length * spec.validationSplit);
   const val: Split = { set: train, indices: rest.subarray(0, nVal) };
-  const trn: Split = { set: train, indices: rest.subarray(nVal) };
+  const extra = source.unlabeled ? Uint32Array.from({ length: source.unlabeled.count }, (_, i) => source.train.count + i) : new Uint32Array(0);
+  const trn: Split = { set: train, indices: concat(rest.subarray(nVal), extra) };
   if (trn.indices.length === 0) throw new Error('the training split is empty: use more data or smaller validation/test splits');
 
   let maxLabel = 0;
@@ -56,7 +59,26 @@ export function buildDataset(source: LoadedSource, spec: DataSpec, seed: number)
     scale = 1 / (255 * std);
     offset = -mean / std;
   }
-  return { train: trn, val, test: testSplit, numClasses, shape: [train.height, train.width, train.channels], scale, offset };
+  return { train: trn, val, test: testSplit, numClasses, shape: [train.height, train.width, train.channels], scale, offset, ...(source.unlabeled ? { unlabeledFrom: source.train.count } : {}) };
+}
+
+/** The labeled set with the unlabeled images appended (labels 0, masked out in training). */
+function withUnlabeled(labeled: ImageSet, unlabeled: ImageSet | undefined): ImageSet {
+  if (!unlabeled) return labeled;
+  const images = new Uint8Array(labeled.images.length + unlabeled.images.length);
+  images.set(labeled.images);
+  images.set(unlabeled.images, labeled.images.length);
+  const labels = new Uint8Array(labeled.count + unlabeled.count);
+  labels.set(labeled.labels);
+  return { ...labeled, images, labels, count: labeled.count + unlabeled.count };
+}
+
+function concat(a: Uint32Array, b: Uint32Array): Uint32Array {
+  if (!b.length) return a;
+  const out = new Uint32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 function pixelStats(split: Split): { mean: number; std: number } {

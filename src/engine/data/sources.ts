@@ -21,6 +21,8 @@ export interface LoadedSource {
   train: ImageSet;
   /** Present when the config names separate test files. */
   test?: ImageSet;
+  /** Extra training images without labels (data.unlabeledImages); their labels read 0 and are masked out. */
+  unlabeled?: ImageSet;
   description: string;
 }
 
@@ -67,6 +69,20 @@ export function loadIdxPair(imagesFile: string, labelsFile: string): ImageSet {
 }
 
 export function loadSource(spec: DataSpec, baseDir: string): LoadedSource {
+  const source = loadLabeled(spec, baseDir);
+  if (!spec.unlabeledImages) return source;
+  const file = path.resolve(baseDir, spec.unlabeledImages);
+  const img = readIdxFile(file);
+  if (img.dims.length < 3) throw new Error(`${file}: expected images of rank 3 or 4 (N×H×W[×C]), got ${img.dims.join('×')}`);
+  const unlabeled: ImageSet = { images: img.data, labels: new Uint8Array(img.dims[0]), count: img.dims[0], height: img.dims[1], width: img.dims[2], channels: img.dims[3] ?? 1 };
+  const t = source.train;
+  if (unlabeled.height !== t.height || unlabeled.width !== t.width || unlabeled.channels !== t.channels) {
+    throw new Error(`${file}: unlabeled images are ${unlabeled.height}×${unlabeled.width}×${unlabeled.channels} but training images are ${t.height}×${t.width}×${t.channels}`);
+  }
+  return { ...source, unlabeled, description: `${source.description} + ${unlabeled.count} unlabeled images (${path.basename(file)})` };
+}
+
+function loadLabeled(spec: DataSpec, baseDir: string): LoadedSource {
   if (spec.source === 'mnist') return { train: loadBundledMnist(), description: 'mnist package (10 000 real digits)' };
   const r = (p: string) => path.resolve(baseDir, p);
   const train = loadIdxPair(r(spec.source.train.images), r(spec.source.train.labels));

@@ -52,3 +52,22 @@ export function ensembleOptions(cfg: KdConfig): EnsembleOptions {
   return { combine: d.ensemble, weights: d.teacherWeights, temperature: d.temperature };
 }
 
+/**
+ * 1 for every training-set sample whose label may be used; 0 for the first `unlabeled`
+ * training samples (a random subset: the split is shuffled) and for the images of
+ * data.unlabeledImages, which have none.
+ */
+export function labelMaskOf(prepared: Prepared, unlabeled: number): Uint8Array | undefined {
+  const { train, unlabeledFrom } = prepared.ds;
+  if (!unlabeled && unlabeledFrom === undefined) return undefined;
+  const mask = new Uint8Array(train.set.count).fill(1);
+  for (const i of train.indices.subarray(0, unlabeled)) mask[i] = 0;
+  if (unlabeledFrom !== undefined) mask.fill(0, unlabeledFrom);
+  return mask;
+}
+
+/** How many training samples carry no label (hidden ones plus unlabeled images). */
+export function unlabeledCount(prepared: Prepared, unlabeled: number): number {
+  const { ds } = prepared;
+  return unlabeled + (ds.unlabeledFrom === undefined ? 0 : ds.train.set.count - ds.unlabeledFrom);
+}

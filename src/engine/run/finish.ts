@@ -8,7 +8,7 @@ import { FILES } from '../../protocol/runFolder';
 import { ensembleLogitsFn, logitsFn } from '../models/forward';
 import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, type LogitsFn } from '../train/evaluate';
 import type * as tfTypes from '@tensorflow/tfjs';
-import { ensembleOptions, type RunContext, type Stages } from './context';
+import { ensembleOptions, unlabeledCount, type RunContext, type Stages } from './context';
 import { evaluateHeads, METRIC_OF } from './outputHeads';
 
 async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[]): Promise<{ result: EvalResult; pred: Int32Array; logits: Float32Array }> {
@@ -65,7 +65,8 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
         summary.assistants.push({ index: a.index, description: a.description, model: path.relative(writer.dir, a.dir), ...r.result, valAccuracy: a.result.valAccuracy });
       }
     }
-    if (cfg.data.unlabeled) summary.unlabeled = cfg.data.unlabeled;
+    const unlabeled = unlabeledCount(prepared, cfg.data.unlabeled);
+    if (unlabeled) summary.unlabeled = unlabeled;
     summary.student = { ...student.result, valAccuracy: stages.distilled.valAccuracy };
     summary.agreement = agreement(teacher.pred, student.pred);
     summary.compression = teacher.result.params / student.result.params;

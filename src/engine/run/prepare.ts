@@ -139,8 +139,9 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
   if (cfg.training.batchSize > ds.train.indices.length) {
     throw new ConfigError([{ path: ['training', 'batchSize'], message: `${cfg.training.batchSize} is larger than the ${ds.train.indices.length} training samples` }]);
   }
-  if (cfg.data.unlabeled >= ds.train.indices.length) {
-    throw new ConfigError([{ path: ['data', 'unlabeled'], message: `${cfg.data.unlabeled} unlabeled samples leave none of the ${ds.train.indices.length} training samples labeled` }]);
+  const labeled = ds.train.indices.length - (ds.unlabeledFrom === undefined ? 0 : ds.train.set.count - ds.unlabeledFrom);
+  if (cfg.data.unlabeled >= labeled) {
+    throw new ConfigError([{ path: ['data', 'unlabeled'], message: `${cfg.data.unlabeled} unlabeled samples leave none of the ${labeled} labeled training samples labeled` }]);
   }
 
   let models = await buildModels(tf, cfg, baseDir, ds);

@@ -18,10 +18,9 @@ import { tappedFn, type TappedFn } from '../models/taps';
 import { deriveSeed, mathRandomState } from '../util/rng';
 import { trainStage, type StageCheckpointing, type StageResult, type TeacherSource } from '../train/trainer';
 import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint';
-import { ensembleOptions, type Assistant, type RunContext, type RunHeads } from './context';
+import { ensembleOptions, labelMaskOf, unlabeledCount, type Assistant, type RunContext, type RunHeads } from './context';
 import { finish } from './finish';
 import { stageRank } from './resume';
-import type { Prepared } from './prepare';
 import { CACHE_DIR_ENV, teacherLogitsForSet, teacherLogitsKey } from './teacherCache';
 import { buildHeads, evaluateHeads, fitHeads, METRIC_OF, outputLosses, restoreHeads, saveWithHeads, targetsFor, withHeads } from './outputHeads';
 
@@ -51,15 +50,6 @@ function doneFromEarlierAttempt(ctx: RunContext): StageResult {
   return { stopped: false, epochsDone: ctx.cfg.training.epochs, valAccuracy: NaN, trainAccuracy: NaN, lastLoss: NaN };
 }
 
-/** 1 for every training-set sample whose label may be used; the first `unlabeled` training samples (a random subset: the split is shuffled) are hidden. */
-export function labelMaskOf(prepared: Prepared, unlabeled: number): Uint8Array | undefined {
-  if (!unlabeled) return undefined;
-  const { train } = prepared.ds;
-  const mask = new Uint8Array(train.set.count).fill(1);
-  for (const i of train.indices.subarray(0, unlabeled)) mask[i] = 0;
-  return mask;
-}
-
 export function cacheDirFor(configPath: string): string {
   return process.env[CACHE_DIR_ENV] || path.join(path.dirname(configPath), DISTILLERY_DIR, 'cache');
 }
@@ -74,7 +64,7 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   const labelMask = labelMaskOf(prepared, cfg.data.unlabeled);
   const common = { ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop, labelMask };
   let status: RunStatus = 'done';
-  if (labelMask) log(`${cfg.data.unlabeled} of ${ds.train.indices.length} training samples are unlabeled: only the teacher's soft targets teach on them (their cross-entropy is masked out in every stage)`);
+  if (labelMask) log(`${unlabeledCount(prepared, cfg.data.unlabeled)} of ${ds.train.indices.length} training samples are unlabeled${ds.unlabeledFrom !== undefined ? ` (${ds.train.set.count - ds.unlabeledFrom} from ${cfg.data.unlabeledImages})` : ''}: only the teacher's soft targets teach on them (their cross-entropy is masked out in every stage)`);
 
   // 1. Teachers: train those that have no weights yet, as their own stage.
   for (const t of prepared.teachersToTrain) {

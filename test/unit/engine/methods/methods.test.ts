@@ -11,6 +11,8 @@ import { trainStage } from '../../../../src/engine/train/trainer';
 import { ensembleLogitsFn } from '../../../../src/engine/models/forward';
 import { teacherLogitsForSet } from '../../../../src/engine/run/teacherCache';
 import { hintonLoss } from '../../../../src/engine/losses/logits';
+import { encodeIdx } from '../../../../src/engine/data/idx';
+import { loadBundledMnist } from '../../../../src/engine/data/sources';
 
 const tiny = {
   backend: 'wasm',
@@ -93,6 +95,26 @@ describe('distillation methods, end to end on tiny data', function () {
     assert.equal(r.summary!.unlabeled, 100);
     const steps = r.messages.filter((m): m is StepEvent => m.type === 'step' && m.stage === 'distill');
     assert.equal(steps[steps.length - 1].hyper!.temperature, 1, 'the temperature reaches its scheduled end');
+  });
+
+  it('unlabeled images from an IDX file join the training split, label-free: the teacher alone teaches on them', async () => {
+    // 120 real digits written as an IDX3 file without labels.
+    const digits = loadBundledMnist();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-unlabeled-'));
+    fs.writeFileSync(path.join(dir, 'extra-images.idx'), encodeIdx([120, 28, 28], digits.images.subarray(5000 * 784, 5120 * 784)));
+    const cfg = { ...tiny, data: { ...tiny.data, unlabeledImages: path.join(dir, 'extra-images.idx') }, teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [16] } }], student: { architecture: { preset: 'mlp', hidden: [8] } } };
+    const r = await runConfig(cfg);
+    assert.equal(r.code, EXIT.done);
+    assert.equal(r.summary!.unlabeled, 120);
+    assert.ok(r.messages.some((m) => m.type === 'log' && /120 of 336 training samples are unlabeled \(120 from /.test(m.message)), 'logged: 216 labeled + 120 unlabeled');
+    const started = r.messages.find((m) => m.type === 'stage_started' && m.stage === 'distill');
+    assert.ok(started && started.type === 'stage_started' && started.stepsPerEpoch === Math.ceil(336 / 50));
+    // A file of another image size is refused at its JSON path.
+    fs.writeFileSync(path.join(dir, 'small.idx'), encodeIdx([3, 8, 8], new Uint8Array(192)));
+    const bad = await runConfig({ ...cfg, data: { ...tiny.data, unlabeledImages: path.join(dir, 'small.idx') } });
+    assert.equal(bad.code, EXIT.badConfig);
+    const err = bad.messages.find((m) => m.type === 'config_error');
+    assert.ok(err && err.type === 'config_error' && err.issues.some((i) => i.path.join('.') === 'data.source' && /8×8×1 but training images are 28×28×1/.test(i.message)));
   });
 
   it('multi-output: a box head beside the logits, its terms logged, its IoU reported for all three models, the student saved with it', async () => {
