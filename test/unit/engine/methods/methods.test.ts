@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runEngine, EXIT } from '../../../../src/engine/run/engineRun';
 import type { EngineMessage, RunSummary, StepEvent } from '../../../../src/protocol/events';
-import { KdConfig } from '../../../../src/protocol/config';
+import { KdConfig, OutputSpec } from '../../../../src/protocol/config';
+import { buildHeads, restoreHeads, withHeads as withHeadsFn } from '../../../../src/engine/run/outputHeads';
 import { prepare } from '../../../../src/engine/run/prepare';
 import { trainStage } from '../../../../src/engine/train/trainer';
 import { ensembleLogitsFn } from '../../../../src/engine/models/forward';
@@ -139,8 +140,13 @@ describe('distillation methods, end to end on tiny data', function () {
     assert.equal(plain.outputs.length, 1, 'student/ stays the classifier every tool reads');
     // The saved heads model predicts what the run measured: its box head is the trained one.
     const x = tf.randomUniform([3, 28, 28, 1]);
-    const [logits] = withHeads.predict(x) as tf.Tensor[];
+    const [logits, savedBox] = withHeads.predict(x) as tf.Tensor[];
     assert.ok(tf.max(tf.abs(tf.sub(logits, plain.predict(x) as tf.Tensor))).dataSync()[0] < 1e-5);
+    // A resumed run whose student finished rebuilds its heads from that file (restoreHeads).
+    const heads = buildHeads(tf, plain, { box: OutputSpec.parse({ target: 'inkBox' }) }, 12345, 'student');
+    await restoreHeads(tf, heads, path.join(r.runDir!, 'student-with-heads', 'model.json'));
+    const restored = withHeadsFn(tf, plain, heads, false)(x).outputs!.box;
+    assert.ok(tf.max(tf.abs(tf.sub(restored, savedBox))).dataSync()[0] < 1e-6, 'restored heads predict what the saved model predicts');
   });
 
   it('extra outputs with an ensemble are refused at "outputs"', async () => {
