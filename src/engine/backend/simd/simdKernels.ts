@@ -15,6 +15,8 @@ export interface SimdKernels {
     sh: number, sw: number, top: number, left: number,
     taps: number,
   ): void;
+  winoInput(x: number, vs: number, n: number, h: number, w: number, c: number, th: number, tw: number, top: number, left: number): void;
+  winoOutput(ms: number, y: number, bias: number, n: number, oh: number, ow: number, co: number, th: number, tw: number, relu: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
   adam(
     value: number, g: number, m: number, v: number,
@@ -27,7 +29,7 @@ export interface SimdKernels {
 /** What this module needs of tfjs-backend-wasm's BackendWasm (public methods and fields of 4.x). */
 export interface WasmBackend {
   wasm: { asm?: { memory?: WebAssembly.Memory } };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined; has(dataId: object): boolean };
   makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
   disposeData(dataId: object): boolean;
 }
