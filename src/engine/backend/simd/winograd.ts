@@ -35,6 +35,13 @@ interface ConvArgs {
  */
 const transformed = new Map<object, Tensor[]>();
 
+/** Tensors held for live filters (16 per filter): counted by tf.memory(), owned by their models. */
+export function winogradCachedTensors(): number {
+  let n = 0;
+  for (const mats of transformed.values()) n += mats.length;
+  return n;
+}
+
 function dropStale(tf: Tf, wasm: WasmBackend): void {
   for (const [dataId, mats] of transformed) {
     if (wasm.dataIdMap.has(dataId)) continue;
