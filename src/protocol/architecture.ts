@@ -36,13 +36,15 @@ type Partial<T> = { [K in keyof T]?: T[K] };
 
 /**
  * The layers a preset builds. Defaults (dropout 0, kernelSize 3, dense [], batchNorm false)
- * are applied here too, so the raw, unvalidated JSON of a kd.json being typed works.
+ * are applied here too, so the raw, unvalidated JSON of a kd.json being typed works. `heads`:
+ * the dense heads of kd.json `outputs`, after the logits.
  */
 export function presetLayers(
   spec: Partial<ArchitectureSpec> & { preset: 'mlp' | 'cnn' },
   inputShape: number[] = DEFAULT_INPUT_SHAPE,
   numClasses = DEFAULT_NUM_CLASSES,
   prefix = STUDENT_PREFIX,
+  heads: { name: string; units: number }[] = [],
 ): ModelInfo {
   const name = (s: string) => `${prefix}_${s}`;
   const layers: LayerInfo[] = [];
@@ -77,7 +79,13 @@ export function presetLayers(
       dense(`dense${i + 1}`, units);
     });
   }
+  // kd.json `outputs`: a head per output reads what the logits read.
+  const representation = shape;
   dense('logits', numClasses);
+  for (const head of heads) {
+    shape = representation;
+    dense(head.name, head.units);
+  }
   const params = layers.reduce((a, l) => a + l.params, 0);
   return { layers, params, bytes: params * 4, inputShape: [...inputShape] };
 }
@@ -101,16 +109,23 @@ export function modelJsonLayers(modelJson: unknown): ModelInfo | undefined {
   const layers: LayerInfo[] = [];
   let shape: number[] = [];
   let inputShape: number[] = [];
+  // A functional model (e.g. one with output heads) says which layer feeds each layer.
+  const shapeOf = new Map<string, number[]>();
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   for (const l of rawLayers) {
     const cfg = l?.config ?? {};
     const cls: string = l?.class_name ?? 'Unknown';
+    const inbound = l?.inbound_nodes?.[0]?.[0]?.[0];
+    if (typeof inbound === 'string' && shapeOf.has(inbound)) shape = shapeOf.get(inbound)!;
     const batchIn = cfg.batch_input_shape ?? cfg.batchInputShape ?? cfg.batch_shape;
-    if (Array.isArray(batchIn)) {
+    if (Array.isArray(batchIn) && (cls === 'InputLayer' || !inputShape.length)) {
       shape = batchIn.slice(1).map((d: number | null) => d ?? 0);
       inputShape = shape;
     }
-    if (cls === 'InputLayer') continue;
+    if (cls === 'InputLayer') {
+      shapeOf.set(String(cfg.name ?? l?.name), shape);
+      continue;
+    }
     let params = 0;
     switch (cls) {
       case 'Dense': {
@@ -159,6 +174,7 @@ export function modelJsonLayers(modelJson: unknown): ModelInfo | undefined {
         shape = [];
     }
     layers.push({ name: String(cfg.name ?? l?.name ?? cls), className: cls, outputShape: shape, params });
+    shapeOf.set(String(cfg.name ?? l?.name ?? cls), shape);
   }
   const manifestParams = (mj.weightsManifest ?? []).flatMap((g) => g.weights ?? []).reduce((a, w) => a + size(w.shape ?? []), 0);
   const params = manifestParams || layers.reduce((a, l) => a + l.params, 0);

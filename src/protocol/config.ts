@@ -235,20 +235,55 @@ export type SweepSpec = z.output<typeof SweepSpec>;
 
 /** Built-in regression targets, computed from each (augmented) image's own pixels. */
 export const OUTPUT_TARGETS = ['inkBox', 'inkCentre'] as const;
-export type OutputTarget = (typeof OUTPUT_TARGETS)[number];
+export type BuiltinTarget = (typeof OUTPUT_TARGETS)[number];
+/** A built-in target, or the path of an IDX file of per-image values. */
+export type OutputTarget = string;
+
+/** Values per sample of each built-in target. */
+export const BUILTIN_TARGET_DIM: Record<BuiltinTarget, number> = { inkBox: 4, inkCentre: 2 };
+
+export function isBuiltinTarget(target: string): target is BuiltinTarget {
+  return (OUTPUT_TARGETS as readonly string[]).includes(target);
+}
+
+/**
+ * Layer names the presets use after their `<model>_` prefix: an output may not take one, since
+ * its head is the layer `<model>_<output>`.
+ */
+const RESERVED_OUTPUT_NAMES = /^(input|logits|flatten|(dense|conv|relu|pool|bn|dropout)\d+)$/;
 
 export const OutputSpec = z
   .object({
     target: z
-      .enum(OUTPUT_TARGETS)
-      .describe('What the head predicts, from each image after augmentation: "inkBox", the box around its ink [top, left, bottom, right] in 0–1; "inkCentre", the centre of mass of its ink [y, x] in 0–1.'),
+      .union([
+        z.enum(OUTPUT_TARGETS),
+        z.string().min(1),
+      ])
+      .describe(
+        'What the head predicts. Built in, computed from each image after augmentation (so it moves with the digit): "inkBox", the box around its ink [top, left, bottom, right] in 0–1, scored by mean IoU; "inkCentre", the centre of mass of its ink [y, x] in 0–1, scored by mean error in pixels. Or the path of an IDX file (relative to this kd.json) of float values [N, d], one row per training image in file order (data.source train, or the bundled digits), scored by mean absolute error; such values do not move with augmentation.',
+      ),
+    testTarget: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('For a file target when data.source has its own test files: an IDX file of [N, d] values, one row per test image.'),
     loss: z.enum(['smoothL1', 'mse']).default('smoothL1').describe('Regression loss of the head: smooth L1 (Huber) or mean squared error.'),
-    beta: z.number().positive().max(1).default(0.05).describe('For smoothL1: where the loss turns from quadratic to linear, in output units (0.05 of the image ≈ 1.4 px on 28×28).'),
-    weight: z.number().min(0).max(1000).default(1).describe('Weight of the distillation term: the student\'s head against the teacher\'s.'),
-    labelWeight: z.number().min(0).max(1000).default(1).describe('Weight of the ground-truth term: the head against the true target (the baseline trains with this one only).'),
+    beta: z.number().positive().max(1000).default(0.05).describe('For smoothL1: where the loss turns from quadratic to linear, in output units (0.05 of the image ≈ 1.4 px on 28×28).'),
+    weight: z.number().min(0).max(1000).default(1).describe('Weight of the distillation term `<name>_kd`: the student\'s head against the teacher\'s head.'),
+    labelWeight: z
+      .number()
+      .min(0)
+      .max(1000)
+      .default(1)
+      .describe('Weight of the ground-truth term `<name>_gt`: the head against the true target. The teacher (when trained here) and the from-scratch baseline learn the head from this term only.'),
   })
   .strict();
 export type OutputSpec = z.output<typeof OutputSpec>;
+
+export const OutputName = z
+  .string()
+  .regex(/^[a-z][A-Za-z0-9]{0,31}$/, 'a name of letters and digits, starting lower-case (it names the loss terms and the head layer)')
+  .refine((n) => !RESERVED_OUTPUT_NAMES.test(n), 'this name is taken by a preset layer (input, logits, flatten, dense1, conv1, …); pick another');
 
 export const KdConfig = z
   .object({
@@ -269,9 +304,11 @@ export const KdConfig = z
       .default([])
       .describe('Progressive distillation: teacher assistants from largest to smallest. The teacher teaches the first, each assistant teaches the next, and the last teaches the student; every assistant is saved in the run folder.'),
     outputs: z
-      .record(z.string().regex(/^[a-z][A-Za-z0-9]{0,31}$/, 'a name of letters and digits, starting lower-case (it names the loss terms)'), OutputSpec)
+      .record(OutputName, OutputSpec)
       .default({})
-      .describe('Multi-output (detection-style) distillation: extra regression heads besides the class logits, e.g. {"box": {"target": "inkBox"}}. Each head reads the layer before the logits; the teacher\'s head is fitted on its frozen features, the student\'s trains with KL on the logits plus the regression loss against the teacher\'s head and the truth.'),
+      .describe(
+        'Multi-output (detection-style) distillation: extra regression heads besides the class logits, e.g. {"box": {"target": "inkBox"}}. Every preset grows a dense head per output, named `<model>_<output>`, on the layer the logits read; a teacher or student from a model file must have these outputs. The student learns KL on the logits plus, per output, the regression loss against the teacher\'s head (`<output>_kd`, weight) and the truth (`<output>_gt`, labelWeight).',
+      ),
     sweep: SweepSpec.optional().describe('A temperature (and α, or any scalar) sweep, run by "distill sweep" / "Distill: Start Sweep"; a plain run ignores it.'),
     checkpoints: z
       .object({
@@ -314,6 +351,13 @@ export const KdConfig = z
     if (Object.keys(cfg.outputs).length) {
       const why = cfg.teachers.length > 1 ? 'one teacher (not an ensemble)' : cfg.assistants.length ? 'no assistants' : cfg.distillation.features.length || cfg.distillation.attention.length ? 'no feature or attention pairs' : undefined;
       if (why) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `extra outputs need ${why} for now` });
+    }
+    const testFiles = typeof cfg.data.source === 'object' && !!cfg.data.source.test;
+    for (const [name, o] of Object.entries(cfg.outputs)) {
+      const fromFile = !isBuiltinTarget(o.target);
+      if (!fromFile && o.testTarget) ctx.addIssue({ code: 'custom', path: ['outputs', name, 'testTarget'], message: `only a file target has test values of its own; "${o.target}" is computed from the images` });
+      if (fromFile && testFiles && !o.testTarget) ctx.addIssue({ code: 'custom', path: ['outputs', name, 'testTarget'], message: 'data.source has its own test images: name an IDX file with one row of values per test image' });
+      if (fromFile && cfg.data.unlabeledImages) ctx.addIssue({ code: 'custom', path: ['outputs', name, 'target'], message: 'the images of data.unlabeledImages have no rows in a target file; a file target cannot be combined with them' });
     }
     if (cfg.assistants.length && (cfg.distillation.features.length || cfg.distillation.attention.length)) {
       ctx.addIssue({ code: 'custom', path: ['assistants'], message: 'progressive distillation uses logit distillation between stages; it cannot be combined with features or attention pairs yet' });

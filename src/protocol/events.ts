@@ -28,12 +28,18 @@ export interface EvalResult extends ModelStats {
 
 /** One extra output's test metric for the teacher, the distilled student and the baseline. */
 export interface OutputResult {
+  /** "inkBox", "inkCentre", or the target file as written in kd.json. */
   target: string;
-  /** `iou`: mean intersection over union of boxes (higher is better); `pixelError`: mean distance in pixels (lower is better). */
-  metric: 'iou' | 'pixelError';
+  /**
+   * `iou`: mean intersection over union of boxes (higher is better); `pixelError`: mean
+   * distance in pixels (lower is better); `mae`: mean absolute error of file values (lower is better).
+   */
+  metric: 'iou' | 'pixelError' | 'mae';
   teacher: number;
   student: number;
   baseline?: number;
+  /** Distilled minus from scratch, in the metric's unit (present with a baseline). */
+  gain?: number;
 }
 
 export interface RunSummary {
@@ -63,10 +69,8 @@ export interface RunSummary {
   compression?: number;
   /** Relative folder of the saved student inside the run folder. */
   studentModel?: string;
-  /** Multi-output distillation: each extra head's test metric, per model. */
+  /** Multi-output distillation: each extra head's test metric, per model (absent in runs without kd.json `outputs`). */
   outputs?: Record<string, OutputResult>;
-  /** Relative folder of the student saved with its heads (one multi-output model). */
-  studentWithHeadsModel?: string;
   numClasses: number;
   testSamples: number;
 }

@@ -1,5 +1,5 @@
 /** Text renderings of results, shared by the CLI and the extension's output channel. */
-import type { EvalResult, RunSummary } from './events';
+import type { EvalResult, OutputResult, RunSummary } from './events';
 
 export const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(2)}%`);
 export const signedPoints = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)} pts`;
@@ -34,35 +34,49 @@ export function verdict(s: RunSummary): string {
 }
 
 export function resultsTable(s: RunSummary): string {
-  const rows: [string, EvalResult | undefined][] = [
-    [`teacher (${s.teacher?.id ?? '?'})`, s.teacher],
-    ['student from scratch', s.baseline],
-    ['distilled student', s.student],
+  const outputs = Object.entries(s.outputs ?? {});
+  const rows: [string, EvalResult | undefined, 'teacher' | 'baseline' | 'student'][] = [
+    [`teacher (${s.teacher?.id ?? '?'})`, s.teacher, 'teacher'],
+    ['student from scratch', s.baseline, 'baseline'],
+    ['distilled student', s.student, 'student'],
   ];
-  const header = ['model', 'test accuracy', 'params', 'size', 'latency/sample'];
+  // Multi-output runs: a column per extra head, its metric for each model.
+  const header = ['model', 'test accuracy', ...outputs.map(([name, o]) => `${name} ${METRIC_WORDS[o.metric].short}`), 'params', 'size', 'latency/sample'];
   const body = rows
     .filter(([, r]) => r)
-    .map(([name, r]) => [name, pct(r!.testAccuracy), humanCount(r!.params), humanBytes(r!.bytes), `${r!.latencyMs.toFixed(3)} ms`]);
+    .map(([name, r, key]) => [name, pct(r!.testAccuracy), ...outputs.map(([, o]) => formatMetric(o, o[key])), humanCount(r!.params), humanBytes(r!.bytes), `${r!.latencyMs.toFixed(3)} ms`]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
-  for (const line of outputLines(s)) out.push(line);
   if (s.compression !== undefined) out.push('', `compression: ${s.compression.toFixed(1)}× fewer parameters than the teacher; teacher–student agreement ${pct(s.agreement)}`);
   out.push(verdict(s));
+  for (const text of outputLines(s)) out.push(text);
   return out.join('\n');
+}
+
+const METRIC_WORDS: Record<OutputResult['metric'], { short: string; long: string; higherIsBetter: boolean }> = {
+  iou: { short: 'IoU', long: 'mean IoU, higher is better', higherIsBetter: true },
+  pixelError: { short: 'error', long: 'mean error, lower is better', higherIsBetter: false },
+  mae: { short: 'MAE', long: 'mean absolute error, lower is better', higherIsBetter: false },
+};
+
+function formatMetric(o: OutputResult, v: number | undefined, signed = false): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  const sign = signed ? (v >= 0 ? '+' : '−') : v < 0 ? '−' : '';
+  const a = Math.abs(v);
+  return o.metric === 'iou' ? `${sign}${a.toFixed(3)}` : o.metric === 'pixelError' ? `${sign}${a.toFixed(2)} px` : `${sign}${a.toPrecision(3)}`;
 }
 
 /** One line per extra output (multi-output distillation): its metric for each model, and whether distillation helped it. */
 export function outputLines(s: RunSummary): string[] {
   return Object.entries(s.outputs ?? {}).map(([name, o]) => {
-    const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : o.metric === 'iou' ? v.toFixed(3) : `${v.toFixed(2)} px`);
-    const label = o.metric === 'iou' ? 'mean IoU, higher is better' : 'mean error, lower is better';
+    const words = METRIC_WORDS[o.metric] ?? METRIC_WORDS.mae;
     let verdictText = '';
-    if (o.baseline !== undefined) {
-      const better = o.metric === 'iou' ? o.student > o.baseline : o.student < o.baseline;
-      const same = o.student === o.baseline;
-      verdictText = `; distillation ${same ? 'tied' : better ? 'helped' : 'did not help'} (${o.metric === 'iou' ? `${o.student - o.baseline >= 0 ? '+' : '−'}${Math.abs(o.student - o.baseline).toFixed(3)}` : `${o.student - o.baseline >= 0 ? '+' : '−'}${Math.abs(o.student - o.baseline).toFixed(2)} px`})`;
+    const gain = o.gain ?? (o.baseline !== undefined ? o.student - o.baseline : undefined);
+    if (gain !== undefined && Number.isFinite(gain)) {
+      const better = words.higherIsBetter ? gain > 0 : gain < 0;
+      verdictText = `; distillation ${gain === 0 ? 'tied' : better ? 'helped' : 'did not help'} (${formatMetric(o, gain, true)})`;
     }
-    return `output "${name}" (${o.target}, ${label}): teacher ${fmt(o.teacher)}, from scratch ${fmt(o.baseline)}, distilled ${fmt(o.student)}${verdictText}`;
+    return `output "${name}" (${o.target}, ${words.long}): teacher ${formatMetric(o, o.teacher)}, from scratch ${formatMetric(o, o.baseline)}, distilled ${formatMetric(o, o.student)}${verdictText}`;
   });
 }

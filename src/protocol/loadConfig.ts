@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
-import { KdConfig } from './config';
+import { isBuiltinTarget, KdConfig } from './config';
 
 export type JsonPath = (string | number)[];
 
@@ -75,6 +75,10 @@ function flattenIssue(issue: ZodIssue, prefix: JsonPath): ConfigIssue[] {
   if (issue.code === 'invalid_union' && issue.discriminator) {
     return [{ path: at, message: `unknown ${issue.discriminator}: expected one of mlp, cnn` }];
   }
+  // A record's key failed its own schema (e.g. an `outputs` name): say why, not just "Invalid key".
+  if (issue.code === 'invalid_key' && issue.issues.length) {
+    return [{ path: at, message: `name "${String(at[at.length - 1])}": ${issue.issues.map((i) => i.message).join('; ')}` }];
+  }
   if (issue.code === 'unrecognized_keys') {
     return [{ path: at, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` }];
   }
@@ -141,7 +145,16 @@ function namedPaths(config: KdConfig): { at: JsonPath; rel: string; kind: string
     }
   }
   if (config.data.unlabeledImages) out.push({ at: ['data', 'unlabeledImages'], rel: config.data.unlabeledImages, kind: 'IDX image file' });
+  out.push(...targetFiles(config));
   return out;
+}
+
+/** The IDX files of file targets in kd.json `outputs` (built-in targets name no file). */
+function targetFiles(config: KdConfig): { at: JsonPath; rel: string; kind: string }[] {
+  return Object.entries(config.outputs ?? {}).flatMap(([name, o]) => [
+    ...(isBuiltinTarget(o.target) ? [] : [{ at: ['outputs', name, 'target'], rel: o.target, kind: 'IDX target file' }]),
+    ...(o.testTarget ? [{ at: ['outputs', name, 'testTarget'], rel: o.testTarget, kind: 'IDX target file' }] : []),
+  ]);
 }
 
 /** Paths of the config outside `workspaceRoot`, each an issue at its JSON path. */
@@ -175,6 +188,7 @@ export function checkFiles(config: KdConfig, baseDir: string, options: Pick<Load
     }
   }
   if (config.data.unlabeledImages) need(['data', 'unlabeledImages'], config.data.unlabeledImages, 'IDX image file');
+  for (const t of targetFiles(config)) need(t.at, t.rel, t.at[2] === 'target' ? `IDX target file (not a built-in target: inkBox, inkCentre)` : t.kind);
   return issues;
 }
 

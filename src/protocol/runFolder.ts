@@ -21,7 +21,6 @@ export const FILES = {
   events: 'events.jsonl',
   summary: 'summary.json',
   student: 'student',
-  studentWithHeads: 'student-with-heads',
   logits: 'logits.json',
   predictions: 'predictions.json',
   engineLog: 'engine.log',

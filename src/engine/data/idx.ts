@@ -13,16 +13,64 @@ export interface IdxArray {
 
 const UBYTE = 0x08;
 
-export function readIdxFile(file: string): IdxArray {
-  let bytes: Buffer = fs.readFileSync(file);
+/** The IDX value types: bytes per value and how to read one (big-endian). */
+const TYPES: Record<number, { name: string; bytes: number; read: (v: DataView, at: number) => number }> = {
+  0x08: { name: 'unsigned byte', bytes: 1, read: (v, at) => v.getUint8(at) },
+  0x09: { name: 'signed byte', bytes: 1, read: (v, at) => v.getInt8(at) },
+  0x0b: { name: 'short', bytes: 2, read: (v, at) => v.getInt16(at, false) },
+  0x0c: { name: 'int', bytes: 4, read: (v, at) => v.getInt32(at, false) },
+  0x0d: { name: 'float', bytes: 4, read: (v, at) => v.getFloat32(at, false) },
+  0x0e: { name: 'double', bytes: 8, read: (v, at) => v.getFloat64(at, false) },
+};
+
+function readMaybeGzipped(file: string): Buffer {
+  const bytes: Buffer = fs.readFileSync(file);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = zlib.gunzipSync(bytes);
+      return zlib.gunzipSync(bytes);
     } catch (e) {
       throw new Error(`${file}: corrupt gzip data (${(e as Error).message})`);
     }
   }
-  return parseIdx(bytes, file);
+  return bytes;
+}
+
+export function readIdxFile(file: string): IdxArray {
+  return parseIdx(readMaybeGzipped(file), file);
+}
+
+export interface IdxValues {
+  dims: number[];
+  values: Float32Array;
+}
+
+/** An IDX file of any value type (bytes, ints, floats, doubles) as float32 values: regression targets. */
+export function readIdxValues(file: string): IdxValues {
+  const bytes = readMaybeGzipped(file);
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new Error(`${file}: not an IDX file (bad magic number ${hex(bytes.subarray(0, 4))}; expected 00 00 TT 0N)`);
+  }
+  const type = TYPES[bytes[2]];
+  if (!type) throw new Error(`${file}: unknown IDX value type 0x${bytes[2].toString(16)} (expected 08, 09, 0B, 0C, 0D or 0E)`);
+  const dims = header(bytes, file);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const start = 4 + 4 * dims.length;
+  if (bytes.length - start !== count * type.bytes) {
+    throw new Error(`${file}: wrong length: dimensions ${dims.join('×')} of ${type.name}s need ${count * type.bytes} bytes of data, the file has ${bytes.length - start}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = type.read(view, start + i * type.bytes);
+  return { dims, values };
+}
+
+function header(bytes: Uint8Array, file: string): number[] {
+  const rank = bytes[3];
+  if (rank < 1 || rank > 4) throw new Error(`${file}: IDX rank ${rank} is not supported (1 to 4)`);
+  const size = 4 + 4 * rank;
+  if (bytes.length < size) throw new Error(`${file}: truncated IDX header (${bytes.length} bytes)`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
 }
 
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
@@ -42,6 +90,18 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     throw new Error(`${file}: wrong length: dimensions ${dims.join('×')} need ${count} bytes of data, the file has ${bytes.length - header}`);
   }
   return { dims, data: bytes.subarray(header) };
+}
+
+/** Writes an uncompressed IDX float32 (type 0x0D) file, e.g. regression targets [N, d]. */
+export function encodeIdxFloat32(dims: number[], values: Float32Array): Buffer {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (values.length !== count) throw new Error(`${values.length} values for dimensions ${dims.join('×')}`);
+  const out = Buffer.alloc(4 + 4 * dims.length + 4 * count);
+  out[2] = 0x0d;
+  out[3] = dims.length;
+  dims.forEach((d, i) => out.writeUInt32BE(d, 4 + 4 * i));
+  values.forEach((v, i) => out.writeFloatBE(v, 4 + 4 * dims.length + 4 * i));
+  return out;
 }
 
 /** Writes an uncompressed (or gzipped, by name) IDX ubyte file; used by tests and exports. */

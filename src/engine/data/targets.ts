@@ -1,15 +1,95 @@
 /**
- * Regression targets computed from an image's own pixels, for multi-output (detection-style)
- * distillation on digit data sets that carry only class labels. They are computed per batch
- * from the pixels the models see, after augmentation, so a shifted digit's box shifts too.
+ * The regression targets of multi-output (detection-style) distillation.
  *
- * Ink is what stands out of the image: pixels above the midpoint between its darkest and its
- * brightest value (any normalisation, any channel count: channels are averaged).
+ * Built-in targets are computed from an image's own pixels, so digit data sets that carry
+ * only class labels can have them. They are computed per batch from the pixels the models
+ * see, after augmentation, so a shifted digit's box shifts too. Ink is what stands out of the
+ * image: pixels above the midpoint between its darkest and its brightest value (any
+ * normalisation, any channel count: channels are averaged).
+ *
+ * A file target is an IDX file of [N, d] values, one row per image of the set, looked up by
+ * the image's index (so it does not move with augmentation).
  */
-import type { OutputTarget } from '../../protocol/config';
+import * as path from 'node:path';
+import { BUILTIN_TARGET_DIM, isBuiltinTarget, type BuiltinTarget, type OutputSpec } from '../../protocol/config';
+import type { OutputResult } from '../../protocol/events';
+import type { ConfigIssue } from '../../protocol/loadConfig';
+import { readIdxValues } from './idx';
+import type { ImageSet } from './sources';
 
-/** Values per sample of each target. */
-export const TARGET_DIM: Record<OutputTarget, number> = { inkBox: 4, inkCentre: 2 };
+/** Values per sample of each built-in target. */
+export const TARGET_DIM = BUILTIN_TARGET_DIM;
+
+/** One kd.json output, ready for a run: its size, its head's activation, its metric, and its values. */
+export interface ResolvedOutput {
+  name: string;
+  spec: OutputSpec;
+  dim: number;
+  /** Built-in targets are fractions of the image (sigmoid heads); file values are anything (linear heads). */
+  activation: 'sigmoid' | 'linear';
+  metric: OutputResult['metric'];
+  builtin?: BuiltinTarget;
+  /** File targets: [count × dim] values of each image set (the training set, and the test set when it has its own files). */
+  rows?: Map<ImageSet, Float32Array>;
+}
+
+/** The true values of one output for a batch: pixels [size, h, w, c] after augmentation, and the images' indices in `set`. */
+export function outputValues(o: ResolvedOutput, x: Float32Array, size: number, shape: [number, number, number], set: ImageSet, indices: ArrayLike<number>): Float32Array {
+  if (o.builtin) return batchTargets(o.builtin, x, size, shape);
+  const table = o.rows?.get(set);
+  if (!table) throw new Error(`output "${o.name}": no target values for this image set`);
+  const out = new Float32Array(size * o.dim);
+  for (let b = 0; b < size; b++) out.set(table.subarray(indices[b] * o.dim, (indices[b] + 1) * o.dim), b * o.dim);
+  return out;
+}
+
+/** An output's test metric: mean IoU of boxes, mean pixel error of centres, mean absolute error of file values. */
+export function outputMetric(o: ResolvedOutput, pred: Float32Array, truth: Float32Array, shape: [number, number, number]): number {
+  if (o.builtin === 'inkBox') return meanIoU(pred, truth);
+  if (o.builtin === 'inkCentre') return meanPixelError(pred, truth, shape[0], shape[1]);
+  return meanAbsoluteError(pred, truth);
+}
+
+/**
+ * The outputs of a kd.json, with file targets read and checked against the image sets: one
+ * row per image. Problems come back as issues at the output's JSON path.
+ */
+export function resolveOutputs(
+  outputs: Record<string, OutputSpec>,
+  baseDir: string,
+  sets: { train: ImageSet; test?: ImageSet },
+): { outputs: ResolvedOutput[]; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const resolved: ResolvedOutput[] = [];
+  for (const [name, spec] of Object.entries(outputs)) {
+    if (isBuiltinTarget(spec.target)) {
+      resolved.push({ name, spec, dim: TARGET_DIM[spec.target], activation: 'sigmoid', metric: spec.target === 'inkBox' ? 'iou' : 'pixelError', builtin: spec.target });
+      continue;
+    }
+    const rows = new Map<ImageSet, Float32Array>();
+    let dim: number | undefined;
+    const parts: [keyof typeof sets, string | undefined, string][] = [['train', spec.target, 'target'], ['test', spec.testTarget, 'testTarget']];
+    for (const [part, file, key] of parts) {
+      const set = sets[part];
+      if (!set || !file) continue;
+      const abs = path.resolve(baseDir, file);
+      try {
+        const { dims, values } = readIdxValues(abs);
+        const d = dims.slice(1).reduce((a, b) => a * b, 1);
+        if (dims[0] !== set.count) throw new Error(`${abs} has ${dims[0]} rows, but the ${part === 'train' ? 'training' : 'test'} images are ${set.count}: one row of values per image, in file order`);
+        if (dim !== undefined && d !== dim) throw new Error(`${abs} has ${d} values per row, the training targets ${dim}`);
+        if (!values.every(Number.isFinite)) throw new Error(`${abs} holds values that are not finite numbers`);
+        dim = d;
+        rows.set(set, values);
+      } catch (e) {
+        const message = (e as Error).message;
+        issues.push({ path: ['outputs', name, key], message: message.startsWith(abs) || message.includes(abs) ? message : `${abs}: ${message}` });
+      }
+    }
+    if (dim !== undefined) resolved.push({ name, spec, dim, activation: 'linear', metric: 'mae', rows });
+  }
+  return { outputs: resolved, issues };
+}
 
 /** [top, left, bottom, right] of the ink, as fractions of the height and width; an empty image gives a zero box at the centre. */
 function inkBox(img: Float32Array, h: number, w: number, c: number, out: Float32Array, at: number): void {
@@ -67,7 +147,7 @@ function range(img: Float32Array): { lo: number; hi: number } {
 }
 
 /** The target of every image of a batch x [size, h, w, c], as [size × dim]. */
-export function batchTargets(target: OutputTarget, x: Float32Array, size: number, shape: [number, number, number]): Float32Array {
+export function batchTargets(target: BuiltinTarget, x: Float32Array, size: number, shape: [number, number, number]): Float32Array {
   const [h, w, c] = shape;
   const px = h * w * c;
   const dim = TARGET_DIM[target];
@@ -105,4 +185,11 @@ export function meanPixelError(pred: Float32Array, truth: Float32Array, h: numbe
   let sum = 0;
   for (let i = 0; i < n; i++) sum += Math.hypot((pred[2 * i] - truth[2 * i]) * h, (pred[2 * i + 1] - truth[2 * i + 1]) * w);
   return n ? sum / n : 0;
+}
+
+/** Mean absolute difference over every value. */
+export function meanAbsoluteError(pred: Float32Array, truth: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < truth.length; i++) sum += Math.abs(pred[i] - truth[i]);
+  return truth.length ? sum / truth.length : 0;
 }

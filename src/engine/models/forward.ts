@@ -5,15 +5,19 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { LogitsFn } from '../train/evaluate';
+import { logitsModel } from './heads';
 
+/** Whether the layer giving the model's first output (the class scores) is a softmax. */
 export function endsInSoftmax(model: tfTypes.LayersModel): boolean {
-  const last = model.layers[model.layers.length - 1];
+  const last = model.outputs[0]?.sourceLayer ?? model.layers[model.layers.length - 1];
   const cfg = last.getConfig() as { activation?: string };
   return cfg.activation === 'softmax' || last.getClassName() === 'Softmax';
 }
 
-export function logitsFn(tf: typeof tfTypes, model: tfTypes.LayersModel, training: boolean): LogitsFn {
-  const soft = endsInSoftmax(model);
+export function logitsFn(tf: typeof tfTypes, full: tfTypes.LayersModel, training: boolean): LogitsFn {
+  const soft = endsInSoftmax(full);
+  // A model with extra outputs (multi-output distillation): its logits alone, heads not computed.
+  const model = logitsModel(tf, full);
   // Models that take flat vectors (a 784-input MLP from elsewhere) get the images flattened.
   const flat = model.inputs[0].shape.length === 2;
   return (images) => {

@@ -2,9 +2,15 @@
  * The architecture presets of kd.json. Every initialiser gets its own seed derived from the
  * model's seed and the layer's position, so the distilled student and its from-scratch
  * baseline start from identical weights.
+ *
+ * With kd.json `outputs`, a preset also grows one dense head per output on the
+ * representation its logits read; the model's outputs are then [logits, head₁, …]. The
+ * layers before the heads are built exactly as without them (same names, same seeds).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { ArchitectureSpec } from '../../protocol/config';
+import { deriveSeed } from '../util/rng';
+import type { HeadSpec } from './heads';
 
 export function describeArchitecture(spec: ArchitectureSpec): string {
   return spec.preset === 'mlp' ? `mlp ${spec.hidden.join('-')}` : `cnn conv${spec.filters.join('-conv')}${spec.dense.length ? '-dense' + spec.dense.join('-dense') : ''}`;
@@ -17,6 +23,7 @@ export function buildPreset(
   numClasses: number,
   seed: number,
   name: string,
+  heads: HeadSpec[] = [],
 ): tfTypes.LayersModel {
   let layerSeed = seed;
   const init = () => ({
@@ -46,6 +53,22 @@ export function buildPreset(
     });
   }
   // Logits out: the softmax belongs to the loss, where the temperature is applied.
-  layers.push(tf.layers.dense({ units: numClasses, name: prefix('logits'), ...init() }));
-  return tf.sequential({ layers, name });
+  const logits = tf.layers.dense({ units: numClasses, name: prefix('logits'), ...init() });
+  if (!heads.length) return tf.sequential({ layers: [...layers, logits], name });
+  // The same layers as a graph, so that the heads can read what the logits read.
+  const input = tf.input({ shape: inputShape, name: prefix('input') });
+  let h = input;
+  for (const layer of layers) h = layer.apply(h) as tfTypes.SymbolicTensor;
+  const outputs = [logits.apply(h) as tfTypes.SymbolicTensor];
+  for (const head of heads) {
+    const dense = tf.layers.dense({
+      units: head.units,
+      activation: head.activation,
+      name: prefix(head.name),
+      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, `head:${head.name}`) }),
+      biasInitializer: tf.initializers.zeros(),
+    });
+    outputs.push(dense.apply(h) as tfTypes.SymbolicTensor);
+  }
+  return tf.model({ inputs: input, outputs, name });
 }

@@ -41,25 +41,36 @@ function layerOutput(model: tfTypes.LayersModel, name: string): tfTypes.Symbolic
   return out;
 }
 
-/** A model with outputs [layer₁, …, layerₙ, logits] sharing the given model's weights. */
-export function tapModel(tf: typeof tfTypes, model: tfTypes.LayersModel, names: string[]): tfTypes.LayersModel {
-  const outputs = [...names.map((n) => layerOutput(model, n)), model.outputs[0]];
+/** A model with outputs [layer₁, …, layerₙ, logits, heads…] sharing the given model's weights. */
+export function tapModel(tf: typeof tfTypes, model: tfTypes.LayersModel, names: string[], headIndices: number[] = []): tfTypes.LayersModel {
+  const outputs = [...names.map((n) => layerOutput(model, n)), model.outputs[0], ...headIndices.map((i) => model.outputs[i])];
   return tf.model({ inputs: model.inputs, outputs, name: `${model.name}_taps` });
 }
 
-/** Forward pass that returns the logits (log-probabilities for softmax models) and the activations. */
-export function tappedFn(tf: typeof tfTypes, model: tfTypes.LayersModel, names: string[], training: boolean): TappedFn {
+/** Extra outputs to return by name: kd.json's output name and its index among the model's outputs (see models/heads.ts). */
+export interface HeadOutputs {
+  names: string[];
+  indices: number[];
+}
+
+/**
+ * Forward pass that returns the logits (log-probabilities for softmax models), the activations
+ * of the named layers and, given `heads`, the model's extra outputs by name.
+ */
+export function tappedFn(tf: typeof tfTypes, model: tfTypes.LayersModel, names: string[], training: boolean, heads?: HeadOutputs): TappedFn {
   // tfjs drops repeated outputs, so each layer is tapped once and handed to every slot naming it.
   const unique = [...new Set(names)];
   const slotOf = names.map((n) => unique.indexOf(n));
-  const tapped = tapModel(tf, model, unique);
+  const tapped = tapModel(tf, model, unique, heads?.indices);
   const soft = endsInSoftmax(model);
   const flat = model.inputs[0].shape.length === 2;
   return (images) => {
     const x = flat ? tf.reshape(images, [images.shape[0]!, -1]) : images;
-    const outs = (training ? tapped.apply(x, { training: true }) : tapped.predict(x)) as Tensor | Tensor[];
+    const outs = (training ? tapped.apply(x, { training: true }) : tapped.predict(x, { batchSize: Math.max(1, x.shape[0]!) })) as Tensor | Tensor[];
     const list = Array.isArray(outs) ? outs : [outs];
-    const y = list[list.length - 1];
-    return { logits: soft ? tf.log(tf.clipByValue(y, 1e-7, 1)) : y, features: slotOf.map((u) => list[u]) };
+    const y = list[unique.length];
+    const result: TappedOutputs = { logits: soft ? tf.log(tf.clipByValue(y, 1e-7, 1)) : y, features: slotOf.map((u) => list[u]) };
+    if (heads) result.outputs = Object.fromEntries(heads.names.map((n, i) => [n, list[unique.length + 1 + i]]));
+    return result;
   };
 }

@@ -7,7 +7,6 @@ import type { KdConfig } from '../../protocol/config';
 import type { EnsembleOptions } from '../models/forward';
 import type { StageResult } from '../train/trainer';
 import type { CheckpointState } from './checkpoint';
-import type { Heads } from './outputHeads';
 import type { Prepared } from './prepare';
 import type { RunWriter } from './runWriter';
 
@@ -37,14 +36,6 @@ export interface Stages {
   distilled?: StageResult;
   baseline?: StageResult;
   assistants?: Assistant[];
-  heads?: RunHeads;
-}
-
-/** Multi-output distillation: the heads of the teacher, the student and the baseline. */
-export interface RunHeads {
-  teacher: Heads;
-  student: Heads;
-  baseline?: Heads;
 }
 
 export function ensembleOptions(cfg: KdConfig): EnsembleOptions {

@@ -9,7 +9,7 @@ import { ensembleLogitsFn, logitsFn } from '../models/forward';
 import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, type LogitsFn } from '../train/evaluate';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { ensembleOptions, unlabeledCount, type RunContext, type Stages } from './context';
-import { evaluateHeads, METRIC_OF } from './outputHeads';
+import { evaluateOutputs, outputResults } from './outputHeads';
 
 async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[]): Promise<{ result: EvalResult; pred: Int32Array; logits: Float32Array }> {
   const { tf, prepared, cfg } = ctx;
@@ -78,15 +78,13 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
       summary.gain = student.result.testAccuracy - base.result.testAccuracy;
       predictions.baseline = Array.from(base.pred);
     }
-    if (stages.heads) {
-      const h = stages.heads;
-      const teacherHeads = await evaluateHeads(tf, teacherModels[0], h.teacher, cfg.outputs, ds, ds.test);
-      const studentHeads = await evaluateHeads(tf, prepared.student, h.student, cfg.outputs, ds, ds.test);
-      const baseHeads = h.baseline && prepared.baseline && summary.baseline ? await evaluateHeads(tf, prepared.baseline, h.baseline, cfg.outputs, ds, ds.test) : undefined;
-      summary.outputs = Object.fromEntries(
-        Object.entries(cfg.outputs).map(([n, o]) => [n, { target: o.target, metric: METRIC_OF[o.target], teacher: teacherHeads[n], student: studentHeads[n], ...(baseHeads ? { baseline: baseHeads[n] } : {}) }]),
-      );
-      summary.studentWithHeadsModel = FILES.studentWithHeads;
+    if (prepared.outputs.length) {
+      // Multi-output distillation: every head on the test split, for all three models.
+      const outs = prepared.outputs;
+      const ofTeacher = await evaluateOutputs(tf, teacherModels[0], outs, ds, ds.test);
+      const ofStudent = await evaluateOutputs(tf, prepared.student, outs, ds, ds.test);
+      const ofBaseline = summary.baseline && prepared.baseline ? await evaluateOutputs(tf, prepared.baseline, outs, ds, ds.test) : undefined;
+      summary.outputs = outputResults(outs, ofTeacher, ofStudent, ofBaseline);
     }
     writer.writeJson(FILES.predictions, { indices: Array.from(ds.test.indices), ...predictions });
     writeLogits(ctx, teacher.logits, student.logits);

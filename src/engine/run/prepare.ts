@@ -13,6 +13,9 @@ import { loadSource } from '../data/sources';
 import { describeArchitecture, buildPreset } from '../models/presets';
 import { loadLayersModel } from '../models/modelFiles';
 import { hasLayerPairs, planLayerPairs, type LayerPlan } from '../models/layerPairs';
+import { findHeads, type HeadSpec } from '../models/heads';
+import { resolveOutputs, type ResolvedOutput } from '../data/targets';
+import { headSpecs } from './outputHeads';
 import { deriveSeed } from '../util/rng';
 import { planTeachers } from './teachers';
 
@@ -42,11 +45,13 @@ export interface Prepared {
   baseline?: tfTypes.LayersModel;
   /** Feature/attention pairs resolved against the models, with their adapters. */
   layerPlan?: LayerPlan;
+  /** kd.json `outputs`, with file targets read: every model has a head for each (empty without outputs). */
+  outputs: ResolvedOutput[];
 }
 
 type Models = Pick<Prepared, 'teachers' | 'teachersToTrain' | 'student' | 'studentDescription' | 'buildBaseline'>;
 
-async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, ds: Dataset): Promise<Models> {
+async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, ds: Dataset, heads: HeadSpec[]): Promise<Models> {
   const issues: ConfigIssue[] = [];
   const teachers: Models['teachers'] = [];
   const teachersToTrain: Models['teachersToTrain'] = [];
@@ -54,14 +59,17 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
     const at: JsonPath = ['teachers', plan.index];
     try {
       if (plan.kind === 'train') {
-        const model = buildPreset(tf, plan.spec.architecture, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `teacher:${plan.spec.id}`), `teacher_${plan.index}`);
+        const model = buildPreset(tf, plan.spec.architecture, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `teacher:${plan.spec.id}`), `teacher_${plan.index}`, heads);
         const t = { id: plan.spec.id, model, description: describeArchitecture(plan.spec.architecture), saveDir: plan.saveDir, training: plan.spec.training };
         teachers.push(t);
         teachersToTrain.push(t);
       } else {
         const model = await loadLayersModel(tf, plan.modelJson);
         teachers.push({ id: plan.spec.id, model, description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson });
-        issues.push(...checkModelShape(model, ds, [...at, plan.kind === 'file' ? 'model' : 'architecture']));
+        const problems = checkModelShape(model, ds, [...at, plan.kind === 'file' ? 'model' : 'architecture'], heads);
+        // A teacher saved by an earlier run (an explicit `save` folder) may predate the outputs.
+        if (plan.kind === 'saved') for (const p of problems) p.message += ` (the teacher saved in ${path.dirname(plan.modelJson)} does not fit this kd.json; delete that folder to train it again)`;
+        issues.push(...problems);
       }
     } catch (e) {
       issues.push({ path: [...at, 'model'], message: (e as Error).message });
@@ -70,11 +78,11 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
   const studentSpec = cfg.student;
   const studentSeed = deriveSeed(cfg.seed, 'student');
   const makeStudent = async (): Promise<tfTypes.LayersModel> =>
-    'architecture' in studentSpec ? buildPreset(tf, studentSpec.architecture, ds.shape, ds.numClasses, studentSeed, 'student') : loadLayersModel(tf, path.resolve(baseDir, studentSpec.model));
+    'architecture' in studentSpec ? buildPreset(tf, studentSpec.architecture, ds.shape, ds.numClasses, studentSeed, 'student', heads) : loadLayersModel(tf, path.resolve(baseDir, studentSpec.model));
   let student: tfTypes.LayersModel | undefined;
   try {
     student = await makeStudent();
-    issues.push(...checkModelShape(student, ds, ['student', 'architecture' in studentSpec ? 'architecture' : 'model']));
+    issues.push(...checkModelShape(student, ds, ['student', 'architecture' in studentSpec ? 'architecture' : 'model'], heads));
   } catch (e) {
     issues.push({ path: ['student', 'model'], message: (e as Error).message });
   }
@@ -89,8 +97,8 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
   };
 }
 
-/** The model must take the data's images and give one logit per class. */
-function checkModelShape(model: tfTypes.LayersModel, ds: Dataset, at: JsonPath): ConfigIssue[] {
+/** The model must take the data's images and give one logit per class, then the heads of kd.json `outputs`. */
+function checkModelShape(model: tfTypes.LayersModel, ds: Dataset, at: JsonPath, heads: HeadSpec[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const input = model.inputs[0].shape.slice(1);
   const [h, w, c] = ds.shape;
@@ -99,6 +107,10 @@ function checkModelShape(model: tfTypes.LayersModel, ds: Dataset, at: JsonPath):
   if (!flatOk && !imageOk) issues.push({ path: at, message: `the model takes inputs of shape [${input.join(', ')}], but the images are ${h}×${w}×${c} (expected [${h}, ${w}, ${c}] or [${h * w * c}])` });
   const out = model.outputs[0].shape;
   if (out.length !== 2 || out[1] !== ds.numClasses) issues.push({ path: at, message: `the model outputs [${out.slice(1).join(', ')}] per sample, but the data has ${ds.numClasses} classes` });
+  if (heads.length) {
+    const found = findHeads(model, heads);
+    if ('problem' in found) issues.push({ path: at, message: found.problem });
+  }
   return issues;
 }
 
@@ -111,9 +123,10 @@ function probeTraining(tf: typeof tfTypes, models: Models, ds: Dataset): string 
       for (const m of toTrain) {
         const vars = m.trainableWeights.map((w) => w.read() as tfTypes.Variable);
         const input = m.inputs[0].shape.length === 2 ? x.reshape([2, -1]) : x;
-        tf.variableGrads(() => tf.mean(m.apply(input, { training: false }) as tfTypes.Tensor) as tfTypes.Scalar, vars);
+        // Models with heads give [logits, head₁, …]: every output takes part.
+        tf.variableGrads(() => tf.addN([m.apply(input, { training: false })].flat().map((y) => tf.mean(y as tfTypes.Tensor))) as tfTypes.Scalar, vars);
       }
-      for (const t of models.teachers) (t.model.predict(x) as tfTypes.Tensor).dispose();
+      for (const t of models.teachers) tf.dispose(t.model.predict(x) as tfTypes.Tensor | tfTypes.Tensor[]);
     });
     return undefined;
   } catch (e) {
@@ -144,7 +157,11 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
     throw new ConfigError([{ path: ['data', 'unlabeled'], message: `${cfg.data.unlabeled} unlabeled samples leave none of the ${labeled} labeled training samples labeled` }]);
   }
 
-  let models = await buildModels(tf, cfg, baseDir, ds);
+  const resolved = resolveOutputs(cfg.outputs, baseDir, { train: ds.train.set, ...(ds.test.set !== ds.train.set ? { test: ds.test.set } : {}) });
+  if (resolved.issues.length) throw new ConfigError(resolved.issues);
+  const heads = headSpecs(resolved.outputs);
+
+  let models = await buildModels(tf, cfg, baseDir, ds, heads);
   const missing = probeTraining(tf, models, ds);
   if (missing) {
     notes.push(`backend ${backend} lacks the kernel "${missing}" this model needs for training; falling back to cpu`);
@@ -152,7 +169,7 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
     await tf.setBackend('cpu');
     await tf.ready();
     backend = 'cpu';
-    models = await buildModels(tf, cfg, baseDir, ds);
+    models = await buildModels(tf, cfg, baseDir, ds, heads);
   }
   let layerPlan: LayerPlan | undefined;
   if (hasLayerPairs(cfg.distillation)) {
@@ -163,7 +180,7 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
     }
     layerPlan = planned.plan;
   }
-  return { backend, notes, ds, dataDescription: source.description, ...models, layerPlan };
+  return { backend, notes, ds, dataDescription: source.description, ...models, layerPlan, outputs: resolved.outputs };
 }
 
 function dispose(models: Models): void {

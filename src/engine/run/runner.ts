@@ -18,11 +18,11 @@ import { tappedFn, type TappedFn } from '../models/taps';
 import { deriveSeed, mathRandomState } from '../util/rng';
 import { trainStage, type StageCheckpointing, type StageResult, type TeacherSource } from '../train/trainer';
 import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint';
-import { ensembleOptions, labelMaskOf, unlabeledCount, type Assistant, type RunContext, type RunHeads } from './context';
+import { ensembleOptions, labelMaskOf, unlabeledCount, type Assistant, type RunContext } from './context';
 import { finish } from './finish';
 import { stageRank } from './resume';
-import { CACHE_DIR_ENV, teacherLogitsForSet, teacherLogitsKey } from './teacherCache';
-import { buildHeads, evaluateHeads, fitHeads, METRIC_OF, outputLosses, restoreHeads, saveWithHeads, targetsFor, withHeads } from './outputHeads';
+import { CACHE_DIR_ENV, cachedTeacherSource, teacherLogitsKey } from './teacherCache';
+import { describeOutputs, outputLosses, outputsFn, targetsFor } from './outputHeads';
 
 export const ASSISTANTS_DIR = 'assistants';
 
@@ -63,13 +63,20 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   const d = cfg.distillation;
   const labelMask = labelMaskOf(prepared, cfg.data.unlabeled);
   const common = { ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop, labelMask };
+  // Multi-output distillation: every model has a head per kd.json output (see outputHeads.ts).
+  const outputs = prepared.outputs;
+  const targets = outputs.length ? targetsFor(outputs, ds) : undefined;
+  /** Training with heads: the forward that returns them, and their true values per batch. */
+  const trainHeads = (model: tfTypes.LayersModel) => (outputs.length ? { studentForward: outputsFn(tf, model, outputs, true), targets } : {});
   let status: RunStatus = 'done';
+  if (outputs.length) log(`extra outputs: ${describeOutputs(outputs)}; each model has a head per output on the layer its logits read`);
   if (labelMask) log(`${unlabeledCount(prepared, cfg.data.unlabeled)} of ${ds.train.indices.length} training samples are unlabeled${ds.unlabeledFrom !== undefined ? ` (${ds.train.set.count - ds.unlabeledFrom} from ${cfg.data.unlabeledImages})` : ''}: only the teacher's soft targets teach on them (their cross-entropy is masked out in every stage)`);
 
   // 1. Teachers: train those that have no weights yet, as their own stage.
   for (const t of prepared.teachersToTrain) {
     log(`training teacher "${t.id}" from scratch (${t.description}); it will be saved to ${t.saveDir} and reused next time`);
-    const r = await trainStage(tf, { stage: 'teacher', model: t.model, losses: hintonLoss(0, 1), training: t.training, checkpoint: checkpointing(ctx, `teacher-${t.id}`, t.model), ...common });
+    // Its heads learn from the truth beside its logits.
+    const r = await trainStage(tf, { stage: 'teacher', model: t.model, losses: [...hintonLoss(0, 1), ...outputLosses(outputs, false)], training: t.training, checkpoint: checkpointing(ctx, `teacher-${t.id}`, t.model), ...trainHeads(t.model), ...common });
     if (r.stopped) return finish(ctx, 'stopped', {});
     await saveLayersModel(t.model, t.saveDir);
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: r.valAccuracy, testAccuracy: NaN });
@@ -82,19 +89,6 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   if ((!prepared.teachersToTrain.length || teacherModels.length > 1) && ds.val.indices.length) {
     const valLogits = await predictLogits(tf, ensembleLogitsFn(tf, teacherModels, ensemble), ds, ds.val);
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: accuracy(argmaxRows(valLogits, ds.numClasses), labelsOf(ds.val)), testAccuracy: NaN });
-  }
-
-  // 1b. Extra outputs: the teacher's heads are fitted on its frozen representation.
-  const outputs = cfg.outputs;
-  let heads: RunHeads | undefined;
-  if (Object.keys(outputs).length) {
-    const teacher = buildHeads(tf, teacherModels[0], outputs, deriveSeed(cfg.seed, 'teacher-heads'), 'teacher');
-    heads = { teacher, student: buildHeads(tf, prepared.student, outputs, deriveSeed(cfg.seed, 'student-heads'), 'student') };
-    log(`extra outputs ${Object.entries(outputs).map(([n, o]) => `${n} (${o.target}, ${o.loss})`).join(', ')}: heads read "${teacher.layer}" of the teacher and "${heads.student.layer}" of the student; fitting the teacher's heads on its frozen features (${cfg.training.epochs} epochs)`);
-    const fit = await fitHeads(tf, teacherModels[0], teacher, outputs, { ds, epochs: cfg.training.epochs, batchSize: cfg.training.batchSize, seed: cfg.seed, shift, shouldStop: ctx.shouldStop });
-    if (ctx.shouldStop()) return finish(ctx, 'stopped', {});
-    const fitted = await evaluateHeads(tf, teacherModels[0], teacher, outputs, ds, ds.val.indices.length ? ds.val : ds.train);
-    log(`teacher heads fitted: ${Object.keys(outputs).map((n) => `${n} loss ${fit[n]?.toFixed(4)}, ${METRIC_OF[outputs[n].target]} ${fitted[n].toFixed(3)} on validation`).join('; ')}`);
   }
 
   // 2. Progressive distillation: each assistant learns from the one before (the teacher first).
@@ -126,14 +120,11 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
     teacherForward = logitsFn(tf, model, false);
   }
 
-  // 3. The teacher for the student: cached logits over the un-augmented data when nothing
-  //    else is needed, live on each (augmented) batch otherwise, with activations for pairs.
+  // 3. The teacher for the student: cached logits (and heads) over the un-augmented data when
+  //    nothing else is needed, live on each (augmented) batch otherwise, with activations for pairs.
   const plan = prepared.layerPlan;
   let teacherSource: TeacherSource;
-  if (heads) {
-    teacherSource = { kind: 'live', forward: teacherForward, withFeatures: withHeads(tf, teacherModels[0], heads.teacher, false) };
-    log('the teacher\'s heads read its activations: the teacher runs live on each batch');
-  } else if (plan) {
+  if (plan) {
     const fns = teacherModels.map((m, t) => tappedFn(tf, m, plan.teacherLayers[t], false));
     const withFeatures: TappedFn = (x) => {
       const outs = fns.map((f) => f(x));
@@ -148,25 +139,22 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
 
   // 4. Distil.
   const knobs = initialKnobs(d);
-  const studentForward = heads ? withHeads(tf, prepared.student, heads.student, true) : plan ? tappedFn(tf, prepared.student, plan.studentLayers, true) : undefined;
-  const extraTerms = heads ? outputLosses(outputs, true) : plan ? [new FeatureDistillation(plan.features, knobs), new AttentionTransfer(plan.attention, knobs)].filter((t) => t.pairs.length) : [];
+  const studentForward = outputs.length ? outputsFn(tf, prepared.student, outputs, true) : plan ? tappedFn(tf, prepared.student, plan.studentLayers, true) : undefined;
+  const extraTerms = outputs.length ? outputLosses(outputs, true) : plan ? [new FeatureDistillation(plan.features, knobs), new AttentionTransfer(plan.attention, knobs)].filter((t) => t.pairs.length) : [];
   const losses = distillLosses(ctx, knobs, extraTerms);
-  const targets = heads ? targetsFor(outputs, ds.shape) : undefined;
   log(`distilling with T = ${d.temperature}, α = ${d.alpha}${plan ? `, β = ${d.beta}` : ''}${hasSchedule(d) ? `; schedules: ${Object.entries(d.schedule).filter(([, v]) => v).map(([k, v]) => `${k} ${v!.type} → ${v!.to}`).join(', ')}` : ''}`);
-  const extraVars = heads ? heads.student.variables : plan?.features.flatMap((f) => f.adapter?.variables ?? []);
+  const extraVars = plan?.features.flatMap((f) => f.adapter?.variables ?? []);
   let distilled: StageResult;
   if (finishedEarlier(ctx, 'distill')) {
     const saved = await loadLayersModel(tf, path.join(writer.dir, FILES.student, 'model.json'));
     prepared.student.setWeights(saved.getWeights());
     saved.dispose();
-    if (heads) await restoreHeads(tf, heads.student, path.join(writer.dir, FILES.studentWithHeads, 'model.json'));
     distilled = doneFromEarlierAttempt(ctx);
   } else {
     distilled = await trainStage(tf, { stage: 'distill', model: prepared.student, losses, teacher: teacherSource, training: cfg.training, studentForward, extraVars, targets, hyper: knobsHook(ctx, knobs), checkpoint: checkpointing(ctx, 'distill', prepared.student, extraVars), ...common });
-    // Adapters and heads are not layers of the student: saving the student leaves them out;
-    // with heads, it is also saved as one multi-output model.
+    // Adapters are not layers of the student: saving the student leaves them out. Heads are
+    // layers of it: the exported student gives [logits, head₁, …].
     await saveLayersModel(prepared.student, path.join(writer.dir, FILES.student));
-    if (heads) await saveWithHeads(tf, prepared.student, heads.student, path.join(writer.dir, FILES.studentWithHeads));
   }
   if (distilled.stopped) status = 'stopped';
 
@@ -175,16 +163,13 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   if (cfg.baseline && status === 'done') {
     const model = await prepared.buildBaseline();
     log('training the same student from scratch (the baseline)');
-    // Its heads start where the student's did (same seed) and learn from the truth only.
-    const baseHeads = heads ? buildHeads(tf, model, outputs, deriveSeed(cfg.seed, 'student-heads'), 'student') : undefined;
-    if (heads) heads.baseline = baseHeads;
-    const withOutputs = baseHeads ? { studentForward: withHeads(tf, model, baseHeads, true), extraVars: baseHeads.variables, targets } : {};
-    const baseLosses = [...hintonLoss(0, d.temperature), ...(heads ? outputLosses(outputs, false) : [])];
-    baseline = await trainStage(tf, { stage: 'baseline', model, losses: baseLosses, training: cfg.training, checkpoint: checkpointing(ctx, 'baseline', model, baseHeads?.variables), ...withOutputs, ...common });
+    // Its heads start where the student's did (same seeds) and learn from the truth only.
+    const baseLosses = [...hintonLoss(0, d.temperature), ...outputLosses(outputs, false)];
+    baseline = await trainStage(tf, { stage: 'baseline', model, losses: baseLosses, training: cfg.training, checkpoint: checkpointing(ctx, 'baseline', model), ...trainHeads(model), ...common });
     if (baseline.stopped) status = 'stopped';
     prepared.baseline = model;
   }
-  return finish(ctx, status, { distilled, baseline, assistants, heads });
+  return finish(ctx, status, { distilled, baseline, assistants });
 }
 
 /** Hinton's terms (on knobs when α or T is scheduled) plus any feature/attention terms. */
@@ -209,21 +194,23 @@ function knobsHook(ctx: RunContext, knobs: Knobs): (step: number, total: number)
 /**
  * Teacher logits over the un-augmented training set, from the on-disk cache when `useDiskCache`
  * (the configured teachers: the same across runs), else computed; live when augmentation is on.
+ * With kd.json `outputs`, the teacher's heads are cached beside its logits, row by row.
  */
 async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], forward: LogitsFn, useDiskCache: boolean): Promise<TeacherSource> {
   const { tf, cfg, prepared, writer } = ctx;
-  const { ds } = prepared;
+  const { ds, outputs } = prepared;
   const log = (message: string) => writer.emit({ type: 'log', level: 'info', message });
+  // Outputs need one teacher (kd.json says so): its heads run, or are cached, with its logits.
+  const heads = outputs.length ? { forward: outputsFn(tf, models[0], outputs, false), outputs } : undefined;
   if (cfg.data.augment.shift > 0) {
-    log(`augmentation is on (shift ${cfg.data.augment.shift}px): the teacher runs live on each augmented batch`);
-    return { kind: 'live', forward };
+    log(`augmentation is on (shift ${cfg.data.augment.shift}px): the teacher runs live on each augmented batch${heads ? ', heads included' : ''}`);
+    return { kind: 'live', forward, ...(heads ? { withFeatures: heads.forward } : {}) };
   }
   const ensemble = ensembleOptions(cfg);
-  const key = useDiskCache ? await teacherLogitsKey(models, ensemble, ds) : undefined;
-  const cacheDir = useDiskCache ? cacheDirFor(ctx.configPath) : undefined;
-  const got = await teacherLogitsForSet(tf, forward, ds, key, cacheDir);
-  if (got.hit) log(`teacher logits: reused cache ${got.file} (${ds.train.set.count} samples, read in ${got.seconds.toFixed(2)} s)`);
-  else log(`teacher logits: computed for ${ds.train.set.count} samples in ${got.seconds.toFixed(1)} s${got.file ? `, cached in ${got.file}` : ''}`);
-  return { kind: 'cached', logits: got.logits };
+  const key = useDiskCache ? await teacherLogitsKey(models, ensemble, ds, outputs.map((o) => `${o.name}:${o.dim}`)) : undefined;
+  const { source, got } = await cachedTeacherSource(tf, forward, ds, key, useDiskCache ? cacheDirFor(ctx.configPath) : undefined, heads);
+  const what = outputs.length ? `; with the ${outputs.map((o) => o.name).join(', ')} head${outputs.length > 1 ? 's' : ''}` : '';
+  if (got.hit) log(`teacher logits: reused cache ${got.file} (${ds.train.set.count} samples, read in ${got.seconds.toFixed(2)} s${what})`);
+  else log(`teacher logits: computed for ${ds.train.set.count} samples in ${got.seconds.toFixed(1)} s${got.file ? `, cached in ${got.file}` : ''}${what}`);
+  return source;
 }
-

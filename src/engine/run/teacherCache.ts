@@ -1,6 +1,7 @@
 /**
  * The teacher's logits over every sample of the training set, un-augmented, cached on disk:
- * `.distillery/cache/teacher-logits-<hash>.bin` (float32, [samples × classes]). The hash
+ * `.distillery/cache/teacher-logits-<hash>.bin` (float32, [samples × classes]; with kd.json
+ * `outputs`, each row is followed by the teacher's head outputs, [samples × (classes + Σd)]). The hash
  * covers the teachers' weights, how they combine, and the data (pixels, normalisation), so
  * a change to either misses the cache. Every sample of the set is covered, not just one
  * split, so sweep trials with other seeds (other splits) reuse it too. Files are written
@@ -14,10 +15,13 @@ import type { Dataset, Split } from '../data/dataset';
 import type { EnsembleOptions } from '../models/forward';
 import { writeDurably } from '../models/modelFiles';
 import { predictLogits, type LogitsFn } from '../train/evaluate';
+import type { TappedFn } from '../models/taps';
+import type { TeacherSource } from '../train/trainer';
 
 export const CACHE_DIR_ENV = 'DISTILLERY_CACHE_DIR';
 
-export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: EnsembleOptions, ds: Dataset): Promise<string> {
+/** `heads`: the extra outputs cached after the logits, e.g. ["box:4"] (part of the key: they change the rows). */
+export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: EnsembleOptions, ds: Dataset, heads: string[] = []): Promise<string> {
   const h = createHash('sha256');
   for (const m of models) {
     for (const w of m.weights) {
@@ -29,7 +33,7 @@ export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: 
     h.update(`|${m.inputs[0].shape.join('x')}|`);
   }
   const combine = ensemble.combine === 'mean-probabilities' ? { ...ensemble } : { combine: ensemble.combine, weights: ensemble.weights };
-  h.update(JSON.stringify({ combine: models.length > 1 || ensemble.combine === 'mean-probabilities' ? combine : 'single', shape: ds.shape, scale: ds.scale, offset: ds.offset, classes: ds.numClasses, count: ds.train.set.count }));
+  h.update(JSON.stringify({ combine: models.length > 1 || ensemble.combine === 'mean-probabilities' ? combine : 'single', shape: ds.shape, scale: ds.scale, offset: ds.offset, classes: ds.numClasses, count: ds.train.set.count, ...(heads.length ? { heads } : {}) }));
   const set = ds.train.set;
   h.update(Buffer.from(set.images.buffer, set.images.byteOffset, set.images.byteLength));
   return h.digest('hex').slice(0, 20);
@@ -44,12 +48,13 @@ export interface CachedLogits {
 
 /**
  * Logits of every training-set sample, read from the cache when `cacheDir` has them, else
- * computed (and written there when `cacheDir` is given).
+ * computed (and written there when `cacheDir` is given). `width`: values per sample of what
+ * `forward` gives (the classes, plus the heads' outputs with kd.json `outputs`).
  */
-export async function teacherLogitsForSet(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, key: string | undefined, cacheDir: string | undefined): Promise<CachedLogits> {
+export async function teacherLogitsForSet(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, key: string | undefined, cacheDir: string | undefined, width = ds.numClasses): Promise<CachedLogits> {
   const t0 = performance.now();
   const set = ds.train.set;
-  const bytes = set.count * ds.numClasses * 4;
+  const bytes = set.count * width * 4;
   const file = key && cacheDir ? path.join(cacheDir, `teacher-logits-${key}.bin`) : undefined;
   if (file && fs.existsSync(file) && fs.statSync(file).size === bytes) {
     const buf = fs.readFileSync(file);
@@ -57,11 +62,54 @@ export async function teacherLogitsForSet(tf: typeof tfTypes, forward: LogitsFn,
     return { logits, file, hit: true, seconds: (performance.now() - t0) / 1000 };
   }
   const all: Split = { set, indices: Uint32Array.from({ length: set.count }, (_, i) => i) };
-  const logits = await predictLogits(tf, forward, ds, all);
+  const logits = await predictLogits(tf, forward, ds, all, 512, width);
   if (file) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // writeDurably names its temporary file by pid: parallel trials never share one.
     writeDurably(file, Buffer.from(logits.buffer, logits.byteOffset, logits.byteLength));
   }
   return { logits, file, hit: false, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * The teacher as a cached source for training: its logits over the training set and, with
+ * `heads` (kd.json `outputs`), its head outputs, cached together as rows [logits | head₁ | …].
+ */
+export async function cachedTeacherSource(
+  tf: typeof tfTypes,
+  forward: LogitsFn,
+  ds: Dataset,
+  key: string | undefined,
+  cacheDir: string | undefined,
+  heads?: { forward: TappedFn; outputs: { name: string; dim: number }[] },
+): Promise<{ source: Extract<TeacherSource, { kind: 'cached' }>; got: CachedLogits }> {
+  if (!heads?.outputs.length) {
+    const got = await teacherLogitsForSet(tf, forward, ds, key, cacheDir);
+    return { source: { kind: 'cached', logits: got.logits }, got };
+  }
+  const rows: LogitsFn = (x) => {
+    const r = heads.forward(x);
+    return tf.concat([r.logits, ...heads.outputs.map((o) => r.outputs![o.name])], 1);
+  };
+  const width = ds.numClasses + heads.outputs.reduce((n, o) => n + o.dim, 0);
+  const got = await teacherLogitsForSet(tf, rows, ds, key, cacheDir, width);
+  return { source: { kind: 'cached', ...splitRows(got.logits, ds.numClasses, heads.outputs) }, got };
+}
+
+/** Rows [logits | head₁ | …] as the logits table and one table per head. */
+export function splitRows(table: Float32Array, classes: number, heads: { name: string; dim: number }[]): { logits: Float32Array; outputs: Record<string, { rows: Float32Array; dim: number }> } {
+  const width = classes + heads.reduce((n, h) => n + h.dim, 0);
+  const n = table.length / width;
+  const logits = new Float32Array(n * classes);
+  const outputs = Object.fromEntries(heads.map(({ name, dim }) => [name, { rows: new Float32Array(n * dim), dim }]));
+  for (let i = 0; i < n; i++) {
+    let at = i * width;
+    logits.set(table.subarray(at, at + classes), i * classes);
+    at += classes;
+    for (const { name, dim } of heads) {
+      outputs[name].rows.set(table.subarray(at, at + dim), i * dim);
+      at += dim;
+    }
+  }
+  return { logits, outputs };
 }

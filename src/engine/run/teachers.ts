@@ -2,7 +2,8 @@
  * Getting the teachers ready: load a model file, or, for an architecture spec, reuse the
  * weights saved by an earlier run, or train it now as the run's first stage and save it.
  * The default save folder is keyed by a hash of everything that shapes the weights
- * (architecture, training, data, seed), so editing any of them trains a fresh teacher.
+ * (architecture, training, data, seed, and the heads of kd.json `outputs`), so editing any of
+ * them trains a fresh teacher.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -19,7 +20,10 @@ export type TeacherPlan =
 export function teacherCacheKey(cfg: KdConfig, spec: Extract<TeacherSpec, { architecture: unknown }>): string {
   const { architecture, training } = spec;
   const { source, limit, validationSplit, testSplit, normalize, augment } = cfg.data;
-  const text = JSON.stringify({ architecture, training, data: { source, limit, validationSplit, testSplit, normalize, augment }, seed: cfg.seed });
+  // With kd.json `outputs` the teacher grows heads and learns them from the truth: what shapes
+  // them is in the key too (not the distillation weight). Without, the key is what it always was.
+  const outputs = Object.entries(cfg.outputs).map(([name, o]) => ({ name, target: o.target, testTarget: o.testTarget, loss: o.loss, beta: o.beta, labelWeight: o.labelWeight }));
+  const text = JSON.stringify({ architecture, training, data: { source, limit, validationSplit, testSplit, normalize, augment }, seed: cfg.seed, ...(outputs.length ? { outputs } : {}) });
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 

@@ -5,15 +5,15 @@ import { makeBatch } from '../data/dataset';
 
 export type LogitsFn = (x: tfTypes.Tensor) => tfTypes.Tensor;
 
-/** Logits of every sample of a split at T = 1, in inference mode, as [n × classes]. */
-export async function predictLogits(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, split: Split, batchSize = 512): Promise<Float32Array> {
+/** Logits of every sample of a split at T = 1, in inference mode, as [n × classes] (or [n × width] for a forward that gives rows of another width). */
+export async function predictLogits(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, split: Split, batchSize = 512, width = ds.numClasses): Promise<Float32Array> {
   const n = split.indices.length;
-  const out = new Float32Array(n * ds.numClasses);
+  const out = new Float32Array(n * width);
   for (let start = 0; start < n; start += batchSize) {
     const idx = split.indices.subarray(start, Math.min(n, start + batchSize));
     const batch = makeBatch(ds, split, idx);
     const logits = tf.tidy(() => forward(tf.tensor4d(batch.x, [batch.size, ...ds.shape])));
-    out.set(await logits.data(), start * ds.numClasses);
+    out.set(await logits.data(), start * width);
     logits.dispose();
   }
   return out;

@@ -23,8 +23,8 @@ import type { CheckpointContents } from '../run/checkpoint';
 
 /** Teacher logits for a training batch: from a cache over the un-augmented data, or live. */
 export type TeacherSource =
-  | { kind: 'cached'; logits: Float32Array /* [set.count × classes], indexed by sample */ }
-  | { kind: 'live'; forward: LogitsFn; /** When feature/attention terms need the teacher's activations too. */ withFeatures?: TappedFn };
+  | { kind: 'cached'; logits: Float32Array /* [set.count × classes], indexed by sample */; /** Extra heads' outputs (kd.json `outputs`), [set.count × dim] each. */ outputs?: Record<string, { rows: Float32Array; dim: number }> }
+  | { kind: 'live'; forward: LogitsFn; /** When feature/attention terms need the teacher's activations too, or the outputs of its heads. */ withFeatures?: TappedFn };
 
 export interface StageOptions {
   stage: StageName;
@@ -42,8 +42,8 @@ export interface StageOptions {
   studentForward?: TappedFn;
   /** Trained beside the model's weights but not part of it (feature adapters). */
   extraVars?: tfTypes.Variable[];
-  /** The true values of extra outputs for a batch of (augmented) pixels [size, h, w, c]: data [size × dim] by output name. */
-  targets?: (x: Float32Array, size: number) => Record<string, { data: Float32Array; dim: number }>;
+  /** The true values of extra outputs for a batch of (augmented) pixels [size, h, w, c] and its samples' indices: data [size × dim] by output name. */
+  targets?: (x: Float32Array, size: number, indices: Uint32Array) => Record<string, { data: Float32Array; dim: number }>;
   /** Per training-set sample (indexed like the set): 1 labeled, 0 label hidden. */
   labelMask?: Uint8Array;
   /** Sets the scheduled hyper-parameters for a step and returns them for the step events. */
@@ -170,6 +170,7 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       const lr = learningRateAt(training, step, stepsPerEpoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const cachedTeacher = o.teacher?.kind === 'cached' ? gatherRows(o.teacher.logits, idx, classes) : undefined;
+      const cachedOutputs = o.teacher?.kind === 'cached' && o.teacher.outputs ? Object.entries(o.teacher.outputs).map(([k, t]) => [k, gatherRows(t.rows, idx, t.dim), t.dim] as const) : undefined;
       const mask = o.labelMask ? Float32Array.from(idx, (i) => o.labelMask![i]) : undefined;
       hyperNow = o.hyper?.(step, totalSteps);
 
@@ -180,10 +181,11 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
         let teacherLogits: tfTypes.Tensor | undefined;
         let teacherFeatures: tfTypes.Tensor[] | undefined;
         let teacherOutputs: Record<string, tfTypes.Tensor> | undefined;
-        const targets = o.targets ? Object.fromEntries(Object.entries(o.targets(batch.x, batch.size)).map(([k, t]) => [k, tf.tensor2d(t.data, [batch.size, t.dim])])) : undefined;
+        const targets = o.targets ? Object.fromEntries(Object.entries(o.targets(batch.x, batch.size, idx)).map(([k, t]) => [k, tf.tensor2d(t.data, [batch.size, t.dim])])) : undefined;
         if (o.teacher?.kind === 'live' && o.teacher.withFeatures) ({ logits: teacherLogits, features: teacherFeatures, outputs: teacherOutputs } = o.teacher.withFeatures(x));
         else if (o.teacher?.kind === 'live') teacherLogits = o.teacher.forward(x);
         else if (cachedTeacher) teacherLogits = tf.tensor2d(cachedTeacher, [batch.size, classes]);
+        if (cachedOutputs) teacherOutputs = Object.fromEntries(cachedOutputs.map(([k, rows, dim]) => [k, tf.tensor2d(rows, [batch.size, dim])]));
         let row: tfTypes.Tensor | undefined;
         optimizer.minimize(
           () => {

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
 import { adapterProblem } from '../../protocol/architecture';
+import { isBuiltinTarget } from '../../protocol/config';
 import { loadConfigText, type JsonPath } from '../../protocol/loadConfig';
 import { modelsOfKdJson, type ModelEntry } from '../tree/modelInfo';
 
@@ -89,6 +90,20 @@ export function computeDiagnostics(text: string, file: string, options: Diagnost
       else if (fs.statSync(abs).isDirectory()) add(p, 'error', CODES.missingFile, `${abs} is a folder, expected an IDX file`);
     }
   }
+
+  // File targets of extra outputs (a string that is not a built-in target names an IDX file).
+  findNodeAtLocation(root, ['outputs'])?.children?.forEach((prop) => {
+    const name = prop.children?.[0]?.value;
+    if (typeof name !== 'string') return;
+    for (const key of ['target', 'testTarget']) {
+      const p: JsonPath = ['outputs', name, key];
+      const node = findNodeAtLocation(root, p);
+      if (node?.type !== 'string' || !node.value || isBuiltinTarget(node.value)) continue;
+      const abs = path.resolve(baseDir, node.value);
+      if (!fs.existsSync(abs)) add(p, 'error', CODES.missingFile, `IDX target file not found: ${abs}${key === 'target' ? ' (the built-in targets are "inkBox" and "inkCentre")' : ''}`);
+      else if (fs.statSync(abs).isDirectory()) add(p, 'error', CODES.missingFile, `${abs} is a folder, expected an IDX file`);
+    }
+  });
 
   // Feature and attention pairs: layer names must exist, and an adapter must bridge the shapes.
   const teacherById = (id: unknown) => (typeof id === 'string' ? models.teachers.find((t) => t.id === id) : models.teachers[0]);

@@ -82,6 +82,14 @@ export function undescribedProperties(schema: JsonSchema): string[] {
   return [...new Set(missing)];
 }
 
+const OUTPUT_SNIPPETS = [
+  {
+    label: 'Box head (detection-style distillation)',
+    description: 'A head predicting the box around the digit\'s ink, distilled from the teacher\'s box and learnt from the true one.',
+    body: { '${1:box}': { target: '${2|inkBox,inkCentre|}', loss: '${3|smoothL1,mse|}', weight: '^${4:1}', labelWeight: '^${5:1}' } },
+  },
+];
+
 function addSnippets(target: JsonSchema | undefined, snippets: object[]): void {
   if (target) target.defaultSnippets = [...(target.defaultSnippets ?? []), ...snippets];
 }
@@ -104,5 +112,6 @@ export function buildKdJsonSchema(): JsonSchema {
   addSnippets(distillation.features?.items, FEATURE_PAIR_SNIPPETS);
   addSnippets(distillation.attention?.items, FEATURE_PAIR_SNIPPETS.map((s) => ({ ...s, label: 'Attention-transfer pair' })));
   addSnippets(props.sweep, SWEEP_SNIPPETS);
+  addSnippets(props.outputs, OUTPUT_SNIPPETS);
   return schema;
 }

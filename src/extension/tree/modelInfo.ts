@@ -6,8 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { findNodeAtLocation, getNodeValue, parseTree, type Node } from 'jsonc-parser';
 import { modelJsonLayers, presetLayers, STUDENT_PREFIX, teacherPrefix, type ModelInfo } from '../../protocol/architecture';
+import { BUILTIN_TARGET_DIM, isBuiltinTarget } from '../../protocol/config';
 import type { RunSummary } from '../../protocol/events';
 import { humanBytes, humanCount, pct } from '../../protocol/format';
 
@@ -57,7 +59,37 @@ export function describeArchitecture(arch: Json): string {
   return `preset ${String(arch.preset ?? '?')}`;
 }
 
-function entryOf(node: Node, value: Json, role: ModelEntry['role'], index: number, baseDir: string): ModelEntry {
+type Head = { name: string; units: number };
+
+/** Values per row of an IDX file (its dimensions after the first), or undefined when unreadable. */
+function idxRowSize(file: string): number | undefined {
+  try {
+    let bytes = fs.readFileSync(file);
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = zlib.gunzipSync(bytes);
+    const rank = bytes[3];
+    if (bytes[0] !== 0 || bytes[1] !== 0 || rank < 1 || rank > 4 || bytes.length < 4 + 4 * rank) return undefined;
+    let n = 1;
+    for (let i = 1; i < rank; i++) n *= bytes.readUInt32BE(4 + 4 * i);
+    return n;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The heads every preset grows for kd.json `outputs` (file targets: as many units as the file's rows have values). */
+function headsOf(root: Node, baseDir: string): Head[] {
+  const heads: Head[] = [];
+  findNodeAtLocation(root, ['outputs'])?.children?.forEach((prop) => {
+    const name = prop.children?.[0]?.value;
+    const target = prop.children?.[1] && findNodeAtLocation(prop.children[1], ['target'])?.value;
+    if (typeof name !== 'string' || typeof target !== 'string') return;
+    const units = isBuiltinTarget(target) ? BUILTIN_TARGET_DIM[target] : idxRowSize(path.resolve(baseDir, target));
+    if (units) heads.push({ name, units });
+  });
+  return heads;
+}
+
+function entryOf(node: Node, value: Json, role: ModelEntry['role'], index: number, baseDir: string, heads: Head[] = []): ModelEntry {
   const id = role === 'student' ? 'student' : typeof value.id === 'string' ? value.id : `teachers[${index}]`;
   const base = { role, id, index, offset: node.offset, length: node.length };
   if (typeof value.model === 'string') {
@@ -67,7 +99,7 @@ function entryOf(node: Node, value: Json, role: ModelEntry['role'], index: numbe
   const arch = value.architecture as Json | undefined;
   if (arch && (arch.preset === 'mlp' || arch.preset === 'cnn')) {
     const prefix = role === 'student' ? STUDENT_PREFIX : teacherPrefix(index);
-    return { ...base, source: describeArchitecture(arch), info: presetLayers(arch as never, undefined, undefined, prefix) };
+    return { ...base, source: describeArchitecture(arch), info: presetLayers(arch as never, undefined, undefined, prefix, heads) };
   }
   return { ...base, source: 'no model yet', problem: 'needs "model" or "architecture"' };
 }
@@ -80,13 +112,14 @@ export function modelsOfKdJson(text: string, file: string): KdJsonModels {
   const baseDir = path.dirname(file);
   const name = findNodeAtLocation(root, ['name']);
   if (name?.type === 'string') out.name = name.value;
+  const heads = headsOf(root, baseDir);
   const teachers = findNodeAtLocation(root, ['teachers']);
   teachers?.children?.forEach((node, i) => {
     const value = getNodeValue(node);
-    if (value && typeof value === 'object') out.teachers.push(entryOf(node, value, 'teacher', i, baseDir));
+    if (value && typeof value === 'object') out.teachers.push(entryOf(node, value, 'teacher', i, baseDir, heads));
   });
   const student = findNodeAtLocation(root, ['student']);
-  if (student?.type === 'object') out.student = entryOf(student, getNodeValue(student), 'student', 0, baseDir);
+  if (student?.type === 'object') out.student = entryOf(student, getNodeValue(student), 'student', 0, baseDir, heads);
   return out;
 }
 

@@ -73,6 +73,30 @@ describe('distill CLI', function () {
     assert.ok(lines.some((e) => e.type === 'log' && /saved:/.test(e.message)));
   });
 
+  it('multi-output: the table gives the box IoU of every model and the verdict on it; --json streams box_kd and ends with the same summary', () => {
+    const kd = writeKd(tinyKd({
+      data: { source: 'mnist', limit: 300, augment: { shift: 1 } },
+      teachers: [{ id: 'mlp-teacher', architecture: { preset: 'mlp', hidden: [32] }, training: { epochs: 1, batchSize: 50 } }],
+      training: { epochs: 1, batchSize: 50 },
+      outputs: { box: { target: 'inkBox' } },
+    }));
+    const r = distill('run', kd);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^model +test accuracy  box IoU  params/m);
+    for (const row of ['teacher \\(mlp-teacher\\)', 'student from scratch', 'distilled student']) assert.match(r.stdout, new RegExp(`^${row} +\\d+\\.\\d\\d% +0\\.\\d{3}  `, 'm'));
+    assert.match(r.stdout, /^output "box" \(inkBox, mean IoU, higher is better\): teacher 0\.\d{3}, from scratch 0\.\d{3}, distilled 0\.\d{3}; distillation (helped|did not help|tied) \([+−]0\.\d{3}\)$/m);
+    const j = distill('run', kd, '--json');
+    assert.equal(j.code, 0, j.stderr);
+    const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(lines.some((e) => e.type === 'step' && e.stage === 'distill' && Number.isFinite(e.terms.box_kd)));
+    const finished = lines.at(-1);
+    assert.equal(finished.type, 'run_finished');
+    const box = finished.summary.outputs.box;
+    assert.deepEqual(Object.keys(box).sort(), ['baseline', 'gain', 'metric', 'student', 'target', 'teacher']);
+    const runDir = lines.find((e) => e.type === 'run_started').runDir;
+    assert.deepEqual(readSummary(runDir)!.outputs, finished.summary.outputs);
+  });
+
   const bad: [string, unknown, RegExp[]][] = [
     ['a missing model file', tinyKd({ teachers: [{ id: 't', model: 'nowhere/model.json' }] }), [/teachers\[0\]\.model: teacher model not found/]],
     ['a wrong type', tinyKd({ training: { epochs: 'three' } }), [/training\.epochs: .*expected number/]],

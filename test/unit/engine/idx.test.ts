@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { encodeIdx, readIdxFile } from '../../../src/engine/data/idx';
+import { encodeIdx, encodeIdxFloat32, readIdxFile, readIdxValues } from '../../../src/engine/data/idx';
 import { loadIdxPair } from '../../../src/engine/data/sources';
 
 describe('IDX files', () => {
@@ -33,6 +33,27 @@ describe('IDX files', () => {
     assert.throws(() => readIdxFile(write('short', short)), /short: wrong length: dimensions 3×4×5 need 60 bytes of data, the file has 24/);
     const gz = zlib.gzipSync(encodeIdx([3, 4, 5], pixels));
     assert.throws(() => readIdxFile(write('corrupt.gz', gz.subarray(0, gz.length - 10))), /corrupt\.gz: corrupt gzip data/);
+  });
+
+  it('reads values of any IDX type as floats: float32, gzipped float32, big-endian int16 and double, and bytes', () => {
+    const values = Float32Array.of(0.25, -1.5, 3, 1e-3, 7, -0);
+    const f32 = write('t-f32.idx', encodeIdxFloat32([3, 2], values));
+    const gz = write('t-f32.idx.gz', zlib.gzipSync(encodeIdxFloat32([3, 2], values)));
+    for (const f of [f32, gz]) {
+      const r = readIdxValues(f);
+      assert.deepEqual(r.dims, [3, 2]);
+      assert.deepEqual(Array.from(r.values), Array.from(values));
+    }
+    // Hand-made headers: 00 00 type rank, dims, then big-endian values.
+    const i16 = Buffer.from([0, 0, 0x0b, 1, 0, 0, 0, 2, 0xff, 0xfe, 0x01, 0x00]);
+    assert.deepEqual(Array.from(readIdxValues(write('t-i16.idx', i16)).values), [-2, 256]);
+    const f64 = Buffer.alloc(4 + 4 + 8);
+    f64.set([0, 0, 0x0e, 1, 0, 0, 0, 1]);
+    f64.writeDoubleBE(-0.125, 8);
+    assert.deepEqual(Array.from(readIdxValues(write('t-f64.idx', f64)).values), [-0.125]);
+    assert.deepEqual(Array.from(readIdxValues(write('t-u8.idx', encodeIdx([2], Uint8Array.of(3, 250)))).values), [3, 250]);
+    assert.throws(() => readIdxValues(write('t-short.idx', encodeIdxFloat32([3, 2], values).subarray(0, 30))), /t-short\.idx: wrong length: dimensions 3×2 of floats need 24 bytes of data, the file has 18/);
+    assert.throws(() => readIdxValues(write('t-type.idx', Buffer.from([0, 0, 0x0a, 1, 0, 0, 0, 0]))), /unknown IDX value type 0xa/);
   });
 
   it('checks that images and labels agree', () => {

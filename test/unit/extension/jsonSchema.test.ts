@@ -35,4 +35,14 @@ describe('extension/kdjson/jsonSchema: snippets for the newer blocks', () => {
     assert.ok('teacherLayer' in pair.body && 'studentLayer' in pair.body);
     assert.ok(schema.properties.sweep.defaultSnippets[0].body.params['distillation.temperature']);
   });
+
+  it('describes outputs, offers a box head, and lists the built-in targets', () => {
+    const outputs = schema.properties.outputs;
+    assert.match(outputs.description, /detection-style/);
+    assert.equal(outputs.defaultSnippets[0].body['${1:box}'].target, '${2|inkBox,inkCentre|}');
+    const spec = outputs.additionalProperties;
+    assert.deepEqual(spec.required, ['target']);
+    assert.deepEqual(spec.properties.target.anyOf[0].enum, ['inkBox', 'inkCentre']);
+    for (const k of ['target', 'testTarget', 'loss', 'beta', 'weight', 'labelWeight']) assert.ok(spec.properties[k].description, k);
+  });
 });

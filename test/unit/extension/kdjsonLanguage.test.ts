@@ -35,6 +35,15 @@ describe('extension/kdjson: completions', () => {
     assert.equal(completionSite(t2, o2), undefined);
   });
 
+  it('offers IDX files for an output\'s target and testTarget', () => {
+    for (const key of ['target', 'testTarget']) {
+      const [text, off] = at(`{ "outputs": { "v": { "${key}": "|" } } }`);
+      const site = completionSite(text, off)!;
+      assert.equal(site.kind, 'idxFile');
+      assert.deepEqual(candidates(site, text, file).map((c) => c.value), ['data/train-images-idx3-ubyte', 'data/train-labels-idx1-ubyte.gz']);
+    }
+  });
+
   const pairs = (pair: string) => `{
     "teachers": [ { "id": "big", "architecture": { "preset": "cnn", "filters": [8] } }, { "id": "file", "model": "models/t/model.json" } ],
     "student": { "architecture": { "preset": "mlp", "hidden": [16] } },
@@ -86,6 +95,13 @@ describe('extension/kdjson: diagnostics from text', () => {
     const text = base('"data": { "source": { "train": { "images": "nope-images", "labels": "nope-labels" } } }', '{ "model": "gone/model.json" }');
     const ds = computeDiagnostics(text, file).filter((d) => d.code === CODES.missingFile);
     assert.deepEqual(ds.map((d) => slice(text, d)), ['"gone/model.json"', '"nope-images"', '"nope-labels"']);
+  });
+
+  it('flags a missing target file of an output, not a built-in target', () => {
+    const text = base('"outputs": { "box": { "target": "inkBox" }, "v": { "target": "nope.idx" } }');
+    const ds = computeDiagnostics(text, file);
+    assert.deepEqual(ds.map((d) => [d.code, slice(text, d)]), [[CODES.missingFile, '"nope.idx"']]);
+    assert.match(ds[0].message, /IDX target file not found: .*nope\.idx \(the built-in targets are "inkBox" and "inkCentre"\)/);
   });
 
   it('flags unknown layers and shapes no adapter can bridge', () => {

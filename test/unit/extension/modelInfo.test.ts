@@ -37,6 +37,17 @@ describe('extension/tree/modelInfo: teachers and students of a kd.json', () => {
     assert.equal(text.slice(big.offset, big.offset + big.length).startsWith('{ "id": "big"'), true);
   });
 
+  it('kd.json outputs: presets show their heads (a file target\'s size read from its IDX header)', () => {
+    const idx = Buffer.alloc(4 + 8 + 4 * 3 * 5);
+    idx.set([0, 0, 0x0d, 2, 0, 0, 0, 3, 0, 0, 0, 5]);
+    fs.writeFileSync(path.join(dir, 'v.idx'), idx);
+    const withHeads = modelsOfKdJson(text.replace('"student":', '"outputs": { "box": { "target": "inkBox" }, "v": { "target": "v.idx" } },\n    "student":'), path.join(dir, 'kd.json'));
+    const big = withHeads.teachers[0].info!;
+    assert.deepEqual(big.layers.map((l) => `${l.name} [${l.outputShape}] ${l.params}`).slice(-3), ['teacher_0_logits [10] 650', 'teacher_0_box [4] 260', 'teacher_0_v [5] 325']);
+    assert.equal(big.params, 784 * 64 + 64 + 650 + 260 + 325);
+    assert.deepEqual(withHeads.student!.info!.layers.slice(-2).map((l) => l.name), ['student_box', 'student_v']);
+  });
+
   it('reads model files and says when one is missing', () => {
     const [, file, gone] = models.teachers;
     assert.equal(file.info!.params, 7850);

@@ -54,6 +54,36 @@ describe('protocol/architecture: the presets without tfjs', () => {
     model.dispose();
   });
 
+  it('with output heads: the same layers, then one dense head per output on what the logits read, in tfjs and without it, live and saved', async () => {
+    const heads = [{ name: 'box', units: 4, activation: 'sigmoid' as const }, { name: 'ink', units: 3, activation: 'linear' as const }];
+    for (const raw of [{ preset: 'mlp', hidden: [32, 16], dropout: 0.2 }, { preset: 'cnn', filters: [4, 8], dense: [16], batchNorm: true }, { preset: 'cnn', filters: [4] }]) {
+      const spec = ArchitectureSchema.parse(raw);
+      const model = buildPreset(tf, spec, [28, 28, 1], 10, 3, 'student', heads);
+      const plain = buildPreset(tf, spec, [28, 28, 1], 10, 3, 'student');
+      const ours = presetLayers(spec, [28, 28, 1], 10, 'student', heads);
+      const theirs = model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => ({ name: l.name, className: l.getClassName(), outputShape: (l.outputShape as number[]).slice(1), params: l.countParams() }));
+      assert.deepEqual(ours.layers, theirs);
+      assert.deepEqual(ours.layers.slice(-2).map((l) => [l.name, l.params]), [['student_box', (ours.layers.at(-4)!.outputShape[0]) * 4 + 4], ['student_ink', ours.layers.at(-4)!.outputShape[0] * 3 + 3]]);
+      assert.equal(ours.params, model.countParams());
+      assert.deepEqual(model.outputs.map((o) => o.shape), [[null, 10], [null, 4], [null, 3]]);
+      // The layers before the heads start from exactly the weights they have without heads.
+      for (const layer of plain.layers) {
+        const w = model.getLayer(layer.name).getWeights();
+        layer.getWeights().forEach((t, i) => assert.equal(tf.max(tf.abs(tf.sub(t, w[i]))).dataSync()[0], 0, layer.name));
+      }
+      let artifacts: tf.io.ModelArtifacts | undefined;
+      await model.save(tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }));
+      const info = modelJsonLayers(JSON.parse(JSON.stringify({ modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: artifacts!.weightSpecs }] })))!;
+      assert.deepEqual(info.layers, ours.layers, 'a saved functional model with heads reads the same');
+      assert.deepEqual(info.inputShape, [28, 28, 1]);
+      model.dispose();
+      plain.dispose();
+    }
+  });
+
   it('says when an adapter cannot bridge two shapes', () => {
     assert.equal(adapterProblem([14, 14, 8], [14, 14, 64]), undefined);
     assert.equal(adapterProblem([64], [1200]), undefined);

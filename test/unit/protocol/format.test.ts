@@ -25,6 +25,22 @@ describe('result texts (CLI table, output channel, dashboard card)', () => {
     assert.deepEqual(outputLines(s), ['output "centre" (inkCentre, mean error, lower is better): teacher 1.20 px, from scratch 1.50 px, distilled 1.90 px; distillation did not help (+0.40 px)']);
   });
 
+  it('the table has a column per output, the metric of each model in it; the verdict uses the stored gain', () => {
+    const s = summary({ outputs: { box: { target: 'inkBox', metric: 'iou', teacher: 0.82, student: 0.754, baseline: 0.7301, gain: 0.0239 } } });
+    const lines = resultsTable(s).split('\n');
+    assert.match(lines[0], /^model +test accuracy  box IoU  params/);
+    assert.match(lines.find((l) => l.startsWith('teacher (t)'))!, /98\.00%    0\.820  /);
+    assert.match(lines.find((l) => l.startsWith('student from scratch'))!, /92\.00%    0\.730  /);
+    assert.match(lines.find((l) => l.startsWith('distilled student'))!, /90\.00%    0\.754  /);
+    assert.equal(lines.at(-1), 'output "box" (inkBox, mean IoU, higher is better): teacher 0.820, from scratch 0.730, distilled 0.754; distillation helped (+0.024)');
+  });
+
+  it('a file target: mean absolute error, lower is better', () => {
+    const s = summary({ outputs: { ink: { target: 'ink.idx', metric: 'mae', teacher: 0.0123, student: 0.0201, baseline: 0.0251, gain: -0.005 } } });
+    assert.deepEqual(outputLines(s), ['output "ink" (ink.idx, mean absolute error, lower is better): teacher 0.0123, from scratch 0.0251, distilled 0.0201; distillation helped (−0.00500)']);
+    assert.match(resultsTable(s).split('\n')[0], / ink MAE /);
+  });
+
   it('no outputs, no lines; no baseline, no verdict on the output', () => {
     assert.deepEqual(outputLines(summary()), []);
     assert.deepEqual(outputLines(summary({ outputs: { box: { target: 'inkBox', metric: 'iou', teacher: 0.7, student: 0.6 } } })), ['output "box" (inkBox, mean IoU, higher is better): teacher 0.700, from scratch —, distilled 0.600']);

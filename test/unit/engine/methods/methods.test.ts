@@ -5,8 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runEngine, EXIT } from '../../../../src/engine/run/engineRun';
 import type { EngineMessage, RunSummary, StepEvent } from '../../../../src/protocol/events';
-import { KdConfig, OutputSpec } from '../../../../src/protocol/config';
-import { buildHeads, restoreHeads, withHeads as withHeadsFn } from '../../../../src/engine/run/outputHeads';
+import { KdConfig } from '../../../../src/protocol/config';
 import { prepare } from '../../../../src/engine/run/prepare';
 import { trainStage } from '../../../../src/engine/train/trainer';
 import { ensembleLogitsFn } from '../../../../src/engine/models/forward';
@@ -22,11 +21,6 @@ const tiny = {
   training: { epochs: 1, batchSize: 50 },
   evaluation: { latencySamples: 2, logitsSamples: 5 },
 };
-
-function loadArtifacts(dir: string): tf.io.ModelArtifacts {
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-  return { modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(fs.readFileSync(path.join(dir, 'weights.bin'))).buffer };
-}
 
 async function runConfig(cfg: object): Promise<{ code: number; messages: EngineMessage[]; dir: string; runDir?: string; summary?: RunSummary }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-methods-'));
@@ -116,44 +110,6 @@ describe('distillation methods, end to end on tiny data', function () {
     assert.equal(bad.code, EXIT.badConfig);
     const err = bad.messages.find((m) => m.type === 'config_error');
     assert.ok(err && err.type === 'config_error' && err.issues.some((i) => i.path.join('.') === 'data.source' && /8×8×1 but training images are 28×28×1/.test(i.message)));
-  });
-
-  it('multi-output: a box head beside the logits, its terms logged, its IoU reported for all three models, the student saved with it', async () => {
-    const r = await runConfig({
-      ...tiny,
-      data: { source: 'mnist', limit: 300, augment: { shift: 2 } },
-      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] }, training: { epochs: 1, batchSize: 50 } }],
-      student: { architecture: { preset: 'mlp', hidden: [8] } },
-      outputs: { box: { target: 'inkBox', weight: 2 } },
-    });
-    assert.equal(r.code, EXIT.done);
-    const steps = (stage: string) => r.messages.filter((m): m is StepEvent => m.type === 'step' && m.stage === stage);
-    for (const s of steps('distill')) assert.ok(Number.isFinite(s.terms.box_kd) && Number.isFinite(s.terms.box_gt), 'box_kd and box_gt in every distill step');
-    for (const s of steps('baseline')) assert.ok(Number.isFinite(s.terms.box_gt) && s.terms.box_kd === undefined, 'the baseline learns the box from the truth only');
-    const box = r.summary!.outputs!.box;
-    assert.equal(box.metric, 'iou');
-    for (const v of [box.teacher, box.student, box.baseline!]) assert.ok(v > 0 && v <= 1, `IoU ${v}`);
-    assert.equal(r.summary!.studentWithHeadsModel, 'student-with-heads');
-    const withHeads = await tf.loadLayersModel(tf.io.fromMemory(loadArtifacts(path.join(r.runDir!, 'student-with-heads'))));
-    assert.deepEqual(withHeads.outputs.map((o) => o.shape), [[null, 10], [null, 4]]);
-    const plain = await tf.loadLayersModel(tf.io.fromMemory(loadArtifacts(path.join(r.runDir!, 'student'))));
-    assert.equal(plain.outputs.length, 1, 'student/ stays the classifier every tool reads');
-    // The saved heads model predicts what the run measured: its box head is the trained one.
-    const x = tf.randomUniform([3, 28, 28, 1]);
-    const [logits, savedBox] = withHeads.predict(x) as tf.Tensor[];
-    assert.ok(tf.max(tf.abs(tf.sub(logits, plain.predict(x) as tf.Tensor))).dataSync()[0] < 1e-5);
-    // A resumed run whose student finished rebuilds its heads from that file (restoreHeads).
-    const heads = buildHeads(tf, plain, { box: OutputSpec.parse({ target: 'inkBox' }) }, 12345, 'student');
-    await restoreHeads(tf, heads, path.join(r.runDir!, 'student-with-heads', 'model.json'));
-    const restored = withHeadsFn(tf, plain, heads, false)(x).outputs!.box;
-    assert.ok(tf.max(tf.abs(tf.sub(restored, savedBox))).dataSync()[0] < 1e-6, 'restored heads predict what the saved model predicts');
-  });
-
-  it('extra outputs with an ensemble are refused at "outputs"', async () => {
-    const r = await runConfig({ ...tiny, teachers: [{ id: 'a', architecture: { preset: 'mlp', hidden: [8] } }, { id: 'b', architecture: { preset: 'mlp', hidden: [8] } }], student: { architecture: { preset: 'mlp', hidden: [4] } }, outputs: { box: { target: 'inkBox' } } });
-    assert.equal(r.code, EXIT.badConfig);
-    const err = r.messages.find((m) => m.type === 'config_error');
-    assert.ok(err && err.type === 'config_error' && err.issues.some((i) => i.path.join('.') === 'outputs' && /one teacher/.test(i.message)));
   });
 
   it('unknown layers and unbridgeable shapes are config errors with their JSON paths; no run starts', async () => {
