@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { runEngine, EXIT } from '../../../../src/engine/run/engineRun';
-import type { EngineMessage, RunSummary, StepEvent } from '../../../../src/protocol/events';
+import { EXIT } from '../../../../src/engine/run/engineRun';
+import type { StepEvent } from '../../../../src/protocol/events';
 import { KdConfig } from '../../../../src/protocol/config';
 import { prepare } from '../../../../src/engine/run/prepare';
 import { trainStage } from '../../../../src/engine/train/trainer';
@@ -13,25 +13,9 @@ import { teacherLogitsForSet } from '../../../../src/engine/run/teacherCache';
 import { hintonLoss } from '../../../../src/engine/losses/logits';
 import { encodeIdx } from '../../../../src/engine/data/idx';
 import { loadBundledMnist } from '../../../../src/engine/data/sources';
+import { runConfig, tiny } from './runConfig';
 
-const tiny = {
-  backend: 'wasm',
-  seed: 5,
-  data: { source: 'mnist', limit: 300 },
-  training: { epochs: 1, batchSize: 50 },
-  evaluation: { latencySamples: 2, logitsSamples: 5 },
-};
 
-async function runConfig(cfg: object): Promise<{ code: number; messages: EngineMessage[]; dir: string; runDir?: string; summary?: RunSummary }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-methods-'));
-  const file = path.join(dir, 'kd.json');
-  fs.writeFileSync(file, JSON.stringify(cfg));
-  const messages: EngineMessage[] = [];
-  const code = await runEngine({ configPath: file, send: (m) => messages.push(m), shouldStop: () => false });
-  const started = messages.find((m) => m.type === 'run_started');
-  const finished = messages.find((m) => m.type === 'run_finished');
-  return { code, messages, dir, runDir: started?.type === 'run_started' ? started.runDir : undefined, summary: finished?.type === 'run_finished' ? finished.summary : undefined };
-}
 
 describe('distillation methods, end to end on tiny data', function () {
   this.timeout(120_000);

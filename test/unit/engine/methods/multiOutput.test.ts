@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runEngine, EXIT } from '../../../../src/engine/run/engineRun';
-import type { EngineMessage, RunSummary, StepEvent } from '../../../../src/protocol/events';
+import type { EngineMessage, StepEvent } from '../../../../src/protocol/events';
 import { ArchitectureSpec, KdConfig } from '../../../../src/protocol/config';
 import { readEvents } from '../../../../src/protocol/runFolder';
 import { prepare } from '../../../../src/engine/run/prepare';
@@ -24,26 +24,11 @@ import { encodeIdxFloat32 } from '../../../../src/engine/data/idx';
 import { loadBundledMnist } from '../../../../src/engine/data/sources';
 import { batchTargets, meanAbsoluteError, meanIoU } from '../../../../src/engine/data/targets';
 import { makeBatch } from '../../../../src/engine/data/dataset';
+import { runConfig, tiny } from './runConfig';
 
-const tiny = {
-  backend: 'wasm',
-  seed: 5,
-  data: { source: 'mnist', limit: 300 },
-  training: { epochs: 1, batchSize: 50 },
-  evaluation: { latencySamples: 2, logitsSamples: 5 },
-};
 const mlpTeacher = { id: 't', architecture: { preset: 'mlp', hidden: [32] }, training: { epochs: 1, batchSize: 50 } };
 const mlpStudent = { architecture: { preset: 'mlp', hidden: [8] } };
 
-async function runConfig(cfg: object, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-outputs-'))): Promise<{ code: number; messages: EngineMessage[]; dir: string; runDir?: string; summary?: RunSummary }> {
-  const file = path.join(dir, 'kd.json');
-  fs.writeFileSync(file, JSON.stringify(cfg));
-  const messages: EngineMessage[] = [];
-  const code = await runEngine({ configPath: file, send: (m) => messages.push(m), shouldStop: () => false });
-  const started = messages.find((m) => m.type === 'run_started');
-  const finished = messages.find((m) => m.type === 'run_finished');
-  return { code, messages, dir, runDir: started?.type === 'run_started' ? started.runDir : undefined, summary: finished?.type === 'run_finished' ? finished.summary : undefined };
-}
 
 function configError(r: { messages: EngineMessage[] }) {
   const err = r.messages.find((m) => m.type === 'config_error');
