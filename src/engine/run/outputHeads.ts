@@ -27,7 +27,7 @@ export function headSpecs(outputs: ResolvedOutput[]): HeadSpec[] {
 }
 
 /** The model's heads for the outputs, by name (the model was checked by prepare). */
-export function headOutputs(model: tfTypes.LayersModel, outputs: ResolvedOutput[]): HeadOutputs {
+function headOutputs(model: tfTypes.LayersModel, outputs: ResolvedOutput[]): HeadOutputs {
   const found = findHeads(model, headSpecs(outputs));
   if ('problem' in found) throw new Error(`model "${model.name}": ${found.problem}`);
   return { names: outputs.map((o) => o.name), indices: found.indices };
