@@ -5,6 +5,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { LogitsFn } from '../train/evaluate';
+import { fusedInference } from './fusedInference';
 import { logitsModel } from './heads';
 
 /** Whether the layer giving the model's first output (the class scores) is a softmax. */
@@ -20,11 +21,13 @@ export function logitsFn(tf: typeof tfTypes, full: tfTypes.LayersModel, training
   const model = logitsModel(tf, full);
   // Models that take flat vectors (a 784-input MLP from elsewhere) get the images flattened.
   const flat = model.inputs[0].shape.length === 2;
+  // Inference with each conv + ReLU pair as one fused convolution (same numbers, one pass fewer).
+  const fused = training ? undefined : fusedInference(tf, model);
   return (images) => {
     const x = flat ? tf.reshape(images, [images.shape[0], -1]) : images;
     // predict() alone splits the input into batches of 32, ~20% slower per 128-sample batch
     // on wasm (measured by scripts/bench); one call over the whole input instead.
-    const y = (training ? model.apply(x, { training: true }) : model.predict(x, { batchSize: Math.max(1, x.shape[0]) })) as tfTypes.Tensor;
+    const y = (training ? model.apply(x, { training: true }) : fused ? fused(x) : model.predict(x, { batchSize: Math.max(1, x.shape[0]) })) as tfTypes.Tensor;
     return soft ? tf.log(tf.clipByValue(y, 1e-7, 1)) : y;
   };
 }
