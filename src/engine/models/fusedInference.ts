@@ -10,25 +10,9 @@
  * Other layers run as they are; models that are not Sequential get undefined (model.predict).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { asLinearConv } from './convLayer';
 
 type Tensor = tfTypes.Tensor;
-
-interface ConvLayer {
-  kernel: { read(): tfTypes.Tensor4D };
-  bias?: { read(): tfTypes.Tensor1D } | null;
-  strides: [number, number];
-  padding: string;
-  dataFormat: string;
-  dilationRate: [number, number];
-  rank: number;
-  activation?: { getClassName(): string };
-}
-
-function isLinearConv(layer: tfTypes.layers.Layer): boolean {
-  if (layer.getClassName() !== 'Conv2D') return false;
-  const c = layer as unknown as ConvLayer;
-  return c.rank === 2 && c.dataFormat === 'channelsLast' && (c.padding === 'same' || c.padding === 'valid') && (!c.activation || c.activation.getClassName() === 'linear');
-}
 
 function isRelu(layer: tfTypes.layers.Layer | undefined): boolean {
   if (!layer) return false;
@@ -43,9 +27,9 @@ export function fusedInference(tf: typeof tfTypes, model: tfTypes.LayersModel): 
   let fused = 0;
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i];
-    if (isLinearConv(layer) && isRelu(layers[i + 1])) {
-      const c = layer as unknown as ConvLayer;
-      steps.push((x) => tf.fused.conv2d({ x: x as tfTypes.Tensor4D, filter: c.kernel.read(), bias: c.bias?.read(), strides: c.strides, pad: c.padding as 'same' | 'valid', dilations: c.dilationRate, dataFormat: 'NHWC', activation: 'relu' }));
+    const c = asLinearConv(layer);
+    if (c && isRelu(layers[i + 1])) {
+      steps.push((x) => tf.fused.conv2d({ x: x as tfTypes.Tensor4D, filter: c.kernel.read(), bias: c.bias?.read(), strides: c.strides, pad: c.padding, dilations: c.dilationRate, dataFormat: 'NHWC', activation: 'relu' }));
       fused++;
       i++;
       continue;

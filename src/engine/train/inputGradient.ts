@@ -14,28 +14,15 @@
  * is the same model.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { asLinearConv } from '../models/convLayer';
 
 const PATCHED = Symbol.for('distillery.lazyInputGradient');
-
-interface ConvInternals {
-  kernel: { read(): tfTypes.Tensor4D };
-  bias?: { read(): tfTypes.Tensor } | null;
-  strides: [number, number];
-  padding: string;
-  dataFormat: string;
-  dilationRate: [number, number];
-  rank: number;
-  activation?: { getClassName(): string };
-  call(inputs: tfTypes.Tensor | tfTypes.Tensor[], kwargs: object): tfTypes.Tensor | tfTypes.Tensor[];
-}
 
 /** The Conv2D layers (linear activation, channels last) that read `model`'s own inputs. */
 function firstConvolutions(model: tfTypes.LayersModel): tfTypes.layers.Layer[] {
   const inputs = new Set(model.inputs);
   return model.layers.filter((layer) => {
-    if (layer.getClassName() !== 'Conv2D') return false;
-    const c = layer as unknown as ConvInternals;
-    if (c.rank !== 2 || c.dataFormat !== 'channelsLast' || (c.activation && c.activation.getClassName() !== 'linear')) return false;
+    if (!asLinearConv(layer)) return false;
     const reads = layer.inboundNodes.flatMap((node) => node.inputTensors);
     return reads.length > 0 && reads.every((t) => inputs.has(t));
   });
@@ -45,13 +32,13 @@ function firstConvolutions(model: tfTypes.LayersModel): tfTypes.layers.Layer[] {
 export function skipInputGradient(tf: typeof tfTypes, model: tfTypes.LayersModel): number {
   const layers = firstConvolutions(model).filter((l) => !(l as unknown as Record<symbol, boolean>)[PATCHED]);
   for (const layer of layers) {
-    const c = layer as unknown as ConvInternals;
+    const c = asLinearConv(layer)!;
     const fused = c.call.bind(layer);
     c.call = (inputs, kwargs) => {
       if ((tf.engine().state as unknown as { gradientDepth: number }).gradientDepth === 0) return fused(inputs, kwargs);
       return tf.tidy(() => {
         const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfTypes.Tensor4D;
-        const y = tf.conv2d(x, c.kernel.read(), c.strides, c.padding === 'same' ? 'same' : 'valid', 'NHWC', c.dilationRate);
+        const y = tf.conv2d(x, c.kernel.read(), c.strides, c.padding, 'NHWC', c.dilationRate);
         return c.bias ? tf.add(y, c.bias.read()) : y;
       });
     };
