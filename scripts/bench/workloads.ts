@@ -7,11 +7,12 @@
  * warm-up, Adam's slot variables) is dropped and the median of the rest reported.
  *
  * Run by scripts/bench/run.ts in its own process per backend:
- *   npx tsx scripts/bench/workloads.ts --backend wasm [--steps 40] [--profile]
+ *   npx tsx scripts/bench/workloads.ts --backend wasm [--steps 40] [--profile] [--sparse-max-density D]
  * Prints one JSON line (WorkloadReport) on stdout.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backend/select';
+import { setSparseMaxDensity } from '../../src/engine/backend/simd/sparseMatMul';
 import { winogradCachedTensors } from '../../src/engine/backend/simd/winograd';
 import { buildDataset, type Dataset } from '../../src/engine/data/dataset';
 import { loadSource } from '../../src/engine/data/sources';
@@ -159,6 +160,8 @@ async function main(): Promise<void> {
   const only = arg('only')?.split(',');
   await selectBackend(tf, backend);
   tf.enableProdMode();
+  // --sparse-max-density 0 runs every dense layer on XNNPACK alone, for A/B against the sparse path.
+  if (arg('sparse-max-density') != null) setSparseMaxDensity(Number(arg('sparse-max-density')));
   const source = loadSource(DataSpec.parse({ source: 'mnist' }), process.cwd());
   const base = buildDataset(source, DataSpec.parse({ source: 'mnist', validationSplit: 0, testSplit: 0.1 }), 42);
   const measurements: Measurement[] = [];

@@ -18,6 +18,10 @@
  *    explicit transpose followed by a plain matmul, and every dense backward
  *    pass multiplies by a transposed operand.
  *
+ * Matmuls whose left operand is mostly zeros (a digit's pixels, a ReLU's
+ * output: dense layers' forward passes and weight gradients) skip the zeros
+ * (simd/sparseMatMul.ts); the result is XNNPACK's to the bit.
+ *
  * Inference 3×3 convolutions (a live teacher's forward pass) go through
  * Winograd F(2×2, 3×3) where it applies (simd/winograd.ts): 2.25× fewer
  * multiplies than XNNPACK's direct convolution, which already runs at wasm
@@ -42,6 +46,7 @@
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
 import { maxPoolGradOnHeap, type MaxPoolGradArgs } from './simd/maxPoolGrad';
+import { sparseMatMulKernel } from './simd/sparseMatMul';
 import { sumLeadingAxesKernel } from './simd/sumLeadingAxes';
 import { winogradConvKernel } from './simd/winograd';
 
@@ -409,16 +414,18 @@ function unsortedSegmentSum(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
  * explicitly with wasm's Transpose kernel and the plain (untransposed) matmul
  * runs, ~8x faster than the transposed forms (128×784ᵀ·128×300: ~2.6 ms vs
  * ~21 ms). Works at the kernel level so it speeds up every caller: default
- * gradients, fused-op gradients and user code alike.
+ * gradients, fused-op gradients and user code alike. The plain product then
+ * goes to the sparse kernel when its left operand is sparse enough.
  */
 function wrapMatMulKernel(tf: Tf, kernelName: 'BatchMatMul' | '_FusedMatMul'): void {
   if (isOurs(tf, kernelName)) return;
   const original = tf.getKernel(kernelName, BACKEND);
   const transposeKernel = tf.getKernel('Transpose', BACKEND);
   if (original == null || transposeKernel == null) return;
+  const multiply = sparseMatMulKernel(tf, original.kernelFunc);
   const kernelFunc = mark(((args: KernelArgs) => {
     const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-    if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args as never);
+    if (!attrs.transposeA && !attrs.transposeB) return multiply(args as never);
     const temporaries: TensorInfo[] = [];
     const swapLastTwo = (t: TensorInfo): TensorInfo => {
       const rank = t.shape.length;
@@ -432,7 +439,7 @@ function wrapMatMulKernel(tf: Tf, kernelName: 'BatchMatMul' | '_FusedMatMul'): v
     if (attrs.transposeA) inputs.a = swapLastTwo(inputs.a);
     if (attrs.transposeB) inputs.b = swapLastTwo(inputs.b);
     try {
-      return original.kernelFunc({ ...args, inputs, attrs: { ...attrs, transposeA: false, transposeB: false } } as never);
+      return multiply({ ...args, inputs, attrs: { ...attrs, transposeA: false, transposeB: false } } as never);
     } finally {
       for (const t of temporaries) args.backend.disposeData(t.dataId);
     }

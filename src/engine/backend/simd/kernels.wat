@@ -576,4 +576,218 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bLoop))))
 
+  ;; A matmul whose left operand is mostly zeros: out[m, n] = a[m, k] · b[k, n]
+  ;; (+ bias, ReLU), doing work only for a's non-zero entries. Inputs that
+  ;; come out of a ReLU or are pixels of a digit (81 % zeros) are that sparse,
+  ;; and the dense layers' forward and weight-gradient matmuls multiply by them.
+  ;;
+  ;; sparseRows lists each row's non-zeros as (byte offset of b's row, value)
+  ;; pairs at $pairs, row r's from starts[r] to starts[r + 1]; it returns their
+  ;; count. Branch-free: every element is written and the cursor moves only
+  ;; past non-zeros, so a mispredicted branch per element is not paid; all-zero
+  ;; groups of four are skipped whole.
+  (func (export "sparseRows")
+    (param $a i32) (param $lda i32) (param $m i32) (param $k i32) (param $bRowBytes i32) (param $pairs i32) (param $starts i32)
+    (result i32)
+    (local $r i32) (local $i i32) (local $k4 i32) (local $p i32) (local $row i32) (local $v f32) (local $q i32)
+    (local.set $k4 (i32.and (local.get $k) (i32.const -4)))
+    (local.set $p (local.get $pairs))
+    (local.set $row (local.get $a))
+    (block $rEnd (loop $rLoop
+      (br_if $rEnd (i32.ge_s (local.get $r) (local.get $m)))
+      (i32.store (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))
+        (i32.shr_u (i32.sub (local.get $p) (local.get $pairs)) (i32.const 3)))
+      (local.set $i (i32.const 0))
+      (block $iEnd (loop $iLoop
+        (br_if $iEnd (i32.ge_s (local.get $i) (local.get $k4)))
+        (local.set $q (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))
+        (if (v128.any_true (v128.load (local.get $q)))
+          (then
+            (local.set $v (f32.load offset=0 (local.get $q)))
+            (i32.store (local.get $p) (i32.mul (i32.add (local.get $i) (i32.const 0)) (local.get $bRowBytes)))
+            (f32.store offset=4 (local.get $p) (local.get $v))
+            (local.set $p (i32.add (local.get $p) (i32.shl (f32.ne (local.get $v) (f32.const 0)) (i32.const 3))))
+            (local.set $v (f32.load offset=4 (local.get $q)))
+            (i32.store (local.get $p) (i32.mul (i32.add (local.get $i) (i32.const 1)) (local.get $bRowBytes)))
+            (f32.store offset=4 (local.get $p) (local.get $v))
+            (local.set $p (i32.add (local.get $p) (i32.shl (f32.ne (local.get $v) (f32.const 0)) (i32.const 3))))
+            (local.set $v (f32.load offset=8 (local.get $q)))
+            (i32.store (local.get $p) (i32.mul (i32.add (local.get $i) (i32.const 2)) (local.get $bRowBytes)))
+            (f32.store offset=4 (local.get $p) (local.get $v))
+            (local.set $p (i32.add (local.get $p) (i32.shl (f32.ne (local.get $v) (f32.const 0)) (i32.const 3))))
+            (local.set $v (f32.load offset=12 (local.get $q)))
+            (i32.store (local.get $p) (i32.mul (i32.add (local.get $i) (i32.const 3)) (local.get $bRowBytes)))
+            (f32.store offset=4 (local.get $p) (local.get $v))
+            (local.set $p (i32.add (local.get $p) (i32.shl (f32.ne (local.get $v) (f32.const 0)) (i32.const 3))))
+))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $iLoop)))
+      (block $tEnd (loop $tLoop
+        (br_if $tEnd (i32.ge_s (local.get $i) (local.get $k)))
+        (local.set $v (f32.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))
+        (i32.store (local.get $p) (i32.mul (local.get $i) (local.get $bRowBytes)))
+        (f32.store offset=4 (local.get $p) (local.get $v))
+        (local.set $p (i32.add (local.get $p) (i32.shl (f32.ne (local.get $v) (f32.const 0)) (i32.const 3))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tLoop)))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $lda) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rLoop)))
+    (i32.store (i32.add (local.get $starts) (i32.shl (local.get $m) (i32.const 2)))
+      (i32.shr_u (i32.sub (local.get $p) (local.get $pairs)) (i32.const 3)))
+    (i32.shr_u (i32.sub (local.get $p) (local.get $pairs)) (i32.const 3)))
+
+  ;; spmm: out [m, n] from sparseRows' lists and b [k, n]. Columns go in
+  ;; panels of 24 (6 accumulators in registers: with more, V8 spills one
+  ;; and its sum then waits on memory every step), panels outermost so that one
+  ;; panel of b stays in cache for every row; then four at a time, then one.
+  ;; Panel p's column c of row k is at b + p·$panelBytes + (list offset) + 4c:
+  ;; b as it is ($panelBytes = 4·24, offsets k·4n) or packed by packPanels
+  ;; ($panelBytes = k·4·24, offsets k·4·24). Each output starts from its bias (0 when $bias is 0), adds
+  ;; the row's products in order of k, and is clamped at 0 when $relu.
+  (func (export "spmm")
+    (param $pairs i32) (param $starts i32) (param $m i32) (param $b i32) (param $n i32) (param $panelBytes i32)
+    (param $bias i32) (param $out i32) (param $accumulate i32) (param $relu i32)
+    (local $j i32) (local $r i32) (local $t i32) (local $end i32) (local $pp i32) (local $q i32) (local $o i32)
+    (local $s v128) (local $zero v128) (local $sa f32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128)
+    (block $jEnd (loop $jLoop
+      (br_if $jEnd (i32.gt_s (i32.add (local.get $j) (i32.const 24)) (local.get $n)))
+      (local.set $r (i32.const 0))
+      (block $rEnd (loop $rLoop
+        (br_if $rEnd (i32.ge_s (local.get $r) (local.get $m)))
+        (if (i32.or (local.get $bias) (local.get $accumulate))
+          (then
+            (local.set $q (if (result i32) (local.get $accumulate)
+              (then (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2))))
+              (else (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))
+            (local.set $a0 (v128.load offset=0 (local.get $q)))
+            (local.set $a1 (v128.load offset=16 (local.get $q)))
+            (local.set $a2 (v128.load offset=32 (local.get $q)))
+            (local.set $a3 (v128.load offset=48 (local.get $q)))
+            (local.set $a4 (v128.load offset=64 (local.get $q)))
+            (local.set $a5 (v128.load offset=80 (local.get $q)))
+          )
+          (else
+            (local.set $a0 (local.get $zero))
+            (local.set $a1 (local.get $zero))
+            (local.set $a2 (local.get $zero))
+            (local.set $a3 (local.get $zero))
+            (local.set $a4 (local.get $zero))
+            (local.set $a5 (local.get $zero))
+          ))
+        (local.set $t (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $end (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $pp (i32.add (local.get $pairs) (i32.shl (local.get $t) (i32.const 3))))
+        (local.set $end (i32.add (local.get $pairs) (i32.shl (local.get $end) (i32.const 3))))
+        (local.set $o (i32.add (local.get $b) (i32.mul (i32.div_u (local.get $j) (i32.const 24)) (local.get $panelBytes))))
+        (block $tEnd (loop $tLoop
+          (br_if $tEnd (i32.ge_u (local.get $pp) (local.get $end)))
+          (local.set $s (v128.load32_splat offset=4 (local.get $pp)))
+          (local.set $q (i32.add (local.get $o) (i32.load (local.get $pp))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (v128.load offset=0 (local.get $q)))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $q)))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $q)))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $q)))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (v128.load offset=64 (local.get $q)))))
+          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (v128.load offset=80 (local.get $q)))))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+          (br $tLoop)))
+        (if (local.get $relu)
+          (then
+            (local.set $a0 (f32x4.max (local.get $a0) (local.get $zero)))
+            (local.set $a1 (f32x4.max (local.get $a1) (local.get $zero)))
+            (local.set $a2 (f32x4.max (local.get $a2) (local.get $zero)))
+            (local.set $a3 (f32x4.max (local.get $a3) (local.get $zero)))
+            (local.set $a4 (f32x4.max (local.get $a4) (local.get $zero)))
+            (local.set $a5 (f32x4.max (local.get $a5) (local.get $zero)))
+          ))
+        (local.set $q (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2))))
+        (v128.store offset=0 (local.get $q) (local.get $a0))
+        (v128.store offset=16 (local.get $q) (local.get $a1))
+        (v128.store offset=32 (local.get $q) (local.get $a2))
+        (v128.store offset=48 (local.get $q) (local.get $a3))
+        (v128.store offset=64 (local.get $q) (local.get $a4))
+        (v128.store offset=80 (local.get $q) (local.get $a5))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rLoop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 24)))
+      (br $jLoop)))
+    ;; Four columns at a time.
+    (block $jEnd (loop $jLoop
+      (br_if $jEnd (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+      (local.set $r (i32.const 0))
+      (block $rEnd (loop $rLoop
+        (br_if $rEnd (i32.ge_s (local.get $r) (local.get $m)))
+        (local.set $a0 (if (result v128) (local.get $accumulate)
+          (then (v128.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2)))))
+          (else (if (result v128) (local.get $bias)
+            (then (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
+            (else (local.get $zero))))))
+        (local.set $pp (i32.add (local.get $pairs) (i32.shl (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 3))))
+        (local.set $end (i32.add (local.get $pairs) (i32.shl (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 3))))
+        (local.set $o (i32.add (i32.add (local.get $b) (i32.mul (i32.div_u (local.get $j) (i32.const 24)) (local.get $panelBytes))) (i32.shl (i32.rem_u (local.get $j) (i32.const 24)) (i32.const 2))))
+        (block $tEnd (loop $tLoop
+          (br_if $tEnd (i32.ge_u (local.get $pp) (local.get $end)))
+          (local.set $a0 (f32x4.add (local.get $a0)
+            (f32x4.mul (f32x4.splat (f32.load offset=4 (local.get $pp))) (v128.load (i32.add (local.get $o) (i32.load (local.get $pp)))))))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+          (br $tLoop)))
+        (if (local.get $relu) (then (local.set $a0 (f32x4.max (local.get $a0) (local.get $zero)))))
+        (v128.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2))) (local.get $a0))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rLoop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $jLoop)))
+    ;; The last columns one at a time.
+    (block $jEnd (loop $jLoop
+      (br_if $jEnd (i32.ge_s (local.get $j) (local.get $n)))
+      (local.set $r (i32.const 0))
+      (block $rEnd (loop $rLoop
+        (br_if $rEnd (i32.ge_s (local.get $r) (local.get $m)))
+        (local.set $sa (if (result f32) (local.get $accumulate)
+          (then (f32.load (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2)))))
+          (else (if (result f32) (local.get $bias)
+            (then (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
+            (else (f32.const 0))))))
+        (local.set $pp (i32.add (local.get $pairs) (i32.shl (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 3))))
+        (local.set $end (i32.add (local.get $pairs) (i32.shl (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 3))))
+        (local.set $o (i32.add (i32.add (local.get $b) (i32.mul (i32.div_u (local.get $j) (i32.const 24)) (local.get $panelBytes))) (i32.shl (i32.rem_u (local.get $j) (i32.const 24)) (i32.const 2))))
+        (block $tEnd (loop $tLoop
+          (br_if $tEnd (i32.ge_u (local.get $pp) (local.get $end)))
+          (local.set $sa (f32.add (local.get $sa)
+            (f32.mul (f32.load offset=4 (local.get $pp)) (f32.load (i32.add (local.get $o) (i32.load (local.get $pp)))))))
+          (local.set $pp (i32.add (local.get $pp) (i32.const 8)))
+          (br $tLoop)))
+        (if (local.get $relu) (then (local.set $sa (f32.max (local.get $sa) (f32.const 0)))))
+        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2))) (local.get $sa))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rLoop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $jLoop))))
+
+  ;; packPanels: b [k, n] rearranged as ceil(n / 24) panels [k, 24],
+  ;; the last one padded with zeros, so that spmm reads each panel as one
+  ;; contiguous block (no TLB miss per row of a wide b).
+  (func (export "packPanels") (param $b i32) (param $k i32) (param $n i32) (param $out i32)
+    (local $j i32) (local $r i32) (local $c i32) (local $src i32) (local $dst i32) (local $w i32)
+    (local.set $dst (local.get $out))
+    (block $jEnd (loop $jLoop
+      (br_if $jEnd (i32.ge_s (local.get $j) (local.get $n)))
+      (local.set $w (i32.sub (local.get $n) (local.get $j)))
+      (local.set $r (i32.const 0))
+      (block $rEnd (loop $rLoop
+        (br_if $rEnd (i32.ge_s (local.get $r) (local.get $k)))
+        (local.set $src (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $n)) (local.get $j)) (i32.const 2))))
+        (if (i32.ge_s (local.get $w) (i32.const 24))
+          (then (memory.copy (local.get $dst) (local.get $src) (i32.const 96)))
+          (else
+            (memory.copy (local.get $dst) (local.get $src) (i32.shl (local.get $w) (i32.const 2)))
+            (memory.fill (i32.add (local.get $dst) (i32.shl (local.get $w) (i32.const 2))) (i32.const 0)
+              (i32.sub (i32.const 96) (i32.shl (local.get $w) (i32.const 2))))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 96)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rLoop)))
+      (local.set $j (i32.add (local.get $j) (i32.const 24)))
+      (br $jLoop))))
 )

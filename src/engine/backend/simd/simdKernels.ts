@@ -18,6 +18,9 @@ export interface SimdKernels {
   winoInput(x: number, vs: number, n: number, h: number, w: number, c: number, th: number, tw: number, top: number, left: number): void;
   winoOutput(ms: number, y: number, bias: number, n: number, oh: number, ow: number, co: number, th: number, tw: number, relu: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;
+  sparseRows(a: number, lda: number, m: number, k: number, bRowBytes: number, pairs: number, starts: number): number;
+  spmm(pairs: number, starts: number, m: number, b: number, n: number, panelBytes: number, bias: number, out: number, accumulate: number, relu: number): void;
+  packPanels(b: number, k: number, n: number, out: number): void;
   adam(
     value: number, g: number, m: number, v: number,
     outValue: number, outM: number, outV: number, size: number,

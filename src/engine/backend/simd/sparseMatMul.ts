@@ -1,0 +1,167 @@
+/**
+ * Dense-layer matmuls whose left operand is mostly zeros, on tfjs's wasm backend (kernels.wat:
+ * sparseRows + spmm).
+ *
+ * Why: XNNPACK's GEMM already runs at wasm SIMD's peak here (~35 GFLOP/s; wasm has no FMA and
+ * no 256-bit vectors), so the only way left to make an MLP step faster is to do less of it.
+ * The operands of a dense layer are often mostly zeros: a digit's pixels (about 81 % zeros),
+ * and whatever comes out of a ReLU (about half), both in the forward pass (x·W) and in the
+ * weight gradient (xᵀ·dy). Skipping the zeros is exact: each output is its bias plus the
+ * same products, added in the same order of k as a plain loop would, minus the terms that
+ * are 0·w. Only the rounding of that order can differ from XNNPACK's (~1e-7 relative).
+ *
+ * A matmul takes this path only when it is one plain matrix product (no transposes left, float32,
+ * bias over columns or none, linear or ReLU) whose left operand is at most
+ * SPARSE_MAX_DENSITY non-zero; anything else, or anything denser, goes to XNNPACK.
+ */
+import type * as tfNamespace from '@tensorflow/tfjs';
+import { heapOffset, simdKernelsFor, type SimdKernels, type WasmBackend } from './simdKernels';
+
+type Tf = typeof tfNamespace;
+type TensorInfo = tfNamespace.TensorInfo;
+type KernelFunc = tfNamespace.KernelFunc;
+
+/**
+ * Above this fraction of non-zeros XNNPACK is faster (measured on [128, 1200] · [1200, 1200]
+ * and [784, 128] · [128, 300]; see the README's Performance section).
+ */
+export const SPARSE_MAX_DENSITY = 0.6;
+
+let maxDensity = SPARSE_MAX_DENSITY;
+
+/** Sets the density limit of the sparse path (0 turns it off), for A/B tests and benches; undefined restores the default. */
+export function setSparseMaxDensity(d: number | undefined): void {
+  maxDensity = d ?? SPARSE_MAX_DENSITY;
+}
+
+/** Below this many multiply-adds a product is too small for the scan to pay. */
+const MIN_WORK = 1 << 16;
+
+/** spmm's panel width in columns (kernels.wat: six accumulators of four). */
+const PANEL = 24;
+
+/** Rows of b per pass: 256 rows of a 24-column panel (96 bytes) are 24 KiB, half of L1. */
+const K_CHUNK = 256;
+
+/** How many of a's elements are looked at to guess its density before the full scan. */
+const PROBES = 256;
+
+export interface MatMulArgs {
+  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  backend: unknown;
+  attrs?: { transposeA?: boolean; transposeB?: boolean; activation?: string };
+}
+
+/** Counts of the products each path took, for the bench and the tests. */
+export const sparseMatMulStats = { sparse: 0, dense: 0 };
+
+/** The matmul `args` as a sparse product, or undefined where it does not apply or is too dense. */
+export function sparseMatMul(args: MatMulArgs, inference: () => boolean, limit = maxDensity): TensorInfo | undefined {
+  const { a, b, bias, preluActivationWeights } = args.inputs;
+  const attrs = args.attrs ?? {};
+  const activation = attrs.activation ?? 'linear';
+  if (attrs.transposeA || attrs.transposeB || preluActivationWeights) return undefined;
+  if (activation !== 'linear' && activation !== 'relu') return undefined;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  // tfjs hands matmul kernels 3-D operands ([batch, rows, cols]); only one matrix each is ours.
+  const lead = (t: TensorInfo) => t.shape.slice(0, -2);
+  if (![...lead(a), ...lead(b)].every((d) => d === 1)) return undefined;
+  const [m, k] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 1];
+  if (b.shape[b.shape.length - 2] !== k || m * k * n < MIN_WORK) return undefined;
+  if (bias && (bias.dtype !== 'float32' || bias.shape.reduce((x, y) => x * y, 1) !== n || bias.shape[bias.shape.length - 1] !== n)) return undefined;
+  const kernels = simdKernelsFor(args.backend);
+  if (!kernels) return undefined;
+  const wasm = args.backend as WasmBackend;
+  const aAt = heapOffset(wasm, a);
+  if (limit <= 0 || probeDensity(wasm, aAt, m * k) > limit * 1.25) return undefined;
+
+  const bAt = heapOffset(wasm, b);
+  // A constant b (weights at inference) is read as packed panels; see packedPanels.
+  const panels = inference() ? packedPanels(kernels, wasm, b, k, n) : undefined;
+  const rowBytes = panels ? PANEL * 4 : n * 4;
+  const panelBytes = panels ? k * PANEL * 4 : PANEL * 4;
+  // k in chunks, so that the rows of b one chunk reads stay in L1 across all m rows of a; each
+  // chunk adds onto the last one's sums, in order of k, and ReLU waits for the last.
+  const chunk = Math.min(k, K_CHUNK);
+  // One scratch block: a chunk's (offset, value) pairs, at most m·chunk of them, then m + 1 row starts.
+  const scratch = wasm.makeOutput([m * chunk * 2 + m + 1], 'float32');
+  let out: TensorInfo | undefined;
+  try {
+    const pairs = heapOffset(wasm, scratch);
+    const starts = pairs + m * chunk * 8;
+    for (let k0 = 0; k0 < k; k0 += chunk) {
+      const kc = Math.min(chunk, k - k0);
+      const nonZeros = kernels.sparseRows(aAt + k0 * 4, k, m, kc, rowBytes, pairs, starts);
+      // The first chunk decides: a denser operand goes to XNNPACK before anything is written.
+      if (k0 === 0 && nonZeros > limit * m * kc) return undefined;
+      out ??= wasm.makeOutput([...Array(Math.max(a.shape.length, b.shape.length) - 2).fill(1), m, n], 'float32');
+      const last = k0 + kc >= k;
+      kernels.spmm(
+        pairs, starts, m, (panels ?? bAt) + k0 * rowBytes, n, panelBytes,
+        k0 === 0 && bias ? heapOffset(wasm, bias) : 0, heapOffset(wasm, out), k0 > 0 ? 1 : 0, last && activation === 'relu' ? 1 : 0,
+      );
+    }
+    return out;
+  } finally {
+    wasm.disposeData(scratch.dataId);
+  }
+}
+
+/**
+ * b [k, n] as spmm's panels [k, PANEL], packed once per weight: at inference (a teacher's
+ * forward pass, evaluation) a weight matrix is constant and read again every batch, and a wide
+ * one (the 1200-column layers of a big MLP) costs a TLB miss per row when read in place. The
+ * entry lives as long as the weight; entries whose weight is gone are freed at the next packing.
+ */
+const packed = new Map<object, TensorInfo>();
+
+/** Bytes held by packed weights (for the tests: they must be freed with their weights). */
+export function sparsePackedBytes(): number {
+  let bytes = 0;
+  for (const p of packed.values()) bytes += p.shape[0] * 4;
+  return bytes;
+}
+
+function packedPanels(kernels: SimdKernels, wasm: WasmBackend, b: TensorInfo, k: number, n: number): number {
+  const hit = packed.get(b.dataId);
+  if (hit) return heapOffset(wasm, hit);
+  for (const [dataId, p] of packed) {
+    if (wasm.dataIdMap.has(dataId)) continue;
+    wasm.disposeData(p.dataId);
+    packed.delete(dataId);
+  }
+  const p = wasm.makeOutput([Math.ceil(n / PANEL) * PANEL * k], 'float32');
+  kernels.packPanels(heapOffset(wasm, b), k, n, heapOffset(wasm, p));
+  packed.set(b.dataId, p);
+  return heapOffset(wasm, p);
+}
+
+/** The fraction of non-zeros among PROBES evenly spaced elements of a float32 tensor on the heap. */
+function probeDensity(wasm: WasmBackend, at: number, size: number): number {
+  const heap = new Float32Array(wasm.wasm.asm!.memory!.buffer, at, size);
+  const step = Math.max(1, Math.floor(size / PROBES));
+  let seen = 0;
+  let nonZero = 0;
+  // An odd stride so that the probes do not all land on the same columns of a row.
+  for (let i = 0; i < size; i += step | 1) {
+    seen++;
+    if (heap[i] !== 0) nonZero++;
+  }
+  return nonZero / seen;
+}
+
+/** Wraps a wasm matmul kernel (BatchMatMul or _FusedMatMul): sparse left operands take spmm. */
+export function sparseMatMulKernel(tf: Tf, original: KernelFunc): (args: MatMulArgs) => TensorInfo {
+  // No gradient being recorded: the weights cannot change under this product (see packedPanels).
+  const inference = () => (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth === 0;
+  return (args) => {
+    const out = sparseMatMul(args, inference);
+    if (out) {
+      sparseMatMulStats.sparse++;
+      return out;
+    }
+    sparseMatMulStats.dense++;
+    return original(args as never) as TensorInfo;
+  };
+}
