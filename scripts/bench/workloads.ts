@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backend/select';
+import { setConvGradMaxDensity } from '../../src/engine/backend/simd/convFilterGrad';
 import { setSparseMaxDensity } from '../../src/engine/backend/simd/sparseMatMul';
 import { winogradCachedTensors } from '../../src/engine/backend/simd/winograd';
 import { buildDataset, type Dataset } from '../../src/engine/data/dataset';
@@ -160,8 +161,11 @@ async function main(): Promise<void> {
   const only = arg('only')?.split(',');
   await selectBackend(tf, backend);
   tf.enableProdMode();
-  // --sparse-max-density 0 runs every dense layer on XNNPACK alone, for A/B against the sparse path.
-  if (arg('sparse-max-density') != null) setSparseMaxDensity(Number(arg('sparse-max-density')));
+  // --sparse-max-density 0 runs dense layers and filter gradients on XNNPACK alone, for A/B against the sparse kernels.
+  if (arg('sparse-max-density') != null) {
+    setSparseMaxDensity(Number(arg('sparse-max-density')));
+    setConvGradMaxDensity(Number(arg('sparse-max-density')));
+  }
   const source = loadSource(DataSpec.parse({ source: 'mnist' }), process.cwd());
   const base = buildDataset(source, DataSpec.parse({ source: 'mnist', validationSplit: 0, testSplit: 0.1 }), 42);
   const measurements: Measurement[] = [];

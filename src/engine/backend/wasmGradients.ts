@@ -45,6 +45,7 @@
  * Only NHWC data is supported; NCHW throws a clear error.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
+import { sparseFilterGradient } from './simd/convFilterGrad';
 import { maxPoolGradOnHeap, type MaxPoolGradArgs } from './simd/maxPoolGrad';
 import { sparseMatMulKernel } from './simd/sparseMatMul';
 import { sumLeadingAxesKernel } from './simd/sumLeadingAxes';
@@ -296,6 +297,8 @@ function conv2dBackpropFilter(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
   const x = asTensor<Tensor4D>(tf, inputs.x);
   const dy = asTensor<Tensor4D>(tf, inputs.dy);
   const g = convGeometry(tf, x.shape, a.filterShape, pair(a.strides), [1, 1], a.pad, a.dimRoundingMode, false);
+  const sparse = sparseFilterGradient(tf.backend(), x, dy, g);
+  if (sparse) return tf.engine().makeTensorFromTensorInfo(sparse);
   return filterGradientByConv(tf, x, dy, g);
 }
 

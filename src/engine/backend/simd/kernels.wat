@@ -790,4 +790,127 @@
         (br $rLoop)))
       (local.set $j (i32.add (local.get $j) (i32.const 24)))
       (br $jLoop))))
+
+  ;; convFilterGrad: dw [kh, kw, ci, co] of a stride-1 convolution of NHWC
+  ;; x [n, h, w, ci] whose output gradient is dy [n, oh, ow, co] (padding top,
+  ;; left), from x's non-zeros only: dw[ky, kx, c, :] = Σ x[b, i, j, c] ·
+  ;; dy[b, i + top − ky, j + left − kx, :]. Per input channel, its non-zeros
+  ;; are listed once as (dy offset of (b, i, j), value, i, j), 16 bytes each at
+  ;; $list; then each tap sums its rows of dy in registers, 16 then 4 output
+  ;; channels at a time (co a multiple of 4), branch-free at the borders, and
+  ;; adds them onto dw (zeroed first unless $accumulate): a caller runs a batch
+  ;; in slices whose dy stays in cache across the taps.
+  (func (export "convFilterGrad")
+    (param $x i32) (param $dy i32) (param $dw i32) (param $list i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $ci i32)
+    (param $oh i32) (param $ow i32) (param $co i32) (param $kh i32) (param $kw i32)
+    (param $top i32) (param $left i32) (param $accumulate i32)
+    (local $c i32) (local $b i32) (local $i i32) (local $j i32) (local $p i32) (local $v f32) (local $src i32)
+    (local $ky i32) (local $kx i32) (local $yoff i32) (local $xoff i32) (local $g i32) (local $e i32)
+    (local $listEnd i32) (local $ok i32) (local $q i32) (local $o i32) (local $dyTap i32) (local $dyG i32) (local $dwTap i32)
+    (local $s v128) (local $zero v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (if (i32.eqz (local.get $accumulate))
+      (then (memory.fill (local.get $dw) (i32.const 0)
+        (i32.shl (i32.mul (i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $ci)) (local.get $co)) (i32.const 2)))))
+    (block $cEnd (loop $cLoop
+      (br_if $cEnd (i32.ge_s (local.get $c) (local.get $ci)))
+      ;; Channel c's non-zeros; the cursor moves only past them.
+      (local.set $p (local.get $list))
+      (local.set $src (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $b (i32.const 0))
+      (block $bEnd (loop $bLoop
+        (br_if $bEnd (i32.ge_s (local.get $b) (local.get $n)))
+        (local.set $i (i32.const 0))
+        (block $iEnd (loop $iLoop
+          (br_if $iEnd (i32.ge_s (local.get $i) (local.get $h)))
+          (local.set $j (i32.const 0))
+          (block $jEnd (loop $jLoop
+            (br_if $jEnd (i32.ge_s (local.get $j) (local.get $w)))
+            (local.set $v (f32.load (local.get $src)))
+            (i32.store (local.get $p)
+              (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $oh)) (local.get $i)) (local.get $ow)) (local.get $j)) (local.get $co)) (i32.const 2)))
+            (f32.store offset=4 (local.get $p) (local.get $v))
+            (i32.store offset=8 (local.get $p) (local.get $i))
+            (i32.store offset=12 (local.get $p) (local.get $j))
+            (local.set $p (i32.add (local.get $p) (i32.shl (f32.ne (local.get $v) (f32.const 0)) (i32.const 4))))
+            (local.set $src (i32.add (local.get $src) (i32.shl (local.get $ci) (i32.const 2))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jLoop)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $iLoop)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bLoop)))
+      (local.set $listEnd (local.get $p))
+      (local.set $ky (i32.const 0))
+      (block $kyEnd (loop $kyLoop
+        (br_if $kyEnd (i32.ge_s (local.get $ky) (local.get $kh)))
+        (local.set $kx (i32.const 0))
+        (block $kxEnd (loop $kxLoop
+          (br_if $kxEnd (i32.ge_s (local.get $kx) (local.get $kw)))
+          (local.set $yoff (i32.sub (local.get $top) (local.get $ky)))
+          (local.set $xoff (i32.sub (local.get $left) (local.get $kx)))
+          ;; dy shifted to this tap: entry offset + dyTap is dy[b, i + yoff, j + xoff, g].
+          (local.set $dyTap (i32.add (local.get $dy)
+            (i32.shl (i32.mul (i32.add (i32.mul (local.get $yoff) (local.get $ow)) (local.get $xoff)) (local.get $co)) (i32.const 2))))
+          (local.set $dyG (local.get $dy))
+          (local.set $dwTap (i32.add (local.get $dw)
+            (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx)) (local.get $ci)) (local.get $c)) (local.get $co)) (i32.const 2))))
+          (local.set $g (i32.const 0))
+        (block $g16End (loop $g16Loop
+          (br_if $g16End (i32.gt_s (i32.add (local.get $g) (i32.const 16)) (local.get $co)))
+            (local.set $a0 (local.get $zero))
+            (local.set $a1 (local.get $zero))
+            (local.set $a2 (local.get $zero))
+            (local.set $a3 (local.get $zero))
+            (local.set $e (local.get $list))
+            (block $eEnd (loop $eLoop
+              (br_if $eEnd (i32.ge_u (local.get $e) (local.get $listEnd)))
+              ;; In range: the tap's output position exists; else v = 0 at a harmless address.
+              (local.set $ok (i32.and
+                (i32.lt_u (i32.add (i32.load offset=8 (local.get $e)) (local.get $yoff)) (local.get $oh))
+                (i32.lt_u (i32.add (i32.load offset=12 (local.get $e)) (local.get $xoff)) (local.get $ow))))
+              (local.set $s (v128.and (v128.load32_splat offset=4 (local.get $e)) (i32x4.splat (i32.sub (i32.const 0) (local.get $ok)))))
+              (local.set $q (select (i32.add (local.get $dyTap) (i32.load (local.get $e))) (local.get $dyG) (local.get $ok)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (v128.load offset=0 (local.get $q)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $q)))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (v128.load offset=32 (local.get $q)))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (v128.load offset=48 (local.get $q)))))
+              (local.set $e (i32.add (local.get $e) (i32.const 16)))
+              (br $eLoop)))
+            (local.set $o (i32.add (local.get $dwTap) (i32.shl (local.get $g) (i32.const 2))))
+            (v128.store offset=0 (local.get $o) (f32x4.add (v128.load offset=0 (local.get $o)) (local.get $a0)))
+            (v128.store offset=16 (local.get $o) (f32x4.add (v128.load offset=16 (local.get $o)) (local.get $a1)))
+            (v128.store offset=32 (local.get $o) (f32x4.add (v128.load offset=32 (local.get $o)) (local.get $a2)))
+            (v128.store offset=48 (local.get $o) (f32x4.add (v128.load offset=48 (local.get $o)) (local.get $a3)))
+            (local.set $g (i32.add (local.get $g) (i32.const 16)))
+            (local.set $dyTap (i32.add (local.get $dyTap) (i32.const 64)))
+            (local.set $dyG (i32.add (local.get $dyG) (i32.const 64)))
+          (br $g16Loop)))
+        (block $g4End (loop $g4Loop
+          (br_if $g4End (i32.gt_s (i32.add (local.get $g) (i32.const 4)) (local.get $co)))
+            (local.set $a0 (local.get $zero))
+            (local.set $e (local.get $list))
+            (block $eEnd (loop $eLoop
+              (br_if $eEnd (i32.ge_u (local.get $e) (local.get $listEnd)))
+              ;; In range: the tap's output position exists; else v = 0 at a harmless address.
+              (local.set $ok (i32.and
+                (i32.lt_u (i32.add (i32.load offset=8 (local.get $e)) (local.get $yoff)) (local.get $oh))
+                (i32.lt_u (i32.add (i32.load offset=12 (local.get $e)) (local.get $xoff)) (local.get $ow))))
+              (local.set $s (v128.and (v128.load32_splat offset=4 (local.get $e)) (i32x4.splat (i32.sub (i32.const 0) (local.get $ok)))))
+              (local.set $q (select (i32.add (local.get $dyTap) (i32.load (local.get $e))) (local.get $dyG) (local.get $ok)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (v128.load offset=0 (local.get $q)))))
+              (local.set $e (i32.add (local.get $e) (i32.const 16)))
+              (br $eLoop)))
+            (local.set $o (i32.add (local.get $dwTap) (i32.shl (local.get $g) (i32.const 2))))
+            (v128.store offset=0 (local.get $o) (f32x4.add (v128.load offset=0 (local.get $o)) (local.get $a0)))
+            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (local.set $dyTap (i32.add (local.get $dyTap) (i32.const 16)))
+            (local.set $dyG (i32.add (local.get $dyG) (i32.const 16)))
+          (br $g4Loop)))
+          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+          (br $kxLoop)))
+        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+        (br $kyLoop)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cLoop))))
 )

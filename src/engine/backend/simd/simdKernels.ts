@@ -21,6 +21,11 @@ export interface SimdKernels {
   sparseRows(a: number, lda: number, m: number, k: number, bRowBytes: number, pairs: number, starts: number): number;
   spmm(pairs: number, starts: number, m: number, b: number, n: number, panelBytes: number, bias: number, out: number, accumulate: number, relu: number): void;
   packPanels(b: number, k: number, n: number, out: number): void;
+  convFilterGrad(
+    x: number, dy: number, dw: number, list: number,
+    n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number,
+    kh: number, kw: number, top: number, left: number, accumulate: number,
+  ): void;
   adam(
     value: number, g: number, m: number, v: number,
     outValue: number, outM: number, outV: number, size: number,

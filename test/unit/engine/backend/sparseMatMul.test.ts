@@ -104,7 +104,8 @@ describe('sparse matmul on wasm (simd/sparseMatMul.ts)', function () {
         optimizer.minimize(() => tf.mean(tf.square(tf.matMul(tf.relu(tf.matMul(x, w)), w2))) as tf.Scalar);
       }
       const out = [w.dataSync().slice(), w2.dataSync().slice()];
-      tf.dispose([w, w2, x, optimizer]);
+      tf.dispose([w, w2, x]);
+      optimizer.dispose();
       return out;
     };
     const sparse = trainWeights();

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { convGradStats } from '../../../../src/engine/backend/simd/convFilterGrad';
 import { installWasmTrainingKernels, missingTrainingKernels, WASM_TRAINING_KERNELS } from '../../../../src/engine/backend/wasmGradients';
 
 // Each gradient computed on wasm (with our kernels) is compared with the same
@@ -110,6 +111,38 @@ describe('wasm training kernels', function () {
       }
     }
   }
+
+  // x mostly zeros (pixels, pooled ReLU outputs) at stride 1: the filter gradient comes from
+  // x's non-zeros (simd/convFilterGrad.ts); 40 images of 16×16×20 run in two slices.
+  const sparseConvShapes: { x: number[]; f: number[] }[] = [
+    { x: [2, 9, 9, 3], f: [3, 3, 3, 4] },
+    { x: [3, 11, 11, 1], f: [3, 3, 1, 8] },
+    { x: [2, 12, 12, 4], f: [5, 5, 4, 12] },
+    { x: [3, 8, 7, 2], f: [2, 3, 2, 8] },
+    { x: [40, 16, 16, 2], f: [3, 3, 2, 20] },
+  ];
+  for (const { x, f } of sparseConvShapes) {
+    for (const pad of ['same', 'valid'] as const) {
+      const label = `x${x.join('x')} f${f.join('x')} ${pad}, x 70 % zeros`;
+      it(`conv2d gradients match cpu: ${label}`, async () => {
+        const before = convGradStats.sparse;
+        await expectMatch(`conv2d ${label}`, {
+          inputs: [{ shape: x, data: randomArray(x, 6).map((v) => (v < 0.2 ? 0 : v)) }, input(f, 7)],
+          forward: (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad),
+        });
+        assert.equal(convGradStats.sparse, before + 1, 'the sparse filter gradient did not run');
+      });
+    }
+  }
+
+  it('a large layer (16 → 20 channels) with dense x keeps the XNNPACK route, and matches cpu', async () => {
+    const before = convGradStats.sparse;
+    await expectMatch('conv2d dense large', {
+      inputs: [input([2, 6, 6, 16], 8), input([3, 3, 16, 20], 9)],
+      forward: (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'),
+    });
+    assert.equal(convGradStats.sparse, before);
+  });
 
   it('conv2d gradients match cpu with explicit padding', async () => {
     const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [2, 0], [1, 3], [0, 0]];
