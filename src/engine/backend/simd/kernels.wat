@@ -796,7 +796,7 @@
   ;; left), from x's non-zeros only: dw[ky, kx, c, :] = Σ x[b, i, j, c] ·
   ;; dy[b, i + top − ky, j + left − kx, :]. Per input channel, its non-zeros
   ;; are listed once as (dy offset of (b, i, j), value, i, j), 16 bytes each at
-  ;; $list; then each tap sums its rows of dy in registers, 16 then 4 output
+  ;; $list; then each tap sums its rows of dy in registers, 16, 8, then 4 output
   ;; channels at a time (co a multiple of 4), branch-free at the borders, and
   ;; adds them onto dw (zeroed first unless $accumulate): a caller runs a batch
   ;; in slices whose dy stays in cache across the taps.
@@ -886,6 +886,30 @@
             (local.set $dyTap (i32.add (local.get $dyTap) (i32.const 64)))
             (local.set $dyG (i32.add (local.get $dyG) (i32.const 64)))
           (br $g16Loop)))
+        (block $g8End (loop $g8Loop
+          (br_if $g8End (i32.gt_s (i32.add (local.get $g) (i32.const 8)) (local.get $co)))
+            (local.set $a0 (local.get $zero))
+            (local.set $a1 (local.get $zero))
+            (local.set $e (local.get $list))
+            (block $eEnd (loop $eLoop
+              (br_if $eEnd (i32.ge_u (local.get $e) (local.get $listEnd)))
+              ;; In range: the tap's output position exists; else v = 0 at a harmless address.
+              (local.set $ok (i32.and
+                (i32.lt_u (i32.add (i32.load offset=8 (local.get $e)) (local.get $yoff)) (local.get $oh))
+                (i32.lt_u (i32.add (i32.load offset=12 (local.get $e)) (local.get $xoff)) (local.get $ow))))
+              (local.set $s (v128.and (v128.load32_splat offset=4 (local.get $e)) (i32x4.splat (i32.sub (i32.const 0) (local.get $ok)))))
+              (local.set $q (select (i32.add (local.get $dyTap) (i32.load (local.get $e))) (local.get $dyG) (local.get $ok)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (v128.load offset=0 (local.get $q)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (v128.load offset=16 (local.get $q)))))
+              (local.set $e (i32.add (local.get $e) (i32.const 16)))
+              (br $eLoop)))
+            (local.set $o (i32.add (local.get $dwTap) (i32.shl (local.get $g) (i32.const 2))))
+            (v128.store offset=0 (local.get $o) (f32x4.add (v128.load offset=0 (local.get $o)) (local.get $a0)))
+            (v128.store offset=16 (local.get $o) (f32x4.add (v128.load offset=16 (local.get $o)) (local.get $a1)))
+            (local.set $g (i32.add (local.get $g) (i32.const 8)))
+            (local.set $dyTap (i32.add (local.get $dyTap) (i32.const 32)))
+            (local.set $dyG (i32.add (local.get $dyG) (i32.const 32)))
+          (br $g8Loop)))
         (block $g4End (loop $g4Loop
           (br_if $g4End (i32.gt_s (i32.add (local.get $g) (i32.const 4)) (local.get $co)))
             (local.set $a0 (local.get $zero))
