@@ -32,6 +32,10 @@ if (existsSync('webview/index.ts')) {
 const schemaGen = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-schema.ts', 'dist/kd.schema.json'], { stdio: 'inherit' });
 if (schemaGen.status !== 0) throw new Error('generating dist/kd.schema.json failed (scripts/gen-schema.ts)');
 
+// The bundled digits as IDX files beside dist/engine.js, read at every run's start (data/sources.ts).
+const digitsGen = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-digits.ts', 'dist'], { stdio: 'inherit' });
+if (digitsGen.status !== 0) throw new Error('writing the bundled digits as IDX (scripts/gen-digits.ts) failed');
+
 const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

@@ -5,7 +5,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { KdConfig } from '../../protocol/config';
 import type { EnsembleOptions } from '../models/forward';
-import type { StageResult } from '../train/trainer';
+import type { StageResult, TeacherSource } from '../train/trainer';
 import type { CheckpointState } from './checkpoint';
 import type { Prepared } from './prepare';
 import type { RunWriter } from './runWriter';
@@ -22,6 +22,12 @@ export interface RunContext {
   startedAt: Date;
   /** The checkpoint this attempt continues from (`distill resume`). */
   resume?: { dir: string; state: CheckpointState };
+  /**
+   * The configured teachers as a cached source (their logits over every sample of the training
+   * set, which the validation split and usually the test split share), once computed or read:
+   * the teacher's validation and test accuracies read those rows instead of running it again.
+   */
+  cachedTeacher?: Extract<TeacherSource, { kind: 'cached' }>;
 }
 
 export interface Assistant {

@@ -6,15 +6,16 @@ import * as path from 'node:path';
 import type { EvalResult, RunStatus, RunSummary } from '../../protocol/events';
 import { FILES } from '../../protocol/runFolder';
 import { ensembleLogitsFn, logitsFn } from '../models/forward';
-import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, type LogitsFn } from '../train/evaluate';
+import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { ensembleOptions, unlabeledCount, type RunContext, type Stages } from './context';
 import { evaluateOutputs, outputResults } from './outputHeads';
 
-async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[]): Promise<{ result: EvalResult; pred: Int32Array; logits: Float32Array }> {
+/** `cached`: the model's logits over every sample of the training set, used when the test split shares that set. */
+async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[], cached?: Float32Array): Promise<{ result: EvalResult; pred: Int32Array; logits: Float32Array }> {
   const { tf, prepared, cfg } = ctx;
   const { ds } = prepared;
-  const logits = await predictLogits(tf, forward, ds, ds.test);
+  const logits = cached && ds.test.set === ds.train.set ? rowsOf(cached, ds.numClasses, ds.test) : await predictLogits(tf, forward, ds, ds.test);
   const pred = argmaxRows(logits, ds.numClasses);
   const labels = labelsOf(ds.test);
   const models = Array.isArray(model) ? model : [model];
@@ -50,7 +51,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
   if (status === 'done' && stages.distilled && ds.test.indices.length) {
     const teacherModels = prepared.teachers.map((t) => t.model);
     const ensemble = ensembleOptions(cfg);
-    const teacher = await evaluate(ctx, ensembleLogitsFn(tf, teacherModels, ensemble), teacherModels);
+    const teacher = await evaluate(ctx, ensembleLogitsFn(tf, teacherModels, ensemble), teacherModels, ctx.cachedTeacher?.logits);
     const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student);
     const ids = prepared.teachers.map((t) => t.id);
     summary.teacher = { ...teacher.result, id: ids.join('+'), ids, ...(ids.length > 1 ? { combine: ensemble.combine } : {}) };

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { RunStatus, RunSummary } from '../../protocol/events';
 import { DISTILLERY_DIR, FILES } from '../../protocol/runFolder';
-import { argmaxRows, accuracy, labelsOf, predictLogits, type LogitsFn } from '../train/evaluate';
+import { argmaxRows, accuracy, labelsOf, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
 import { hintonLoss, scheduledHintonLoss, type Knobs, type LossTerm } from '../losses/logits';
 import { AttentionTransfer, FeatureDistillation } from '../losses/features';
 import { hasSchedule, initialKnobs, knobsAt } from '../losses/schedules';
@@ -87,7 +87,11 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   // The dashboard draws the teacher's accuracy as a reference line while the student trains;
   // a teacher loaded from disk (or an ensemble) has no stage of its own to report it.
   if ((!prepared.teachersToTrain.length || teacherModels.length > 1) && ds.val.indices.length) {
-    const valLogits = await predictLogits(tf, ensembleLogitsFn(tf, teacherModels, ensemble), ds, ds.val);
+    // Where the student (or the first assistant) will learn from the teachers' cached logits,
+    // they are read (or computed) now and give this accuracy too: the teacher runs once.
+    const cacheable = cfg.data.augment.shift === 0 && (cfg.assistants.length > 0 || !prepared.layerPlan);
+    const cached = cacheable ? await teacherSourceFor(ctx, teacherModels, ensembleLogitsFn(tf, teacherModels, ensemble), true) : undefined;
+    const valLogits = cached?.kind === 'cached' ? rowsOf(cached.logits, ds.numClasses, ds.val) : await predictLogits(tf, ensembleLogitsFn(tf, teacherModels, ensemble), ds, ds.val);
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: accuracy(argmaxRows(valLogits, ds.numClasses), labelsOf(ds.val)), testAccuracy: NaN });
   }
 
@@ -198,6 +202,7 @@ function knobsHook(ctx: RunContext, knobs: Knobs): (step: number, total: number)
  */
 async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], forward: LogitsFn, useDiskCache: boolean): Promise<TeacherSource> {
   const { tf, cfg, prepared, writer } = ctx;
+  if (useDiskCache && ctx.cachedTeacher) return ctx.cachedTeacher;
   const { ds, outputs } = prepared;
   const log = (message: string) => writer.emit({ type: 'log', level: 'info', message });
   // Outputs need one teacher (kd.json says so): its heads run, or are cached, with its logits.
@@ -210,6 +215,7 @@ async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], 
   const key = useDiskCache ? await teacherLogitsKey(models, ensemble, ds, outputs.map((o) => `${o.name}:${o.dim}`)) : undefined;
   const { source, got } = await cachedTeacherSource(tf, forward, ds, key, useDiskCache ? cacheDirFor(ctx.configPath) : undefined, heads);
   const what = outputs.length ? `; with the ${outputs.map((o) => o.name).join(', ')} head${outputs.length > 1 ? 's' : ''}` : '';
+  if (useDiskCache) ctx.cachedTeacher = source;
   if (got.hit) log(`teacher logits: reused cache ${got.file} (${ds.train.set.count} samples, read in ${got.seconds.toFixed(2)} s${what})`);
   else log(`teacher logits: computed for ${ds.train.set.count} samples in ${got.seconds.toFixed(1)} s${got.file ? `, cached in ${got.file}` : ''}${what}`);
   return source;

@@ -19,6 +19,13 @@ export async function predictLogits(tf: typeof tfTypes, forward: LogitsFn, ds: D
   return out;
 }
 
+/** The rows of `table` (one per sample of a set, `width` values each) for `split`'s samples, in its order. */
+export function rowsOf(table: Float32Array, width: number, split: Split): Float32Array {
+  const out = new Float32Array(split.indices.length * width);
+  split.indices.forEach((i, r) => out.set(table.subarray(i * width, (i + 1) * width), r * width));
+  return out;
+}
+
 export function argmaxRows(logits: Float32Array, classes: number): Int32Array {
   const n = logits.length / classes;
   const pred = new Int32Array(n);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { encodeIdx, encodeIdxFloat32, readIdxFile, readIdxValues } from '../../../src/engine/data/idx';
-import { loadIdxPair } from '../../../src/engine/data/sources';
+import { loadBundledMnist, loadIdxPair, parseBundledMnist, writeBundledMnistIdx } from '../../../src/engine/data/sources';
 
 describe('IDX files', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idx-'));
@@ -65,5 +65,18 @@ describe('IDX files', () => {
     assert.equal(ok.height, 4);
     assert.equal(ok.width, 5);
     assert.equal(ok.channels, 1);
+  });
+
+  it("the build's IDX copy of the bundled digits loads to exactly the package's JSON", () => {
+    const out = path.join(dir, 'dist');
+    writeBundledMnistIdx(out);
+    const fromIdx = loadBundledMnist(out);
+    const fromJson = parseBundledMnist();
+    assert.equal(fromIdx.count, 10000);
+    assert.deepEqual({ ...fromIdx, images: undefined, labels: undefined }, { ...fromJson, images: undefined, labels: undefined });
+    assert.ok(Buffer.from(fromIdx.images).equals(Buffer.from(fromJson.images)), 'pixels differ');
+    assert.ok(Buffer.from(fromIdx.labels).equals(Buffer.from(fromJson.labels)), 'labels differ');
+    // Without the copy, the JSON is parsed.
+    assert.equal(loadBundledMnist(path.join(dir, 'nowhere')).count, 10000);
   });
 });
