@@ -24,9 +24,11 @@ export const CACHE_DIR_ENV = 'DISTILLERY_CACHE_DIR';
 export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: EnsembleOptions, ds: Dataset, heads: string[] = []): Promise<string> {
   const h = createHash('sha256');
   for (const m of models) {
-    for (const w of m.weights) {
+    // By position, not name: tfjs suffixes the names of a model loaded twice in one process
+    // (an engine that runs several trials), and the same weights must find the same entry.
+    for (const [i, w] of m.weights.entries()) {
       const v = w.read();
-      h.update(`${w.name}:${v.shape.join('x')}:${v.dtype};`);
+      h.update(`${i}:${v.shape.join('x')}:${v.dtype};`);
       const data = (await v.data()) as Float32Array;
       h.update(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     }

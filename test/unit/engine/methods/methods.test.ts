@@ -13,6 +13,7 @@ import { teacherLogitsForSet } from '../../../../src/engine/run/teacherCache';
 import { hintonLoss } from '../../../../src/engine/losses/logits';
 import { encodeIdx } from '../../../../src/engine/data/idx';
 import { loadBundledMnist } from '../../../../src/engine/data/sources';
+import { accuracy, argmaxRows, labelsOf, predictLogits } from '../../../../src/engine/train/evaluate';
 import { runConfig, tiny } from './runConfig';
 
 
@@ -130,5 +131,24 @@ describe('distillation methods, end to end on tiny data', function () {
     const live = await losses({ kind: 'live', forward });
     assert.equal(cached.length, live.length);
     cached.forEach((v, i) => assert.ok(Math.abs(v - live[i]) < 1e-5, `step ${i + 1}: ${v} vs ${live[i]}`));
+  });
+
+  it("a saved teacher's validation and test accuracies come from its cached logits, equal to running it", async () => {
+    const cfg = { ...tiny, data: { source: 'mnist', limit: 300, validationSplit: 0.2, testSplit: 0.2 }, teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] } }], student: { architecture: { preset: 'mlp', hidden: [8] } } };
+    const first = await runConfig(cfg);
+    assert.equal(first.code, EXIT.done);
+    // Second run: the teacher loads from disk and its logits come from the cache.
+    const again = await runConfig(cfg, first.dir);
+    assert.equal(again.code, EXIT.done);
+    assert.ok(again.messages.some((m) => m.type === 'log' && m.message.startsWith('teacher logits: reused cache')));
+    const reported = again.messages.find((m) => m.type === 'stage_done' && m.stage === 'teacher');
+    assert.ok(reported?.type === 'stage_done');
+    // The same teacher, run over the same splits.
+    const p = await prepare(tf, KdConfig.parse(cfg), first.dir);
+    const forward = ensembleLogitsFn(tf, p.teachers.map((t) => t.model));
+    const acc = async (split: typeof p.ds.val) => accuracy(argmaxRows(await predictLogits(tf, forward, p.ds, split), p.ds.numClasses), labelsOf(split));
+    assert.equal(reported.valAccuracy, await acc(p.ds.val));
+    assert.equal(again.summary!.teacher!.testAccuracy, await acc(p.ds.test));
+    assert.equal(again.summary!.teacher!.testAccuracy, first.summary!.teacher!.testAccuracy);
   });
 });
