@@ -6,9 +6,11 @@
  * no 256-bit vectors), so the only way left to make an MLP step faster is to do less of it.
  * The operands of a dense layer are often mostly zeros: a digit's pixels (about 81 % zeros),
  * and whatever comes out of a ReLU (about half), both in the forward pass (x·W) and in the
- * weight gradient (xᵀ·dy). Skipping the zeros is exact: each output is its bias plus the
- * same products, added in the same order of k as a plain loop would, minus the terms that
- * are 0·w. Only the rounding of that order can differ from XNNPACK's (~1e-7 relative).
+ * weight gradient (xᵀ·dy), and in the ReLU-masked dy of the input gradient. Skipping the
+ * zeros is exact: each output is its bias plus the same products, added in order of k with
+ * no FMA, which is XNNPACK's own order, so the results are XNNPACK's to the bit (the tests
+ * compare them). The one difference: a zero times an infinite or NaN weight is skipped here,
+ * where XNNPACK would give NaN.
  *
  * A matmul takes this path only when it is one plain matrix product (no transposes left, float32,
  * bias over columns or none, linear or ReLU) whose left operand is at most
