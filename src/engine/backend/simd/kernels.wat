@@ -937,4 +937,77 @@
         (br $kyLoop)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $cLoop))))
+
+  ;; maxPoolGrad2x2: the same gradient for the common pool (2×2 windows,
+  ;; stride 2, no padding, c a multiple of 4), where every input position
+  ;; belongs to one window: each window's four taps are compared once and all
+  ;; four written, dy where a tap wins and 0 elsewhere, so dx needs no zeroing
+  ;; pass and no scatter. Only rows and columns past the last window (odd h or
+  ;; w) are zeroed first. Same semantics as maxPoolGrad.
+  (func (export "maxPoolGrad2x2")
+    (param $x i32) (param $dy i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32) (param $oh i32) (param $ow i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $ch i32)
+    (local $p00 i32) (local $rowBytes i32) (local $d i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128)
+    (local $best v128) (local $g v128) (local $later v128)
+    (if (i32.or (i32.ne (i32.shl (local.get $oh) (i32.const 1)) (local.get $h)) (i32.ne (i32.shl (local.get $ow) (i32.const 1)) (local.get $w)))
+      (then (memory.fill (local.get $dx) (i32.const 0)
+        (i32.shl (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $c)) (i32.const 2)))))
+    (local.set $rowBytes (i32.shl (i32.mul (local.get $w) (local.get $c)) (i32.const 2)))
+    (local.set $d (local.get $dy))
+    (block $bEnd (loop $bLoop
+      (br_if $bEnd (i32.ge_s (local.get $b) (local.get $n)))
+      (local.set $oy (i32.const 0))
+      (block $oyEnd (loop $oyLoop
+        (br_if $oyEnd (i32.ge_s (local.get $oy) (local.get $oh)))
+        (local.set $ox (i32.const 0))
+        (block $oxEnd (loop $oxLoop
+          (br_if $oxEnd (i32.ge_s (local.get $ox) (local.get $ow)))
+          ;; Byte offset of the window's top-left tap, channel 0.
+          (local.set $p00 (i32.shl
+            (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.shl (local.get $oy) (i32.const 1))) (local.get $w))
+                              (i32.shl (local.get $ox) (i32.const 1)))
+                     (local.get $c))
+            (i32.const 2)))
+          (local.set $ch (i32.const 0))
+          (block $chEnd (loop $chLoop
+            (br_if $chEnd (i32.ge_s (local.get $ch) (local.get $c)))
+            (local.set $v0 (v128.load (i32.add (local.get $x) (local.get $p00))))
+            (local.set $v1 (v128.load (i32.add (i32.add (local.get $x) (local.get $p00)) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $v2 (v128.load (i32.add (i32.add (local.get $x) (local.get $p00)) (local.get $rowBytes))))
+            (local.set $v3 (v128.load (i32.add (i32.add (i32.add (local.get $x) (local.get $p00)) (local.get $rowBytes)) (i32.shl (local.get $c) (i32.const 2)))))
+            ;; Running maximum from -inf, replaced only by a strictly greater value.
+            (local.set $best (f32x4.splat (f32.const -inf)))
+            (local.set $g0 (f32x4.gt (local.get $v0) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v0) (local.get $best) (local.get $g0)))
+            (local.set $g1 (f32x4.gt (local.get $v1) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v1) (local.get $best) (local.get $g1)))
+            (local.set $g2 (f32x4.gt (local.get $v2) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v2) (local.get $best) (local.get $g2)))
+            (local.set $g3 (f32x4.gt (local.get $v3) (local.get $best)))
+            ;; The last tap that replaced the maximum holds it.
+            (local.set $g (v128.load (local.get $d)))
+            (v128.store (i32.add (i32.add (i32.add (local.get $dx) (local.get $p00)) (local.get $rowBytes)) (i32.shl (local.get $c) (i32.const 2)))
+              (v128.and (local.get $g) (local.get $g3)))
+            (local.set $later (local.get $g3))
+            (v128.store (i32.add (i32.add (local.get $dx) (local.get $p00)) (local.get $rowBytes))
+              (v128.and (local.get $g) (v128.andnot (local.get $g2) (local.get $later))))
+            (local.set $later (v128.or (local.get $later) (local.get $g2)))
+            (v128.store (i32.add (i32.add (local.get $dx) (local.get $p00)) (i32.shl (local.get $c) (i32.const 2)))
+              (v128.and (local.get $g) (v128.andnot (local.get $g1) (local.get $later))))
+            (local.set $later (v128.or (local.get $later) (local.get $g1)))
+            (v128.store (i32.add (local.get $dx) (local.get $p00))
+              (v128.and (local.get $g) (v128.andnot (local.get $g0) (local.get $later))))
+            (local.set $p00 (i32.add (local.get $p00) (i32.const 16)))
+            (local.set $d (i32.add (local.get $d) (i32.const 16)))
+            (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+            (br $chLoop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyLoop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bLoop))))
 )

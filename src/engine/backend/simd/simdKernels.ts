@@ -15,6 +15,7 @@ export interface SimdKernels {
     sh: number, sw: number, top: number, left: number,
     taps: number,
   ): void;
+  maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
   winoInput(x: number, vs: number, n: number, h: number, w: number, c: number, th: number, tw: number, top: number, left: number): void;
   winoOutput(ms: number, y: number, bias: number, n: number, oh: number, ow: number, co: number, th: number, tw: number, relu: number): void;
   sumRows(x: number, out: number, rows: number, cols: number): void;

@@ -190,6 +190,9 @@ describe('wasm training kernels', function () {
     // Four channels at a time in the SIMD kernel, then the rest one by one.
     { x: [2, 6, 6, 8], size: 2, stride: 2 },
     { x: [2, 7, 9, 7], size: 3, stride: 2 },
+    // 2×2 / 2 with channels in fours: the one-pass kernel; odd sides 'valid' leave a zeroed edge.
+    { x: [3, 9, 7, 4], size: 2, stride: 2 },
+    { x: [2, 6, 10, 12], size: 2, stride: 2 },
   ];
   for (const { x, size, stride } of poolCases) {
     for (const pad of ['same', 'valid'] as const) {
