@@ -90,8 +90,9 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
     // Where the student (or the first assistant) will learn from the teachers' cached logits,
     // they are read (or computed) now and give this accuracy too: the teacher runs once.
     const cacheable = cfg.data.augment.shift === 0 && (cfg.assistants.length > 0 || !prepared.layerPlan);
-    const cached = cacheable ? await teacherSourceFor(ctx, teacherModels, ensembleLogitsFn(tf, teacherModels, ensemble), true) : undefined;
-    const valLogits = cached?.kind === 'cached' ? rowsOf(cached.logits, ds.numClasses, ds.val) : await predictLogits(tf, ensembleLogitsFn(tf, teacherModels, ensemble), ds, ds.val);
+    const forward = ensembleLogitsFn(tf, teacherModels, ensemble);
+    const cached = cacheable ? await teacherSourceFor(ctx, teacherModels, forward, true) : undefined;
+    const valLogits = cached?.kind === 'cached' ? rowsOf(cached.logits, ds.numClasses, ds.val) : await predictLogits(tf, forward, ds, ds.val);
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: accuracy(argmaxRows(valLogits, ds.numClasses), labelsOf(ds.val)), testAccuracy: NaN });
   }
 

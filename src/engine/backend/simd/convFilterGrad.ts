@@ -12,7 +12,7 @@
  * float rounding (the tests hold them to the cpu backend within 1e-4).
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
-import { heapOffset, simdKernelsFor, type WasmBackend } from './simdKernels';
+import { heapOffset, probeDensity, simdKernelsFor, type WasmBackend } from './simdKernels';
 
 type TensorInfo = tfNamespace.TensorInfo;
 
@@ -60,7 +60,7 @@ export function sparseFilterGradient(backend: unknown, x: TensorInfo, dy: Tensor
   const wasm = backend as WasmBackend;
   const xAt = heapOffset(wasm, x);
   // Small layers (a student's) gain even when dense: XNNPACK's packing is most of their cost.
-  if (ci * co > SMALL_LAYER && density(wasm, xAt, n * h * w * ci) > maxDensity) return undefined;
+  if (ci * co > SMALL_LAYER && probeDensity(wasm, x, 512) > maxDensity) return undefined;
   const [kh, kw] = g.kernel;
   const dw = wasm.makeOutput([kh, kw, ci, co], 'float32');
   // Images in slices whose dy (read once per tap and channel) fits in L2 with room to spare.
@@ -81,18 +81,4 @@ export function sparseFilterGradient(backend: unknown, x: TensorInfo, dy: Tensor
   }
   convGradStats.sparse++;
   return dw;
-}
-
-/** The fraction of non-zeros among 512 evenly spaced elements. */
-function density(wasm: WasmBackend, at: number, size: number): number {
-  const heap = new Float32Array(wasm.wasm.asm!.memory!.buffer, at, size);
-  // An odd stride, so that the probes do not all land on one channel.
-  const step = Math.max(1, Math.floor(size / 512)) | 1;
-  let seen = 0;
-  let nonZero = 0;
-  for (let i = 0; i < size; i += step) {
-    seen++;
-    if (heap[i] !== 0) nonZero++;
-  }
-  return nonZero / seen;
 }

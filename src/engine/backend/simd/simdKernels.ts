@@ -65,3 +65,21 @@ export function heapOffset(backend: WasmBackend, t: TensorInfo): number {
   if (!entry) throw new Error('a tensor given to a SIMD kernel is not on the wasm backend');
   return entry.memoryOffset;
 }
+
+/**
+ * The fraction of non-zeros among about `probes` evenly spaced elements of a float32 tensor on
+ * the heap: a cheap guess, before a full scan, at whether skipping zeros will pay. The stride
+ * is odd so that the probes do not all land on the same column or channel.
+ */
+export function probeDensity(backend: WasmBackend, t: TensorInfo, probes: number): number {
+  const size = t.shape.reduce((a, b) => a * b, 1);
+  const heap = new Float32Array(backend.wasm.asm!.memory!.buffer, heapOffset(backend, t), size);
+  const step = Math.max(1, Math.floor(size / probes)) | 1;
+  let seen = 0;
+  let nonZero = 0;
+  for (let i = 0; i < size; i += step) {
+    seen++;
+    if (heap[i] !== 0) nonZero++;
+  }
+  return nonZero / seen;
+}

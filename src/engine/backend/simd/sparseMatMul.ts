@@ -17,7 +17,7 @@
  * SPARSE_MAX_DENSITY non-zero; anything else, or anything denser, goes to XNNPACK.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
-import { heapOffset, simdKernelsFor, type SimdKernels, type WasmBackend } from './simdKernels';
+import { heapOffset, probeDensity, simdKernelsFor, type SimdKernels, type WasmBackend } from './simdKernels';
 
 type Tf = typeof tfNamespace;
 type TensorInfo = tfNamespace.TensorInfo;
@@ -85,7 +85,7 @@ export function sparseMatMul(args: MatMulArgs, inference: () => boolean, limit =
   if (!kernels) return undefined;
   const wasm = args.backend as WasmBackend;
   const aAt = heapOffset(wasm, a);
-  if (limit <= 0 || probeDensity(wasm, aAt, m * k) > limit * 1.25) return undefined;
+  if (limit <= 0 || probeDensity(wasm, a, PROBES) > limit * 1.25) return undefined;
 
   const bAt = heapOffset(wasm, b);
   // A constant b (weights at inference) is read as packed panels; see packedPanels.
@@ -153,19 +153,6 @@ function packedPanels(kernels: SimdKernels, wasm: WasmBackend, b: TensorInfo, k:
   return heapOffset(wasm, p);
 }
 
-/** The fraction of non-zeros among PROBES evenly spaced elements of a float32 tensor on the heap. */
-function probeDensity(wasm: WasmBackend, at: number, size: number): number {
-  const heap = new Float32Array(wasm.wasm.asm!.memory!.buffer, at, size);
-  const step = Math.max(1, Math.floor(size / PROBES));
-  let seen = 0;
-  let nonZero = 0;
-  // An odd stride so that the probes do not all land on the same columns of a row.
-  for (let i = 0; i < size; i += step | 1) {
-    seen++;
-    if (heap[i] !== 0) nonZero++;
-  }
-  return nonZero / seen;
-}
 
 /** Wraps a wasm matmul kernel (BatchMatMul or _FusedMatMul): sparse left operands take spmm. */
 export function sparseMatMulKernel(tf: Tf, original: KernelFunc): (args: MatMulArgs) => TensorInfo {
