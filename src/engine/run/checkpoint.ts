@@ -91,7 +91,11 @@ export async function saveCheckpoint(
   fs.mkdirSync(tmp);
   const modelTensors = c.model.weights.map((w) => ({ name: w.originalName, tensor: w.read() }));
   writeTensors(tmp, 'model', modelTensors);
-  writeTensors(tmp, 'optimizer', await c.optimizer.getWeights());
+  const slots = await c.optimizer.getWeights();
+  writeTensors(tmp, 'optimizer', slotsByWeightName(slots, c.model, c.extra ?? []));
+  // getWeights gives the slot variables themselves and a new scalar for the iteration count:
+  // that one is ours to dispose (a worker engine's runs would leak one per checkpoint).
+  for (const { tensor } of slots) if (typeof (tensor as tfTypes.Variable).assign !== 'function') tensor.dispose();
   writeTensors(tmp, 'extra', (c.extra ?? []).map((v, i) => ({ name: `extra_${i}`, tensor: v })));
   writeDurably(path.join(tmp, 'state.json'), JSON.stringify(c.state, null, 2));
   const final = path.join(root, name);
@@ -99,6 +103,25 @@ export async function saveCheckpoint(
   fs.renameSync(tmp, final);
   prune(root, c.state.stage, keep);
   return final;
+}
+
+/**
+ * The optimiser's slots ("<variable>/m", "<variable>/v", "<variable>/momentum") named after the
+ * weights' own names. tfjs names a variable uniquely within its process ("…/kernel_1" when a
+ * model with the same layer names was built before: the baseline after the student, or any
+ * model in a worker engine's second run), so its slot names tell what else the process built;
+ * named this way, a run's checkpoints are the same bytes whichever process wrote them. Resuming
+ * reads slots by position (tfjs's setWeights), so either naming loads.
+ */
+function slotsByWeightName(slots: NamedTensor[], model: tfTypes.LayersModel, extra: tfTypes.Variable[]): NamedTensor[] {
+  const own = new Map<string, string>();
+  for (const w of model.weights) own.set((w.read() as tfTypes.Variable).name, w.originalName);
+  extra.forEach((v, i) => own.set(v.name, `extra_${i}`));
+  return slots.map(({ name, tensor }) => {
+    const at = name.lastIndexOf('/');
+    const weight = at > 0 ? own.get(name.slice(0, at)) : undefined;
+    return { name: weight ? weight + name.slice(at) : name, tensor };
+  });
 }
 
 function listOf(root: string, stage?: string): { name: string; state: CheckpointState }[] {
