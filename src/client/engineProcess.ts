@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { EngineMessage } from '../protocol/events';
+import { WORKER_FLAG, type WorkerCommand } from '../protocol/worker';
 
 export interface EngineStartOptions {
   /** dist/engine.js */
@@ -22,6 +23,14 @@ export interface EngineStartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** `dist/engine.js --worker`: runs come later, over IPC (engineWorker.ts). */
+export interface WorkerStartOptions {
+  worker: true;
+  enginePath: string;
+  execPath?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
 export interface EngineExit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -29,7 +38,7 @@ export interface EngineExit {
   stderrTail: string;
 }
 
-const STDERR_TAIL_BYTES = 8192;
+export const STDERR_TAIL_BYTES = 8192;
 
 export class EngineProcess {
   readonly child: ChildProcess;
@@ -40,13 +49,8 @@ export class EngineProcess {
   private killTimer: NodeJS.Timeout | undefined;
   private done = false;
 
-  constructor(o: EngineStartOptions) {
-    const args = o.resumeDir ? ['--resume', o.resumeDir] : ['--config', o.configPath];
-    if (o.runsRoot) args.push('--runs-root', o.runsRoot);
-    if (o.runId) args.push('--run-id', o.runId);
-    if (o.backend) args.push('--backend', o.backend);
-    if (o.workspaceRoot) args.push('--workspace', o.workspaceRoot);
-    this.child = fork(o.enginePath, args, {
+  constructor(o: EngineStartOptions | WorkerStartOptions) {
+    this.child = fork(o.enginePath, 'worker' in o ? [WORKER_FLAG] : runArgs(o), {
       execPath: o.execPath ?? process.execPath,
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -80,6 +84,23 @@ export class EngineProcess {
     return !this.done;
   }
 
+  /** Stops forwarding messages to `listener`. */
+  offMessage(listener: (m: EngineMessage) => void): void {
+    this.messageListeners = this.messageListeners.filter((l) => l !== listener);
+  }
+
+  /** Sends a command over the IPC channel (false when it is closed). */
+  send(m: WorkerCommand): boolean {
+    if (!this.child.connected) return false;
+    this.child.send(m);
+    return true;
+  }
+
+  /** Closes the IPC channel: a worker then exits (after its run, stopped, if it had one). */
+  disconnect(): void {
+    if (this.child.connected) this.child.disconnect();
+  }
+
   onMessage(listener: (m: EngineMessage) => void): void {
     this.messageListeners.push(listener);
   }
@@ -107,4 +128,13 @@ export class EngineProcess {
   dispose(): void {
     this.kill();
   }
+}
+
+function runArgs(o: EngineStartOptions): string[] {
+  const args = o.resumeDir ? ['--resume', o.resumeDir] : ['--config', o.configPath];
+  if (o.runsRoot) args.push('--runs-root', o.runsRoot);
+  if (o.runId) args.push('--run-id', o.runId);
+  if (o.backend) args.push('--backend', o.backend);
+  if (o.workspaceRoot) args.push('--workspace', o.workspaceRoot);
+  return args;
 }

@@ -37,7 +37,10 @@ export async function runSweepCli(
     interrupts++;
     err(interrupts === 1 ? '\nstopping the running trials (Ctrl+C again to quit)…' : '\nquit');
     if (interrupts === 1) sweep.stop();
-    else process.exit(130);
+    else {
+      sweep.dispose();
+      process.exit(130);
+    }
   });
   const out = await sweep.run();
   if (!out.ok) {

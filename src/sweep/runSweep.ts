@@ -1,15 +1,21 @@
 /**
- * Runs a sweep: every trial a separate engine process (the one the CLI and the extension
- * use), as many at once as `parallel`. The teacher runs once: if it has to be trained, the
- * first baseline trial trains and saves it before any other trial starts; its logits land in
- * the shared on-disk cache, which every later trial (and a later sweep) reads. sweep.json is
- * rewritten atomically on every change, so a reader always sees a whole file.
+ * Runs a sweep: `parallel` engine workers (`dist/engine.js --worker`), each taking trials off
+ * the queue one after another. A trial is the run a single engine would do, in the same run
+ * folder format, but the worker's Node, tfjs and wasm backend start once, and what trials
+ * share (the data, the teacher, its logits and test accuracy) is loaded once per worker. A
+ * worker that crashes fails its trial (with its stderr tail) and a fresh one takes the next;
+ * so does one whose trial ended any other way than done.
+ *
+ * The teacher runs once: if it has to be trained, the first baseline trial trains and saves
+ * it before any other trial starts; its logits land in the shared on-disk cache, which every
+ * later trial (and a later sweep) reads. sweep.json is rewritten atomically on every change,
+ * so a reader always sees a whole file.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { EngineProcess } from '../client/engineProcess';
+import { EngineWorker } from '../client/engineWorker';
 import type { KdConfig } from '../protocol/config';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import type { ConfigIssue } from '../protocol/loadConfig';
@@ -44,14 +50,20 @@ export type SweepOutcome = { ok: true; sweep: SweepFile; dir: string } | { ok: f
 
 export class Sweep {
   private stopped = false;
-  private readonly engines = new Set<EngineProcess>();
+  private readonly workers = new Set<EngineWorker>();
 
   constructor(private readonly o: SweepOptions) {}
 
   /** Stops running trials after their current step and starts no more. */
   stop(): void {
     this.stopped = true;
-    for (const e of this.engines) void e.stop(10_000);
+    for (const w of this.workers) void w.stop(10_000);
+  }
+
+  /** Kills every engine worker now and starts no more trials (the sweep's owner is going away). */
+  dispose(): void {
+    this.stopped = true;
+    for (const w of this.workers) w.dispose();
   }
 
   async run(): Promise<SweepOutcome> {
@@ -130,19 +142,30 @@ export class Sweep {
     save({ type: 'started' });
 
     const queue = [...sweep.trials];
-    if (needsTeacherTraining(cfg, baseDir)) {
-      note(`the teacher has no saved weights yet: trial ${queue[0].id} trains it first, alone; every other trial then loads it`);
-      await this.runTrial(sweep, queue.shift()!, dir, cacheDir, save);
+    const spawn = () => this.spawnWorker(cacheDir);
+    // Every lane's worker starts now: tfjs loads in them while the first trial runs.
+    const lanes = Math.min(parallel, queue.length);
+    const workers: (EngineWorker | undefined)[] = Array.from({ length: lanes }, spawn);
+    try {
+      if (needsTeacherTraining(cfg, baseDir)) {
+        note(`the teacher has no saved weights yet: trial ${queue[0].id} trains it first, alone; every other trial then loads it`);
+        workers[0] = await this.runTrial(sweep, queue.shift()!, dir, save, workers[0]!, spawn);
+      }
+      // The first trial computes the teacher's logits (or finds them cached); the other lanes
+      // start theirs once it has, so no two trials compute the same cache entry side by side.
+      let teacherReady!: () => void;
+      const ready = new Promise<void>((resolve) => (teacherReady = resolve));
+      const lane = async (w: number) => {
+        if (w > 0) await ready;
+        for (let t = queue.shift(); t; t = queue.shift()) workers[w] = await this.runTrial(sweep, t, dir, save, workers[w], spawn, teacherReady);
+        await workers[w]?.close();
+      };
+      await Promise.all(Array.from({ length: lanes }, (_, w) => lane(w)));
+      // Retired workers too: none outlives the sweep.
+      await Promise.all([...this.workers].map((w) => w.close()));
+    } finally {
+      for (const w of workers) void w?.close();
     }
-    // The first trial computes the teacher's logits (or finds them cached); the other workers
-    // start once it has, so no two trials compute the same cache entry side by side.
-    let teacherReady!: () => void;
-    const ready = new Promise<void>((resolve) => (teacherReady = resolve));
-    const worker = async (w: number) => {
-      if (w > 0) await ready;
-      for (let t = queue.shift(); t; t = queue.shift()) await this.runTrial(sweep, t, dir, cacheDir, save, teacherReady);
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, (_, w) => worker(w)));
 
     const { hits, computed } = sweep.teacherCache;
     if (hits) note(`teacher logits: ${hits} trial${hits > 1 ? 's' : ''} reused the on-disk cache in ${cacheDir}${computed ? `; ${computed} computed it` : ' (a cache from an earlier run or sweep with the same teacher and data)'}`);
@@ -154,27 +177,29 @@ export class Sweep {
     return { ok: true, sweep, dir };
   }
 
-  private async runTrial(sweep: SweepFile, trial: SweepTrial, dir: string, cacheDir: string, save: (c: SweepChange) => void, teacherReady?: () => void): Promise<void> {
+  private spawnWorker(cacheDir: string): EngineWorker {
+    const w = new EngineWorker({ enginePath: this.o.enginePath, execPath: this.o.execPath, env: { [CACHE_DIR_ENV]: cacheDir } });
+    this.workers.add(w);
+    void w.engine.exited.then(() => this.workers.delete(w));
+    return w;
+  }
+
+  /**
+   * Runs one trial on `worker` (a fresh one from `spawn` when it is gone) and returns the worker
+   * for the lane's next trial: none after a trial that did not end done (it is closed).
+   */
+  private async runTrial(sweep: SweepFile, trial: SweepTrial, dir: string, save: (c: SweepChange) => void, worker: EngineWorker | undefined, spawn: () => EngineWorker, teacherReady?: () => void): Promise<EngineWorker | undefined> {
     if (this.stopped) {
       trial.status = 'stopped';
       save({ type: 'trial_finished', trial });
-      return;
+      return worker;
     }
+    if (!worker?.alive) worker = spawn();
     trial.status = 'running';
     save({ type: 'trial_started', trial });
-    const engine = new EngineProcess({
-      enginePath: this.o.enginePath,
-      configPath: path.join(dir, trial.configFile),
-      runsRoot: path.join(dir, SWEEP_FILES.trials),
-      runId: trial.id,
-      backend: this.o.backend,
-      execPath: this.o.execPath,
-      env: { [CACHE_DIR_ENV]: cacheDir },
-    });
-    this.engines.add(engine);
     let summary: RunSummary | undefined;
     let configIssues: ConfigIssue[] | undefined;
-    engine.onMessage((m: EngineMessage) => {
+    const outcome = await worker.run({ configPath: path.join(dir, trial.configFile), runsRoot: path.join(dir, SWEEP_FILES.trials), runId: trial.id, backend: this.o.backend }, (m: EngineMessage) => {
       if (m.type === 'run_finished') summary = m.summary;
       else if (m.type === 'config_error') configIssues = m.issues;
       else if (m.type === 'log' && m.message.startsWith('teacher logits: reused cache')) trial.teacherLogits = 'cache-hit';
@@ -182,9 +207,7 @@ export class Sweep {
       else if (m.type === 'log' && m.message.includes('the teacher runs live')) trial.teacherLogits ??= 'live';
       if (trial.teacherLogits) teacherReady?.();
     });
-    const exit = await engine.exited;
     teacherReady?.();
-    this.engines.delete(engine);
     if (trial.teacherLogits === 'cache-hit') sweep.teacherCache.hits++;
     if (trial.teacherLogits === 'computed') sweep.teacherCache.computed++;
     if (summary) {
@@ -196,9 +219,16 @@ export class Sweep {
       if (summary.error) trial.error = summary.error;
     } else {
       trial.status = this.stopped ? 'stopped' : 'failed';
-      trial.error = configIssues ? configIssues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : `engine exited (${exit.signal ?? exit.code}) without a result: ${exit.stderrTail.trim().split('\n').slice(-3).join(' / ')}`;
+      const exit = outcome.ended ? undefined : outcome.exit;
+      trial.error = configIssues
+        ? configIssues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+        : `engine exited (${exit ? (exit.signal ?? exit.code) : `code ${(outcome as { code: number }).code}`}) without a result: ${(exit?.stderrTail ?? '').trim().split('\n').slice(-3).join(' / ')}`;
     }
     save({ type: 'trial_finished', trial });
+    // Only a worker whose trial ended cleanly goes on: after anything else its state is suspect.
+    if (outcome.ended && summary?.status === 'done') return worker;
+    void worker.close();
+    return undefined;
   }
 }
 

@@ -37,10 +37,28 @@ export const BUNDLED_DIGITS_IDX = { images: 'mnist-digits-images.idx3-ubyte', la
 
 /** The bundled digits: from the IDX copy in `dir` (the engine bundle's folder) when the build made one, else from the package's JSON. */
 export function loadBundledMnist(dir: string = __dirname): ImageSet {
+  const idx = bundledIdxFiles(dir);
+  return idx ? loadIdxPair(idx[0], idx[1]) : parseBundledMnist();
+}
+
+function bundledIdxFiles(dir: string): [string, string] | undefined {
   const images = path.join(dir, BUNDLED_DIGITS_IDX.images);
   const labels = path.join(dir, BUNDLED_DIGITS_IDX.labels);
-  if (fs.existsSync(images) && fs.existsSync(labels)) return loadIdxPair(images, labels);
-  return parseBundledMnist();
+  return fs.existsSync(images) && fs.existsSync(labels) ? [images, labels] : undefined;
+}
+
+function mnistPackageDir(): string {
+  return path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+}
+
+/** Every file loadSource(spec, baseDir) reads, so that a worker engine can tell whether a data set it loaded before is still what they hold. */
+export function sourceFiles(spec: DataSpec, baseDir: string): string[] {
+  const r = (p: string) => path.resolve(baseDir, p);
+  const files =
+    spec.source === 'mnist'
+      ? (bundledIdxFiles(__dirname) ?? Array.from({ length: 10 }, (_, d) => path.join(mnistPackageDir(), `${d}.json`)))
+      : [spec.source.train.images, spec.source.train.labels, ...(spec.source.test ? [spec.source.test.images, spec.source.test.labels] : [])].map(r);
+  return spec.unlabeledImages ? [...files, r(spec.unlabeledImages)] : files;
 }
 
 /** Writes the bundled digits as IDX files into `dir` (for the build). */
@@ -53,7 +71,7 @@ export function writeBundledMnistIdx(dir: string): void {
 
 /** The `mnist` package stores each digit class as a flat JSON array of floats in [0, 1]. */
 export function parseBundledMnist(): ImageSet {
-  const dir = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+  const dir = mnistPackageDir();
   const perClass: number[][] = [];
   for (let d = 0; d < 10; d++) perClass.push(JSON.parse(fs.readFileSync(path.join(dir, `${d}.json`), 'utf8')).data);
   const pixels = MNIST_SIZE * MNIST_SIZE;

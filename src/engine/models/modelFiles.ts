@@ -36,7 +36,7 @@ export function resolveInside(modelDir: string, rel: string, modelJson: string):
 }
 
 /** Which file a path names right now: a replaced model folder gives a different answer. */
-function fileIdentity(file: string): string {
+export function fileIdentity(file: string): string {
   try {
     const st = fs.statSync(file);
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
@@ -101,7 +101,11 @@ function readModelArtifactsOnce(modelJson: string): io.ModelArtifacts {
 }
 
 export async function loadLayersModel(tf: typeof tfTypes, modelJson: string): Promise<tfTypes.LayersModel> {
-  const artifacts = readModelArtifacts(modelJson);
+  return modelFromArtifacts(tf, readModelArtifacts(modelJson), modelJson);
+}
+
+/** Builds the model from artifacts already read (`modelJson` names them in errors). */
+export async function modelFromArtifacts(tf: typeof tfTypes, artifacts: io.ModelArtifacts, modelJson: string): Promise<tfTypes.LayersModel> {
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (e) {

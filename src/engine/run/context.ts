@@ -7,6 +7,7 @@ import type { KdConfig } from '../../protocol/config';
 import type { EnsembleOptions } from '../models/forward';
 import type { StageResult, TeacherSource } from '../train/trainer';
 import type { CheckpointState } from './checkpoint';
+import type { RunMemo } from './memo';
 import type { Prepared } from './prepare';
 import type { RunWriter } from './runWriter';
 
@@ -28,6 +29,8 @@ export interface RunContext {
    * the teacher's validation and test accuracies read those rows instead of running it again.
    */
   cachedTeacher?: Extract<TeacherSource, { kind: 'cached' }>;
+  /** A worker engine's store of what its runs share (memo.ts); absent in a single run. */
+  memo?: RunMemo;
 }
 
 export interface Assistant {

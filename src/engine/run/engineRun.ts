@@ -11,10 +11,11 @@ import { loadConfigFile, type ConfigIssue } from '../../protocol/loadConfig';
 import { FILES, readEvents, runsRootFor } from '../../protocol/runFolder';
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat } from '../../protocol/runStatus';
 import { createRunDir } from '../../protocol/runId';
-import { restoreMathRandom, seedMathRandom } from '../util/rng';
+import { advanceMathRandom, mathRandomState, restoreMathRandom, seedMathRandom } from '../util/rng';
 import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
 import { BackendUnavailableError } from '../backend/select';
-import { ConfigError, prepare } from './prepare';
+import { ConfigError, prepare, releasePrepared } from './prepare';
+import type { RunMemo } from './memo';
 import { executeRun } from './runner';
 import { RunWriter } from './runWriter';
 
@@ -31,16 +32,28 @@ export interface EngineOptions {
   workspaceRoot?: string;
   send: (m: EngineMessage) => void;
   shouldStop: () => boolean;
+  /** A worker engine's store of what its runs share; each run's own models are disposed at its end. */
+  memo?: RunMemo;
 }
 
 let tfModule: typeof tfTypes | undefined;
+/**
+ * The seeded Math.random's states before and after tfjs was required: its modules draw from
+ * Math.random as they load, and a single engine seeds it before loading them. A worker engine
+ * loaded tfjs before its runs, so each of its runs moves its stream as far (see runEngine).
+ */
+let tfLoadRandom: [number, number] | undefined;
+
 export function loadTf(): typeof tfTypes {
   if (!tfModule) {
     // tfjs greets Node users on stdout with advice to install tfjs-node; the backend choice
     // is ours and is logged, so the greeting is dropped.
     const warn = console.warn;
     console.warn = (...a: unknown[]) => (String(a[0]).includes('Hi, looks like you are running TensorFlow.js in Node.js') || String(a[0]).includes('Hi there') ? undefined : warn(...a));
+    const from = mathRandomState();
     tfModule = require('@tensorflow/tfjs') as typeof tfTypes;
+    const to = mathRandomState();
+    if (from !== undefined && to !== undefined) tfLoadRandom = [from, to];
   }
   return tfModule;
 }
@@ -75,11 +88,14 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     cfg = { ...cfg, backend: o.backend as BackendName };
   }
   seedMathRandom(cfg.seed);
+  const loadedBefore = tfModule !== undefined;
   const tf = loadTf();
+  // A worker's run draws what a single engine draws, which loads tfjs after seeding.
+  if (o.memo && loadedBefore && tfLoadRandom) advanceMathRandom(...tfLoadRandom);
 
   let prepared;
   try {
-    prepared = await prepare(tf, cfg, path.dirname(configPath));
+    prepared = await prepare(tf, cfg, path.dirname(configPath), o.memo);
   } catch (e) {
     if (e instanceof ConfigError) return configError(e.issues);
     if (e instanceof BackendUnavailableError) return configError([{ path: ['backend'], message: e.message }]);
@@ -112,7 +128,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
   writer.emit({ type: 'log', level: 'info', message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)` });
 
   try {
-    const summary = await executeRun({ tf, cfg, configPath, runId, backend: prepared.backend, writer, prepared, shouldStop: o.shouldStop, startedAt, resume: resume?.checkpoint });
+    const summary = await executeRun({ tf, cfg, configPath, runId, backend: prepared.backend, writer, prepared, shouldStop: o.shouldStop, startedAt, resume: resume?.checkpoint, memo: o.memo });
     return summary.status === 'done' ? EXIT.done : EXIT.stopped;
   } catch (e) {
     let error = describeFailure(e);
@@ -151,6 +167,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
   } finally {
     stopBeating();
     writer.close();
+    if (o.memo) releasePrepared(prepared, o.memo);
   }
 }
 

@@ -5,14 +5,17 @@
 import * as path from 'node:path';
 import type { EvalResult, RunStatus, RunSummary } from '../../protocol/events';
 import { FILES } from '../../protocol/runFolder';
-import { ensembleLogitsFn, logitsFn } from '../models/forward';
+import { ensembleLogitsFn, logitsFn, type EnsembleOptions } from '../models/forward';
 import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { ensembleOptions, unlabeledCount, type RunContext, type Stages } from './context';
 import { evaluateOutputs, outputResults } from './outputHeads';
+import { digest } from './memo';
+
+type Evaluated = { result: EvalResult; pred: Int32Array; logits: Float32Array };
 
 /** `cached`: the model's logits over every sample of the training set, used when the test split shares that set. */
-async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[], cached?: Float32Array): Promise<{ result: EvalResult; pred: Int32Array; logits: Float32Array }> {
+async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[], cached?: Float32Array): Promise<Evaluated> {
   const { tf, prepared, cfg } = ctx;
   const { ds } = prepared;
   const logits = cached && ds.test.set === ds.train.set ? rowsOf(cached, ds.numClasses, ds.test) : await predictLogits(tf, forward, ds, ds.test);
@@ -30,6 +33,23 @@ async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.Layer
       latencyMs: await latencyMs(tf, forward, ds.shape, cfg.evaluation.latencySamples),
     },
   };
+}
+
+/**
+ * The teachers' evaluation on the test split. In a worker engine it is the same for every run
+ * with the same teachers, data, cached logits and latency sample count, so the memo keeps it
+ * (keyed by the memo keys of those); anything the memo did not load is evaluated afresh.
+ */
+async function evaluateTeachers(ctx: RunContext, models: tfTypes.LayersModel[], ensemble: EnsembleOptions, cached?: Float32Array): Promise<Evaluated> {
+  const run = () => evaluate(ctx, ensembleLogitsFn(ctx.tf, models, ensemble), models.length > 1 ? models : models[0], cached);
+  const { memo, prepared } = ctx;
+  const teachers = models.map((m) => memo?.keyOf(m));
+  const logits = cached ? memo?.keyOf(cached) : 'none';
+  if (!memo || !prepared.dataKey || !logits || teachers.some((k) => !k)) return run();
+  // How they combine matters only for several teachers or mean-probabilities (as in teacherLogitsKey).
+  const combine = models.length > 1 || ensemble.combine === 'mean-probabilities' ? ensemble : 'single';
+  const key = `teacher-eval:${digest(JSON.stringify({ teachers, combine, data: prepared.dataKey, logits, latencySamples: ctx.cfg.evaluation.latencySamples }))}`;
+  return memo.get(key, run);
 }
 
 export async function finish(ctx: RunContext, status: RunStatus, stages: Stages): Promise<RunSummary> {
@@ -51,13 +71,13 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
   if (status === 'done' && stages.distilled && ds.test.indices.length) {
     const teacherModels = prepared.teachers.map((t) => t.model);
     const ensemble = ensembleOptions(cfg);
-    const teacher = await evaluate(ctx, ensembleLogitsFn(tf, teacherModels, ensemble), teacherModels, ctx.cachedTeacher?.logits);
+    const teacher = await evaluateTeachers(ctx, teacherModels, ensemble, ctx.cachedTeacher?.logits);
     const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student);
     const ids = prepared.teachers.map((t) => t.id);
     summary.teacher = { ...teacher.result, id: ids.join('+'), ids, ...(ids.length > 1 ? { combine: ensemble.combine } : {}) };
     if (ids.length > 1) {
       summary.teachers = [];
-      for (const t of prepared.teachers) summary.teachers.push({ id: t.id, ...(await evaluate(ctx, logitsFn(tf, t.model, false), t.model)).result });
+      for (const t of prepared.teachers) summary.teachers.push({ id: t.id, ...(await evaluateTeachers(ctx, [t.model], { combine: 'mean-logits' })).result });
     }
     if (stages.assistants?.length) {
       summary.assistants = [];

@@ -8,8 +8,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { KdConfig, TrainingSpec } from '../../protocol/config';
 import { formatPath, type ConfigIssue, type JsonPath } from '../../protocol/loadConfig';
 import { selectBackend, missingKernelOf, type ConcreteBackend } from '../backend/select';
-import { buildDataset, type Dataset } from '../data/dataset';
-import { loadSource } from '../data/sources';
+import type { Dataset } from '../data/dataset';
 import { describeArchitecture, buildPreset } from '../models/presets';
 import { loadLayersModel } from '../models/modelFiles';
 import { hasLayerPairs, planLayerPairs, type LayerPlan } from '../models/layerPairs';
@@ -18,6 +17,8 @@ import { resolveOutputs, type ResolvedOutput } from '../data/targets';
 import { headSpecs } from './outputHeads';
 import { deriveSeed } from '../util/rng';
 import { planTeachers } from './teachers';
+import type { RunMemo } from './memo';
+import { DataSourceError, loadData, loadTeacherModel } from './reuse';
 
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
@@ -47,11 +48,13 @@ export interface Prepared {
   layerPlan?: LayerPlan;
   /** kd.json `outputs`, with file targets read: every model has a head for each (empty without outputs). */
   outputs: ResolvedOutput[];
+  /** In a worker engine, the memo key of the data: what later memo keys built on it name. */
+  dataKey?: string;
 }
 
 type Models = Pick<Prepared, 'teachers' | 'teachersToTrain' | 'student' | 'studentDescription' | 'buildBaseline'>;
 
-async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, ds: Dataset, heads: HeadSpec[]): Promise<Models> {
+async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, ds: Dataset, heads: HeadSpec[], memo?: RunMemo): Promise<Models> {
   const issues: ConfigIssue[] = [];
   const teachers: Models['teachers'] = [];
   const teachersToTrain: Models['teachersToTrain'] = [];
@@ -64,7 +67,7 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
         teachers.push(t);
         teachersToTrain.push(t);
       } else {
-        const model = await loadLayersModel(tf, plan.modelJson);
+        const model = await loadTeacherModel(tf, plan.modelJson, memo);
         teachers.push({ id: plan.spec.id, model, description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson });
         const problems = checkModelShape(model, ds, [...at, plan.kind === 'file' ? 'model' : 'architecture'], heads);
         // A teacher saved by an earlier run (an explicit `save` folder) may predate the outputs.
@@ -136,19 +139,21 @@ function probeTraining(tf: typeof tfTypes, models: Models, ds: Dataset): string 
   }
 }
 
-export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string): Promise<Prepared> {
+/** `memo`: a worker engine's store of what its runs share (the data, teachers loaded from disk). */
+export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, memo?: RunMemo): Promise<Prepared> {
   const notes: string[] = [];
   const chosen = await selectBackend(tf, cfg.backend);
   notes.push(...chosen.skipped.map((s) => `backend skipped: ${s}`));
   let backend = chosen.name;
 
-  let source;
+  let data;
   try {
-    source = loadSource(cfg.data, baseDir);
+    data = await loadData(cfg, baseDir, memo);
   } catch (e) {
-    throw new ConfigError([{ path: ['data', 'source'], message: (e as Error).message }]);
+    if (e instanceof DataSourceError) throw new ConfigError([{ path: ['data', 'source'], message: e.message }]);
+    throw e;
   }
-  const ds = buildDataset(source, cfg.data, cfg.seed);
+  const { ds } = data;
   if (cfg.training.batchSize > ds.train.indices.length) {
     throw new ConfigError([{ path: ['training', 'batchSize'], message: `${cfg.training.batchSize} is larger than the ${ds.train.indices.length} training samples` }]);
   }
@@ -161,29 +166,37 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
   if (resolved.issues.length) throw new ConfigError(resolved.issues);
   const heads = headSpecs(resolved.outputs);
 
-  let models = await buildModels(tf, cfg, baseDir, ds, heads);
+  let models = await buildModels(tf, cfg, baseDir, ds, heads, memo);
   const missing = probeTraining(tf, models, ds);
   if (missing) {
     notes.push(`backend ${backend} lacks the kernel "${missing}" this model needs for training; falling back to cpu`);
-    dispose(models);
+    dispose(models, memo);
     await tf.setBackend('cpu');
     await tf.ready();
     backend = 'cpu';
-    models = await buildModels(tf, cfg, baseDir, ds, heads);
+    models = await buildModels(tf, cfg, baseDir, ds, heads, memo);
   }
   let layerPlan: LayerPlan | undefined;
   if (hasLayerPairs(cfg.distillation)) {
     const planned = planLayerPairs(tf, cfg.distillation, models.teachers, models.student, deriveSeed(cfg.seed, 'adapters'));
     if (planned.issues.length) {
-      dispose(models);
+      dispose(models, memo);
       throw new ConfigError(planned.issues);
     }
     layerPlan = planned.plan;
   }
-  return { backend, notes, ds, dataDescription: source.description, ...models, layerPlan, outputs: resolved.outputs };
+  return { backend, notes, ds, dataDescription: data.description, ...models, layerPlan, outputs: resolved.outputs, dataKey: memo?.keyOf(data) };
 }
 
-function dispose(models: Models): void {
+/** Disposes the models, except teachers a worker's memo keeps for later runs. */
+function dispose(models: Models, memo?: RunMemo): void {
   models.student.dispose();
-  for (const t of models.teachers) t.model.dispose();
+  for (const t of models.teachers) if (!memo?.owns(t.model)) t.model.dispose();
+}
+
+/** After a run in a worker engine: its own models go; the teachers its memo keeps stay. */
+export function releasePrepared(prepared: Prepared, memo: RunMemo): void {
+  const models = new Set([prepared.student, prepared.baseline, ...prepared.teachers.map((t) => t.model), ...prepared.teachersToTrain.map((t) => t.model)]);
+  for (const m of models) if (m && !memo.owns(m)) m.dispose();
+  prepared.layerPlan?.dispose();
 }

@@ -55,6 +55,16 @@ export function cacheDirFor(configPath: string): string {
 }
 
 export async function executeRun(ctx: RunContext): Promise<RunSummary> {
+  const assistants: Assistant[] = [];
+  try {
+    return await runStages(ctx, assistants);
+  } finally {
+    // A worker engine goes on to its next run: the assistants (saved in the run folder) go.
+    if (ctx.memo) for (const a of assistants) a.model.dispose();
+  }
+}
+
+async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunSummary> {
   const { tf, cfg, writer, prepared } = ctx;
   const { ds } = prepared;
   const emit = writer.emit.bind(writer);
@@ -99,7 +109,6 @@ export async function executeRun(ctx: RunContext): Promise<RunSummary> {
   // 2. Progressive distillation: each assistant learns from the one before (the teacher first).
   let teacherModelsNow = teacherModels;
   let teacherForward = ensembleLogitsFn(tf, teacherModels, ensemble);
-  const assistants: Assistant[] = [];
   for (const [i, spec] of cfg.assistants.entries()) {
     const index = i + 1;
     const description = describeArchitecture(spec);
@@ -214,7 +223,7 @@ async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], 
   }
   const ensemble = ensembleOptions(cfg);
   const key = useDiskCache ? await teacherLogitsKey(models, ensemble, ds, outputs.map((o) => `${o.name}:${o.dim}`)) : undefined;
-  const { source, got } = await cachedTeacherSource(tf, forward, ds, key, useDiskCache ? cacheDirFor(ctx.configPath) : undefined, heads);
+  const { source, got } = await cachedTeacherSource(tf, forward, ds, key, useDiskCache ? cacheDirFor(ctx.configPath) : undefined, heads, ctx.memo);
   const what = outputs.length ? `; with the ${outputs.map((o) => o.name).join(', ')} head${outputs.length > 1 ? 's' : ''}` : '';
   if (useDiskCache) ctx.cachedTeacher = source;
   if (got.hit) log(`teacher logits: reused cache ${got.file} (${ds.train.set.count} samples, read in ${got.seconds.toFixed(2)} s${what})`);

@@ -13,10 +13,11 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Dataset, Split } from '../data/dataset';
 import type { EnsembleOptions } from '../models/forward';
-import { writeDurably } from '../models/modelFiles';
+import { fileIdentity, writeDurably } from '../models/modelFiles';
 import { predictLogits, type LogitsFn } from '../train/evaluate';
 import type { TappedFn } from '../models/taps';
 import type { TeacherSource } from '../train/trainer';
+import type { RunMemo } from './memo';
 
 export const CACHE_DIR_ENV = 'DISTILLERY_CACHE_DIR';
 
@@ -53,14 +54,21 @@ export interface CachedLogits {
  * computed (and written there when `cacheDir` is given). `width`: values per sample of what
  * `forward` gives (the classes, plus the heads' outputs with kd.json `outputs`).
  */
-export async function teacherLogitsForSet(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, key: string | undefined, cacheDir: string | undefined, width = ds.numClasses): Promise<CachedLogits> {
+export async function teacherLogitsForSet(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, key: string | undefined, cacheDir: string | undefined, width = ds.numClasses, memo?: RunMemo): Promise<CachedLogits> {
   const t0 = performance.now();
   const set = ds.train.set;
   const bytes = set.count * width * 4;
   const file = key && cacheDir ? path.join(cacheDir, `teacher-logits-${key}.bin`) : undefined;
+  // A worker keeps the file's values under the file's identity: the same file unchanged since
+  // an earlier run read or wrote it holds these bytes, and reads as a cache hit, as it would
+  // for a fresh engine. A file replaced or removed since misses.
+  const memoKey = memo && file ? (id: string) => `logits:${file}:${width}:${id}` : undefined;
   if (file && fs.existsSync(file) && fs.statSync(file).size === bytes) {
-    const buf = fs.readFileSync(file);
-    const logits = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    const read = () => {
+      const buf = fs.readFileSync(file);
+      return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+    };
+    const logits = memoKey ? await memo!.get(memoKey(fileIdentity(file)), read) : read();
     return { logits, file, hit: true, seconds: (performance.now() - t0) / 1000 };
   }
   const all: Split = { set, indices: Uint32Array.from({ length: set.count }, (_, i) => i) };
@@ -69,6 +77,7 @@ export async function teacherLogitsForSet(tf: typeof tfTypes, forward: LogitsFn,
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // writeDurably names its temporary file by pid: parallel trials never share one.
     writeDurably(file, Buffer.from(logits.buffer, logits.byteOffset, logits.byteLength));
+    if (memoKey) await memo!.get(memoKey(fileIdentity(file)), () => logits);
   }
   return { logits, file, hit: false, seconds: (performance.now() - t0) / 1000 };
 }
@@ -84,9 +93,10 @@ export async function cachedTeacherSource(
   key: string | undefined,
   cacheDir: string | undefined,
   heads?: { forward: TappedFn; outputs: { name: string; dim: number }[] },
+  memo?: RunMemo,
 ): Promise<{ source: Extract<TeacherSource, { kind: 'cached' }>; got: CachedLogits }> {
   if (!heads?.outputs.length) {
-    const got = await teacherLogitsForSet(tf, forward, ds, key, cacheDir);
+    const got = await teacherLogitsForSet(tf, forward, ds, key, cacheDir, ds.numClasses, memo);
     return { source: { kind: 'cached', logits: got.logits }, got };
   }
   const rows: LogitsFn = (x) => {
@@ -94,7 +104,7 @@ export async function cachedTeacherSource(
     return tf.concat([r.logits, ...heads.outputs.map((o) => r.outputs![o.name])], 1);
   };
   const width = ds.numClasses + heads.outputs.reduce((n, o) => n + o.dim, 0);
-  const got = await teacherLogitsForSet(tf, rows, ds, key, cacheDir, width);
+  const got = await teacherLogitsForSet(tf, rows, ds, key, cacheDir, width, memo);
   return { source: { kind: 'cached', ...splitRows(got.logits, ds.numClasses, heads.outputs) }, got };
 }
 

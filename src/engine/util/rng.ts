@@ -61,3 +61,14 @@ export function restoreMathRandom(state: number): void {
   mathRandom = new StatefulRng(state >>> 0);
   Math.random = mathRandom.next;
 }
+
+/**
+ * Moves the seeded Math.random as far as it moved from state `from` to state `to`. mulberry32
+ * steps its state by a constant, so the difference of two states counts the draws between
+ * them. A worker engine uses it to draw what a single engine draws: tfjs draws from
+ * Math.random as its modules load, and can as it builds models, and a worker that reuses
+ * what a single engine would make again (memo.ts, loadTf) skips those draws.
+ */
+export function advanceMathRandom(from: number, to: number): void {
+  if (mathRandom) mathRandom.state = (mathRandom.state + to - from) >>> 0;
+}

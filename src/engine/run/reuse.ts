@@ -1,0 +1,47 @@
+/**
+ * The data set and the teachers loaded from disk, through a worker's RunMemo when there is one
+ * (dist/engine.js --worker), straight from disk otherwise. The keys say what a value is made
+ * of: for the data, the spec's fields that loading and splitting read, the seed, and which
+ * files the source reads (device, inode, size, times); for a teacher, the backend and a digest
+ * of its model.json and weight bytes as read now. A changed file, spec or seed misses.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { KdConfig } from '../../protocol/config';
+import { buildDataset, type Dataset } from '../data/dataset';
+import { loadSource, sourceFiles } from '../data/sources';
+import { fileIdentity, modelFromArtifacts, readModelArtifacts } from '../models/modelFiles';
+import { digest, type RunMemo } from './memo';
+
+export interface LoadedData {
+  ds: Dataset;
+  description: string;
+}
+
+/** The data source could not be read: the config's fault (data.source). */
+export class DataSourceError extends Error {}
+
+/** Loads and splits the data. */
+export async function loadData(cfg: KdConfig, baseDir: string, memo?: RunMemo): Promise<LoadedData> {
+  const make = (): LoadedData => {
+    let source;
+    try {
+      source = loadSource(cfg.data, baseDir);
+    } catch (e) {
+      throw new DataSourceError((e as Error).message);
+    }
+    return { ds: buildDataset(source, cfg.data, cfg.seed), description: source.description };
+  };
+  if (!memo) return make();
+  const { source, limit, validationSplit, testSplit, normalize, unlabeledImages } = cfg.data;
+  const files = sourceFiles(cfg.data, baseDir).map((f) => [f, fileIdentity(f)]);
+  const key = `data:${digest(JSON.stringify({ source, unlabeledImages, baseDir, limit, validationSplit, testSplit, normalize, seed: cfg.seed, files }))}`;
+  return memo.get(key, make);
+}
+
+/** A teacher's model file, loaded (the memo's copy when its bytes and the backend are the same). */
+export async function loadTeacherModel(tf: typeof tfTypes, modelJson: string, memo?: RunMemo): Promise<tfTypes.LayersModel> {
+  const artifacts = readModelArtifacts(modelJson);
+  if (!memo) return modelFromArtifacts(tf, artifacts, modelJson);
+  const key = `teacher:${tf.getBackend()}:${digest(JSON.stringify(artifacts.modelTopology), JSON.stringify(artifacts.weightSpecs), artifacts.weightData as ArrayBuffer)}`;
+  return memo.get(key, () => modelFromArtifacts(tf, artifacts, modelJson), (m) => m.dispose());
+}
