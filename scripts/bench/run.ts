@@ -10,7 +10,7 @@
  *     tensors leaked per step; the training process's peak RSS; a per-kernel profile on wasm.
  *  2. A whole temperature sweep (7 temperatures + its baseline, 1 epoch, 8 000 training digits,
  *     CNN pair, teacher pre-trained and saved before the clock starts, logits cached) through
- *     the real `distill sweep`, one engine process per core.
+ *     the real `distill sweep`, one engine worker per core (each runs trials one after another).
  *  3. Peak RSS of a real `distill run` on 60 000 28×28 images (the bundled digits tiled, as IDX).
  *  4. PyTorch (scripts/bench/torch_bench.py, one thread) on the same workloads and sweep.
  * Needs `npm run build` (dist/) for the CLI parts. Timings on a shared machine are noisy: the
@@ -87,7 +87,7 @@ async function sweep(dir: string): Promise<SweepResult> {
   };
   const kdFile = path.join(dir, 'kd.json');
   fs.writeFileSync(kdFile, JSON.stringify(kd, null, 2));
-  log(`sweep: ${SWEEP_TEMPERATURES.length} temperatures + baseline, ${parallel} engine processes at once…`);
+  log(`sweep: ${SWEEP_TEMPERATURES.length} temperatures + baseline, ${parallel} engine workers at once…`);
   const r = await runProcess(process.execPath, [CLI, 'sweep', kdFile, '--json']);
   if (r.code !== 0) throw new Error(`distill sweep failed (${r.code}):\n${r.stderr.slice(-2000)}`);
   const s = JSON.parse(r.stdout) as { trials: { kind: string; params: Record<string, number>; runDir: string; durationSec?: number; valAccuracy?: number }[]; teacherCache: { hits: number; computed: number }; durationSec: number };

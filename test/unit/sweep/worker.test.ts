@@ -114,7 +114,8 @@ describe('engine workers', function () {
     const file = path.join(dir, 'sweep.kd.json');
     fs.writeFileSync(file, JSON.stringify({
       ...JSON.parse(fs.readFileSync(kd(dir, 'base.kd.json', 4), 'utf8')),
-      training: { epochs: 1, batchSize: 50 },
+      // Long enough (~30 steps) that the kill and the stop below land inside the trial they aim at.
+      training: { epochs: 3, batchSize: 50 },
       sweep: { params: { 'distillation.temperature': [2, 3, 4] }, parallel: 1 },
     }));
     const killed: number[] = [];
