@@ -11,6 +11,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { ensembleOptions, unlabeledCount, type RunContext, type Stages } from './context';
 import { evaluateOutputs, outputResults } from './outputHeads';
 import { digest } from './memo';
+import { ensembleIdentity } from './teacherCache';
 
 type Evaluated = { result: EvalResult; pred: Int32Array; logits: Float32Array };
 
@@ -46,8 +47,7 @@ async function evaluateTeachers(ctx: RunContext, models: tfTypes.LayersModel[], 
   const teachers = models.map((m) => memo?.keyOf(m));
   const logits = cached ? memo?.keyOf(cached) : 'none';
   if (!memo || !prepared.dataKey || !logits || teachers.some((k) => !k)) return run();
-  // How they combine matters only for several teachers or mean-probabilities (as in teacherLogitsKey).
-  const combine = models.length > 1 || ensemble.combine === 'mean-probabilities' ? ensemble : 'single';
+  const combine = ensembleIdentity(models.length, ensemble);
   const key = `teacher-eval:${digest(JSON.stringify({ teachers, combine, data: prepared.dataKey, logits, latencySamples: ctx.cfg.evaluation.latencySamples }))}`;
   return memo.get(key, run);
 }

@@ -21,6 +21,16 @@ import type { RunMemo } from './memo';
 
 export const CACHE_DIR_ENV = 'DISTILLERY_CACHE_DIR';
 
+/**
+ * What of `ensemble` changes the teachers' combined logits: how they combine (and the
+ * temperature, for mean-probabilities) with several teachers or mean-probabilities; nothing
+ * for one teacher's plain logits.
+ */
+export function ensembleIdentity(teachers: number, ensemble: EnsembleOptions): object | 'single' {
+  if (ensemble.combine === 'mean-probabilities') return { ...ensemble };
+  return teachers > 1 ? { combine: ensemble.combine, weights: ensemble.weights } : 'single';
+}
+
 /** `heads`: the extra outputs cached after the logits, e.g. ["box:4"] (part of the key: they change the rows). */
 export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: EnsembleOptions, ds: Dataset, heads: string[] = []): Promise<string> {
   const h = createHash('sha256');
@@ -35,8 +45,7 @@ export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: 
     }
     h.update(`|${m.inputs[0].shape.join('x')}|`);
   }
-  const combine = ensemble.combine === 'mean-probabilities' ? { ...ensemble } : { combine: ensemble.combine, weights: ensemble.weights };
-  h.update(JSON.stringify({ combine: models.length > 1 || ensemble.combine === 'mean-probabilities' ? combine : 'single', shape: ds.shape, scale: ds.scale, offset: ds.offset, classes: ds.numClasses, count: ds.train.set.count, ...(heads.length ? { heads } : {}) }));
+  h.update(JSON.stringify({ combine: ensembleIdentity(models.length, ensemble), shape: ds.shape, scale: ds.scale, offset: ds.offset, classes: ds.numClasses, count: ds.train.set.count, ...(heads.length ? { heads } : {}) }));
   const set = ds.train.set;
   h.update(Buffer.from(set.images.buffer, set.images.byteOffset, set.images.byteLength));
   return h.digest('hex').slice(0, 20);
