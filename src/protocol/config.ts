@@ -73,6 +73,8 @@ const teacherBase = {
   id: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only')
+    // Ids become file names (the save folder <id>-<hash>, the teacher cache): long ones fail at save time.
+    .max(64, 'at most 64 characters: a teacher id becomes part of a file name (its save folder)')
     .describe('A short name for this teacher, used in logs, results and feature pairs.'),
 };
 

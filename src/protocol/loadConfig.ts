@@ -5,9 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { createScanner, findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { isBuiltinTarget, KdConfig } from './config';
+import { readIdxHeaderFile } from './idxHeader';
 
 export type JsonPath = (string | number)[];
 
@@ -46,17 +47,69 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - last };
 }
 
+/** Issues about a key itself (an unknown key): they point at the key, not at its value. */
+const aboutTheKey = new WeakSet<ConfigIssue>();
+
 /** Attaches the source position of the deepest node that exists along the issue's path. */
 function locate(text: string, root: Node | undefined, issue: ConfigIssue): ConfigIssue {
   if (!root) return issue;
   for (let n = issue.path.length; n >= 0; n--) {
     const node = findNodeAtLocation(root, issue.path.slice(0, n));
     if (!node) continue;
-    // For a property, point at its key when the value itself is missing.
-    const target = n === issue.path.length ? node : (node.parent?.type === 'property' ? node.parent : node);
+    const property = node.parent?.type === 'property' ? node.parent : undefined;
+    // For a property, point at its key when the value itself is missing, or the key is the problem.
+    const target = n < issue.path.length ? (property ?? node) : aboutTheKey.has(issue) && property?.children?.[0] ? property.children[0] : node;
     return { ...issue, ...lineColumn(text, target.offset), offset: target.offset, length: target.length };
   }
   return issue;
+}
+
+/** A kd.json's text as it is parsed: without a UTF-8 byte-order mark, which editors do not show either. */
+function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * Attaches line, column, offset and length to issues found without the text (by the engine:
+ * data, model files, batch size), at their JSON paths in kd.json's text. The CLI, the engine's
+ * config_error and the editor place issues with this one function.
+ */
+export function locateIssues(text: string, issues: ConfigIssue[]): ConfigIssue[] {
+  const clean = withoutBom(text);
+  if (nestingProblem(clean)) return issues;
+  const root = parseTree(clean, [], { allowTrailingComma: true, disallowComments: false });
+  return issues.map((i) => (i.line ? i : locate(clean, root, i)));
+}
+
+/** The same, reading the kd.json; issues stay as they are when it cannot be read. */
+export function locateIssuesInFile(file: string, issues: ConfigIssue[]): ConfigIssue[] {
+  if (issues.every((i) => i.line)) return issues;
+  try {
+    return locateIssues(fs.readFileSync(file, 'utf8'), issues);
+  } catch {
+    return issues;
+  }
+}
+
+/**
+ * kd.json is a few levels deep; the JSON reader and the schema recurse once per level, so a
+ * file nested thousands deep would overflow the stack. Deeper than this is refused first.
+ */
+export const MAX_NESTING = 64;
+
+/** Where the text opens its (MAX_NESTING + 1)th level, found by scanning tokens (no recursion). */
+function nestingProblem(text: string): ConfigIssue | undefined {
+  const scanner = createScanner(text, false);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
+      if (++depth > MAX_NESTING) {
+        const offset = scanner.getTokenOffset();
+        return { path: [], message: `nested more than ${MAX_NESTING} levels deep (a kd.json needs a handful)`, ...lineColumn(text, offset), offset, length: 1 };
+      }
+    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 type ZodIssue = z.core.$ZodIssue;
@@ -79,8 +132,13 @@ function flattenIssue(issue: ZodIssue, prefix: JsonPath): ConfigIssue[] {
   if (issue.code === 'invalid_key' && issue.issues.length) {
     return [{ path: at, message: `name "${String(at[at.length - 1])}": ${issue.issues.map((i) => i.message).join('; ')}` }];
   }
+  // One issue per unknown key, at the key: the editor underlines it, the CLI gives its line.
   if (issue.code === 'unrecognized_keys') {
-    return [{ path: at, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` }];
+    return issue.keys.map((k) => {
+      const one: ConfigIssue = { path: [...at, k], message: `unknown key "${k}"` };
+      aboutTheKey.add(one);
+      return one;
+    });
   }
   return [{ path: at, message: issue.message }];
 }
@@ -173,6 +231,14 @@ export function checkFiles(config: KdConfig, baseDir: string, options: Pick<Load
     if (outside.has(formatPath(p))) return;
     if (!fs.existsSync(abs)) issues.push({ path: p, message: `${kind} not found: ${abs}` });
     else if (fs.statSync(abs).isDirectory()) issues.push({ path: p, message: `${kind} is a folder, expected a file: ${abs}` });
+    else if (kind.startsWith('IDX') && fs.statSync(abs).isFile()) {
+      // The header only (a few bytes): a float images file is refused here, not after loading.
+      try {
+        readIdxHeaderFile(abs, !kind.startsWith('IDX target'));
+      } catch (e) {
+        issues.push({ path: p, message: (e as Error).message });
+      }
+    }
   };
   config.teachers.forEach((t, i) => {
     if ('model' in t) need(['teachers', i, 'model'], t.model, 'teacher model');
@@ -193,7 +259,10 @@ export function checkFiles(config: KdConfig, baseDir: string, options: Pick<Load
 }
 
 /** Parses kd.json text (comments and trailing commas allowed) and validates it fully. */
-export function loadConfigText(text: string, file: string, options: LoadOptions = {}): LoadResult {
+export function loadConfigText(original: string, file: string, options: LoadOptions = {}): LoadResult {
+  const text = withoutBom(original);
+  const tooDeep = nestingProblem(text);
+  if (tooDeep) return { ok: false, path: file, issues: [tooDeep] };
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length || !root) {

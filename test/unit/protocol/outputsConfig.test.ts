@@ -31,14 +31,16 @@ describe('kd.json outputs', () => {
   it('names the JSON path, line and column of each bad value', () => {
     const issues = problems({ ...base, outputs: { box: { target: 'inkBox', loss: 'l2', weight: -1 }, Bad: { target: 'inkBox' }, logits: { target: 'inkCentre' }, c: { target: 'inkCentre', extra: 1 } } });
     const at = issues.map((i) => i.at).sort();
-    assert.deepEqual(at, ['outputs.Bad', 'outputs.box.loss', 'outputs.box.weight', 'outputs.c', 'outputs.logits']);
+    assert.deepEqual(at, ['outputs.Bad', 'outputs.box.loss', 'outputs.box.weight', 'outputs.c.extra', 'outputs.logits']);
     const loss = issues.find((i) => i.at === 'outputs.box.loss')!;
     assert.match(loss.message, /smoothL1.*mse/);
     assert.equal(loss.text, '"l2"');
     assert.equal(loss.line, JSON.stringify({ ...base, outputs: { box: {} } }, null, 2).split('\n').findIndex((l) => l.includes('"box"')) + 3, 'the line of "loss" inside "box"');
     assert.match(issues.find((i) => i.at === 'outputs.logits')!.message, /taken by a preset layer/);
     assert.match(issues.find((i) => i.at === 'outputs.Bad')!.message, /starting lower-case/);
-    assert.match(issues.find((i) => i.at === 'outputs.c')!.message, /unknown key "extra"/);
+    const extra = issues.find((i) => i.at === 'outputs.c.extra')!;
+    assert.match(extra.message, /unknown key "extra"/);
+    assert.equal(extra.text, '"extra"', 'an unknown key is underlined itself');
   });
 
   it('a missing target file is named at outputs.<name>.target, with the built-in targets as a hint', () => {
