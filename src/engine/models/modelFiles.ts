@@ -9,8 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { io } from '@tensorflow/tfjs';
-
-type WeightsManifestEntry = { paths: string[]; weights: io.WeightsManifestEntry[] };
+import { readModelJson } from './modelJson';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
@@ -68,17 +67,11 @@ export function readModelArtifacts(modelJson: string): io.ModelArtifacts {
 }
 
 function readModelArtifactsOnce(modelJson: string): io.ModelArtifacts {
-  let json: { modelTopology?: unknown; weightsManifest?: WeightsManifestEntry[]; format?: string };
-  try {
-    json = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
-  } catch (e) {
-    throw new Error(`${modelJson}: not a readable model.json (${(e as Error).message})`);
-  }
-  if (!json.modelTopology) throw new Error(`${modelJson}: no modelTopology (is this a tfjs LayersModel model.json?)`);
+  const json = readModelJson(modelJson);
   const dir = path.dirname(path.resolve(modelJson));
   const weightSpecs: io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
-  for (const group of json.weightsManifest ?? []) {
+  for (const group of json.weightsManifest) {
     const expected = group.weights.reduce((n, w) => n + weightSpecBytes(w, modelJson), 0);
     const files = group.paths.map((p) => resolveInside(dir, p, modelJson));
     const actual = files.reduce((n, f) => {
