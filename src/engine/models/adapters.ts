@@ -47,7 +47,8 @@ export function buildAdapter(tf: typeof tfTypes, student: ActivationShape, teach
     description: student.length === 3 ? `1×1 conv ${channelsS}→${channelsT}` : `dense ${channelsS}→${channelsT}`,
     apply: (x) => layer.apply(x) as Tensor,
     variables: layer.trainableWeights.map((w) => w.read() as tfTypes.Variable),
-    dispose: () => layer.dispose(),
+    // tfjs refuses to dispose a layer never applied (a plan refused before training); its weights go either way.
+    dispose: () => (layer.inboundNodes.length ? layer.dispose() : layer.weights.forEach((w) => w.dispose())),
   };
 }
 

@@ -8,7 +8,17 @@ import type { DistillationSpec } from '../../protocol/config';
 import type { ConfigIssue } from '../../protocol/loadConfig';
 import type { AttentionPair, FeaturePair } from '../losses/features';
 import { AdapterShapeError, buildAdapter, describeShape } from './adapters';
-import { layerShape, UnknownLayerError } from './taps';
+import { layerNames, layerShape, UnknownLayerError } from './taps';
+
+/** Whether the layer gives one of the model's outputs (its logits or a head). */
+function isOutputLayer(model: tfTypes.LayersModel, name: string): boolean {
+  return model.outputs.some((o) => o.sourceLayer.name === name);
+}
+
+/** The layers a pair may name: all but the outputs. */
+function innerLayers(model: tfTypes.LayersModel): string[] {
+  return layerNames(model).filter((n) => !isOutputLayer(model, n));
+}
 
 export interface LayerPlan {
   /** Student layer per slot. */
@@ -47,9 +57,12 @@ export function planLayerPairs(
       for (const f of this.features) f.adapter?.dispose();
     },
   };
-  const shapeOf = (model: tfTypes.LayersModel, name: string, at: (string | number)[]): number[] | undefined => {
+  const shapeOf = (model: tfTypes.LayersModel, name: string, at: (string | number)[], whose: string): number[] | undefined => {
     try {
-      return layerShape(model, name);
+      const shape = layerShape(model, name);
+      // tfjs drops an output named twice, so tapping an output layer fails mid-distill; its logits are distilled anyway.
+      if (isOutputLayer(model, name)) issues.push({ path: at, message: `layer "${name}" is ${whose} output (its logits), which the soft-target term already distils; pick a layer before it: ${innerLayers(model).join(', ')}` });
+      return shape;
     } catch (e) {
       if (e instanceof UnknownLayerError) issues.push({ path: at, message: e.message });
       else throw e;
@@ -64,8 +77,8 @@ export function planLayerPairs(
       issues.push({ path: [...at, 'teacher'], message: `no teacher with id "${p.teacher}"` });
       continue;
     }
-    const ts = shapeOf(teachers[t].model, p.teacherLayer, [...at, 'teacherLayer']);
-    const ss = shapeOf(student, p.studentLayer, [...at, 'studentLayer']);
+    const ts = shapeOf(teachers[t].model, p.teacherLayer, [...at, 'teacherLayer'], `teacher "${teachers[t].id}"'s`);
+    const ss = shapeOf(student, p.studentLayer, [...at, 'studentLayer'], "the student's");
     if (!ts || !ss) continue;
     const slot = plan.studentLayers.length;
     const pairName = `${kind === 'features' ? 'feature' : 'attention'} ${p.studentLayer} ${describeShape(ss)} → ${teachers[t].id}.${p.teacherLayer} ${describeShape(ts)}`;
