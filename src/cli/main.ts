@@ -10,14 +10,15 @@ import { describeExit, recordAbnormalExit } from '../client/abnormalExit';
 import { EngineProcess } from '../client/engineProcess';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import { resultsTable } from '../protocol/format';
-import { formatIssue, loadConfigFile, type ConfigIssue } from '../protocol/loadConfig';
+import { formatIssue, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../protocol/loadConfig';
 import { ProgressView } from './progress';
 
 const EXIT = { done: 0, failed: 1, badConfig: 2 } as const;
 
 function printIssues(file: string, issues: ConfigIssue[]): void {
   process.stderr.write(`${file}: ${issues.length} problem${issues.length > 1 ? 's' : ''}; no run started\n`);
-  for (const i of issues) process.stderr.write(`  ${formatIssue(path.relative(process.cwd(), file) || file, i)}\n`);
+  // Issues found by the engine carry their line:column already; any others get theirs here.
+  for (const i of locateIssuesInFile(file, issues)) process.stderr.write(`  ${formatIssue(path.relative(process.cwd(), file) || file, i)}\n`);
 }
 
 async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string; resume?: boolean; workspace?: string }): Promise<number> {
@@ -114,14 +115,13 @@ program
 
 program
   .command('validate')
-  .description('check a kd.json (schema and files) without running it')
+  .description('make every check `distill run` makes before training (schema, files, data, models, shapes, layer names), without training or a run folder')
   .argument('<kd.json>', 'the experiment file')
   .option('--workspace <dir>', 'refuse paths in kd.json (models, data, save folders) outside this folder, as the extension does')
-  .action((kdJson: string, opts: { workspace?: string }) => {
-    const loaded = loadConfigFile(kdJson, { workspaceRoot: opts.workspace && path.resolve(opts.workspace) });
-    if (loaded.ok) process.stdout.write(`${loaded.path}: ok\n`);
-    else printIssues(loaded.path, loaded.issues);
-    process.exitCode = loaded.ok ? EXIT.done : EXIT.badConfig;
+  .option('--backend <name>', 'check with this tfjs backend: tensorflow-gpu, tensorflow, wasm or cpu')
+  .action(async (kdJson: string, opts: { workspace?: string; backend?: string }) => {
+    const { validateCli } = await import('./validate');
+    process.exitCode = await validateCli(kdJson, { ...opts, enginePath: path.join(__dirname, 'engine.js'), printIssues });
   });
 
 program.parseAsync(process.argv).catch((e) => {

@@ -4,6 +4,7 @@
  * The process is a Disposable: disposing kills it, so no engine outlives its owner.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { VALIDATE_FLAG } from '../protocol/engineArgs';
 import type { EngineMessage } from '../protocol/events';
 import { WORKER_FLAG, type WorkerCommand } from '../protocol/worker';
 
@@ -18,6 +19,8 @@ export interface EngineStartOptions {
   backend?: string;
   /** Passed as --workspace: the engine refuses kd.json paths outside this folder. */
   workspaceRoot?: string;
+  /** Check the config as a run would before training, and exit: `config_valid` or `config_error`, no run folder. */
+  validate?: boolean;
   /** The Node binary; in VS Code's extension host this is Electron run as Node. */
   execPath?: string;
   env?: NodeJS.ProcessEnv;
@@ -136,5 +139,6 @@ function runArgs(o: EngineStartOptions): string[] {
   if (o.runId) args.push('--run-id', o.runId);
   if (o.backend) args.push('--backend', o.backend);
   if (o.workspaceRoot) args.push('--workspace', o.workspaceRoot);
+  if (o.validate) args.push(VALIDATE_FLAG);
   return args;
 }

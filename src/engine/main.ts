@@ -3,11 +3,13 @@
  *
  *   node dist/engine.js --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME] [--workspace DIR]
  *   node dist/engine.js --resume RUN_DIR [--backend NAME]
+ *   node dist/engine.js --config kd.json --validate [--backend NAME] [--workspace DIR]   (checks only: no training, no run folder)
  *   node dist/engine.js --worker     (several runs in turn, requested over IPC: worker.ts)
  *
  * It reports over the IPC channel when it has one, and as JSON lines on stdout otherwise.
  * Exit codes: 0 done, 1 failed, 2 bad config, 3 stopped.
  */
+import { VALIDATE_FLAG } from '../protocol/engineArgs';
 import { WORKER_FLAG } from '../protocol/worker';
 import { runEngine } from './run/engineRun';
 import { startWorker } from './worker';
@@ -44,7 +46,7 @@ function runOne(): void {
     else if (!process.send) process.stdout.write(JSON.stringify(m) + '\n');
   };
 
-  runEngine({ configPath, resumeDir, runsRoot: arg('runs-root'), runId: arg('run-id'), backend: arg('backend'), workspaceRoot: arg('workspace'), send, shouldStop: () => stopRequested })
+  runEngine({ configPath, resumeDir, runsRoot: arg('runs-root'), runId: arg('run-id'), backend: arg('backend'), workspaceRoot: arg('workspace'), validateOnly: process.argv.includes(VALIDATE_FLAG), send, shouldStop: () => stopRequested })
     .then((code) => {
       process.exitCode = code;
       // Let the last IPC messages drain before the process ends.

@@ -168,8 +168,18 @@ export interface ConfigErrorMessage {
   issues: { path: (string | number)[]; message: string; line?: number; column?: number }[];
 }
 
-/** Everything the engine sends its parent: the run's events, or why no run started. */
-export type EngineMessage = RunEvent | ConfigErrorMessage;
+/** `engine --validate`: every check a run makes before training passed; nothing was trained or written. */
+export interface ConfigValidMessage {
+  type: 'config_valid';
+  configPath: string;
+  backend: string;
+  /** The data as a run would log it: source, split sizes, classes. */
+  data: string;
+  notes: string[];
+}
+
+/** Everything the engine sends its parent: the run's events, why no run started, or that one could. */
+export type EngineMessage = RunEvent | ConfigErrorMessage | ConfigValidMessage;
 
 /** Messages a parent sends to the engine over IPC. */
 export type EngineCommand = { type: 'stop' };

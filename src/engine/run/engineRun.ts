@@ -7,14 +7,14 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName, KdConfig } from '../../protocol/config';
 import { BACKENDS } from '../../protocol/config';
 import type { EngineMessage, RunSummary } from '../../protocol/events';
-import { loadConfigFile, type ConfigIssue } from '../../protocol/loadConfig';
+import { loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../../protocol/loadConfig';
 import { FILES, readEvents, runsRootFor } from '../../protocol/runFolder';
 import { HEARTBEAT_INTERVAL_MS, type Heartbeat } from '../../protocol/runStatus';
 import { createRunDir } from '../../protocol/runId';
 import { advanceMathRandom, mathRandomState, restoreMathRandom, seedMathRandom } from '../util/rng';
 import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
 import { BackendUnavailableError } from '../backend/select';
-import { ConfigError, prepare, releasePrepared } from './prepare';
+import { ConfigError, prepare, releasePrepared, type Prepared } from './prepare';
 import type { RunMemo } from './memo';
 import { executeRun } from './runner';
 import { RunWriter } from './runWriter';
@@ -34,6 +34,8 @@ export interface EngineOptions {
   shouldStop: () => boolean;
   /** A worker engine's store of what its runs share; each run's own models are disposed at its end. */
   memo?: RunMemo;
+  /** Stop after the checks a run makes before training (`distill validate`, the editor): no run folder. */
+  validateOnly?: boolean;
 }
 
 let tfModule: typeof tfTypes | undefined;
@@ -61,7 +63,8 @@ export function loadTf(): typeof tfTypes {
 export async function runEngine(o: EngineOptions): Promise<number> {
   let configPath = path.resolve(o.configPath);
   const configError = (issues: ConfigIssue[]) => {
-    o.send({ type: 'config_error', configPath, issues });
+    // Issues found past the schema (data, models, batch size) get kd.json's line:column too; a resumed run's config is its config.json.
+    o.send({ type: 'config_error', configPath, issues: o.resumeDir ? issues : locateIssuesInFile(configPath, issues) });
     return EXIT.badConfig;
   };
   let cfg: KdConfig;
@@ -101,6 +104,11 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     if (e instanceof BackendUnavailableError) return configError([{ path: ['backend'], message: e.message }]);
     throw e;
   }
+  if (o.validateOnly) {
+    o.send({ type: 'config_valid', configPath, backend: prepared.backend, data: describeData(prepared), notes: prepared.notes });
+    releasePrepared(prepared, o.memo);
+    return EXIT.done;
+  }
 
   const name = cfg.name ?? path.basename(path.dirname(configPath));
   let runId: string;
@@ -123,7 +131,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     writer.emit({ type: 'log', level: 'info', message: `resuming from checkpoint ${path.basename(resume.checkpoint.dir)}: ${resume.checkpoint.state.stage} after epoch ${resume.checkpoint.state.epoch}, step ${resume.checkpoint.state.step}` });
     if (resume.checkpoint.state.mathRandom !== undefined) restoreMathRandom(resume.checkpoint.state.mathRandom);
   }
-  writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${prepared.dataDescription}, ${prepared.ds.train.indices.length} train / ${prepared.ds.val.indices.length} validation / ${prepared.ds.test.indices.length} test, ${prepared.ds.numClasses} classes` });
+  writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${describeData(prepared)}` });
   for (const note of prepared.notes) writer.emit({ type: 'log', level: note.includes('falling back') ? 'warn' : 'info', message: note });
   writer.emit({ type: 'log', level: 'info', message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)` });
 
@@ -169,6 +177,12 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     writer.close();
     if (o.memo) releasePrepared(prepared, o.memo);
   }
+}
+
+/** The data as the run log and `distill validate` give it. */
+function describeData(prepared: Prepared): string {
+  const { ds } = prepared;
+  return `${prepared.dataDescription}, ${ds.train.indices.length} train / ${ds.val.indices.length} validation / ${ds.test.indices.length} test, ${ds.numClasses} classes`;
 }
 
 /**

@@ -194,9 +194,9 @@ function dispose(models: Models, memo?: RunMemo): void {
   for (const t of models.teachers) if (!memo?.owns(t.model)) t.model.dispose();
 }
 
-/** After a run in a worker engine: its own models go; the teachers its memo keeps stay. */
-export function releasePrepared(prepared: Prepared, memo: RunMemo): void {
+/** After a run in a worker engine (or a validation): its own models go; the teachers a memo keeps stay. */
+export function releasePrepared(prepared: Prepared, memo?: RunMemo): void {
   const models = new Set([prepared.student, prepared.baseline, ...prepared.teachers.map((t) => t.model), ...prepared.teachersToTrain.map((t) => t.model)]);
-  for (const m of models) if (m && !memo.owns(m)) m.dispose();
+  for (const m of models) if (m && !memo?.owns(m)) m.dispose();
   prepared.layerPlan?.dispose();
 }

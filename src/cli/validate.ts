@@ -1,0 +1,52 @@
+/**
+ * `distill validate`: everything `distill run` would refuse, found without training. The
+ * schema and file checks run here (no tfjs); then the engine itself, in its validate mode,
+ * makes every check a run makes before training (data headers and sizes, model files and
+ * topology, shapes, layer names, the backend) and exits without creating a run folder.
+ *
+ * Exit codes: 0 ok, 1 the engine itself failed, 2 bad config.
+ */
+import * as path from 'node:path';
+import { describeExit } from '../client/abnormalExit';
+import { EngineProcess } from '../client/engineProcess';
+import type { ConfigValidMessage } from '../protocol/events';
+import { loadConfigFile, type ConfigIssue } from '../protocol/loadConfig';
+
+export interface ValidateOptions {
+  workspace?: string;
+  backend?: string;
+  enginePath: string;
+  printIssues: (file: string, issues: ConfigIssue[]) => void;
+}
+
+export async function validateCli(kdJson: string, o: ValidateOptions): Promise<number> {
+  const file = path.resolve(kdJson);
+  const workspaceRoot = o.workspace && path.resolve(o.workspace);
+  const loaded = loadConfigFile(file, { workspaceRoot });
+  if (!loaded.ok) {
+    o.printIssues(file, loaded.issues);
+    return 2;
+  }
+  const engine = new EngineProcess({ enginePath: o.enginePath, configPath: file, validate: true, backend: o.backend, workspaceRoot });
+  let issues: ConfigIssue[] | undefined;
+  let valid: ConfigValidMessage | undefined;
+  engine.onMessage((m) => {
+    if (m.type === 'config_error') issues = m.issues;
+    else if (m.type === 'config_valid') valid = m;
+  });
+  const interrupted = () => engine.kill();
+  process.once('SIGINT', interrupted);
+  const exit = await engine.exited;
+  process.off('SIGINT', interrupted);
+  if (issues) {
+    o.printIssues(file, issues);
+    return 2;
+  }
+  if (valid && exit.code === 0) {
+    process.stdout.write(`${file}: ok (backend ${valid.backend}; data: ${valid.data})\n`);
+    for (const note of valid.notes) process.stdout.write(`  ${note}\n`);
+    return 0;
+  }
+  process.stderr.write(`${exit.stderrTail.trimEnd()}\n${describeExit(exit, ' while validating').error}\n`);
+  return 1;
+}
