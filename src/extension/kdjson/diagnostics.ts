@@ -26,6 +26,8 @@ export const CODES = {
   alphaOne: 'alpha-one',
   temperature: 'temperature-range',
   studentSize: 'student-size',
+  /** Found by the engine's pre-training checks on the saved file (engineDiagnostics.ts). */
+  engineCheck: 'engine-check',
 } as const;
 
 export interface KdDiagnostic {

@@ -1,6 +1,7 @@
 /**
  * The editor's help on kd.json, as thin vscode adapters over the pure modules: completions
- * (completions.ts), diagnostics as you type (diagnostics.ts), quick fixes for the guide's
+ * (completions.ts), diagnostics as you type (diagnostics.ts) and, on open and save, from the
+ * engine's pre-training checks (engineValidation.ts, engineDiagnostics.ts), quick fixes for the guide's
  * advice, hovers on teachers and students (tree/modelInfo.ts), and a CodeLens to run it.
  */
 import * as path from 'node:path';
@@ -8,6 +9,8 @@ import * as vscode from 'vscode';
 import { getLocation } from 'jsonc-parser';
 import { candidates, completionSite } from './completions';
 import { computeDiagnostics, quickFixFor, type KdDiagnostic } from './diagnostics';
+import { engineIssuesToDiagnostics } from './engineDiagnostics';
+import { EngineValidation } from './engineValidation';
 import { modelMarkdown, modelsOfKdJson } from '../tree/modelInfo';
 
 export const KD_SELECTOR: vscode.DocumentSelector = [
@@ -42,10 +45,26 @@ export function registerKdJsonFeatures(context: vscode.ExtensionContext): vscode
   const timers = new Map<string, NodeJS.Timeout>();
   const ratio = () => vscode.workspace.getConfiguration('distillery').get<number>('studentSizeHintRatio', 0.05);
 
-  const validate = (doc: vscode.TextDocument) => {
+  const documentOf = (uri: vscode.Uri) => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  const engine = new EngineValidation(context.asAbsolutePath('dist/engine.js'), (uri) => {
+    const doc = documentOf(uri);
+    if (doc) validate(doc);
+  });
+  /** The text's own diagnostics, then the last engine check's issues placed in the current text. */
+  const validate = (doc: vscode.TextDocument): KdDiagnostic[] => {
+    if (!isKdJsonDocument(doc) || doc.uri.scheme !== 'file') return [];
+    const text = doc.getText();
+    const found = computeDiagnostics(text, doc.uri.fsPath, { studentSizeHintRatio: ratio() });
+    const all = [...found, ...engineIssuesToDiagnostics(text, engine.issuesOf(doc.uri), found)];
+    collection.set(doc.uri, all.map((d) => toDiagnostic(doc, d)));
+    return found;
+  };
+  /** On open and save: the engine checks the saved file, unless the text has errors of its own to fix first. */
+  const validateSaved = (doc: vscode.TextDocument) => {
+    const found = validate(doc);
     if (!isKdJsonDocument(doc) || doc.uri.scheme !== 'file') return;
-    const found = computeDiagnostics(doc.getText(), doc.uri.fsPath, { studentSizeHintRatio: ratio() });
-    collection.set(doc.uri, found.map((d) => toDiagnostic(doc, d)));
+    if (found.some((d) => d.severity === 'error') || doc.isDirty) engine.forget(doc.uri);
+    else engine.request(doc.uri);
   };
   const validateSoon = (doc: vscode.TextDocument, ms = 250) => {
     const key = doc.uri.toString();
@@ -55,14 +74,20 @@ export function registerKdJsonFeatures(context: vscode.ExtensionContext): vscode
       validate(doc);
     }, ms));
   };
-  vscode.workspace.textDocuments.forEach((d) => validate(d));
+  vscode.workspace.textDocuments.forEach((d) => validateSaved(d));
 
   context.subscriptions.push(
     collection,
+    engine,
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
-    vscode.workspace.onDidOpenTextDocument((d) => validate(d)),
+    vscode.workspace.onDidOpenTextDocument((d) => validateSaved(d)),
+    vscode.workspace.onDidSaveTextDocument((d) => validateSaved(d)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => vscode.workspace.textDocuments.forEach((d) => validateSaved(d))),
     vscode.workspace.onDidChangeTextDocument((e) => validateSoon(e.document)),
-    vscode.workspace.onDidCloseTextDocument((d) => collection.delete(d.uri)),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      engine.forget(d.uri);
+      collection.delete(d.uri);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('distillery.studentSizeHintRatio')) vscode.workspace.textDocuments.forEach((d) => validate(d));
     }),
