@@ -116,11 +116,17 @@ describe('faults: distill validate finds what run refuses', function () {
     noRunFolder(file);
   });
 
-  it('a batch larger than the samples: exit 2 at training.batchSize\'s line:column', async () => {
+  it('a batch larger than the samples: exit 2 at training.batchSize\'s line:column, placed by the engine itself (run --json)', async () => {
     const { file, text } = writeCase(kd({ training: { epochs: 1, batchSize: 500 } }));
     const r = await distill(['validate', file]);
     assert.equal(r.code, 2, r.stderr + r.stdout);
     assert.ok(r.stderr.includes(`${at(text, '500')}: training.batchSize: 500 is larger than the`), r.stderr);
+    const j = await distill(['run', file, '--json']);
+    assert.equal(j.code, 2, j.stderr);
+    const event = JSON.parse(j.stdout.trim().split('\n').pop()!);
+    assert.equal(event.type, 'config_error');
+    const [line, column] = at(text, '500').split(':').slice(1).map(Number);
+    assert.deepEqual(event.issues.map((i: { path: unknown[]; line: number; column: number }) => [i.path.join('.'), i.line, i.column]), [['training.batchSize', line, column]]);
     noRunFolder(file);
   });
 

@@ -90,10 +90,16 @@ export function parseBundledMnist(): ImageSet {
   return { images, labels, count, height: MNIST_SIZE, width: MNIST_SIZE, channels: 1 };
 }
 
+/** Images are N×H×W[×C] with every image dimension at least 1 (an empty image fails deep inside the backend). */
+function checkImageDims(dims: number[], file: string): void {
+  if (dims.length < 3) throw new Error(`${file}: expected images of rank 3 or 4 (N×H×W[×C]), got ${dims.join('×')}`);
+  if (dims.slice(1).some((d) => d < 1)) throw new Error(`${file}: images of ${dims.join('×')}: height, width and channels must each be at least 1`);
+}
+
 export function loadIdxPair(imagesFile: string, labelsFile: string): ImageSet {
   const img = readIdxFile(imagesFile);
   const lab = readIdxFile(labelsFile);
-  if (img.dims.length < 3) throw new Error(`${imagesFile}: expected images of rank 3 or 4 (N×H×W[×C]), got ${img.dims.join('×')}`);
+  checkImageDims(img.dims, imagesFile);
   if (lab.dims.length !== 1) throw new Error(`${labelsFile}: expected labels of rank 1, got ${lab.dims.join('×')}`);
   if (img.dims[0] !== lab.dims[0]) {
     throw new Error(`${imagesFile} has ${img.dims[0]} images but ${labelsFile} has ${lab.dims[0]} labels`);
@@ -114,7 +120,7 @@ export function loadSource(spec: DataSpec, baseDir: string): LoadedSource {
   if (!spec.unlabeledImages) return source;
   const file = path.resolve(baseDir, spec.unlabeledImages);
   const img = readIdxFile(file);
-  if (img.dims.length < 3) throw new Error(`${file}: expected images of rank 3 or 4 (N×H×W[×C]), got ${img.dims.join('×')}`);
+  checkImageDims(img.dims, file);
   const unlabeled: ImageSet = { images: img.data, labels: new Uint8Array(img.dims[0]), count: img.dims[0], height: img.dims[1], width: img.dims[2], channels: img.dims[3] ?? 1 };
   const t = source.train;
   if (unlabeled.height !== t.height || unlabeled.width !== t.width || unlabeled.channels !== t.channels) {

@@ -67,6 +67,12 @@ describe('IDX files', () => {
     assert.equal(ok.channels, 1);
   });
 
+  it('refuses images with an empty height, width or channel count (N×0×0 failed inside XNNPACK mid-run)', () => {
+    const labs = write('l2', encodeIdx([2], Uint8Array.from([0, 1])));
+    assert.throws(() => loadIdxPair(write('i00', encodeIdx([2, 0, 0], new Uint8Array(0))), labs), /i00: images of 2×0×0: height, width and channels must each be at least 1/);
+    assert.throws(() => loadIdxPair(write('i3x0', encodeIdx([2, 3, 3, 0], new Uint8Array(0))), labs), /i3x0: images of 2×3×3×0: height, width and channels must each be at least 1/);
+  });
+
   it("the build's IDX copy of the bundled digits loads to exactly the package's JSON", () => {
     const out = path.join(dir, 'dist');
     writeBundledMnistIdx(out);
