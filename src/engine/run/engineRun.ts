@@ -17,6 +17,7 @@ import { BackendUnavailableError } from '../backend/select';
 import { ConfigError, prepare, releasePrepared } from './prepare';
 import type { RunMemo } from './memo';
 import { executeRun } from './runner';
+import { describeSplits, splitWarnings } from '../data/dataset';
 import { RunWriter } from './runWriter';
 
 export const EXIT = { done: 0, failed: 1, badConfig: 2, stopped: 3 } as const;
@@ -123,7 +124,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     writer.emit({ type: 'log', level: 'info', message: `resuming from checkpoint ${path.basename(resume.checkpoint.dir)}: ${resume.checkpoint.state.stage} after epoch ${resume.checkpoint.state.epoch}, step ${resume.checkpoint.state.step}` });
     if (resume.checkpoint.state.mathRandom !== undefined) restoreMathRandom(resume.checkpoint.state.mathRandom);
   }
-  writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${prepared.dataDescription}, ${prepared.ds.train.indices.length} train / ${prepared.ds.val.indices.length} validation / ${prepared.ds.test.indices.length} test, ${prepared.ds.numClasses} classes` });
+  writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${prepared.dataDescription}, ${describeSplits(prepared.ds)}, ${prepared.ds.numClasses} classes` });
+  for (const warning of splitWarnings(prepared.ds)) writer.emit({ type: 'log', level: 'warn', message: warning });
   for (const note of prepared.notes) writer.emit({ type: 'log', level: note.includes('falling back') ? 'warn' : 'info', message: note });
   writer.emit({ type: 'log', level: 'info', message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)` });
 
