@@ -93,10 +93,23 @@ export const TeacherSpec = z.union([
 export type TeacherSpec = z.infer<typeof TeacherSpec>;
 
 export const StudentSpec = z.union([
-  ModelFileSpec,
+  z
+    .object({
+      ...ModelFileSpec.shape,
+      init: z
+        .enum(['fresh', 'file'])
+        .default('fresh')
+        .describe('"fresh": the file\'s architecture with new seeded initial weights, so the baseline is the student trained from scratch. "file": start from the file\'s weights; the baseline then starts there too ("same start, no teacher").'),
+    })
+    .strict(),
   z.object({ architecture: ArchitectureSpec.describe('The small model to distil into.') }).strict(),
 ]);
 export type StudentSpec = z.infer<typeof StudentSpec>;
+
+/** Where the student and its baseline start: new seeded weights ("scratch"), or a model file's weights (student.init "file"). */
+export function baselineStart(student: StudentSpec): 'scratch' | 'file' {
+  return 'model' in student && student.init === 'file' ? 'file' : 'scratch';
+}
 
 export const IdxPair = z
   .object({
