@@ -14,6 +14,8 @@ import { buildPreset } from '../../../src/engine/models/presets';
 import { saveLayersModel } from '../../../src/engine/models/modelFiles';
 import { seedInitializers } from '../../../src/engine/models/freshWeights';
 import { wasmTf } from './helpers';
+import { runConfig, tiny } from './methods/runConfig';
+import { EXIT } from '../../../src/engine/run/engineRun';
 
 async function weightsOf(m: tfTypes.LayersModel): Promise<Float32Array[]> {
   return Promise.all(m.getWeights().map(async (w) => (await w.data()) as Float32Array));
@@ -69,6 +71,16 @@ describe('a student from a model file', function () {
     const baseline = await p.buildBaseline();
     assert.deepEqual(await weightsOf(baseline), fileWeights);
     baseline.dispose();
+  });
+
+  it('summary.json records where the baseline started, and the log names it', async () => {
+    for (const [init, start, words] of [['fresh', 'scratch', 'the same student trained from scratch'], ['file', 'file', 'the same student from the same start with no teacher']] as const) {
+      const r = await runConfig({ ...tiny, teachers: [{ id: 't', model: path.join(dir, 'student', 'model.json') }], student: { model: path.join(dir, 'student', 'model.json'), init } });
+      assert.equal(r.code, EXIT.done);
+      assert.equal(r.summary!.baseline!.start, start);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(r.runDir!, 'summary.json'), 'utf8')).baseline.start, start);
+      assert.ok(r.messages.some((m) => m.type === 'log' && m.message === `training the baseline: ${words}`), init);
+    }
   });
 
   it('seeds every initialiser of the topology, nested ones included, by where it sits', () => {
