@@ -7,8 +7,8 @@
  *   trials/<trial>/   one ordinary run folder per trial (events.jsonl, summary.json, student/ …)
  *
  * Trials are the grid of every swept value × every seed. The from-scratch baseline runs once
- * per seed (kind "baseline": the same student, data order and budget, no teacher term: α = 0 and every output's `_kd` weight 0), so every
- * setting's mean stands beside the baseline's. Pure data and pure functions: no tfjs, no vscode.
+ * per seed (kind "baseline": the same student, data order and budget, and no teacher term:
+ * α = 0 and every output's `_kd` weight 0), so every setting's mean stands beside the baseline's. Pure data and pure functions: no tfjs, no vscode.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
