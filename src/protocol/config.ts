@@ -95,10 +95,23 @@ export const TeacherSpec = z.union([
 export type TeacherSpec = z.infer<typeof TeacherSpec>;
 
 export const StudentSpec = z.union([
-  ModelFileSpec,
+  z
+    .object({
+      ...ModelFileSpec.shape,
+      init: z
+        .enum(['fresh', 'file'])
+        .default('fresh')
+        .describe('"fresh": the file\'s architecture with new seeded initial weights, so the baseline is the student trained from scratch. "file": start from the file\'s weights; the baseline then starts there too ("same start, no teacher").'),
+    })
+    .strict(),
   z.object({ architecture: ArchitectureSpec.describe('The small model to distil into.') }).strict(),
 ]);
 export type StudentSpec = z.infer<typeof StudentSpec>;
+
+/** Where the student and its baseline start: new seeded weights ("scratch"), or a model file's weights (student.init "file"). */
+export function baselineStart(student: StudentSpec): 'scratch' | 'file' {
+  return 'model' in student && student.init === 'file' ? 'file' : 'scratch';
+}
 
 export const IdxPair = z
   .object({
@@ -121,9 +134,9 @@ export const DataSpec = z
       ])
       .default('mnist')
       .describe('Where the data comes from: "mnist" or IDX files.'),
-    limit: positiveInt.optional().describe('Use at most this many samples (after shuffling), e.g. for quick checks.'),
-    validationSplit: z.number().min(0).max(0.5).default(0.1).describe('Fraction of the training samples held out for validation.'),
-    testSplit: z.number().min(0).max(0.5).default(0.2).describe('Fraction held out for the final test when no test files are given.'),
+    limit: positiveInt.optional().describe('Use at most this many samples, e.g. for quick checks: a seeded sample holding each class in proportion (with test files, the test set is limited to limit × testSplit the same way).'),
+    validationSplit: z.number().min(0).max(0.5).default(0.1).describe('Fraction of the labelled training samples held out for validation, each class in proportion.'),
+    testSplit: z.number().min(0).max(0.5).default(0.2).describe('Fraction of the labelled samples held out for the final test (each class in proportion) when no test files are given.'),
     normalize: z.enum(['unit', 'standard']).default('unit').describe('"unit": pixels / 255; "standard": zero mean, unit variance over the training split.'),
     augment: z
       .object({

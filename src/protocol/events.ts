@@ -60,7 +60,12 @@ export interface RunSummary {
   /** Training samples whose labels were hidden (unlabeled transfer data). */
   unlabeled?: number;
   student?: EvalResult;
-  baseline?: EvalResult;
+  /**
+   * `start`: where the baseline (and the student) started: "scratch", fresh seeded weights, or
+   * "file", a model file's weights (student.init "file"); absent in runs before it was recorded,
+   * which read as "scratch". Name it with format.ts baselineName.
+   */
+  baseline?: EvalResult & { start?: 'scratch' | 'file' };
   /** Distilled minus scratch test accuracy (absolute, 0..1); absent without a baseline. */
   gain?: number;
   /** Fraction of test samples where teacher and distilled student predict the same class. */

@@ -25,19 +25,34 @@ export function formatDuration(seconds: number): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
 }
 
+/**
+ * What the baseline is, in words, for every place that names it (CLI table and verdict, the
+ * sidebar, the dashboard): the same student trained from scratch, or, when the student starts
+ * from a model file's weights (student.init "file"), the same start with no teacher: calling
+ * that "from scratch" would be false. `row`: a table row; `phrase`: in a sentence; `from`:
+ * before a value ("from scratch 0.730"); `short`: after one ("93.80% scratch").
+ */
+export function baselineName(of: { baseline?: { start?: 'scratch' | 'file' } } | 'scratch' | 'file' | undefined, form: 'row' | 'phrase' | 'from' | 'short' = 'row'): string {
+  const start = typeof of === 'string' ? of : (of?.baseline?.start ?? 'scratch');
+  const words = start === 'file'
+    ? { row: 'same start, no teacher', phrase: 'the same student from the same start with no teacher', from: 'same start, no teacher', short: 'same start, no teacher' }
+    : { row: 'student from scratch', phrase: 'the same student trained from scratch', from: 'from scratch', short: 'scratch' };
+  return words[form];
+}
+
 /** The honest answer in one line: did distillation beat the same student from scratch? */
 export function verdict(s: RunSummary): string {
   if (!s.student) return `run ${s.status}${s.error ? `: ${s.error}` : ''}`;
   if (!s.baseline || s.gain === undefined) return `distilled student: ${pct(s.student.testAccuracy)} test accuracy (no baseline was trained)`;
   const word = s.gain > 0 ? 'beat' : s.gain < 0 ? 'did worse than' : 'tied with';
-  return `distillation ${word} the same student trained from scratch: ${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} (${signedPoints(s.gain)})`;
+  return `distillation ${word} ${baselineName(s, 'phrase')}: ${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} (${signedPoints(s.gain)})`;
 }
 
 export function resultsTable(s: RunSummary): string {
   const outputs = Object.entries(s.outputs ?? {});
   const rows: [string, EvalResult | undefined, 'teacher' | 'baseline' | 'student'][] = [
     [`teacher (${s.teacher?.id ?? '?'})`, s.teacher, 'teacher'],
-    ['student from scratch', s.baseline, 'baseline'],
+    [baselineName(s), s.baseline, 'baseline'],
     ['distilled student', s.student, 'student'],
   ];
   // Multi-output runs: a column per extra head, its metric for each model.
@@ -77,6 +92,6 @@ export function outputLines(s: RunSummary): string[] {
       const better = words.higherIsBetter ? gain > 0 : gain < 0;
       verdictText = `; distillation ${gain === 0 ? 'tied' : better ? 'helped' : 'did not help'} (${formatMetric(o, gain, true)})`;
     }
-    return `output "${name}" (${o.target}, ${words.long}): teacher ${formatMetric(o, o.teacher)}, from scratch ${formatMetric(o, o.baseline)}, distilled ${formatMetric(o, o.student)}${verdictText}`;
+    return `output "${name}" (${o.target}, ${words.long}): teacher ${formatMetric(o, o.teacher)}, ${baselineName(s, 'from')} ${formatMetric(o, o.baseline)}, distilled ${formatMetric(o, o.student)}${verdictText}`;
   });
 }

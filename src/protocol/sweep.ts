@@ -7,8 +7,8 @@
  *   trials/<trial>/   one ordinary run folder per trial (events.jsonl, summary.json, student/ …)
  *
  * Trials are the grid of every swept value × every seed. The from-scratch baseline runs once
- * per seed (kind "baseline": the same student, data order and budget, α = 0), so every
- * setting's mean stands beside the baseline's. Pure data and pure functions: no tfjs, no vscode.
+ * per seed (kind "baseline": the same student, data order and budget, and no teacher term:
+ * α = 0 and every output's `_kd` weight 0), so every setting's mean stands beside the baseline's. Pure data and pure functions: no tfjs, no vscode.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,7 +32,7 @@ export interface SweepParam {
 
 export interface SweepTrial {
   id: string;
-  /** "distill": a swept setting; "baseline": the same student from scratch (α = 0). */
+  /** "distill": a swept setting; "baseline": the same student from scratch (no teacher term, see derive.ts teacherless). */
   kind: 'distill' | 'baseline';
   /** The swept values of this trial, by path (empty for baselines). */
   params: Record<string, number>;

@@ -17,7 +17,7 @@ export interface TrialConfigOptions {
   seed: number;
   epochs: number;
   name: string;
-  /** The from-scratch baseline: α = 0 and no intermediate-layer terms or assistants. */
+  /** The baseline: no teacher term at all (teacherless), and no assistants. */
   baseline: boolean;
 }
 
@@ -37,7 +37,7 @@ export function deriveTrialConfig(cfg: KdConfig, baseDir: string, o: TrialConfig
   const abs = (p: string) => path.resolve(baseDir, p);
   const saveDirs = teacherSaveDirs(cfg, baseDir);
   c.teachers = c.teachers.map((t, i) => ('model' in t ? { ...t, model: abs(t.model) } : { ...t, save: saveDirs[i] }));
-  if ('model' in c.student) c.student = { model: abs(c.student.model) };
+  if ('model' in c.student) c.student = { ...c.student, model: abs(c.student.model) };
   if (typeof c.data.source === 'object') {
     const s = c.data.source;
     c.data.source = { train: { images: abs(s.train.images), labels: abs(s.train.labels) }, ...(s.test ? { test: { images: abs(s.test.images), labels: abs(s.test.labels) } } : {}) };
@@ -47,14 +47,22 @@ export function deriveTrialConfig(cfg: KdConfig, baseDir: string, o: TrialConfig
   c.training.epochs = o.epochs;
   c.baseline = false;
   c.name = o.name;
-  if (o.baseline) {
-    c.distillation = { ...c.distillation, alpha: 0, features: [], attention: [], schedule: {} };
-    c.assistants = [];
-  }
+  if (o.baseline) teacherless(c);
   const parsed = KdConfigSchema.safeParse(c);
   if (!parsed.success) {
     const where = Object.entries(o.params).map(([k, v]) => `${k} = ${v}`).join(', ');
     return { issues: parsed.error.issues.map((i) => ({ path: ['sweep', 'params'], message: `the trial with ${where}: ${i.path.join('.')}: ${i.message}` })) };
   }
   return { config: c, issues: [] };
+}
+
+/**
+ * The distillation of `c` with every teacher term weighted 0, so that its distill stage trains
+ * what a run's baseline stage trains (runner.ts): cross-entropy, and each output's head from
+ * the truth. Terms of weight 0 are not built (hintonLoss, outputLosses), so none reads the teacher.
+ */
+function teacherless(c: KdConfig): void {
+  c.distillation = { ...c.distillation, alpha: 0, features: [], attention: [], schedule: {} };
+  c.outputs = Object.fromEntries(Object.entries(c.outputs).map(([name, out]) => [name, { ...out, weight: 0 }]));
+  c.assistants = [];
 }

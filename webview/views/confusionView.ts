@@ -4,6 +4,7 @@
  * cell with their thumbnails where logits.json has the pixels.
  */
 import type { RunSummary } from '../../src/protocol/events';
+import { baselineName } from '../../src/protocol/format';
 import type { DashboardUiState, LogitsFile, PredictionsFile } from '../../src/protocol/webviewMessages';
 import { BarChart } from '../lib/charts';
 import { agreementRate, confusionFrom, difference, perClassAccuracy, rowNormalise, samplesInCell, samplesInDiffCell } from '../lib/confusion';
@@ -56,7 +57,7 @@ export class ConfusionView {
     const fromPred = (p?: number[]) => (predictions && p ? confusionFrom(predictions.labels, p, n) : undefined);
     const teacher = summary?.teacher?.confusion ?? fromPred(predictions?.teacher);
     const student = which === 'baseline' ? summary?.baseline?.confusion ?? fromPred(predictions?.baseline) : summary?.student?.confusion ?? fromPred(predictions?.student);
-    return { teacher, student, studentLabel: which === 'baseline' ? 'student from scratch' : 'distilled student' };
+    return { teacher, student, studentLabel: which === 'baseline' ? baselineName(summary) : 'distilled student' };
   }
 
   private render(): void {
@@ -97,7 +98,7 @@ export class ConfusionView {
       'select',
       { 'aria-label': 'Student to compare', onchange: (e: Event) => this.set({ confusionModel: (e.target as HTMLSelectElement).value as 'student' | 'baseline', cell: undefined }) },
       h('option', { value: 'student', selected: which === 'student' }, 'distilled student'),
-      hasBaseline ? h('option', { value: 'baseline', selected: which === 'baseline' }, 'student from scratch') : null,
+      hasBaseline ? h('option', { value: 'baseline', selected: which === 'baseline' }, baselineName(this.input?.summary)) : null,
     );
     const toggle = h('vscode-checkbox', { label: 'row-normalised', checked: !!this.ui.normalise, 'data-testid': 'normalise' });
     (toggle as HTMLElement & { checked: boolean }).checked = !!this.ui.normalise;

@@ -4,7 +4,7 @@
  * from-scratch baseline beside the student), the results card, teacher vs. student and dark
  * knowledge tabs. It keeps only UI choices in vscode.setState; the host re-sends the run.
  */
-import { formatDuration } from '../../src/protocol/format';
+import { baselineName, formatDuration } from '../../src/protocol/format';
 import { currentStage, isLiveStatus, stageEtaSeconds, stageOfKey, teacherAccuracy, type RunSeries } from '../../src/protocol/runSeries';
 import type { DashboardTab, DashboardUiState, HostMessage } from '../../src/protocol/webviewMessages';
 import { LineChart, type LineSpec } from '../lib/charts';
@@ -160,7 +160,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
       lines.push({ label: `${who}: train`, xs: e.epoch, ys: e.train, color: withAlpha(color, 0.6), dash: [4, 3], points: true, width: 1.5 });
     };
     add('distill', p.student, 'distilled');
-    add('baseline', p.baseline, 'from scratch');
+    add('baseline', p.baseline, baselineName(s.summary, 'from'));
     for (const key of s.stageOrder) if (stageOfKey(key) === 'assistant') add(key, assistantColor(key, p), stageLabel(key));
     const t = teacherAccuracy(s);
     const maxEpoch = Math.max(1, ...Object.values(s.epochs).map((e) => e?.epoch.at(-1) ?? 0), ...Object.values(s.stages).map((st) => st?.epochs ?? 0));

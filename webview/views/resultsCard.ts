@@ -1,5 +1,5 @@
 /** The end-of-run card: distilled vs. from scratch vs. teacher, with gain and compression. */
-import { humanBytes, humanCount, outputLines, signedPoints, verdict } from '../../src/protocol/format';
+import { baselineName, humanBytes, humanCount, outputLines, signedPoints, verdict } from '../../src/protocol/format';
 import type { EvalResult, RunSummary } from '../../src/protocol/events';
 import { fmtPct, h } from '../lib/dom';
 
@@ -7,7 +7,7 @@ export function resultsCard(s: RunSummary | undefined): HTMLElement {
   if (!s) return h('section', { class: 'card results empty', 'data-testid': 'results' }, h('p', { class: 'muted' }, 'Results appear here when the run ends.'));
   const rows: [string, string, EvalResult | undefined][] = [
     ['distilled student', 'student', s.student],
-    ['student from scratch', 'baseline', s.baseline],
+    [baselineName(s), 'baseline', s.baseline],
     [`teacher${s.teacher?.id ? ` (${s.teacher.id})` : ''}`, 'teacher', s.teacher],
   ];
   const table = h(
@@ -36,7 +36,7 @@ export function resultsCard(s: RunSummary | undefined): HTMLElement {
   const stats = h(
     'div',
     { class: 'stats' },
-    stat('gain over scratch', gain === undefined ? '—' : signedPoints(gain), gain === undefined ? '' : gain > 0 ? 'good' : gain < 0 ? 'bad' : ''),
+    stat(`gain over ${baselineName(s, 'short')}`, gain === undefined ? '—' : signedPoints(gain), gain === undefined ? '' : gain > 0 ? 'good' : gain < 0 ? 'bad' : ''),
     stat('compression (params)', s.compression === undefined ? '—' : `${s.compression.toFixed(1)}×`),
     stat('compression (size)', s.teacher && s.student ? `${(s.teacher.bytes / s.student.bytes).toFixed(1)}×` : '—'),
     stat('speed-up (latency)', s.teacher && s.student && s.student.latencyMs > 0 ? `${(s.teacher.latencyMs / s.student.latencyMs).toFixed(1)}×` : '—'),

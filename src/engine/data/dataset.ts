@@ -1,11 +1,13 @@
 /**
- * Splits, normalisation and batches. Indices are shuffled once by seed to form the splits,
- * and again every epoch (by seed and epoch) for the training order, so that the distilled
- * student and its from-scratch baseline see exactly the same samples in the same order.
+ * Splits, normalisation and batches. Indices are shuffled once by seed and the splits drawn
+ * from that order class by class (stratified.ts); the training split is shuffled again every
+ * epoch (by seed and epoch), so that the distilled student and its baseline see exactly the
+ * same samples in the same order. Unlabeled images are never split: they join training once.
  */
 import type { DataSpec } from '../../protocol/config';
 import { deriveSeed, mulberry32, shuffleInPlace, type Rng } from '../util/rng';
 import type { ImageSet, LoadedSource } from './sources';
+import { classCounts, stratifiedTake } from './stratified';
 
 export interface Split {
   set: ImageSet;
@@ -23,29 +25,42 @@ export interface Dataset {
   offset: number;
   /** Samples of the set from this index on are unlabeled images (data.unlabeledImages), all in the training split. */
   unlabeledFrom?: number;
+  /** The classes the labelled data holds (training and test files), whether or not every subset holds them. */
+  dataClasses: number[];
 }
+
+/**
+ * Names the rule that draws the splits from a data spec and a seed. Whatever is keyed by the
+ * spec rather than by the samples themselves (a teacher's save folder, teachers.ts) names it
+ * too: change it with the rule, so that a teacher trained on other samples is not reused.
+ */
+export const SPLIT_RULE = 'stratified-1';
 
 export function buildDataset(source: LoadedSource, spec: DataSpec, seed: number): Dataset {
   const train = withUnlabeled(source.train, source.unlabeled);
-  const all = Uint32Array.from({ length: train.count }, (_, i) => i);
+  // Only the labelled samples are split: unlabeled images have no label to score, and join training once, below.
+  const all = Uint32Array.from({ length: source.train.count }, (_, i) => i);
   shuffleInPlace(all, mulberry32(deriveSeed(seed, 'split')));
-  const pool = spec.limit ? all.subarray(0, Math.min(spec.limit, all.length)) : all;
+  const pool = spec.limit ? stratifiedTake(all, train.labels, spec.limit).taken : all;
 
   let testSplit: Split;
   let rest: Uint32Array;
   if (source.test) {
-    const testIdx = Uint32Array.from({ length: source.test.count }, (_, i) => i);
-    testSplit = { set: source.test, indices: spec.limit ? testIdx.subarray(0, Math.min(testIdx.length, Math.ceil(spec.limit * spec.testSplit) || testIdx.length)) : testIdx };
+    const testSet = source.test;
+    const testIdx = Uint32Array.from({ length: testSet.count }, (_, i) => i);
+    const nTest = spec.limit ? Math.min(testIdx.length, Math.ceil(spec.limit * spec.testSplit) || testIdx.length) : testIdx.length;
+    if (nTest < testIdx.length) shuffleInPlace(testIdx, mulberry32(deriveSeed(seed, 'split:test')));
+    testSplit = { set: testSet, indices: stratifiedTake(testIdx, testSet.labels, nTest).taken };
     rest = pool;
   } else {
-    const nTest = Math.round(pool.length * spec.testSplit);
-    testSplit = { set: train, indices: pool.subarray(0, nTest) };
-    rest = pool.subarray(nTest);
+    const drawn = stratifiedTake(pool, train.labels, Math.round(pool.length * spec.testSplit));
+    testSplit = { set: train, indices: drawn.taken };
+    rest = drawn.rest;
   }
-  const nVal = Math.round(rest.length * spec.validationSplit);
-  const val: Split = { set: train, indices: rest.subarray(0, nVal) };
+  const drawn = stratifiedTake(rest, train.labels, Math.round(rest.length * spec.validationSplit));
+  const val: Split = { set: train, indices: drawn.taken };
   const extra = source.unlabeled ? Uint32Array.from({ length: source.unlabeled.count }, (_, i) => source.train.count + i) : new Uint32Array(0);
-  const trn: Split = { set: train, indices: concat(rest.subarray(nVal), extra) };
+  const trn: Split = { set: train, indices: concat(drawn.rest, extra) };
   if (trn.indices.length === 0) throw new Error('the training split is empty: use more data or smaller validation/test splits');
 
   let maxLabel = 0;
@@ -59,7 +74,38 @@ export function buildDataset(source: LoadedSource, spec: DataSpec, seed: number)
     scale = 1 / (255 * std);
     offset = -mean / std;
   }
-  return { train: trn, val, test: testSplit, numClasses, shape: [train.height, train.width, train.channels], scale, offset, ...(source.unlabeled ? { unlabeledFrom: source.train.count } : {}) };
+  const dataClasses = [...new Set([...source.train.labels, ...(source.test?.labels ?? [])])].sort((a, b) => a - b);
+  return { train: trn, val, test: testSplit, numClasses, shape: [train.height, train.width, train.channels], scale, offset, dataClasses, ...(source.unlabeled ? { unlabeledFrom: source.train.count } : {}) };
+}
+
+/** The labelled samples of a split (a training split also holds the unlabeled images, whose labels read 0). */
+function labelled(ds: Dataset, split: Split): Uint32Array {
+  return ds.unlabeledFrom === undefined || split.set !== ds.train.set ? split.indices : split.indices.filter((i) => i < ds.unlabeledFrom!);
+}
+
+/** The split sizes for the run log; they add up to the inputs: "432 train + 1800 unlabeled images / 48 validation / 120 test". */
+export function describeSplits(ds: Dataset): string {
+  const unlabeled = ds.train.indices.length - labelled(ds, ds.train).length;
+  return `${ds.train.indices.length - unlabeled} train${unlabeled ? ` + ${unlabeled} unlabeled images` : ''} / ${ds.val.indices.length} validation / ${ds.test.indices.length} test`;
+}
+
+/**
+ * One warning per non-empty subset that lacks a class the data has (too few samples of it
+ * for its share), with how many of each class the subset holds.
+ */
+export function splitWarnings(ds: Dataset): string[] {
+  const out: string[] = [];
+  const classes = Math.max(ds.numClasses, ...ds.dataClasses.map((c) => c + 1));
+  for (const [name, split] of [['training', ds.train], ['validation', ds.val], ['test', ds.test]] as const) {
+    const indices = labelled(ds, split);
+    if (!indices.length) continue;
+    const counts = classCounts(indices, split.set.labels, classes);
+    const missing = ds.dataClasses.filter((c) => counts[c] === 0);
+    if (!missing.length) continue;
+    const held = ds.dataClasses.map((c) => `${c}: ${counts[c]}`).join(', ');
+    out.push(`the ${name} split (${indices.length} samples) lacks class${missing.length > 1 ? 'es' : ''} ${missing.join(', ')} of the ${ds.dataClasses.length} the data has; it holds ${held}`);
+  }
+  return out;
 }
 
 /** The labeled set with the unlabeled images appended (labels 0, masked out in training). */

@@ -17,6 +17,7 @@ import { BackendUnavailableError } from '../backend/select';
 import { ConfigError, prepare, releasePrepared, type Prepared } from './prepare';
 import type { RunMemo } from './memo';
 import { executeRun } from './runner';
+import { describeSplits, splitWarnings } from '../data/dataset';
 import { RunWriter } from './runWriter';
 
 export const EXIT = { done: 0, failed: 1, badConfig: 2, stopped: 3 } as const;
@@ -132,6 +133,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     if (resume.checkpoint.state.mathRandom !== undefined) restoreMathRandom(resume.checkpoint.state.mathRandom);
   }
   writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${describeData(prepared)}` });
+  for (const warning of splitWarnings(prepared.ds)) writer.emit({ type: 'log', level: 'warn', message: warning });
   for (const note of prepared.notes) writer.emit({ type: 'log', level: note.includes('falling back') ? 'warn' : 'info', message: note });
   writer.emit({ type: 'log', level: 'info', message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)` });
 
@@ -182,7 +184,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
 /** The data as the run log and `distill validate` give it. */
 function describeData(prepared: Prepared): string {
   const { ds } = prepared;
-  return `${prepared.dataDescription}, ${ds.train.indices.length} train / ${ds.val.indices.length} validation / ${ds.test.indices.length} test, ${ds.numClasses} classes`;
+  return `${prepared.dataDescription}, ${describeSplits(ds)}, ${ds.numClasses} classes`;
 }
 
 /**

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { EvalResult, RunStatus, RunSummary } from '../../protocol/events';
 import { FILES } from '../../protocol/runFolder';
+import { baselineStart } from '../../protocol/config';
 import { ensembleLogitsFn, logitsFn, type EnsembleOptions } from '../models/forward';
 import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -95,7 +96,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     const predictions: Record<string, number[]> = { labels: Array.from(labelsOf(ds.test)), teacher: Array.from(teacher.pred), student: Array.from(student.pred) };
     if (stages.baseline && prepared.baseline && !stages.baseline.stopped) {
       const base = await evaluate(ctx, logitsFn(tf, prepared.baseline, false), prepared.baseline);
-      summary.baseline = { ...base.result, valAccuracy: stages.baseline.valAccuracy };
+      summary.baseline = { ...base.result, valAccuracy: stages.baseline.valAccuracy, start: baselineStart(cfg.student) };
       summary.gain = student.result.testAccuracy - base.result.testAccuracy;
       predictions.baseline = Array.from(base.pred);
     }

@@ -46,7 +46,9 @@ export function targetsFor(outputs: ResolvedOutput[], ds: Dataset): (x: Float32A
 /** The regression terms: against the teacher's heads (distillation) and the truth, or the truth only (teacher, baseline). */
 export function outputLosses(outputs: ResolvedOutput[], withTeacher: boolean): LossTerm[] {
   return outputs.flatMap(({ name, spec: o }) => [
-    ...(withTeacher ? [new OutputRegression(name, 'teacher', o.weight, o.loss, o.beta)] : []),
+    // A teacher term of weight 0 is no term, as α = 0 is no KD term (hintonLoss): a sweep's
+    // baseline trial zeroes the weights and then trains exactly what a run's baseline trains.
+    ...(withTeacher && o.weight > 0 ? [new OutputRegression(name, 'teacher', o.weight, o.loss, o.beta)] : []),
     new OutputRegression(name, 'truth', o.labelWeight, o.loss, o.beta),
   ]);
 }

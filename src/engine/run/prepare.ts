@@ -5,12 +5,13 @@
  */
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { KdConfig, TrainingSpec } from '../../protocol/config';
+import { baselineStart, type KdConfig, type TrainingSpec } from '../../protocol/config';
 import { formatPath, type ConfigIssue, type JsonPath } from '../../protocol/loadConfig';
 import { selectBackend, missingKernelOf, type ConcreteBackend } from '../backend/select';
 import type { Dataset } from '../data/dataset';
 import { describeArchitecture, buildPreset } from '../models/presets';
 import { loadLayersModel } from '../models/modelFiles';
+import { freshModelFromFile } from '../models/freshWeights';
 import { hasLayerPairs, planLayerPairs, type LayerPlan } from '../models/layerPairs';
 import { findHeads, type HeadSpec } from '../models/heads';
 import { resolveOutputs, type ResolvedOutput } from '../data/targets';
@@ -80,8 +81,12 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
   }
   const studentSpec = cfg.student;
   const studentSeed = deriveSeed(cfg.seed, 'student');
-  const makeStudent = async (): Promise<tfTypes.LayersModel> =>
-    'architecture' in studentSpec ? buildPreset(tf, studentSpec.architecture, ds.shape, ds.numClasses, studentSeed, 'student', heads) : loadLayersModel(tf, path.resolve(baseDir, studentSpec.model));
+  // A model file gives its architecture, with fresh seeded weights unless student.init is "file".
+  const makeStudent = async (): Promise<tfTypes.LayersModel> => {
+    if ('architecture' in studentSpec) return buildPreset(tf, studentSpec.architecture, ds.shape, ds.numClasses, studentSeed, 'student', heads);
+    const file = path.resolve(baseDir, studentSpec.model);
+    return baselineStart(studentSpec) === 'file' ? loadLayersModel(tf, file) : freshModelFromFile(tf, file, studentSeed);
+  };
   let student: tfTypes.LayersModel | undefined;
   try {
     student = await makeStudent();
@@ -94,8 +99,8 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
     teachers,
     teachersToTrain,
     student,
-    studentDescription: 'architecture' in studentSpec ? describeArchitecture(studentSpec.architecture) : studentSpec.model,
-    // Built the same way again: seeded presets and model files give the same starting weights.
+    studentDescription: 'architecture' in studentSpec ? describeArchitecture(studentSpec.architecture) : `${studentSpec.model} (${baselineStart(studentSpec) === 'file' ? "the file's weights" : 'its architecture, fresh weights'})`,
+    // Built the same way again: seeded presets, seeded fresh weights and model files give the same starting weights.
     buildBaseline: makeStudent,
   };
 }

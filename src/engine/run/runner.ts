@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { RunStatus, RunSummary } from '../../protocol/events';
+import { baselineStart } from '../../protocol/config';
+import { baselineName } from '../../protocol/format';
 import { DISTILLERY_DIR, FILES } from '../../protocol/runFolder';
 import { argmaxRows, accuracy, labelsOf, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
 import { hintonLoss, scheduledHintonLoss, type Knobs, type LossTerm } from '../losses/logits';
@@ -172,11 +174,11 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
   }
   if (distilled.stopped) status = 'stopped';
 
-  // 5. The same student from scratch: same initial weights, data order and budget.
+  // 5. The baseline: the same student, initial weights, data order and budget, no teacher.
   let baseline: StageResult | undefined;
   if (cfg.baseline && status === 'done') {
     const model = await prepared.buildBaseline();
-    log('training the same student from scratch (the baseline)');
+    log(`training the baseline: ${baselineName(baselineStart(cfg.student), 'phrase')}`);
     // Its heads start where the student's did (same seeds) and learn from the truth only.
     const baseLosses = [...hintonLoss(0, d.temperature), ...outputLosses(outputs, false)];
     baseline = await trainStage(tf, { stage: 'baseline', model, losses: baseLosses, training: cfg.training, checkpoint: checkpointing(ctx, 'baseline', model), ...trainHeads(model), ...common });

@@ -2,7 +2,7 @@
  * Getting the teachers ready: load a model file, or, for an architecture spec, reuse the
  * weights saved by an earlier run, or train it now as the run's first stage and save it.
  * The default save folder is keyed by a hash of everything that shapes the weights
- * (architecture, training, data, seed, and the heads of kd.json `outputs`), so editing any of
+ * (architecture, training, data and the rule that splits it, seed, and the heads of kd.json `outputs`), so editing any of
  * them trains a fresh teacher.
  */
 import { createHash } from 'node:crypto';
@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { KdConfig, TeacherSpec } from '../../protocol/config';
 import { DISTILLERY_DIR } from '../../protocol/runFolder';
+import { SPLIT_RULE } from '../data/dataset';
 
 export type TeacherPlan =
   | { spec: TeacherSpec; index: number; kind: 'file'; modelJson: string }
@@ -19,11 +20,13 @@ export type TeacherPlan =
 
 export function teacherCacheKey(cfg: KdConfig, spec: Extract<TeacherSpec, { architecture: unknown }>): string {
   const { architecture, training } = spec;
-  const { source, limit, validationSplit, testSplit, normalize, augment } = cfg.data;
+  const { source, limit, validationSplit, testSplit, normalize, augment, unlabeled, unlabeledImages } = cfg.data;
   // With kd.json `outputs` the teacher grows heads and learns them from the truth: what shapes
   // them is in the key too (not the distillation weight). Without, the key is what it always was.
   const outputs = Object.entries(cfg.outputs).map(([name, o]) => ({ name, target: o.target, testTarget: o.testTarget, loss: o.loss, beta: o.beta, labelWeight: o.labelWeight }));
-  const text = JSON.stringify({ architecture, training, data: { source, limit, validationSplit, testSplit, normalize, augment }, seed: cfg.seed, ...(outputs.length ? { outputs } : {}) });
+  // Which samples train it: the split rule (a new rule draws other samples from the same
+  // spec), and the hidden labels and unlabeled images that join its training order, masked.
+  const text = JSON.stringify({ architecture, training, data: { source, limit, validationSplit, testSplit, normalize, augment, unlabeled, unlabeledImages, split: SPLIT_RULE }, seed: cfg.seed, ...(outputs.length ? { outputs } : {}) });
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent, RunStatus, RunSummary, StageName } from '../../protocol/events';
 import { FILES, parseEvents } from '../../protocol/runFolder';
-import { pct, signedPoints } from '../../protocol/format';
+import { baselineName, pct, signedPoints } from '../../protocol/format';
 import { HEARTBEAT_STALE_MS, pidAlive, readHeartbeat, type Heartbeat } from '../../protocol/runStatus';
 
 /** An engine that wrote events this recently is taken to be alive (until there is a heartbeat). */
@@ -141,12 +141,12 @@ export function relativeTime(iso: string | undefined, nowMs: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
-/** The key result in a few characters: distilled vs scratch accuracy, and the gain. */
+/** The key result in a few characters: distilled vs baseline accuracy (baselineName), and the gain. */
 export function keyResult(r: RunRecord): string | undefined {
   const s = r.summary;
   if (!s?.student) return undefined;
   if (!s.baseline || s.gain === undefined) return `${pct(s.student.testAccuracy)} distilled`;
-  return `${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} scratch (${signedPoints(s.gain)})`;
+  return `${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} ${baselineName(s, 'short')} (${signedPoints(s.gain)})`;
 }
 
 export function progressText(p: RunProgress | undefined): string {

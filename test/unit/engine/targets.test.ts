@@ -59,7 +59,7 @@ describe('regression targets from pixels (multi-output distillation)', () => {
     images[3 * w + 2] = 128;
     const set: ImageSet = { images, labels: new Uint8Array(1), count: 1, height: h, width: w, channels: 1 };
     const split = { set, indices: Uint32Array.of(0) };
-    const ds: Dataset = { train: split, val: split, test: split, numClasses: 2, shape: [h, w, 1], scale: 1 / 255, offset: 0 };
+    const ds: Dataset = { train: split, val: split, test: split, numClasses: 2, shape: [h, w, 1], scale: 1 / 255, offset: 0, dataClasses: [0, 1] };
     const plain = makeBatch(ds, split, [0]);
     // Closed form: ink is above half of (0 + 1): rows 1–3, columns 2–3; the centre of mass of
     // 1, 1, 1 and 128/255 at pixel centres.

@@ -63,6 +63,9 @@ describe('extension/tree/runInfo: run status rules', () => {
     const r = deriveRunRecord({ runId: '20260102-100000-tiny-abc', runDir: '/x/r1', events: [started], summary: summary() }, undefined, T0 + 5 * 60_000);
     const m = runItemModel(r, T0 + 5 * 60_000);
     assert.equal(m.description, '96.12% vs 94.21% scratch (+1.91 pts) · 5 min ago');
+    const fromFile = summary();
+    fromFile.baseline = { ...fromFile.baseline!, start: 'file' };
+    assert.equal(runItemModel(deriveRunRecord({ runId: 'r2', runDir: '/x/r2', events: [started], summary: fromFile }, undefined, T0), T0).description.split(' · ')[0], '96.12% vs 94.21% same start, no teacher (+1.91 pts)');
     assert.equal(m.icon, 'pass');
     assert.equal(m.contextValue, 'run.done');
     assert.equal(runItemModel({ ...r, status: 'crashed', summary: undefined }, T0).icon, 'warning');

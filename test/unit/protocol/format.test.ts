@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { RunSummary } from '../../../src/protocol/events';
-import { outputLines, resultsTable, verdict } from '../../../src/protocol/format';
+import { baselineName, outputLines, resultsTable, verdict } from '../../../src/protocol/format';
 
 const result = (testAccuracy: number) => ({ testAccuracy, confusion: [], params: 1000, bytes: 4000, latencyMs: 0.1 });
 const summary = (extra: Partial<RunSummary> = {}): RunSummary => ({
@@ -44,5 +44,17 @@ describe('result texts (CLI table, output channel, dashboard card)', () => {
   it('no outputs, no lines; no baseline, no verdict on the output', () => {
     assert.deepEqual(outputLines(summary()), []);
     assert.deepEqual(outputLines(summary({ outputs: { box: { target: 'inkBox', metric: 'iou', teacher: 0.7, student: 0.6 } } })), ['output "box" (inkBox, mean IoU, higher is better): teacher 0.700, from scratch —, distilled 0.600']);
+  });
+
+  it('a baseline that started from a model file\'s weights is called what it is, never "from scratch"', () => {
+    const s = summary({ baseline: { ...result(0.92), start: 'file' }, outputs: { box: { target: 'inkBox', metric: 'iou', teacher: 0.72, student: 0.75, baseline: 0.7 } } });
+    const text = [verdict(s), resultsTable(s), ...outputLines(s)].join('\n');
+    assert.ok(!/scratch/.test(text), text);
+    assert.equal(verdict(s), 'distillation did worse than the same student from the same start with no teacher: 90.00% vs 92.00% (−2.00 pts)');
+    assert.match(resultsTable(s), /^same start, no teacher +92\.00%/m);
+    assert.match(outputLines(s)[0], /teacher 0\.720, same start, no teacher 0\.700, distilled/);
+    // Summaries written before `start` existed, and fresh starts, read "from scratch".
+    assert.equal(baselineName(summary()), 'student from scratch');
+    assert.equal(baselineName(summary({ baseline: { ...result(0.92), start: 'scratch' } }), 'short'), 'scratch');
   });
 });

@@ -87,6 +87,9 @@ describe('distillation methods, end to end on tiny data', function () {
     assert.equal(r.code, EXIT.done);
     assert.equal(r.summary!.unlabeled, 120);
     assert.ok(r.messages.some((m) => m.type === 'log' && /120 of 336 training samples are unlabeled \(120 from /.test(m.message)), 'logged: 216 labeled + 120 unlabeled');
+    // 300 labelled: 60 test, 24 validation, 216 train; the 120 unlabeled images train, once.
+    assert.ok(r.messages.some((m) => m.type === 'log' && m.message.includes('216 train + 120 unlabeled images / 24 validation / 60 test, 10 classes')), 'the split counts add up to the inputs');
+    assert.equal(r.summary!.testSamples, 60);
     const started = r.messages.find((m) => m.type === 'stage_started' && m.stage === 'distill');
     assert.ok(started && started.type === 'stage_started' && started.stepsPerEpoch === Math.ceil(336 / 50));
     // A file of another image size is refused at its JSON path.
