@@ -74,3 +74,13 @@ export function planApplyBest(s: SweepFile): ApplyPlan {
 export function meanSd(x: Stat | undefined): string {
   return x && x.n ? `${pct(x.mean)} ± ${(x.sd * 100).toFixed(2)}` : '—';
 }
+
+/** The verdict of a seeded run (or of one setting) across seeds, in words, with the interval. */
+export function seedsVerdictLine(c: SeedComparison | undefined): string {
+  const what = 'the same student trained from scratch';
+  if (!c || !c.n) return `no seed finished both the distilled student and ${what}: no verdict`;
+  const across = `across ${c.n} seed${c.n > 1 ? 's' : ''}`;
+  if (!c.verdict) return `one seed finished both: distillation vs ${what} ${describeComparison(c)}`;
+  const head = c.verdict === 'better' ? `distillation beat ${what} ${across}` : c.verdict === 'worse' ? `distillation did worse than ${what} ${across}` : `no measurable difference between distillation and ${what} ${across}`;
+  return `${head}: ${describeComparison(c)}`;
+}

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
 import { PanelHost } from '../dashboard/panelHost';
-import { bestParamEdits, minimalReplace } from './applyBest';
+import { bestParamEdits, minimalReplace } from '../../protocol/kdJsonEdits';
 import { loadSweep } from './sweepData';
 
 export const SWEEP_VIEW_TYPE = 'distillery.sweep';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SweepResult } from '../../../src/protocol/webviewMessages';
-import { bestParamEdits, minimalReplace } from '../../../src/extension/sweepView/applyBest';
+import { bestParamEdits, minimalReplace } from '../../../src/protocol/kdJsonEdits';
 import { fromSweepFile, loadSweep } from '../../../src/extension/sweepView/sweepData';
 import { applyEdits } from 'jsonc-parser';
 import { bestTrial, csvField, heatGrid, linesByAlpha, parallelAxes, sortTrials, trialColumns, trialsCsv } from '../../../webview/lib/sweep';
