@@ -60,12 +60,15 @@ export function bestSettingOf(s: Pick<SweepFile, 'trials' | 'seeds'>, aggregates
 
 export type ApplyPlan = { ok: true; params: Record<string, number>; warnings: string[] } | { ok: false; reason: string };
 
-/** What "apply best" writes into kd.json: the best setting's swept values, with every doubt as a warning. */
-export function planApplyBest(s: SweepFile): ApplyPlan {
-  if (!s.params.length) return { ok: false, reason: 'this is a seeded run (no swept parameters): there is no setting to apply' };
+/**
+ * What "apply best" writes into kd.json: the best setting's swept values, with every doubt as a
+ * warning. Takes the swept paths as `parameters` so the sweep view's SweepResult fits too.
+ */
+export function planApplyBest(s: { parameters: readonly unknown[]; status?: SweepFile['status']; bestSetting?: BestSetting }): ApplyPlan {
+  if (!s.parameters.length) return { ok: false, reason: 'this is a seeded run (no swept parameters): there is no setting to apply' };
   const b = s.bestSetting;
   if (!b) return { ok: false, reason: 'no setting of this sweep has finished yet' };
-  const unfinished = { running: 'is still running', failed: 'failed', stopped: 'was stopped', done: '' }[s.status];
+  const unfinished = s.status && { running: 'is still running', failed: 'failed', stopped: 'was stopped', done: '' }[s.status];
   const warnings = [...(unfinished ? [`the sweep ${unfinished}: this is the best setting so far`] : []), ...(b.warnings ?? [])];
   return { ok: true, params: b.params, warnings };
 }
