@@ -38,7 +38,7 @@ export function bestSettingOf(s: Pick<SweepFile, 'trials' | 'seeds'>, aggregates
   const trialsOf = (a: SweepAggregate) => s.trials.filter((t) => a.trialIds.includes(t.id));
   const out: BestSetting = { params: best.params, mean: best.metric.mean, sd: best.metric.sd, n: best.metric.n, ...(best.vsBaseline ? { vsBaseline: best.vsBaseline } : {}), warnings: [] };
   const name = label(best.params);
-  if (s.seeds.length && best.metric.n < s.seeds.length) out.warnings.push(`only ${best.metric.n} of the ${s.seeds.length} seeds of the best setting (${name}) finished`);
+  if (s.seeds?.length && best.metric.n < s.seeds.length) out.warnings.push(`only ${best.metric.n} of the ${s.seeds.length} seeds of the best setting (${name}) finished`);
   if (second) {
     const vsRunnerUp = compareBySeed(metricBySeed(trialsOf(best)), metricBySeed(trialsOf(second)));
     out.runnerUp = { params: second.params, mean: second.metric.mean, sd: second.metric.sd, n: second.metric.n, vsRunnerUp };
