@@ -96,7 +96,7 @@ program
   .option('--backend <name>', 'force a tfjs backend: tensorflow-gpu, tensorflow, wasm or cpu')
   .option('--runs-root <dir>', 'write the run folder here instead of .distillery/runs beside kd.json')
   .option('--workspace <dir>', 'refuse paths in kd.json (models, data, save folders) outside this folder, as the extension does')
-  .option('--seeds <n>', 'run the distilled student and its baseline for each of n seeds (seed, seed+1, …) and judge the gain across them (default: kd.json "seeds"); the seeded run is a sweep folder under .distillery/sweeps (or --runs-root)', (v) => Number(v))
+  .option('--seeds <n>', 'run the distilled student and its baseline for each of n seeds (seed, seed+1, …) and judge the gain across them (default: kd.json "seeds"); the seeded run is a sweep folder under .distillery/sweeps (or --runs-root); with --json its sweep.json is printed at the end', (v) => Number(v))
   .option('--parallel <n>', 'with several seeds: trials at once (default: the number of CPU cores)', (v) => Number(v))
   .action(async (kdJson: string, opts) => {
     process.exitCode = await run(kdJson, opts);
