@@ -11,6 +11,7 @@ import { EngineProcess } from '../client/engineProcess';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import { resultsTable } from '../protocol/format';
 import { formatIssue, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../protocol/loadConfig';
+import { runSeeds } from '../protocol/sweep';
 import { ProgressView } from './progress';
 
 const EXIT = { done: 0, failed: 1, badConfig: 2 } as const;
@@ -21,15 +22,25 @@ function printIssues(file: string, issues: ConfigIssue[]): void {
   for (const i of locateIssuesInFile(file, issues)) process.stderr.write(`  ${formatIssue(path.relative(process.cwd(), file) || file, i)}\n`);
 }
 
-async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string; resume?: boolean; workspace?: string }): Promise<number> {
+async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string; resume?: boolean; workspace?: string; seeds?: number; parallel?: number }): Promise<number> {
   const file = path.resolve(kdJson);
   const workspaceRoot = opts.workspace && path.resolve(opts.workspace);
+  if (opts.seeds !== undefined && !(Number.isInteger(opts.seeds) && opts.seeds >= 1 && opts.seeds <= 100)) {
+    process.stderr.write('--seeds must be a whole number from 1 to 100\n');
+    return EXIT.badConfig;
+  }
   if (!opts.resume) {
     const loaded = loadConfigFile(file, { workspaceRoot });
     if (!loaded.ok) {
       if (opts.json) process.stdout.write(JSON.stringify({ type: 'config_error', configPath: file, issues: loaded.issues }) + '\n');
       else printIssues(file, loaded.issues);
       return EXIT.badConfig;
+    }
+    // Several seeds: a seeded run, the distilled student and its baseline once per seed.
+    const seeds = runSeeds(loaded.config, opts.seeds);
+    if (seeds) {
+      const { runSeedsCli } = await import('../sweep/cli');
+      return runSeedsCli(file, seeds, { parallel: opts.parallel, backend: opts.backend, sweepsRoot: opts.runsRoot, json: opts.json, enginePath: path.join(__dirname, 'engine.js'), printIssues });
     }
   }
   const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), configPath: file, resumeDir: opts.resume ? file : undefined, backend: opts.backend, runsRoot: opts.runsRoot && path.resolve(opts.runsRoot), workspaceRoot });
@@ -86,6 +97,8 @@ program
   .option('--backend <name>', 'force a tfjs backend: tensorflow-gpu, tensorflow, wasm or cpu')
   .option('--runs-root <dir>', 'write the run folder here instead of .distillery/runs beside kd.json')
   .option('--workspace <dir>', 'refuse paths in kd.json (models, data, save folders) outside this folder, as the extension does')
+  .option('--seeds <n>', 'run the distilled student and its baseline for each of n seeds (seed, seed+1, …) and judge the gain across them (default: kd.json "seeds"); the seeded run is a sweep folder under .distillery/sweeps (or --runs-root); with --json its sweep.json is printed at the end', (v) => Number(v))
+  .option('--parallel <n>', 'with several seeds: trials at once (default: the number of CPU cores)', (v) => Number(v))
   .action(async (kdJson: string, opts) => {
     process.exitCode = await run(kdJson, opts);
   });
@@ -98,7 +111,8 @@ program
   .option('--backend <name>', 'force a tfjs backend for every trial: tensorflow-gpu, tensorflow, wasm or cpu')
   .option('--sweeps-root <dir>', 'write the sweep folder here instead of .distillery/sweeps beside kd.json')
   .option('--json', 'print sweep.json on stdout at the end instead of the table')
-  .action(async (kdJson: string, opts: { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean }) => {
+  .option('--apply', "write the best setting (best mean over seeds) into kd.json, comments kept, and print why it may not be better than the runner-up or the baseline")
+  .action(async (kdJson: string, opts: { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean; apply?: boolean }) => {
     const { runSweepCli } = await import('../sweep/cli');
     process.exitCode = await runSweepCli(kdJson, { ...opts, enginePath: path.join(__dirname, 'engine.js'), printIssues });
   });

@@ -231,16 +231,16 @@ export const SweepRange = z
 
 export const SWEEP_METRICS = ['valAccuracy', 'testAccuracy'] as const;
 
+/** Seeds as a list, or a count N (seed, seed + 1, …, seed + N − 1). */
+export const SeedsSpec = z.union([z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100), positiveInt.max(100)]);
+
 export const SweepSpec = z
   .object({
     params: z
       .record(z.string(), z.union([z.array(z.number()).min(1), SweepRange]))
       .refine((p) => Object.keys(p).length > 0, 'name at least one parameter, e.g. "distillation.temperature": [1, 2, 4, 8]')
       .describe('The scalars to sweep, by JSON path into this kd.json (e.g. "distillation.temperature", "distillation.alpha", "training.optimizer.learningRate"), each a list of values or a range. Trials are every combination.'),
-    seeds: z
-      .union([z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1), positiveInt.max(100)])
-      .default(1)
-      .describe('Seeds per setting: a list, or a count (seed, seed+1, …). Each setting runs once per seed; the from-scratch baseline runs once per seed.'),
+    seeds: SeedsSpec.optional().describe('Seeds per setting: a list, or a count (seed, seed+1, …); default: the kd.json\'s "seeds", else 1. Each setting runs once per seed, and so does the from-scratch baseline; with 2 or more seeds each setting\'s gain over the baseline gets a 95 % interval (paired by seed).'),
     epochs: positiveInt.max(10_000).optional().describe('Student epochs per trial (default: training.epochs).'),
     metric: z.enum(SWEEP_METRICS).default('valAccuracy').describe('The metric that picks the best trial: the distilled student\'s validation accuracy (default) or test accuracy.'),
     parallel: positiveInt.max(256).optional().describe('Trials run at once, each in its own engine process (default: the number of CPU cores).'),
@@ -305,6 +305,7 @@ export const KdConfig = z
     $schema: z.string().optional(),
     name: z.string().min(1).max(80).optional().describe('A name for runs of this experiment.'),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe('Seed for data order, augmentation and initial weights.'),
+    seeds: SeedsSpec.optional().describe('Run the distilled student and its from-scratch baseline once per seed (a list, or a count N: seed, seed+1, …) and judge the gain across seeds: mean ± sd and a 95 % t-interval (paired by seed). "distill run" (or --seeds N) runs them all, into one folder under .distillery/sweeps/. Also the default of sweep.seeds.'),
     backend: z.enum(BACKENDS).default('auto').describe('tfjs backend: "auto" picks tensorflow-gpu, tensorflow, wasm, then cpu.'),
     data: DataSpec.prefault({}).describe('The data set: MNIST or IDX files, and how it is split and normalised.'),
     teachers: z

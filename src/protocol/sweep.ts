@@ -8,13 +8,20 @@
  *
  * Trials are the grid of every swept value × every seed. The from-scratch baseline runs once
  * per seed (kind "baseline": the same student, data order and budget, and no teacher term:
- * α = 0 and every output's `_kd` weight 0), so every setting's mean stands beside the baseline's. Pure data and pure functions: no tfjs, no vscode.
+ * α = 0 and every output's `_kd` weight 0), so every setting's mean stands beside the
+ * baseline's, and is compared with it seed by seed (a paired t-interval over seeds,
+ * src/protocol/stats/seeds.ts). A seeded run (`distill run --seeds N`, kd.json `seeds`) is a
+ * sweep with no swept parameters: one setting, the distilled student, and its baseline, over
+ * the seeds. Pure data and pure functions: no tfjs, no vscode.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KdConfig, SweepSpec } from './config';
 import type { ConfigIssue } from './loadConfig';
 import { DISTILLERY_DIR } from './runFolder';
+import type { SeedComparison } from './stats/seeds';
+import { compareBySeed } from './stats/seeds';
+import { bestSettingOf, metricBySeed, type BestSetting } from './sweepBest';
 
 export const SWEEPS_DIR = 'sweeps';
 export const SWEEP_FILES = { sweep: 'sweep.json', configs: 'configs', trials: 'trials' } as const;
@@ -66,6 +73,8 @@ export interface SweepAggregate {
   testAccuracy: Stat;
   /** Mean metric minus the baseline's mean metric, when the baseline finished. */
   gain?: number;
+  /** The metric minus the baseline's, paired by seed: mean ± sd of the gains, their 95 % t-interval and the verdict (none with one seed). */
+  vsBaseline?: SeedComparison;
 }
 
 export interface SweepFile {
@@ -90,10 +99,10 @@ export interface SweepFile {
   baseline?: { trialIds: string[]; metric?: Stat; testAccuracy?: Stat };
   /** Per setting: mean ± sd over its seeds. */
   aggregates: SweepAggregate[];
-  /** The single best trial by the metric. */
+  /** The best single trial by the metric: one seed's result, shown as "best single trial", never as the best. */
   best?: { trialId: string; params: Record<string, number>; seed: number; metric: number };
-  /** The setting with the best mean over seeds. */
-  bestSetting?: { params: Record<string, number>; mean: number; sd: number; n: number };
+  /** The best: the setting with the best mean over seeds, against the runner-up and the baseline, with warnings. */
+  bestSetting?: BestSetting;
   teacherCache: { dir: string; hits: number; computed: number };
   /** Plain-language lines: cache reuse, teacher training, failures. */
   notes: string[];
@@ -124,8 +133,28 @@ export function expandValues(v: SweepSpec['params'][string]): number[] {
   });
 }
 
+/** A seed list, or a count N: seed, seed + 1, …, seed + N − 1. */
+export function seedList(seeds: number[] | number, seed: number): number[] {
+  return Array.isArray(seeds) ? seeds : Array.from({ length: seeds }, (_, i) => seed + i);
+}
+
+/** A sweep's seeds: sweep.seeds, else the kd.json's `seeds`, else the one seed. */
 export function sweepSeeds(cfg: KdConfig, spec: SweepSpec): number[] {
-  return Array.isArray(spec.seeds) ? spec.seeds : Array.from({ length: spec.seeds }, (_, i) => cfg.seed + i);
+  return seedList(spec.seeds ?? cfg.seeds ?? 1, cfg.seed);
+}
+
+/**
+ * The seeds `distill run` runs: `--seeds N`, else kd.json `seeds`; undefined for a plain
+ * single run (one seed, the kd.json's own).
+ */
+export function runSeeds(cfg: KdConfig, override?: number): number[] | undefined {
+  const seeds = seedList(override ?? cfg.seeds ?? 1, cfg.seed);
+  return seeds.length === 1 && seeds[0] === cfg.seed ? undefined : seeds;
+}
+
+/** A seeded run: the distilled student and its baseline over seeds, nothing swept. */
+export function isSeededRun(s: Pick<SweepFile, 'params'>): boolean {
+  return s.params.length === 0;
 }
 
 /** Every combination of the swept values, in order (the first parameter varies slowest). */
@@ -188,6 +217,7 @@ export function summarizeSweep(s: SweepFile): void {
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k)!.push(t);
   }
+  const baseBySeed = metricBySeed(base);
   s.aggregates = [...groups.values()].map((ts) => {
     const ok = ts.filter((t) => t.status === 'done' && t.metric !== undefined);
     const metric = stat(ok.map((t) => t.metric!));
@@ -196,12 +226,11 @@ export function summarizeSweep(s: SweepFile): void {
       trialIds: ts.map((t) => t.id),
       metric,
       testAccuracy: stat(ok.map((t) => t.testAccuracy ?? NaN)),
-      ...(s.baseline?.metric && ok.length ? { gain: metric.mean - s.baseline.metric.mean } : {}),
+      ...(s.baseline?.metric && ok.length ? { gain: metric.mean - s.baseline.metric.mean, vsBaseline: compareBySeed(metricBySeed(ok), baseBySeed) } : {}),
     };
   });
   const distilled = done.filter((t) => t.kind === 'distill');
   const best = distilled.reduce<SweepTrial | undefined>((b, t) => (!b || t.metric! > b.metric! ? t : b), undefined);
   s.best = best ? { trialId: best.id, params: best.params, seed: best.seed, metric: best.metric! } : undefined;
-  const bestAgg = s.aggregates.filter((a) => a.metric.n > 0).reduce<SweepAggregate | undefined>((b, a) => (!b || a.metric.mean > b.metric.mean ? a : b), undefined);
-  s.bestSetting = bestAgg ? { params: bestAgg.params, mean: bestAgg.metric.mean, sd: bestAgg.metric.sd, n: bestAgg.metric.n } : undefined;
+  s.bestSetting = bestSettingOf(s, s.aggregates);
 }

@@ -6,6 +6,8 @@
  */
 import type { RunEvent, RunSummary } from './events';
 import type { RunSeries } from './runSeries';
+import type { SweepAggregate } from './sweep';
+import type { BestSetting } from './sweepBest';
 
 export type ViewKind = 'dashboard' | 'compare' | 'sweep';
 export type DashboardTab = 'curves' | 'results' | 'confusion' | 'darkKnowledge' | 'log';
@@ -118,8 +120,14 @@ export interface SweepResult {
   /** The from-scratch baseline's accuracy, the reference line. */
   baseline?: { valAccuracy?: number; testAccuracy?: number };
   trials: SweepTrial[];
-  /** Id of the best trial; when absent the webview picks the highest validation accuracy. */
-  best?: string;
+  /** The metric settings are ranked by, in words ("validation accuracy"). */
+  metricLabel?: string;
+  /** Per setting, as summarizeSweep computed them: mean ± sd over seeds, the gain over the baseline with its 95 % interval and verdict. */
+  settings?: SweepAggregate[];
+  /** The best: the setting with the best mean over seeds, with its runner-up and warnings. */
+  bestSetting?: BestSetting;
+  /** Id of the best single trial (one seed): shown as such, never as the best. */
+  bestTrial?: string;
   /** Plain-language lines from the engine (cache reuse, failures). */
   notes?: string[];
 }
@@ -153,7 +161,8 @@ export type WebviewMessage =
   | { type: 'rerun'; runId: string }
   | { type: 'openConfig'; runId: string }
   | { type: 'openConfusion'; runId: string }
-  | { type: 'applyBest'; trialId: string }
+  /** Apply the sweep's best setting (sweep.json's bestSetting) to its kd.json. */
+  | { type: 'applyBest' }
   | { type: 'exportCsv'; fileName: string; csv: string }
   | { type: 'openRun'; runDir: string }
   /** What the webview has drawn, for tests and diagnostics. */

@@ -1,37 +1,48 @@
-/** `distill sweep kd.json`: runs the sweep, one status line per trial, then the table. */
+/**
+ * `distill sweep kd.json` and `distill run --seeds N`: both run a Sweep (a seeded run is a
+ * sweep with nothing swept), one status line per trial on stderr, then the table. With
+ * `--apply`, the sweep's best setting is written into kd.json (comments kept) and every doubt
+ * about it is printed.
+ */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { bestParamEdits } from '../protocol/kdJsonEdits';
 import type { ConfigIssue } from '../protocol/loadConfig';
-import { paramsKey } from '../protocol/sweep';
-import { Sweep } from './runSweep';
+import { paramsKey, type SweepFile } from '../protocol/sweep';
+import { planApplyBest } from '../protocol/sweepBest';
+import { Sweep, type SweepChange } from './runSweep';
 import { sweepTable } from './table';
 
-export async function runSweepCli(
-  kdJson: string,
-  o: { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean; enginePath: string; printIssues: (file: string, issues: ConfigIssue[]) => void },
-): Promise<number> {
-  const file = path.resolve(kdJson);
-  if (o.parallel !== undefined && !(o.parallel >= 1)) {
-    process.stderr.write('--parallel must be a whole number ≥ 1\n');
-    return 2;
+export interface SweepCliOptions {
+  parallel?: number;
+  backend?: string;
+  sweepsRoot?: string;
+  json?: boolean;
+  enginePath: string;
+  printIssues: (file: string, issues: ConfigIssue[]) => void;
+}
+
+const err = (line: string) => process.stderr.write(line + '\n');
+
+function printProgress(s: SweepFile, c: SweepChange): void {
+  const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
+  if (c.type === 'started') err(`sweep ${s.sweepId}: ${s.trials.length} trials (${s.trials.filter((t) => t.kind === 'baseline').length} baseline), ${s.parallel} at once, ${s.epochs} epochs each\n  folder: ${path.join(path.dirname(s.configPath), '.distillery', 'sweeps', s.sweepId)}`);
+  else if (c.type === 'trial_started') err(`  ▶ ${c.trial.id}`);
+  else if (c.type === 'trial_finished') {
+    const t = c.trial;
+    const what = t.status === 'done' ? `${s.metricLabel} ${((t.metric ?? NaN) * 100).toFixed(2)}%${s.metric === 'testAccuracy' ? '' : `, test ${((t.testAccuracy ?? NaN) * 100).toFixed(2)}%`}${t.teacherLogits === 'cache-hit' ? ', teacher logits from cache' : ''}` : `${t.status}${t.error ? `: ${t.error}` : ''}`;
+    err(`  ${t.status === 'done' ? '✓' : '✗'} ${t.id} ${t.kind === 'distill' && Object.keys(t.params).length ? `(${paramsKey(t.params)}) ` : ''}— ${what} [${done}/${s.trials.length}]`);
+  } else if (c.type === 'note') err(c.message);
+}
+
+/** Runs the sweep (or seeded run) to its end: Ctrl+C stops the trials, twice quits. */
+async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Promise<{ code: number; sweep?: SweepFile; dir?: string }> {
+  if (o.parallel !== undefined && !(Number.isInteger(o.parallel) && o.parallel >= 1)) {
+    err('--parallel must be a whole number ≥ 1');
+    return { code: 2 };
   }
-  const err = (line: string) => process.stderr.write(line + '\n');
-  const sweep = new Sweep({
-    configPath: file,
-    enginePath: o.enginePath,
-    parallel: o.parallel,
-    backend: o.backend,
-    sweepsRoot: o.sweepsRoot && path.resolve(o.sweepsRoot),
-    onUpdate: (s, c) => {
-      const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
-      if (c.type === 'started') err(`sweep ${s.sweepId}: ${s.trials.length} trials (${s.trials.filter((t) => t.kind === 'baseline').length} baseline), ${s.parallel} at once, ${s.epochs} epochs each\n  folder: ${path.join(path.dirname(s.configPath), '.distillery', 'sweeps', s.sweepId)}`);
-      else if (c.type === 'trial_started') err(`  ▶ ${c.trial.id}`);
-      else if (c.type === 'trial_finished') {
-        const t = c.trial;
-        const what = t.status === 'done' ? `${s.metricLabel} ${((t.metric ?? NaN) * 100).toFixed(2)}%, test ${((t.testAccuracy ?? NaN) * 100).toFixed(2)}%${t.teacherLogits === 'cache-hit' ? ', teacher logits from cache' : ''}` : `${t.status}${t.error ? `: ${t.error}` : ''}`;
-        err(`  ${t.status === 'done' ? '✓' : '✗'} ${t.id} ${t.kind === 'distill' ? `(${paramsKey(t.params)}) ` : ''}— ${what} [${done}/${s.trials.length}]`);
-      } else if (c.type === 'note') err(c.message);
-    },
-  });
+  const sweep = new Sweep({ configPath: file, enginePath: o.enginePath, parallel: o.parallel, backend: o.backend, sweepsRoot: o.sweepsRoot && path.resolve(o.sweepsRoot), seeds, onUpdate: printProgress });
   let interrupts = 0;
   process.on('SIGINT', () => {
     interrupts++;
@@ -45,9 +56,40 @@ export async function runSweepCli(
   const out = await sweep.run();
   if (!out.ok) {
     o.printIssues(file, out.issues);
-    return 2;
+    return { code: 2 };
   }
   if (o.json) process.stdout.write(JSON.stringify(out.sweep, null, 2) + '\n');
-  else process.stdout.write(`\n${sweepTable(out.sweep)}\n\nsweep ${out.sweep.status} in ${out.sweep.durationSec!.toFixed(1)} s; ${path.join(out.dir, 'sweep.json')}\n`);
-  return out.sweep.status === 'done' ? 0 : 1;
+  else process.stdout.write(`\n${sweepTable(out.sweep)}\n\n${seeds ? 'seeded run' : 'sweep'} ${out.sweep.status} in ${out.sweep.durationSec!.toFixed(1)} s; ${path.join(out.dir, 'sweep.json')}\n`);
+  return { code: out.sweep.status === 'done' ? 0 : 1, sweep: out.sweep, dir: out.dir };
+}
+
+export async function runSweepCli(kdJson: string, o: SweepCliOptions & { apply?: boolean }): Promise<number> {
+  const file = path.resolve(kdJson);
+  const { code, sweep } = await runToEnd(file, o);
+  if (o.apply && sweep) applyBest(file, sweep);
+  return code;
+}
+
+/** `distill run --seeds N` (or kd.json `seeds`): the distilled student and its baseline per seed. */
+export async function runSeedsCli(kdJson: string, seeds: number[], o: SweepCliOptions): Promise<number> {
+  return (await runToEnd(path.resolve(kdJson), o, seeds)).code;
+}
+
+/** Writes the best setting into kd.json, comments and formatting kept; says what and why not. */
+export function applyBest(file: string, sweep: SweepFile): boolean {
+  if (sweep.status !== 'done') {
+    err(`not applied to ${path.basename(file)}: the sweep ${sweep.status === 'stopped' ? 'was stopped' : sweep.status}; its best setting so far is in sweep.json (bestSetting)`);
+    return false;
+  }
+  const plan = planApplyBest({ ...sweep, parameters: sweep.params });
+  if (!plan.ok) {
+    err(`not applied to ${path.basename(file)}: ${plan.reason}`);
+    return false;
+  }
+  const before = fs.readFileSync(file, 'utf8');
+  const { text } = bestParamEdits(before, plan.params, { insertSpaces: true, tabSize: 2, eol: before.includes('\r\n') ? '\r\n' : '\n' });
+  if (text !== before) writeFileAtomic.sync(file, text);
+  err(`${text === before ? `${path.basename(file)} already has` : `applied to ${path.basename(file)}:`} the best setting ${paramsKey(plan.params)}`);
+  for (const w of plan.warnings) err(`warning: ${w}`);
+  return true;
 }

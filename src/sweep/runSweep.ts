@@ -10,13 +10,17 @@
  * it before any other trial starts; its logits land in the shared on-disk cache, which every
  * later trial (and a later sweep) reads. sweep.json is rewritten atomically on every change,
  * so a reader always sees a whole file.
+ *
+ * A seeded run (`seeds` in the options: `distill run --seeds N`, kd.json `seeds`) is the same
+ * machinery with nothing swept: per seed a distilled trial and its baseline, ranked by test
+ * accuracy (what a single run's verdict compares), the kd.json's sweep block ignored.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { EngineWorker } from '../client/engineWorker';
-import type { KdConfig } from '../protocol/config';
+import type { KdConfig, SweepSpec } from '../protocol/config';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import type { ConfigIssue } from '../protocol/loadConfig';
 import { loadConfigFile } from '../protocol/loadConfig';
@@ -34,6 +38,8 @@ export interface SweepOptions {
   parallel?: number;
   backend?: string;
   sweepsRoot?: string;
+  /** A seeded run over these seeds instead of the kd.json's sweep block. */
+  seeds?: number[];
   /** Node to run engines with (Electron as Node in the extension host). */
   execPath?: string;
   onUpdate?: (s: SweepFile, change: SweepChange) => void;
@@ -72,8 +78,8 @@ export class Sweep {
     const loaded = loadConfigFile(configPath);
     if (!loaded.ok) return { ok: false, issues: loaded.issues };
     const cfg = loaded.config;
-    if (!cfg.sweep) return { ok: false, issues: [{ path: ['sweep'], message: 'this kd.json has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }' }] };
-    const spec = cfg.sweep;
+    const spec: SweepSpec | undefined = this.o.seeds ? { params: {}, seeds: this.o.seeds, metric: 'testAccuracy' } : cfg.sweep;
+    if (!spec) return { ok: false, issues: [{ path: ['sweep'], message: 'this kd.json has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }' }] };
     const pathIssues = checkSweepPaths(cfg, spec);
     if (pathIssues.length) return { ok: false, issues: pathIssues };
 
@@ -94,7 +100,8 @@ export class Sweep {
     }
     grid(params).forEach((combo, i) => {
       for (const seed of seeds) {
-        const id = `t${String(i + 1).padStart(2, '0')}-${Object.entries(combo).map(([k, v]) => `${short(k)}${v}`).join('-')}-s${seed}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+        const values = Object.entries(combo).map(([k, v]) => `${short(k)}${v}`).join('-');
+        const id = (values ? `t${String(i + 1).padStart(2, '0')}-${values}-s${seed}` : `distill-s${seed}`).replace(/[^A-Za-z0-9_.-]/g, '_');
         const d = deriveTrialConfig(cfg, baseDir, { params: combo, seed, epochs, name: `${name} ${id}`, baseline: false });
         issues.push(...d.issues);
         if (d.config) planned.push({ trial: { id, kind: 'distill', params: combo, seed }, config: d.config });
@@ -102,7 +109,7 @@ export class Sweep {
     });
     if (issues.length) return { ok: false, issues: dedupe(issues) };
 
-    const { id: sweepId, dir } = createRunDir(this.o.sweepsRoot ?? sweepsRootFor(configPath), name);
+    const { id: sweepId, dir } = createRunDir(this.o.sweepsRoot ?? sweepsRootFor(configPath), this.o.seeds ? `${name} seeds` : name);
     fs.mkdirSync(path.join(dir, SWEEP_FILES.configs));
     fs.mkdirSync(path.join(dir, SWEEP_FILES.trials));
     const cacheDir = path.join(baseDir, DISTILLERY_DIR, 'cache');

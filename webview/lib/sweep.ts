@@ -1,4 +1,11 @@
-/** Shaping a sweep's trials for its charts, table and CSV. Pure. */
+/**
+ * Shaping a sweep for its charts, tables and CSV. Pure. The statistics (each setting's mean ± sd,
+ * its gain's interval and verdict, the best setting) are sweep.json's, computed once by the
+ * engine's summarizeSweep; nothing here averages or ranks trials.
+ */
+import { describeComparison } from '../../src/protocol/stats/seeds';
+import type { SweepAggregate } from '../../src/protocol/sweep';
+import { meanSd } from '../../src/protocol/sweepBest';
 import type { SweepResult, SweepTrial } from '../../src/protocol/webviewMessages';
 
 export const TEMPERATURE = 'distillation.temperature';
@@ -6,68 +13,75 @@ export const ALPHA = 'distillation.alpha';
 
 const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
 
-/** The named best trial, else the finished one with the highest validation accuracy. */
-export function bestTrial(sweep: SweepResult): SweepTrial | undefined {
-  const named = sweep.best ? sweep.trials.find((t) => t.id === sweep.best) : undefined;
-  if (named) return named;
-  let best: SweepTrial | undefined;
-  for (const t of sweep.trials) {
-    if (typeof t.valAccuracy !== 'number' || !Number.isFinite(t.valAccuracy)) continue;
-    if (!best || t.valAccuracy > best.valAccuracy! || (t.valAccuracy === best.valAccuracy && (t.testAccuracy ?? 0) > (best.testAccuracy ?? 0))) best = t;
-  }
-  return best;
+/** The best single trial (one seed) sweep.json names. */
+export function bestSingleTrial(sweep: SweepResult): SweepTrial | undefined {
+  return sweep.bestTrial ? sweep.trials.find((t) => t.id === sweep.bestTrial) : undefined;
+}
+
+const sameParams = (a: Record<string, number | string>, b: Record<string, number | string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => String(b[k]) === String(v));
+
+/** The best setting's row among the settings, and the ids of its trials (one per seed). */
+export function bestSettingRow(sweep: SweepResult): SweepAggregate | undefined {
+  const b = sweep.bestSetting;
+  return b ? sweep.settings?.find((a) => sameParams(a.params, b.params)) : undefined;
+}
+
+/** "temperature 4, alpha 0.9" */
+export function settingLabel(params: Record<string, number | string>): string {
+  return Object.entries(params).map(([k, v]) => `${k.replace(/^distillation\./, '')} ${v}`).join(', ') || 'distilled student';
 }
 
 /** The distinct values a parameter takes, sorted numerically where they are numbers. */
-export function distinctValues(trials: readonly SweepTrial[], key: string): (number | string)[] {
+export function distinctValues(trials: readonly { params: Record<string, number | string> }[], key: string): (number | string)[] {
   const seen = new Map<string, number | string>();
   for (const t of trials) if (key in t.params) seen.set(String(t.params[key]), t.params[key]);
   return [...seen.values()].sort((a, b) => (Number.isFinite(num(a)) && Number.isFinite(num(b)) ? num(a) - num(b) : String(a).localeCompare(String(b))));
 }
 
-/** Mean of the finite values (NaN when none). */
-function mean(values: number[]): number {
-  const ok = values.filter(Number.isFinite);
-  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+/** The settings that have finished seeds (a setting is a point: its mean over seeds). */
+function finishedSettings(sweep: SweepResult): SweepAggregate[] {
+  return (sweep.settings ?? []).filter((a) => a.metric.n > 0 && Number.isFinite(a.metric.mean));
 }
 
 /**
- * Validation accuracy against T, one line per α (or one line when α is not swept). Trials of
- * the same setting (several seeds) are one point, their mean; `trials` names them all.
+ * The sweep's metric against T, one line per α (or one line when α is not swept): each point a
+ * setting's mean over its seeds, with its sd, as sweep.json has it; `trials` names its trials.
  */
-export function linesByAlpha(sweep: SweepResult): { label: string; points: { x: number; y: number; trials: string[] }[] }[] {
-  const alphas = distinctValues(sweep.trials, ALPHA);
+export function linesByAlpha(sweep: SweepResult): { label: string; points: { x: number; y: number; sd: number; n: number; trials: string[] }[] }[] {
+  const settings = finishedSettings(sweep);
+  const alphas = distinctValues(settings, ALPHA);
   const groups = alphas.length ? alphas : [undefined];
-  return groups.map((alpha) => {
-    const byX = new Map<number, { ys: number[]; trials: string[] }>();
-    for (const t of sweep.trials) {
-      if (alpha !== undefined && String(t.params[ALPHA]) !== String(alpha)) continue;
-      const x = num(t.params[TEMPERATURE]);
-      if (typeof t.valAccuracy !== 'number' || !Number.isFinite(x)) continue;
-      const g = byX.get(x) ?? { ys: [], trials: [] };
-      g.ys.push(t.valAccuracy);
-      g.trials.push(t.id);
-      byX.set(x, g);
-    }
-    return {
-      label: alpha === undefined ? 'validation accuracy' : `α = ${alpha}`,
-      points: [...byX.entries()].map(([x, g]) => ({ x, y: mean(g.ys), trials: g.trials })).sort((a, b) => a.x - b.x),
-    };
-  });
+  return groups.map((alpha) => ({
+    label: alpha === undefined ? sweep.metricLabel ?? 'validation accuracy' : `α = ${alpha}`,
+    points: settings
+      .filter((a) => (alpha === undefined || String(a.params[ALPHA]) === String(alpha)) && Number.isFinite(num(a.params[TEMPERATURE])))
+      .map((a) => ({ x: num(a.params[TEMPERATURE]), y: a.metric.mean, sd: a.metric.sd, n: a.metric.n, trials: a.trialIds }))
+      .sort((a, b) => a.x - b.x),
+  }));
 }
 
-/** A T × α grid of validation accuracy (NaN where no trial finished), when both are swept. */
+/** A T × α grid of each setting's mean metric (NaN where none finished), when both are swept. */
 export function heatGrid(sweep: SweepResult): { temperatures: (number | string)[]; alphas: (number | string)[]; cells: number[][] } | undefined {
   const temperatures = distinctValues(sweep.trials, TEMPERATURE);
   const alphas = distinctValues(sweep.trials, ALPHA);
   if (temperatures.length < 2 || alphas.length < 2) return undefined;
-  const cells = alphas.map((a) =>
-    temperatures.map((t) => {
-      const same = sweep.trials.filter((x) => String(x.params[ALPHA]) === String(a) && String(x.params[TEMPERATURE]) === String(t));
-      return mean(same.map((x) => (typeof x.valAccuracy === 'number' ? x.valAccuracy : NaN)));
-    }),
-  );
+  const settings = finishedSettings(sweep);
+  const cells = alphas.map((a) => temperatures.map((t) => settings.find((s) => String(s.params[ALPHA]) === String(a) && String(s.params[TEMPERATURE]) === String(t))?.metric.mean ?? NaN));
   return { temperatures, alphas, cells };
+}
+
+/** The settings table: each setting's mean ± sd, its gain over the baseline (paired by seed), the interval and the verdict. */
+export function settingRows(sweep: SweepResult): { params: Record<string, number>; metric: string; testAccuracy: string; vsBaseline: string; verdict: string; seeds: number; best: boolean }[] {
+  const best = bestSettingRow(sweep);
+  return (sweep.settings ?? []).map((a) => ({
+    params: a.params,
+    metric: meanSd(a.metric),
+    testAccuracy: meanSd(a.testAccuracy),
+    vsBaseline: a.vsBaseline ? describeComparison(a.vsBaseline) : '—',
+    verdict: a.vsBaseline?.verdict ?? (a.vsBaseline?.n ? 'one seed: no verdict' : '—'),
+    seeds: a.metric.n,
+    best: a === best,
+  }));
 }
 
 export interface Column {

@@ -1,13 +1,18 @@
 /**
- * Temperature sweep: validation accuracy against T (a line per α; a heat map when both vary),
- * the baseline as a reference line, a sortable table of trials, parallel coordinates, the best
- * trial highlighted, "Apply best to kd.json" and "Export CSV". Fills in as trials finish.
+ * Temperature sweep: the metric against T (a line per α, each point a setting's mean over seeds;
+ * a heat map when both vary), the baseline as a reference line, a table of settings (mean ± sd,
+ * the gain over the baseline with its 95 % interval and verdict), a sortable table of trials,
+ * parallel coordinates, the best setting highlighted with its warnings, the best single trial
+ * named as such, "Apply best setting to kd.json" and "Export CSV". Fills in as trials finish.
+ * Every statistic is sweep.json's (summarizeSweep); this view only draws them.
  */
 import type { HostMessage, SweepResult, SweepUiState } from '../../src/protocol/webviewMessages';
 import { canvasHasInk, LineChart, type LineSpec } from '../lib/charts';
 import { fmtPct, h, replace, text } from '../lib/dom';
 import { throttledRender } from '../lib/schedule';
-import { bestTrial, heatGrid, linesByAlpha, parallelAxes, sortTrials, trialColumns, trialsCsv } from '../lib/sweep';
+import { describeComparison } from '../../src/protocol/stats/seeds';
+import { meanSd } from '../../src/protocol/sweepBest';
+import { bestSettingRow, bestSingleTrial, heatGrid, linesByAlpha, parallelAxes, settingLabel, settingRows, sortTrials, trialColumns, trialsCsv } from '../lib/sweep';
 import { readPalette, withAlpha, type Palette } from '../lib/theme';
 import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
 
@@ -20,21 +25,22 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
   const heading = h('h1', { 'data-testid': 'sweep-name' });
   const summary = h('div', { class: 'facts' });
   const notice = h('div', { class: 'notice', role: 'status', 'data-testid': 'notice' });
-  const applyBtn = h('vscode-button', { 'data-testid': 'apply-best' }, 'Apply best to kd.json');
+  const applyBtn = h('vscode-button', { 'data-testid': 'apply-best' }, 'Apply best setting to kd.json');
   const csvBtn = h('vscode-button', { secondary: true, 'data-testid': 'export-csv' }, 'Export CSV');
-  applyBtn.addEventListener('click', () => {
-    const best = sweep && bestTrial(sweep);
-    if (best) post({ type: 'applyBest', trialId: best.id });
-  });
+  applyBtn.addEventListener('click', () => sweep?.bestSetting && post({ type: 'applyBest' }));
   csvBtn.addEventListener('click', () => sweep && post({ type: 'exportCsv', fileName: `${sweep.sweepId}.csv`, csv: trialsCsv(sweep) }));
   const tCanvas = h('canvas', { 'data-chart': 'temperature' });
   const parCanvas = h('canvas', { class: 'parallel', 'data-chart': 'parallel', 'aria-label': 'Parallel coordinates of the trials' });
   const heat = h('div', { 'data-testid': 'heatmap' });
   const table = h('div', { 'data-testid': 'trials' });
+  const warnings = h('ul', { class: 'warnings', 'data-testid': 'best-warnings' });
+  const settingsTable = h('div', { 'data-testid': 'settings' });
+  const chartTitle = h('h3', null, 'Validation accuracy against temperature');
   app.append(
-    h('header', { class: 'run-header' }, h('div', { class: 'title-row' }, heading, h('div', { class: 'spacer' }), applyBtn, csvBtn), summary, notice),
-    h('div', { class: 'charts' }, h('section', { class: 'card' }, h('h3', null, 'Validation accuracy against temperature'), h('div', { class: 'chart' }, tCanvas)), h('section', { class: 'card' }, h('h3', null, 'Parallel coordinates'), h('div', { class: 'chart' }, parCanvas))),
+    h('header', { class: 'run-header' }, h('div', { class: 'title-row' }, heading, h('div', { class: 'spacer' }), applyBtn, csvBtn), summary, warnings, notice),
+    h('div', { class: 'charts' }, h('section', { class: 'card' }, chartTitle, h('div', { class: 'chart' }, tCanvas)), h('section', { class: 'card' }, h('h3', null, 'Parallel coordinates'), h('div', { class: 'chart' }, parCanvas))),
     heat,
+    h('section', { class: 'card' }, h('h3', null, 'Settings (mean ± sd over seeds; gain over the baseline paired by seed, 95 % CI)'), settingsTable),
     h('section', { class: 'card' }, h('h3', null, 'Trials'), table),
   );
   app.removeAttribute('aria-busy');
@@ -42,21 +48,35 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
 
   function render() {
     if (!sweep) return;
-    const best = bestTrial(sweep);
+    const bestRow = bestSettingRow(sweep);
+    const bestIds = new Set(bestRow?.trialIds ?? []);
+    const b = sweep.bestSetting;
+    const single = bestSingleTrial(sweep);
+    const metric = sweep.metricLabel ?? 'validation accuracy';
+    const baselineY = metric === 'test accuracy' ? sweep.baseline?.testAccuracy : sweep.baseline?.valAccuracy;
+    text(chartTitle, `${metric[0].toUpperCase()}${metric.slice(1)} against temperature (mean over seeds)`);
     text(heading, sweep.name ? `${sweep.name} (${sweep.sweepId})` : `Sweep ${sweep.sweepId}`);
     const done = sweep.trials.filter((t) => t.status === 'done').length;
-    text(summary, [`${done}/${sweep.trials.length} trials done`, sweep.status ?? '', best ? `best: trial ${best.id} (${Object.entries(best.params).map(([k, v]) => `${k.replace(/^distillation\./, '')} ${v}`).join(', ')}) at ${fmtPct(best.valAccuracy)}` : '', sweep.baseline?.valAccuracy !== undefined ? `baseline ${fmtPct(sweep.baseline.valAccuracy)}` : ''].filter(Boolean).join(' · '));
-    (applyBtn as HTMLElement & { disabled: boolean }).disabled = !best || !sweep.configPath;
+    text(summary, [
+      `${done}/${sweep.trials.length} trials done`,
+      sweep.status ?? '',
+      b ? `best setting: ${settingLabel(b.params)}, ${metric} ${meanSd(b)} over ${b.n} seed${b.n === 1 ? '' : 's'}${b.vsBaseline?.n ? `; vs baseline ${describeComparison(b.vsBaseline)}${b.vsBaseline.verdict ? ` (${b.vsBaseline.verdict})` : ''}` : ''}` : '',
+      single ? `best single trial: ${single.id} (${settingLabel(single.params)}${single.seed !== undefined ? `, seed ${single.seed}` : ''})` : '',
+      baselineY !== undefined ? `baseline ${fmtPct(baselineY)}` : '',
+    ].filter(Boolean).join(' · '));
+    replace(warnings, ...(b?.warnings ?? []).map((w) => h('li', null, `⚠ ${w}`)));
+    (applyBtn as HTMLElement & { disabled: boolean }).disabled = !b || !sweep.configPath || !sweep.parameters.length;
 
-    tChart ??= new LineChart(tCanvas, { xTitle: 'temperature T', yTitle: 'validation accuracy', percent: true }, palette);
+    tChart ??= new LineChart(tCanvas, { xTitle: 'temperature T', yTitle: metric, percent: true }, palette);
     const groups = linesByAlpha(sweep);
-    const lines: LineSpec[] = groups.map((g, i) => ({ label: g.label, xs: g.points.map((p) => p.x), ys: g.points.map((p) => p.y), color: palette.series[i % palette.series.length], points: true, highlight: best ? g.points.flatMap((p, k) => (p.trials.includes(best.id) ? [k] : [])) : undefined }));
+    const lines: LineSpec[] = groups.map((g, i) => ({ label: g.label, xs: g.points.map((p) => p.x), ys: g.points.map((p) => p.y), color: palette.series[i % palette.series.length], points: true, highlight: bestRow ? g.points.flatMap((p, k) => (p.trials.some((id) => bestIds.has(id)) ? [k] : [])) : undefined }));
     const xs = groups.flatMap((g) => g.points.map((p) => p.x));
-    if (sweep.baseline?.valAccuracy !== undefined && xs.length) lines.push({ label: 'from scratch (baseline)', xs: [Math.min(...xs), Math.max(...xs)], ys: [sweep.baseline.valAccuracy, sweep.baseline.valAccuracy], color: palette.baseline, dash: [6, 4] });
+    if (baselineY !== undefined && xs.length) lines.push({ label: 'from scratch (baseline)', xs: [Math.min(...xs), Math.max(...xs)], ys: [baselineY, baselineY], color: palette.baseline, dash: [6, 4] });
     tChart.setLines(lines);
-    drawParallel(best?.id);
+    drawParallel(bestIds);
     renderHeat();
-    renderTable(best?.id);
+    renderSettings();
+    renderTable(bestIds);
     post({ type: 'rendered', view: 'sweep', steps: 0, epochs: sweep.trials.length, status: sweep.status ?? '', charts: [tCanvas, parCanvas].filter(canvasHasInk).length });
   }
 
@@ -71,7 +91,7 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
       h(
         'section',
         { class: 'card' },
-        h('h3', null, 'Validation accuracy by T (columns) and α (rows)'),
+        h('h3', null, `${sweep!.metricLabel ?? 'validation accuracy'} (mean over seeds) by T (columns) and α (rows)`),
         h(
           'table',
           { class: 'matrix heat' },
@@ -97,7 +117,21 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
     );
   }
 
-  function renderTable(bestId?: string) {
+  function renderSettings() {
+    const rows = settingRows(sweep!);
+    const params = sweep!.parameters;
+    replace(
+      settingsTable,
+      h(
+        'table',
+        { class: 'grid settings' },
+        h('thead', null, h('tr', null, params.map((p) => h('th', { scope: 'col' }, p.replace(/^distillation\./, ''))), ['mean ± sd', 'test acc.', 'vs baseline', 'verdict', 'seeds'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', null, rows.map((r) => h('tr', { class: r.best ? 'best' : '' }, params.map((p) => h('td', { class: 'num' }, String(r.params[p] ?? '—'))), h('td', { class: 'num' }, r.metric), h('td', { class: 'num' }, r.testAccuracy), h('td', null, r.vsBaseline), h('td', { 'data-verdict': r.verdict }, r.verdict), h('td', { class: 'num' }, String(r.seeds))))),
+      ),
+    );
+  }
+
+  function renderTable(bestIds: Set<string>) {
     const cols = trialColumns(sweep!);
     const sortCol = cols.find((c) => c.key === ui.sort?.key);
     const rows = sortCol ? sortTrials(sweep!.trials, sortCol, !!ui.sort?.descending) : sweep!.trials;
@@ -127,7 +161,7 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
           'tbody',
           null,
           rows.map((t) => {
-            const tr = h('tr', { class: t.id === bestId ? 'best' : '', 'data-trial': t.id }, cols.map((c) => h('td', { class: typeof c.value(t) === 'number' ? 'num' : '' }, cell(c.value(t), c.key))));
+            const tr = h('tr', { class: bestIds.has(t.id) ? 'best' : '', 'data-trial': t.id }, cols.map((c) => h('td', { class: typeof c.value(t) === 'number' ? 'num' : '' }, cell(c.value(t), c.key))));
             if (t.runDir) tr.addEventListener('dblclick', () => post({ type: 'openRun', runDir: t.runDir! }));
             return tr;
           }),
@@ -136,7 +170,7 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
     );
   }
 
-  function drawParallel(bestId?: string) {
+  function drawParallel(bestIds: Set<string>) {
     const { axes, lines } = parallelAxes(sweep!);
     const dpr = window.devicePixelRatio || 1;
     const w = parCanvas.clientWidth || 500;
@@ -175,8 +209,8 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
       l.values.forEach((v, i) => (i ? ctx.lineTo(xAt(i), yAt(v)) : ctx.moveTo(xAt(i), yAt(v))));
       ctx.stroke();
     };
-    lines.filter((l) => l.trial !== bestId).forEach((l) => draw(l, false));
-    lines.filter((l) => l.trial === bestId).forEach((l) => draw(l, true));
+    lines.filter((l) => !bestIds.has(l.trial)).forEach((l) => draw(l, false));
+    lines.filter((l) => bestIds.has(l.trial)).forEach((l) => draw(l, true));
   }
 
   const schedule = throttledRender(render);

@@ -5,6 +5,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
+import { runSeeds } from '../../protocol/sweep';
+import { startSweep } from '../sweeps/startSweep';
 import { formatDuration, pct, verdict } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
 import { engineNodePath, workspaceRootFor } from '../runs/trustedSettings';
@@ -69,6 +71,12 @@ export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?
     for (const i of loaded.issues) log.appendLine('  ' + formatIssue(uri.fsPath, i));
     log.show(true);
     void vscode.window.showErrorMessage(`kd.json has ${loaded.issues.length} problem(s): ${formatIssue(path.basename(uri.fsPath), loaded.issues[0])}`);
+    return undefined;
+  }
+  // Several seeds: a seeded run (a sweep over the seeds, nothing swept), as `distill run` does.
+  const seeds = runSeeds(loaded.config);
+  if (seeds) {
+    void startSweep(path.join(__dirname, 'engine.js'), log, uri, seeds);
     return undefined;
   }
   const run = runs.enqueue(uri.fsPath, loaded.config.name, undefined, { workspaceRoot });

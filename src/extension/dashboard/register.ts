@@ -166,10 +166,10 @@ export function registerDashboards(context: vscode.ExtensionContext, runs: RunMa
     vscode.commands.registerCommand('distillery.openConfusion', (arg?: unknown) => dashboardCommand(arg, 'confusion')),
     vscode.commands.registerCommand('distillery.compareRuns', compareCommand),
     vscode.commands.registerCommand('distillery.openSweep', sweepCommand),
-    vscode.commands.registerCommand('distillery.applyBestTrial', async (sweepDir: string, trialId: string) => {
+    vscode.commands.registerCommand('distillery.applyBestSetting', async (sweepDir: string) => {
       const p = sweeps.get(sweepDir) ?? SweepPanel.create(extensionUri, sweepDir, (x) => sweeps.get(x.sweepDir) === x && sweeps.delete(x.sweepDir));
       sweeps.set(sweepDir, p);
-      return p.applyBest(trialId);
+      return p.applyBest();
     }),
     // A run this window starts gets its dashboard at once, beside the kd.json, without taking focus.
     runs.onDidChange((run) => {

@@ -1,8 +1,11 @@
 /**
  * Reads a sweep folder, `.distillery/sweeps/<id>/`, into the SweepResult the webview draws.
  * sweep.json in the engine's format (src/protocol/sweep.ts, `distillery-sweep/1`) is mapped:
- * distillation trials become points, the α = 0 baseline trials the reference line, `best` the
- * highlighted trial. A sweep.json already shaped as a SweepResult is taken as is. Missing
+ * distillation trials become points, the α = 0 baseline trials the reference line, and the
+ * statistics (each setting's mean ± sd, its gain's interval and verdict, the best setting and its
+ * warnings) are summarizeSweep's, the engine's one implementation, recomputed on read so a
+ * sweep.json from an older version has them too. A sweep.json already shaped as a SweepResult
+ * (or a folder of run folders) gets them from the same function. Missing
  * pieces are filled from the trials' run folders: a trial without accuracies gets them from
  * its summary.json or, while it trains, its latest distillation epoch (so the view fills in
  * live); with no sweep.json at all, every run folder in the sweep folder is a trial.
@@ -10,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FILES, readSummary } from '../../protocol/runFolder';
-import { SWEEP_FORMAT, type SweepFile } from '../../protocol/sweep';
+import { summarizeSweep, SWEEP_FORMAT, type SweepFile, type SweepTrial as EngineTrial } from '../../protocol/sweep';
 import type { SweepResult, SweepTrial } from '../../protocol/webviewMessages';
 import { loadRunSeries, readConfig } from '../dashboard/runData';
 
@@ -68,7 +71,9 @@ function trialsFromRunFolders(sweepDir: string, parameters: string[]): SweepTria
 }
 
 /** The engine's sweep.json → the webview's SweepResult. */
-export function fromSweepFile(f: SweepFile): SweepResult {
+export function fromSweepFile(file: SweepFile): SweepResult {
+  const f = structuredClone(file);
+  summarizeSweep(f);
   const byMetric = f.metric === 'valAccuracy';
   const baselineMetric = f.baseline?.metric?.mean;
   const trials: SweepTrial[] = f.trials
@@ -93,26 +98,40 @@ export function fromSweepFile(f: SweepFile): SweepResult {
     baseline: f.baseline?.metric
       ? { valAccuracy: byMetric ? f.baseline.metric.mean : undefined, testAccuracy: f.baseline.testAccuracy?.mean ?? (!byMetric ? f.baseline.metric.mean : undefined) }
       : undefined,
-    best: f.best?.trialId,
+    metricLabel: f.metricLabel,
+    settings: f.aggregates,
+    bestSetting: f.bestSetting,
+    bestTrial: f.best?.trialId,
     trials,
     notes: f.notes,
   };
 }
 
+/** A sweep without the engine's sweep.json: its trials' statistics by validation accuracy, from summarizeSweep. */
+function legacyStats(parameters: string[], trials: SweepTrial[]): Pick<SweepResult, 'metricLabel' | 'settings' | 'bestSetting' | 'bestTrial'> {
+  const numeric = (params: SweepTrial['params']) => Object.fromEntries(Object.entries(params).filter(([, v]) => typeof v === 'number')) as Record<string, number>;
+  const engineTrials: EngineTrial[] = trials.map((t) => ({ id: t.id, kind: 'distill', params: numeric(t.params), seed: t.seed ?? 0, runDir: t.runDir ?? '', configFile: '', status: t.status, metric: t.valAccuracy, valAccuracy: t.valAccuracy, testAccuracy: t.testAccuracy }));
+  const f = { trials: engineTrials, seeds: [...new Set(engineTrials.map((t) => t.seed))], params: parameters.map((p) => ({ path: p, values: [] })), aggregates: [] } as unknown as SweepFile;
+  summarizeSweep(f);
+  return { metricLabel: 'validation accuracy', settings: f.aggregates, bestSetting: f.bestSetting, bestTrial: f.best?.trialId };
+}
+
 export function loadSweep(sweepDir: string): SweepResult {
   const file = readJson(path.join(sweepDir, SWEEP_FILE)) as (Partial<SweepResult> & { format?: string }) | undefined;
-  const raw: Partial<SweepResult> | undefined = file?.format === SWEEP_FORMAT ? fromSweepFile(file as unknown as SweepFile) : file;
-  const parameters = Array.isArray(raw?.parameters) && raw.parameters.length ? raw.parameters.map(String) : SWEEP_PARAMS_DEFAULT;
-  const trials = Array.isArray(raw?.trials) ? raw.trials.filter((t) => t && typeof t === 'object' && t.params) : trialsFromRunFolders(sweepDir, parameters);
+  const engine = file?.format === SWEEP_FORMAT;
+  const raw: Partial<SweepResult> | undefined = engine ? fromSweepFile(file as unknown as SweepFile) : file;
+  // The engine's list is the truth (a seeded run sweeps nothing); older files may lack one.
+  const parameters = Array.isArray(raw?.parameters) && (engine || raw.parameters.length) ? raw.parameters.map(String) : SWEEP_PARAMS_DEFAULT;
+  const trials = (Array.isArray(raw?.trials) ? raw.trials.filter((t) => t && typeof t === 'object' && t.params) : trialsFromRunFolders(sweepDir, parameters)).map((t, i) => completeTrial(sweepDir, { ...t, id: String(t.id ?? i + 1), status: t.status ?? 'queued' }));
   return {
+    ...(engine ? { metricLabel: raw!.metricLabel, settings: raw!.settings, bestSetting: raw!.bestSetting, bestTrial: raw!.bestTrial } : legacyStats(parameters, trials)),
     sweepId: raw?.sweepId ?? path.basename(sweepDir),
     name: raw?.name,
     configPath: raw?.configPath,
     status: raw?.status,
     parameters,
     baseline: raw?.baseline,
-    best: raw?.best,
     notes: raw?.notes,
-    trials: trials.map((t, i) => completeTrial(sweepDir, { ...t, id: String(t.id ?? i + 1), status: t.status ?? 'queued' })),
+    trials,
   };
 }

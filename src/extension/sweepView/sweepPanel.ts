@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
 import { PanelHost } from '../dashboard/panelHost';
-import { bestParamEdits, minimalReplace } from './applyBest';
+import { bestParamEdits, minimalReplace } from '../../protocol/kdJsonEdits';
+import { planApplyBest } from '../../protocol/sweepBest';
 import { loadSweep } from './sweepData';
 
 export const SWEEP_VIEW_TYPE = 'distillery.sweep';
@@ -46,25 +47,34 @@ export class SweepPanel extends PanelHost {
   }
 
   protected async onMessage(message: WebviewMessage): Promise<void> {
-    if (message.type === 'applyBest') await this.applyBest(message.trialId);
+    if (message.type === 'applyBest') await this.applyBest();
     else if (message.type === 'exportCsv') await this.exportCsv(message.fileName, message.csv);
     else if (message.type === 'openRun') await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(message.runDir));
   }
 
-  /** Sets the trial's swept values in the kd.json the sweep came from, as one undoable edit. */
-  async applyBest(trialId: string): Promise<boolean> {
+  /**
+   * Sets the best setting's swept values (best mean over seeds, sweep.json's bestSetting) in the
+   * kd.json the sweep came from, as one undoable edit, and says why it may not be better.
+   */
+  async applyBest(): Promise<boolean> {
     const sweep = loadSweep(this.sweepDir);
-    const trial = sweep.trials.find((t) => t.id === trialId);
-    if (!trial) throw new Error(`No trial ${trialId} in ${this.sweepDir}.`);
+    const plan = planApplyBest(sweep);
+    if (!plan.ok) {
+      this.post({ type: 'notice', level: 'error', text: `Nothing applied: ${plan.reason}.` });
+      return false;
+    }
     const configPath = sweep.configPath && (path.isAbsolute(sweep.configPath) ? sweep.configPath : path.resolve(this.sweepDir, sweep.configPath));
     if (!configPath || !fs.existsSync(configPath)) throw new Error(`The sweep does not name an existing kd.json (configPath: ${sweep.configPath ?? 'missing'}).`);
     const uri = vscode.Uri.file(configPath);
     const doc = await vscode.workspace.openTextDocument(uri);
     const wasDirty = doc.isDirty;
     const before = doc.getText();
-    const { text: after } = bestParamEdits(before, trial.params, { insertSpaces: true, tabSize: 2, eol: doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' });
+    const { text: after } = bestParamEdits(before, plan.params, { insertSpaces: true, tabSize: 2, eol: doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' });
+    const what = Object.entries(plan.params).map(([k, v]) => `${k} = ${v}`).join(', ');
+    const doubts = plan.warnings.length ? ` Warning: ${plan.warnings.join('; ')}.` : '';
+    if (plan.warnings.length) void vscode.window.showWarningMessage(`Best setting ${what}: ${plan.warnings.join('; ')}.`);
     if (after === before) {
-      this.post({ type: 'notice', level: 'info', text: `${path.basename(configPath)} already has trial ${trialId}'s settings.` });
+      this.post({ type: 'notice', level: 'info', text: `${path.basename(configPath)} already has the best setting (${what}).${doubts}` });
       return true;
     }
     const r = minimalReplace(before, after);
@@ -73,8 +83,7 @@ export class SweepPanel extends PanelHost {
     const ok = await vscode.workspace.applyEdit(edit);
     // Saved when it was clean before, so the file on disk and a later Start Run agree; Undo still reverts it.
     if (ok && !wasDirty) await doc.save();
-    const what = Object.entries(trial.params).map(([k, v]) => `${k} = ${v}`).join(', ');
-    this.post({ type: 'notice', level: ok ? 'info' : 'error', text: ok ? `Applied ${what} to ${path.basename(configPath)}.` : `Could not edit ${configPath}.` });
+    this.post({ type: 'notice', level: ok ? 'info' : 'error', text: ok ? `Applied the best setting ${what} to ${path.basename(configPath)}.${doubts}` : `Could not edit ${configPath}.` });
     return ok;
   }
 

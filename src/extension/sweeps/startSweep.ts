@@ -1,33 +1,37 @@
 /**
  * "Distill: Start Sweep": the same sweep as `distill sweep kd.json`, the same folders. The
  * extension host only orchestrates: each trial is an engine process (dist/engine.js), run
- * with VS Code's own Node (Electron as Node), as many at once as the sweep says.
+ * with VS Code's own Node (Electron as Node), as many at once as the sweep says. With `seeds`
+ * (Start Run on a kd.json with several "seeds") it is a seeded run: nothing swept, the
+ * distilled student and its baseline per seed, judged across seeds.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
 import { paramsKey } from '../../protocol/sweep';
+import { meanSd, seedsVerdictLine } from '../../protocol/sweepBest';
 import { Sweep } from '../../sweep/runSweep';
 import { sweepTable } from '../../sweep/table';
 import { pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
 
-export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
+export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri, seeds?: number[]): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
   if (refuseUntrusted('starts sweeps')) return undefined;
   const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;
   const loaded = loadConfigFile(uri.fsPath);
-  if (loaded.ok && !loaded.config.sweep) {
+  if (loaded.ok && !loaded.config.sweep && !seeds) {
     void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }`);
     return undefined;
   }
   const parallel = vscode.workspace.getConfiguration('distillery').get<number>('sweep.parallel') || undefined;
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Distill sweep: ${path.basename(path.dirname(uri.fsPath))}`, cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: `Distill ${seeds ? `${seeds.length} seeds` : 'sweep'}: ${path.basename(path.dirname(uri.fsPath))}`, cancellable: true },
     async (progress, token) => {
       const sweep = new Sweep({
         configPath: uri.fsPath,
         enginePath,
         parallel,
+        seeds,
         execPath: process.execPath,
         onUpdate: (s, c) => {
           const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
@@ -50,7 +54,9 @@ export async function startSweep(enginePath: string, log: vscode.OutputChannel, 
       }
       log.appendLine(sweepTable(out.sweep));
       const best = out.sweep.bestSetting;
-      const msg = `Sweep ${out.sweep.status}: ${out.sweep.trials.length} trials${best ? `; best ${paramsKey(best.params)} at ${(best.mean * 100).toFixed(2)}%` : ''}`;
+      const msg = seeds
+        ? `Seeded run ${out.sweep.status}: ${seedsVerdictLine(out.sweep.aggregates[0]?.vsBaseline)}`
+        : `Sweep ${out.sweep.status}: ${out.sweep.trials.length} trials${best ? `; best setting ${paramsKey(best.params)} at ${meanSd(best)} over ${best.n} seed(s)${best.warnings.length ? ` — ${best.warnings.join('; ')}` : ''}` : ''}`;
       if (out.sweep.status === 'done') void vscode.window.showInformationMessage(msg);
       else void vscode.window.showWarningMessage(msg);
       return { sweepId: out.sweep.sweepId, sweepDir: out.dir, status: out.sweep.status };

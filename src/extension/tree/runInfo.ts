@@ -9,6 +9,8 @@ import type { RunEvent, RunStatus, RunSummary, StageName } from '../../protocol/
 import { FILES, parseEvents } from '../../protocol/runFolder';
 import { baselineName, pct, signedPoints } from '../../protocol/format';
 import { HEARTBEAT_STALE_MS, pidAlive, readHeartbeat, type Heartbeat } from '../../protocol/runStatus';
+import type { SeedComparison } from '../../protocol/stats/seeds';
+import { seedsVerdictLine } from '../../protocol/sweepBest';
 
 /** An engine that wrote events this recently is taken to be alive (until there is a heartbeat). */
 export const LIVE_WINDOW_MS = 60_000;
@@ -218,11 +220,22 @@ export function trialLabel(t: { kind: 'distill' | 'baseline'; params: Record<str
   return `${t.kind === 'baseline' ? 'baseline (scratch)' : values.join(', ') || 'trial'} · seed ${t.seed}`;
 }
 
-/** A sweep's line: status, trial count, the best setting, when. */
-export function sweepItemModel(s: { name: string; status: 'running' | 'done' | 'failed' | 'stopped'; startedAt: string; trials: { status: string }[]; bestSetting?: { params: Record<string, number>; mean: number } }, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
+/** A sweep's line: status, trial count, the best setting (or a seeded run's verdict across seeds), when. */
+export function sweepItemModel(s: { name: string; status: 'running' | 'done' | 'failed' | 'stopped'; startedAt: string; trials: { status: string }[]; bestSetting?: { params: Record<string, number>; mean: number; warnings?: string[] }; params?: unknown[]; aggregates?: { vsBaseline?: SeedComparison }[] }, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
   const done = s.trials.filter((t) => t.status === 'done').length;
-  const best = s.bestSetting ? `best ${Object.entries(s.bestSetting.params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ')} (${pct(s.bestSetting.mean)})` : '';
+  if (s.params && !s.params.length) return seededItemModel({ ...s, params: s.params }, done, nowMs);
+  const best = s.bestSetting ? `best ${Object.entries(s.bestSetting.params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ')} (${pct(s.bestSetting.mean)})${s.bestSetting.warnings?.length ? ' ⚠' : ''}` : '';
   const detail = [s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length} trials`, best, relativeTime(s.startedAt, nowMs)].filter(Boolean).join(' · ');
   const { icon, color } = STATUS_ICONS[s.status];
-  return { label: `${s.name} (sweep)`, description: detail, tooltip: `${s.name}: temperature/α sweep, ${s.status}\n${detail}`, icon, color, contextValue: `sweep.${s.status}` };
+  const doubts = s.bestSetting?.warnings?.length ? `\n${s.bestSetting.warnings.map((w) => `⚠ ${w}`).join('\n')}` : '';
+  return { label: `${s.name} (sweep)`, description: detail, tooltip: `${s.name}: temperature/α sweep, ${s.status}\n${detail}${doubts}`, icon, color, contextValue: `sweep.${s.status}` };
+}
+
+/** A seeded run's line: its verdict across seeds with the interval. */
+function seededItemModel(s: Parameters<typeof sweepItemModel>[0] & { params: unknown[] }, done: number, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
+  const c = s.aggregates?.[0]?.vsBaseline;
+  const verdict = c?.n ? `${c.verdict ?? 'one seed, no verdict'}: ${signedPoints(c.meanDiff)}${c.interval95 ? `, 95 % CI ${(c.interval95[0] * 100).toFixed(2).replace('-', '−')} to ${(c.interval95[1] * 100).toFixed(2).replace('-', '−')}` : ''}` : '';
+  const detail = [s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length / 2} seeds`, verdict, relativeTime(s.startedAt, nowMs)].filter(Boolean).join(' · ');
+  const { icon, color } = STATUS_ICONS[s.status];
+  return { label: `${s.name} (seeds)`, description: detail, tooltip: `${s.name}: distilled vs from scratch over seeds, ${s.status}\n${seedsVerdictLine(c)}`, icon, color, contextValue: `sweep.${s.status}` };
 }

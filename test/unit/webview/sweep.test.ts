@@ -3,47 +3,69 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SweepResult } from '../../../src/protocol/webviewMessages';
-import { bestParamEdits, minimalReplace } from '../../../src/extension/sweepView/applyBest';
+import { bestParamEdits, minimalReplace } from '../../../src/protocol/kdJsonEdits';
 import { fromSweepFile, loadSweep } from '../../../src/extension/sweepView/sweepData';
 import { applyEdits } from 'jsonc-parser';
-import { bestTrial, csvField, heatGrid, linesByAlpha, parallelAxes, sortTrials, trialColumns, trialsCsv } from '../../../webview/lib/sweep';
+import { summarizeSweep, type SweepFile, type SweepTrial as EngineTrial } from '../../../src/protocol/sweep';
+import { bestSettingRow, bestSingleTrial, csvField, heatGrid, linesByAlpha, parallelAxes, settingRows, sortTrials, trialColumns, trialsCsv } from '../../../webview/lib/sweep';
 
 const T = 'distillation.temperature';
 const A = 'distillation.alpha';
+const close = (a: number, b: number, what = '') => assert.ok(Math.abs(a - b) < 1e-12, `${what} ${a} vs ${b}`);
 
-function sweep(): SweepResult {
-  const trials = [];
-  let id = 0;
-  for (const t of [1, 4, 8]) for (const a of [0.5, 0.9]) trials.push({ id: String(++id), params: { [T]: t, [A]: a }, status: 'done' as const, valAccuracy: 0.5 + t / 100 + a / 10, testAccuracy: 0.5 });
-  return { sweepId: 's', parameters: [T, A], trials, baseline: { valAccuracy: 0.55 } };
+/** The value of a trial: 0.5 + T/100 + α/10, one point more on seed 2, and a lucky T 4, α 0.9 on seed 2. */
+const value = (t: number, a: number, seed: number) => 0.5 + t / 100 + a / 10 + (seed === 2 ? 0.01 : 0) + (t === 4 && a === 0.9 && seed === 2 ? 0.05 : 0);
+
+/** An engine sweep.json: T 1, 4, 8 × α 0.5, 0.9 × seeds 1, 2, and a baseline per seed; no statistics in it yet. */
+function engineFile(): SweepFile {
+  const trials: EngineTrial[] = [];
+  for (const seed of [1, 2]) trials.push({ id: `b${seed}`, kind: 'baseline', params: {}, seed, runDir: `trials/b${seed}`, configFile: 'c', status: 'done', metric: 0.54 + seed / 100, valAccuracy: 0.54 + seed / 100, testAccuracy: 0.5 });
+  for (const t of [1, 4, 8]) for (const a of [0.5, 0.9]) for (const seed of [1, 2]) trials.push({ id: `T${t}-a${a}-s${seed}`, kind: 'distill', params: { [T]: t, [A]: a }, seed, runDir: `trials/T${t}-a${a}-s${seed}`, configFile: 'c', status: 'done', metric: value(t, a, seed), valAccuracy: value(t, a, seed), testAccuracy: 0.5 });
+  return { format: 'distillery-sweep/1', sweepId: 'sw', name: 'n', configPath: '/k/kd.json', status: 'done', startedAt: '', metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [{ path: T, values: [1, 4, 8] }, { path: A, values: [0.5, 0.9] }], seeds: [1, 2], epochs: 1, parallel: 1, trials, aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [] };
 }
 
+const sweep = (): SweepResult => fromSweepFile(engineFile());
+
 describe('sweep shaping', () => {
-  it('one line per α over T, sorted by T, and a T × α heat map', () => {
+  it('one line per α over T, each point a setting’s mean over seeds, and a T × α heat map', () => {
     const lines = linesByAlpha(sweep());
     assert.deepEqual(lines.map((l) => l.label), ['α = 0.5', 'α = 0.9']);
     assert.deepEqual(lines[0].points.map((p) => p.x), [1, 4, 8]);
+    close(lines[1].points[1].y, (value(4, 0.9, 1) + value(4, 0.9, 2)) / 2, 'mean over seeds');
+    close(lines[1].points[1].sd, Math.abs(value(4, 0.9, 1) - value(4, 0.9, 2)) / Math.SQRT2, 'sd over seeds');
+    assert.deepEqual(lines[1].points[1].trials, ['T4-a0.9-s1', 'T4-a0.9-s2']);
     const g = heatGrid(sweep())!;
     assert.deepEqual(g.temperatures, [1, 4, 8]);
     assert.deepEqual(g.alphas, [0.5, 0.9]);
-    assert.ok(Math.abs(g.cells[1][2] - (0.5 + 0.08 + 0.09)) < 1e-12);
+    close(g.cells[1][2], 0.5 + 0.08 + 0.09 + 0.005);
   });
 
-  it('averages seeds of one setting into one point', () => {
-    const s: SweepResult = { sweepId: 's', parameters: [T], trials: [
-      { id: 'a', params: { [T]: 2 }, status: 'done', valAccuracy: 0.6, seed: 1 },
-      { id: 'b', params: { [T]: 2 }, status: 'done', valAccuracy: 0.8, seed: 2 },
-    ] };
-    const [line] = linesByAlpha(s);
-    assert.equal(line.points.length, 1);
-    assert.ok(Math.abs(line.points[0].y - 0.7) < 1e-12);
-    assert.deepEqual(line.points[0].trials, ['a', 'b']);
-    assert.equal(heatGrid(s), undefined, 'no heat map when only T varies');
+  it('draws sweep.json’s statistics, never its own: a changed mean in the settings moves the point', () => {
+    const s = sweep();
+    const setting = s.settings!.find((a) => a.params[T] === 8 && a.params[A] === 0.5)!;
+    setting.metric.mean = 0.123;
+    assert.equal(linesByAlpha(s)[0].points[2].y, 0.123);
+    assert.equal(heatGrid(s)!.cells[0][2], 0.123);
+    const only: SweepResult = { sweepId: 's', parameters: [T], trials: [{ id: 'a', params: { [T]: 2 }, status: 'done', valAccuracy: 0.6, seed: 1 }] };
+    assert.deepEqual(linesByAlpha(only)[0].points, [], 'no statistics, no points (the host always sends them)');
+    assert.equal(heatGrid(only), undefined, 'no heat map when only T varies');
   });
 
-  it('best trial: the named one, else the highest validation accuracy', () => {
-    assert.equal(bestTrial(sweep())!.id, '6');
-    assert.equal(bestTrial({ ...sweep(), best: '2' })!.id, '2');
+  it('the best setting (best mean) is highlighted, the best single trial is named as such, and they differ here', () => {
+    const s = sweep();
+    assert.deepEqual(s.bestSetting!.params, { [T]: 8, [A]: 0.9 });
+    assert.deepEqual(bestSettingRow(s)!.trialIds, ['T8-a0.9-s1', 'T8-a0.9-s2']);
+    assert.equal(bestSingleTrial(s)!.id, 'T4-a0.9-s2');
+    const rows = settingRows(s);
+    const best = rows.filter((r) => r.best);
+    assert.equal(best.length, 1);
+    assert.deepEqual(best[0].params, { [T]: 8, [A]: 0.9 });
+    assert.equal(best[0].metric, '67.50% ± 0.71');
+    assert.equal(best[0].seeds, 2);
+    // Gains over the baseline: 0.12 on both seeds (the baseline is a point higher on seed 2 too).
+    assert.match(best[0].vsBaseline, /^\+12\.00 pts ± 0\.00 sd, 95 % CI 12\.00 to 12\.00 over 2 seeds$/);
+    assert.equal(best[0].verdict, 'better');
+    assert.ok(s.bestSetting!.warnings.some((w) => /runner-up \(temperature=4, alpha=0\.9\)/.test(w)), s.bestSetting!.warnings.join('\n'));
   });
 
   it('sorts by any column, missing values last', () => {
@@ -51,18 +73,18 @@ describe('sweep shaping', () => {
     s.trials[0].valAccuracy = undefined;
     const col = trialColumns(s).find((c) => c.key === 'valAccuracy')!;
     const sorted = sortTrials(s.trials, col, true);
-    assert.equal(sorted[0].id, '6');
-    assert.equal(sorted.at(-1)!.id, '1');
-    assert.equal(sortTrials(s.trials, col, false).at(-1)!.id, '1');
+    assert.equal(sorted[0].id, 'T4-a0.9-s2');
+    assert.equal(sorted.at(-1)!.id, s.trials[0].id);
+    assert.equal(sortTrials(s.trials, col, false).at(-1)!.id, s.trials[0].id);
   });
 
   it('exports RFC 4180 CSV', () => {
     assert.equal(csvField('a,"b"'), '"a,""b"""');
     const csv = trialsCsv(sweep());
     const rows = csv.trim().split('\r\n');
-    assert.equal(rows[0], `id,${T},${A},status,valAccuracy,testAccuracy,gain`);
-    assert.equal(rows.length, 7);
-    assert.ok(rows[1].startsWith('1,1,0.5,done,'));
+    assert.equal(rows[0], `id,${T},${A},seed,status,valAccuracy,testAccuracy,gain`);
+    assert.equal(rows.length, 13);
+    assert.ok(rows[1].startsWith('T1-a0.5-s1,1,0.5,1,done,'));
   });
 
   it('parallel coordinates scale each axis to 0..1', () => {
@@ -72,28 +94,46 @@ describe('sweep shaping', () => {
     assert.deepEqual(lines[0].values.slice(0, 2), [0, 0]);
   });
 
-  it('maps the engine’s sweep.json: baselines become the reference line, best is highlighted', () => {
-    const file = {
-      format: 'distillery-sweep/1', sweepId: 'sw', name: 'n', configPath: '/k/kd.json', status: 'done', startedAt: '', metric: 'valAccuracy', metricLabel: 'validation accuracy',
-      params: [{ path: T, values: [1, 4] }], seeds: [1], epochs: 1, parallel: 1, aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [],
-      trials: [
-        { id: 't1', kind: 'distill', params: { [T]: 1 }, seed: 1, runDir: 'trials/t1', configFile: 'c', status: 'done', metric: 0.6, valAccuracy: 0.6, testAccuracy: 0.58 },
-        { id: 't2', kind: 'distill', params: { [T]: 4 }, seed: 1, runDir: 'trials/t2', configFile: 'c', status: 'done', metric: 0.7, valAccuracy: 0.7, testAccuracy: 0.69 },
-        { id: 'b1', kind: 'baseline', params: {}, seed: 1, runDir: 'trials/b1', configFile: 'c', status: 'done', metric: 0.55, valAccuracy: 0.55 },
-      ],
-      baseline: { trialIds: ['b1'], metric: { n: 1, mean: 0.55, sd: 0 }, testAccuracy: { n: 1, mean: 0.5, sd: 0 } },
-      best: { trialId: 't2', params: { [T]: 4 }, seed: 1, metric: 0.7 },
-    };
-    const r = fromSweepFile(file as never);
-    assert.deepEqual(r.trials.map((t) => t.id), ['t1', 't2']);
-    assert.equal(r.baseline?.valAccuracy, 0.55);
-    assert.equal(r.best, 't2');
-    assert.ok(Math.abs(r.trials[1].gain! - 0.15) < 1e-12);
+  it('maps the engine’s sweep.json: baselines become the reference line, statistics are summarizeSweep’s', () => {
+    const file = engineFile();
+    const r = fromSweepFile(file);
+    assert.equal(r.trials.length, 12);
+    assert.ok(!r.trials.some((t) => t.id.startsWith('b')));
+    close(r.baseline!.valAccuracy!, 0.555);
+    assert.equal(r.bestTrial, 'T4-a0.9-s2');
+    assert.deepEqual(file.aggregates, [], 'the file is not changed');
+    const expected = structuredClone(file);
+    summarizeSweep(expected);
+    assert.deepEqual(r.settings, expected.aggregates);
+    assert.deepEqual(r.bestSetting, expected.bestSetting);
+    close(r.trials[0].gain!, value(1, 0.5, 1) - 0.555);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-'));
     fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify(file));
     const loaded = loadSweep(dir);
-    assert.equal(loaded.trials.length, 2);
-    assert.equal(loaded.trials[0].runDir, path.join(dir, 'trials/t1'), 'run folders resolve against the sweep folder');
+    assert.equal(loaded.trials.length, 12);
+    assert.equal(loaded.trials[0].runDir, path.join(dir, 'trials/T1-a0.5-s1'), 'run folders resolve against the sweep folder');
+    assert.deepEqual(loaded.bestSetting, expected.bestSetting);
+    // A seeded run sweeps nothing, and stays so.
+    fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ ...file, params: [], trials: file.trials.filter((t) => t.kind === 'baseline' || t.id.startsWith('T1-a0.5')).map((t) => ({ ...t, params: {} })) }));
+    const seeded = loadSweep(dir);
+    assert.deepEqual(seeded.parameters, []);
+    assert.equal(seeded.settings!.length, 1);
+    assert.equal(seeded.bestSetting!.vsBaseline!.n, 2);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('a sweep folder without the engine’s sweep.json gets its statistics from the same summarizeSweep', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-'));
+    fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ sweepId: 'old', parameters: [T], trials: [
+      { id: 'a', params: { [T]: 2 }, status: 'done', valAccuracy: 0.7, testAccuracy: 0.7, seed: 1 },
+      { id: 'b', params: { [T]: 2 }, status: 'done', valAccuracy: 0.72, testAccuracy: 0.72, seed: 2 },
+      { id: 'c', params: { [T]: 4 }, status: 'done', valAccuracy: 0.75, testAccuracy: 0.75, seed: 1 },
+      { id: 'd', params: { [T]: 4 }, status: 'done', valAccuracy: 0.6, testAccuracy: 0.6, seed: 2 },
+    ] }));
+    const s = loadSweep(dir);
+    assert.deepEqual(s.bestSetting!.params, { [T]: 2 }, 'best mean 0.71, though the best single trial is T 4');
+    assert.equal(s.bestTrial, 'c');
+    close(linesByAlpha(s)[0].points[0].y, 0.71);
     fs.rmSync(dir, { recursive: true });
   });
 });

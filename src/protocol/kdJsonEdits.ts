@@ -1,6 +1,7 @@
 /**
- * "Apply best to kd.json": the edits that set each swept path to the best trial's value,
- * computed with jsonc-parser so comments and formatting survive. No vscode import.
+ * "Apply best to kd.json" (the sweep view) and `distill sweep --apply`: the edits that set each
+ * swept path to the best setting's value, computed with jsonc-parser so comments and
+ * formatting survive. One implementation for the extension and the CLI: no vscode, no tfjs.
  */
 import { applyEdits, modify, type Edit, type FormattingOptions } from 'jsonc-parser';
 
