@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { isBuiltinTarget, KdConfig } from './config';
+import { modelFolderRefusal } from './modelFolder';
 
 export type JsonPath = (string | number)[];
 
@@ -176,6 +177,11 @@ export function checkFiles(config: KdConfig, baseDir: string, options: Pick<Load
   };
   config.teachers.forEach((t, i) => {
     if ('model' in t) need(['teachers', i, 'model'], t.model, 'teacher model');
+    else if (t.save && !outside.has(formatPath(['teachers', i, 'save']))) {
+      // Saving the trained teacher replaces the folder: only a model folder of Distillery's may be there.
+      const refusal = modelFolderRefusal(path.resolve(baseDir, t.save));
+      if (refusal) issues.push({ path: ['teachers', i, 'save'], message: `teacher save folder ${refusal}` });
+    }
   });
   if ('model' in config.student) need(['student', 'model'], config.student.model, 'student model');
   const src = config.data.source;

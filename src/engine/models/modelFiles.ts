@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { io } from '@tensorflow/tfjs';
+import { MODEL_MARKER, MODEL_MARKER_TEXT, modelFolderRefusal } from '../../protocol/modelFolder';
 
 type WeightsManifestEntry = { paths: string[]; weights: io.WeightsManifestEntry[] };
 
@@ -119,8 +120,12 @@ export async function modelFromArtifacts(tf: typeof tfTypes, artifacts: io.Model
  * the old pair, the new pair, or (for an instant, when replacing) no folder at all; never a
  * new model.json beside an old weights.bin. Two processes saving the same folder at once
  * (two runs training the same teacher) each rename a complete folder; the last one wins.
+ * Only a folder Distillery saved is ever replaced (protocol/modelFolder.ts): anything else
+ * throws before a byte is written.
  */
 export async function saveLayersModel(model: tfTypes.LayersModel, dir: string): Promise<void> {
+  const refusal = modelFolderRefusal(dir);
+  if (refusal) throw new Error(refusal);
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.saving-`));
@@ -137,6 +142,7 @@ export async function saveLayersModel(model: tfTypes.LayersModel, dir: string): 
           weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
         };
         writeDurably(path.join(staging, 'model.json'), Buffer.from(JSON.stringify(modelJson)));
+        writeDurably(path.join(staging, MODEL_MARKER), MODEL_MARKER_TEXT);
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
       },
     });
@@ -146,7 +152,11 @@ export async function saveLayersModel(model: tfTypes.LayersModel, dir: string): 
   }
 }
 
-/** Renames a complete folder onto `dir`, moving an existing one aside first (rename cannot replace a non-empty folder). */
+/**
+ * Renames a complete folder onto `dir`, moving an existing one aside first (rename cannot
+ * replace a non-empty folder); only a folder that holds a model Distillery saved is moved
+ * aside and removed, checked again here, right before (the folder may have changed since).
+ */
 export function replaceFolder(staging: string, dir: string): void {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -154,8 +164,10 @@ export function replaceFolder(staging: string, dir: string): void {
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') || attempt >= 20) throw e;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'ENOTDIR') || attempt >= 20) throw e;
     }
+    const refusal = modelFolderRefusal(dir);
+    if (refusal) throw new Error(refusal);
     const old = `${path.join(path.dirname(dir), '.' + path.basename(dir))}.old-${process.pid}-${attempt}-${Date.now()}`;
     try {
       fs.renameSync(dir, old);
