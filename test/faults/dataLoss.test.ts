@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { replaceFolder, saveLayersModel } from '../../src/engine/models/modelFiles';
 import { cleanTemporaryCheckpoints, saveCheckpoint } from '../../src/engine/run/checkpoint';
+import { rewindRunFolder, type ResumePoint } from '../../src/engine/run/resume';
+import { deleteRefusal, exportRefusal } from '../../src/extension/tree/runInfo';
 import { MODEL_MARKER, modelFolderRefusal } from '../../src/protocol/modelFolder';
 import { listRunDirs, runsRootFor } from '../../src/protocol/runFolder';
 import { distill, tinyKd } from '../unit/cli/cli.test';
@@ -130,5 +132,73 @@ describe('faults: data loss (issue 13 item 0)', function () {
     cleanTemporaryCheckpoints(runDir);
     assert.ok(fs.existsSync(path.join(runDir, 'victim', 'thesis.txt')));
     assert.ok(fs.existsSync(at));
+  });
+});
+
+describe('faults: data loss, the extension\'s deletes and copies, and resume\'s renames', () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-ws-del-'));
+  const runDir = path.join(ws, '.distillery', 'runs', '20250101-000000-tiny-ab12');
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.writeFileSync(path.join(runDir, 'events.jsonl'), '');
+  const trialDir = path.join(ws, '.distillery', 'sweeps', 's1', 'trials', 't01');
+  fs.mkdirSync(trialDir, { recursive: true });
+  fs.writeFileSync(path.join(trialDir, 'config.json'), '{}');
+
+  it('Delete Run deletes only a run folder inside the workspace: not a path a sweep.json names, not a link, not a look-alike', () => {
+    const done = { status: 'done' as const, name: 'x' };
+    assert.equal(deleteRefusal({ ...done, runDir }, [ws]), undefined);
+    assert.equal(deleteRefusal({ ...done, runDir: trialDir }, [ws]), undefined);
+    // A sweep.json whose trial "runDir" is "../../../.." resolves to the workspace itself.
+    const climbed = path.resolve(path.join(ws, '.distillery', 'sweeps', 's1'), '../../..');
+    assert.match(deleteRefusal({ ...done, runDir: climbed }, [ws])!, /not a Distillery run folder/);
+    assert.match(deleteRefusal({ ...done, runDir: userFolder(ws, 'mydata') }, [ws])!, /not a Distillery run folder/);
+    // The right shape but nothing of a run in it.
+    const empty = path.join(ws, '.distillery', 'runs', 'empty');
+    fs.mkdirSync(empty);
+    assert.match(deleteRefusal({ ...done, runDir: empty }, [ws])!, /no events\.jsonl or config\.json/);
+    // A link named like a run, pointing at the user's folder.
+    const link = path.join(ws, '.distillery', 'runs', 'linked');
+    fs.symlinkSync(path.join(ws, 'mydata'), link);
+    assert.match(deleteRefusal({ ...done, runDir: link }, [ws])!, /symbolic link/);
+    // A run folder of another workspace.
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-other-'));
+    assert.match(deleteRefusal({ ...done, runDir }, [other])!, /outside the workspace/);
+  });
+
+  it('Export Student never writes into a non-empty folder, a file, or the run\'s own student folder', () => {
+    const from = path.join(runDir, 'student');
+    fs.mkdirSync(from, { recursive: true });
+    assert.equal(exportRefusal(from, path.join(ws, 'exported')), undefined);
+    assert.match(exportRefusal(from, userFolder(ws, 'full'))!, /not empty/);
+    fs.writeFileSync(path.join(ws, 'file'), 'x');
+    assert.match(exportRefusal(from, path.join(ws, 'file'))!, /not a folder/);
+    assert.match(exportRefusal(from, path.join(from, 'sub'))!, /overlaps/);
+    assert.match(exportRefusal(from, runDir)!, /overlaps/);
+  });
+
+  it('resume keeps every earlier attempt\'s summary, even two rewinds in the same millisecond', () => {
+    const dir = path.join(ws, '.distillery', 'runs', 'resumed');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'events.jsonl'), '{"type":"log"}\n');
+    const point = { dir, checkpoint: { dir: '', state: { eventsBytes: 15 } } } as unknown as ResumePoint;
+    const realNow = Date.now;
+    Date.now = () => 1_700_000_000_000;
+    const RealDate = Date;
+    (globalThis as { Date: DateConstructor }).Date = class extends RealDate {
+      constructor() {
+        super(1_700_000_000_000);
+      }
+    } as DateConstructor;
+    try {
+      fs.writeFileSync(path.join(dir, 'summary.json'), '{"attempt":1}');
+      rewindRunFolder(point);
+      fs.writeFileSync(path.join(dir, 'summary.json'), '{"attempt":2}');
+      rewindRunFolder(point);
+    } finally {
+      (globalThis as { Date: DateConstructor }).Date = RealDate;
+      Date.now = realNow;
+    }
+    const kept = fs.readdirSync(path.join(dir, 'attempts')).map((n) => fs.readFileSync(path.join(dir, 'attempts', n), 'utf8')).sort();
+    assert.deepEqual(kept, ['{"attempt":1}', '{"attempt":2}']);
   });
 });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { RunEvent, RunStatus, RunSummary, StageName } from '../../protocol/events';
 import { FILES, parseEvents } from '../../protocol/runFolder';
 import { pct, signedPoints } from '../../protocol/format';
+import { runFolderProblem } from '../../protocol/knownFolders';
 import { HEARTBEAT_STALE_MS, pidAlive, readHeartbeat, type Heartbeat } from '../../protocol/runStatus';
 
 /** An engine that wrote events this recently is taken to be alive (until there is a heartbeat). */
@@ -206,9 +207,32 @@ export function statusText(active: { name: string; state: string; progress?: Run
   return more ? `${main} (${more})` : main;
 }
 
-/** Why a run may not be deleted now, or undefined. */
-export function deleteRefusal(r: Pick<RunRecord, 'status' | 'name'>): string | undefined {
+/**
+ * Why a run may not be deleted now, or undefined. Only a run folder (protocol/knownFolders.ts)
+ * is ever deleted: a record's runDir can come from a sweep.json, which names any path.
+ */
+export function deleteRefusal(r: Pick<RunRecord, 'status' | 'name' | 'runDir'>, workspaceRoots?: readonly string[]): string | undefined {
   if (r.status === 'running' || r.status === 'queued') return `"${r.name}" is ${r.status}; stop it before deleting its run folder.`;
+  const problem = runFolderProblem(r.runDir, workspaceRoots);
+  if (problem) return `Not deleted: ${problem}.`;
+  return undefined;
+}
+
+/** Why the student folder `from` may not be exported to `dest`, or undefined. Nothing there is ever overwritten. */
+export function exportRefusal(from: string, dest: string): string | undefined {
+  const inside = (a: string, b: string) => {
+    const rel = path.relative(path.resolve(a), path.resolve(b));
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  if (inside(from, dest) || inside(dest, from)) return `${dest} overlaps the run's student folder ${from}; choose a folder outside the run.`;
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(dest);
+  } catch {
+    return undefined;
+  }
+  if (!st.isDirectory()) return `${dest} exists and is not a folder; choose a new folder.`;
+  if (fs.readdirSync(dest).length) return `${dest} exists and is not empty; choose a new folder.`;
   return undefined;
 }
 
