@@ -152,6 +152,19 @@ export interface RunFinishedEvent extends Base {
   summary: RunSummary;
 }
 
+/**
+ * Where the student's teacher outputs come from, said once a stage has them: the on-disk
+ * cache (`cache-hit`), computed now (and cached, when `file` is set), or the teacher running
+ * live on each batch. A sweep holds its other parallel trials back until the first trial has
+ * sent this (runSweep.ts), so it is an event, not a log line to match.
+ */
+export interface TeacherLogitsEvent extends Base {
+  type: 'teacher_logits';
+  source: 'cache-hit' | 'computed' | 'live';
+  /** The cache file read or written. */
+  file?: string;
+}
+
 export type RunEvent =
   | RunStartedEvent
   | LogEvent
@@ -159,7 +172,8 @@ export type RunEvent =
   | StepEvent
   | EpochEvent
   | StageDoneEvent
-  | RunFinishedEvent;
+  | RunFinishedEvent
+  | TeacherLogitsEvent;
 
 /** Sent instead of any run event when the config cannot run; no run folder is created. */
 export interface ConfigErrorMessage {

@@ -202,9 +202,7 @@ export class Sweep {
     const outcome = await worker.run({ configPath: path.join(dir, trial.configFile), runsRoot: path.join(dir, SWEEP_FILES.trials), runId: trial.id, backend: this.o.backend }, (m: EngineMessage) => {
       if (m.type === 'run_finished') summary = m.summary;
       else if (m.type === 'config_error') configIssues = m.issues;
-      else if (m.type === 'log' && m.message.startsWith('teacher logits: reused cache')) trial.teacherLogits = 'cache-hit';
-      else if (m.type === 'log' && m.message.startsWith('teacher logits: computed')) trial.teacherLogits = 'computed';
-      else if (m.type === 'log' && m.message.includes('the teacher runs live')) trial.teacherLogits ??= 'live';
+      else trial.teacherLogits = trialTeacherLogits(trial.teacherLogits, m);
       if (trial.teacherLogits) teacherReady?.();
     });
     teacherReady?.();
@@ -230,6 +228,16 @@ export class Sweep {
     void worker.close();
     return undefined;
   }
+}
+
+/**
+ * What a trial's messages say about its teacher logits, from the typed `teacher_logits` event
+ * only (never from log text): a cache hit or a computation is what the trial did with the
+ * cache; `live` counts only when nothing else was said.
+ */
+export function trialTeacherLogits(current: SweepTrial['teacherLogits'], m: EngineMessage): SweepTrial['teacherLogits'] {
+  if (m.type !== 'teacher_logits') return current;
+  return m.source === 'live' ? (current ?? 'live') : m.source;
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

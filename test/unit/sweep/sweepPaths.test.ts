@@ -13,8 +13,10 @@ import { saveLayersModel } from '../../../src/engine/models/modelFiles';
 import { buildPreset } from '../../../src/engine/models/presets';
 import { ArchitectureSpec } from '../../../src/protocol/config';
 import { configPaths, PATH_KEYS } from '../../../src/protocol/configPaths';
+import type { EngineMessage } from '../../../src/protocol/events';
+import { readEvents } from '../../../src/protocol/runFolder';
 import { readSweep } from '../../../src/protocol/sweep';
-import { Sweep } from '../../../src/sweep/runSweep';
+import { Sweep, trialTeacherLogits } from '../../../src/sweep/runSweep';
 import { wasmTf } from '../engine/helpers';
 
 const enginePath = path.resolve(__dirname, '../../../dist/engine.js');
@@ -74,10 +76,32 @@ describe('sweeps resolve every path-bearing key of kd.json', function () {
       assert.ok(out.ok, JSON.stringify(!out.ok && out.issues));
       const s = readSweep(out.dir)!;
       for (const t of s.trials) assert.equal(t.status, 'done', `${cfg.name} ${t.id}: ${t.error}`);
+      // Item 9: each trial's teacher-logits source is its typed event, which its events.jsonl holds.
+      for (const t of s.trials) {
+        const said = readEvents(path.join(out.dir, t.runDir)).events.filter((e) => e.type === 'teacher_logits');
+        assert.ok(said.length && t.teacherLogits === said.at(-1)!.source, `${t.id}: ${t.teacherLogits} vs ${JSON.stringify(said)}`);
+      }
+      assert.equal(s.teacherCache.computed, 1);
+      assert.equal(s.teacherCache.hits, s.trials.length - 1);
       for (const t of s.trials) {
         const derived = JSON.parse(fs.readFileSync(path.join(out.dir, t.configFile), 'utf8'));
         for (const p of configPaths(derived)) assert.ok(path.isAbsolute(p.rel) && fs.existsSync(p.rel), `${t.id} ${p.at.join('.')} = ${p.rel}`);
       }
     }
+  });
+});
+
+describe('sweeps: the teacher-logits gate reads a typed event (issue 13 item 9)', () => {
+  it('log lines, whatever their words, change nothing; the teacher_logits event decides', () => {
+    const log = (message: string): EngineMessage => ({ type: 'log', level: 'info', message, time: '' });
+    const said = (source: 'cache-hit' | 'computed' | 'live'): EngineMessage => ({ type: 'teacher_logits', source, time: '' });
+    assert.equal(trialTeacherLogits(undefined, log('teacher logits: reused cache /x (300 samples)')), undefined);
+    assert.equal(trialTeacherLogits(undefined, log('teacher logits: computed for 300 samples')), undefined);
+    assert.equal(trialTeacherLogits(undefined, log('the teacher runs live on each batch')), undefined);
+    assert.equal(trialTeacherLogits(undefined, said('cache-hit')), 'cache-hit');
+    assert.equal(trialTeacherLogits(undefined, said('computed')), 'computed');
+    assert.equal(trialTeacherLogits(undefined, said('live')), 'live');
+    // Live after a cache answer (an assistant's stage) does not hide what the cache did.
+    assert.equal(trialTeacherLogits('cache-hit', said('live')), 'cache-hit');
   });
 });
