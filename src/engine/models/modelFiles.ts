@@ -23,17 +23,31 @@ export function weightSpecBytes(spec: io.WeightsManifestEntry, file: string): nu
   return count * per;
 }
 
-/** Resolves a weights path against the model folder, refusing anything that would leave it. */
+const leaves = (dir: string, p: string) => {
+  const within = path.relative(dir, p);
+  return within.startsWith('..') || path.isAbsolute(within);
+};
+
+/**
+ * Resolves a weights path against the model folder, refusing anything that would leave it:
+ * by its text ("../", absolute, a URL), and by its real path, so that a symbolic link inside
+ * the folder cannot make the loader read a file elsewhere. A file that does not exist is
+ * returned as is (the caller reports it missing).
+ */
 export function resolveInside(modelDir: string, rel: string, modelJson: string): string {
   if (path.isAbsolute(rel) || /^[a-z][a-z0-9+.-]*:/i.test(rel)) {
     throw new Error(`${modelJson}: weights path "${rel}" must be relative to the model's folder`);
   }
   const abs = path.resolve(modelDir, rel);
-  const within = path.relative(modelDir, abs);
-  if (within.startsWith('..') || path.isAbsolute(within)) {
-    throw new Error(`${modelJson}: weights path "${rel}" leaves the model's folder`);
+  if (leaves(modelDir, abs)) throw new Error(`${modelJson}: weights path "${rel}" leaves the model's folder`);
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch {
+    return abs;
   }
-  return abs;
+  if (leaves(fs.realpathSync(modelDir), real)) throw new Error(`${modelJson}: weights path "${rel}" is a symbolic link that leaves the model's folder (to ${real})`);
+  return real;
 }
 
 /** Which file a path names right now: a replaced model folder gives a different answer. */
