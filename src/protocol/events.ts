@@ -7,7 +7,7 @@
 
 /** `assistant`: one link of a progressive (teacher-assistant) chain; see `assistant` on the events. */
 export type StageName = 'teacher' | 'assistant' | 'baseline' | 'distill';
-export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'stopped' | 'crashed';
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'stopped' | 'crashed' | 'not-responding';
 
 export interface ModelStats {
   /** Trainable + non-trainable parameters. */
@@ -147,7 +147,7 @@ export interface StageDoneEvent extends Base {
 
 export interface RunFinishedEvent extends Base {
   type: 'run_finished';
-  status: Exclude<RunStatus, 'queued' | 'running' | 'crashed'>;
+  status: Exclude<RunStatus, 'queued' | 'running' | 'crashed' | 'not-responding'>;
   error?: string;
   summary: RunSummary;
 }
