@@ -54,15 +54,25 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** A process's start time from /proc/<pid>/stat (field 22), or undefined where there is no /proc. */
-export function processStartOf(pid: number): string | undefined {
+/** Fields 3… of /proc/<pid>/stat, or undefined where there is no /proc. */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** A process's start time from /proc/<pid>/stat (field 22), or undefined where there is no /proc. */
+export function processStartOf(pid: number): string | undefined {
+  return procStat(pid)?.[19];
+}
+
+/** Alive, and not a zombie (killed, waiting for its parent to reap it: as dead as an engine gets). */
+export function processLives(pid: number): boolean {
+  return pidAlive(pid) && procStat(pid)?.[0] !== 'Z';
 }
 
 /** How a reader asks about a process (injected in tests). */
@@ -71,7 +81,7 @@ export interface EngineProbe {
   startOf?: (pid: number) => string | undefined;
 }
 
-export const systemProbe: EngineProbe = { alive: pidAlive, startOf: processStartOf };
+export const systemProbe: EngineProbe = { alive: processLives, startOf: processStartOf };
 
 /** Whether the heartbeat's process is alive and is the engine that wrote it (not a reused pid). */
 export function isHeartbeatProcess(beat: Heartbeat, probe: EngineProbe = systemProbe): boolean {
