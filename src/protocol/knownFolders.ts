@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DISTILLERY_DIR, FILES, RUNS_DIR } from './runFolder';
 import { SWEEP_FILES, SWEEPS_DIR } from './sweep';
+import type { WebviewUiState } from './webviewMessages';
 
 const SWEEP_JSON = SWEEP_FILES.sweep;
 const TRIALS_DIR = SWEEP_FILES.trials;
@@ -70,5 +71,29 @@ export function sweepFolderProblem(dir: string, roots?: readonly string[]): stri
   if (parts[n - 2] !== SWEEPS_DIR || parts[n - 3] !== DISTILLERY_DIR) return `${dir} is not a Distillery sweep folder (.distillery/sweeps/<id>)`;
   if (!fs.existsSync(path.join(real, SWEEP_JSON))) return `${dir} holds no sweep.json: not a sweep folder`;
   if (!within(roots, real)) return `${dir} is outside the workspace`;
+  return undefined;
+}
+
+/** Why `runDir` is not one of the trials of the sweep in `sweepDir`, or undefined when it is. */
+export function sweepTrialProblem(sweepDir: string, runDir: string): string | undefined {
+  const problem = sweepFolderProblem(sweepDir) ?? runFolderProblem(runDir);
+  if (problem) return problem;
+  if (path.dirname(fs.realpathSync(runDir)) !== path.join(fs.realpathSync(sweepDir), TRIALS_DIR)) return `${runDir} is not a trial of the sweep ${sweepDir}`;
+  return undefined;
+}
+
+/** Why a webview's kept state names a folder that is not a known run or sweep folder, or undefined. */
+export function uiStateFolderProblem(state: WebviewUiState, roots?: readonly string[]): string | undefined {
+  if (state.view === 'dashboard') return runFolderProblem(state.runDir, roots);
+  if (state.view === 'compare') return state.runDirs.map((d) => runFolderProblem(d, roots)).find(Boolean);
+  return sweepFolderProblem(state.sweepDir, roots);
+}
+
+/** Why `configPath` is not the kd.json whose sweeps folder holds `sweepDir` ("Apply best" edits only that one), or undefined. */
+export function sweepConfigProblem(sweepDir: string, configPath: string): string | undefined {
+  const base = path.basename(configPath);
+  if (base !== 'kd.json' && !base.endsWith('.kd.json')) return `${configPath} is not a kd.json`;
+  const sweepsRoot = path.join(path.dirname(path.resolve(configPath)), DISTILLERY_DIR, SWEEPS_DIR);
+  if (path.resolve(path.dirname(path.resolve(sweepDir))) !== sweepsRoot) return `${configPath} is not the kd.json the sweep ${sweepDir} belongs to`;
   return undefined;
 }
