@@ -36,6 +36,8 @@ export interface SweepOptions {
   sweepsRoot?: string;
   /** Node to run engines with (Electron as Node in the extension host). */
   execPath?: string;
+  /** kd.json paths must stay inside this folder, as a single run's --workspace (the extension's launch policy). */
+  workspaceRoot?: string;
   onUpdate?: (s: SweepFile, change: SweepChange) => void;
 }
 
@@ -69,7 +71,7 @@ export class Sweep {
   async run(): Promise<SweepOutcome> {
     const configPath = path.resolve(this.o.configPath);
     const baseDir = path.dirname(configPath);
-    const loaded = loadConfigFile(configPath);
+    const loaded = loadConfigFile(configPath, { workspaceRoot: this.o.workspaceRoot });
     if (!loaded.ok) return { ok: false, issues: loaded.issues };
     const cfg = loaded.config;
     if (!cfg.sweep) return { ok: false, issues: [{ path: ['sweep'], message: 'this kd.json has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }' }] };
@@ -199,7 +201,7 @@ export class Sweep {
     save({ type: 'trial_started', trial });
     let summary: RunSummary | undefined;
     let configIssues: ConfigIssue[] | undefined;
-    const outcome = await worker.run({ configPath: path.join(dir, trial.configFile), runsRoot: path.join(dir, SWEEP_FILES.trials), runId: trial.id, backend: this.o.backend }, (m: EngineMessage) => {
+    const outcome = await worker.run({ configPath: path.join(dir, trial.configFile), runsRoot: path.join(dir, SWEEP_FILES.trials), runId: trial.id, backend: this.o.backend, workspaceRoot: this.o.workspaceRoot }, (m: EngineMessage) => {
       if (m.type === 'run_finished') summary = m.summary;
       else if (m.type === 'config_error') configIssues = m.issues;
       else trial.teacherLogits = trialTeacherLogits(trial.teacherLogits, m);

@@ -7,7 +7,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName, KdConfig } from '../../protocol/config';
 import { BACKENDS } from '../../protocol/config';
 import type { EngineMessage, RunSummary } from '../../protocol/events';
-import { loadConfigFile, type ConfigIssue } from '../../protocol/loadConfig';
+import { checkWorkspacePaths, loadConfigFile, type ConfigIssue } from '../../protocol/loadConfig';
 import { FILES, readEvents, runsRootFor } from '../../protocol/runFolder';
 import { HEARTBEAT_INTERVAL_MS, processStartOf, type Heartbeat } from '../../protocol/runStatus';
 import { createRunDir } from '../../protocol/runId';
@@ -76,6 +76,9 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     }
     configPath = opened.configPath;
     if ('issues' in opened) return configError(opened.issues);
+    // A resumed run reads config.json, not kd.json: its paths are held to the workspace too.
+    const outside = o.workspaceRoot ? checkWorkspacePaths(opened.cfg, path.dirname(configPath), o.workspaceRoot) : [];
+    if (outside.length) return configError(outside);
     resume = opened;
     cfg = opened.cfg;
   } else {

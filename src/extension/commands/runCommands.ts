@@ -10,7 +10,7 @@ import { FILES } from '../../protocol/runFolder';
 import type { RunManager } from '../runs/runManager';
 import { deleteRefusal, exportRefusal, type RunRecord } from '../tree/runInfo';
 import { runArg, type RunsTreeProvider } from '../tree/runsTree';
-import { refuseUntrusted, startRun } from './startRun';
+import { launchFor, refuseUntrusted, startRun } from './startRun';
 import { freeKdJsonName, STARTER_KD_JSON } from './starterKdJson';
 
 export async function commandExists(id: string): Promise<boolean> {
@@ -59,7 +59,9 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       if (refuseUntrusted('resumes runs')) return undefined;
       const r = await pickRun(arg, 'Resume which crashed or stopped run?', (rec) => rec.status === 'crashed' || rec.status === 'stopped');
       if (!r) return undefined;
-      const run = runs.enqueue(r.configPath ?? r.runDir, r.name, r.runDir);
+      const launch = launchFor(vscode.Uri.file(r.configPath ?? r.runDir), log);
+      if (!launch) return undefined;
+      const run = runs.enqueue(r.configPath ?? r.runDir, r.name, r.runDir, launch);
       log.appendLine(`[${run.runId}] resuming from its last checkpoint`);
       return { runId: run.runId, runDir: run.runDir };
     }),
