@@ -37,10 +37,17 @@ export function modelFolderRefusal(dir: string): string | undefined {
   }
   if (st.isSymbolicLink()) return `${dir} is a symbolic link, not a model folder Distillery saved; it is never replaced. Choose a new folder`;
   if (!st.isDirectory()) return `${dir} is not a folder; a model is saved into a folder of its own. Choose a new folder`;
-  const names = fs.readdirSync(dir);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    // Gone since (another saver moved it aside): nothing of anyone's is there to lose.
+    return fs.existsSync(dir) ? `${dir} cannot be read; it is never replaced` : undefined;
+  }
   if (!names.length) return undefined;
   const foreign = names.filter((n) => !OWN_FILES.has(n));
   if (!foreign.length && (names.includes(MODEL_MARKER) || savedByOldDistillery(dir, names))) return undefined;
+  if (!fs.existsSync(dir)) return undefined;
   const list = foreign.length ? foreign : names;
   const shown = list.slice(0, 3).join(', ') + (list.length > 3 ? ', …' : '');
   return `${dir} is not a model Distillery saved (it holds ${shown}); saving would replace the whole folder, so it is refused. Choose a new or empty folder`;
