@@ -4,23 +4,15 @@
  * The process is a Disposable: disposing kills it, so no engine outlives its owner.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { VALIDATE_FLAG } from '../protocol/engineArgs';
 import type { EngineMessage } from '../protocol/events';
+import { engineArgv, type EngineArgs } from '../protocol/engineArgs';
 import { WORKER_FLAG, type WorkerCommand } from '../protocol/worker';
 
-export interface EngineStartOptions {
+/** The engine's arguments (protocol/engineArgs.ts, one table for both sides) and how to start it. */
+export interface EngineStartOptions extends EngineArgs {
   /** dist/engine.js */
   enginePath: string;
   configPath: string;
-  /** Continue this run folder from its last checkpoint (configPath is then ignored). */
-  resumeDir?: string;
-  runsRoot?: string;
-  runId?: string;
-  backend?: string;
-  /** Passed as --workspace: the engine refuses kd.json paths outside this folder. */
-  workspaceRoot?: string;
-  /** Check the config as a run would before training, and exit: `config_valid` or `config_error`, no run folder. */
-  validate?: boolean;
   /** The Node binary; in VS Code's extension host this is Electron run as Node. */
   execPath?: string;
   env?: NodeJS.ProcessEnv;
@@ -53,7 +45,7 @@ export class EngineProcess {
   private done = false;
 
   constructor(o: EngineStartOptions | WorkerStartOptions) {
-    this.child = fork(o.enginePath, 'worker' in o ? [WORKER_FLAG] : runArgs(o), {
+    this.child = fork(o.enginePath, 'worker' in o ? [WORKER_FLAG] : engineArgv(o), {
       execPath: o.execPath ?? process.execPath,
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -131,14 +123,4 @@ export class EngineProcess {
   dispose(): void {
     this.kill();
   }
-}
-
-function runArgs(o: EngineStartOptions): string[] {
-  const args = o.resumeDir ? ['--resume', o.resumeDir] : ['--config', o.configPath];
-  if (o.runsRoot) args.push('--runs-root', o.runsRoot);
-  if (o.runId) args.push('--run-id', o.runId);
-  if (o.backend) args.push('--backend', o.backend);
-  if (o.workspaceRoot) args.push('--workspace', o.workspaceRoot);
-  if (o.validate) args.push(VALIDATE_FLAG);
-  return args;
 }

@@ -2,32 +2,29 @@
  * The engine process. Started by the CLI or the extension host (never imported by them):
  *
  *   node dist/engine.js --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME] [--workspace DIR]
- *   node dist/engine.js --resume RUN_DIR [--backend NAME]
+ *   node dist/engine.js --resume RUN_DIR [--backend NAME] [--workspace DIR]
  *   node dist/engine.js --config kd.json --validate [--backend NAME] [--workspace DIR]   (checks only: no training, no run folder)
  *   node dist/engine.js --worker     (several runs in turn, requested over IPC: worker.ts)
+ *
+ * The flags are protocol/engineArgs.ts's one table, which the parents write with.
  *
  * It reports over the IPC channel when it has one, and as JSON lines on stdout otherwise.
  * Exit codes: 0 done, 1 failed, 2 bad config, 3 stopped.
  */
-import { VALIDATE_FLAG } from '../protocol/engineArgs';
-import { WORKER_FLAG } from '../protocol/worker';
+import { ENGINE_USAGE, parseEngineArgv } from '../protocol/engineArgs';
 import { runEngine } from './run/engineRun';
 import { startWorker } from './worker';
 
-if (process.argv.includes(WORKER_FLAG)) startWorker();
-else runOne();
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const parsed = parseEngineArgv(process.argv.slice(2));
+if (parsed.worker) startWorker();
+else runOne(parsed);
 
 /** One run, from the command line's arguments; the process ends with it. */
-function runOne(): void {
-  const resumeDir = arg('resume');
-  const configPath = arg('config') ?? resumeDir;
+function runOne(args: Exclude<typeof parsed, { worker: true }>): void {
+  const { resumeDir } = args;
+  const configPath = args.configPath ?? resumeDir;
   if (!configPath) {
-    process.stderr.write('usage: engine --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME] | --resume RUN_DIR\n');
+    process.stderr.write(ENGINE_USAGE + '\n');
     return process.exit(2);
   }
 
@@ -46,7 +43,7 @@ function runOne(): void {
     else if (!process.send) process.stdout.write(JSON.stringify(m) + '\n');
   };
 
-  runEngine({ configPath, resumeDir, runsRoot: arg('runs-root'), runId: arg('run-id'), backend: arg('backend'), workspaceRoot: arg('workspace'), validateOnly: process.argv.includes(VALIDATE_FLAG), send, shouldStop: () => stopRequested })
+  runEngine({ configPath, resumeDir, runsRoot: args.runsRoot, runId: args.runId, backend: args.backend, workspaceRoot: args.workspaceRoot, validateOnly: args.validate, send, shouldStop: () => stopRequested })
     .then((code) => {
       process.exitCode = code;
       // Let the last IPC messages drain before the process ends.

@@ -7,7 +7,7 @@
 
 /** `assistant`: one link of a progressive (teacher-assistant) chain; see `assistant` on the events. */
 export type StageName = 'teacher' | 'assistant' | 'baseline' | 'distill';
-export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'stopped' | 'crashed';
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'stopped' | 'crashed' | 'not-responding';
 
 export interface ModelStats {
   /** Trainable + non-trainable parameters. */
@@ -152,9 +152,22 @@ export interface StageDoneEvent extends Base {
 
 export interface RunFinishedEvent extends Base {
   type: 'run_finished';
-  status: Exclude<RunStatus, 'queued' | 'running' | 'crashed'>;
+  status: Exclude<RunStatus, 'queued' | 'running' | 'crashed' | 'not-responding'>;
   error?: string;
   summary: RunSummary;
+}
+
+/**
+ * Where the student's teacher outputs come from, said once a stage has them: the on-disk
+ * cache (`cache-hit`), computed now (and cached, when `file` is set), or the teacher running
+ * live on each batch. A sweep holds its other parallel trials back until the first trial has
+ * sent this (runSweep.ts), so it is an event, not a log line to match.
+ */
+export interface TeacherLogitsEvent extends Base {
+  type: 'teacher_logits';
+  source: 'cache-hit' | 'computed' | 'live';
+  /** The cache file read or written. */
+  file?: string;
 }
 
 export type RunEvent =
@@ -164,7 +177,8 @@ export type RunEvent =
   | StepEvent
   | EpochEvent
   | StageDoneEvent
-  | RunFinishedEvent;
+  | RunFinishedEvent
+  | TeacherLogitsEvent;
 
 /** Sent instead of any run event when the config cannot run; no run folder is created. */
 export interface ConfigErrorMessage {

@@ -7,10 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createScanner, findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
-import { isBuiltinTarget, KdConfig } from './config';
+import { KdConfig } from './config';
+import { configPaths, type JsonPath } from './configPaths';
 import { readIdxHeaderFile } from './idxHeader';
+import { modelFolderRefusal } from './modelFolder';
 
-export type JsonPath = (string | number)[];
+export type { JsonPath };
 
 export interface ConfigIssue {
   path: JsonPath;
@@ -185,76 +187,38 @@ export function isInside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** Paths in a kd.json that must stay inside the workspace, with their JSON paths. */
-function namedPaths(config: KdConfig): { at: JsonPath; rel: string; kind: string }[] {
-  const out: { at: JsonPath; rel: string; kind: string }[] = [];
-  config.teachers.forEach((t, i) => {
-    if ('model' in t) out.push({ at: ['teachers', i, 'model'], rel: t.model, kind: 'teacher model' });
-    else if (t.save) out.push({ at: ['teachers', i, 'save'], rel: t.save, kind: 'teacher save folder' });
-  });
-  if ('model' in config.student) out.push({ at: ['student', 'model'], rel: config.student.model, kind: 'student model' });
-  const src = config.data.source;
-  if (typeof src === 'object') {
-    for (const part of ['train', 'test'] as const) {
-      const pair = src[part];
-      if (!pair) continue;
-      out.push({ at: ['data', 'source', part, 'images'], rel: pair.images, kind: 'IDX image file' });
-      out.push({ at: ['data', 'source', part, 'labels'], rel: pair.labels, kind: 'IDX label file' });
-    }
-  }
-  if (config.data.unlabeledImages) out.push({ at: ['data', 'unlabeledImages'], rel: config.data.unlabeledImages, kind: 'IDX image file' });
-  out.push(...targetFiles(config));
-  return out;
-}
-
-/** The IDX files of file targets in kd.json `outputs` (built-in targets name no file). */
-function targetFiles(config: KdConfig): { at: JsonPath; rel: string; kind: string }[] {
-  return Object.entries(config.outputs ?? {}).flatMap(([name, o]) => [
-    ...(isBuiltinTarget(o.target) ? [] : [{ at: ['outputs', name, 'target'], rel: o.target, kind: 'IDX target file' }]),
-    ...(o.testTarget ? [{ at: ['outputs', name, 'testTarget'], rel: o.testTarget, kind: 'IDX target file' }] : []),
-  ]);
-}
-
 /** Paths of the config outside `workspaceRoot`, each an issue at its JSON path. */
 export function checkWorkspacePaths(config: KdConfig, baseDir: string, workspaceRoot: string): ConfigIssue[] {
-  return namedPaths(config)
+  return configPaths(config)
     .filter(({ rel }) => !isInside(workspaceRoot, path.resolve(baseDir, rel)))
-    .map(({ at, rel, kind }) => ({ path: at, message: `${kind} ${path.resolve(baseDir, rel)} is outside the workspace ${workspaceRoot}; move it in, or allow it with the user setting "distillery.allowPathsOutsideWorkspace" (CLI: leave out --workspace)` }));
+    .map(({ at, rel, key }) => ({ path: at, message: `${key.kind} ${path.resolve(baseDir, rel)} is outside the workspace ${workspaceRoot}; move it in, or allow it with the user setting "distillery.allowPathsOutsideWorkspace" (CLI: leave out --workspace)` }));
 }
 
-/** Files named by the config must exist; paths resolve against the kd.json's folder. */
+/**
+ * Files named by the config must exist; paths resolve against the kd.json's folder. A folder
+ * a run writes (a teacher's `save`) must be absent, empty, or a model Distillery saved: saving
+ * the trained teacher replaces it.
+ */
 export function checkFiles(config: KdConfig, baseDir: string, options: Pick<LoadOptions, 'workspaceRoot'> = {}): ConfigIssue[] {
   const issues: ConfigIssue[] = options.workspaceRoot ? checkWorkspacePaths(config, baseDir, options.workspaceRoot) : [];
   const outside = new Set(issues.map((i) => formatPath(i.path)));
-  const need = (p: JsonPath, rel: string, kind: string) => {
+  for (const { at, rel, key } of configPaths(config)) {
     const abs = path.resolve(baseDir, rel);
-    if (outside.has(formatPath(p))) return;
-    if (!fs.existsSync(abs)) issues.push({ path: p, message: `${kind} not found: ${abs}` });
-    else if (fs.statSync(abs).isDirectory()) issues.push({ path: p, message: `${kind} is a folder, expected a file: ${abs}` });
-    else if (kind.startsWith('IDX') && fs.statSync(abs).isFile()) {
+    if (outside.has(formatPath(at))) continue;
+    if (key.role === 'folder') {
+      const refusal = modelFolderRefusal(abs);
+      if (refusal) issues.push({ path: at, message: `${key.kind} ${refusal}` });
+    } else if (!fs.existsSync(abs)) issues.push({ path: at, message: `${key.kind}${key.missingHint ?? ''} not found: ${abs}` });
+    else if (fs.statSync(abs).isDirectory()) issues.push({ path: at, message: `${key.kind} is a folder, expected a file: ${abs}` });
+    else if (key.idx && fs.statSync(abs).isFile()) {
       // The header only (a few bytes): a float images file is refused here, not after loading.
       try {
-        readIdxHeaderFile(abs, !kind.startsWith('IDX target'));
+        readIdxHeaderFile(abs, key.idx === 'uint8');
       } catch (e) {
-        issues.push({ path: p, message: (e as Error).message });
+        issues.push({ path: at, message: (e as Error).message });
       }
     }
-  };
-  config.teachers.forEach((t, i) => {
-    if ('model' in t) need(['teachers', i, 'model'], t.model, 'teacher model');
-  });
-  if ('model' in config.student) need(['student', 'model'], config.student.model, 'student model');
-  const src = config.data.source;
-  if (typeof src === 'object') {
-    need(['data', 'source', 'train', 'images'], src.train.images, 'IDX image file');
-    need(['data', 'source', 'train', 'labels'], src.train.labels, 'IDX label file');
-    if (src.test) {
-      need(['data', 'source', 'test', 'images'], src.test.images, 'IDX image file');
-      need(['data', 'source', 'test', 'labels'], src.test.labels, 'IDX label file');
-    }
   }
-  if (config.data.unlabeledImages) need(['data', 'unlabeledImages'], config.data.unlabeledImages, 'IDX image file');
-  for (const t of targetFiles(config)) need(t.at, t.rel, t.at[2] === 'target' ? `IDX target file (not a built-in target: inkBox, inkCentre)` : t.kind);
   return issues;
 }
 

@@ -1,10 +1,17 @@
 /**
- * What state a run folder is in, from disk alone, so that the tree tells the truth after a
- * window reload, for runs started by the CLI, and for engines that died without a word:
+ * What state a run folder is in, from disk alone, so that the tree, the dashboard and the
+ * CLI tell the truth after a window reload, for runs started by the CLI, and for engines
+ * that died without a word. The one place this rule lives (engineState):
  *
- *   summary.json            → its status (done, failed, stopped, crashed)
- *   fresh heartbeat + pid   → running
- *   otherwise               → crashed (the engine stopped beating without a summary)
+ *   summary.json                          → its status (done, failed, stopped, crashed)
+ *   heartbeat, that engine's pid alive:
+ *     fresh                               → running
+ *     stale (stopped, swapped out, hung)  → not-responding (the process still lives)
+ *   heartbeat, pid gone or another process → crashed
+ *   no heartbeat yet: events.jsonl recent → running (the engine is starting); else crashed
+ *
+ * "That engine" is checked by the process's start time where /proc tells it (Linux): a pid
+ * reused by another process after the engine died does not keep a run alive.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,11 +20,15 @@ import { FILES, readEvents, readSummary } from './runFolder';
 
 /** The engine rewrites heartbeat.json this often… */
 export const HEARTBEAT_INTERVAL_MS = 2000;
-/** …and a heartbeat older than this means the engine is gone. */
+/** …and a heartbeat older than this means the engine is not responding (or gone, if its pid is). */
 export const HEARTBEAT_STALE_MS = 15_000;
+/** Before its first heartbeat, an engine that wrote events this recently is taken to be starting. */
+export const FIRST_BEAT_WINDOW_MS = 60_000;
 
 export interface Heartbeat {
   pid: number;
+  /** The engine process's start time as /proc/<pid>/stat gives it (clock ticks since boot), where known. */
+  procStart?: string;
   time: string;
   stage?: string;
   epoch?: number;
@@ -30,7 +41,7 @@ export interface RunState {
   summary?: RunSummary;
   heartbeat?: Heartbeat;
   lastStep?: StepEvent;
-  /** Why a run counts as crashed. */
+  /** Why a run counts as crashed or not responding. */
   reason?: string;
 }
 
@@ -43,6 +54,58 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Fields 3… of /proc/<pid>/stat, or undefined where there is no /proc. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's start time from /proc/<pid>/stat (field 22), or undefined where there is no /proc. */
+export function processStartOf(pid: number): string | undefined {
+  return procStat(pid)?.[19];
+}
+
+/** Alive, and not a zombie (killed, waiting for its parent to reap it: as dead as an engine gets). */
+export function processLives(pid: number): boolean {
+  return pidAlive(pid) && procStat(pid)?.[0] !== 'Z';
+}
+
+/** How a reader asks about a process (injected in tests). */
+export interface EngineProbe {
+  alive: (pid: number) => boolean;
+  startOf?: (pid: number) => string | undefined;
+}
+
+export const systemProbe: EngineProbe = { alive: processLives, startOf: processStartOf };
+
+/** Whether the heartbeat's process is alive and is the engine that wrote it (not a reused pid). */
+export function isHeartbeatProcess(beat: Heartbeat, probe: EngineProbe = systemProbe): boolean {
+  if (!probe.alive(beat.pid)) return false;
+  const now = beat.procStart !== undefined ? probe.startOf?.(beat.pid) : undefined;
+  return now === undefined || now === beat.procStart;
+}
+
+export type LiveState = { status: 'running' | 'not-responding' | 'crashed'; reason?: string };
+
+/** The rule for a run folder without a summary (see the header). */
+export function engineState(o: { heartbeat?: Heartbeat; eventsMtimeMs?: number }, nowMs: number, probe: EngineProbe = systemProbe, staleMs = HEARTBEAT_STALE_MS): LiveState {
+  const beat = o.heartbeat;
+  if (beat) {
+    const when = new Date(beat.time).toLocaleString();
+    if (!isHeartbeatProcess(beat, probe)) return { status: 'crashed', reason: `the engine (pid ${beat.pid}) stopped without a result; last heartbeat ${when}` };
+    const age = nowMs - Date.parse(beat.time);
+    if (age < staleMs) return { status: 'running' };
+    return { status: 'not-responding', reason: `the engine (pid ${beat.pid}) is still there but has not written a heartbeat for ${Math.round(age / 1000)} s (stopped, swapped out, or hung); last heartbeat ${when}` };
+  }
+  if (o.eventsMtimeMs !== undefined && nowMs - o.eventsMtimeMs < FIRST_BEAT_WINDOW_MS) return { status: 'running' };
+  return { status: 'crashed', reason: 'the engine stopped without a result or a heartbeat' };
+}
+
 export function readHeartbeat(runDir: string): Heartbeat | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(runDir, FILES.heartbeat), 'utf8')) as Heartbeat;
@@ -51,25 +114,17 @@ export function readHeartbeat(runDir: string): Heartbeat | undefined {
   }
 }
 
-export function runStateOf(runDir: string, now = Date.now(), alive: (pid: number) => boolean = pidAlive): RunState {
+export function runStateOf(runDir: string, now = Date.now(), probe: EngineProbe = systemProbe, staleMs = HEARTBEAT_STALE_MS): RunState {
   const summary = readSummary(runDir);
   if (summary) return { status: summary.status, summary };
   const heartbeat = readHeartbeat(runDir);
-  const lastStep = lastStepOf(runDir);
-  if (heartbeat) {
-    const age = now - Date.parse(heartbeat.time);
-    if (age < HEARTBEAT_STALE_MS && alive(heartbeat.pid)) return { status: 'running', heartbeat, lastStep };
-    return { status: 'crashed', heartbeat, lastStep, reason: `the engine (pid ${heartbeat.pid}) stopped without a result; last heartbeat ${new Date(heartbeat.time).toLocaleString()}` };
-  }
-  // No heartbeat yet: a run that has only just started.
-  let mtime = 0;
+  let eventsMtimeMs: number | undefined;
   try {
-    mtime = fs.statSync(path.join(runDir, FILES.events)).mtimeMs;
+    eventsMtimeMs = fs.statSync(path.join(runDir, FILES.events)).mtimeMs;
   } catch {
     /* no events either */
   }
-  if (now - mtime < HEARTBEAT_STALE_MS) return { status: 'running', lastStep };
-  return { status: 'crashed', lastStep, reason: 'the engine stopped without a result or a heartbeat' };
+  return { ...engineState({ heartbeat, eventsMtimeMs }, now, probe, staleMs), heartbeat, lastStep: lastStepOf(runDir) };
 }
 
 function lastStepOf(runDir: string): StepEvent | undefined {

@@ -169,12 +169,7 @@ export type WebviewMessage =
   | { type: 'rendered'; view: ViewKind; steps: number; epochs: number; status: string; charts: number };
 
 const HOST_TYPES = new Set<HostMessage['type']>(['init', 'events', 'live', 'artifacts', 'showTab', 'sweep', 'notice']);
-const WEBVIEW_TYPES = new Set<WebviewMessage['type']>(['ready', 'stop', 'rerun', 'openConfig', 'openConfusion', 'applyBest', 'exportCsv', 'openRun', 'rendered']);
-
-/** Messages cross a trust boundary (the webview runs strings from run folders): check the shape. */
-export function isWebviewMessage(value: unknown): value is WebviewMessage {
-  return !!value && typeof value === 'object' && WEBVIEW_TYPES.has((value as { type: WebviewMessage['type'] }).type);
-}
+// Messages from a webview are parsed with a schema: webviewMessageSchema.ts (kept out of the webview bundles).
 
 export function isHostMessage(value: unknown): value is HostMessage {
   return !!value && typeof value === 'object' && HOST_TYPES.has((value as { type: HostMessage['type'] }).type);

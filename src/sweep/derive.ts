@@ -1,13 +1,14 @@
 /**
  * The derived kd.json of each sweep trial: the base config with the swept values, the
  * trial's seed and epochs, and every path made absolute (derived files live in the sweep
- * folder, not beside kd.json). Teachers that train from an architecture get an explicit
- * save folder (where a plain run of this kd.json would keep them), so the teacher trains
+ * folder, not beside kd.json; the keys are protocol/configPaths.ts's one list). Teachers that
+ * train from an architecture get an explicit save folder (where a plain run of this kd.json would keep them), so the teacher trains
  * once and every trial loads the same weights.
  */
 import * as path from 'node:path';
 import type { KdConfig } from '../protocol/config';
 import { KdConfig as KdConfigSchema } from '../protocol/config';
+import { mapConfigPaths } from '../protocol/configPaths';
 import type { ConfigIssue } from '../protocol/loadConfig';
 import { setPath } from '../protocol/sweep';
 import { planTeachers } from '../engine/run/teachers';
@@ -34,14 +35,10 @@ export function deriveTrialConfig(cfg: KdConfig, baseDir: string, o: TrialConfig
   const c = structuredClone(cfg) as Record<string, unknown> & KdConfig;
   delete (c as Partial<KdConfig>).sweep;
   delete (c as { $schema?: string }).$schema;
-  const abs = (p: string) => path.resolve(baseDir, p);
+  // Every path-bearing key (protocol/configPaths.ts), then the teachers' save folders.
+  mapConfigPaths(c, (rel) => path.resolve(baseDir, rel));
   const saveDirs = teacherSaveDirs(cfg, baseDir);
-  c.teachers = c.teachers.map((t, i) => ('model' in t ? { ...t, model: abs(t.model) } : { ...t, save: saveDirs[i] }));
-  if ('model' in c.student) c.student = { ...c.student, model: abs(c.student.model) };
-  if (typeof c.data.source === 'object') {
-    const s = c.data.source;
-    c.data.source = { train: { images: abs(s.train.images), labels: abs(s.train.labels) }, ...(s.test ? { test: { images: abs(s.test.images), labels: abs(s.test.labels) } } : {}) };
-  }
+  c.teachers = c.teachers.map((t, i) => ('model' in t ? t : { ...t, save: saveDirs[i] }));
   for (const [p, v] of Object.entries(o.params)) setPath(c, p, v);
   c.seed = o.seed;
   c.training.epochs = o.epochs;

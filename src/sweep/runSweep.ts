@@ -42,6 +42,8 @@ export interface SweepOptions {
   seeds?: number[];
   /** Node to run engines with (Electron as Node in the extension host). */
   execPath?: string;
+  /** kd.json paths must stay inside this folder, as a single run's --workspace (the extension's launch policy). */
+  workspaceRoot?: string;
   onUpdate?: (s: SweepFile, change: SweepChange) => void;
 }
 
@@ -75,7 +77,7 @@ export class Sweep {
   async run(): Promise<SweepOutcome> {
     const configPath = path.resolve(this.o.configPath);
     const baseDir = path.dirname(configPath);
-    const loaded = loadConfigFile(configPath);
+    const loaded = loadConfigFile(configPath, { workspaceRoot: this.o.workspaceRoot });
     if (!loaded.ok) return { ok: false, issues: loaded.issues };
     const cfg = loaded.config;
     const spec: SweepSpec | undefined = this.o.seeds ? { params: {}, seeds: this.o.seeds, metric: 'testAccuracy' } : cfg.sweep;
@@ -206,12 +208,10 @@ export class Sweep {
     save({ type: 'trial_started', trial });
     let summary: RunSummary | undefined;
     let configIssues: ConfigIssue[] | undefined;
-    const outcome = await worker.run({ configPath: path.join(dir, trial.configFile), runsRoot: path.join(dir, SWEEP_FILES.trials), runId: trial.id, backend: this.o.backend }, (m: EngineMessage) => {
+    const outcome = await worker.run({ configPath: path.join(dir, trial.configFile), runsRoot: path.join(dir, SWEEP_FILES.trials), runId: trial.id, backend: this.o.backend, workspaceRoot: this.o.workspaceRoot }, (m: EngineMessage) => {
       if (m.type === 'run_finished') summary = m.summary;
       else if (m.type === 'config_error') configIssues = m.issues;
-      else if (m.type === 'log' && m.message.startsWith('teacher logits: reused cache')) trial.teacherLogits = 'cache-hit';
-      else if (m.type === 'log' && m.message.startsWith('teacher logits: computed')) trial.teacherLogits = 'computed';
-      else if (m.type === 'log' && m.message.includes('the teacher runs live')) trial.teacherLogits ??= 'live';
+      else trial.teacherLogits = trialTeacherLogits(trial.teacherLogits, m);
       if (trial.teacherLogits) teacherReady?.();
     });
     teacherReady?.();
@@ -237,6 +237,16 @@ export class Sweep {
     void worker.close();
     return undefined;
   }
+}
+
+/**
+ * What a trial's messages say about its teacher logits, from the typed `teacher_logits` event
+ * only (never from log text): a cache hit or a computation is what the trial did with the
+ * cache; `live` counts only when nothing else was said.
+ */
+export function trialTeacherLogits(current: SweepTrial['teacherLogits'], m: EngineMessage): SweepTrial['teacherLogits'] {
+  if (m.type !== 'teacher_logits') return current;
+  return m.source === 'live' ? (current ?? 'live') : m.source;
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

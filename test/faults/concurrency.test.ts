@@ -70,7 +70,7 @@ describe('faults: runs at once', function () {
     assert.ok(consistent > 20, `only ${consistent} reads saw a model (${absent} saw none)`);
     // Nothing is left behind but the final folder.
     assert.deepEqual(fs.readdirSync(parent), ['teacher']);
-    assert.deepEqual(fs.readdirSync(dir).sort(), ['model.json', 'weights.bin']);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['.distillery-model', 'model.json', 'weights.bin']);
     fs.rmSync(parent, { recursive: true, force: true });
   });
 });

@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunSummary } from '../../src/protocol/events';
 import { FILES, listRunDirs, readEvents, readSummary, runsRootFor } from '../../src/protocol/runFolder';
-import { runStateOf } from '../../src/protocol/runStatus';
+import { runStateOf, systemProbe } from '../../src/protocol/runStatus';
 import { tinyKd, writeKd } from '../unit/cli/cli.test';
-import { runCli } from './helpers';
+import { runCli, waitFor } from './helpers';
 import { loadTf } from '../../src/engine/run/engineRun';
 import { saveLayersModel } from '../../src/engine/models/modelFiles';
 
@@ -52,6 +52,9 @@ describe('faults: the engine process', function () {
     assert.ok(sawRunning, 'a live run did not read as running');
     // The CLI was killed too, so nobody wrote a summary: the heartbeat alone must tell.
     assert.ok(!fs.existsSync(path.join(runDir, FILES.summary)));
+    // A dead pid with a stale heartbeat is a crash (a stale one whose process lives is "not responding").
+    const pid = readHeartbeatPid(runDir);
+    await waitFor('the killed engine to be gone', 10_000, () => (systemProbe.alive(pid) ? undefined : true));
     const later = Date.now() + 60_000;
     const state = runStateOf(runDir, later);
     assert.equal(state.status, 'crashed');

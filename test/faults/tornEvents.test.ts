@@ -76,3 +76,24 @@ describe('faults: torn and garbage lines in events.jsonl', () => {
     assert.equal(compare.series.stepCount, 5);
   });
 });
+
+describe('faults: a writer that opens a torn events.jsonl (resume, append)', () => {
+  it('starts a new line first: the next event is not swallowed by the garbage before it', () => {
+    const runDir = damagedRun();
+    const w = new RunWriter(runDir);
+    w.emit({ type: 'log', level: 'info', message: 'resumed after the tear' });
+    w.close();
+    const { events, skipped } = readEvents(runDir);
+    assert.equal(skipped, 5);
+    assert.equal((events.at(-1) as { message?: string }).message, 'resumed after the tear');
+    // A whole file gets no blank line; an empty one stays empty until the first event.
+    const whole = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-whole-'));
+    new RunWriter(whole).close();
+    assert.equal(fs.readFileSync(path.join(whole, FILES.events), 'utf8'), '');
+    const again = new RunWriter(whole);
+    again.emit({ type: 'log', level: 'info', message: 'one' });
+    again.close();
+    new RunWriter(whole).close();
+    assert.equal(fs.readFileSync(path.join(whole, FILES.events), 'utf8').split('\n').length, 2);
+  });
+});

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { io } from '@tensorflow/tfjs';
 import { readModelJson } from './modelJson';
+import { MODEL_MARKER, MODEL_MARKER_TEXT, modelFolderRefusal } from '../../protocol/modelFolder';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
@@ -21,17 +22,31 @@ export function weightSpecBytes(spec: io.WeightsManifestEntry, file: string): nu
   return count * per;
 }
 
-/** Resolves a weights path against the model folder, refusing anything that would leave it. */
+const leaves = (dir: string, p: string) => {
+  const within = path.relative(dir, p);
+  return within.startsWith('..') || path.isAbsolute(within);
+};
+
+/**
+ * Resolves a weights path against the model folder, refusing anything that would leave it:
+ * by its text ("../", absolute, a URL), and by its real path, so that a symbolic link inside
+ * the folder cannot make the loader read a file elsewhere. A file that does not exist is
+ * returned as is (the caller reports it missing).
+ */
 export function resolveInside(modelDir: string, rel: string, modelJson: string): string {
   if (path.isAbsolute(rel) || /^[a-z][a-z0-9+.-]*:/i.test(rel)) {
     throw new Error(`${modelJson}: weights path "${rel}" must be relative to the model's folder`);
   }
   const abs = path.resolve(modelDir, rel);
-  const within = path.relative(modelDir, abs);
-  if (within.startsWith('..') || path.isAbsolute(within)) {
-    throw new Error(`${modelJson}: weights path "${rel}" leaves the model's folder`);
+  if (leaves(modelDir, abs)) throw new Error(`${modelJson}: weights path "${rel}" leaves the model's folder`);
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch {
+    return abs;
   }
-  return abs;
+  if (leaves(fs.realpathSync(modelDir), real)) throw new Error(`${modelJson}: weights path "${rel}" is a symbolic link that leaves the model's folder (to ${real})`);
+  return real;
 }
 
 /** Which file a path names right now: a replaced model folder gives a different answer. */
@@ -112,8 +127,12 @@ export async function modelFromArtifacts(tf: typeof tfTypes, artifacts: io.Model
  * the old pair, the new pair, or (for an instant, when replacing) no folder at all; never a
  * new model.json beside an old weights.bin. Two processes saving the same folder at once
  * (two runs training the same teacher) each rename a complete folder; the last one wins.
+ * Only a folder Distillery saved is ever replaced (protocol/modelFolder.ts): anything else
+ * throws before a byte is written.
  */
 export async function saveLayersModel(model: tfTypes.LayersModel, dir: string): Promise<void> {
+  const refusal = modelFolderRefusal(dir);
+  if (refusal) throw new Error(refusal);
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.saving-`));
@@ -130,6 +149,7 @@ export async function saveLayersModel(model: tfTypes.LayersModel, dir: string): 
           weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
         };
         writeDurably(path.join(staging, 'model.json'), Buffer.from(JSON.stringify(modelJson)));
+        writeDurably(path.join(staging, MODEL_MARKER), MODEL_MARKER_TEXT);
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.length } };
       },
     });
@@ -139,7 +159,11 @@ export async function saveLayersModel(model: tfTypes.LayersModel, dir: string): 
   }
 }
 
-/** Renames a complete folder onto `dir`, moving an existing one aside first (rename cannot replace a non-empty folder). */
+/**
+ * Renames a complete folder onto `dir`, moving an existing one aside first (rename cannot
+ * replace a non-empty folder); only a folder that holds a model Distillery saved is moved
+ * aside and removed, checked again here, right before (the folder may have changed since).
+ */
 export function replaceFolder(staging: string, dir: string): void {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -147,8 +171,10 @@ export function replaceFolder(staging: string, dir: string): void {
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM') || attempt >= 20) throw e;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'ENOTDIR') || attempt >= 20) throw e;
     }
+    const refusal = modelFolderRefusal(dir);
+    if (refusal) throw new Error(refusal);
     const old = `${path.join(path.dirname(dir), '.' + path.basename(dir))}.old-${process.pid}-${attempt}-${Date.now()}`;
     try {
       fs.renameSync(dir, old);

@@ -7,9 +7,9 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName, KdConfig } from '../../protocol/config';
 import { BACKENDS } from '../../protocol/config';
 import type { EngineMessage, RunSummary } from '../../protocol/events';
-import { loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../../protocol/loadConfig';
+import { checkWorkspacePaths, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../../protocol/loadConfig';
 import { FILES, readEvents, runsRootFor } from '../../protocol/runFolder';
-import { HEARTBEAT_INTERVAL_MS, type Heartbeat } from '../../protocol/runStatus';
+import { HEARTBEAT_INTERVAL_MS, processStartOf, type Heartbeat } from '../../protocol/runStatus';
 import { createRunDir } from '../../protocol/runId';
 import { advanceMathRandom, mathRandomState, restoreMathRandom, seedMathRandom } from '../util/rng';
 import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
@@ -80,6 +80,9 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     }
     configPath = opened.configPath;
     if ('issues' in opened) return configError(opened.issues);
+    // A resumed run reads config.json, not kd.json: its paths are held to the workspace too.
+    const outside = o.workspaceRoot ? checkWorkspacePaths(opened.cfg, path.dirname(configPath), o.workspaceRoot) : [];
+    if (outside.length) return configError(outside);
     resume = opened;
     cfg = opened.cfg;
   } else {
@@ -202,7 +205,9 @@ export function describeFailure(e: unknown): string {
 
 /** heartbeat.json: proof of life for readers that did not start this engine (runStatus.ts). */
 function startHeartbeat(writer: RunWriter): () => void {
-  const beat: Heartbeat = { pid: process.pid, time: new Date().toISOString() };
+  // Its start time lets a reader tell this engine from a later process that reuses its pid.
+  const procStart = processStartOf(process.pid);
+  const beat: Heartbeat = { pid: process.pid, ...(procStart ? { procStart } : {}), time: new Date().toISOString() };
   writer.onEvent((e) => {
     if (e.type === 'step') Object.assign(beat, { stage: e.stage, epoch: e.epoch, step: e.step, totalSteps: e.totalSteps });
     else if (e.type === 'stage_started') Object.assign(beat, { stage: e.stage, epoch: 0, step: 0, totalSteps: e.epochs * e.stepsPerEpoch });

@@ -18,6 +18,7 @@ import { resolveOutputs, type ResolvedOutput } from '../data/targets';
 import { headSpecs } from './outputHeads';
 import { deriveSeed } from '../util/rng';
 import { planTeachers } from './teachers';
+import { modelFolderRefusal } from '../../protocol/modelFolder';
 import type { RunMemo } from './memo';
 import { DataSourceError, loadData, loadTeacherModel } from './reuse';
 
@@ -63,6 +64,12 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
     const at: JsonPath = ['teachers', plan.index];
     try {
       if (plan.kind === 'train') {
+        // Checked here too for resumed runs (config.json, not kd.json) and folders made since validation.
+        const refusal = modelFolderRefusal(plan.saveDir);
+        if (refusal) {
+          issues.push({ path: [...at, 'save'], message: `teacher save folder ${refusal}` });
+          continue;
+        }
         const model = buildPreset(tf, plan.spec.architecture, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `teacher:${plan.spec.id}`), `teacher_${plan.index}`, heads);
         const t = { id: plan.spec.id, model, description: describeArchitecture(plan.spec.architecture), saveDir: plan.saveDir, training: plan.spec.training };
         teachers.push(t);

@@ -58,7 +58,11 @@ export function rewindRunFolder(point: ResumePoint): void {
   if (fs.existsSync(summary)) {
     const attempts = path.join(dir, 'attempts');
     fs.mkdirSync(attempts, { recursive: true });
-    fs.renameSync(summary, path.join(attempts, `summary-${new Date().toISOString().replace(/[:.]/g, '-')}.json`));
+    // Never onto an earlier attempt's summary (two rewinds within one millisecond share a stamp).
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    let kept = path.join(attempts, `summary-${stamp}.json`);
+    for (let n = 2; fs.existsSync(kept); n++) kept = path.join(attempts, `summary-${stamp}-${n}.json`);
+    fs.renameSync(summary, kept);
   }
   const events = path.join(dir, FILES.events);
   const bytes = fs.readFileSync(events);

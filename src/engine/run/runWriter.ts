@@ -30,6 +30,20 @@ function writeAll(fd: number, data: Buffer): void {
   }
 }
 
+/** True for an empty file, or one whose last byte is a newline. */
+function endsWithNewline(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (!size) return true;
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 10;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class RunWriter {
   /** The first failed write; events are no longer appended after it. */
   writeFailure: RunWriteError | undefined;
@@ -37,7 +51,11 @@ export class RunWriter {
   private listeners: ((e: RunEvent) => void)[] = [];
 
   constructor(readonly dir: string) {
-    this.eventsFd = fs.openSync(path.join(dir, FILES.events), 'a');
+    const file = path.join(dir, FILES.events);
+    this.eventsFd = fs.openSync(file, 'a');
+    // A file that ends mid-line (a crash mid-write, garbage appended) would glue the next event
+    // onto that tail, and readers would skip both: start a new line first.
+    if (!endsWithNewline(file)) writeAll(this.eventsFd, Buffer.from('\n'));
   }
 
   onEvent(listener: (e: RunEvent) => void): void {

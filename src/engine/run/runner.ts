@@ -149,6 +149,7 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
     teacherSource = { kind: 'live', forward: teacherForward, withFeatures };
     for (const line of plan.descriptions) log(line);
     log('feature/attention terms need the teacher\'s activations: the teacher runs live on each batch');
+    emit({ type: 'teacher_logits', source: 'live' });
   } else {
     teacherSource = await teacherSourceFor(ctx, teacherModelsNow, teacherForward, assistants.length === 0);
   }
@@ -221,6 +222,7 @@ async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], 
   const heads = outputs.length ? { forward: outputsFn(tf, models[0], outputs, false), outputs } : undefined;
   if (cfg.data.augment.shift > 0) {
     log(`augmentation is on (shift ${cfg.data.augment.shift}px): the teacher runs live on each augmented batch${heads ? ', heads included' : ''}`);
+    writer.emit({ type: 'teacher_logits', source: 'live' });
     return { kind: 'live', forward, ...(heads ? { withFeatures: heads.forward } : {}) };
   }
   const ensemble = ensembleOptions(cfg);
@@ -230,5 +232,6 @@ async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], 
   if (useDiskCache) ctx.cachedTeacher = source;
   if (got.hit) log(`teacher logits: reused cache ${got.file} (${ds.train.set.count} samples, read in ${got.seconds.toFixed(2)} s${what})`);
   else log(`teacher logits: computed for ${ds.train.set.count} samples in ${got.seconds.toFixed(1)} s${got.file ? `, cached in ${got.file}` : ''}${what}`);
+  writer.emit({ type: 'teacher_logits', source: got.hit ? 'cache-hit' : 'computed', ...(got.file ? { file: got.file } : {}) });
   return source;
 }

@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FILES } from '../../protocol/runFolder';
 import type { RunManager } from '../runs/runManager';
-import { deleteRefusal, type RunRecord } from '../tree/runInfo';
+import { deleteRefusal, exportRefusal, type RunRecord } from '../tree/runInfo';
 import { runArg, type RunsTreeProvider } from '../tree/runsTree';
-import { refuseUntrusted, startRun } from './startRun';
+import { launchFor, refuseUntrusted, startRun } from './startRun';
 import { freeKdJsonName, STARTER_KD_JSON } from './starterKdJson';
 
 export async function commandExists(id: string): Promise<boolean> {
@@ -59,7 +59,9 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       if (refuseUntrusted('resumes runs')) return undefined;
       const r = await pickRun(arg, 'Resume which crashed or stopped run?', (rec) => rec.status === 'crashed' || rec.status === 'stopped');
       if (!r) return undefined;
-      const run = runs.enqueue(r.configPath ?? r.runDir, r.name, r.runDir);
+      const launch = launchFor(vscode.Uri.file(r.configPath ?? r.runDir), log);
+      if (!launch) return undefined;
+      const run = runs.enqueue(r.configPath ?? r.runDir, r.name, r.runDir, launch);
       log.appendLine(`[${run.runId}] resuming from its last checkpoint`);
       return { runId: run.runId, runDir: run.runDir };
     }),
@@ -82,9 +84,10 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
     }),
 
     vscode.commands.registerCommand('distillery.deleteRun', async (arg?: unknown) => {
-      const r = await pickRun(arg, 'Delete which run?', (x) => !deleteRefusal(x));
+      const roots = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath);
+      const r = await pickRun(arg, 'Delete which run?', (x) => !deleteRefusal(x, roots));
       if (!r) return false;
-      const refusal = deleteRefusal(r);
+      const refusal = deleteRefusal(r, roots);
       if (refusal) {
         void vscode.window.showWarningMessage(refusal);
         return false;
@@ -113,11 +116,12 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
         });
       }
       if (!dest) return undefined;
-      if (fs.existsSync(dest.fsPath) && fs.readdirSync(dest.fsPath).length) {
-        void vscode.window.showErrorMessage(`${dest.fsPath} exists and is not empty; choose a new folder.`);
+      const refusal = exportRefusal(from, dest.fsPath);
+      if (refusal) {
+        void vscode.window.showErrorMessage(refusal);
         return undefined;
       }
-      await fs.promises.cp(from, dest.fsPath, { recursive: true });
+      await fs.promises.cp(from, dest.fsPath, { recursive: true, force: false, errorOnExist: true });
       void vscode.window.showInformationMessage(`Exported the student of "${r.name}" to ${dest.fsPath}.`);
       return dest;
     }),

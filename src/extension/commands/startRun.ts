@@ -9,7 +9,7 @@ import { runSeeds } from '../../protocol/sweep';
 import { startSweep } from '../sweeps/startSweep';
 import { formatDuration, pct, verdict } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
-import { engineNodePath, workspaceRootFor } from '../runs/trustedSettings';
+import { launchPolicy, type LaunchRequest } from '../runs/launchPolicy';
 
 export const KD_GLOB = '**/{kd.json,*.kd.json}';
 
@@ -45,6 +45,28 @@ export function refuseUntrusted(action: string): boolean {
   return true;
 }
 
+/**
+ * The launch request for an engine on `kdJson` (a run, a resume, a sweep's workers), from the
+ * one launch policy (runs/launchPolicy.ts) and this window's settings; undefined, with the
+ * reason shown, when no engine may start.
+ */
+export function launchFor(kdJson: vscode.Uri, log?: vscode.OutputChannel): LaunchRequest | undefined {
+  const settings = vscode.workspace.getConfiguration('distillery');
+  const decision = launchPolicy({
+    trusted: vscode.workspace.isTrusted,
+    nodePath: settings.inspect<string>('nodePath'),
+    allowPathsOutsideWorkspace: settings.inspect<boolean>('allowPathsOutsideWorkspace'),
+    workspaceFolder: vscode.workspace.getWorkspaceFolder(kdJson)?.uri.fsPath,
+    kdJsonPath: kdJson.fsPath,
+  });
+  if (!decision.ok) {
+    void vscode.window.showErrorMessage(`${decision.problem}; no engine started.`);
+    return undefined;
+  }
+  for (const note of decision.request.notes) log?.appendLine(note);
+  return decision.request;
+}
+
 /** The kd.json to act on (argument, active editor or quick pick), saved first if it has unsaved edits. */
 export async function pickSavedKdJson(arg?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const uri = await pickKdJson(arg);
@@ -57,15 +79,10 @@ export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?
   if (refuseUntrusted('starts runs')) return undefined;
   const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;
-  const settings = vscode.workspace.getConfiguration('distillery');
-  const node = engineNodePath(settings.inspect<string>('nodePath'));
-  if (node.problem) {
-    void vscode.window.showErrorMessage(`${node.problem}; no run started. Fix or clear it in your user settings.`);
-    return undefined;
-  }
+  const launch = launchFor(uri, log);
+  if (!launch) return undefined;
   // Paths in kd.json stay inside its workspace folder unless the user (not the workspace) allowed otherwise.
-  const workspaceRoot = workspaceRootFor(settings.inspect<boolean>('allowPathsOutsideWorkspace'), vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath, path.dirname(uri.fsPath));
-  const loaded = loadConfigFile(uri.fsPath, { workspaceRoot });
+  const loaded = loadConfigFile(uri.fsPath, { workspaceRoot: launch.workspaceRoot });
   if (!loaded.ok) {
     log.appendLine(`${uri.fsPath}: ${loaded.issues.length} problem(s); no run started`);
     for (const i of loaded.issues) log.appendLine('  ' + formatIssue(uri.fsPath, i));
@@ -79,7 +96,7 @@ export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?
     void startSweep(path.join(__dirname, 'engine.js'), log, uri, seeds);
     return undefined;
   }
-  const run = runs.enqueue(uri.fsPath, loaded.config.name, undefined, { workspaceRoot });
+  const run = runs.enqueue(uri.fsPath, loaded.config.name, undefined, launch);
   void showProgress(runs, run.runId);
   return { runId: run.runId, runDir: run.runDir };
 }

@@ -5,7 +5,8 @@
  * and counters that the integration tests read through the extension's API.
  */
 import * as vscode from 'vscode';
-import { isWebviewMessage, type HostMessage, type ViewKind, type WebviewMessage, type WebviewUiState } from '../../protocol/webviewMessages';
+import { parseWebviewMessage } from '../../protocol/webviewMessageSchema';
+import { type HostMessage, type ViewKind, type WebviewMessage, type WebviewUiState } from '../../protocol/webviewMessages';
 import { webviewHtml, webviewOptions } from './html';
 
 export interface PanelStats {
@@ -55,8 +56,9 @@ export abstract class PanelHost implements vscode.Disposable {
     if (!ready) this.onNotReady();
   }
 
-  private receive(message: unknown): void {
-    if (!isWebviewMessage(message)) return;
+  private receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) return;
     if (message.type === 'ready') {
       this.setReady(true);
       this.stats.readyCount++;

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FILES } from '../../protocol/runFolder';
+import { uiStateFolderProblem } from '../../protocol/knownFolders';
+import { parseWebviewUiState } from '../../protocol/webviewMessageSchema';
 import type { DashboardTab, WebviewUiState } from '../../protocol/webviewMessages';
 import { COMPARE_VIEW_TYPE, ComparePanel } from '../compare/comparePanel';
 import type { RunManager } from '../runs/runManager';
@@ -160,6 +162,12 @@ export function registerDashboards(context: vscode.ExtensionContext, runs: RunMa
     return dir;
   }
 
+  /** A webview's kept state, restored only when it parses and names known run or sweep folders of this workspace. */
+  const restorableState = (raw: unknown): WebviewUiState | undefined => {
+    const state = parseWebviewUiState(raw);
+    return state && !uiStateFolderProblem(state, vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath)) ? state : undefined;
+  };
+
   const seen = new Set<string>();
   context.subscriptions.push(
     vscode.commands.registerCommand('distillery.openDashboard', (arg?: unknown) => dashboardCommand(arg)),
@@ -178,7 +186,8 @@ export function registerDashboards(context: vscode.ExtensionContext, runs: RunMa
       openDashboard({ runId: run.runId, runDir: run.runDir }, undefined, true);
     }),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, state: WebviewUiState | undefined) {
+      async deserializeWebviewPanel(panel, raw: unknown) {
+        const state = restorableState(raw);
         if (state?.view !== 'dashboard' || !state.runDir) {
           panel.dispose();
           return;
@@ -187,7 +196,8 @@ export function registerDashboards(context: vscode.ExtensionContext, runs: RunMa
       },
     }),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, state: WebviewUiState | undefined) {
+      async deserializeWebviewPanel(panel, raw: unknown) {
+        const state = restorableState(raw);
         if (state?.view !== 'compare' || !state.runDirs?.length) {
           panel.dispose();
           return;
@@ -197,7 +207,8 @@ export function registerDashboards(context: vscode.ExtensionContext, runs: RunMa
       },
     }),
     vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, {
-      async deserializeWebviewPanel(panel, state: WebviewUiState | undefined) {
+      async deserializeWebviewPanel(panel, raw: unknown) {
+        const state = restorableState(raw);
         if (state?.view !== 'sweep' || !state.sweepDir) {
           panel.dispose();
           return;

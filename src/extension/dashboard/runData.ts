@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { RunEvent } from '../../protocol/events';
 import { FILES, readEvents, readSummary } from '../../protocol/runFolder';
 import { emptyRunSeries, reduceRunEvents, withSummary } from '../../protocol/runSeries';
+import { runStateOf } from '../../protocol/runStatus';
 import type { CompareRun, DashboardInit, DashboardTab, LogitsFile, PredictionsFile } from '../../protocol/webviewMessages';
 
 /** logits.json and predictions.json are read whole; past this size a view does without them. */
@@ -40,6 +41,8 @@ export function loadRunSeries(runDir: string, runId = path.basename(runDir)) {
   const series = reduceRunEvents(emptyRunSeries({ runId, configPath }), events);
   withSummary(series, readSummary(runDir));
   if (!events.length && !series.summary) series.status = 'queued';
+  // Events alone say "running" until the end; whether the engine still lives is runStatus.ts's one rule.
+  else if (!series.summary && series.status === 'running') series.status = runStateOf(runDir).status;
   return { series, skipped, events: events as RunEvent[] };
 }
 

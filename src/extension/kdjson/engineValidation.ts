@@ -6,12 +6,11 @@
  * time, a newer request kills the older check, and disposing kills them all. The issues are
  * kept per file; kdjsonFeatures.ts places them in the current text (engineDiagnostics.ts).
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeExit } from '../../client/abnormalExit';
 import { EngineProcess } from '../../client/engineProcess';
 import type { ConfigIssue } from '../../protocol/loadConfig';
-import { engineNodePath, workspaceRootFor } from '../runs/trustedSettings';
+import { launchPolicy } from '../runs/launchPolicy';
 
 export class EngineValidation implements vscode.Disposable {
   private readonly checks = new Map<string, EngineProcess>();
@@ -50,13 +49,20 @@ export class EngineValidation implements vscode.Disposable {
     const key = uri.toString();
     this.checks.get(key)?.kill();
     this.checks.delete(key);
-    // A check loads the workspace's model files in a process: only where runs may start.
-    if (!vscode.workspace.isTrusted || uri.scheme !== 'file') return;
+    // A check loads the workspace's model files in a process: the launch policy of runs applies.
+    if (uri.scheme !== 'file') return;
     const settings = vscode.workspace.getConfiguration('distillery');
-    const node = engineNodePath(settings.inspect<string>('nodePath'));
-    if (node.problem) return this.settle(key, uri, [{ path: [], message: `${node.problem}; kd.json was not checked by the engine. Fix or clear it in your user settings.` }]);
-    const workspaceRoot = workspaceRootFor(settings.inspect<boolean>('allowPathsOutsideWorkspace'), vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath, path.dirname(uri.fsPath));
-    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: uri.fsPath, validate: true, workspaceRoot, execPath: node.execPath });
+    const decision = launchPolicy({
+      trusted: vscode.workspace.isTrusted,
+      nodePath: settings.inspect<string>('nodePath'),
+      allowPathsOutsideWorkspace: settings.inspect<boolean>('allowPathsOutsideWorkspace'),
+      workspaceFolder: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath,
+      kdJsonPath: uri.fsPath,
+    });
+    // Untrusted: no check at all (restricted mode); a bad nodePath: say why there is none.
+    if (!decision.ok) return vscode.workspace.isTrusted ? this.settle(key, uri, [{ path: [], message: `${decision.problem}; kd.json was not checked by the engine.` }]) : undefined;
+    const { execPath, workspaceRoot } = decision.request;
+    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: uri.fsPath, validate: true, workspaceRoot, execPath });
     this.checks.set(key, engine);
     let found: ConfigIssue[] | undefined;
     engine.onMessage((m) => {

@@ -11,7 +11,7 @@ import { EngineProcess, type EngineExit } from '../../client/engineProcess';
 import type { EngineMessage } from '../../protocol/events';
 import { runsRootFor } from '../../protocol/runFolder';
 import { newRunId } from '../../protocol/runId';
-import { engineNodePath, ignoredWorkspaceValue } from './trustedSettings';
+import type { LaunchRequest } from './launchPolicy';
 
 export type RunState = 'queued' | 'running' | 'finished';
 
@@ -27,8 +27,8 @@ export interface ManagedRun {
   last?: EngineMessage;
   /** True when this continues a crashed or stopped run from its last checkpoint. */
   resume?: boolean;
-  /** kd.json paths must stay inside this folder (passed to the engine as --workspace). */
-  workspaceRoot?: string;
+  /** How its engine starts: the one launch policy's request (launchPolicy.ts). */
+  launch: LaunchRequest;
   /** Resolves when the engine has exited (or the queued run was cancelled). */
   finished: Promise<EngineExit | undefined>;
 }
@@ -61,24 +61,18 @@ export class RunManager implements vscode.Disposable {
   }
 
   /** Queues a run; it starts at once when fewer than `maxParallel` are running. */
-  enqueue(configPath: string, name = path.basename(path.dirname(configPath)), resumeDir?: string, options: { workspaceRoot?: string } = {}): ManagedRun {
+  enqueue(configPath: string, name: string | undefined, resumeDir: string | undefined, launch: LaunchRequest): ManagedRun {
+    name ??= path.basename(path.dirname(configPath));
     const runId = resumeDir ? path.basename(resumeDir) : newRunId(name);
     let resolve!: (e: EngineExit | undefined) => void;
     const finished = new Promise<EngineExit | undefined>((r) => (resolve = r));
-    const run: ManagedRun = { runId, runDir: resumeDir ?? path.join(runsRootFor(configPath), runId), configPath, name, state: 'queued', finished, resume: !!resumeDir, workspaceRoot: options.workspaceRoot };
+    const run: ManagedRun = { runId, runDir: resumeDir ?? path.join(runsRootFor(configPath), runId), configPath, name, state: 'queued', finished, resume: !!resumeDir, launch };
     this.resolvers.set(runId, resolve);
     this.runs.set(runId, run);
     this.queue.push(run);
     this.changed.fire(run);
     this.pump();
     return run;
-  }
-
-  /** distillery.nodePath, from user or machine settings only (trustedSettings.ts). */
-  private nodePath(): string | undefined {
-    const inspected = vscode.workspace.getConfiguration('distillery').inspect<string>('nodePath');
-    if (ignoredWorkspaceValue(inspected)) this.log.appendLine('distillery.nodePath is set in the workspace settings; ignored (only user or machine settings may name the engine\'s Node)');
-    return engineNodePath(inspected).execPath;
   }
 
   private pump(): void {
@@ -88,7 +82,8 @@ export class RunManager implements vscode.Disposable {
   }
 
   private launch(run: ManagedRun): void {
-    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: run.configPath, runId: run.runId, resumeDir: run.resume ? run.runDir : undefined, workspaceRoot: run.workspaceRoot, execPath: this.nodePath() });
+    const { execPath, workspaceRoot, backend } = run.launch;
+    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: run.configPath, runId: run.runId, resumeDir: run.resume ? run.runDir : undefined, workspaceRoot, backend, execPath });
     run.engine = engine;
     run.state = 'running';
     this.log.appendLine(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.configPath}`);

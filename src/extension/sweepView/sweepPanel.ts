@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
+import { sweepConfigProblem, sweepTrialProblem } from '../../protocol/knownFolders';
 import { PanelHost } from '../dashboard/panelHost';
 import { bestParamEdits, minimalReplace } from '../../protocol/kdJsonEdits';
 import { planApplyBest } from '../../protocol/sweepBest';
@@ -49,7 +50,12 @@ export class SweepPanel extends PanelHost {
   protected async onMessage(message: WebviewMessage): Promise<void> {
     if (message.type === 'applyBest') await this.applyBest();
     else if (message.type === 'exportCsv') await this.exportCsv(message.fileName, message.csv);
-    else if (message.type === 'openRun') await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(message.runDir));
+    else if (message.type === 'openRun') {
+      // The webview names the folder: only a trial of this sweep is opened.
+      const problem = sweepTrialProblem(this.sweepDir, message.runDir);
+      if (problem) throw new Error(`Not opened: ${problem}.`);
+      await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(message.runDir));
+    }
   }
 
   /**
@@ -65,6 +71,9 @@ export class SweepPanel extends PanelHost {
     }
     const configPath = sweep.configPath && (path.isAbsolute(sweep.configPath) ? sweep.configPath : path.resolve(this.sweepDir, sweep.configPath));
     if (!configPath || !fs.existsSync(configPath)) throw new Error(`The sweep does not name an existing kd.json (configPath: ${sweep.configPath ?? 'missing'}).`);
+    // sweep.json names the file to edit: only the kd.json this sweep folder belongs to.
+    const foreign = sweepConfigProblem(this.sweepDir, configPath);
+    if (foreign) throw new Error(`Not applied: ${foreign}.`);
     const uri = vscode.Uri.file(configPath);
     const doc = await vscode.workspace.openTextDocument(uri);
     const wasDirty = doc.isDirty;

@@ -1,9 +1,10 @@
 /**
  * "Distill: Start Sweep": the same sweep as `distill sweep kd.json`, the same folders. The
- * extension host only orchestrates: each trial is an engine process (dist/engine.js), run
- * with VS Code's own Node (Electron as Node), as many at once as the sweep says. With `seeds`
- * (Start Run on a kd.json with several "seeds") it is a seeded run: nothing swept, the
- * distilled student and its baseline per seed, judged across seeds.
+ * extension host only orchestrates: the trials run on engine workers (dist/engine.js), started
+ * by the one launch policy (runs/launchPolicy.ts) as a run's engine is: distillery.nodePath
+ * or VS Code's own Node, and kd.json paths kept inside the workspace. With `seeds` (Start Run
+ * on a kd.json with several "seeds") it is a seeded run: nothing swept, the distilled student
+ * and its baseline per seed, judged across seeds.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -12,13 +13,16 @@ import { paramsKey } from '../../protocol/sweep';
 import { meanSd, seedsVerdictLine } from '../../protocol/sweepBest';
 import { Sweep } from '../../sweep/runSweep';
 import { sweepTable } from '../../sweep/table';
-import { pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
+import { launchFor, pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
 
 export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri, seeds?: number[]): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
   if (refuseUntrusted('starts sweeps')) return undefined;
   const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;
-  const loaded = loadConfigFile(uri.fsPath);
+  // The same launch policy as a run: trust, distillery.nodePath, the workspace's paths.
+  const launch = launchFor(uri, log);
+  if (!launch) return undefined;
+  const loaded = loadConfigFile(uri.fsPath, { workspaceRoot: launch.workspaceRoot });
   if (loaded.ok && !loaded.config.sweep && !seeds) {
     void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }`);
     return undefined;
@@ -32,7 +36,9 @@ export async function startSweep(enginePath: string, log: vscode.OutputChannel, 
         enginePath,
         parallel,
         seeds,
-        execPath: process.execPath,
+        execPath: launch.execPath,
+        workspaceRoot: launch.workspaceRoot,
+        backend: launch.backend,
         onUpdate: (s, c) => {
           const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
           if (c.type === 'trial_finished') {

@@ -8,23 +8,10 @@ import * as path from 'node:path';
 import type { RunEvent, RunStatus, RunSummary, StageName } from '../../protocol/events';
 import { FILES, parseEvents } from '../../protocol/runFolder';
 import { baselineName, pct, signedPoints } from '../../protocol/format';
-import { HEARTBEAT_STALE_MS, pidAlive, readHeartbeat, type Heartbeat } from '../../protocol/runStatus';
+import { runFolderProblem } from '../../protocol/knownFolders';
+import { engineState, readHeartbeat, systemProbe, type EngineProbe, type Heartbeat } from '../../protocol/runStatus';
 import type { SeedComparison } from '../../protocol/stats/seeds';
 import { seedsVerdictLine } from '../../protocol/sweepBest';
-
-/** An engine that wrote events this recently is taken to be alive (until there is a heartbeat). */
-export const LIVE_WINDOW_MS = 60_000;
-
-/**
- * Whether a run folder without a summary belongs to a live engine that is not this window's
- * (a CLI run, another window): the engine's heartbeat (protocol/runStatus.ts) when it writes
- * one: fresh and its pid alive; before the first heartbeat, events.jsonl modified within the
- * last minute. The one place this rule lives.
- */
-export function isEngineAlive(snap: Pick<RunSnapshot, 'eventsMtimeMs' | 'heartbeat'>, nowMs: number, alive: (pid: number) => boolean = pidAlive): boolean {
-  if (snap.heartbeat) return nowMs - Date.parse(snap.heartbeat.time) < HEARTBEAT_STALE_MS && alive(snap.heartbeat.pid);
-  return snap.eventsMtimeMs !== undefined && nowMs - snap.eventsMtimeMs < LIVE_WINDOW_MS;
-}
 
 /** What this window's RunManager says about a run, if it started it. */
 export type ManagedState = 'queued' | 'running' | 'finished' | undefined;
@@ -102,10 +89,10 @@ export function progressOf(events: RunEvent[]): RunProgress | undefined {
 
 /**
  * The status rules, in order: a summary or a run_finished event is final; else this window's
- * RunManager knows; else a live engine elsewhere (isEngineAlive) means running; else the
- * engine died without a word: crashed.
+ * RunManager knows; else the one rule for an engine elsewhere (protocol/runStatus.ts
+ * engineState): running, not responding, or crashed.
  */
-export function deriveRunRecord(snap: RunSnapshot, managed: ManagedState, nowMs: number, configPath?: string, alive: (pid: number) => boolean = pidAlive): RunRecord {
+export function deriveRunRecord(snap: RunSnapshot, managed: ManagedState, nowMs: number, configPath?: string, probe: EngineProbe = systemProbe): RunRecord {
   const started = snap.events.find((e) => e.type === 'run_started');
   const finished = [...snap.events].reverse().find((e) => e.type === 'run_finished');
   const summary = snap.summary ?? (finished?.type === 'run_finished' ? finished.summary : undefined);
@@ -114,7 +101,7 @@ export function deriveRunRecord(snap: RunSnapshot, managed: ManagedState, nowMs:
   else if (finished?.type === 'run_finished') status = finished.status;
   else if (managed === 'queued') status = 'queued';
   else if (managed === 'running') status = 'running';
-  else if (managed === undefined && isEngineAlive(snap, nowMs, alive)) status = 'running';
+  else if (managed === undefined) status = engineState(snap, nowMs, probe).status;
   else status = 'crashed';
   const name = summary?.name ?? (started?.type === 'run_started' ? started.name : undefined) ?? snap.runId;
   return {
@@ -165,6 +152,7 @@ export const STATUS_ICONS: Record<RunStatus, { icon: string; color?: string }> =
   failed: { icon: 'error', color: 'testing.iconFailed' },
   stopped: { icon: 'debug-stop', color: 'charts.yellow' },
   crashed: { icon: 'warning', color: 'problemsWarningIcon.foreground' },
+  'not-responding': { icon: 'debug-pause', color: 'charts.yellow' },
 };
 
 export interface RunItemModel {
@@ -183,6 +171,7 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
   if (r.status === 'running') detail = progressText(r.progress);
   else if (r.status === 'done') detail = keyResult(r) ?? 'done';
   else if (r.status === 'failed') detail = `failed${r.error ? `: ${r.error}` : ''}`;
+  else if (r.status === 'not-responding') detail = 'not responding';
   else detail = r.status;
   const tooltip = [
     `${r.name} — ${r.status}`,
@@ -192,6 +181,7 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
     keyResult(r) ?? '',
     r.error ? `error: ${r.error}` : '',
     r.status === 'crashed' ? 'The engine stopped writing events without a summary (killed, or the window closed).' : '',
+    r.status === 'not-responding' ? 'The engine process is still there but has stopped writing its heartbeat (stopped with SIGSTOP, swapped out, or hung).' : '',
   ].filter(Boolean);
   const { icon, color } = STATUS_ICONS[r.status];
   return { label: r.name, description: [detail, when].filter(Boolean).join(' · '), tooltip: tooltip.join('\n'), icon, color, contextValue: `run.${r.status}` };
@@ -208,9 +198,33 @@ export function statusText(active: { name: string; state: string; progress?: Run
   return more ? `${main} (${more})` : main;
 }
 
-/** Why a run may not be deleted now, or undefined. */
-export function deleteRefusal(r: Pick<RunRecord, 'status' | 'name'>): string | undefined {
+/**
+ * Why a run may not be deleted now, or undefined. Only a run folder (protocol/knownFolders.ts)
+ * is ever deleted: a record's runDir can come from a sweep.json, which names any path.
+ */
+export function deleteRefusal(r: Pick<RunRecord, 'status' | 'name' | 'runDir'>, workspaceRoots?: readonly string[]): string | undefined {
   if (r.status === 'running' || r.status === 'queued') return `"${r.name}" is ${r.status}; stop it before deleting its run folder.`;
+  if (r.status === 'not-responding') return `"${r.name}" has an engine process that is not responding; end it before deleting its run folder.`;
+  const problem = runFolderProblem(r.runDir, workspaceRoots);
+  if (problem) return `Not deleted: ${problem}.`;
+  return undefined;
+}
+
+/** Why the student folder `from` may not be exported to `dest`, or undefined. Nothing there is ever overwritten. */
+export function exportRefusal(from: string, dest: string): string | undefined {
+  const inside = (a: string, b: string) => {
+    const rel = path.relative(path.resolve(a), path.resolve(b));
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  };
+  if (inside(from, dest) || inside(dest, from)) return `${dest} overlaps the run's student folder ${from}; choose a folder outside the run.`;
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(dest);
+  } catch {
+    return undefined;
+  }
+  if (!st.isDirectory()) return `${dest} exists and is not a folder; choose a new folder.`;
+  if (fs.readdirSync(dest).length) return `${dest} exists and is not empty; choose a new folder.`;
   return undefined;
 }
 

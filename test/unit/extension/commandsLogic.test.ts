@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { loadConfigText } from '../../../src/protocol/loadConfig';
 import { freeKdJsonName, STARTER_KD_JSON } from '../../../src/extension/commands/starterKdJson';
 import { computeDiagnostics } from '../../../src/extension/kdjson/diagnostics';
@@ -32,8 +35,11 @@ describe('extension: command logic', () => {
 
 describe('extension: Delete Run guard', () => {
   it('refuses while a run is running or queued, allows it after', () => {
-    assert.match(deleteRefusal({ status: 'running', name: 'tiny' })!, /stop it before deleting/);
-    assert.match(deleteRefusal({ status: 'queued', name: 'tiny' })!, /queued/);
-    for (const status of ['done', 'failed', 'stopped', 'crashed'] as const) assert.equal(deleteRefusal({ status, name: 'x' }), undefined);
+    const runDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-del-')), '.distillery', 'runs', 'r1');
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'events.jsonl'), '');
+    assert.match(deleteRefusal({ status: 'running', name: 'tiny', runDir })!, /stop it before deleting/);
+    assert.match(deleteRefusal({ status: 'queued', name: 'tiny', runDir })!, /queued/);
+    for (const status of ['done', 'failed', 'stopped', 'crashed'] as const) assert.equal(deleteRefusal({ status, name: 'x', runDir }), undefined);
   });
 });

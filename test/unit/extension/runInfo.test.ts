@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunEvent, RunSummary } from '../../../src/protocol/events';
-import { deriveRunRecord, isEngineAlive, LIVE_WINDOW_MS, progressOf, readRunSnapshot, relativeTime, runItemModel, timeFromRunId } from '../../../src/extension/tree/runInfo';
+import { deleteRefusal, deriveRunRecord, progressOf, readRunSnapshot, relativeTime, runItemModel, timeFromRunId } from '../../../src/extension/tree/runInfo';
+import { engineState, FIRST_BEAT_WINDOW_MS as LIVE_WINDOW_MS } from '../../../src/protocol/runStatus';
 
 const T0 = Date.parse('2026-01-02T10:00:00Z');
 const time = '2026-01-02T10:00:00.000Z';
@@ -48,15 +49,27 @@ describe('extension/tree/runInfo: run status rules', () => {
     assert.equal(deriveRunRecord({ ...snap, eventsMtimeMs: T0 - LIVE_WINDOW_MS - 1 }, undefined, T0).status, 'crashed');
     // This window's engine has exited without a summary: crashed even if the file is fresh.
     assert.equal(deriveRunRecord({ ...snap, eventsMtimeMs: T0 - 5_000 }, 'finished', T0).status, 'crashed');
-    assert.equal(isEngineAlive({}, T0), false);
+    assert.equal(engineState({}, T0).status, 'crashed');
   });
 
-  it('once the engine writes a heartbeat, it decides: fresh and the pid alive', () => {
+  it('once the engine writes a heartbeat, it decides: fresh and alive runs; stale but alive is not responding; gone is crashed', () => {
     const snap = { runId: 'r1', runDir: '/x/r1', events: [started, ...steps], eventsMtimeMs: T0 - 10 * LIVE_WINDOW_MS };
-    const beat = (ageMs: number) => ({ pid: 4242, time: new Date(T0 - ageMs).toISOString() });
-    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(3_000) }, undefined, T0, undefined, () => true).status, 'running');
-    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(3_000) }, undefined, T0, undefined, () => false).status, 'crashed');
-    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(60_000) }, undefined, T0, undefined, () => true).status, 'crashed');
+    const beat = (ageMs: number, procStart?: string) => ({ pid: 4242, time: new Date(T0 - ageMs).toISOString(), procStart });
+    const alive = { alive: () => true, startOf: () => '777' };
+    const dead = { alive: () => false };
+    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(3_000) }, undefined, T0, undefined, alive).status, 'running');
+    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(3_000) }, undefined, T0, undefined, dead).status, 'crashed');
+    // A SIGSTOPped engine: its heartbeat is a minute old, but its process is there.
+    const stopped = deriveRunRecord({ ...snap, heartbeat: beat(60_000, '777') }, undefined, T0, undefined, alive);
+    assert.equal(stopped.status, 'not-responding');
+    assert.match(runItemModel(stopped, T0).description, /^not responding/);
+    assert.match(deleteRefusal(stopped)!, /not responding/);
+    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(60_000) }, undefined, T0, undefined, dead).status, 'crashed');
+    // The pid lives, but it is another process now (its start time differs): the engine is gone.
+    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(60_000, '123') }, undefined, T0, undefined, alive).status, 'crashed');
+    assert.equal(deriveRunRecord({ ...snap, heartbeat: beat(3_000, '123') }, undefined, T0, undefined, alive).status, 'crashed');
+    // The dashboard, the tree and the CLI's reader share the rule: the same answers from runStateOf.
+    assert.equal(engineState({ heartbeat: beat(60_000, '777') }, T0, alive).status, 'not-responding');
   });
 
   it('shows the key result of a finished run and a status icon', () => {

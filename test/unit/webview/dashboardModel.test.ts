@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import type { RunEvent, RunSummary } from '../../../src/protocol/events';
 import { emptyRunSeries } from '../../../src/protocol/runSeries';
-import { isHostMessage, isWebviewMessage, type DashboardInit } from '../../../src/protocol/webviewMessages';
+import { isHostMessage, type DashboardInit } from '../../../src/protocol/webviewMessages';
+import { parseWebviewMessage } from '../../../src/protocol/webviewMessageSchema';
+const isWebviewMessage = (v: unknown) => parseWebviewMessage(v) !== undefined;
 import { reduceDashboard } from '../../../webview/lib/dashboardModel';
 
 const init = (): DashboardInit => ({ type: 'init', view: 'dashboard', runId: 'r1', runDir: '/r1', series: emptyRunSeries({ runId: 'r1' }), skippedLines: 1, live: true });

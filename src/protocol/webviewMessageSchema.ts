@@ -1,0 +1,61 @@
+/**
+ * Messages from a webview, and the UI state a webview keeps (which the host reads back after a
+ * reload), cross a trust boundary: a webview draws strings from run folders, so what it posts
+ * is parsed here with a schema, field by field, never trusted for its `type` alone. A path in
+ * one is still only a string: the panels then check it against the run and sweep folders they
+ * know (protocol/knownFolders.ts). Kept apart from webviewMessages.ts so that the webview
+ * bundles do not carry zod.
+ */
+import { z } from 'zod';
+import type { WebviewMessage, WebviewUiState } from './webviewMessages';
+
+const id = z.string().min(1).max(400);
+const filePath = z.string().min(1).max(4096);
+const view = z.enum(['dashboard', 'compare', 'sweep']);
+const tab = z.enum(['curves', 'results', 'confusion', 'darkKnowledge', 'log']);
+
+const DashboardUiState = z.object({
+  view: z.literal('dashboard'),
+  runId: id,
+  runDir: filePath,
+  tab: tab.optional(),
+  normalise: z.boolean().optional(),
+  confusionModel: z.enum(['student', 'baseline']).optional(),
+  cell: z.object({ model: z.enum(['teacher', 'student', 'diff']), actual: z.number().int(), predicted: z.number().int() }).optional(),
+  sample: z.number().int().nonnegative().optional(),
+  temperature: z.number().finite().optional(),
+});
+const CompareUiState = z.object({ view: z.literal('compare'), runDirs: z.array(filePath).max(64), metric: z.enum(['val', 'loss']).optional() });
+const SweepUiState = z.object({ view: z.literal('sweep'), sweepDir: filePath, sort: z.object({ key: z.string().max(200), descending: z.boolean() }).optional() });
+
+export const WebviewUiStateSchema = z.discriminatedUnion('view', [DashboardUiState, CompareUiState, SweepUiState]);
+
+export const WebviewMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), view, state: WebviewUiStateSchema.optional() }),
+  z.object({ type: z.literal('stop'), runId: id }),
+  z.object({ type: z.literal('rerun'), runId: id }),
+  z.object({ type: z.literal('openConfig'), runId: id }),
+  z.object({ type: z.literal('openConfusion'), runId: id }),
+  z.object({ type: z.literal('applyBest'), trialId: id }),
+  z.object({ type: z.literal('exportCsv'), fileName: z.string().max(255), csv: z.string().max(64 * 1024 * 1024) }),
+  z.object({ type: z.literal('openRun'), runDir: filePath }),
+  z.object({ type: z.literal('rendered'), view, steps: z.number().int().nonnegative(), epochs: z.number().int().nonnegative(), status: z.string().max(40), charts: z.number().int().nonnegative() }),
+]);
+
+/** The message, when it is one of WebviewMessage's shapes exactly (unknown keys dropped); else undefined. */
+export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
+  const r = WebviewMessageSchema.safeParse(value);
+  return r.success ? (r.data as WebviewMessage) : undefined;
+}
+
+/** A webview's kept state, when it has the shape of one; else undefined (the panel is not restored). */
+export function parseWebviewUiState(value: unknown): WebviewUiState | undefined {
+  const r = WebviewUiStateSchema.safeParse(value);
+  return r.success ? (r.data as WebviewUiState) : undefined;
+}
+
+// The schema and the types must describe the same messages: this stops compiling when they part.
+const sameShape = (m: z.infer<typeof WebviewMessageSchema>): WebviewMessage => m;
+const sameState = (s: z.infer<typeof WebviewUiStateSchema>): WebviewUiState => s;
+void sameShape;
+void sameState;

@@ -1,0 +1,67 @@
+/**
+ * Issue 13 item 8: one launch policy for every engine the extension starts (run, resume, the
+ * sweep's workers), as a pure function, settings in, launch request out; and one table for the
+ * engine's argv that both sides use.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { launchPolicy } from '../../../src/extension/runs/launchPolicy';
+import { ENGINE_FLAGS, engineArgv, parseEngineArgv } from '../../../src/protocol/engineArgs';
+
+describe('extension: the launch policy', () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-launch-'));
+  const kd = path.join(ws, 'exp', 'kd.json');
+  const node = process.execPath;
+
+  it('refuses an untrusted workspace and a bad distillery.nodePath; takes nodePath from user settings only', () => {
+    assert.deepEqual(launchPolicy({ trusted: false, kdJsonPath: kd }).ok, false);
+    const bad = launchPolicy({ trusted: true, kdJsonPath: kd, nodePath: { globalValue: path.join(ws, 'no-such-node') } });
+    assert.ok(!bad.ok && /does not exist/.test(bad.problem));
+    const user = launchPolicy({ trusted: true, kdJsonPath: kd, nodePath: { globalValue: node } });
+    assert.ok(user.ok && user.request.execPath === node);
+    const fromWorkspace = launchPolicy({ trusted: true, kdJsonPath: kd, nodePath: { defaultValue: '', workspaceValue: node } });
+    assert.ok(fromWorkspace.ok);
+    assert.equal(fromWorkspace.request.execPath, undefined);
+    assert.match(fromWorkspace.request.notes.join('\n'), /nodePath is set in the workspace settings; ignored/);
+  });
+
+  it('keeps kd.json paths in the workspace folder unless the user (not the workspace) allowed otherwise', () => {
+    const plain = launchPolicy({ trusted: true, kdJsonPath: kd, workspaceFolder: ws });
+    assert.ok(plain.ok && plain.request.workspaceRoot === ws);
+    // No workspace folder: the kd.json's own folder.
+    const loose = launchPolicy({ trusted: true, kdJsonPath: kd });
+    assert.ok(loose.ok && loose.request.workspaceRoot === path.dirname(kd));
+    const allowed = launchPolicy({ trusted: true, kdJsonPath: kd, workspaceFolder: ws, allowPathsOutsideWorkspace: { defaultValue: false, globalValue: true } });
+    assert.ok(allowed.ok && allowed.request.workspaceRoot === undefined);
+    const widened = launchPolicy({ trusted: true, kdJsonPath: kd, workspaceFolder: ws, allowPathsOutsideWorkspace: { defaultValue: false, workspaceValue: true } });
+    assert.ok(widened.ok && widened.request.workspaceRoot === ws);
+    assert.match(widened.request.notes.join('\n'), /allowPathsOutsideWorkspace is set in the workspace settings; ignored/);
+  });
+
+  it('Start Sweep and Resume build their engines from it: no engine launch bypasses it', () => {
+    const src = (f: string) => fs.readFileSync(path.resolve(__dirname, '../../../src', f), 'utf8');
+    // The three launch paths get their request from launchFor (the policy's one vscode adapter)…
+    for (const f of ['extension/commands/startRun.ts', 'extension/commands/runCommands.ts', 'extension/sweeps/startSweep.ts']) assert.match(src(f), /launchFor\(/, f);
+    // …and nothing in the extension picks the engine's Node or the workspace root on its own.
+    const extensionFiles = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? extensionFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    for (const f of extensionFiles(path.resolve(__dirname, '../../../src/extension'))) {
+      const text = fs.readFileSync(f, 'utf8');
+      assert.doesNotMatch(text, /process\.execPath/, f);
+      if (!/(launchPolicy|trustedSettings)\.ts$/.test(f)) assert.doesNotMatch(text, /engineNodePath\(|workspaceRootFor\(/, f);
+    }
+  });
+});
+
+describe('protocol: the engine argv, written and read from one table', () => {
+  it('round-trips every flag, leaves --config out of a resume, and knows the worker', () => {
+    const all = { configPath: '/k/kd.json', runsRoot: '/r', runId: 'id-1', backend: 'wasm', workspaceRoot: '/w' };
+    assert.deepEqual(parseEngineArgv(engineArgv(all)), { worker: false, ...all });
+    assert.deepEqual(engineArgv({ configPath: '/k', resumeDir: '/run', workspaceRoot: '/w' }), ['--resume', '/run', '--workspace', '/w']);
+    assert.deepEqual(parseEngineArgv(['--worker']), { worker: true });
+    assert.equal(new Set(ENGINE_FLAGS.map((f) => f.flag)).size, ENGINE_FLAGS.length);
+    // A path that starts with "--" is still a value, in its place.
+    assert.deepEqual(parseEngineArgv(engineArgv({ configPath: '--odd/kd.json' })), { worker: false, configPath: '--odd/kd.json' });
+  });
+});
