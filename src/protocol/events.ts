@@ -63,6 +63,8 @@ export interface RunSummary {
   baseline?: EvalResult;
   /** Distilled minus scratch test accuracy (absolute, 0..1); absent without a baseline. */
   gain?: number;
+  /** Whether `gain` is more than noise: the paired test on the same test samples (absent without a baseline). */
+  significance?: Significance;
   /** Fraction of test samples where teacher and distilled student predict the same class. */
   agreement?: number;
   /** Teacher params / student params. */
@@ -73,6 +75,21 @@ export interface RunSummary {
   outputs?: Record<string, OutputResult>;
   numClasses: number;
   testSamples: number;
+}
+
+/**
+ * The distilled student against the baseline on the same test samples (src/protocol/stats/paired.ts).
+ * `discordant`: [distilled right & baseline wrong, baseline right & distilled wrong];
+ * `pValue`: McNemar's exact two-sided test on them; `interval95`: the 95 % interval of the
+ * accuracy difference (0..1 units, like `gain`), by `method`; `verdict` follows the interval.
+ */
+export interface Significance {
+  test: 'mcnemar';
+  discordant: [number, number];
+  pValue: number;
+  interval95: [number, number];
+  method: string;
+  verdict: 'better' | 'worse' | 'no measurable difference';
 }
 
 interface Base {
