@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import type { EvalResult, RunStatus, RunSummary } from '../../protocol/events';
 import { FILES } from '../../protocol/runFolder';
 import { ensembleLogitsFn, logitsFn, type EnsembleOptions } from '../models/forward';
-import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, latencyMs, modelBytes, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
+import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, measureModelLatency, modelBytes, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
+import { savedModelBytes } from '../models/modelFiles';
+import { pairedSignificance } from '../../protocol/stats/paired';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { ensembleOptions, unlabeledCount, type RunContext, type Stages } from './context';
 import { evaluateOutputs, outputResults } from './outputHeads';
@@ -15,14 +17,19 @@ import { ensembleIdentity } from './teacherCache';
 
 type Evaluated = { result: EvalResult; pred: Int32Array; logits: Float32Array };
 
-/** `cached`: the model's logits over every sample of the training set, used when the test split shares that set. */
-async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[], cached?: Float32Array): Promise<Evaluated> {
+/**
+ * `cached`: the model's logits over every sample of the training set, used when the test split
+ * shares that set. `saved`: the model.json of each model, where it lies on disk (none for the baseline).
+ */
+async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[], cached?: Float32Array, saved: (string | undefined)[] = []): Promise<Evaluated> {
   const { tf, prepared, cfg } = ctx;
   const { ds } = prepared;
   const logits = cached && ds.test.set === ds.train.set ? rowsOf(cached, ds.numClasses, ds.test) : await predictLogits(tf, forward, ds, ds.test);
   const pred = argmaxRows(logits, ds.numClasses);
   const labels = labelsOf(ds.test);
   const models = Array.isArray(model) ? model : [model];
+  const latency = await measureModelLatency(tf, forward, ds.shape, cfg.training.batchSize, cfg.evaluation.latencySamples);
+  const onDisk = saved.length === models.length ? saved.map((f) => (f ? savedModelBytes(f) : undefined)) : [];
   return {
     pred,
     logits,
@@ -31,7 +38,9 @@ async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.Layer
       confusion: confusionMatrix(pred, labels, ds.numClasses),
       params: models.reduce((n, m) => n + m.countParams(), 0),
       bytes: models.reduce((n, m) => n + modelBytes(m), 0),
-      latencyMs: await latencyMs(tf, forward, ds.shape, cfg.evaluation.latencySamples),
+      latencyMs: latency.batch1.medianMs,
+      ...(onDisk.length && onDisk.every((n) => n !== undefined) ? { savedBytes: onDisk.reduce((a, b) => a! + b!, 0) } : {}),
+      latency,
     },
   };
 }
@@ -42,13 +51,14 @@ async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.Layer
  * (keyed by the memo keys of those); anything the memo did not load is evaluated afresh.
  */
 async function evaluateTeachers(ctx: RunContext, models: tfTypes.LayersModel[], ensemble: EnsembleOptions, cached?: Float32Array): Promise<Evaluated> {
-  const run = () => evaluate(ctx, ensembleLogitsFn(ctx.tf, models, ensemble), models.length > 1 ? models : models[0], cached);
+  const saved = models.map((m) => ctx.prepared.teachers.find((t) => t.model === m)?.modelJson);
+  const run = () => evaluate(ctx, ensembleLogitsFn(ctx.tf, models, ensemble), models.length > 1 ? models : models[0], cached, saved);
   const { memo, prepared } = ctx;
   const teachers = models.map((m) => memo?.keyOf(m));
   const logits = cached ? memo?.keyOf(cached) : 'none';
   if (!memo || !prepared.dataKey || !logits || teachers.some((k) => !k)) return run();
   const combine = ensembleIdentity(models.length, ensemble);
-  const key = `teacher-eval:${digest(JSON.stringify({ teachers, combine, data: prepared.dataKey, logits, latencySamples: ctx.cfg.evaluation.latencySamples }))}`;
+  const key = `teacher-eval:${digest(JSON.stringify({ teachers, combine, data: prepared.dataKey, logits, latencySamples: ctx.cfg.evaluation.latencySamples, latencyBatch: ctx.cfg.training.batchSize, saved }))}`;
   return memo.get(key, run);
 }
 
@@ -72,7 +82,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     const teacherModels = prepared.teachers.map((t) => t.model);
     const ensemble = ensembleOptions(cfg);
     const teacher = await evaluateTeachers(ctx, teacherModels, ensemble, ctx.cachedTeacher?.logits);
-    const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student);
+    const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student, undefined, [path.join(writer.dir, FILES.student, 'model.json')]);
     const ids = prepared.teachers.map((t) => t.id);
     summary.teacher = { ...teacher.result, id: ids.join('+'), ids, ...(ids.length > 1 ? { combine: ensemble.combine } : {}) };
     if (ids.length > 1) {
@@ -82,7 +92,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     if (stages.assistants?.length) {
       summary.assistants = [];
       for (const a of stages.assistants) {
-        const r = await evaluate(ctx, logitsFn(tf, a.model, false), a.model);
+        const r = await evaluate(ctx, logitsFn(tf, a.model, false), a.model, undefined, [path.join(a.dir, 'model.json')]);
         summary.assistants.push({ index: a.index, description: a.description, model: path.relative(writer.dir, a.dir), ...r.result, valAccuracy: a.result.valAccuracy });
       }
     }
@@ -97,6 +107,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
       const base = await evaluate(ctx, logitsFn(tf, prepared.baseline, false), prepared.baseline);
       summary.baseline = { ...base.result, valAccuracy: stages.baseline.valAccuracy };
       summary.gain = student.result.testAccuracy - base.result.testAccuracy;
+      summary.significance = pairedSignificance(labelsOf(ds.test), student.pred, base.pred);
       predictions.baseline = Array.from(base.pred);
     }
     if (prepared.outputs.length) {

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
-import { formatDuration, pct, verdict } from '../../protocol/format';
+import { pct, runFinishedMessage } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
 import { engineNodePath, workspaceRootFor } from '../runs/trustedSettings';
 
@@ -101,7 +101,7 @@ function showProgress(runs: RunManager, runId: string): Thenable<void> {
       const last = run.last;
       if (last?.type === 'run_finished') {
         const s = last.summary;
-        const msg = `${s.name}: ${s.status} in ${formatDuration(s.durationSec)} — ${verdict(s)}`;
+        const msg = runFinishedMessage(s);
         if (s.status === 'done') void vscode.window.showInformationMessage(msg);
         else if (s.status === 'failed') void vscode.window.showErrorMessage(msg);
         else void vscode.window.showWarningMessage(msg);

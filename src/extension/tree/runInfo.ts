@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent, RunStatus, RunSummary, StageName } from '../../protocol/events';
 import { FILES, parseEvents } from '../../protocol/runFolder';
-import { pct, signedPoints } from '../../protocol/format';
+import { pct, shortVerdict, verdict } from '../../protocol/format';
 import { HEARTBEAT_STALE_MS, pidAlive, readHeartbeat, type Heartbeat } from '../../protocol/runStatus';
 
 /** An engine that wrote events this recently is taken to be alive (until there is a heartbeat). */
@@ -141,12 +141,9 @@ export function relativeTime(iso: string | undefined, nowMs: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
-/** The key result in a few characters: distilled vs scratch accuracy, and the gain. */
+/** The key result in a few characters: distilled vs scratch accuracy, the gain, its interval and the verdict. */
 export function keyResult(r: RunRecord): string | undefined {
-  const s = r.summary;
-  if (!s?.student) return undefined;
-  if (!s.baseline || s.gain === undefined) return `${pct(s.student.testAccuracy)} distilled`;
-  return `${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} scratch (${signedPoints(s.gain)})`;
+  return r.summary ? shortVerdict(r.summary) : undefined;
 }
 
 export function progressText(p: RunProgress | undefined): string {
@@ -187,7 +184,7 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
     `run ${r.runId}`,
     r.startedAt ? `started ${new Date(r.startedAt).toLocaleString()}` : '',
     r.status === 'running' ? progressText(r.progress) : '',
-    keyResult(r) ?? '',
+    r.status === 'done' && r.summary?.student ? verdict(r.summary) : '',
     r.error ? `error: ${r.error}` : '',
     r.status === 'crashed' ? 'The engine stopped writing events without a summary (killed, or the window closed).' : '',
   ].filter(Boolean);
