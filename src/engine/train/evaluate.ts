@@ -3,7 +3,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { Dataset, Split } from '../data/dataset';
 import { makeBatch } from '../data/dataset';
 import type { ModelLatency } from '../../protocol/events';
-import { measureLatency, type LatencyPlan } from '../../protocol/stats/latency';
+import { measureLatencies, type LatencyPlan } from '../../protocol/stats/latency';
 
 export type LogitsFn = (x: tfTypes.Tensor) => tfTypes.Tensor;
 
@@ -70,21 +70,21 @@ const BATCH_PLAN: LatencyPlan = { warmupPasses: 2, warmupMs: 20, minPasses: 7, m
 export const MAX_LATENCY_BATCH = 1024;
 
 /**
- * Per-sample latency of a forward pass at batch 1 and at the training batch size, each the
- * median of passes timed one by one after a warm-up, with its interquartile range
- * (protocol/stats/latency.ts). Bounded in time: about 0.7 s per model at most.
+ * Per-sample latency of each forward pass at batch 1 and at the training batch size: the
+ * models timed interleaved (protocol/stats/latency.ts), each the median of passes timed one
+ * by one after a warm-up, with its interquartile range. Bounded in time: about 0.7 s per model.
  */
-export async function measureModelLatency(tf: typeof tfTypes, forward: LogitsFn, shape: [number, number, number], batchSize: number, maxPasses: number): Promise<ModelLatency> {
+export async function measureModelLatencies(tf: typeof tfTypes, forwards: LogitsFn[], shape: [number, number, number], batchSize: number, maxPasses: number): Promise<ModelLatency[]> {
   const at = async (size: number, plan: LatencyPlan) => {
     // A fixed seed: the input does not draw from the run's seeded Math.random.
     const x = tf.randomUniform([size, ...shape], 0, 1, 'float32', 1);
-    const pass = async () => {
+    const passes = forwards.map((forward) => async () => {
       const y = tf.tidy(() => forward(x));
       await y.data();
       y.dispose();
-    };
+    });
     try {
-      return await measureLatency(pass, () => performance.now(), plan, size);
+      return await measureLatencies(passes, () => performance.now(), plan, size);
     } finally {
       x.dispose();
     }
@@ -92,7 +92,7 @@ export async function measureModelLatency(tf: typeof tfTypes, forward: LogitsFn,
   const size = Math.max(1, Math.min(batchSize, MAX_LATENCY_BATCH));
   const batch1 = await at(1, { ...BATCH1_PLAN, maxPasses });
   const batch = await at(size, BATCH_PLAN);
-  return { batch1, batch: { ...batch, size } };
+  return batch1.map((b1, i) => ({ batch1: b1, batch: { ...batch[i], size } }));
 }
 
 export function modelBytes(model: tfTypes.LayersModel): number {

@@ -4,7 +4,8 @@
  * how two identical students once measured 0.041 and 0.107 ms. So: warm up first, time each
  * pass on its own, repeat until the median is stable (its estimated relative standard error
  * under a target) or a time budget is spent, and report the median with its interquartile
- * range. Two latencies whose ranges overlap are within noise of each other. Pure: the clock
+ * range. The models of a run are timed interleaved (measureLatencies). Two latencies whose
+ * ranges overlap are within noise of each other. Pure: the clock
  * and the forward pass are injected, so the unit tests drive them with fakes.
  */
 
@@ -63,27 +64,42 @@ export function summarise(samples: readonly number[], perPass = 1): LatencyStats
  * that a batch's latency is reported per sample.
  */
 export async function measureLatency(pass: () => Promise<void>, now: () => number, plan: LatencyPlan, perPass = 1): Promise<LatencyStats> {
-  // Warm-up: the first passes compile kernels and fill caches. At least one, and never longer
-  // than the budget (a model whose one pass takes seconds gets one warm-up pass).
+  return (await measureLatencies([pass], now, plan, perPass))[0];
+}
+
+/**
+ * Times several models' passes interleaved, one pass of each per round, so that a burst of
+ * load from another process (or a GC) falls on all of them alike instead of on whichever was
+ * being timed: two identical models then read alike. Rounds go on until every median is
+ * stable, the cap on passes, or the budget (`budgetMs` per model) is spent.
+ */
+export async function measureLatencies(passes: (() => Promise<void>)[], now: () => number, plan: LatencyPlan, perPass = 1): Promise<LatencyStats[]> {
+  if (!passes.length) return [];
+  const budget = plan.budgetMs * passes.length;
+  const round = async (each: (i: number, ms: number) => void) => {
+    for (let i = 0; i < passes.length; i++) {
+      const t0 = now();
+      await passes[i]();
+      each(i, now() - t0);
+    }
+  };
+  // Warm-up: the first passes compile kernels and fill caches. At least one round, and never
+  // longer than the budget (a model whose one pass takes seconds gets one warm-up pass).
   const warmStart = now();
-  for (let i = 0; i < 10 * plan.warmupPasses + 100; i++) {
+  for (let r = 0; r < 10 * plan.warmupPasses + 100; r++) {
     const elapsed = now() - warmStart;
-    if (i >= 1 && elapsed >= plan.budgetMs) break;
-    if (i >= plan.warmupPasses && elapsed >= plan.warmupMs) break;
-    await pass();
+    if (r >= 1 && elapsed >= budget) break;
+    if (r >= plan.warmupPasses && elapsed >= plan.warmupMs) break;
+    await round(() => {});
   }
-  const samples: number[] = [];
+  const samples: number[][] = passes.map(() => []);
   const start = now();
-  while (samples.length < plan.maxPasses) {
-    const t0 = now();
-    await pass();
-    const t1 = now();
-    samples.push(t1 - t0);
-    const n = samples.length;
-    if (t1 - start >= plan.budgetMs && n >= FLOOR_PASSES) break;
-    if (n >= plan.minPasses && medianRelativeError([...samples].sort((a, b) => a - b)) <= plan.targetRelativeError) break;
+  for (let r = 1; r <= plan.maxPasses; r++) {
+    await round((i, ms) => samples[i].push(ms));
+    if (now() - start >= budget && r >= FLOOR_PASSES) break;
+    if (r >= plan.minPasses && samples.every((s) => medianRelativeError([...s].sort((a, b) => a - b)) <= plan.targetRelativeError)) break;
   }
-  return summarise(samples, perPass);
+  return samples.map((s) => summarise(s, perPass));
 }
 
 /** Two latencies are within noise of each other when their interquartile ranges overlap. */

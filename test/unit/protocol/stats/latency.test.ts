@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { measureLatency, medianRelativeError, quantile, summarise, withinNoise, type LatencyPlan } from '../../../../src/protocol/stats/latency';
+import { measureLatencies, measureLatency, medianRelativeError, quantile, summarise, withinNoise, type LatencyPlan } from '../../../../src/protocol/stats/latency';
 
 /** A fake forward pass on a fake clock: each pass takes the next of `durations` (cycling) milliseconds. */
 function fake(durations: number[]) {
@@ -75,6 +75,24 @@ describe('latency measurement (protocol/stats/latency)', () => {
     const f = fake([12.8]);
     const s = await measureLatency(f.pass, f.now, plan, 128);
     assert.ok(Math.abs(s.medianMs - 0.1) < 1e-12);
+  });
+
+  it('identical models timed interleaved read alike through a burst of load; timed one after the other they do not', async () => {
+    // Passes take 1 ms, but 10 ms while another process holds the core (clock 25–400 ms):
+    // the burst starts as the second model's turn comes.
+    const world = () => {
+      let t = 0;
+      return { now: () => t, pass: async () => void (t += t >= 25 && t < 400 ? 10 : 1) };
+    };
+    const p = { ...plan, warmupPasses: 2, minPasses: 20, maxPasses: 100, targetRelativeError: 0 };
+    const seq = world();
+    const a = await measureLatency(seq.pass, seq.now, p);
+    const b = await measureLatency(seq.pass, seq.now, p);
+    assert.deepEqual([a.medianMs, b.medianMs], [1, 10], 'one after the other');
+    const both = world();
+    const [x, y] = await measureLatencies([both.pass, both.pass], both.now, p);
+    assert.equal(x.medianMs, y.medianMs);
+    assert.equal(x.repetitions, y.repetitions);
   });
 
   it('two latencies are within noise when their interquartile ranges overlap', () => {
