@@ -71,7 +71,7 @@ async function evaluateTeachers(ctx: RunContext, models: tfTypes.LayersModel[], 
 async function timeModels(ctx: RunContext, timed: { evaluated: Evaluated; into: ModelStats[] }[]): Promise<void> {
   const { tf, prepared, cfg } = ctx;
   const fresh = [...new Set(timed.map((t) => t.evaluated))].filter((e) => !e.result.latency);
-  const latencies = await measureModelLatencies(tf, fresh.map((e) => e.forward), prepared.ds.shape, cfg.training.batchSize, cfg.evaluation.latencySamples);
+  const latencies = await measureModelLatencies(tf, fresh.map((e) => e.forward), prepared.ds, prepared.ds.test, cfg.training.batchSize, cfg.evaluation.latencySamples);
   fresh.forEach((e, i) => {
     e.result.latency = latencies[i];
     e.result.latencyMs = latencies[i].batch1.medianMs;

@@ -72,12 +72,15 @@ export const MAX_LATENCY_BATCH = 1024;
 /**
  * Per-sample latency of each forward pass at batch 1 and at the training batch size: the
  * models timed interleaved (protocol/stats/latency.ts), each the median of passes timed one
- * by one after a warm-up, with its interquartile range. Bounded in time: about 0.7 s per model.
+ * by one after a warm-up, with its interquartile range. The input is real test images: the
+ * sparse kernels (backend/simd) take time by the zeros of the pixels and activations, so
+ * random input would time another model. Bounded in time: about 0.7 s per model.
  */
-export async function measureModelLatencies(tf: typeof tfTypes, forwards: LogitsFn[], shape: [number, number, number], batchSize: number, maxPasses: number): Promise<ModelLatency[]> {
+export async function measureModelLatencies(tf: typeof tfTypes, forwards: LogitsFn[], ds: Dataset, split: Split, batchSize: number, maxPasses: number): Promise<ModelLatency[]> {
   const at = async (size: number, plan: LatencyPlan) => {
-    // A fixed seed: the input does not draw from the run's seeded Math.random.
-    const x = tf.randomUniform([size, ...shape], 0, 1, 'float32', 1);
+    const n = split.indices.length;
+    const batch = makeBatch(ds, split, Int32Array.from({ length: size }, (_, i) => split.indices[i % n]));
+    const x = tf.tensor4d(batch.x, [size, ...ds.shape]);
     const passes = forwards.map((forward) => async () => {
       const y = tf.tidy(() => forward(x));
       await y.data();
