@@ -4,6 +4,7 @@
  * (CLI, extension host, webviews) switch on `type`; unknown types are ignored so that older
  * readers survive newer engines.
  */
+import type { LatencyStats } from './stats/latency';
 
 /** `assistant`: one link of a progressive (teacher-assistant) chain; see `assistant` on the events. */
 export type StageName = 'teacher' | 'assistant' | 'baseline' | 'distill';
@@ -12,10 +13,21 @@ export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'stopped' | '
 export interface ModelStats {
   /** Trainable + non-trainable parameters. */
   params: number;
-  /** Bytes of the saved weights (float32). */
+  /** Bytes of the weights as float32: params × 4 (not the files; see `savedBytes`). */
   bytes: number;
-  /** Mean wall time of one single-sample forward pass, in milliseconds. */
+  /** Median wall time of one single-sample forward pass, in milliseconds (`latency.batch1.medianMs`). */
   latencyMs: number;
+  /** Bytes on disk of the saved model (model.json + its weight files) where this run saved it or loaded it from; absent for a model not saved (the baseline). */
+  savedBytes?: number;
+  /** Per-sample latency with its spread, at batch 1 and at the training batch size (absent in runs before it was measured). */
+  latency?: ModelLatency;
+}
+
+/** Medians and interquartile ranges of timed forward passes, per sample (src/protocol/stats/latency.ts). */
+export interface ModelLatency {
+  batch1: LatencyStats;
+  /** `size`: the batch measured (the training batch size, at most 1024). */
+  batch: LatencyStats & { size: number };
 }
 
 export interface EvalResult extends ModelStats {
@@ -68,6 +80,8 @@ export interface RunSummary {
   baseline?: EvalResult & { start?: 'scratch' | 'file' };
   /** Distilled minus scratch test accuracy (absolute, 0..1); absent without a baseline. */
   gain?: number;
+  /** Whether `gain` is more than noise: the paired test on the same test samples (absent without a baseline). */
+  significance?: Significance;
   /** Fraction of test samples where teacher and distilled student predict the same class. */
   agreement?: number;
   /** Teacher params / student params. */
@@ -78,6 +92,21 @@ export interface RunSummary {
   outputs?: Record<string, OutputResult>;
   numClasses: number;
   testSamples: number;
+}
+
+/**
+ * The distilled student against the baseline on the same test samples (src/protocol/stats/paired.ts).
+ * `discordant`: [distilled right & baseline wrong, baseline right & distilled wrong];
+ * `pValue`: McNemar's exact two-sided test on them; `interval95`: the 95 % interval of the
+ * accuracy difference (0..1 units, like `gain`), by `method`; `verdict` follows the interval.
+ */
+export interface Significance {
+  test: 'mcnemar';
+  discordant: [number, number];
+  pValue: number;
+  interval95: [number, number];
+  method: string;
+  verdict: 'better' | 'worse' | 'no measurable difference';
 }
 
 interface Base {

@@ -1,5 +1,6 @@
 /** Text renderings of results, shared by the CLI and the extension's output channel. */
-import type { EvalResult, OutputResult, RunSummary } from './events';
+import type { EvalResult, ModelStats, OutputResult, RunSummary, Significance } from './events';
+import { withinNoise, type LatencyStats } from './stats/latency';
 
 export const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(2)}%`);
 export const signedPoints = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)} pts`;
@@ -40,30 +41,131 @@ export function baselineName(of: { baseline?: { start?: 'scratch' | 'file' } } |
   return words[form];
 }
 
-/** The honest answer in one line: did distillation beat the same student from scratch? */
+/** A bound of an interval in points: one decimal, two when one decimal would read 0 (the verdict turns on its sign). */
+function boundPoints(x: number, decimals: number): string {
+  const v = Math.abs(x * 100).toFixed(decimals);
+  return `${x > 0 ? '+' : x < 0 ? '−' : ''}${v}`;
+}
+
+/** "95 % CI −2.9 to +0.2" (points). */
+export function intervalText(sig: Significance): string {
+  const [lo, hi] = sig.interval95;
+  const decimals = Math.min(Math.abs(lo), Math.abs(hi)) * 100 < 0.05 ? 2 : 1;
+  return `95 % CI ${boundPoints(lo, decimals)} to ${boundPoints(hi, decimals)}`;
+}
+
+export function pValueText(p: number): string {
+  return p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(p < 0.01 ? 3 : 2)}`;
+}
+
+/**
+ * The honest answer in one line: did distillation beat the same student from scratch by more
+ * than noise? The one place the verdict's words are made (CLI, notification, dashboard,
+ * sidebar): "better"/"worse" only when the paired interval excludes 0 (summary.significance).
+ */
 export function verdict(s: RunSummary): string {
   if (!s.student) return `run ${s.status}${s.error ? `: ${s.error}` : ''}`;
   if (!s.baseline || s.gain === undefined) return `distilled student: ${pct(s.student.testAccuracy)} test accuracy (no baseline was trained)`;
-  const word = s.gain > 0 ? 'beat' : s.gain < 0 ? 'did worse than' : 'tied with';
-  return `distillation ${word} ${baselineName(s, 'phrase')}: ${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} (${signedPoints(s.gain)})`;
+  const scores = `${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)}`;
+  const sig = s.significance;
+  // A summary from before the paired test: the difference, and no claim about it.
+  if (!sig) return `distillation vs ${baselineName(s, 'phrase')}: ${scores} (${signedPoints(s.gain)}; no significance test in this run's summary)`;
+  const base = baselineName(s, 'phrase');
+  const lead = sig.verdict === 'better' ? `distillation beat ${base}` : sig.verdict === 'worse' ? `distillation did worse than ${base}` : `distillation: no measurable difference from ${base}`;
+  return `${lead}: ${scores} (${signedPoints(s.gain)}, ${intervalText(sig)}; McNemar ${pValueText(sig.pValue)})`;
+}
+
+/** The verdict in a few words, for the sidebar: "96.12% vs 94.21% scratch (+1.91 pts, 95 % CI +0.5 to +3.3): better". */
+export function shortVerdict(s: RunSummary): string | undefined {
+  if (!s.student) return undefined;
+  if (!s.baseline || s.gain === undefined) return `${pct(s.student.testAccuracy)} distilled`;
+  const head = `${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} ${baselineName(s, 'short')}`;
+  const sig = s.significance;
+  return sig ? `${head} (${signedPoints(s.gain)}, ${intervalText(sig)}): ${sig.verdict}` : `${head} (${signedPoints(s.gain)})`;
+}
+
+/** The end-of-run notification (extension). */
+export function runFinishedMessage(s: RunSummary): string {
+  return `${s.name}: ${s.status} in ${formatDuration(s.durationSec)} — ${verdict(s)}`;
+}
+
+/** "16.6× fewer parameters" or, for a student larger than its teacher, "3.3× more parameters". */
+export function parameterRatioText(compression: number): string {
+  return compression >= 1 ? `${compression.toFixed(1)}× fewer parameters` : `${(1 / compression).toFixed(1)}× more parameters`;
+}
+
+/** Teacher size on disk over the student's, in words; undefined unless both were saved. */
+export function sizeRatioText(teacher: ModelStats, student: ModelStats): string | undefined {
+  if (!teacher.savedBytes || !student.savedBytes) return undefined;
+  const r = teacher.savedBytes / student.savedBytes;
+  return r >= 1 ? `${r.toFixed(1)}× smaller on disk` : `${(1 / r).toFixed(1)}× larger on disk`;
+}
+
+/**
+ * The student's speed against the teacher's at batch 1 or per sample at the training batch:
+ * "11.4× faster", "2.0× slower", or "within noise" when the interquartile ranges overlap.
+ */
+export function speedText(teacher: ModelStats, student: ModelStats, at: 'batch1' | 'batch'): string | undefined {
+  const a = teacher.latency?.[at];
+  const b = student.latency?.[at];
+  const [t, st] = a && b ? [a.medianMs, b.medianMs] : at === 'batch1' ? [teacher.latencyMs, student.latencyMs] : [NaN, NaN];
+  if (!(t > 0 && st > 0)) return undefined;
+  const where = at === 'batch1' ? 'at batch 1' : `per sample at batch ${student.latency!.batch.size}`;
+  if (a && b && withinNoise(a, b)) return `latency within noise of the teacher's ${where}`;
+  return t >= st ? `${(t / st).toFixed(1)}× faster ${where}` : `${(st / t).toFixed(1)}× slower ${where}`;
+}
+
+/** The student against its teacher: parameters, size on disk, speed. */
+export function compressionLine(s: RunSummary): string | undefined {
+  if (s.compression === undefined || !s.teacher || !s.student) return undefined;
+  const parts = [`${parameterRatioText(s.compression)} than the teacher`, sizeRatioText(s.teacher, s.student), speedText(s.teacher, s.student, 'batch1'), speedText(s.teacher, s.student, 'batch')].filter(Boolean);
+  return `compression: ${parts.join(', ')}; teacher–student agreement ${pct(s.agreement)}`;
+}
+
+/** "0.038 ms (IQR 0.036–0.041)": a latency median with its spread, per sample. */
+export function latencyText(l: LatencyStats | undefined, fallbackMs?: number): string {
+  const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3));
+  if (!l) return fallbackMs === undefined || !Number.isFinite(fallbackMs) ? '—' : `${ms(fallbackMs)} ms`;
+  return `${ms(l.medianMs)} ms (${ms(l.q1Ms)}–${ms(l.q3Ms)})`;
+}
+
+/** The size of a model: its files on disk where it was saved, otherwise params × 4 marked with `*` (NOT_SAVED_NOTE). */
+export function sizeText(r: ModelStats): string {
+  return r.savedBytes ? humanBytes(r.savedBytes) : `${humanBytes(r.bytes)}*`;
+}
+export const NOT_SAVED_NOTE = '* not saved: float32 weights, params × 4';
+
+export type ResultRole = 'teacher' | 'baseline' | 'student';
+
+/** The rows every results table shows (CLI, dashboard card): one per model present. */
+export function resultRows(s: RunSummary): { name: string; role: ResultRole; result: EvalResult }[] {
+  const rows: { name: string; role: ResultRole; result: EvalResult | undefined }[] = [
+    { name: `teacher (${s.teacher?.id ?? '?'})`, role: 'teacher', result: s.teacher },
+    { name: baselineName(s), role: 'baseline', result: s.baseline },
+    { name: 'distilled student', role: 'student', result: s.student },
+  ];
+  return rows.filter((r): r is { name: string; role: ResultRole; result: EvalResult } => !!r.result);
+}
+
+/** "per sample, batch 128": the header of the batch latency column, from the models measured. */
+export function batchLatencyHeader(s: RunSummary): string {
+  const size = resultRows(s).find((r) => r.result.latency)?.result.latency?.batch.size;
+  return size ? `per sample, batch ${size}` : 'per sample, batch';
 }
 
 export function resultsTable(s: RunSummary): string {
   const outputs = Object.entries(s.outputs ?? {});
-  const rows: [string, EvalResult | undefined, 'teacher' | 'baseline' | 'student'][] = [
-    [`teacher (${s.teacher?.id ?? '?'})`, s.teacher, 'teacher'],
-    [baselineName(s), s.baseline, 'baseline'],
-    ['distilled student', s.student, 'student'],
-  ];
+  const rows = resultRows(s);
   // Multi-output runs: a column per extra head, its metric for each model.
-  const header = ['model', 'test accuracy', ...outputs.map(([name, o]) => `${name} ${METRIC_WORDS[o.metric].short}`), 'params', 'size', 'latency/sample'];
-  const body = rows
-    .filter(([, r]) => r)
-    .map(([name, r, key]) => [name, pct(r!.testAccuracy), ...outputs.map(([, o]) => formatMetric(o, o[key])), humanCount(r!.params), humanBytes(r!.bytes), `${r!.latencyMs.toFixed(3)} ms`]);
+  const header = ['model', 'test accuracy', ...outputs.map(([name, o]) => `${name} ${METRIC_WORDS[o.metric].short}`), 'params', 'size', 'latency, batch 1', batchLatencyHeader(s)];
+  const body = rows.map(({ name, role, result: r }) => [name, pct(r.testAccuracy), ...outputs.map(([, o]) => formatMetric(o, o[role])), humanCount(r.params), sizeText(r), latencyText(r.latency?.batch1, r.latencyMs), latencyText(r.latency?.batch)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
-  if (s.compression !== undefined) out.push('', `compression: ${s.compression.toFixed(1)}× fewer parameters than the teacher; teacher–student agreement ${pct(s.agreement)}`);
+  const notes = [rows.some((r) => !r.result.savedBytes) ? NOT_SAVED_NOTE : '', rows.some((r) => r.result.latency) ? 'latency: median (interquartile range) per sample' : ''].filter(Boolean);
+  if (notes.length) out.push(notes.join('; '));
+  const compression = compressionLine(s);
+  if (compression) out.push('', compression);
   out.push(verdict(s));
   for (const text of outputLines(s)) out.push(text);
   return out.join('\n');

@@ -2,7 +2,7 @@
  * Compare runs: their validation accuracy and loss curves overlaid, the config keys that
  * differ between them, and their results side by side.
  */
-import { humanBytes, humanCount, signedPoints } from '../../src/protocol/format';
+import { humanCount, intervalText, parameterRatioText, signedPoints, sizeText } from '../../src/protocol/format';
 import type { CompareRun, CompareUiState, HostMessage } from '../../src/protocol/webviewMessages';
 import { canvasHasInk, LineChart, type LineSpec } from '../lib/charts';
 import { fmtPct, h, replace } from '../lib/dom';
@@ -74,12 +74,12 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
           row('status', runs.map((r) => r.summary?.status ?? r.series.status)),
           row('distilled test acc.', runs.map((r) => fmtPct(r.summary?.student?.testAccuracy))),
           row('scratch test acc.', runs.map((r) => fmtPct(r.summary?.baseline?.testAccuracy))),
-          row('gain', runs.map((r) => (r.summary?.gain === undefined ? '—' : signedPoints(r.summary.gain)))),
+          row('gain', runs.map((r) => (r.summary?.gain === undefined ? '—' : r.summary.significance ? `${signedPoints(r.summary.gain)} (${intervalText(r.summary.significance)}): ${r.summary.significance.verdict}` : signedPoints(r.summary.gain)))),
           row('teacher test acc.', runs.map((r) => fmtPct(r.summary?.teacher?.testAccuracy))),
           row('agreement', runs.map((r) => fmtPct(r.summary?.agreement))),
           row('student params', runs.map((r) => (r.summary?.student ? humanCount(r.summary.student.params) : '—'))),
-          row('student size', runs.map((r) => (r.summary?.student ? humanBytes(r.summary.student.bytes) : '—'))),
-          row('compression', runs.map((r) => (r.summary?.compression === undefined ? '—' : `${r.summary.compression.toFixed(1)}×`))),
+          row('student size', runs.map((r) => (r.summary?.student ? sizeText(r.summary.student) : '—'))),
+          row('compression', runs.map((r) => (r.summary?.compression === undefined ? '—' : parameterRatioText(r.summary.compression)))),
         ),
       ),
     );

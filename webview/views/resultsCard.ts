@@ -1,45 +1,47 @@
-/** The end-of-run card: distilled vs. from scratch vs. teacher, with gain and compression. */
-import { baselineName, humanBytes, humanCount, outputLines, signedPoints, verdict } from '../../src/protocol/format';
-import type { EvalResult, RunSummary } from '../../src/protocol/events';
+/** The end-of-run card: distilled vs. baseline (from scratch, or the same start) vs. teacher, with the verdict, its interval, and compression. */
+import { baselineName, batchLatencyHeader, humanCount, intervalText, latencyText, NOT_SAVED_NOTE, outputLines, parameterRatioText, resultRows, signedPoints, sizeRatioText, sizeText, speedText, verdict } from '../../src/protocol/format';
+import type { RunSummary } from '../../src/protocol/events';
 import { fmtPct, h } from '../lib/dom';
 
 export function resultsCard(s: RunSummary | undefined): HTMLElement {
   if (!s) return h('section', { class: 'card results empty', 'data-testid': 'results' }, h('p', { class: 'muted' }, 'Results appear here when the run ends.'));
-  const rows: [string, string, EvalResult | undefined][] = [
-    ['distilled student', 'student', s.student],
-    [baselineName(s), 'baseline', s.baseline],
-    [`teacher${s.teacher?.id ? ` (${s.teacher.id})` : ''}`, 'teacher', s.teacher],
-  ];
+  // The card lists the distilled student first (CLI order is teacher first).
+  const order = { student: 0, baseline: 1, teacher: 2 };
+  const rows = resultRows(s).sort((a, b) => order[a.role] - order[b.role]);
   const table = h(
     'table',
     { class: 'grid' },
-    h('thead', null, h('tr', null, ['model', 'test accuracy', 'parameters', 'size', 'latency / sample'].map((c, i) => h('th', { class: i ? 'num' : '' }, c)))),
+    h('thead', null, h('tr', null, ['model', 'test accuracy', 'parameters', 'size', 'latency, batch 1', batchLatencyHeader(s)].map((c, i) => h('th', { class: i ? 'num' : '' }, c)))),
     h(
       'tbody',
       null,
-      rows
-        .filter(([, , r]) => r)
-        .map(([name, role, r]) =>
-          h(
-            'tr',
-            { 'data-role': role },
-            h('th', { scope: 'row' }, name),
-            h('td', { class: 'num' }, fmtPct(r!.testAccuracy)),
-            h('td', { class: 'num', title: String(r!.params) }, humanCount(r!.params)),
-            h('td', { class: 'num' }, humanBytes(r!.bytes)),
-            h('td', { class: 'num' }, `${r!.latencyMs.toFixed(3)} ms`),
-          ),
+      rows.map(({ name, role, result: r }) =>
+        h(
+          'tr',
+          { 'data-role': role },
+          h('th', { scope: 'row' }, role === 'teacher' && !s.teacher?.id ? 'teacher' : name),
+          h('td', { class: 'num' }, fmtPct(r.testAccuracy)),
+          h('td', { class: 'num', title: String(r.params) }, humanCount(r.params)),
+          h('td', { class: 'num', title: r.savedBytes ? 'model.json and weights on disk' : NOT_SAVED_NOTE }, sizeText(r)),
+          h('td', { class: 'num', title: 'median (interquartile range) per sample' }, latencyText(r.latency?.batch1, r.latencyMs)),
+          h('td', { class: 'num' }, latencyText(r.latency?.batch)),
         ),
+      ),
     ),
   );
   const gain = s.gain;
+  const sig = s.significance;
+  // Green or red only for a difference beyond noise.
+  const tone = sig ? (sig.verdict === 'better' ? 'good' : sig.verdict === 'worse' ? 'bad' : '') : '';
+  const teacherVsStudent = (f: () => string | undefined) => (s.teacher && s.student ? (f() ?? '—') : '—');
   const stats = h(
     'div',
     { class: 'stats' },
-    stat(`gain over ${baselineName(s, 'short')}`, gain === undefined ? '—' : signedPoints(gain), gain === undefined ? '' : gain > 0 ? 'good' : gain < 0 ? 'bad' : ''),
-    stat('compression (params)', s.compression === undefined ? '—' : `${s.compression.toFixed(1)}×`),
-    stat('compression (size)', s.teacher && s.student ? `${(s.teacher.bytes / s.student.bytes).toFixed(1)}×` : '—'),
-    stat('speed-up (latency)', s.teacher && s.student && s.student.latencyMs > 0 ? `${(s.teacher.latencyMs / s.student.latencyMs).toFixed(1)}×` : '—'),
+    stat(`gain over ${baselineName(s, 'short')}`, gain === undefined ? '—' : sig ? `${signedPoints(gain)} (${intervalText(sig)})` : signedPoints(gain), tone),
+    stat('verdict', sig ? sig.verdict : '—', tone),
+    stat('compression (params)', s.compression === undefined ? '—' : parameterRatioText(s.compression)),
+    stat('compression (size on disk)', teacherVsStudent(() => sizeRatioText(s.teacher!, s.student!))),
+    stat('speed-up (latency, batch 1)', teacherVsStudent(() => speedText(s.teacher!, s.student!, 'batch1'))),
     stat('teacher–student agreement', fmtPct(s.agreement)),
   );
   // Multi-output runs: each extra head's metric, its verdict in words (outputLines).

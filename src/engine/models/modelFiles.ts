@@ -208,3 +208,21 @@ export function writeDurably(file: string, data: Buffer | string): void {
     throw new Error(`cannot write ${file}: ${(e as Error).message}`);
   }
 }
+
+/**
+ * What a saved model takes on disk: model.json plus the weight files its manifest names
+ * (inside its folder). Undefined when model.json cannot be read: a size is then not known,
+ * and the readers fall back to params × 4, saying so.
+ */
+export function savedModelBytes(modelJson: string): number | undefined {
+  try {
+    const json = readModelJson(modelJson);
+    const dir = path.dirname(path.resolve(modelJson));
+    const files = new Set(json.weightsManifest.flatMap((g) => g.paths.map((p) => resolveInside(dir, p, modelJson))));
+    let n = fs.statSync(modelJson).size;
+    for (const f of files) n += fs.statSync(f).size;
+    return n;
+  } catch {
+    return undefined;
+  }
+}

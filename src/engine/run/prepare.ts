@@ -32,6 +32,8 @@ export interface ReadyTeacher {
   id: string;
   model: tfTypes.LayersModel;
   description: string;
+  /** Its model.json on disk: the file it was loaded from, or where this run saves it after training it. */
+  modelJson?: string;
 }
 
 export interface Prepared {
@@ -71,12 +73,12 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
           continue;
         }
         const model = buildPreset(tf, plan.spec.architecture, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `teacher:${plan.spec.id}`), `teacher_${plan.index}`, heads);
-        const t = { id: plan.spec.id, model, description: describeArchitecture(plan.spec.architecture), saveDir: plan.saveDir, training: plan.spec.training };
+        const t = { id: plan.spec.id, model, description: describeArchitecture(plan.spec.architecture), saveDir: plan.saveDir, training: plan.spec.training, modelJson: path.join(plan.saveDir, 'model.json') };
         teachers.push(t);
         teachersToTrain.push(t);
       } else {
         const model = await loadTeacherModel(tf, plan.modelJson, memo);
-        teachers.push({ id: plan.spec.id, model, description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson });
+        teachers.push({ id: plan.spec.id, model, description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson, modelJson: plan.modelJson });
         const problems = checkModelShape(model, ds, [...at, plan.kind === 'file' ? 'model' : 'architecture'], heads);
         // A teacher saved by an earlier run (an explicit `save` folder) may predate the outputs.
         if (plan.kind === 'saved') for (const p of problems) p.message += ` (the teacher saved in ${path.dirname(plan.modelJson)} does not fit this kd.json; delete that folder to train it again)`;

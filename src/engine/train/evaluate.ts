@@ -2,6 +2,8 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { Dataset, Split } from '../data/dataset';
 import { makeBatch } from '../data/dataset';
+import type { ModelLatency } from '../../protocol/events';
+import { measureLatencies, type LatencyPlan } from '../../protocol/stats/latency';
 
 export type LogitsFn = (x: tfTypes.Tensor) => tfTypes.Tensor;
 
@@ -60,20 +62,40 @@ export function agreement(a: Int32Array, b: Int32Array): number {
   return a.length ? same / a.length : 0;
 }
 
-/** Mean wall time of single-sample forward passes, after a short warm-up. */
-export async function latencyMs(tf: typeof tfTypes, forward: LogitsFn, shape: [number, number, number], samples: number): Promise<number> {
-  const x = tf.randomUniform([1, ...shape]);
-  const once = async () => {
-    const y = tf.tidy(() => forward(x));
-    await y.data();
-    y.dispose();
+/** Batch 1: many cheap passes; the cap on passes is kd.json `evaluation.latencySamples`. */
+const BATCH1_PLAN: Omit<LatencyPlan, 'maxPasses'> = { warmupPasses: 10, warmupMs: 20, minPasses: 20, targetRelativeError: 0.02, budgetMs: 250 };
+/** The training batch: fewer, dearer passes. */
+const BATCH_PLAN: LatencyPlan = { warmupPasses: 2, warmupMs: 20, minPasses: 7, maxPasses: 100, targetRelativeError: 0.03, budgetMs: 400 };
+/** The batch latency is measured at the training batch size, up to this many samples (memory). */
+export const MAX_LATENCY_BATCH = 1024;
+
+/**
+ * Per-sample latency of each forward pass at batch 1 and at the training batch size: the
+ * models timed interleaved (protocol/stats/latency.ts), each the median of passes timed one
+ * by one after a warm-up, with its interquartile range. The input is real test images: the
+ * sparse kernels (backend/simd) take time by the zeros of the pixels and activations, so
+ * random input would time another model. Bounded in time: about 0.7 s per model.
+ */
+export async function measureModelLatencies(tf: typeof tfTypes, forwards: LogitsFn[], ds: Dataset, split: Split, batchSize: number, maxPasses: number): Promise<ModelLatency[]> {
+  const at = async (size: number, plan: LatencyPlan) => {
+    const n = split.indices.length;
+    const batch = makeBatch(ds, split, Int32Array.from({ length: size }, (_, i) => split.indices[i % n]));
+    const x = tf.tensor4d(batch.x, [size, ...ds.shape]);
+    const passes = forwards.map((forward) => async () => {
+      const y = tf.tidy(() => forward(x));
+      await y.data();
+      y.dispose();
+    });
+    try {
+      return await measureLatencies(passes, () => performance.now(), plan, size);
+    } finally {
+      x.dispose();
+    }
   };
-  for (let i = 0; i < Math.min(10, samples); i++) await once();
-  const t0 = performance.now();
-  for (let i = 0; i < samples; i++) await once();
-  const ms = (performance.now() - t0) / samples;
-  x.dispose();
-  return ms;
+  const size = Math.max(1, Math.min(batchSize, MAX_LATENCY_BATCH));
+  const batch1 = await at(1, { ...BATCH1_PLAN, maxPasses });
+  const batch = await at(size, BATCH_PLAN);
+  return batch1.map((b1, i) => ({ batch1: b1, batch: { ...batch[i], size } }));
 }
 
 export function modelBytes(model: tfTypes.LayersModel): number {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
 import { runSeeds } from '../../protocol/sweep';
 import { startSweep } from '../sweeps/startSweep';
-import { formatDuration, pct, verdict } from '../../protocol/format';
+import { pct, runFinishedMessage } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
 import { launchPolicy, type LaunchRequest } from '../runs/launchPolicy';
 
@@ -126,7 +126,7 @@ function showProgress(runs: RunManager, runId: string): Thenable<void> {
       const last = run.last;
       if (last?.type === 'run_finished') {
         const s = last.summary;
-        const msg = `${s.name}: ${s.status} in ${formatDuration(s.durationSec)} — ${verdict(s)}`;
+        const msg = runFinishedMessage(s);
         if (s.status === 'done') void vscode.window.showInformationMessage(msg);
         else if (s.status === 'failed') void vscode.window.showErrorMessage(msg);
         else void vscode.window.showWarningMessage(msg);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent, RunStatus, RunSummary, StageName } from '../../protocol/events';
 import { FILES, parseEvents } from '../../protocol/runFolder';
-import { baselineName, pct, signedPoints } from '../../protocol/format';
+import { pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
 import { runFolderProblem } from '../../protocol/knownFolders';
 import { engineState, readHeartbeat, systemProbe, type EngineProbe, type Heartbeat } from '../../protocol/runStatus';
 import type { SeedComparison } from '../../protocol/stats/seeds';
@@ -130,12 +130,9 @@ export function relativeTime(iso: string | undefined, nowMs: number): string {
   return new Date(t).toISOString().slice(0, 10);
 }
 
-/** The key result in a few characters: distilled vs baseline accuracy (baselineName), and the gain. */
+/** The key result in a few characters: distilled vs baseline accuracy (baselineName), the gain, its interval and the verdict. */
 export function keyResult(r: RunRecord): string | undefined {
-  const s = r.summary;
-  if (!s?.student) return undefined;
-  if (!s.baseline || s.gain === undefined) return `${pct(s.student.testAccuracy)} distilled`;
-  return `${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} ${baselineName(s, 'short')} (${signedPoints(s.gain)})`;
+  return r.summary ? shortVerdict(r.summary) : undefined;
 }
 
 export function progressText(p: RunProgress | undefined): string {
@@ -178,7 +175,7 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
     `run ${r.runId}`,
     r.startedAt ? `started ${new Date(r.startedAt).toLocaleString()}` : '',
     r.status === 'running' ? progressText(r.progress) : '',
-    keyResult(r) ?? '',
+    r.status === 'done' && r.summary?.student ? verdict(r.summary) : '',
     r.error ? `error: ${r.error}` : '',
     r.status === 'crashed' ? 'The engine stopped writing events without a summary (killed, or the window closed).' : '',
     r.status === 'not-responding' ? 'The engine process is still there but has stopped writing its heartbeat (stopped with SIGSTOP, swapped out, or hung).' : '',

@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { verdict } from '../../../src/protocol/format';
 import { listRunDirs, readEvents, readSummary, runsRootFor } from '../../../src/protocol/runFolder';
+import { mcnemarExactP, verdictOf } from '../../../src/protocol/stats/paired';
 
 const CLI = path.resolve(__dirname, '../../../bin/distill.js');
 
@@ -46,7 +48,7 @@ describe('distill CLI', function () {
     assert.match(r.stdout, /teacher \(mlp-teacher\)/);
     assert.match(r.stdout, /student from scratch/);
     assert.match(r.stdout, /distilled student/);
-    assert.match(r.stdout, /distillation (beat|did worse than|tied with) the same student trained from scratch/);
+    assert.match(r.stdout, /distillation( beat| did worse than|: no measurable difference from) the same student trained from scratch: .*95 % CI .*McNemar p/);
     const [runDir] = listRunDirs(runsRootFor(kd));
     assert.ok(runDir, 'no run folder');
     for (const f of ['config.json', 'events.jsonl', 'summary.json', 'predictions.json', 'logits.json', 'student/model.json', 'student/weights.bin']) {
@@ -60,6 +62,32 @@ describe('distill CLI', function () {
       assert.equal(m.confusion.flat().reduce((a, b) => a + b), summary.testSamples);
     }
     assert.ok(Math.abs(summary.gain! - (summary.student!.testAccuracy - summary.baseline!.testAccuracy)) < 1e-12);
+    // The paired test counts the discordant samples of predictions.json, and its verdict is the one printed.
+    const pred = JSON.parse(fs.readFileSync(path.join(runDir, 'predictions.json'), 'utf8')) as Record<string, number[]>;
+    const b = pred.labels.filter((y, i) => pred.student[i] === y && pred.baseline[i] !== y).length;
+    const c = pred.labels.filter((y, i) => pred.student[i] !== y && pred.baseline[i] === y).length;
+    const sig = summary.significance!;
+    assert.deepEqual(sig.discordant, [b, c]);
+    assert.ok(Math.abs(sig.pValue - mcnemarExactP(b, c)) < 1e-12);
+    assert.ok(Math.abs((b - c) / summary.testSamples - summary.gain!) < 1e-12, 'b − c over n is the gain');
+    assert.ok(sig.interval95[0] <= summary.gain! && summary.gain! <= sig.interval95[1]);
+    assert.equal(sig.verdict, verdictOf(sig.interval95));
+    assert.ok(r.stdout.includes(verdict(summary)), 'the table prints the verdict of summary.json');
+    // Sizes: the files of the saved student and teacher; the baseline was not saved.
+    const bytesOf = (dir: string) => fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    assert.equal(summary.student!.savedBytes, bytesOf(path.join(runDir, 'student')));
+    const [teacherDir] = fs.readdirSync(path.join(path.dirname(kd), '.distillery', 'teachers'));
+    assert.equal(summary.teacher!.savedBytes, bytesOf(path.join(path.dirname(kd), '.distillery', 'teachers', teacherDir)));
+    assert.equal(summary.baseline!.savedBytes, undefined);
+    assert.match(r.stdout, /\* not saved: float32 weights, params × 4/);
+    // Latency: medians with their interquartile ranges, at batch 1 and per sample at the training batch.
+    for (const m of [summary.teacher!, summary.student!, summary.baseline!]) {
+      const l = m.latency!;
+      assert.equal(m.latencyMs, l.batch1.medianMs);
+      assert.equal(l.batch.size, 50);
+      for (const at of [l.batch1, l.batch]) assert.ok(at.q1Ms > 0 && at.q1Ms <= at.medianMs && at.medianMs <= at.q3Ms && at.repetitions >= 3, JSON.stringify(at));
+      assert.ok(l.batch1.repetitions <= 5, 'at most evaluation.latencySamples passes at batch 1');
+    }
     const { events, skipped } = readEvents(runDir);
     assert.equal(skipped, 0);
     const stages = events.filter((e) => e.type === 'stage_started').map((e) => (e as { stage: string }).stage);

@@ -84,6 +84,14 @@ describe('extension/tree/runInfo: run status rules', () => {
     assert.equal(runItemModel({ ...r, status: 'crashed', summary: undefined }, T0).icon, 'warning');
   });
 
+  it('the sidebar says the verdict with its interval: "no measurable difference" when the interval holds 0', () => {
+    const significance = { test: 'mcnemar' as const, discordant: [19, 12] as [number, number], pValue: 0.28, interval95: [-0.0104, 0.0391] as [number, number], method: 'Newcombe', verdict: 'no measurable difference' as const };
+    const r = deriveRunRecord({ runId: '20260102-100000-tiny-abc', runDir: '/x/r1', events: [started], summary: summary({ significance }) }, undefined, T0 + 5 * 60_000);
+    const m = runItemModel(r, T0 + 5 * 60_000);
+    assert.equal(m.description, '96.12% vs 94.21% scratch (+1.91 pts, 95 % CI −1.0 to +3.9): no measurable difference · 5 min ago');
+    assert.ok(m.tooltip.includes('distillation: no measurable difference from the same student trained from scratch: 96.12% vs 94.21% (+1.91 pts, 95 % CI −1.0 to +3.9; McNemar p = 0.28)'), m.tooltip);
+  });
+
   it('reads the time from a run id and says it relatively', () => {
     assert.equal(timeFromRunId('20260102-100000-tiny-abc'), new Date(2026, 0, 2, 10, 0, 0).toISOString());
     assert.equal(relativeTime(new Date(T0 - 3 * 3600_000).toISOString(), T0), '3 h ago');

@@ -23,7 +23,7 @@ function filesUnder(dir: string, rel = ''): string[] {
   return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(dir, path.join(rel, e.name)) : [path.join(rel, e.name)])).sort();
 }
 
-const TIMING_KEYS = new Set(['time', 'startedAt', 'endedAt', 'durationSec', 'seconds', 'samplesPerSec', 'latencyMs', 'pid', 'eventsBytes']);
+const TIMING_KEYS = new Set(['time', 'startedAt', 'endedAt', 'durationSec', 'seconds', 'samplesPerSec', 'latencyMs', 'latency', 'pid', 'eventsBytes']);
 
 /** A JSON value without its timing fields, with `dir` written as <run>, and durations in log lines as N. */
 function normalise(value: unknown, dir: string): unknown {
