@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { verdict } from '../../../src/protocol/format';
+import { MODEL_MARKER } from '../../../src/protocol/modelFolder';
 import { listRunDirs, readEvents, readSummary, runsRootFor } from '../../../src/protocol/runFolder';
 import { mcnemarExactP, verdictOf } from '../../../src/protocol/stats/paired';
 
@@ -73,8 +74,8 @@ describe('distill CLI', function () {
     assert.ok(sig.interval95[0] <= summary.gain! && summary.gain! <= sig.interval95[1]);
     assert.equal(sig.verdict, verdictOf(sig.interval95));
     assert.ok(r.stdout.includes(verdict(summary)), 'the table prints the verdict of summary.json');
-    // Sizes: the files of the saved student and teacher; the baseline was not saved.
-    const bytesOf = (dir: string) => fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    // Sizes: the model files of the saved student and teacher (not Distillery's marker); the baseline was not saved.
+    const bytesOf = (dir: string) => fs.readdirSync(dir).filter((f) => f !== MODEL_MARKER).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
     assert.equal(summary.student!.savedBytes, bytesOf(path.join(runDir, 'student')));
     const [teacherDir] = fs.readdirSync(path.join(path.dirname(kd), '.distillery', 'teachers'));
     assert.equal(summary.teacher!.savedBytes, bytesOf(path.join(path.dirname(kd), '.distillery', 'teachers', teacherDir)));

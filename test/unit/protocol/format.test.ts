@@ -108,7 +108,8 @@ describe('result texts (CLI table, output channel, dashboard card)', () => {
     const s = summary({ baseline: { ...result(0.92), start: 'file' }, outputs: { box: { target: 'inkBox', metric: 'iou', teacher: 0.72, student: 0.75, baseline: 0.7 } } });
     const text = [verdict(s), resultsTable(s), ...outputLines(s)].join('\n');
     assert.ok(!/scratch/.test(text), text);
-    assert.equal(verdict(s), 'distillation did worse than the same student from the same start with no teacher: 90.00% vs 92.00% (−2.00 pts)');
+    assert.equal(verdict(s), "distillation vs the same student from the same start with no teacher: 90.00% vs 92.00% (−2.00 pts; no significance test in this run's summary)");
+    assert.equal(verdict({ ...s, significance: sig([-0.03, -0.01], 0.004, [5, 15]) }), 'distillation did worse than the same student from the same start with no teacher: 90.00% vs 92.00% (−2.00 pts, 95 % CI −3.0 to −1.0; McNemar p = 0.004)');
     assert.match(resultsTable(s), /^same start, no teacher +92\.00%/m);
     assert.match(outputLines(s)[0], /teacher 0\.720, same start, no teacher 0\.700, distilled/);
     // Summaries written before `start` existed, and fresh starts, read "from scratch".
