@@ -168,8 +168,18 @@ export interface ConfigErrorMessage {
   issues: { path: (string | number)[]; message: string; line?: number; column?: number }[];
 }
 
+/**
+ * Sent when the engine fails in a way no run folder records (before the folder exists, or a
+ * failure of the process itself); the engine then exits with code 1. `message` is in words,
+ * without a stack.
+ */
+export interface EngineFailedMessage {
+  type: 'engine_failed';
+  message: string;
+}
+
 /** Everything the engine sends its parent: the run's events, or why no run started. */
-export type EngineMessage = RunEvent | ConfigErrorMessage;
+export type EngineMessage = RunEvent | ConfigErrorMessage | EngineFailedMessage;
 
 /** Messages a parent sends to the engine over IPC. */
 export type EngineCommand = { type: 'stop' };

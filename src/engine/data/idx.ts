@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { nonRegularKind } from '../../protocol/loadConfig';
 
 export interface IdxArray {
   dims: number[];
@@ -24,6 +25,9 @@ const TYPES: Record<number, { name: string; bytes: number; read: (v: DataView, a
 };
 
 function readMaybeGzipped(file: string): Buffer {
+  // A FIFO blocks the read until someone writes to it, and /dev/zero never ends: only regular files are data.
+  const kind = nonRegularKind(file);
+  if (kind) throw new Error(`${file}: not a regular file (${kind}); IDX data must be a file`);
   const bytes: Buffer = fs.readFileSync(file);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {

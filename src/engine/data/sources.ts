@@ -93,7 +93,7 @@ export function parseBundledMnist(): ImageSet {
 export function loadIdxPair(imagesFile: string, labelsFile: string): ImageSet {
   const img = readIdxFile(imagesFile);
   const lab = readIdxFile(labelsFile);
-  if (img.dims.length < 3) throw new Error(`${imagesFile}: expected images of rank 3 or 4 (N×H×W[×C]), got ${img.dims.join('×')}`);
+  checkImageDims(imagesFile, img.dims);
   if (lab.dims.length !== 1) throw new Error(`${labelsFile}: expected labels of rank 1, got ${lab.dims.join('×')}`);
   if (img.dims[0] !== lab.dims[0]) {
     throw new Error(`${imagesFile} has ${img.dims[0]} images but ${labelsFile} has ${lab.dims[0]} labels`);
@@ -109,12 +109,19 @@ export function loadIdxPair(imagesFile: string, labelsFile: string): ImageSet {
   };
 }
 
+/** Images are N×H×W[×C] with every pixel dimension at least 1: 0×0 images parse (no bytes to read) but crash the kernels. */
+function checkImageDims(file: string, dims: number[]): void {
+  if (dims.length < 3) throw new Error(`${file}: expected images of rank 3 or 4 (N×H×W[×C]), got ${dims.join('×')}`);
+  const [, h, w, c = 1] = dims;
+  if (h === 0 || w === 0 || c === 0) throw new Error(`${file}: the images are ${h}×${w}${dims.length > 3 ? `×${c}` : ''} pixels (dimensions ${dims.join('×')}); every image dimension must be at least 1`);
+}
+
 export function loadSource(spec: DataSpec, baseDir: string): LoadedSource {
   const source = loadLabeled(spec, baseDir);
   if (!spec.unlabeledImages) return source;
   const file = path.resolve(baseDir, spec.unlabeledImages);
   const img = readIdxFile(file);
-  if (img.dims.length < 3) throw new Error(`${file}: expected images of rank 3 or 4 (N×H×W[×C]), got ${img.dims.join('×')}`);
+  checkImageDims(file, img.dims);
   const unlabeled: ImageSet = { images: img.data, labels: new Uint8Array(img.dims[0]), count: img.dims[0], height: img.dims[1], width: img.dims[2], channels: img.dims[3] ?? 1 };
   const t = source.train;
   if (unlabeled.height !== t.height || unlabeled.width !== t.width || unlabeled.channels !== t.channels) {

@@ -69,6 +69,12 @@ export interface StageResult {
 
 export class NonFiniteLossError extends Error {}
 
+function countNonFinite(values: Float32Array): number {
+  let n = 0;
+  for (const v of values) if (!Number.isFinite(v)) n++;
+  return n;
+}
+
 function makeOptimizer(tf: typeof tfTypes, training: TrainingSpec): tfTypes.Optimizer {
   const o = training.optimizer;
   // On wasm, Adam's update runs as one SIMD pass per variable (same arithmetic as tfjs's).
@@ -149,7 +155,11 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       const correct = mean[width - 1];
       for (let c = 0; c < width - 1; c++) mean[c] /= rows;
       if (!mean.slice(0, width - 1).every(Number.isFinite)) {
-        throw new NonFiniteLossError(`the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'}); lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
+        const at = `the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'})`;
+        // A teacher that gives NaN is not cured by a smaller learning rate: say which it is.
+        const badTeacher = o.teacher?.kind === 'cached' ? countNonFinite(o.teacher.logits) : 0;
+        if (badTeacher) throw new NonFiniteLossError(`${at}: the teacher's outputs are NaN or infinite (${badTeacher} logits of its cached outputs); check the teacher, not the learning rate`);
+        throw new NonFiniteLossError(`${at}; lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
       }
       lastLoss = mean[0];
       epochLoss += mean[0] * rows;
