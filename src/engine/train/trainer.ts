@@ -69,10 +69,23 @@ export interface StageResult {
 
 export class NonFiniteLossError extends Error {}
 
-function countNonFinite(values: Float32Array): number {
+function countNonFinite(values: ArrayLike<number>): number {
   let n = 0;
-  for (const v of values) if (!Number.isFinite(v)) n++;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) n++;
   return n;
+}
+
+/** Where the teacher's logits are not finite, in words (cached: all of them; live: a batch of training images), or '' when they are. */
+function teacherNonFinite(tf: typeof tfTypes, o: StageOptions): string {
+  const t = o.teacher;
+  if (t?.kind === 'cached') {
+    const bad = countNonFinite(t.logits);
+    return bad ? `${bad} of its ${t.logits.length} cached logits` : '';
+  }
+  if (t?.kind !== 'live') return '';
+  const b = makeBatch(o.ds, o.ds.train, o.ds.train.indices.subarray(0, 64));
+  const bad = tf.tidy(() => countNonFinite(t.forward(tf.tensor4d(b.x, [b.size, ...o.ds.shape])).dataSync()));
+  return bad ? `${bad} of its logits on ${b.size} training images` : '';
 }
 
 function makeOptimizer(tf: typeof tfTypes, training: TrainingSpec): tfTypes.Optimizer {
@@ -157,8 +170,8 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       if (!mean.slice(0, width - 1).every(Number.isFinite)) {
         const at = `the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'})`;
         // A teacher that gives NaN is not cured by a smaller learning rate: say which it is.
-        const badTeacher = o.teacher?.kind === 'cached' ? countNonFinite(o.teacher.logits) : 0;
-        if (badTeacher) throw new NonFiniteLossError(`${at}: the teacher's outputs are NaN or infinite (${badTeacher} logits of its cached outputs); check the teacher, not the learning rate`);
+        const badTeacher = teacherNonFinite(tf, o);
+        if (badTeacher) throw new NonFiniteLossError(`${at}: the teacher's outputs are NaN or infinite (${badTeacher}); check the teacher, not the learning rate`);
         throw new NonFiniteLossError(`${at}; lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
       }
       lastLoss = mean[0];
