@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { EngineMessage } from '../../src/protocol/events';
 
-export const CLI = path.resolve(__dirname, '../../bin/distill.js');
+/** The CLI the fault tests drive; DISTILL_CLI_UNDER_TEST points them at another build (e.g. an older one, to see a test fail there). */
+export const CLI = process.env.DISTILL_CLI_UNDER_TEST ?? path.resolve(__dirname, '../../bin/distill.js');
 
 /** Runs `distill run --json` and hands every event to `onEvent`; resolves with the exit code. */
 export function runCli(kd: string, onEvent: (m: EngineMessage, child: ChildProcess) => void, extra: string[] = []): Promise<{ code: number | null; stderr: string }> {
