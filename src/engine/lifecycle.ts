@@ -47,11 +47,13 @@ export function failAndExit(e: unknown, send: (m: EngineFailedMessage) => void):
  * and whatever else still holds the event loop (a timer, a pending read) cannot keep it alive.
  */
 export function endProcess(code: number): void {
-  process.exitCode = code;
+  // A failure already reported keeps its exit code, whatever ends later (a worker's run).
+  const exitCode = failed ? 1 : code;
+  process.exitCode = exitCode;
   setImmediate(() => {
     if (process.connected) process.disconnect();
   });
-  setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+  setTimeout(() => process.exit(exitCode), EXIT_GRACE_MS).unref();
 }
 
 /**

@@ -8,6 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EngineWorker } from '../../src/client/engineWorker';
 import { encodeIdx } from '../../src/engine/data/idx';
 import { DISTILLERY_DIR, listRunDirs, readSummary, runsRootFor } from '../../src/protocol/runFolder';
 import { childPids, CLI, distillBounded, isAlive, killTree, STACK_LINE, waitFor, type BoundedResult } from './helpers';
@@ -142,6 +143,40 @@ describe('faults: an engine that fails ends, and says why', function () {
     const kd = idxKd(path.join(root, 'img-8'), path.join(root, 'lab-32d'), { preset: 'mlp', hidden: [4] });
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(kd, 'utf8')), $configPath: kd }));
     assertEnded(await distillBounded(['resume', dir], BOUND_MS), 1, /has no checkpoint yet/);
+  });
+});
+
+describe('faults: a worker engine whose run fails', function () {
+  this.timeout(120_000);
+  const enginePath = path.resolve(__dirname, '../../dist/engine.js');
+
+  it('reports a run that cannot start and takes the next one', async () => {
+    const worker = new EngineWorker({ enginePath });
+    try {
+      const good = idxKd(idx('img-w', [32, 8, 8]), labels('lab-w', 32), { preset: 'mlp', hidden: [4] });
+      const file = path.join(root, 'not-a-folder');
+      fs.writeFileSync(file, '');
+      const failures: string[] = [];
+      const first = await worker.run({ configPath: good, runsRoot: file }, (m) => m.type === 'engine_failed' && failures.push(m.message));
+      assert.deepEqual(first, { ended: true, code: 1, failure: `cannot create the run folder in ${file}: ${file} is not a folder` });
+      assert.deepEqual(failures, [first.failure]);
+      const second = await worker.run({ configPath: good, runsRoot: path.join(root, 'runs-w') }, () => undefined);
+      assert.deepEqual(second, { ended: true, code: 0 });
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('a failure of the process itself (a throw outside any run): engine_failed with the message, then the worker exits 1', async () => {
+    const inject = path.join(root, 'inject-worker.cjs');
+    fs.writeFileSync(inject, "if (process.argv[1].endsWith('engine.js')) process.on('message', (m) => m.type === 'run' && setTimeout(() => { throw new RangeError('injected worker bug'); }, 20));\n");
+    const worker = new EngineWorker({ enginePath, env: { NODE_OPTIONS: `--require ${inject}` } });
+    const kd = idxKd(path.join(root, 'img-w'), path.join(root, 'lab-w'), { preset: 'mlp', hidden: [4] });
+    const outcome = await worker.run({ configPath: kd, runsRoot: path.join(root, 'runs-w2') }, () => undefined);
+    assert.equal(outcome.failure, 'injected worker bug');
+    const exit = await worker.engine.exited;
+    assert.equal(exit.code, 1);
+    assert.doesNotMatch(exit.stderrTail, STACK_LINE);
   });
 });
 
