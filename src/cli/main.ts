@@ -48,12 +48,14 @@ async function run(kdJson: string, opts: { json?: boolean; backend?: string; run
   let summary: RunSummary | undefined;
   let runDir: string | undefined;
   let configIssues: ConfigIssue[] | undefined;
+  let failure: string | undefined;
   engine.onMessage((m: EngineMessage) => {
     if (opts.json) process.stdout.write(JSON.stringify(m) + '\n');
     else view.handle(m);
     if (m.type === 'run_finished') summary = m.summary;
     if (m.type === 'run_started') runDir = m.runDir;
     if (m.type === 'config_error') configIssues = m.issues;
+    if (m.type === 'engine_failed') failure = m.message;
   });
   if (!opts.json) engine.onStderr((t) => process.stderr.write(t));
   let interrupts = 0;
@@ -78,9 +80,11 @@ async function run(kdJson: string, opts: { json?: boolean; backend?: string; run
       // A full disk fails the crash summary too; say so rather than die without a word.
       process.stderr.write(`could not record the crash in ${runDir}: ${(e as Error).message}\n`);
     }
-    // The engine's last words first, the verdict last, where a terminal user looks.
-    const reason = recorded?.error ?? describeExit(exit, runDir ? '' : ' before the run folder was created').error;
-    process.stderr.write(`${exit.stderrTail.trimEnd()}\n${reason}\n`);
+    // The engine's last words first (without --json they were shown as they came), the verdict
+    // last, where a terminal user looks.
+    const reason = failure ? `engine failed: ${failure}${runDir ? '' : '; no run started'}` : (recorded?.error ?? describeExit(exit, runDir ? '' : ' before the run folder was created').error);
+    const tail = opts.json ? exit.stderrTail.trimEnd() : '';
+    process.stderr.write(`${tail ? tail + '\n' : ''}${reason}\n`);
   }
   return EXIT.failed;
 }

@@ -8,11 +8,13 @@ import type { EngineMessage } from '../protocol/events';
 import type { WorkerMessage, WorkerRunRequest } from '../protocol/worker';
 import { EngineProcess, STDERR_TAIL_BYTES, type EngineExit, type WorkerStartOptions } from './engineProcess';
 
-export type WorkerRunOutcome = { ended: true; code: number } | { ended: false; exit: EngineExit };
+/** `failure`: the worker's `engine_failed` message for this run, when it sent one. */
+export type WorkerRunOutcome = ({ ended: true; code: number } | { ended: false; exit: EngineExit }) & { failure?: string };
 
 interface Current {
   id: number;
   stderr: string;
+  failure?: string;
   onMessage: (m: EngineMessage) => void;
   resolve: (o: WorkerRunOutcome) => void;
 }
@@ -28,6 +30,7 @@ export class EngineWorker {
       const m = message as WorkerMessage;
       const c = this.current;
       if (!c) return;
+      if (m.type === 'engine_failed') c.failure = m.message;
       if (m.type !== 'run_end') c.onMessage(m);
       else if (m.id === c.id) this.end({ ended: true, code: m.code });
     });
@@ -85,6 +88,6 @@ export class EngineWorker {
     const c = this.current;
     if (!c) return;
     this.current = undefined;
-    c.resolve(outcome);
+    c.resolve(c.failure ? { ...outcome, failure: c.failure } : outcome);
   }
 }

@@ -12,6 +12,7 @@
  * Exit codes: 0 done, 1 failed, 2 bad config, 3 stopped.
  */
 import { ENGINE_USAGE, parseEngineArgv } from '../protocol/engineArgs';
+import { catchStrayFailures, endProcess, failAndExit, watchParent } from './lifecycle';
 import { runEngine } from './run/engineRun';
 import { startWorker } from './worker';
 
@@ -35,22 +36,17 @@ function runOne(args: Exclude<typeof parsed, { worker: true }>): void {
   process.on('message', (m: { type?: string }) => m?.type === 'stop' && requestStop());
   process.on('SIGTERM', requestStop);
   process.on('SIGINT', requestStop);
-  // A parent that dies takes its IPC channel with it; an orphan finishes its step and stops.
-  process.on('disconnect', requestStop);
+  // A parent that dies takes its IPC channel with it: an orphan finishes its step and stops,
+  // or is killed by the watchdog when it cannot (lifecycle.ts).
+  watchParent(requestStop);
 
   const send = (m: unknown) => {
     if (process.send && process.connected) process.send(m);
     else if (!process.send) process.stdout.write(JSON.stringify(m) + '\n');
   };
+  catchStrayFailures(send);
 
   runEngine({ configPath, resumeDir, runsRoot: args.runsRoot, runId: args.runId, backend: args.backend, workspaceRoot: args.workspaceRoot, validateOnly: args.validate, send, shouldStop: () => stopRequested })
-    .then((code) => {
-      process.exitCode = code;
-      // Let the last IPC messages drain before the process ends.
-      if (process.connected) setImmediate(() => process.disconnect());
-    })
-    .catch((e) => {
-      process.stderr.write(`engine crashed: ${(e as Error).stack ?? e}\n`);
-      process.exitCode = 1;
-    });
+    .then(endProcess)
+    .catch((e) => failAndExit(e, send));
 }

@@ -6,11 +6,14 @@
  * registered kernels) and a RunMemo of what runs share.
  *
  * `stop` (or the IPC channel closing, or SIGTERM/SIGINT) stops the current run after its step,
- * and the worker exits once it has ended, taking no more. A run that throws (what would crash
- * a single engine) crashes the worker the same way: the parent reports it with the stderr tail.
+ * and the worker exits once it has ended, taking no more. A parent that dies is noticed by the
+ * watchdog too (lifecycle.ts), which kills a worker that does not end by itself. A run that
+ * throws (what would fail a single engine) ends with `engine_failed` and a `run_end` of code 1,
+ * and the worker then exits: after an unexpected failure its state is suspect.
  */
 import type { WorkerCommand, WorkerMessage, WorkerRunRequest } from '../protocol/worker';
-import { loadTf, runEngine } from './run/engineRun';
+import { catchStrayFailures, endProcess, failAndExit, watchParent } from './lifecycle';
+import { describeFailure, loadTf, runEngine } from './run/engineRun';
 import { RunMemo } from './run/memo';
 import { seedMathRandom } from './util/rng';
 
@@ -28,10 +31,9 @@ export function startWorker(): void {
   const send = (m: WorkerMessage) => {
     if (process.connected) process.send!(m);
   };
-  const finish = () => {
-    // Let the last IPC messages drain; the process then ends with nothing left to wait for.
-    if (process.connected) setImmediate(() => process.disconnect());
-  };
+  // Lets the last IPC messages drain; the process then ends (code 1 after a failed run).
+  const finish = () => endProcess(failedRun ? 1 : 0);
+  let failedRun = false;
   const stop = () => {
     stopping = true;
     if (!busy) finish();
@@ -50,6 +52,12 @@ export function startWorker(): void {
         send,
         shouldStop: () => stopping,
         memo,
+      }).catch((e) => {
+        // Told as a single engine tells it, then this run ends; the worker takes no more.
+        send({ type: 'engine_failed', message: describeFailure(e) });
+        if (process.env.DISTILLERY_DEBUG) process.stderr.write(`engine failed: ${(e as Error)?.stack ?? e}\n`);
+        stopping = failedRun = true;
+        return 1;
       });
       memo.endRun();
       send({ type: 'run_end', id: r.id, code });
@@ -58,6 +66,8 @@ export function startWorker(): void {
     if (stopping) finish();
   };
 
+  const crash = (e: unknown) => failAndExit(e, send);
+  catchStrayFailures(send);
   process.on('message', (m: WorkerCommand) => {
     if (m?.type === 'stop') stop();
     else if (m?.type === 'run' && !stopping) {
@@ -67,8 +77,9 @@ export function startWorker(): void {
   });
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // A parent that dies takes its IPC channel with it; an orphan finishes its step and stops.
-  process.on('disconnect', () => {
+  // A parent that dies takes its IPC channel with it: an orphan finishes its step and stops,
+  // or is killed by the watchdog when it cannot.
+  watchParent(() => {
     stopping = true;
   });
   // tfjs takes about half a second to load: now, while the parent sends the first run (its
@@ -76,12 +87,4 @@ export function startWorker(): void {
   // far loading moves it: runEngine replays that in every run.
   seedMathRandom(0);
   loadTf();
-}
-
-/** As a single engine crashes: the stack on stderr, exit code 1 (and no waiting on anything). */
-function crash(e: unknown): void {
-  process.stderr.write(`engine crashed: ${(e as Error).stack ?? e}\n`);
-  process.exitCode = 1;
-  if (process.connected) process.disconnect();
-  setTimeout(() => process.exit(1), 2000).unref();
 }

@@ -5,7 +5,7 @@
  * test `test/unit/protocol/architecture.test.ts` builds the real tfjs model and compares, so
  * the two cannot drift apart unnoticed.
  */
-import type { ArchitectureSpec } from './config';
+import type { ArchitectureSpec, KdConfig } from './config';
 
 export interface LayerInfo {
   name: string;
@@ -88,6 +88,38 @@ export function presetLayers(
   }
   const params = layers.reduce((a, l) => a + l.params, 0);
   return { layers, params, bytes: params * 4, inputShape: [...inputShape] };
+}
+
+/**
+ * Why a preset cannot take images of `inputShape` [h, w, c], or undefined: every conv block of
+ * the cnn preset ends in a 2×2 max-pool that halves the feature map (rounding down), and a map
+ * that reaches 0×0 crashes the backend's kernels mid-run. Names the first layer where it
+ * happens, and how many blocks fit. Pure, so the engine's pre-run checks and the editor's
+ * diagnostics say the same.
+ */
+export function presetInputProblem(spec: Partial<ArchitectureSpec> & { preset: 'mlp' | 'cnn' }, inputShape: number[], prefix = STUDENT_PREFIX): string | undefined {
+  const [h, w] = inputShape;
+  if (spec.preset !== 'cnn') return undefined;
+  const layers = presetLayers(spec, inputShape, DEFAULT_NUM_CLASSES, prefix).layers;
+  const empty = layers.find((l) => l.outputShape.length === 3 && (l.outputShape[0] === 0 || l.outputShape[1] === 0));
+  if (!empty) return undefined;
+  const [eh, ew] = empty.outputShape;
+  const fit = Math.floor(Math.log2(Math.max(1, Math.min(h, w))));
+  const blocks = layers.filter((l) => l.className === 'Conv2D').length;
+  const advice = fit === 0 ? `no conv block fits ${h}×${w} images: use the mlp preset` : `at most ${fit} fit${fit === 1 ? 's' : ''} ${h}×${w} images, ${blocks} are given`;
+  return `the ${h}×${w} input shrinks to ${eh}×${ew} at ${empty.name} (each conv block ends in a 2×2 max-pool, which halves it); ${advice}`;
+}
+
+/** presetInputProblem for every preset of a kd.json (teachers, assistants, student), each at its JSON path. */
+export function presetInputIssues(cfg: Pick<KdConfig, 'teachers' | 'student' | 'assistants'>, inputShape: number[]): { path: (string | number)[]; message: string }[] {
+  const specs: [(string | number)[], ArchitectureSpec, string][] = [];
+  cfg.teachers.forEach((t, i) => 'architecture' in t && specs.push([['teachers', i, 'architecture', 'filters'], t.architecture, teacherPrefix(i)]));
+  (cfg.assistants ?? []).forEach((a, i) => specs.push([['assistants', i, 'filters'], a, `assistant_${i + 1}`]));
+  if ('architecture' in cfg.student) specs.push([['student', 'architecture', 'filters'], cfg.student.architecture, STUDENT_PREFIX]);
+  return specs.flatMap(([at, spec, prefix]) => {
+    const message = presetInputProblem(spec, inputShape, prefix);
+    return message ? [{ path: at, message }] : [];
+  });
 }
 
 function isPositiveInt(x: unknown): x is number {

@@ -226,8 +226,18 @@ export interface ConfigValidMessage {
   notes: string[];
 }
 
-/** Everything the engine sends its parent: the run's events, why no run started, or that one could. */
-export type EngineMessage = RunEvent | ConfigErrorMessage | ConfigValidMessage;
+/**
+ * Sent when the engine fails in a way no run folder records (before the folder exists, or a
+ * failure of the process itself); the engine then exits with code 1. `message` is in words,
+ * without a stack.
+ */
+export interface EngineFailedMessage {
+  type: 'engine_failed';
+  message: string;
+}
+
+/** Everything the engine sends its parent: the run's events, why no run started (or that one could), or that the engine failed. */
+export type EngineMessage = RunEvent | ConfigErrorMessage | ConfigValidMessage | EngineFailedMessage;
 
 /** Messages a parent sends to the engine over IPC. */
 export type EngineCommand = { type: 'stop' };

@@ -35,3 +35,28 @@ export function createRunDir(runsRoot: string, name: string, preferredId?: strin
   }
   throw new Error(`could not create a unique run folder under ${runsRoot}`);
 }
+
+/**
+ * Why no run folder can be created under `runsRoot`, or undefined: it (or the nearest part of
+ * its path that exists) must be a folder this process may write in. Checked before a run's
+ * preparation, so that a wrong --runs-root costs no teacher training.
+ */
+export function runsRootProblem(runsRoot: string): string | undefined {
+  for (let p = path.resolve(runsRoot); ; p = path.dirname(p)) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch {
+      if (path.dirname(p) === p) return undefined;
+      continue;
+    }
+    const what = p === path.resolve(runsRoot) ? p : `${p} (on the way to ${runsRoot})`;
+    if (!stat.isDirectory()) return `cannot create the run folder in ${runsRoot}: ${what} is not a folder`;
+    try {
+      fs.accessSync(p, fs.constants.W_OK);
+    } catch {
+      return `cannot create the run folder in ${runsRoot}: ${what} is not writable`;
+    }
+    return undefined;
+  }
+}

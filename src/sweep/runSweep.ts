@@ -229,7 +229,9 @@ export class Sweep {
       const exit = outcome.ended ? undefined : outcome.exit;
       trial.error = configIssues
         ? configIssues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-        : `engine exited (${exit ? (exit.signal ?? exit.code) : `code ${(outcome as { code: number }).code}`}) without a result: ${(exit?.stderrTail ?? '').trim().split('\n').slice(-3).join(' / ')}`;
+        : outcome.failure
+          ? `engine failed: ${outcome.failure}`
+          : `engine exited (${exit ? (exit.signal ?? exit.code) : `code ${(outcome as { code: number }).code}`}) without a result: ${(exit?.stderrTail ?? '').trim().split('\n').slice(-3).join(' / ')}`;
     }
     save({ type: 'trial_finished', trial });
     // Only a worker whose trial ended cleanly goes on: after anything else its state is suspect.

@@ -61,8 +61,8 @@ describe('faults: the engine process', function () {
     assert.match(state.reason!, /stopped without a result/);
   });
 
-  it('a NaN loss stops the run at once as failed, with the step, the last finite loss and a hint', async () => {
-    // A teacher whose weights are NaN (a corrupt file from a stranger) poisons the KD term.
+  it('a teacher file whose outputs are NaN is a config error naming the file, before training (not "lower the learning rate")', async () => {
+    // A teacher whose weights are NaN (a corrupt file from a stranger) would poison the KD term.
     const tf = loadTf();
     const previous = tf.getBackend();
     await tf.setBackend('cpu');
@@ -72,15 +72,16 @@ describe('faults: the engine process', function () {
     await saveLayersModel(teacher, path.join(path.dirname(kd), 'teacher'));
     teacher.dispose();
     if (previous) await tf.setBackend(previous);
-    const { code } = await runCli(kd, () => undefined);
-    assert.equal(code, 1);
-    const [runDir] = listRunDirs(runsRootFor(kd));
-    const summary = readSummary(runDir)!;
-    assert.equal(summary.status, 'failed');
-    assert.match(summary.error!, /the loss became NaN at step \d+ of the distill stage \((last finite loss: [\d.]+|no finite loss before it)\); lower the learning rate \(0\.001\) or the temperature/);
-    const epochs = readEvents(runDir).events.filter((e) => e.type === 'epoch' && e.stage === 'distill').length;
-    assert.equal(epochs, 0, 'the remaining epochs were burnt');
+    const { code, stderr } = await runCli(kd, () => undefined);
+    assert.equal(code, 2, stderr);
+    const issues: string[] = [];
+    await runCli(kd, (m) => m.type === 'config_error' && issues.push(...m.issues.map((i) => `${i.path.join('.')}: ${i.message}`)));
+    assert.equal(issues.length, 1, issues.join('\n'));
+    assert.match(issues[0], /^teachers\.0\.model: .*teacher[/\\]model\.json: the teacher's outputs are NaN or infinite on the first batch of training images \(7850 of its weights are NaN or infinite\)/);
+    assert.doesNotMatch(issues[0], /learning rate/);
+    assert.deepEqual(listRunDirs(runsRootFor(kd)), [], 'a run folder was created');
   });
+
 });
 
 function readHeartbeatPid(runDir: string): number {

@@ -82,9 +82,9 @@ describe('faults: resume after kill -9', function () {
     const names = fs.readdirSync(path.join(runDir, 'checkpoints'));
     assert.ok(names.includes('distill-epoch-0004'), names.join());
     assert.ok(names.filter((n) => n.startsWith('distill-')).length <= 2, `kept: ${names.join()}`);
-    // A finished run cannot be resumed; the message says why.
+    // A finished run cannot be resumed; the message says why, and the exit code is a failure's, not a bad config's.
     const again = spawnSync(process.execPath, [CLI, 'resume', runDir], { encoding: 'utf8' });
-    assert.equal(again.status, 2);
+    assert.equal(again.status, 1);
     assert.match(again.stderr, /already finished \(status "done"\)/);
   });
 });

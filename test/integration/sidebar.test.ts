@@ -131,7 +131,7 @@ describe('sidebar: Runs', () => {
     fs.mkdirSync(trialDir, { recursive: true });
     fs.writeFileSync(path.join(trialDir, 'events.jsonl'), JSON.stringify({ type: 'run_started', time, runId: 't1', runDir: trialDir, name: 'sw', pid: 1, backend: 'wasm', configPath: path.join(experimentDir(), 'kd.json') }) + '\n');
     const trial = { id: 't1', kind: 'distill', params: { 'distillation.temperature': 4 }, seed: 42, runDir: 'trials/t1', configFile: 'configs/t1.kd.json', status: 'done' };
-    fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({ format: 'distillery-sweep/1', sweepId: 's', name: 'sw', configPath: path.join(experimentDir(), 'kd.json'), status: 'done', startedAt: time, metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [], seeds: [42], epochs: 1, parallel: 1, trials: [trial], aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [] }));
+    fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({ format: 'distillery-sweep/1', sweepId: 's', name: 'sw', configPath: path.join(experimentDir(), 'kd.json'), status: 'done', startedAt: time, metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [{ path: 'distillation.temperature', values: [4] }], seeds: [42], epochs: 1, parallel: 1, trials: [trial], aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [] }));
     const sweep = await waitFor('the sweep node', async () => (await api.runsTree.getChildren()).find((n) => n.kind === 'sweep'), 15_000, 250);
     assert.equal(api.runsTree.getTreeItem(sweep).label, 'sw (sweep)');
     const trials = await api.runsTree.getChildren(sweep);

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { IDX_TYPES, IDX_UBYTE, isGzip, parseIdxHeader } from '../../protocol/idxHeader';
+import { nonRegularKind } from '../../protocol/loadConfig';
 
 export interface IdxArray {
   dims: number[];
@@ -13,6 +14,9 @@ export interface IdxArray {
 }
 
 function readMaybeGzipped(file: string): Buffer {
+  // A FIFO blocks the read until someone writes to it, and /dev/zero never ends: only regular files are data.
+  const kind = nonRegularKind(file);
+  if (kind) throw new Error(`${file}: not a regular file (${kind}); IDX data must be a file`);
   const bytes: Buffer = fs.readFileSync(file);
   if (isGzip(bytes)) {
     try {

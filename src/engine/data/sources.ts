@@ -115,6 +115,7 @@ export function loadIdxPair(imagesFile: string, labelsFile: string): ImageSet {
   };
 }
 
+/** Images are N×H×W[×C] with every pixel dimension at least 1: 0×0 images parse (no bytes to read) but crash the kernels. */
 export function loadSource(spec: DataSpec, baseDir: string): LoadedSource {
   const source = loadLabeled(spec, baseDir);
   if (!spec.unlabeledImages) return source;

@@ -10,7 +10,7 @@ import type { EngineMessage, RunSummary } from '../../protocol/events';
 import { checkWorkspacePaths, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../../protocol/loadConfig';
 import { FILES, readEvents, runsRootFor } from '../../protocol/runFolder';
 import { HEARTBEAT_INTERVAL_MS, processStartOf, type Heartbeat } from '../../protocol/runStatus';
-import { createRunDir } from '../../protocol/runId';
+import { createRunDir, runsRootProblem } from '../../protocol/runId';
 import { advanceMathRandom, mathRandomState, restoreMathRandom, seedMathRandom } from '../util/rng';
 import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
 import { BackendUnavailableError } from '../backend/select';
@@ -68,6 +68,11 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     o.send({ type: 'config_error', configPath, issues: o.resumeDir ? issues : locateIssuesInFile(configPath, issues) });
     return EXIT.badConfig;
   };
+  // What fails before a run folder exists, not for a fault of the kd.json: said in words, exit 1.
+  const failure = (message: string) => {
+    o.send({ type: 'engine_failed', message });
+    return EXIT.failed;
+  };
   let cfg: KdConfig;
   let resume: ResumePoint | undefined;
   if (o.resumeDir) {
@@ -75,7 +80,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     try {
       opened = openForResume(o.resumeDir);
     } catch (e) {
-      if (e instanceof ResumeError) return configError([{ path: [], message: e.message }]);
+      if (e instanceof ResumeError) return failure(e.message);
       throw e;
     }
     configPath = opened.configPath;
@@ -89,6 +94,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     const loaded = loadConfigFile(configPath, { workspaceRoot: o.workspaceRoot });
     if (!loaded.ok) return configError(loaded.issues);
     cfg = loaded.config;
+    const rootProblem = runsRootProblem(o.runsRoot ?? runsRootFor(configPath));
+    if (rootProblem) return failure(rootProblem);
   }
   if (o.backend) {
     if (!(BACKENDS as readonly string[]).includes(o.backend)) return configError([{ path: ['backend'], message: `unknown backend "${o.backend}" (expected one of ${BACKENDS.join(', ')})` }]);
@@ -113,6 +120,11 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     releasePrepared(prepared, o.memo);
     return EXIT.done;
   }
+  // Stopped (or orphaned) while the run was being prepared: no run folder, nothing trained.
+  if (o.shouldStop()) {
+    if (o.memo) releasePrepared(prepared, o.memo);
+    return EXIT.stopped;
+  }
 
   const name = cfg.name ?? path.basename(path.dirname(configPath));
   let runId: string;
@@ -124,7 +136,13 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     const first = readEvents(dir).events.find((e) => e.type === 'run_started');
     if (first) startedAt = new Date(first.time);
   } else {
-    ({ id: runId, dir } = createRunDir(o.runsRoot ?? runsRootFor(configPath), name, o.runId));
+    const runsRoot = o.runsRoot ?? runsRootFor(configPath);
+    try {
+      ({ id: runId, dir } = createRunDir(runsRoot, name, o.runId));
+    } catch (e) {
+      if (o.memo) releasePrepared(prepared, o.memo);
+      return failure(`cannot create the run folder in ${runsRoot}: ${(e as Error).message}`);
+    }
   }
   const writer = new RunWriter(dir);
   writer.onEvent(o.send);

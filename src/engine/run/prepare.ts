@@ -8,7 +8,8 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { baselineStart, type KdConfig, type TrainingSpec } from '../../protocol/config';
 import { formatPath, type ConfigIssue, type JsonPath } from '../../protocol/loadConfig';
 import { selectBackend, missingKernelOf, type ConcreteBackend } from '../backend/select';
-import type { Dataset } from '../data/dataset';
+import { makeBatch, type Dataset } from '../data/dataset';
+import { presetInputIssues } from '../../protocol/architecture';
 import { describeArchitecture, buildPreset } from '../models/presets';
 import { loadLayersModel } from '../models/modelFiles';
 import { freshModelFromFile } from '../models/freshWeights';
@@ -20,7 +21,7 @@ import { deriveSeed } from '../util/rng';
 import { planTeachers } from './teachers';
 import { modelFolderRefusal } from '../../protocol/modelFolder';
 import type { RunMemo } from './memo';
-import { DataSourceError, loadData, loadTeacherModel } from './reuse';
+import { DataSourceError, DataSplitError, loadData, loadTeacherModel } from './reuse';
 
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
@@ -80,6 +81,7 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
         const model = await loadTeacherModel(tf, plan.modelJson, memo);
         teachers.push({ id: plan.spec.id, model, description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson, modelJson: plan.modelJson });
         const problems = checkModelShape(model, ds, [...at, plan.kind === 'file' ? 'model' : 'architecture'], heads);
+        if (!problems.length) problems.push(...checkFiniteOutputs(tf, model, ds, plan.modelJson, [...at, plan.kind === 'file' ? 'model' : 'architecture']));
         // A teacher saved by an earlier run (an explicit `save` folder) may predate the outputs.
         if (plan.kind === 'saved') for (const p of problems) p.message += ` (the teacher saved in ${path.dirname(plan.modelJson)} does not fit this kd.json; delete that folder to train it again)`;
         issues.push(...problems);
@@ -128,7 +130,30 @@ function checkModelShape(model: tfTypes.LayersModel, ds: Dataset, at: JsonPath, 
     const found = findHeads(model, heads);
     if ('problem' in found) issues.push({ path: at, message: found.problem });
   }
+  // A layer whose output has a zero-sized dimension (pooled down to nothing) crashes the kernels mid-run.
+  const dims = (l: tfTypes.layers.Layer) => (l.outputShape as (number | null)[] | (number | null)[][]).flat();
+  const empty = model.layers.find((l) => dims(l).includes(0));
+  if (empty && !issues.length) issues.push({ path: at, message: `the ${h}×${w}×${c} images leave nothing at layer "${empty.name}" (its output is [${dims(empty).join(', ')}]): the images are too small for this model` });
   return issues;
+}
+
+/**
+ * A teacher read from a file must give finite outputs on the first training batch: a file
+ * holding NaN or infinite weights poisons the distillation loss, which would then blame the
+ * learning rate.
+ */
+function checkFiniteOutputs(tf: typeof tfTypes, model: tfTypes.LayersModel, ds: Dataset, file: string, at: JsonPath): ConfigIssue[] {
+  const batch = makeBatch(ds, ds.train, ds.train.indices.subarray(0, 32));
+  const bad = tf.tidy(() => {
+    const x = tf.tensor(batch.x, [batch.size, ...ds.shape]);
+    const input = model.inputs[0].shape.length === 2 ? x.reshape([batch.size, -1]) : x;
+    const outputs = [model.predict(input) as tfTypes.Tensor | tfTypes.Tensor[]].flat();
+    return outputs.some((y) => !(y.isFinite().all().dataSync()[0]));
+  });
+  if (!bad) return [];
+  const badWeights = model.getWeights().reduce((n, w) => n + tf.tidy(() => tf.logicalNot(w.isFinite()).sum().dataSync()[0]), 0);
+  const weights = badWeights ? `${badWeights} of its weights are NaN or infinite` : 'its weights are finite, so the values overflow';
+  return [{ path: at, message: `${file}: the teacher's outputs are NaN or infinite on the first batch of training images (${weights}); the file is corrupt or comes from a training that diverged` }];
 }
 
 /** One gradient step on two samples, to find a missing training kernel before the run, not in it. */
@@ -165,9 +190,16 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
     data = await loadData(cfg, baseDir, memo);
   } catch (e) {
     if (e instanceof DataSourceError) throw new ConfigError([{ path: ['data', 'source'], message: e.message }]);
+    if (e instanceof DataSplitError) {
+      const { limit, validationSplit, testSplit } = cfg.data;
+      throw new ConfigError([{ path: ['data', limit ? 'limit' : 'testSplit'], message: `${e.message} (${limit ? `limit ${limit}, ` : ''}validationSplit ${validationSplit}, testSplit ${testSplit})` }]);
+    }
     throw e;
   }
   const { ds } = data;
+  // Presets too deep for the images: said before any model is built (a 0×0 feature map crashes the kernels).
+  const tooSmall = presetInputIssues(cfg, ds.shape);
+  if (tooSmall.length) throw new ConfigError(tooSmall);
   if (cfg.training.batchSize > ds.train.indices.length) {
     throw new ConfigError([{ path: ['training', 'batchSize'], message: `${cfg.training.batchSize} is larger than the ${ds.train.indices.length} training samples` }]);
   }

@@ -20,6 +20,9 @@ export interface LoadedData {
 /** The data source could not be read: the config's fault (data.source). */
 export class DataSourceError extends Error {}
 
+/** The data could not be split as asked (e.g. nothing left to train on): the config's fault (data.limit and the splits). */
+export class DataSplitError extends Error {}
+
 /** Loads and splits the data. */
 export async function loadData(cfg: KdConfig, baseDir: string, memo?: RunMemo): Promise<LoadedData> {
   const make = (): LoadedData => {
@@ -29,7 +32,11 @@ export async function loadData(cfg: KdConfig, baseDir: string, memo?: RunMemo): 
     } catch (e) {
       throw new DataSourceError((e as Error).message);
     }
-    return { ds: buildDataset(source, cfg.data, cfg.seed), description: source.description };
+    try {
+      return { ds: buildDataset(source, cfg.data, cfg.seed), description: source.description };
+    } catch (e) {
+      throw new DataSplitError((e as Error).message);
+    }
   };
   if (!memo) return make();
   const { source, limit, validationSplit, testSplit, normalize, unlabeledImages } = cfg.data;

@@ -69,6 +69,25 @@ export interface StageResult {
 
 export class NonFiniteLossError extends Error {}
 
+function countNonFinite(values: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) n++;
+  return n;
+}
+
+/** Where the teacher's logits are not finite, in words (cached: all of them; live: a batch of training images), or '' when they are. */
+function teacherNonFinite(tf: typeof tfTypes, o: StageOptions): string {
+  const t = o.teacher;
+  if (t?.kind === 'cached') {
+    const bad = countNonFinite(t.logits);
+    return bad ? `${bad} of its ${t.logits.length} cached logits` : '';
+  }
+  if (t?.kind !== 'live') return '';
+  const b = makeBatch(o.ds, o.ds.train, o.ds.train.indices.subarray(0, 64));
+  const bad = tf.tidy(() => countNonFinite(t.forward(tf.tensor4d(b.x, [b.size, ...o.ds.shape])).dataSync()));
+  return bad ? `${bad} of its logits on ${b.size} training images` : '';
+}
+
 function makeOptimizer(tf: typeof tfTypes, training: TrainingSpec): tfTypes.Optimizer {
   const o = training.optimizer;
   // On wasm, Adam's update runs as one SIMD pass per variable (same arithmetic as tfjs's).
@@ -149,7 +168,11 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       const correct = mean[width - 1];
       for (let c = 0; c < width - 1; c++) mean[c] /= rows;
       if (!mean.slice(0, width - 1).every(Number.isFinite)) {
-        throw new NonFiniteLossError(`the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'}); lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
+        const at = `the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'})`;
+        // A teacher that gives NaN is not cured by a smaller learning rate: say which it is.
+        const badTeacher = teacherNonFinite(tf, o);
+        if (badTeacher) throw new NonFiniteLossError(`${at}: the teacher's outputs are NaN or infinite (${badTeacher}); check the teacher, not the learning rate`);
+        throw new NonFiniteLossError(`${at}; lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
       }
       lastLoss = mean[0];
       epochLoss += mean[0] * rows;

@@ -63,6 +63,10 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       if (!launch) return undefined;
       const run = runs.enqueue(r.configPath ?? r.runDir, r.name, r.runDir, launch);
       log.appendLine(`[${run.runId}] resuming from its last checkpoint`);
+      // A run that cannot be resumed (no checkpoint yet, finished) says why.
+      void run.finished.then(() => {
+        if (run.last?.type === 'engine_failed') void vscode.window.showErrorMessage(`Cannot resume ${r.name}: ${run.last.message}`);
+      });
       return { runId: run.runId, runDir: run.runDir };
     }),
 

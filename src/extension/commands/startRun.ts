@@ -132,6 +132,8 @@ function showProgress(runs: RunManager, runId: string): Thenable<void> {
         else void vscode.window.showWarningMessage(msg);
       } else if (last?.type === 'config_error') {
         void vscode.window.showErrorMessage(`kd.json cannot run: ${last.issues.map((i) => i.path.join('.') + ': ' + i.message).join('; ')}`);
+      } else if (last?.type === 'engine_failed') {
+        void vscode.window.showErrorMessage(`The Distillery engine failed: ${last.message}`);
       } else if (exit) {
         void vscode.window.showErrorMessage(`The Distillery engine exited (${exit.signal ?? exit.code}) without a result. See "Distill: Show Engine Log".`);
       }

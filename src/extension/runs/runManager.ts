@@ -90,6 +90,7 @@ export class RunManager implements vscode.Disposable {
     engine.onStderr((t) => this.log.append(`[${run.runId}] ${t}`));
     engine.onMessage((message) => {
       run.last = message;
+      if (message.type === 'engine_failed') this.log.appendLine(`[${run.runId}] engine failed: ${message.message}`);
       if (message.type === 'log') this.log.appendLine(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
       if (message.type === 'epoch') this.log.appendLine(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
       this.messages.fire({ run, message });

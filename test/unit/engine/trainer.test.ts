@@ -3,7 +3,7 @@ import { TrainingSpec, MlpSpec } from '../../../src/protocol/config';
 import type { EventInput } from '../../../src/protocol/events';
 import { hintonLoss } from '../../../src/engine/losses/logits';
 import { buildPreset } from '../../../src/engine/models/presets';
-import { trainStage } from '../../../src/engine/train/trainer';
+import { NonFiniteLossError, trainStage, type TeacherSource } from '../../../src/engine/train/trainer';
 import { smallDigits, wasmTf } from './helpers';
 
 async function firstLosses(seed: number, opts: { onStep?: (s: number) => void; epochs?: number; alpha?: number } = {}) {
@@ -56,5 +56,41 @@ describe('training stage', () => {
     const head = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
     const tail = losses.slice(-3).reduce((a, b) => a + b) / 3;
     assert.ok(tail < head * 0.8, `${head} → ${tail}`);
+  });
+
+  describe('a loss that is not finite stops the stage at once, and says why', () => {
+    /** One distill stage of a small student on 300 digits; returns the error it ended with. */
+    async function failure(teacher: (tf: Awaited<ReturnType<typeof wasmTf>>, ds: ReturnType<typeof smallDigits>) => TeacherSource, poisonStudent = false): Promise<Error> {
+      const tf = await wasmTf();
+      const ds = smallDigits(300, 5);
+      const model = buildPreset(tf, MlpSpec.parse({ preset: 'mlp', hidden: [16] }), ds.shape, ds.numClasses, 5, 's');
+      if (poisonStudent) model.setWeights(model.getWeights().map((w) => tf.fill(w.shape, NaN)));
+      try {
+        await trainStage(tf, { stage: 'distill', model, losses: hintonLoss(0.7, 4), teacher: teacher(tf, ds), training: TrainingSpec.parse({ epochs: 1, batchSize: 32 }), ds, seed: 5, shift: 0, emit: () => undefined, shouldStop: () => false, readEvery: 1 });
+      } catch (e) {
+        return e as Error;
+      } finally {
+        model.dispose();
+      }
+      assert.fail('the stage ended without an error');
+    }
+
+    it('cached teacher logits holding NaN: the teacher\'s outputs are named, not the learning rate', async () => {
+      // The cache is indexed by sample over the whole set (10 000 digits × 10 classes).
+      const e = await failure((_tf, ds) => ({ kind: 'cached', logits: new Float32Array(ds.train.set.count * ds.numClasses).fill(NaN) }));
+      assert.ok(e instanceof NonFiniteLossError, String(e));
+      assert.match(e.message, /the loss became NaN at step 1 of the distill stage \(no finite loss before it\): the teacher's outputs are NaN or infinite \(100000 of its 100000 cached logits\); check the teacher, not the learning rate/);
+    });
+
+    it('a live teacher giving NaN: the same, counted on a batch of training images', async () => {
+      const e = await failure((tf) => ({ kind: 'live', forward: (x) => tf.fill([x.shape[0], 10], NaN) }));
+      assert.match(e.message, /the teacher's outputs are NaN or infinite \(640 of its logits on 64 training images\)/);
+      assert.doesNotMatch(e.message, /learning rate \(/);
+    });
+
+    it('a finite teacher and a student gone NaN: lower the learning rate or the temperature', async () => {
+      const e = await failure((tf) => ({ kind: 'live', forward: (x) => tf.zeros([x.shape[0], 10]) }), true);
+      assert.match(e.message, /the loss became NaN at step 1 of the distill stage \(no finite loss before it\); lower the learning rate \(0\.001\) or the temperature/);
+    });
   });
 });

@@ -91,6 +91,15 @@ describe('extension/kdjson: diagnostics from text', () => {
     assert.equal(slice(text, d), '-3');
   });
 
+  it('flags a CNN too deep for the bundled 28×28 digits on its filters, naming the layer', () => {
+    const text = base('"baseline": true', '{ "architecture": { "preset": "cnn", "filters": [8, 8, 8, 8, 8] } }');
+    const ds = computeDiagnostics(text, file).filter((d) => d.severity === 'error');
+    assert.equal(ds.length, 1, JSON.stringify(ds));
+    assert.equal(ds[0].severity, 'error');
+    assert.equal(slice(text, ds[0]), '[8, 8, 8, 8, 8]');
+    assert.match(ds[0].message, /shrinks to 0×0 at student_pool5/);
+  });
+
   it('flags missing model and IDX files on their strings', () => {
     const text = base('"data": { "source": { "train": { "images": "nope-images", "labels": "nope-labels" } } }', '{ "model": "gone/model.json" }');
     const ds = computeDiagnostics(text, file).filter((d) => d.code === CODES.missingFile);

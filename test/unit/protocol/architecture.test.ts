@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { buildPreset } from '../../../src/engine/models/presets';
-import { adapterProblem, modelJsonLayers, presetLayers } from '../../../src/protocol/architecture';
+import { adapterProblem, modelJsonLayers, presetInputProblem, presetLayers } from '../../../src/protocol/architecture';
 import type { ArchitectureSpec } from '../../../src/protocol/config';
 import { ArchitectureSpec as ArchitectureSchema } from '../../../src/protocol/config';
 
@@ -82,6 +82,22 @@ describe('protocol/architecture: the presets without tfjs', () => {
       model.dispose();
       plain.dispose();
     }
+  });
+
+  it('says which layer a preset\'s feature maps reach 0 at, exactly where the tfjs model has a zero dimension', () => {
+    for (const [h, w] of [[28, 28], [1, 20], [1, 1], [7, 9], [16, 16], [3, 40]]) {
+      for (let blocks = 1; blocks <= 6; blocks++) {
+        const spec = ArchitectureSchema.parse({ preset: 'cnn', filters: Array(blocks).fill(2) }) as ArchitectureSpec;
+        const model = buildPreset(tf, spec, [h, w, 1], 10, 1, 'student');
+        const empty = model.layers.find((l) => (l.outputShape as number[]).slice(1).includes(0));
+        const problem = presetInputProblem(spec, [h, w, 1]);
+        assert.equal(problem !== undefined, empty !== undefined, `${h}×${w}, ${blocks} blocks: ${problem} vs ${empty?.name}`);
+        if (empty) assert.match(problem!, new RegExp(`^the ${h}×${w} input shrinks to \\d+×\\d+ at ${empty.name} `));
+        model.dispose();
+      }
+    }
+    assert.equal(presetInputProblem(ArchitectureSchema.parse({ preset: 'mlp', hidden: [4] }) as ArchitectureSpec, [1, 1, 1]), undefined);
+    assert.match(presetInputProblem(ArchitectureSchema.parse({ preset: 'cnn', filters: [8, 8, 8, 8, 8] }) as ArchitectureSpec, [28, 28, 1])!, /at student_pool5 .*at most 4 fit 28×28 images, 5 are given/);
   });
 
   it('says when an adapter cannot bridge two shapes', () => {
