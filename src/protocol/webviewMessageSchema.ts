@@ -36,7 +36,7 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rerun'), runId: id }),
   z.object({ type: z.literal('openConfig'), runId: id }),
   z.object({ type: z.literal('openConfusion'), runId: id }),
-  z.object({ type: z.literal('applyBest'), trialId: id }),
+  z.object({ type: z.literal('applyBest') }),
   z.object({ type: z.literal('exportCsv'), fileName: z.string().max(255), csv: z.string().max(64 * 1024 * 1024) }),
   z.object({ type: z.literal('openRun'), runDir: filePath }),
   z.object({ type: z.literal('rendered'), view, steps: z.number().int().nonnegative(), epochs: z.number().int().nonnegative(), status: z.string().max(40), charts: z.number().int().nonnegative() }),
@@ -54,8 +54,13 @@ export function parseWebviewUiState(value: unknown): WebviewUiState | undefined 
   return r.success ? (r.data as WebviewUiState) : undefined;
 }
 
-// The schema and the types must describe the same messages: this stops compiling when they part.
+// The schema and the types must describe the same messages, both ways: this stops compiling
+// when they part (a field the schema requires but the type lacks, or the reverse).
 const sameShape = (m: z.infer<typeof WebviewMessageSchema>): WebviewMessage => m;
+const sameShapeBack = (m: WebviewMessage): z.infer<typeof WebviewMessageSchema> => m;
 const sameState = (s: z.infer<typeof WebviewUiStateSchema>): WebviewUiState => s;
+const sameStateBack = (s: WebviewUiState): z.infer<typeof WebviewUiStateSchema> => s;
 void sameShape;
+void sameShapeBack;
 void sameState;
+void sameStateBack;
