@@ -77,7 +77,8 @@ describe('protocol/eventsTail: events.jsonl read incrementally', () => {
   it('a torn append (an engine mid-write, split inside a multi-byte character) is completed by the next read', () => {
     const file = tempFile();
     fs.writeFileSync(file, line(started));
-    const tail = new EventsTail(file, {}, foldRunEvent);
+    const io = countingIo();
+    const tail = new EventsTail(file, {}, foldRunEvent, io);
     tail.read();
     const whole = Buffer.from(line({ type: 'log', time, level: 'info', message: 'größe ✓ 日本' }) + line(step(1)));
     // Cut inside the 3-byte '✓': the first part is a torn line, not an event.
@@ -86,6 +87,10 @@ describe('protocol/eventsTail: events.jsonl read incrementally', () => {
     const torn = tail.read();
     assert.deepEqual({ state: torn.state, skipped: torn.skipped }, fullRead(file));
     assert.equal(torn.skipped, 1);
+    // While the file stays as it is, the torn tail is not read again (a crashed run's folder, polled).
+    io.bytes = 0;
+    assert.deepEqual(tail.read(), torn);
+    assert.equal(io.bytes, 1);
     fs.appendFileSync(file, whole.subarray(cut));
     const done = tail.read();
     assert.deepEqual({ state: done.state, skipped: done.skipped }, fullRead(file));
