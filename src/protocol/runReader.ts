@@ -67,7 +67,14 @@ export interface RunFolder {
 /** A run folder's summary and heartbeat, and when its events last changed; for readers that fold the events themselves (the dashboard). */
 export function readRunFiles(runDir: string): Omit<RunFolder, 'events' | 'skipped'> {
   const { summary, problem } = readSummaryFile(runDir);
-  return { runId: path.basename(runDir), runDir, summary, summaryProblem: problem, heartbeat: summary ? undefined : readHeartbeat(runDir), eventsMtimeMs: fsTailIo.stat(path.join(runDir, FILES.events))?.mtimeMs };
+  return {
+    runId: path.basename(runDir),
+    runDir,
+    summary,
+    summaryProblem: problem,
+    heartbeat: summary ? undefined : readHeartbeat(runDir),
+    eventsMtimeMs: fsTailIo.stat(path.join(runDir, FILES.events))?.mtimeMs,
+  };
 }
 
 /** Reads run folders, remembering each one's events.jsonl offset and fold between reads. */

@@ -124,7 +124,14 @@ export interface StatusInputs {
  * launcher, if this process launched it, knows (queued, running; exited without a result is
  * crashed); else engineState, the rule for an engine elsewhere.
  */
-export function runStatusOf(o: StatusInputs, opts: { launcher?: LauncherState; now?: number; probe?: EngineProbe; staleMs?: number } = {}): { status: RunStatus; reason?: string } {
+export interface StatusOptions {
+  launcher?: LauncherState;
+  now?: number;
+  probe?: EngineProbe;
+  staleMs?: number;
+}
+
+export function runStatusOf(o: StatusInputs, opts: StatusOptions = {}): { status: RunStatus; reason?: string } {
   if (o.summary) return { status: o.summary.status };
   const finished = o.events?.finished;
   if (finished) return { status: finished.status };
