@@ -33,9 +33,14 @@ export function formatPath(p: JsonPath): string {
   return out || '(root)';
 }
 
+/** An issue as a person reads it, without its file: `teachers[0].model: …` (the one way, everywhere). */
+export function issueText(issue: Pick<ConfigIssue, 'path' | 'message'>): string {
+  return `${formatPath(issue.path)}: ${issue.message}`;
+}
+
 export function formatIssue(file: string, issue: ConfigIssue): string {
   const where = issue.line ? `${file}:${issue.line}:${issue.column}` : file;
-  return `${where}: ${formatPath(issue.path)}: ${issue.message}`;
+  return `${where}: ${issueText(issue)}`;
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -146,7 +151,8 @@ function flattenIssue(issue: ZodIssue, prefix: JsonPath): ConfigIssue[] {
   return [{ path: at, message: issue.message }];
 }
 
-function zodIssues(error: z.ZodError): ConfigIssue[] {
+/** A schema error as config issues: absolute paths, a union reduced to the branch the author meant. */
+export function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.flatMap((i) => flattenIssue(i as ZodIssue, []));
 }
 

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunEvent, RunSummary } from './events';
+import type { RunEvent, RunStatus, RunSummary } from './events';
 
 export const DISTILLERY_DIR = '.distillery';
 export const RUNS_DIR = 'runs';
@@ -62,12 +62,51 @@ export function readEvents(runDir: string): ParsedEvents {
   }
 }
 
-export function readSummary(runDir: string): RunSummary | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(runDir, FILES.summary), 'utf8')) as RunSummary;
-  } catch {
-    return undefined;
+/** What a summary.json holds: the summary, nothing (not written yet), or why it cannot be read. */
+export type SummaryRead = { summary: RunSummary; problem?: undefined } | { summary?: undefined; problem?: string };
+
+const SUMMARY_STATUSES: readonly RunStatus[] = ['done', 'failed', 'stopped', 'crashed'];
+
+/**
+ * Why a parsed summary.json is not one a reader can show, or undefined. It checks what the
+ * readers rely on (status, name, the results' accuracies), not every field: a foreign or
+ * hand-edited file must read as unreadable, never crash a view.
+ */
+export function summaryProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const s = value as Record<string, unknown>;
+  if (!SUMMARY_STATUSES.includes(s.status as RunStatus)) return `"status" is ${JSON.stringify(s.status) ?? 'missing'}, not one of ${SUMMARY_STATUSES.join(', ')}`;
+  for (const key of ['runId', 'name', 'startedAt'] as const) if (typeof s[key] !== 'string') return `"${key}" is not a string`;
+  for (const key of ['student', 'baseline', 'teacher'] as const) {
+    const r = s[key] as { testAccuracy?: unknown } | undefined;
+    if (r !== undefined && (typeof r !== 'object' || r === null || typeof r.testAccuracy !== 'number')) return `"${key}.testAccuracy" is not a number`;
   }
+  return undefined;
+}
+
+/** Reads and checks summary.json; a missing file is no problem (the run has not ended), a torn or foreign one is. */
+export function readSummaryFile(runDir: string): SummaryRead {
+  const file = path.join(runDir, FILES.summary);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? {} : { problem: `unreadable summary ${file}: ${(e as Error).message}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { problem: `unreadable summary ${file}: ${(e as Error).message}` };
+  }
+  const problem = summaryProblem(value);
+  return problem ? { problem: `unreadable summary ${file}: ${problem}` } : { summary: value as RunSummary };
+}
+
+/** The summary, or undefined when there is none or it is unreadable (readSummaryFile says why). */
+export function readSummary(runDir: string): RunSummary | undefined {
+  return readSummaryFile(runDir).summary;
 }
 
 /** Run ids sort by time: `YYYYMMDD-HHMMSS-<name>-<random>`. */

@@ -1,9 +1,10 @@
 /**
  * What state a run folder is in, from disk alone, so that the tree, the dashboard and the
  * CLI tell the truth after a window reload, for runs started by the CLI, and for engines
- * that died without a word. The one place this rule lives (engineState):
+ * that died without a word. The one place this rule lives (runStatusOf, engineState):
  *
- *   summary.json                          → its status (done, failed, stopped, crashed)
+ *   summary.json (or a run_finished event) → its status (done, failed, stopped, crashed)
+ *   launched by this process               → what its launcher knows (queued, running; exited → crashed)
  *   heartbeat, that engine's pid alive:
  *     fresh                               → running
  *     stale (stopped, swapped out, hung)  → not-responding (the process still lives)
@@ -15,8 +16,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunStatus, RunSummary, StepEvent } from './events';
-import { FILES, readEvents, readSummary } from './runFolder';
+import type { RunFinishedEvent, RunStatus, RunSummary } from './events';
+import { FILES } from './runFolder';
 
 /** The engine rewrites heartbeat.json this often… */
 export const HEARTBEAT_INTERVAL_MS = 2000;
@@ -34,15 +35,6 @@ export interface Heartbeat {
   epoch?: number;
   step?: number;
   totalSteps?: number;
-}
-
-export interface RunState {
-  status: RunStatus;
-  summary?: RunSummary;
-  heartbeat?: Heartbeat;
-  lastStep?: StepEvent;
-  /** Why a run counts as crashed or not responding. */
-  reason?: string;
 }
 
 export function pidAlive(pid: number): boolean {
@@ -106,29 +98,44 @@ export function engineState(o: { heartbeat?: Heartbeat; eventsMtimeMs?: number }
   return { status: 'crashed', reason: 'the engine stopped without a result or a heartbeat' };
 }
 
+/** heartbeat.json, if it is one (a foreign or torn file is no heartbeat). */
 export function readHeartbeat(runDir: string): Heartbeat | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(runDir, FILES.heartbeat), 'utf8')) as Heartbeat;
+    const beat = JSON.parse(fs.readFileSync(path.join(runDir, FILES.heartbeat), 'utf8')) as Heartbeat;
+    return beat && Number.isInteger(beat.pid) && beat.pid > 0 && typeof beat.time === 'string' && !Number.isNaN(Date.parse(beat.time)) ? beat : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function runStateOf(runDir: string, now = Date.now(), probe: EngineProbe = systemProbe, staleMs = HEARTBEAT_STALE_MS): RunState {
-  const summary = readSummary(runDir);
-  if (summary) return { status: summary.status, summary };
-  const heartbeat = readHeartbeat(runDir);
-  let eventsMtimeMs: number | undefined;
-  try {
-    eventsMtimeMs = fs.statSync(path.join(runDir, FILES.events)).mtimeMs;
-  } catch {
-    /* no events either */
-  }
-  return { ...engineState({ heartbeat, eventsMtimeMs }, now, probe, staleMs), heartbeat, lastStep: lastStepOf(runDir) };
+/** What the process that launched a run knows of it (the extension's RunManager), if it launched it. */
+export type LauncherState = 'queued' | 'running' | 'finished';
+
+/** What the status of a run folder is decided from (runReader.ts RunFolder provides it). */
+export interface StatusInputs {
+  summary?: RunSummary;
+  events?: { finished?: RunFinishedEvent };
+  heartbeat?: Heartbeat;
+  eventsMtimeMs?: number;
 }
 
-function lastStepOf(runDir: string): StepEvent | undefined {
-  const { events } = readEvents(runDir);
-  for (let i = events.length - 1; i >= 0; i--) if (events[i].type === 'step') return events[i] as StepEvent;
-  return undefined;
+/**
+ * The status of a run folder, in order: a summary or a run_finished event is final; else the
+ * launcher, if this process launched it, knows (queued, running; exited without a result is
+ * crashed); else engineState, the rule for an engine elsewhere.
+ */
+export interface StatusOptions {
+  launcher?: LauncherState;
+  now?: number;
+  probe?: EngineProbe;
+  staleMs?: number;
+}
+
+export function runStatusOf(o: StatusInputs, opts: StatusOptions = {}): { status: RunStatus; reason?: string } {
+  if (o.summary) return { status: o.summary.status };
+  const finished = o.events?.finished;
+  if (finished) return { status: finished.status };
+  if (opts.launcher === 'queued' || opts.launcher === 'running') return { status: opts.launcher };
+  if (opts.launcher === 'finished') return { status: 'crashed', reason: 'the engine exited without a result' };
+  return engineState(o, opts.now ?? Date.now(), opts.probe, opts.staleMs);
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { KdConfig } from '../protocol/config';
 import { KdConfig as KdConfigSchema } from '../protocol/config';
 import { mapConfigPaths } from '../protocol/configPaths';
-import type { ConfigIssue } from '../protocol/loadConfig';
+import { issueText, zodIssues, type ConfigIssue } from '../protocol/loadConfig';
 import { setPath } from '../protocol/sweep';
 import { planTeachers } from '../engine/run/teachers';
 
@@ -48,7 +48,7 @@ export function deriveTrialConfig(cfg: KdConfig, baseDir: string, o: TrialConfig
   const parsed = KdConfigSchema.safeParse(c);
   if (!parsed.success) {
     const where = Object.entries(o.params).map(([k, v]) => `${k} = ${v}`).join(', ');
-    return { issues: parsed.error.issues.map((i) => ({ path: ['sweep', 'params'], message: `the trial with ${where}: ${i.path.join('.')}: ${i.message}` })) };
+    return { issues: zodIssues(parsed.error).map((i) => ({ path: ['sweep', 'params'], message: `the trial with ${where}: ${issueText(i)}` })) };
   }
   return { config: c, issues: [] };
 }

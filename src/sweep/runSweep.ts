@@ -23,7 +23,7 @@ import { EngineWorker } from '../client/engineWorker';
 import type { KdConfig, SweepSpec } from '../protocol/config';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import type { ConfigIssue } from '../protocol/loadConfig';
-import { loadConfigFile } from '../protocol/loadConfig';
+import { issueText, loadConfigFile } from '../protocol/loadConfig';
 import { DISTILLERY_DIR } from '../protocol/runFolder';
 import { createRunDir } from '../protocol/runId';
 import { checkSweepPaths, expandValues, grid, METRIC_LABELS, summarizeSweep, sweepSeeds, sweepsRootFor, SWEEP_FILES, SWEEP_FORMAT, type SweepFile, type SweepTrial } from '../protocol/sweep';
@@ -228,7 +228,7 @@ export class Sweep {
       trial.status = this.stopped ? 'stopped' : 'failed';
       const exit = outcome.ended ? undefined : outcome.exit;
       trial.error = configIssues
-        ? configIssues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+        ? configIssues.map(issueText).join('; ')
         : outcome.failure
           ? `engine failed: ${outcome.failure}`
           : `engine exited (${exit ? (exit.signal ?? exit.code) : `code ${(outcome as { code: number }).code}`}) without a result: ${(exit?.stderrTail ?? '').trim().split('\n').slice(-3).join(' / ')}`;

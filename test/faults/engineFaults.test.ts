@@ -6,7 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunSummary } from '../../src/protocol/events';
 import { FILES, listRunDirs, readEvents, readSummary, runsRootFor } from '../../src/protocol/runFolder';
-import { runStateOf, systemProbe } from '../../src/protocol/runStatus';
+import { readRunFolder } from '../../src/protocol/runReader';
+import { runStatusOf, systemProbe } from '../../src/protocol/runStatus';
+import { deriveRunRecord } from '../../src/extension/tree/runInfo';
+import { loadRunSeries } from '../../src/extension/dashboard/runData';
 import { tinyKd, writeKd } from '../unit/cli/cli.test';
 import { runCli, waitFor } from './helpers';
 import { loadTf } from '../../src/engine/run/engineRun';
@@ -34,7 +37,9 @@ describe('faults: the engine process', function () {
     const { events, skipped } = readEvents(runDir);
     assert.equal(skipped, 0);
     assert.ok(events.filter((e) => e.type === 'step').length >= 3);
-    assert.equal(runStateOf(runDir).status, 'crashed');
+    // The Runs tree and the dashboard, through the reader and the rule they use.
+    assert.equal(deriveRunRecord(readRunFolder(runDir), undefined, Date.now()).status, 'crashed');
+    assert.equal(loadRunSeries(runDir).series.status, 'crashed');
   });
 
   it('an orphaned run (no summary, heartbeat gone stale) reads as crashed; a fresh heartbeat of a live pid reads as running', async () => {
@@ -44,7 +49,7 @@ describe('faults: the engine process', function () {
     await runCli(kd, (m, child) => {
       if (m.type === 'run_started') runDir = m.runDir;
       if (m.type === 'step' && m.stage === 'distill' && !sawRunning) {
-        sawRunning = runStateOf(runDir).status === 'running';
+        sawRunning = deriveRunRecord(readRunFolder(runDir), undefined, Date.now()).status === 'running' && loadRunSeries(runDir).series.status === 'running';
         child.kill('SIGKILL');
         process.kill(m.type === 'step' ? readHeartbeatPid(runDir) : 0, 'SIGKILL');
       }
@@ -56,9 +61,11 @@ describe('faults: the engine process', function () {
     const pid = readHeartbeatPid(runDir);
     await waitFor('the killed engine to be gone', 10_000, () => (systemProbe.alive(pid) ? undefined : true));
     const later = Date.now() + 60_000;
-    const state = runStateOf(runDir, later);
+    const state = runStatusOf(readRunFolder(runDir), { now: later });
     assert.equal(state.status, 'crashed');
     assert.match(state.reason!, /stopped without a result/);
+    assert.equal(deriveRunRecord(readRunFolder(runDir), undefined, later).status, 'crashed');
+    assert.equal(loadRunSeries(runDir).series.status, 'crashed');
   });
 
   it('a teacher file whose outputs are NaN is a config error naming the file, before training (not "lower the learning rate")', async () => {

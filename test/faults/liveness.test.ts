@@ -1,5 +1,5 @@
 /**
- * The one run-status rule (protocol/runStatus.ts) against a real process: an engine stopped
+ * The one run-status rule (protocol/runStatus.ts runStatusOf, on what protocol/runReader.ts reads) against a real process: an engine stopped
  * with SIGSTOP stops beating but lives, and reads "not responding", not "crashed"; once it
  * continues it reads running again; once it is dead, crashed. The stale threshold is injected
  * short, so the test takes a second, not fifteen.
@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FILES } from '../../src/protocol/runFolder';
-import { processStartOf, runStateOf, systemProbe } from '../../src/protocol/runStatus';
+import { readRunFolder } from '../../src/protocol/runReader';
+import { processStartOf, runStatusOf, systemProbe } from '../../src/protocol/runStatus';
 import { waitFor } from './helpers';
 
 const STALE_MS = 400;
@@ -31,9 +32,9 @@ describe('faults: a live engine that stops beating (SIGSTOP)', function () {
     const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
     const exited = new Promise((r) => child.on('exit', r));
     try {
-      const state = () => runStateOf(runDir, Date.now(), systemProbe, STALE_MS);
+      const state = () => runStatusOf(readRunFolder(runDir), { probe: systemProbe, staleMs: STALE_MS });
       await waitFor('the first beat', 5000, () => (fs.existsSync(beatFile) && state().status === 'running' ? true : undefined));
-      assert.equal(state().heartbeat!.procStart, processStartOf(child.pid!));
+      assert.equal(readRunFolder(runDir).heartbeat!.procStart, processStartOf(child.pid!));
       child.kill('SIGSTOP');
       await waitFor('not responding', 5000, () => (state().status === 'not-responding' ? true : undefined));
       assert.match(state().reason!, /still there but has not written a heartbeat/);
@@ -53,6 +54,6 @@ describe('faults: a live engine that stops beating (SIGSTOP)', function () {
     // This test's own pid is alive; the heartbeat claims a start time it does not have.
     fs.writeFileSync(path.join(runDir, FILES.heartbeat), JSON.stringify({ pid: process.pid, procStart: 'not-this-one', time: new Date().toISOString() }));
     const expected = processStartOf(process.pid) === undefined ? 'running' : 'crashed';
-    assert.equal(runStateOf(runDir).status, expected);
+    assert.equal(runStatusOf(readRunFolder(runDir)).status, expected);
   });
 });

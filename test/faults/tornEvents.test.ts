@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import { recordAbnormalExit } from '../../src/client/abnormalExit';
 import { RunWriter } from '../../src/engine/run/runWriter';
 import { loadCompareRun, loadDashboardInit } from '../../src/extension/dashboard/runData';
-import { deriveRunRecord, readRunSnapshot } from '../../src/extension/tree/runInfo';
+import { deriveRunRecord } from '../../src/extension/tree/runInfo';
 import { FILES, parseEvents, readEvents } from '../../src/protocol/runFolder';
-import { runStateOf } from '../../src/protocol/runStatus';
+import { RunFolderReader, readRunFolder } from '../../src/protocol/runReader';
 
 const GARBAGE = ['this is not json', '42', '{"no": "type"}', '<<<<<<< HEAD', '{"type": "step", "stage": "dis'];
 
@@ -48,7 +48,7 @@ describe('faults: torn and garbage lines in events.jsonl', () => {
 
   it('the crash summary (CLI and host) still finds the last whole step', () => {
     const runDir = damagedRun();
-    assert.equal(runStateOf(runDir).lastStep?.step, 5);
+    assert.equal(readRunFolder(runDir).events.lastStep?.step, 5);
     const summary = recordAbnormalExit(runDir, { code: null, signal: 'SIGKILL', stderrTail: '' })!;
     assert.equal(summary.status, 'crashed');
     assert.match(summary.error!, /at distill epoch 2, step 5\/8/);
@@ -56,11 +56,15 @@ describe('faults: torn and garbage lines in events.jsonl', () => {
 
   it('the Runs tree reads the run, its name and its status', () => {
     const runDir = damagedRun();
-    const snap = readRunSnapshot(runDir);
-    assert.equal(snap.events.length, 8);
+    const reader = new RunFolderReader();
+    const snap = reader.read(runDir);
+    assert.equal(snap.skipped, 5);
+    assert.equal(snap.events.lastStep?.step, 5);
     const record = deriveRunRecord(snap, undefined, Date.now());
     assert.equal(record.name, 'torn');
     assert.equal(record.status, 'crashed');
+    // Read again, incrementally, it says the same.
+    assert.deepEqual(reader.read(runDir), snap);
   });
 
   it('the dashboard gets every whole event and the count of skipped lines, which it shows', () => {

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { baselineStart, type KdConfig, type TrainingSpec } from '../../protocol/config';
-import { formatPath, type ConfigIssue, type JsonPath } from '../../protocol/loadConfig';
+import { issueText, type ConfigIssue, type JsonPath } from '../../protocol/loadConfig';
 import { selectBackend, missingKernelOf, type ConcreteBackend } from '../backend/select';
 import { makeBatch, type Dataset } from '../data/dataset';
 import { presetInputIssues } from '../../protocol/architecture';
@@ -25,7 +25,7 @@ import { DataSourceError, DataSplitError, loadData, loadTeacherModel } from './r
 
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
-    super(issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('\n'));
+    super(issues.map(issueText).join('\n'));
   }
 }
 

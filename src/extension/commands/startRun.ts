@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
+import { formatIssue, issueText, loadConfigFile } from '../../protocol/loadConfig';
 import { runSeeds } from '../../protocol/sweep';
 import { startSweep } from '../sweeps/startSweep';
 import { pct, runFinishedMessage } from '../../protocol/format';
@@ -131,7 +131,7 @@ function showProgress(runs: RunManager, runId: string): Thenable<void> {
         else if (s.status === 'failed') void vscode.window.showErrorMessage(msg);
         else void vscode.window.showWarningMessage(msg);
       } else if (last?.type === 'config_error') {
-        void vscode.window.showErrorMessage(`kd.json cannot run: ${last.issues.map((i) => i.path.join('.') + ': ' + i.message).join('; ')}`);
+        void vscode.window.showErrorMessage(`kd.json cannot run: ${last.issues.map(issueText).join('; ')}`);
       } else if (last?.type === 'engine_failed') {
         void vscode.window.showErrorMessage(`The Distillery engine failed: ${last.message}`);
       } else if (exit) {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FILES } from '../../protocol/runFolder';
+import { FILES, readSummaryFile } from '../../protocol/runFolder';
 import { uiStateFolderProblem } from '../../protocol/knownFolders';
 import { parseWebviewUiState } from '../../protocol/webviewMessageSchema';
 import type { DashboardTab, WebviewUiState } from '../../protocol/webviewMessages';
@@ -65,13 +65,8 @@ async function pickRuns(canPickMany: boolean, title: string): Promise<RunRef[] |
     .sort()
     .reverse()
     .map((runDir) => {
-      let detail = '';
-      try {
-        const s = JSON.parse(fs.readFileSync(path.join(runDir, FILES.summary), 'utf8'));
-        detail = `${s.status} · student ${((s.student?.testAccuracy ?? NaN) * 100).toFixed(2)}%`;
-      } catch {
-        detail = 'no summary yet';
-      }
+      const { summary: s, problem } = readSummaryFile(runDir);
+      const detail = s ? `${s.status} · student ${((s.student?.testAccuracy ?? NaN) * 100).toFixed(2)}%` : problem ?? 'no summary yet';
       return { label: path.basename(runDir), description: vscode.workspace.asRelativePath(path.dirname(path.dirname(path.dirname(runDir)))), detail, ref: { runId: path.basename(runDir), runDir } };
     });
   if (canPickMany) {

@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../../protocol/events';
 import { FILES, readEvents, readSummary } from '../../protocol/runFolder';
+import { readRunFiles } from '../../protocol/runReader';
 import { emptyRunSeries, reduceRunEvents, withSummary } from '../../protocol/runSeries';
-import { runStateOf } from '../../protocol/runStatus';
+import { runStatusOf } from '../../protocol/runStatus';
 import type { CompareRun, DashboardInit, DashboardTab, LogitsFile, PredictionsFile } from '../../protocol/webviewMessages';
 
 /** logits.json and predictions.json are read whole; past this size a view does without them. */
@@ -39,10 +40,11 @@ export function loadRunSeries(runDir: string, runId = path.basename(runDir)) {
   const config = readConfig(runDir);
   const configPath = typeof config?.$configPath === 'string' ? config.$configPath : '';
   const series = reduceRunEvents(emptyRunSeries({ runId, configPath }), events);
-  withSummary(series, readSummary(runDir));
+  const files = readRunFiles(runDir);
+  withSummary(series, files.summary);
   if (!events.length && !series.summary) series.status = 'queued';
   // Events alone say "running" until the end; whether the engine still lives is runStatus.ts's one rule.
-  else if (!series.summary && series.status === 'running') series.status = runStateOf(runDir).status;
+  else if (!series.summary && series.status === 'running') series.status = runStatusOf(files).status;
   return { series, skipped, events: events as RunEvent[] };
 }
 

@@ -4,22 +4,22 @@
  * when there is no dashboard).
  */
 import * as vscode from 'vscode';
-import type { EngineMessage } from '../../protocol/events';
-import { progressOf, statusText } from '../tree/runInfo';
+import { foldProgress, type RunProgress } from '../../protocol/runReader';
+import { statusText } from '../tree/runInfo';
 import type { ManagedRun, RunManager } from './runManager';
 
 export function registerStatusBar(context: vscode.ExtensionContext, runs: RunManager): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem('distillery.run', vscode.StatusBarAlignment.Left, 50);
   item.name = 'Distillery run';
   // Progress per run, folded from the live events (the same fold the tree uses on disk).
-  const events = new Map<string, EngineMessage[]>();
+  const progress = new Map<string, RunProgress>();
   // Which tfjs backend each run's engine chose: wasm, cpu or native TensorFlow makes a 10-70x difference.
   const backends = new Map<string, string>();
   let pending: NodeJS.Timeout | undefined;
   const update = () => {
     pending = undefined;
     const active = runs.active;
-    const text = statusText(active.map((r: ManagedRun) => ({ name: r.name, state: r.state, progress: progressOf((events.get(r.runId) ?? []) as never) })));
+    const text = statusText(active.map((r: ManagedRun) => ({ name: r.name, state: r.state, progress: progress.get(r.runId) })));
     if (!text) {
       item.hide();
       return;
@@ -43,7 +43,7 @@ export function registerStatusBar(context: vscode.ExtensionContext, runs: RunMan
     }),
     runs.onDidChange((run) => {
       if (run.state === 'finished') {
-        events.delete(run.runId);
+        progress.delete(run.runId);
         backends.delete(run.runId);
       }
       soon();
@@ -54,12 +54,8 @@ export function registerStatusBar(context: vscode.ExtensionContext, runs: RunMan
         soon();
       }
       if (message.type !== 'stage_started' && message.type !== 'step' && message.type !== 'epoch') return;
-      // Only the latest stage matters; keep the list short.
-      const list = events.get(run.runId) ?? [];
-      if (message.type === 'stage_started') list.length = 0;
-      list.push(message);
-      if (list.length > 4) list.splice(1, list.length - 4);
-      events.set(run.runId, list);
+      const next = foldProgress(progress.get(run.runId), message);
+      if (next) progress.set(run.runId, next);
       soon();
     }),
     { dispose: () => pending && clearTimeout(pending) },

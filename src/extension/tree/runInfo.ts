@@ -1,28 +1,18 @@
 /**
- * What the Runs view shows for one run folder, derived from disk (events.jsonl, summary.json)
- * and from what this window's RunManager knows. Pure: no vscode, so every status rule is
- * unit-tested. The tree (runsTree.ts) only maps these records onto TreeItems.
+ * What the Runs view shows for a run: the words, icons and refusals for a run folder as the
+ * protocol reader reads it (protocol/runReader.ts) with its status by the one rule
+ * (protocol/runStatus.ts). Pure: no vscode, so it is unit-tested. The tree (runsTree.ts) only
+ * maps these records onto TreeItems.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunEvent, RunStatus, RunSummary, StageName } from '../../protocol/events';
-import { FILES, parseEvents } from '../../protocol/runFolder';
+import type { RunStatus, RunSummary } from '../../protocol/events';
+import type { RunFolder, RunProgress } from '../../protocol/runReader';
 import { pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
 import { runFolderProblem } from '../../protocol/knownFolders';
-import { engineState, readHeartbeat, systemProbe, type EngineProbe, type Heartbeat } from '../../protocol/runStatus';
+import { runStatusOf, systemProbe, type EngineProbe, type LauncherState } from '../../protocol/runStatus';
 import type { SeedComparison } from '../../protocol/stats/seeds';
 import { seedsVerdictLine } from '../../protocol/sweepBest';
-
-/** What this window's RunManager says about a run, if it started it. */
-export type ManagedState = 'queued' | 'running' | 'finished' | undefined;
-
-export interface RunProgress {
-  stage: StageName;
-  epoch: number;
-  epochs?: number;
-  /** 0..100 within the stage. */
-  percent: number;
-}
 
 export interface RunRecord {
   runId: string;
@@ -36,36 +26,8 @@ export interface RunRecord {
   /** ISO time the run started (summary, run_started, or the id's stamp). */
   startedAt?: string;
   error?: string;
-}
-
-export interface RunSnapshot {
-  runId: string;
-  runDir: string;
-  events: RunEvent[];
-  summary?: RunSummary;
-  eventsMtimeMs?: number;
-  heartbeat?: Heartbeat;
-}
-
-/** Reads what a run folder holds right now; tolerant of a torn last line and missing files. */
-export function readRunSnapshot(runDir: string): RunSnapshot {
-  const runId = path.basename(runDir);
-  let events: RunEvent[] = [];
-  let eventsMtimeMs: number | undefined;
-  try {
-    const file = path.join(runDir, FILES.events);
-    eventsMtimeMs = fs.statSync(file).mtimeMs;
-    events = parseEvents(fs.readFileSync(file, 'utf8')).events;
-  } catch {
-    // no events yet
-  }
-  let summary: RunSummary | undefined;
-  try {
-    summary = JSON.parse(fs.readFileSync(path.join(runDir, FILES.summary), 'utf8')) as RunSummary;
-  } catch {
-    // running, crashed, or summary being written
-  }
-  return { runId, runDir, events, summary, eventsMtimeMs, heartbeat: summary ? undefined : readHeartbeat(runDir) };
+  /** Why summary.json could not be read (torn or foreign), naming the file. */
+  problem?: string;
 }
 
 /** `YYYYMMDD-HHMMSS-…` → ISO time (local), or undefined. */
@@ -76,44 +38,22 @@ export function timeFromRunId(runId: string): string | undefined {
   return new Date(y, mo - 1, d, h, mi, s).toISOString();
 }
 
-/** The latest stage's progress from the events. */
-export function progressOf(events: RunEvent[]): RunProgress | undefined {
-  let progress: RunProgress | undefined;
-  for (const e of events) {
-    if (e.type === 'stage_started') progress = { stage: e.stage, epoch: 0, epochs: e.epochs, percent: 0 };
-    else if (e.type === 'step') progress = { stage: e.stage, epoch: e.epoch, epochs: progress?.stage === e.stage ? progress.epochs : undefined, percent: e.totalSteps ? (100 * e.step) / e.totalSteps : 0 };
-    else if (e.type === 'epoch') progress = { stage: e.stage, epoch: e.epoch, epochs: e.epochs, percent: progress?.stage === e.stage ? progress.percent : 0 };
-  }
-  return progress;
-}
-
-/**
- * The status rules, in order: a summary or a run_finished event is final; else this window's
- * RunManager knows; else the one rule for an engine elsewhere (protocol/runStatus.ts
- * engineState): running, not responding, or crashed.
- */
-export function deriveRunRecord(snap: RunSnapshot, managed: ManagedState, nowMs: number, configPath?: string, probe: EngineProbe = systemProbe): RunRecord {
-  const started = snap.events.find((e) => e.type === 'run_started');
-  const finished = [...snap.events].reverse().find((e) => e.type === 'run_finished');
-  const summary = snap.summary ?? (finished?.type === 'run_finished' ? finished.summary : undefined);
-  let status: RunStatus;
-  if (summary) status = summary.status;
-  else if (finished?.type === 'run_finished') status = finished.status;
-  else if (managed === 'queued') status = 'queued';
-  else if (managed === 'running') status = 'running';
-  else if (managed === undefined) status = engineState(snap, nowMs, probe).status;
-  else status = 'crashed';
-  const name = summary?.name ?? (started?.type === 'run_started' ? started.name : undefined) ?? snap.runId;
+/** A run folder as the Runs view shows it; its status by the one rule (protocol/runStatus.ts runStatusOf). */
+export function deriveRunRecord(folder: RunFolder, launcher: LauncherState | undefined, nowMs: number, configPath?: string, probe: EngineProbe = systemProbe): RunRecord {
+  const { started, finished } = folder.events;
+  const summary = folder.summary ?? finished?.summary;
+  const { status } = runStatusOf({ ...folder, summary }, { launcher, now: nowMs, probe });
   return {
-    runId: snap.runId,
-    runDir: snap.runDir,
-    configPath: configPath ?? summary?.configPath ?? (started?.type === 'run_started' ? started.configPath : undefined),
-    name,
+    runId: folder.runId,
+    runDir: folder.runDir,
+    configPath: configPath ?? summary?.configPath ?? started?.configPath,
+    name: summary?.name ?? started?.name ?? folder.runId,
     status,
-    progress: status === 'running' ? progressOf(snap.events) : undefined,
+    progress: status === 'running' ? folder.events.progress : undefined,
     summary,
-    startedAt: summary?.startedAt ?? started?.time ?? timeFromRunId(snap.runId),
-    error: summary?.error ?? (finished?.type === 'run_finished' ? finished.error : undefined),
+    startedAt: summary?.startedAt ?? started?.time ?? timeFromRunId(folder.runId),
+    error: summary?.error ?? finished?.error,
+    problem: folder.summaryProblem,
   };
 }
 
@@ -170,6 +110,8 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
   else if (r.status === 'failed') detail = `failed${r.error ? `: ${r.error}` : ''}`;
   else if (r.status === 'not-responding') detail = 'not responding';
   else detail = r.status;
+  // A torn or foreign summary.json: the row says so, the tooltip names the file.
+  if (r.problem && !r.summary) detail = `${detail} · unreadable summary`;
   const tooltip = [
     `${r.name} — ${r.status}`,
     `run ${r.runId}`,
@@ -177,6 +119,7 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
     r.status === 'running' ? progressText(r.progress) : '',
     r.status === 'done' && r.summary?.student ? verdict(r.summary) : '',
     r.error ? `error: ${r.error}` : '',
+    r.problem ?? '',
     r.status === 'crashed' ? 'The engine stopped writing events without a summary (killed, or the window closed).' : '',
     r.status === 'not-responding' ? 'The engine process is still there but has stopped writing its heartbeat (stopped with SIGSTOP, swapped out, or hung).' : '',
   ].filter(Boolean);

@@ -3,16 +3,18 @@
  * plus runs this window has queued that have no folder yet. It reads disk on every refresh
  * (so it survives reloads and shows CLI runs), refreshed by a FileSystemWatcher on the run
  * folders and by RunManager events, debounced; while a run without a summary is shown, a
- * slow timer re-reads so that a dead engine turns "crashed" without any file event.
+ * slow timer re-reads so that a dead engine turns "crashed" without any file event. Each
+ * events.jsonl is read incrementally (protocol/runReader.ts), from where the last read ended.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import { FILES, listRunDirs, runsRootFor } from '../../protocol/runFolder';
+import { RunFolderReader } from '../../protocol/runReader';
 import { readSweep, SWEEP_FILES, sweepsRootFor, type SweepFile } from '../../protocol/sweep';
 import { KD_GLOB } from '../commands/startRun';
 import type { RunManager } from '../runs/runManager';
-import { deriveRunRecord, readRunSnapshot, runItemModel, sweepItemModel, timeFromRunId, trialLabel, type RunRecord } from './runInfo';
+import { deriveRunRecord, runItemModel, sweepItemModel, timeFromRunId, trialLabel, type RunRecord } from './runInfo';
 
 /** How often the runs folders are scanned, in case a file watcher missed an event. */
 const SCAN_MS = 4000;
@@ -36,6 +38,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   /** Runs folders seen by the last load, and what they held, for the safety-net scan. */
   private knownRoots: string[] = [];
   private lastSignature = '';
+  /** Reads only what the engines appended to each events.jsonl since the last refresh. */
+  private readonly reader = new RunFolderReader();
 
   constructor(private readonly runs: RunManager, debounceMs = 300) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/.distillery/{runs,sweeps}/**');
@@ -103,10 +107,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const seen = new Set<string>();
     for (const root of roots.keys()) {
       for (const dir of listRunDirs(root)) {
-        const snap = readRunSnapshot(dir);
-        const managed = this.runs.get(snap.runId)?.state;
-        records.push(deriveRunRecord(snap, managed, now, this.runs.get(snap.runId)?.configPath));
-        seen.add(snap.runId);
+        const folder = this.reader.read(dir);
+        const managed = this.runs.get(folder.runId)?.state;
+        records.push(deriveRunRecord(folder, managed, now, this.runs.get(folder.runId)?.configPath));
+        seen.add(folder.runId);
       }
     }
     for (const run of this.runs.all) {
@@ -140,7 +144,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
         const trials: RunNode[] = sweep.trials.map((t) => {
           const runDir = path.resolve(sweepDir, t.runDir);
           const record = fs.existsSync(runDir)
-            ? deriveRunRecord(readRunSnapshot(runDir), this.runs.get(path.basename(runDir))?.state, now, sweep.configPath)
+            ? deriveRunRecord(this.reader.read(runDir), this.runs.get(path.basename(runDir))?.state, now, sweep.configPath)
             : { runId: path.basename(runDir), runDir, configPath: sweep.configPath, name: t.id, status: t.status === 'running' ? 'crashed' : t.status } as RunRecord;
           return { kind: 'run', record, runId: record.runId, runDir, label: trialLabel(t) };
         });
@@ -155,6 +159,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const [records, sweeps] = await Promise.all([this.loadRecords(), this.loadSweeps()]);
     const trialRecords = sweeps.flatMap((s) => s.trials.flatMap((t) => (t.kind === 'run' ? [t.record] : [])));
     this.records = [...records, ...trialRecords];
+    this.reader.prune();
     this.schedulePoll();
     const runs: RunNode[] = records.map((record) => ({ kind: 'run', record, runId: record.runId, runDir: record.runDir }));
     const key = (n: RunNode) => (n.kind === 'run' ? n.record.startedAt ?? n.runId : n.kind === 'sweep' ? n.sweep.startedAt : '');
