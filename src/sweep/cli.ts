@@ -81,7 +81,7 @@ export function applyBest(file: string, sweep: SweepFile): boolean {
     err(`not applied to ${path.basename(file)}: the sweep ${sweep.status === 'stopped' ? 'was stopped' : sweep.status}; its best setting so far is in sweep.json (bestSetting)`);
     return false;
   }
-  const plan = planApplyBest({ ...sweep, parameters: sweep.params });
+  const plan = planApplyBest(sweep);
   if (!plan.ok) {
     err(`not applied to ${path.basename(file)}: ${plan.reason}`);
     return false;
