@@ -53,7 +53,8 @@ export interface SweepOptions {
 }
 
 export type SweepChange =
-  | { type: 'started' }
+  /** `dir`: the sweep folder. */
+  | { type: 'started'; dir: string }
   | { type: 'trial_started'; trial: SweepTrial }
   | { type: 'trial_finished'; trial: SweepTrial }
   | { type: 'note'; message: string }
@@ -157,7 +158,7 @@ export class Sweep {
     };
     const ctx: TrialContext = { sweep, dir, save, spawn: () => this.spawnWorker(cacheDir) };
     this.active = ctx;
-    save({ type: 'started' });
+    save({ type: 'started', dir });
 
     const queue = [...sweep.trials];
     // Every lane's worker starts now: tfjs loads in them while the first trial runs.
