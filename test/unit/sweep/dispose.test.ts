@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineProbe } from '../../../src/protocol/runStatus';
 import { readSweep, SWEEP_FORMAT, type SweepFile } from '../../../src/protocol/sweep';
+import { EditorSweeps } from '../../../src/extension/sweeps/editorSweeps';
 import { Sweep } from '../../../src/sweep/runSweep';
 import { childPids, isAlive, waitFor } from '../../faults/helpers';
 
@@ -18,7 +19,7 @@ const enginePath = path.resolve(__dirname, '../../../dist/engine.js');
 describe('a sweep whose owner goes away', function () {
   this.timeout(120_000);
 
-  it('dispose mid-trial: sweep.json says stopped at once, every worker is gone, run() ends', async () => {
+  it('the window’s owner disposed mid-trial: sweep.json says stopped at once, every worker is gone, run() ends', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-sweep-dispose-'));
     const kd = path.join(dir, 'kd.json');
     // The teacher must be trained: the first trial trains it alone, the second lane waits for it.
@@ -30,7 +31,8 @@ describe('a sweep whose owner goes away', function () {
     }));
     let sweepDir = '';
     const sweep = new Sweep({ configPath: kd, enginePath, onUpdate: (_s, c) => c.type === 'started' && (sweepDir = c.dir) });
-    const running = sweep.run();
+    const owner = new EditorSweeps(enginePath);
+    const running = owner.run(sweep);
     // Training has started: the first trial's run folder has a heartbeat with a step in it.
     await waitFor('the first trial to train', 60_000, () => {
       const beat = sweepDir && path.join(sweepDir, 'trials', 'baseline-s42', 'heartbeat.json');
@@ -40,7 +42,7 @@ describe('a sweep whose owner goes away', function () {
     assert.equal(workers.length, 2, 'two lanes, two engine workers');
 
     const t0 = Date.now();
-    const disposed = sweep.dispose(3000);
+    const disposed = owner.dispose();
     const now = readSweep(sweepDir)!;
     assert.equal(now.status, 'stopped', 'sweep.json says stopped before any worker has gone');
     assert.ok(now.endedAt);
