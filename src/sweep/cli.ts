@@ -49,7 +49,8 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
     err(interrupts === 1 ? '\nstopping the running trials (Ctrl+C again to quit)…' : '\nquit');
     if (interrupts === 1) sweep.stop();
     else {
-      sweep.dispose();
+      // Quit now: sweep.json says stopped, the workers are killed.
+      void sweep.dispose(0);
       process.exit(130);
     }
   });

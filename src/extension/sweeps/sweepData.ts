@@ -33,3 +33,9 @@ export function loadSweep(sweepDir: string): SweepFile | undefined {
   if (!sweep) return undefined;
   return { ...sweep, trials: sweep.trials.map((t) => completeTrial(sweepDir, t)) };
 }
+
+/** The view's tab title: the sweep's name, "(seeds)" for a seeded run; the folder's name without a readable sweep.json. */
+export function sweepTitle(sweepDir: string, sweep: Pick<SweepFile, 'name' | 'params'> | undefined): string {
+  if (!sweep) return path.basename(sweepDir);
+  return sweep.params.length ? sweep.name : `${sweep.name} (seeds)`;
+}

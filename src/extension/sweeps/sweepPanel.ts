@@ -12,7 +12,7 @@ import { PanelHost } from '../dashboard/panelHost';
 import { bestParamEdits, minimalReplace } from '../../protocol/kdJsonEdits';
 import { readSweep, SWEEP_FILES, type SweepFile } from '../../protocol/sweep';
 import { planApplyBest } from '../../protocol/sweepBest';
-import { loadSweep } from './sweepData';
+import { loadSweep, sweepTitle } from './sweepData';
 
 export const SWEEP_VIEW_TYPE = 'distillery.sweep';
 
@@ -119,10 +119,4 @@ export class SweepPanel extends PanelHost {
   protected onDisposed(): void {
     this.onGone(this);
   }
-}
-
-/** The tab's title: the sweep's name (the folder's name until sweep.json says it). */
-export function sweepTitle(sweepDir: string, sweep: Pick<SweepFile, 'name' | 'params'> | undefined): string {
-  if (!sweep) return path.basename(sweepDir);
-  return sweep.params.length ? sweep.name : `${sweep.name} (seeds)`;
 }

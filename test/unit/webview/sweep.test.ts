@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bestParamEdits, minimalReplace } from '../../../src/protocol/kdJsonEdits';
-import { loadSweep } from '../../../src/extension/sweeps/sweepData';
+import { loadSweep, sweepTitle } from '../../../src/extension/sweeps/sweepData';
 import { applyEdits } from 'jsonc-parser';
 import { summarizeSweep, type SweepFile, type SweepTrial } from '../../../src/protocol/sweep';
 import { bestSettingRow, bestSingleTrial, csvField, heatGrid, linesByAlpha, parallelAxes, settingRows, sortTrials, trialColumns, trialsCsv } from '../../../webview/lib/sweep';
@@ -121,6 +121,10 @@ describe('sweep shaping', () => {
     assert.deepEqual(seeded.params, []);
     assert.equal(seeded.aggregates.length, 1);
     assert.equal(seeded.bestSetting!.vsBaseline!.n, 2);
+    // The tab says which sweep it is: its name, not a generic word or the folder's timestamped id.
+    assert.equal(sweepTitle(dir, loaded), 'n');
+    assert.equal(sweepTitle(dir, seeded), 'n (seeds)');
+    assert.equal(sweepTitle(dir, undefined), path.basename(dir));
     fs.rmSync(dir, { recursive: true });
   });
 
