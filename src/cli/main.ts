@@ -109,7 +109,7 @@ program
 
 program
   .command('sweep')
-  .description('run the sweep block of a kd.json: every trial in its own engine process, several at once; results go to .distillery/sweeps/ beside it')
+  .description('run the sweep block of a kd.json: trials on long-lived engine workers, several at once; results go to .distillery/sweeps/ beside it')
   .argument('<kd.json>', 'the experiment file (with a "sweep" block)')
   .option('--parallel <n>', 'trials at once (default: sweep.parallel, else the number of CPU cores)', (v) => Number.parseInt(v, 10))
   .option('--backend <name>', 'force a tfjs backend for every trial: tensorflow-gpu, tensorflow, wasm or cpu')

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { startRun } from './commands/startRun';
+import { EditorSweeps } from './sweeps/editorSweeps';
 import { startSweep } from './sweeps/startSweep';
 import { registerDashboards } from './dashboard/register';
 import { RunManager } from './runs/runManager';
@@ -12,10 +13,12 @@ import { registerSidebar } from './sidebar';
 export function activate(context: vscode.ExtensionContext) {
   const log = vscode.window.createOutputChannel('Distillery');
   const runs = new RunManager(context.asAbsolutePath('dist/engine.js'), log);
+  const sweeps = new EditorSweeps(context.asAbsolutePath('dist/engine.js'));
   context.subscriptions.push(
     log,
     runs,
-    vscode.commands.registerCommand('distillery.startRun', (uri?: vscode.Uri) => startRun(runs, log, uri)),
+    sweeps,
+    vscode.commands.registerCommand('distillery.startRun', (uri?: vscode.Uri) => startRun(runs, log, uri, sweeps)),
     vscode.commands.registerCommand('distillery.stopRun', async (arg?: string | { runId?: string }) => {
       const runId = typeof arg === 'string' ? arg : arg?.runId;
       const run = await runs.stop(runId);
@@ -23,7 +26,7 @@ export function activate(context: vscode.ExtensionContext) {
       return run ? { runId: run.runId, runDir: run.runDir } : undefined;
     }),
     vscode.commands.registerCommand('distillery.showEngineLog', () => log.show()),
-    vscode.commands.registerCommand('distillery.startSweep', (uri?: vscode.Uri) => startSweep(context.asAbsolutePath('dist/engine.js'), log, uri)),
+    vscode.commands.registerCommand('distillery.startSweep', (uri?: vscode.Uri) => startSweep(sweeps, log, uri)),
   );
   const sidebar = registerSidebar(context, runs, log);
   const dashboards = registerDashboards(context, runs);
@@ -31,5 +34,5 @@ export function activate(context: vscode.ExtensionContext) {
 }
 
 export function deactivate() {
-  // Subscriptions (RunManager included) are disposed by VS Code, which kills live engines.
+  // Subscriptions (RunManager, EditorSweeps included) are disposed by VS Code, which stops live engines and sweeps.
 }

@@ -76,7 +76,7 @@ export interface EngineProbe {
 export const systemProbe: EngineProbe = { alive: processLives, startOf: processStartOf };
 
 /** Whether the heartbeat's process is alive and is the engine that wrote it (not a reused pid). */
-export function isHeartbeatProcess(beat: Heartbeat, probe: EngineProbe = systemProbe): boolean {
+export function isHeartbeatProcess(beat: Pick<Heartbeat, 'pid' | 'procStart'>, probe: EngineProbe = systemProbe): boolean {
   if (!probe.alive(beat.pid)) return false;
   const now = beat.procStart !== undefined ? probe.startOf?.(beat.pid) : undefined;
   return now === undefined || now === beat.procStart;

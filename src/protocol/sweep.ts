@@ -13,12 +13,18 @@
  * src/protocol/stats/seeds.ts). A seeded run (`distill run --seeds N`, kd.json `seeds`) is a
  * sweep with no swept parameters: one setting, the distilled student, and its baseline, over
  * the seeds. Pure data and pure functions: no tfjs, no vscode.
+ *
+ * This is the one sweep model: the engine side (src/sweep/) writes it, computing every
+ * statistic once (summarizeSweep); the CLI table, the sweep view and the Runs tree display it.
+ * sweep.json names the process that runs the sweep (`owner`): a reader of a "running" sweep
+ * whose owner is gone reads it as stopped (readSweep, by runStatus.ts's process rule).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KdConfig, SweepSpec } from './config';
 import type { ConfigIssue } from './loadConfig';
 import { DISTILLERY_DIR } from './runFolder';
+import { isHeartbeatProcess, systemProbe, type EngineProbe } from './runStatus';
 import type { SeedComparison } from './stats/seeds';
 import { compareBySeed } from './stats/seeds';
 import { bestSettingOf, metricBySeed, type BestSetting } from './sweepBest';
@@ -53,6 +59,8 @@ export interface SweepTrial {
   metric?: number;
   valAccuracy?: number;
   testAccuracy?: number;
+  /** A distilled trial's metric minus the baseline's mean metric (summarizeSweep), once both finished. */
+  gain?: number;
   durationSec?: number;
   /** Where the teacher's logits came from: the on-disk cache, computed (and cached), or live (augmentation/feature terms). */
   teacherLogits?: 'cache-hit' | 'computed' | 'live';
@@ -84,6 +92,8 @@ export interface SweepFile {
   configPath: string;
   status: SweepStatus;
   startedAt: string;
+  /** The process running the sweep (the CLI, or the extension host), with its start time where /proc tells it. */
+  owner?: { pid: number; procStart?: string };
   endedAt?: string;
   durationSec?: number;
   /** The metric trials are ranked by, and a label for it. */
@@ -112,12 +122,27 @@ export function sweepsRootFor(kdJsonPath: string): string {
   return path.join(path.dirname(path.resolve(kdJsonPath)), DISTILLERY_DIR, SWEEPS_DIR);
 }
 
-export function readSweep(sweepDir: string): SweepFile | undefined {
+/**
+ * A sweep folder's sweep.json as it stands now: undefined when it is missing, torn or not a
+ * sweep.json; the statistics recomputed by summarizeSweep (so a file from an older version has
+ * them too); and a "running" sweep whose owner process is gone read as stopped.
+ */
+export function readSweep(sweepDir: string, probe: EngineProbe = systemProbe): SweepFile | undefined {
+  let s: SweepFile;
   try {
-    return JSON.parse(fs.readFileSync(path.join(sweepDir, SWEEP_FILES.sweep), 'utf8')) as SweepFile;
+    s = JSON.parse(fs.readFileSync(path.join(sweepDir, SWEEP_FILES.sweep), 'utf8')) as SweepFile;
   } catch {
     return undefined;
   }
+  if (!s || s.format !== SWEEP_FORMAT || !Array.isArray(s.trials) || !Array.isArray(s.params)) return undefined;
+  s.notes ??= [];
+  if (s.status === 'running' && s.owner && !isHeartbeatProcess(s.owner, probe)) {
+    s.status = 'stopped';
+    for (const t of s.trials) if (t.status === 'queued' || t.status === 'running') t.status = 'stopped';
+    s.notes.push(`the sweep's process (pid ${s.owner.pid}) is gone: it ended without finishing the sweep`);
+  }
+  summarizeSweep(s);
+  return s;
 }
 
 export const METRIC_LABELS: Record<SweepMetric, string> = { valAccuracy: 'validation accuracy', testAccuracy: 'test accuracy' };
@@ -218,6 +243,11 @@ export function summarizeSweep(s: SweepFile): void {
     groups.get(k)!.push(t);
   }
   const baseBySeed = metricBySeed(base);
+  const baseMean = s.baseline.metric?.mean;
+  for (const t of s.trials) {
+    if (t.kind === 'distill' && t.metric !== undefined && baseMean !== undefined && Number.isFinite(baseMean)) t.gain = t.metric - baseMean;
+    else delete t.gain;
+  }
   s.aggregates = [...groups.values()].map((ts) => {
     const ok = ts.filter((t) => t.status === 'done' && t.metric !== undefined);
     const metric = stat(ok.map((t) => t.metric!));

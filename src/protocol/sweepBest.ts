@@ -62,10 +62,10 @@ export type ApplyPlan = { ok: true; params: Record<string, number>; warnings: st
 
 /**
  * What "apply best" writes into kd.json: the best setting's swept values, with every doubt as a
- * warning. Takes the swept paths as `parameters` so the sweep view's SweepResult fits too.
+ * warning.
  */
-export function planApplyBest(s: { parameters: readonly unknown[]; status?: SweepFile['status']; bestSetting?: BestSetting }): ApplyPlan {
-  if (!s.parameters.length) return { ok: false, reason: 'this is a seeded run (no swept parameters): there is no setting to apply' };
+export function planApplyBest(s: Pick<SweepFile, 'params' | 'status' | 'bestSetting'>): ApplyPlan {
+  if (!s.params.length) return { ok: false, reason: 'this is a seeded run (no swept parameters): there is no setting to apply' };
   const b = s.bestSetting;
   if (!b) return { ok: false, reason: 'no setting of this sweep has finished yet' };
   const unfinished = s.status && { running: 'is still running', failed: 'failed', stopped: 'was stopped', done: '' }[s.status];

@@ -6,8 +6,7 @@
  */
 import type { RunEvent, RunSummary } from './events';
 import type { RunSeries } from './runSeries';
-import type { SweepAggregate } from './sweep';
-import type { BestSetting } from './sweepBest';
+import type { SweepFile } from './sweep';
 
 export type ViewKind = 'dashboard' | 'compare' | 'sweep';
 export type DashboardTab = 'curves' | 'results' | 'confusion' | 'darkKnowledge' | 'log';
@@ -94,49 +93,12 @@ export interface CompareInit {
   runs: CompareRun[];
 }
 
-/** A sweep trial as the webview draws it (mapped from src/protocol/sweep.ts's sweep.json). */
-export interface SweepTrial {
-  id: string;
-  runId?: string;
-  runDir?: string;
-  /** The swept settings, by dotted kd.json path: `distillation.temperature`, `distillation.alpha`. */
-  params: Record<string, number | string>;
-  status: 'queued' | 'running' | 'done' | 'failed' | 'stopped';
-  valAccuracy?: number;
-  testAccuracy?: number;
-  gain?: number;
-  seed?: number;
-  error?: string;
-}
-
-export interface SweepResult {
-  sweepId: string;
-  name?: string;
-  /** The kd.json the sweep was started from ("Apply best" edits it). */
-  configPath?: string;
-  status?: 'running' | 'done' | 'failed' | 'stopped';
-  /** The swept dotted paths, in order. */
-  parameters: string[];
-  /** The from-scratch baseline's accuracy, the reference line. */
-  baseline?: { valAccuracy?: number; testAccuracy?: number };
-  trials: SweepTrial[];
-  /** The metric settings are ranked by, in words ("validation accuracy"). */
-  metricLabel?: string;
-  /** Per setting, as summarizeSweep computed them: mean ± sd over seeds, the gain over the baseline with its 95 % interval and verdict. */
-  settings?: SweepAggregate[];
-  /** The best: the setting with the best mean over seeds, with its runner-up and warnings. */
-  bestSetting?: BestSetting;
-  /** Id of the best single trial (one seed): shown as such, never as the best. */
-  bestTrial?: string;
-  /** Plain-language lines from the engine (cache reuse, failures). */
-  notes?: string[];
-}
-
 export interface SweepInit {
   type: 'init';
   view: 'sweep';
   sweepDir: string;
-  sweep: SweepResult;
+  /** The sweep folder's sweep.json (the protocol's one sweep model); none when it cannot be read. */
+  sweep?: SweepFile;
 }
 
 export type HostMessage =
@@ -151,7 +113,7 @@ export type HostMessage =
   | { type: 'artifacts'; runId: string; predictions?: PredictionsFile; logits?: LogitsFile; summary?: RunSummary }
   | { type: 'showTab'; tab: DashboardTab }
   /** The sweep folder changed on disk. */
-  | { type: 'sweep'; sweep: SweepResult }
+  | { type: 'sweep'; sweep?: SweepFile }
   /** The outcome of a request the webview made (apply best, export, re-run). */
   | { type: 'notice'; level: 'info' | 'error'; text: string };
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { bestParamEdits } from '../protocol/kdJsonEdits';
 import type { ConfigIssue } from '../protocol/loadConfig';
-import { paramsKey, type SweepFile } from '../protocol/sweep';
+import { paramsKey, SWEEP_FILES, type SweepFile } from '../protocol/sweep';
 import { planApplyBest } from '../protocol/sweepBest';
 import { Sweep, type SweepChange } from './runSweep';
 import { sweepTable } from './table';
@@ -27,7 +27,7 @@ const err = (line: string) => process.stderr.write(line + '\n');
 
 function printProgress(s: SweepFile, c: SweepChange): void {
   const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
-  if (c.type === 'started') err(`sweep ${s.sweepId}: ${s.trials.length} trials (${s.trials.filter((t) => t.kind === 'baseline').length} baseline), ${s.parallel} at once, ${s.epochs} epochs each\n  folder: ${path.join(path.dirname(s.configPath), '.distillery', 'sweeps', s.sweepId)}`);
+  if (c.type === 'started') err(`sweep ${s.sweepId}: ${s.trials.length} trials (${s.trials.filter((t) => t.kind === 'baseline').length} baseline), ${s.parallel} at once, ${s.epochs} epochs each\n  folder: ${c.dir}`);
   else if (c.type === 'trial_started') err(`  ▶ ${c.trial.id}`);
   else if (c.type === 'trial_finished') {
     const t = c.trial;
@@ -49,7 +49,8 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
     err(interrupts === 1 ? '\nstopping the running trials (Ctrl+C again to quit)…' : '\nquit');
     if (interrupts === 1) sweep.stop();
     else {
-      sweep.dispose();
+      // Quit now: sweep.json says stopped, the workers are killed.
+      void sweep.dispose(0);
       process.exit(130);
     }
   });
@@ -59,7 +60,7 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
     return { code: 2 };
   }
   if (o.json) process.stdout.write(JSON.stringify(out.sweep, null, 2) + '\n');
-  else process.stdout.write(`\n${sweepTable(out.sweep)}\n\n${seeds ? 'seeded run' : 'sweep'} ${out.sweep.status} in ${out.sweep.durationSec!.toFixed(1)} s; ${path.join(out.dir, 'sweep.json')}\n`);
+  else process.stdout.write(`\n${sweepTable(out.sweep)}\n\n${seeds ? 'seeded run' : 'sweep'} ${out.sweep.status} in ${out.sweep.durationSec!.toFixed(1)} s; ${path.join(out.dir, SWEEP_FILES.sweep)}\n`);
   return { code: out.sweep.status === 'done' ? 0 : 1, sweep: out.sweep, dir: out.dir };
 }
 
@@ -81,7 +82,7 @@ export function applyBest(file: string, sweep: SweepFile): boolean {
     err(`not applied to ${path.basename(file)}: the sweep ${sweep.status === 'stopped' ? 'was stopped' : sweep.status}; its best setting so far is in sweep.json (bestSetting)`);
     return false;
   }
-  const plan = planApplyBest({ ...sweep, parameters: sweep.params });
+  const plan = planApplyBest(sweep);
   if (!plan.ok) {
     err(`not applied to ${path.basename(file)}: ${plan.reason}`);
     return false;

@@ -11,25 +11,30 @@
  * later trial (and a later sweep) reads. sweep.json is rewritten atomically on every change,
  * so a reader always sees a whole file.
  *
- * A seeded run (`seeds` in the options: `distill run --seeds N`, kd.json `seeds`) is the same
- * machinery with nothing swept: per seed a distilled trial and its baseline, ranked by test
- * accuracy (what a single run's verdict compares), the kd.json's sweep block ignored.
+ * Which trials there are, with their configs, is planSweep's (plan.ts, pure); this class
+ * writes the sweep folder and schedules the plan. A seeded run (`seeds` in the options:
+ * `distill run --seeds N`, kd.json `seeds`) is the same machinery with nothing swept.
+ *
+ * Its owner stops it (`stop`: after the trials' current step) or disposes of it (`dispose`:
+ * the owner is going away): sweep.json says "stopped" at once, the workers are asked to stop
+ * and killed after a grace period. sweep.json names its owner process, so a reader can tell a
+ * sweep whose process is gone from one still running (readSweep).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { EngineWorker } from '../client/engineWorker';
-import type { KdConfig, SweepSpec } from '../protocol/config';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import type { ConfigIssue } from '../protocol/loadConfig';
 import { issueText, loadConfigFile } from '../protocol/loadConfig';
-import { DISTILLERY_DIR } from '../protocol/runFolder';
 import { createRunDir } from '../protocol/runId';
-import { checkSweepPaths, expandValues, grid, METRIC_LABELS, summarizeSweep, sweepSeeds, sweepsRootFor, SWEEP_FILES, SWEEP_FORMAT, type SweepFile, type SweepTrial } from '../protocol/sweep';
-import { deriveTrialConfig, needsTeacherTraining } from './derive';
+import { processStartOf } from '../protocol/runStatus';
+import { METRIC_LABELS, summarizeSweep, sweepsRootFor, SWEEP_FILES, SWEEP_FORMAT, type SweepFile, type SweepTrial } from '../protocol/sweep';
+import { CACHE_DIR_ENV, defaultCacheDir } from '../protocol/teacherCacheDir';
+import { planSweep } from './plan';
 
-export const CACHE_DIR_ENV = 'DISTILLERY_CACHE_DIR';
+/** How long `dispose` lets workers stop (their trials write a "stopped" summary) before killing them. */
+export const DISPOSE_GRACE_MS = 3000;
 
 export interface SweepOptions {
   configPath: string;
@@ -48,7 +53,8 @@ export interface SweepOptions {
 }
 
 export type SweepChange =
-  | { type: 'started' }
+  /** `dir`: the sweep folder. */
+  | { type: 'started'; dir: string }
   | { type: 'trial_started'; trial: SweepTrial }
   | { type: 'trial_finished'; trial: SweepTrial }
   | { type: 'note'; message: string }
@@ -56,9 +62,24 @@ export type SweepChange =
 
 export type SweepOutcome = { ok: true; sweep: SweepFile; dir: string } | { ok: false; issues: ConfigIssue[] };
 
+/** What every trial of one running sweep shares. */
+interface TrialContext {
+  sweep: SweepFile;
+  /** The sweep folder. */
+  dir: string;
+  /** Recomputes the statistics, rewrites sweep.json and tells the owner. */
+  save: (change: SweepChange) => void;
+  /** A fresh engine worker (for a lane whose worker is gone). */
+  spawn: () => EngineWorker;
+  /** Called once the first trial has its teacher logits: the other lanes then start. */
+  teacherReady?: () => void;
+}
+
 export class Sweep {
   private stopped = false;
   private readonly workers = new Set<EngineWorker>();
+  /** The sweep being run, once its folder exists. */
+  private active: TrialContext | undefined;
 
   constructor(private readonly o: SweepOptions) {}
 
@@ -68,105 +89,94 @@ export class Sweep {
     for (const w of this.workers) void w.stop(10_000);
   }
 
-  /** Kills every engine worker now and starts no more trials (the sweep's owner is going away). */
-  dispose(): void {
+  /**
+   * The owner is going away: sweep.json says "stopped" now (its unfinished trials too), every
+   * worker is asked to stop and killed if not gone after `graceMs` (at once with 0). Resolves
+   * once every worker has exited.
+   */
+  async dispose(graceMs = DISPOSE_GRACE_MS): Promise<void> {
     this.stopped = true;
-    for (const w of this.workers) w.dispose();
+    const a = this.active;
+    if (a && a.sweep.status === 'running') {
+      for (const t of a.sweep.trials) if (t.status === 'queued' || t.status === 'running') t.status = 'stopped';
+      finish(a.sweep, 'stopped');
+      writeSweepFile(a.dir, a.sweep);
+    }
+    await Promise.all(
+      [...this.workers].map((w) => {
+        if (graceMs > 0) return w.stop(graceMs);
+        w.dispose();
+        return w.engine.exited;
+      }),
+    );
   }
 
   async run(): Promise<SweepOutcome> {
     const configPath = path.resolve(this.o.configPath);
-    const baseDir = path.dirname(configPath);
     const loaded = loadConfigFile(configPath, { workspaceRoot: this.o.workspaceRoot });
     if (!loaded.ok) return { ok: false, issues: loaded.issues };
-    const cfg = loaded.config;
-    const spec: SweepSpec | undefined = this.o.seeds ? { params: {}, seeds: this.o.seeds, metric: 'testAccuracy' } : cfg.sweep;
-    if (!spec) return { ok: false, issues: [{ path: ['sweep'], message: 'this kd.json has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }' }] };
-    const pathIssues = checkSweepPaths(cfg, spec);
-    if (pathIssues.length) return { ok: false, issues: pathIssues };
+    const planned = planSweep(loaded.config, configPath, { seeds: this.o.seeds, parallel: this.o.parallel });
+    if (!planned.ok) return planned;
+    const plan = planned.plan;
 
-    const params = Object.entries(spec.params).map(([p, v]) => ({ path: p, values: expandValues(v) }));
-    const seeds = sweepSeeds(cfg, spec);
-    const epochs = spec.epochs ?? cfg.training.epochs;
-    const parallel = Math.max(1, this.o.parallel ?? spec.parallel ?? os.availableParallelism());
-    const name = cfg.name ?? path.basename(baseDir);
-
-    // Every trial's config, checked before anything runs or any folder appears.
-    const planned: { trial: Omit<SweepTrial, 'runDir' | 'configFile' | 'status'>; config: Record<string, unknown> }[] = [];
-    const issues: ConfigIssue[] = [];
-    const short = (p: string) => p.split('.').pop()!.replace('temperature', 'T').replace('alpha', 'a');
-    for (const seed of seeds) {
-      const d = deriveTrialConfig(cfg, baseDir, { params: {}, seed, epochs, name: `${name} baseline s${seed}`, baseline: true });
-      issues.push(...d.issues);
-      if (d.config) planned.push({ trial: { id: `baseline-s${seed}`, kind: 'baseline', params: {}, seed }, config: d.config });
-    }
-    grid(params).forEach((combo, i) => {
-      for (const seed of seeds) {
-        const values = Object.entries(combo).map(([k, v]) => `${short(k)}${v}`).join('-');
-        const id = (values ? `t${String(i + 1).padStart(2, '0')}-${values}-s${seed}` : `distill-s${seed}`).replace(/[^A-Za-z0-9_.-]/g, '_');
-        const d = deriveTrialConfig(cfg, baseDir, { params: combo, seed, epochs, name: `${name} ${id}`, baseline: false });
-        issues.push(...d.issues);
-        if (d.config) planned.push({ trial: { id, kind: 'distill', params: combo, seed }, config: d.config });
-      }
-    });
-    if (issues.length) return { ok: false, issues: dedupe(issues) };
-
-    const { id: sweepId, dir } = createRunDir(this.o.sweepsRoot ?? sweepsRootFor(configPath), this.o.seeds ? `${name} seeds` : name);
+    const { id: sweepId, dir } = createRunDir(this.o.sweepsRoot ?? sweepsRootFor(configPath), this.o.seeds ? `${plan.name} seeds` : plan.name);
     fs.mkdirSync(path.join(dir, SWEEP_FILES.configs));
     fs.mkdirSync(path.join(dir, SWEEP_FILES.trials));
-    const cacheDir = path.join(baseDir, DISTILLERY_DIR, 'cache');
-    const started = new Date();
+    const cacheDir = defaultCacheDir(configPath);
     const sweep: SweepFile = {
       format: SWEEP_FORMAT,
       sweepId,
-      name,
+      name: plan.name,
       configPath,
       status: 'running',
-      startedAt: started.toISOString(),
-      metric: spec.metric,
-      metricLabel: METRIC_LABELS[spec.metric],
-      params,
-      seeds,
-      epochs,
-      parallel,
+      startedAt: new Date().toISOString(),
+      owner: ownerProcess(),
+      metric: plan.metric,
+      metricLabel: METRIC_LABELS[plan.metric],
+      params: plan.params,
+      seeds: plan.seeds,
+      epochs: plan.epochs,
+      parallel: plan.parallel,
       trials: [],
       aggregates: [],
       teacherCache: { dir: cacheDir, hits: 0, computed: 0 },
       notes: [],
     };
-    for (const p of planned) {
+    for (const p of plan.trials) {
       const configFile = path.join(SWEEP_FILES.configs, `${p.trial.id}.kd.json`);
       fs.writeFileSync(path.join(dir, configFile), JSON.stringify(p.config, null, 2) + '\n');
       sweep.trials.push({ ...p.trial, configFile, runDir: path.join(SWEEP_FILES.trials, p.trial.id), status: 'queued' });
     }
     const save = (change: SweepChange) => {
       summarizeSweep(sweep);
-      writeFileAtomic.sync(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(sweep, null, 2) + '\n');
+      writeSweepFile(dir, sweep);
       this.o.onUpdate?.(sweep, change);
     };
     const note = (message: string) => {
       sweep.notes.push(message);
       save({ type: 'note', message });
     };
-    save({ type: 'started' });
+    const ctx: TrialContext = { sweep, dir, save, spawn: () => this.spawnWorker(cacheDir) };
+    this.active = ctx;
+    save({ type: 'started', dir });
 
     const queue = [...sweep.trials];
-    const spawn = () => this.spawnWorker(cacheDir);
     // Every lane's worker starts now: tfjs loads in them while the first trial runs.
-    const lanes = Math.min(parallel, queue.length);
-    const workers: (EngineWorker | undefined)[] = Array.from({ length: lanes }, spawn);
+    const lanes = Math.min(plan.parallel, queue.length);
+    const workers: (EngineWorker | undefined)[] = this.stopped ? [] : Array.from({ length: lanes }, ctx.spawn);
     try {
-      if (needsTeacherTraining(cfg, baseDir)) {
+      if (plan.teacherTrains && !this.stopped) {
         note(`the teacher has no saved weights yet: trial ${queue[0].id} trains it first, alone; every other trial then loads it`);
-        workers[0] = await this.runTrial(sweep, queue.shift()!, dir, save, workers[0]!, spawn);
+        workers[0] = await this.runTrial(ctx, queue.shift()!, workers[0]);
       }
       // The first trial computes the teacher's logits (or finds them cached); the other lanes
       // start theirs once it has, so no two trials compute the same cache entry side by side.
-      let teacherReady!: () => void;
-      const ready = new Promise<void>((resolve) => (teacherReady = resolve));
+      const ready = new Promise<void>((resolve) => (ctx.teacherReady = resolve));
       const lane = async (w: number) => {
         if (w > 0) await ready;
-        for (let t = queue.shift(); t; t = queue.shift()) workers[w] = await this.runTrial(sweep, t, dir, save, workers[w], spawn, teacherReady);
+        for (let t = queue.shift(); t; t = queue.shift()) workers[w] = await this.runTrial(ctx, t, workers[w]);
+        // A stopped sweep's first lane may end without running a trial: the others must not wait on it.
+        if (w === 0) ctx.teacherReady?.();
         await workers[w]?.close();
       };
       await Promise.all(Array.from({ length: lanes }, (_, w) => lane(w)));
@@ -178,11 +188,9 @@ export class Sweep {
 
     const { hits, computed } = sweep.teacherCache;
     if (hits) note(`teacher logits: ${hits} trial${hits > 1 ? 's' : ''} reused the on-disk cache in ${cacheDir}${computed ? `; ${computed} computed it` : ' (a cache from an earlier run or sweep with the same teacher and data)'}`);
-    const ended = new Date();
-    sweep.endedAt = ended.toISOString();
-    sweep.durationSec = (ended.getTime() - started.getTime()) / 1000;
-    sweep.status = this.stopped ? 'stopped' : sweep.trials.every((t) => t.status === 'done') ? 'done' : 'failed';
+    finish(sweep, this.stopped ? 'stopped' : sweep.trials.every((t) => t.status === 'done') ? 'done' : 'failed');
     save({ type: 'finished' });
+    this.active = undefined;
     return { ok: true, sweep, dir };
   }
 
@@ -194,10 +202,11 @@ export class Sweep {
   }
 
   /**
-   * Runs one trial on `worker` (a fresh one from `spawn` when it is gone) and returns the worker
+   * Runs one trial on `worker` (a fresh one from `ctx.spawn` when it is gone) and returns the worker
    * for the lane's next trial: none after a trial that did not end done (it is closed).
    */
-  private async runTrial(sweep: SweepFile, trial: SweepTrial, dir: string, save: (c: SweepChange) => void, worker: EngineWorker | undefined, spawn: () => EngineWorker, teacherReady?: () => void): Promise<EngineWorker | undefined> {
+  private async runTrial(ctx: TrialContext, trial: SweepTrial, worker: EngineWorker | undefined): Promise<EngineWorker | undefined> {
+    const { sweep, dir, save, spawn } = ctx;
     if (this.stopped) {
       trial.status = 'stopped';
       save({ type: 'trial_finished', trial });
@@ -212,9 +221,9 @@ export class Sweep {
       if (m.type === 'run_finished') summary = m.summary;
       else if (m.type === 'config_error') configIssues = m.issues;
       else trial.teacherLogits = trialTeacherLogits(trial.teacherLogits, m);
-      if (trial.teacherLogits) teacherReady?.();
+      if (trial.teacherLogits) ctx.teacherReady?.();
     });
-    teacherReady?.();
+    ctx.teacherReady?.();
     if (trial.teacherLogits === 'cache-hit') sweep.teacherCache.hits++;
     if (trial.teacherLogits === 'computed') sweep.teacherCache.computed++;
     if (summary) {
@@ -251,14 +260,21 @@ export function trialTeacherLogits(current: SweepTrial['teacherLogits'], m: Engi
   return m.source === 'live' ? (current ?? 'live') : m.source;
 }
 
-function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const k = i.path.join('.') + i.message;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+/** This process, as sweep.json names its owner (the start time tells a reused pid apart). */
+function ownerProcess(): SweepFile['owner'] {
+  const procStart = processStartOf(process.pid);
+  return procStart === undefined ? { pid: process.pid } : { pid: process.pid, procStart };
 }
 
-export type { KdConfig };
+/** Ends the sweep with `status`, now. */
+function finish(sweep: SweepFile, status: SweepFile['status']): void {
+  const ended = new Date();
+  sweep.status = status;
+  sweep.endedAt = ended.toISOString();
+  sweep.durationSec = (ended.getTime() - Date.parse(sweep.startedAt)) / 1000;
+}
+
+/** Atomically: a reader always sees a whole file. */
+function writeSweepFile(dir: string, sweep: SweepFile): void {
+  writeFileAtomic.sync(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(sweep, null, 2) + '\n');
+}

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { contentSecurityPolicy } from '../../src/extension/dashboard/csp';
 import { loadCompareRun, loadDashboardInit } from '../../src/extension/dashboard/runData';
-import { loadSweep } from '../../src/extension/sweepView/sweepData';
+import { loadSweep } from '../../src/extension/sweeps/sweepData';
 import type { HostMessage } from '../../src/protocol/webviewMessages';
 
 const ROOT = path.resolve(__dirname, '..', '..');

@@ -1,29 +1,39 @@
 /**
- * Shaping a sweep for its charts, tables and CSV. Pure. The statistics (each setting's mean ± sd,
- * its gain's interval and verdict, the best setting) are sweep.json's, computed once by the
- * engine's summarizeSweep; nothing here averages or ranks trials.
+ * Shaping a sweep for its charts, tables and CSV. Pure. It takes the protocol's one sweep model
+ * (sweep.json, src/protocol/sweep.ts): the statistics (each setting's mean ± sd, its gain's
+ * interval and verdict, the best setting, the best single trial, each trial's gain) are
+ * sweep.json's, computed once by summarizeSweep; nothing here averages or ranks trials.
  */
 import { describeComparison } from '../../src/protocol/stats/seeds';
-import type { SweepAggregate } from '../../src/protocol/sweep';
+import type { SweepAggregate, SweepFile, SweepTrial } from '../../src/protocol/sweep';
 import { meanSd } from '../../src/protocol/sweepBest';
-import type { SweepResult, SweepTrial } from '../../src/protocol/webviewMessages';
 
 export const TEMPERATURE = 'distillation.temperature';
 export const ALPHA = 'distillation.alpha';
 
 const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
 
+/** The swept dotted paths, in order (none for a seeded run). */
+export function sweptPaths(sweep: SweepFile): string[] {
+  return sweep.params.map((p) => p.path);
+}
+
+/** The distilled trials, the table's rows (the baselines are the reference line). */
+export function distilledTrials(sweep: SweepFile): SweepTrial[] {
+  return sweep.trials.filter((t) => t.kind === 'distill');
+}
+
 /** The best single trial (one seed) sweep.json names. */
-export function bestSingleTrial(sweep: SweepResult): SweepTrial | undefined {
-  return sweep.bestTrial ? sweep.trials.find((t) => t.id === sweep.bestTrial) : undefined;
+export function bestSingleTrial(sweep: SweepFile): SweepTrial | undefined {
+  return sweep.best ? sweep.trials.find((t) => t.id === sweep.best!.trialId) : undefined;
 }
 
 const sameParams = (a: Record<string, number | string>, b: Record<string, number | string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => String(b[k]) === String(v));
 
 /** The best setting's row among the settings, and the ids of its trials (one per seed). */
-export function bestSettingRow(sweep: SweepResult): SweepAggregate | undefined {
+export function bestSettingRow(sweep: SweepFile): SweepAggregate | undefined {
   const b = sweep.bestSetting;
-  return b ? sweep.settings?.find((a) => sameParams(a.params, b.params)) : undefined;
+  return b ? sweep.aggregates.find((a) => sameParams(a.params, b.params)) : undefined;
 }
 
 /** "temperature 4, alpha 0.9" */
@@ -39,20 +49,20 @@ export function distinctValues(trials: readonly { params: Record<string, number 
 }
 
 /** The settings that have finished seeds (a setting is a point: its mean over seeds). */
-function finishedSettings(sweep: SweepResult): SweepAggregate[] {
-  return (sweep.settings ?? []).filter((a) => a.metric.n > 0 && Number.isFinite(a.metric.mean));
+function finishedSettings(sweep: SweepFile): SweepAggregate[] {
+  return sweep.aggregates.filter((a) => a.metric.n > 0 && Number.isFinite(a.metric.mean));
 }
 
 /**
  * The sweep's metric against T, one line per α (or one line when α is not swept): each point a
  * setting's mean over its seeds, with its sd, as sweep.json has it; `trials` names its trials.
  */
-export function linesByAlpha(sweep: SweepResult): { label: string; points: { x: number; y: number; sd: number; n: number; trials: string[] }[] }[] {
+export function linesByAlpha(sweep: SweepFile): { label: string; points: { x: number; y: number; sd: number; n: number; trials: string[] }[] }[] {
   const settings = finishedSettings(sweep);
   const alphas = distinctValues(settings, ALPHA);
   const groups = alphas.length ? alphas : [undefined];
   return groups.map((alpha) => ({
-    label: alpha === undefined ? sweep.metricLabel ?? 'validation accuracy' : `α = ${alpha}`,
+    label: alpha === undefined ? sweep.metricLabel : `α = ${alpha}`,
     points: settings
       .filter((a) => (alpha === undefined || String(a.params[ALPHA]) === String(alpha)) && Number.isFinite(num(a.params[TEMPERATURE])))
       .map((a) => ({ x: num(a.params[TEMPERATURE]), y: a.metric.mean, sd: a.metric.sd, n: a.metric.n, trials: a.trialIds }))
@@ -61,7 +71,7 @@ export function linesByAlpha(sweep: SweepResult): { label: string; points: { x: 
 }
 
 /** A T × α grid of each setting's mean metric (NaN where none finished), when both are swept. */
-export function heatGrid(sweep: SweepResult): { temperatures: (number | string)[]; alphas: (number | string)[]; cells: number[][] } | undefined {
+export function heatGrid(sweep: SweepFile): { temperatures: (number | string)[]; alphas: (number | string)[]; cells: number[][] } | undefined {
   const temperatures = distinctValues(sweep.trials, TEMPERATURE);
   const alphas = distinctValues(sweep.trials, ALPHA);
   if (temperatures.length < 2 || alphas.length < 2) return undefined;
@@ -71,9 +81,9 @@ export function heatGrid(sweep: SweepResult): { temperatures: (number | string)[
 }
 
 /** The settings table: each setting's mean ± sd, its gain over the baseline (paired by seed), the interval and the verdict. */
-export function settingRows(sweep: SweepResult): { params: Record<string, number>; metric: string; testAccuracy: string; vsBaseline: string; verdict: string; seeds: number; best: boolean }[] {
+export function settingRows(sweep: SweepFile): { params: Record<string, number>; metric: string; testAccuracy: string; vsBaseline: string; verdict: string; seeds: number; best: boolean }[] {
   const best = bestSettingRow(sweep);
-  return (sweep.settings ?? []).map((a) => ({
+  return sweep.aggregates.map((a) => ({
     params: a.params,
     metric: meanSd(a.metric),
     testAccuracy: meanSd(a.testAccuracy),
@@ -90,12 +100,11 @@ export interface Column {
   value: (t: SweepTrial) => number | string | undefined;
 }
 
-export function trialColumns(sweep: SweepResult): Column[] {
-  const params = sweep.parameters.length ? sweep.parameters : [...new Set(sweep.trials.flatMap((t) => Object.keys(t.params)))];
+export function trialColumns(sweep: SweepFile): Column[] {
   return [
     { key: 'id', label: 'trial', value: (t) => t.id },
-    ...params.map((p) => ({ key: `param:${p}`, label: p.replace(/^distillation\./, ''), value: (t: SweepTrial) => t.params[p] })),
-    ...(sweep.trials.some((t) => t.seed !== undefined) ? [{ key: 'seed', label: 'seed', value: (t: SweepTrial) => t.seed }] : []),
+    ...sweptPaths(sweep).map((p) => ({ key: `param:${p}`, label: p.replace(/^distillation\./, ''), value: (t: SweepTrial) => t.params[p] })),
+    { key: 'seed', label: 'seed', value: (t) => t.seed },
     { key: 'status', label: 'status', value: (t) => t.status },
     { key: 'valAccuracy', label: 'validation acc.', value: (t) => t.valAccuracy },
     { key: 'testAccuracy', label: 'test acc.', value: (t) => t.testAccuracy },
@@ -122,27 +131,24 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function trialsCsv(sweep: SweepResult): string {
+export function trialsCsv(sweep: SweepFile): string {
   const cols = trialColumns(sweep);
   const header = cols.map((c) => (c.key.startsWith('param:') ? c.key.slice(6) : c.key));
-  const rows = sweep.trials.map((t) => cols.map((c) => csvField(c.value(t))).join(','));
+  const rows = distilledTrials(sweep).map((t) => cols.map((c) => csvField(c.value(t))).join(','));
   return [header.map(csvField).join(','), ...rows].join('\r\n') + '\r\n';
 }
 
 /** Parallel coordinates: each axis's numeric range, and each trial as values scaled to 0..1. */
-export function parallelAxes(sweep: SweepResult): { axes: { key: string; label: string; min: number; max: number }[]; lines: { trial: string; values: number[] }[] } {
-  const keys = [...(sweep.parameters.length ? sweep.parameters : distinctKeys(sweep.trials)), 'valAccuracy'];
+export function parallelAxes(sweep: SweepFile): { axes: { key: string; label: string; min: number; max: number }[]; lines: { trial: string; values: number[] }[] } {
+  const keys = [...sweptPaths(sweep), 'valAccuracy'];
+  const trials = distilledTrials(sweep);
   const value = (t: SweepTrial, k: string) => (k === 'valAccuracy' ? t.valAccuracy ?? NaN : num(t.params[k]));
   const axes = keys.map((k) => {
-    const vs = sweep.trials.map((t) => value(t, k)).filter(Number.isFinite);
+    const vs = trials.map((t) => value(t, k)).filter(Number.isFinite);
     return { key: k, label: k === 'valAccuracy' ? 'validation acc.' : k.replace(/^distillation\./, ''), min: vs.length ? Math.min(...vs) : 0, max: vs.length ? Math.max(...vs) : 1 };
   });
-  const lines = sweep.trials
+  const lines = trials
     .filter((t) => typeof t.valAccuracy === 'number')
     .map((t) => ({ trial: t.id, values: axes.map((a) => (a.max > a.min ? (value(t, a.key) - a.min) / (a.max - a.min) : 0.5)) }));
   return { axes, lines };
-}
-
-function distinctKeys(trials: readonly SweepTrial[]): string[] {
-  return [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
 }

@@ -6,19 +6,20 @@
  * named as such, "Apply best setting to kd.json" and "Export CSV". Fills in as trials finish.
  * Every statistic is sweep.json's (summarizeSweep); this view only draws them.
  */
-import type { HostMessage, SweepResult, SweepUiState } from '../../src/protocol/webviewMessages';
+import type { SweepFile } from '../../src/protocol/sweep';
+import type { HostMessage, SweepUiState } from '../../src/protocol/webviewMessages';
 import { canvasHasInk, LineChart, type LineSpec } from '../lib/charts';
 import { fmtPct, h, replace, text } from '../lib/dom';
 import { throttledRender } from '../lib/schedule';
 import { describeComparison } from '../../src/protocol/stats/seeds';
 import { meanSd } from '../../src/protocol/sweepBest';
-import { bestSettingRow, bestSingleTrial, heatGrid, linesByAlpha, parallelAxes, settingLabel, settingRows, sortTrials, trialColumns, trialsCsv } from '../lib/sweep';
+import { bestSettingRow, bestSingleTrial, distilledTrials, heatGrid, linesByAlpha, parallelAxes, settingLabel, settingRows, sortTrials, sweptPaths, trialColumns, trialsCsv } from '../lib/sweep';
 import { readPalette, withAlpha, type Palette } from '../lib/theme';
 import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
 
 export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
   let palette = readPalette();
-  let sweep: SweepResult | undefined;
+  let sweep: SweepFile | undefined;
   let sweepDir = '';
   let ui: SweepUiState = getUiState<SweepUiState>('sweep') ?? { view: 'sweep', sweepDir: '' };
 
@@ -52,32 +53,34 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
     const bestIds = new Set(bestRow?.trialIds ?? []);
     const b = sweep.bestSetting;
     const single = bestSingleTrial(sweep);
-    const metric = sweep.metricLabel ?? 'validation accuracy';
-    const baselineY = metric === 'test accuracy' ? sweep.baseline?.testAccuracy : sweep.baseline?.valAccuracy;
+    const metric = sweep.metricLabel;
+    // The baseline's mean of the sweep's metric: the reference line, on the same axis as the settings' means.
+    const baselineY = sweep.baseline?.metric?.mean;
+    const trials = distilledTrials(sweep);
     text(chartTitle, `${metric[0].toUpperCase()}${metric.slice(1)} against temperature (mean over seeds)`);
     text(heading, sweep.name ? `${sweep.name} (${sweep.sweepId})` : `Sweep ${sweep.sweepId}`);
-    const done = sweep.trials.filter((t) => t.status === 'done').length;
+    const done = trials.filter((t) => t.status === 'done').length;
     text(summary, [
-      `${done}/${sweep.trials.length} trials done`,
-      sweep.status ?? '',
+      `${done}/${trials.length} trials done`,
+      sweep.status,
       b ? `best setting: ${settingLabel(b.params)}, ${metric} ${meanSd(b)} over ${b.n} seed${b.n === 1 ? '' : 's'}${b.vsBaseline?.n ? `; vs baseline ${describeComparison(b.vsBaseline)}${b.vsBaseline.verdict ? ` (${b.vsBaseline.verdict})` : ''}` : ''}` : '',
-      single ? `best single trial: ${single.id} (${settingLabel(single.params)}${single.seed !== undefined ? `, seed ${single.seed}` : ''})` : '',
-      baselineY !== undefined ? `baseline ${fmtPct(baselineY)}` : '',
+      single ? `best single trial: ${single.id} (${settingLabel(single.params)}, seed ${single.seed})` : '',
+      baselineY !== undefined && Number.isFinite(baselineY) ? `baseline ${fmtPct(baselineY)}` : '',
     ].filter(Boolean).join(' · '));
     replace(warnings, ...(b?.warnings ?? []).map((w) => h('li', null, `⚠ ${w}`)));
-    (applyBtn as HTMLElement & { disabled: boolean }).disabled = !b || !sweep.configPath || !sweep.parameters.length;
+    (applyBtn as HTMLElement & { disabled: boolean }).disabled = !b || !sweep.configPath || !sweep.params.length;
 
     tChart ??= new LineChart(tCanvas, { xTitle: 'temperature T', yTitle: metric, percent: true }, palette);
     const groups = linesByAlpha(sweep);
     const lines: LineSpec[] = groups.map((g, i) => ({ label: g.label, xs: g.points.map((p) => p.x), ys: g.points.map((p) => p.y), color: palette.series[i % palette.series.length], points: true, highlight: bestRow ? g.points.flatMap((p, k) => (p.trials.some((id) => bestIds.has(id)) ? [k] : [])) : undefined }));
     const xs = groups.flatMap((g) => g.points.map((p) => p.x));
-    if (baselineY !== undefined && xs.length) lines.push({ label: 'from scratch (baseline)', xs: [Math.min(...xs), Math.max(...xs)], ys: [baselineY, baselineY], color: palette.baseline, dash: [6, 4] });
+    if (baselineY !== undefined && Number.isFinite(baselineY) && xs.length) lines.push({ label: 'from scratch (baseline)', xs: [Math.min(...xs), Math.max(...xs)], ys: [baselineY, baselineY], color: palette.baseline, dash: [6, 4] });
     tChart.setLines(lines);
     drawParallel(bestIds);
     renderHeat();
     renderSettings();
     renderTable(bestIds);
-    post({ type: 'rendered', view: 'sweep', steps: 0, epochs: sweep.trials.length, status: sweep.status ?? '', charts: [tCanvas, parCanvas].filter(canvasHasInk).length });
+    post({ type: 'rendered', view: 'sweep', steps: 0, epochs: trials.length, status: sweep.status, charts: [tCanvas, parCanvas].filter(canvasHasInk).length });
   }
 
   function renderHeat() {
@@ -91,7 +94,7 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
       h(
         'section',
         { class: 'card' },
-        h('h3', null, `${sweep!.metricLabel ?? 'validation accuracy'} (mean over seeds) by T (columns) and α (rows)`),
+        h('h3', null, `${sweep!.metricLabel} (mean over seeds) by T (columns) and α (rows)`),
         h(
           'table',
           { class: 'matrix heat' },
@@ -119,7 +122,7 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
 
   function renderSettings() {
     const rows = settingRows(sweep!);
-    const params = sweep!.parameters;
+    const params = sweptPaths(sweep!);
     replace(
       settingsTable,
       h(
@@ -134,7 +137,8 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
   function renderTable(bestIds: Set<string>) {
     const cols = trialColumns(sweep!);
     const sortCol = cols.find((c) => c.key === ui.sort?.key);
-    const rows = sortCol ? sortTrials(sweep!.trials, sortCol, !!ui.sort?.descending) : sweep!.trials;
+    const trials = distilledTrials(sweep!);
+    const rows = sortCol ? sortTrials(trials, sortCol, !!ui.sort?.descending) : trials;
     const head = h(
       'tr',
       null,
@@ -162,7 +166,7 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
           null,
           rows.map((t) => {
             const tr = h('tr', { class: bestIds.has(t.id) ? 'best' : '', 'data-trial': t.id }, cols.map((c) => h('td', { class: typeof c.value(t) === 'number' ? 'num' : '' }, cell(c.value(t), c.key))));
-            if (t.runDir) tr.addEventListener('dblclick', () => post({ type: 'openRun', runDir: t.runDir! }));
+            tr.addEventListener('dblclick', () => post({ type: 'openRun', runDir: t.runDir }));
             return tr;
           }),
         ),

@@ -8,7 +8,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { RunStatus, RunSummary } from '../../protocol/events';
 import { baselineStart } from '../../protocol/config';
 import { baselineName } from '../../protocol/format';
-import { DISTILLERY_DIR, FILES } from '../../protocol/runFolder';
+import { FILES } from '../../protocol/runFolder';
 import { argmaxRows, accuracy, labelsOf, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
 import { hintonLoss, scheduledHintonLoss, type Knobs, type LossTerm } from '../losses/logits';
 import { AttentionTransfer, FeatureDistillation } from '../losses/features';
@@ -23,7 +23,8 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoi
 import { ensembleOptions, labelMaskOf, unlabeledCount, type Assistant, type RunContext } from './context';
 import { finish } from './finish';
 import { stageRank } from './resume';
-import { CACHE_DIR_ENV, cachedTeacherSource, teacherLogitsKey } from './teacherCache';
+import { cachedTeacherSource, teacherLogitsKey } from './teacherCache';
+import { cacheDirFor } from '../../protocol/teacherCacheDir';
 import { describeOutputs, outputLosses, outputsFn, targetsFor } from './outputHeads';
 
 export const ASSISTANTS_DIR = 'assistants';
@@ -50,10 +51,6 @@ function finishedEarlier(ctx: RunContext, key: string): boolean {
 
 function doneFromEarlierAttempt(ctx: RunContext): StageResult {
   return { stopped: false, epochsDone: ctx.cfg.training.epochs, valAccuracy: NaN, trainAccuracy: NaN, lastLoss: NaN };
-}
-
-export function cacheDirFor(configPath: string): string {
-  return process.env[CACHE_DIR_ENV] || path.join(path.dirname(configPath), DISTILLERY_DIR, 'cache');
 }
 
 export async function executeRun(ctx: RunContext): Promise<RunSummary> {

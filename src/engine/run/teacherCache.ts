@@ -19,8 +19,6 @@ import type { TappedFn } from '../models/taps';
 import type { TeacherSource } from '../train/trainer';
 import type { RunMemo } from './memo';
 
-export const CACHE_DIR_ENV = 'DISTILLERY_CACHE_DIR';
-
 /**
  * What of `ensemble` changes the teachers' combined logits: how they combine (and the
  * temperature, for mean-probabilities) with several teachers or mean-probabilities; nothing

@@ -10,7 +10,7 @@ import { FILES } from '../../protocol/runFolder';
 import type { RunManager } from '../runs/runManager';
 import { deleteRefusal, exportRefusal, type RunRecord } from '../tree/runInfo';
 import { runArg, type RunsTreeProvider } from '../tree/runsTree';
-import { launchFor, refuseUntrusted, startRun } from './startRun';
+import { launchFor, refuseUntrusted } from './startRun';
 import { freeKdJsonName, STARTER_KD_JSON } from './starterKdJson';
 
 export async function commandExists(id: string): Promise<boolean> {
@@ -52,7 +52,8 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
     vscode.commands.registerCommand('distillery.rerun', async (arg?: unknown) => {
       const r = await pickRun(arg, 'Re-run which run?');
       const uri = r && configUriOf(r);
-      return uri ? startRun(runs, log, uri) : undefined;
+      // Start Run on its kd.json, as the palette does (a kd.json with several seeds is a seeded run, owned by the window's sweeps).
+      return uri ? vscode.commands.executeCommand('distillery.startRun', uri) : undefined;
     }),
 
     vscode.commands.registerCommand('distillery.resumeRun', async (arg?: unknown) => {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatIssue, issueText, loadConfigFile } from '../../protocol/loadConfig';
 import { runSeeds } from '../../protocol/sweep';
+import type { EditorSweeps } from '../sweeps/editorSweeps';
 import { startSweep } from '../sweeps/startSweep';
 import { pct, runFinishedMessage } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
@@ -75,7 +76,7 @@ export async function pickSavedKdJson(arg?: vscode.Uri): Promise<vscode.Uri | un
   return uri;
 }
 
-export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<{ runId: string; runDir: string } | undefined> {
+export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg: vscode.Uri | undefined, sweeps: EditorSweeps): Promise<{ runId: string; runDir: string } | undefined> {
   if (refuseUntrusted('starts runs')) return undefined;
   const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;
@@ -93,7 +94,7 @@ export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg?
   // Several seeds: a seeded run (a sweep over the seeds, nothing swept), as `distill run` does.
   const seeds = runSeeds(loaded.config);
   if (seeds) {
-    void startSweep(path.join(__dirname, 'engine.js'), log, uri, seeds);
+    void startSweep(sweeps, log, uri, seeds);
     return undefined;
   }
   const run = runs.enqueue(uri.fsPath, loaded.config.name, undefined, launch);

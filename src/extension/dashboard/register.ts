@@ -12,7 +12,7 @@ import { parseWebviewUiState } from '../../protocol/webviewMessageSchema';
 import type { DashboardTab, WebviewUiState } from '../../protocol/webviewMessages';
 import { COMPARE_VIEW_TYPE, ComparePanel } from '../compare/comparePanel';
 import type { RunManager } from '../runs/runManager';
-import { SWEEP_VIEW_TYPE, SweepPanel } from '../sweepView/sweepPanel';
+import { SWEEP_VIEW_TYPE, SweepPanel } from '../sweeps/sweepPanel';
 import { DASHBOARD_VIEW_TYPE, DashboardPanel } from './dashboardPanel';
 import type { PanelStats } from './panelHost';
 

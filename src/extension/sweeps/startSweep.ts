@@ -1,10 +1,11 @@
 /**
  * "Distill: Start Sweep": the same sweep as `distill sweep kd.json`, the same folders. The
- * extension host only orchestrates: the trials run on engine workers (dist/engine.js), started
- * by the one launch policy (runs/launchPolicy.ts) as a run's engine is: distillery.nodePath
- * or VS Code's own Node, and kd.json paths kept inside the workspace. With `seeds` (Start Run
- * on a kd.json with several "seeds") it is a seeded run: nothing swept, the distilled student
- * and its baseline per seed, judged across seeds.
+ * extension host only orchestrates: the trials run on long-lived engine workers
+ * (dist/engine.js --worker), started by the one launch policy (runs/launchPolicy.ts) as a
+ * run's engine is: distillery.nodePath or VS Code's own Node, and kd.json paths kept inside the
+ * workspace. The window's EditorSweeps owns every sweep started here (closing the window stops
+ * it). With `seeds` (Start Run on a kd.json with several "seeds") it is a seeded run: nothing
+ * swept, the distilled student and its baseline per seed, judged across seeds.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -14,8 +15,9 @@ import { meanSd, seedsVerdictLine } from '../../protocol/sweepBest';
 import { Sweep } from '../../sweep/runSweep';
 import { sweepTable } from '../../sweep/table';
 import { launchFor, pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
+import type { EditorSweeps } from './editorSweeps';
 
-export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri, seeds?: number[]): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
+export async function startSweep(owner: EditorSweeps, log: vscode.OutputChannel, arg?: vscode.Uri, seeds?: number[]): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
   if (refuseUntrusted('starts sweeps')) return undefined;
   const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;
@@ -33,7 +35,7 @@ export async function startSweep(enginePath: string, log: vscode.OutputChannel, 
     async (progress, token) => {
       const sweep = new Sweep({
         configPath: uri.fsPath,
-        enginePath,
+        enginePath: owner.enginePath,
         parallel,
         seeds,
         execPath: launch.execPath,
@@ -50,7 +52,7 @@ export async function startSweep(enginePath: string, log: vscode.OutputChannel, 
         },
       });
       token.onCancellationRequested(() => sweep.stop());
-      const out = await sweep.run();
+      const out = await owner.run(sweep);
       if (!out.ok) {
         log.appendLine(`${uri.fsPath}: the sweep cannot start`);
         for (const i of out.issues) log.appendLine('  ' + formatIssue(uri.fsPath, i));

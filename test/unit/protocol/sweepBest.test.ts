@@ -43,7 +43,7 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     assert.equal(s.bestSetting!.runnerUp!.vsRunnerUp.verdict, 'no measurable difference');
     assert.equal(s.bestSetting!.warnings.length, 1, s.bestSetting!.warnings.join('\n'));
     assert.match(s.bestSetting!.warnings[0], /^the best setting \(temperature=2\) is not distinguishable from the runner-up \(temperature=8\): \+0\.83 pts ± .* 95 % CI −.* over 3 seeds$/);
-    const plan = planApplyBest({ ...s, parameters: s.params });
+    const plan = planApplyBest(s);
     assert.ok(plan.ok);
     assert.deepEqual(plan.params, { [T]: 2 });
     assert.deepEqual(plan.warnings, s.bestSetting!.warnings);
@@ -79,7 +79,7 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     summarizeSweep(s);
     assert.ok(s.bestSetting!.warnings.includes('only 2 of the 3 seeds of the best setting (temperature=2) finished'));
     assert.ok(s.bestSetting!.warnings.some((w) => w.startsWith('no baseline finished')));
-    const plan = planApplyBest({ ...s, parameters: s.params });
+    const plan = planApplyBest(s);
     assert.ok(plan.ok && plan.warnings[0] === 'the sweep failed: this is the best setting so far');
     const seeded = sweepOf([0.8, 0.82, 0.81], { 0: [0.84, 0.85, 0.845] });
     seeded.params = [];
@@ -87,6 +87,6 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     summarizeSweep(seeded);
     assert.equal(seeded.aggregates.length, 1);
     assert.equal(seeded.aggregates[0].vsBaseline!.verdict, 'better');
-    assert.deepEqual(planApplyBest({ ...seeded, parameters: seeded.params }), { ok: false, reason: 'this is a seeded run (no swept parameters): there is no setting to apply' });
+    assert.deepEqual(planApplyBest(seeded), { ok: false, reason: 'this is a seeded run (no swept parameters): there is no setting to apply' });
   });
 });

@@ -2,11 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SweepResult } from '../../../src/protocol/webviewMessages';
 import { bestParamEdits, minimalReplace } from '../../../src/protocol/kdJsonEdits';
-import { fromSweepFile, loadSweep } from '../../../src/extension/sweepView/sweepData';
+import { loadSweep, sweepTitle } from '../../../src/extension/sweeps/sweepData';
 import { applyEdits } from 'jsonc-parser';
-import { summarizeSweep, type SweepFile, type SweepTrial as EngineTrial } from '../../../src/protocol/sweep';
+import { summarizeSweep, type SweepFile, type SweepTrial } from '../../../src/protocol/sweep';
 import { bestSettingRow, bestSingleTrial, csvField, heatGrid, linesByAlpha, parallelAxes, settingRows, sortTrials, trialColumns, trialsCsv } from '../../../webview/lib/sweep';
 
 const T = 'distillation.temperature';
@@ -18,13 +17,18 @@ const value = (t: number, a: number, seed: number) => 0.5 + t / 100 + a / 10 + (
 
 /** An engine sweep.json: T 1, 4, 8 × α 0.5, 0.9 × seeds 1, 2, and a baseline per seed; no statistics in it yet. */
 function engineFile(): SweepFile {
-  const trials: EngineTrial[] = [];
+  const trials: SweepTrial[] = [];
   for (const seed of [1, 2]) trials.push({ id: `b${seed}`, kind: 'baseline', params: {}, seed, runDir: `trials/b${seed}`, configFile: 'c', status: 'done', metric: 0.54 + seed / 100, valAccuracy: 0.54 + seed / 100, testAccuracy: 0.5 });
   for (const t of [1, 4, 8]) for (const a of [0.5, 0.9]) for (const seed of [1, 2]) trials.push({ id: `T${t}-a${a}-s${seed}`, kind: 'distill', params: { [T]: t, [A]: a }, seed, runDir: `trials/T${t}-a${a}-s${seed}`, configFile: 'c', status: 'done', metric: value(t, a, seed), valAccuracy: value(t, a, seed), testAccuracy: 0.5 });
   return { format: 'distillery-sweep/1', sweepId: 'sw', name: 'n', configPath: '/k/kd.json', status: 'done', startedAt: '', metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [{ path: T, values: [1, 4, 8] }, { path: A, values: [0.5, 0.9] }], seeds: [1, 2], epochs: 1, parallel: 1, trials, aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [] };
 }
 
-const sweep = (): SweepResult => fromSweepFile(engineFile());
+/** What the view is sent: sweep.json with summarizeSweep's statistics, as readSweep gives it. */
+function sweep(): SweepFile {
+  const s = engineFile();
+  summarizeSweep(s);
+  return s;
+}
 
 describe('sweep shaping', () => {
   it('one line per α over T, each point a setting’s mean over seeds, and a T × α heat map', () => {
@@ -42,12 +46,12 @@ describe('sweep shaping', () => {
 
   it('draws sweep.json’s statistics, never its own: a changed mean in the settings moves the point', () => {
     const s = sweep();
-    const setting = s.settings!.find((a) => a.params[T] === 8 && a.params[A] === 0.5)!;
+    const setting = s.aggregates.find((a) => a.params[T] === 8 && a.params[A] === 0.5)!;
     setting.metric.mean = 0.123;
     assert.equal(linesByAlpha(s)[0].points[2].y, 0.123);
     assert.equal(heatGrid(s)!.cells[0][2], 0.123);
-    const only: SweepResult = { sweepId: 's', parameters: [T], trials: [{ id: 'a', params: { [T]: 2 }, status: 'done', valAccuracy: 0.6, seed: 1 }] };
-    assert.deepEqual(linesByAlpha(only)[0].points, [], 'no statistics, no points (the host always sends them)');
+    const only: SweepFile = { ...engineFile(), params: [{ path: T, values: [2] }], trials: [{ id: 'a', kind: 'distill', params: { [T]: 2 }, seed: 1, runDir: 'trials/a', configFile: 'c', status: 'done', metric: 0.6, valAccuracy: 0.6 }] };
+    assert.deepEqual(linesByAlpha(only)[0].points, [], 'no statistics, no points (sweep.json always has them)');
     assert.equal(heatGrid(only), undefined, 'no heat map when only T varies');
   });
 
@@ -70,12 +74,13 @@ describe('sweep shaping', () => {
 
   it('sorts by any column, missing values last', () => {
     const s = sweep();
-    s.trials[0].valAccuracy = undefined;
+    const trials = s.trials.filter((t) => t.kind === 'distill');
+    trials[0].valAccuracy = undefined;
     const col = trialColumns(s).find((c) => c.key === 'valAccuracy')!;
-    const sorted = sortTrials(s.trials, col, true);
+    const sorted = sortTrials(trials, col, true);
     assert.equal(sorted[0].id, 'T4-a0.9-s2');
-    assert.equal(sorted.at(-1)!.id, s.trials[0].id);
-    assert.equal(sortTrials(s.trials, col, false).at(-1)!.id, s.trials[0].id);
+    assert.equal(sorted.at(-1)!.id, trials[0].id);
+    assert.equal(sortTrials(trials, col, false).at(-1)!.id, trials[0].id);
   });
 
   it('exports RFC 4180 CSV', () => {
@@ -94,46 +99,42 @@ describe('sweep shaping', () => {
     assert.deepEqual(lines[0].values.slice(0, 2), [0, 0]);
   });
 
-  it('maps the engine’s sweep.json: baselines become the reference line, statistics are summarizeSweep’s', () => {
+  it('the view reads sweep.json: statistics are summarizeSweep’s, gains against the baseline, baselines apart from the trials', () => {
     const file = engineFile();
-    const r = fromSweepFile(file);
-    assert.equal(r.trials.length, 12);
-    assert.ok(!r.trials.some((t) => t.id.startsWith('b')));
-    close(r.baseline!.valAccuracy!, 0.555);
-    assert.equal(r.bestTrial, 'T4-a0.9-s2');
-    assert.deepEqual(file.aggregates, [], 'the file is not changed');
-    const expected = structuredClone(file);
-    summarizeSweep(expected);
-    assert.deepEqual(r.settings, expected.aggregates);
-    assert.deepEqual(r.bestSetting, expected.bestSetting);
-    close(r.trials[0].gain!, value(1, 0.5, 1) - 0.555);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-'));
     fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify(file));
-    const loaded = loadSweep(dir);
-    assert.equal(loaded.trials.length, 12);
-    assert.equal(loaded.trials[0].runDir, path.join(dir, 'trials/T1-a0.5-s1'), 'run folders resolve against the sweep folder');
+    const loaded = loadSweep(dir)!;
+    const expected = structuredClone(file);
+    summarizeSweep(expected);
+    assert.deepEqual(loaded.aggregates, expected.aggregates);
     assert.deepEqual(loaded.bestSetting, expected.bestSetting);
+    assert.equal(loaded.best!.trialId, 'T4-a0.9-s2');
+    close(loaded.baseline!.metric!.mean, 0.555);
+    close(loaded.trials.find((t) => t.id === 'T1-a0.5-s1')!.gain!, value(1, 0.5, 1) - 0.555);
+    assert.equal(loaded.trials.find((t) => t.kind === 'baseline')!.gain, undefined, 'a baseline has no gain over itself');
+    assert.equal(loaded.trials[2].runDir, 'trials/T1-a0.5-s1', 'run folders stay relative to the sweep folder (the panel resolves them)');
+    const csv = trialsCsv(loaded).trim().split('\r\n');
+    assert.equal(csv.length, 13, 'the 12 distilled trials, no baseline rows');
     // A seeded run sweeps nothing, and stays so.
     fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ ...file, params: [], trials: file.trials.filter((t) => t.kind === 'baseline' || t.id.startsWith('T1-a0.5')).map((t) => ({ ...t, params: {} })) }));
-    const seeded = loadSweep(dir);
-    assert.deepEqual(seeded.parameters, []);
-    assert.equal(seeded.settings!.length, 1);
+    const seeded = loadSweep(dir)!;
+    assert.deepEqual(seeded.params, []);
+    assert.equal(seeded.aggregates.length, 1);
     assert.equal(seeded.bestSetting!.vsBaseline!.n, 2);
+    // The tab says which sweep it is: its name, not a generic word or the folder's timestamped id.
+    assert.equal(sweepTitle(dir, loaded), 'n');
+    assert.equal(sweepTitle(dir, seeded), 'n (seeds)');
+    assert.equal(sweepTitle(dir, undefined), path.basename(dir));
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('a sweep folder without the engine’s sweep.json gets its statistics from the same summarizeSweep', () => {
+  it('a sweep.json that is torn or not Distillery’s reads as none, not as a crash', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-'));
-    fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ sweepId: 'old', parameters: [T], trials: [
-      { id: 'a', params: { [T]: 2 }, status: 'done', valAccuracy: 0.7, testAccuracy: 0.7, seed: 1 },
-      { id: 'b', params: { [T]: 2 }, status: 'done', valAccuracy: 0.72, testAccuracy: 0.72, seed: 2 },
-      { id: 'c', params: { [T]: 4 }, status: 'done', valAccuracy: 0.75, testAccuracy: 0.75, seed: 1 },
-      { id: 'd', params: { [T]: 4 }, status: 'done', valAccuracy: 0.6, testAccuracy: 0.6, seed: 2 },
-    ] }));
-    const s = loadSweep(dir);
-    assert.deepEqual(s.bestSetting!.params, { [T]: 2 }, 'best mean 0.71, though the best single trial is T 4');
-    assert.equal(s.bestTrial, 'c');
-    close(linesByAlpha(s)[0].points[0].y, 0.71);
+    assert.equal(loadSweep(dir), undefined, 'no sweep.json');
+    for (const text of ['{"format": "distillery-sweep/1", "trials": [', '{}', JSON.stringify({ sweepId: 'old', parameters: [T], trials: [] })]) {
+      fs.writeFileSync(path.join(dir, 'sweep.json'), text);
+      assert.equal(loadSweep(dir), undefined, text);
+    }
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The temperature-sweep view: one panel per sweep folder. It re-reads the folder on `ready`
- * and whenever a file under it changes (debounced), so trials fill in while the sweep runs.
+ * The temperature-sweep view: one panel per sweep folder, titled by the sweep's name. It
+ * re-reads the folder on `ready` and whenever a file under it changes (debounced), so trials
+ * fill in while the sweep runs; it displays sweep.json's model and computes no statistic.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,8 +10,9 @@ import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessa
 import { sweepConfigProblem, sweepTrialProblem } from '../../protocol/knownFolders';
 import { PanelHost } from '../dashboard/panelHost';
 import { bestParamEdits, minimalReplace } from '../../protocol/kdJsonEdits';
+import { readSweep, SWEEP_FILES, type SweepFile } from '../../protocol/sweep';
 import { planApplyBest } from '../../protocol/sweepBest';
-import { loadSweep } from './sweepData';
+import { loadSweep, sweepTitle } from './sweepData';
 
 export const SWEEP_VIEW_TYPE = 'distillery.sweep';
 
@@ -32,29 +34,38 @@ export class SweepPanel extends PanelHost {
   }
 
   static create(extensionUri: vscode.Uri, sweepDir: string, onGone: (p: SweepPanel) => void): SweepPanel {
-    const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, `Sweep ${path.basename(sweepDir)}`, vscode.ViewColumn.Beside, {});
+    const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, sweepTitle(sweepDir, readSweep(sweepDir)), vscode.ViewColumn.Beside, {});
     return new SweepPanel(panel, extensionUri, sweepDir, onGone);
   }
 
   private scheduleRefresh(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.post({ type: 'sweep', sweep: loadSweep(this.sweepDir) });
+      this.post({ type: 'sweep', sweep: this.load() });
     }, 250);
   }
 
   protected onReady(_state: WebviewUiState | undefined): void {
-    this.post({ type: 'init', view: 'sweep', sweepDir: this.sweepDir, sweep: loadSweep(this.sweepDir) });
+    this.post({ type: 'init', view: 'sweep', sweepDir: this.sweepDir, sweep: this.load() });
+  }
+
+  /** The sweep as it stands, the tab titled by its name; a notice when sweep.json cannot be read. */
+  private load(): SweepFile | undefined {
+    const sweep = loadSweep(this.sweepDir);
+    this.panel.title = sweepTitle(this.sweepDir, sweep);
+    if (!sweep) this.post({ type: 'notice', level: 'error', text: `${path.join(this.sweepDir, SWEEP_FILES.sweep)} is missing or is not a Distillery sweep.json.` });
+    return sweep;
   }
 
   protected async onMessage(message: WebviewMessage): Promise<void> {
     if (message.type === 'applyBest') await this.applyBest();
     else if (message.type === 'exportCsv') await this.exportCsv(message.fileName, message.csv);
     else if (message.type === 'openRun') {
-      // The webview names the folder: only a trial of this sweep is opened.
-      const problem = sweepTrialProblem(this.sweepDir, message.runDir);
+      // The webview names the folder (a trial's runDir, relative to the sweep folder): only a trial of this sweep is opened.
+      const runDir = path.resolve(this.sweepDir, message.runDir);
+      const problem = sweepTrialProblem(this.sweepDir, runDir);
       if (problem) throw new Error(`Not opened: ${problem}.`);
-      await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(message.runDir));
+      await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(runDir));
     }
   }
 
@@ -64,12 +75,13 @@ export class SweepPanel extends PanelHost {
    */
   async applyBest(): Promise<boolean> {
     const sweep = loadSweep(this.sweepDir);
+    if (!sweep) throw new Error(`Nothing applied: ${path.join(this.sweepDir, SWEEP_FILES.sweep)} cannot be read.`);
     const plan = planApplyBest(sweep);
     if (!plan.ok) {
       this.post({ type: 'notice', level: 'error', text: `Nothing applied: ${plan.reason}.` });
       return false;
     }
-    const configPath = sweep.configPath && (path.isAbsolute(sweep.configPath) ? sweep.configPath : path.resolve(this.sweepDir, sweep.configPath));
+    const configPath = sweep.configPath && path.resolve(this.sweepDir, sweep.configPath);
     if (!configPath || !fs.existsSync(configPath)) throw new Error(`The sweep does not name an existing kd.json (configPath: ${sweep.configPath ?? 'missing'}).`);
     // sweep.json names the file to edit: only the kd.json this sweep folder belongs to.
     const foreign = sweepConfigProblem(this.sweepDir, configPath);
