@@ -1,32 +1,40 @@
 /**
  * "Distill: Start Sweep": the same sweep as `distill sweep kd.json`, the same folders. The
- * extension host only orchestrates: the trials run on engine workers (dist/engine.js), started
- * by the one launch policy (runs/launchPolicy.ts) as a run's engine is: distillery.nodePath
- * or VS Code's own Node, and kd.json paths kept inside the workspace. With `seeds` (Start Run
+ * extension host only orchestrates: the trials run on long-lived engine workers
+ * (dist/engine.js --worker), started by the one launch policy (runs/launchPolicy.ts) as a
+ * run's engine is: distillery.nodePath or VS Code's own Node, and kd.json paths kept inside
+ * the workspace. With `seeds` (Start Run
  * on a kd.json with several "seeds") it is a seeded run: nothing swept, the distilled student
  * and its baseline per seed, judged across seeds.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
+import { formatIssue } from '../../protocol/loadConfig';
 import { paramsKey } from '../../protocol/sweep';
 import { meanSd, seedsVerdictLine } from '../../protocol/sweepBest';
 import { Sweep } from '../../sweep/runSweep';
 import { sweepTable } from '../../sweep/table';
 import { launchFor, pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
+import type { LaunchRequest } from '../runs/launchPolicy';
 
-export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri, seeds?: number[]): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
+export type SweepResult = { sweepId: string; sweepDir: string; status: string };
+
+export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<SweepResult | undefined> {
   if (refuseUntrusted('starts sweeps')) return undefined;
   const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;
   // The same launch policy as a run: trust, distillery.nodePath, the workspace's paths.
   const launch = launchFor(uri, log);
   if (!launch) return undefined;
-  const loaded = loadConfigFile(uri.fsPath, { workspaceRoot: launch.workspaceRoot });
-  if (loaded.ok && !loaded.config.sweep && !seeds) {
-    void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }`);
-    return undefined;
-  }
+  return runSweepInWindow(enginePath, log, uri, launch);
+}
+
+/**
+ * Runs the sweep of `uri` (with `seeds`: a seeded run) on engine workers started from `launch`,
+ * with its progress in a cancellable notification. The kd.json is checked once, by the Sweep
+ * (a kd.json with no "sweep" block included), before any worker or folder exists.
+ */
+export async function runSweepInWindow(enginePath: string, log: vscode.OutputChannel, uri: vscode.Uri, launch: LaunchRequest, seeds?: number[]): Promise<SweepResult | undefined> {
   const parallel = vscode.workspace.getConfiguration('distillery').get<number>('sweep.parallel') || undefined;
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Distill ${seeds ? `${seeds.length} seeds` : 'sweep'}: ${path.basename(path.dirname(uri.fsPath))}`, cancellable: true },
@@ -36,9 +44,7 @@ export async function startSweep(enginePath: string, log: vscode.OutputChannel, 
         enginePath,
         parallel,
         seeds,
-        execPath: launch.execPath,
-        workspaceRoot: launch.workspaceRoot,
-        backend: launch.backend,
+        launch,
         onUpdate: (s, c) => {
           const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
           if (c.type === 'trial_finished') {
