@@ -12,8 +12,7 @@ import type { EngineLaunch, NewRunJob, ResumeJob } from '../protocol/engineArgs'
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import { resultsTable } from '../protocol/format';
 import { formatIssue, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../protocol/loadConfig';
-import { runsRootFor } from '../protocol/runFolder';
-import { newRunDir, runName } from '../protocol/runId';
+import { newRunJob } from '../protocol/runId';
 import { runSeeds } from '../protocol/sweep';
 import { ProgressView } from './progress';
 
@@ -55,8 +54,7 @@ async function runCli(kdJson: string, opts: RunCliOptions): Promise<number> {
     const { runSeedsCli } = await import('../sweep/cli');
     return runSeedsCli(file, seeds, { parallel: opts.parallel, launch, sweepsRoot: opts.runsRoot, json: opts.json, enginePath: path.join(__dirname, 'engine.js'), printIssues });
   }
-  const runsRoot = opts.runsRoot ? path.resolve(opts.runsRoot) : runsRootFor(file);
-  return followEngine({ kind: 'run', configPath: file, runDir: newRunDir(runsRoot, runName(file, loaded.config.name)) }, file, launch, opts);
+  return followEngine(newRunJob(file, loaded.config.name, opts.runsRoot && path.resolve(opts.runsRoot)), file, launch, opts);
 }
 
 /**

@@ -10,6 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { NewRunJob } from './engineArgs';
+import { runsRootFor } from './runFolder';
 
 function stamp(d: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -39,6 +41,14 @@ export function newRunDir(runsRoot: string, name: string): string {
     const dir = path.join(runsRoot, newRunId(name));
     if (!fs.existsSync(dir)) return dir;
   }
+}
+
+/**
+ * A new run of `configPath` (`name`: its kd.json's, if any), in a folder under `runsRoot`
+ * (default: .distillery/runs beside it): the one place a parent decides where a run goes.
+ */
+export function newRunJob(configPath: string, name?: string, runsRoot = runsRootFor(configPath)): NewRunJob {
+  return { kind: 'run', configPath, runDir: newRunDir(runsRoot, runName(configPath, name)) };
 }
 
 /** Creates `dir` (and the folders above it), exclusively: false when it exists already. */

@@ -12,8 +12,7 @@ import { recordAbnormalExit } from '../../client/abnormalExit';
 import { EngineProcess, type EngineExit } from '../../client/engineProcess';
 import type { NewRunJob, ResumeJob } from '../../protocol/engineArgs';
 import type { EngineMessage } from '../../protocol/events';
-import { runsRootFor } from '../../protocol/runFolder';
-import { newRunDir, runName } from '../../protocol/runId';
+import { newRunJob, runName } from '../../protocol/runId';
 import type { LaunchRequest } from './launchPolicy';
 
 export type RunState = 'queued' | 'running' | 'finished';
@@ -66,8 +65,7 @@ export class RunManager implements vscode.Disposable {
 
   /** Queues a new run of `configPath` (`name`: kd.json's, if it has one), in a folder decided now. */
   enqueueRun(configPath: string, name: string | undefined, launch: LaunchRequest): ManagedRun {
-    name = runName(configPath, name);
-    return this.enqueue({ kind: 'run', configPath, runDir: newRunDir(runsRootFor(configPath), name) }, name, launch, configPath);
+    return this.enqueue(newRunJob(configPath, name), runName(configPath, name), launch, configPath);
   }
 
   /** Queues the continuation of the run folder `runDir`; `configPath`, its kd.json if known, is only shown. */
