@@ -73,6 +73,12 @@ export function createRunDir(root: string, name: string): { id: string; dir: str
   throw new Error(`could not create a unique folder under ${root}`);
 }
 
+/** Why the engine cannot create the new run folder `runDir`, or undefined: checked before a run's preparation too. */
+export function runDirProblem(runDir: string): string | undefined {
+  if (fs.existsSync(runDir)) return `the run folder ${runDir} already exists; nothing was written to it`;
+  return runsRootProblem(path.dirname(path.resolve(runDir)));
+}
+
 /**
  * Why no run folder can be created under `runsRoot`, or undefined: it (or the nearest part of
  * its path that exists) must be a folder this process may write in. Checked before a run's

@@ -11,7 +11,7 @@ import { checkWorkspacePaths, loadConfigFile, locateIssuesInFile, type ConfigIss
 import type { EngineRequest } from '../../protocol/engineArgs';
 import { FILES, readEvents } from '../../protocol/runFolder';
 import { HEARTBEAT_INTERVAL_MS, processStartOf, type Heartbeat } from '../../protocol/runStatus';
-import { createRunFolder, runName, runsRootProblem } from '../../protocol/runId';
+import { createRunFolder, runDirProblem, runName } from '../../protocol/runId';
 import { advanceMathRandom, mathRandomState, restoreMathRandom, seedMathRandom } from '../util/rng';
 import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
 import { BackendUnavailableError } from '../backend/select';
@@ -89,10 +89,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     const loaded = loadConfigFile(configPath, { workspaceRoot });
     if (!loaded.ok) return configError(loaded.issues);
     cfg = loaded.config;
-    if (request.kind === 'run') {
-      const rootProblem = runsRootProblem(path.dirname(path.resolve(request.runDir)));
-      if (rootProblem) return failure(rootProblem);
-    }
+    const folderProblem = request.kind === 'run' ? runDirProblem(path.resolve(request.runDir)) : undefined;
+    if (folderProblem) return failure(folderProblem);
   }
   if (backend) {
     if (!(BACKENDS as readonly string[]).includes(backend)) return configError([{ path: ['backend'], message: `unknown backend "${backend}" (expected one of ${BACKENDS.join(', ')})` }]);
@@ -136,7 +134,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     dir = path.resolve(request.runDir);
     let problem: string | undefined;
     try {
-      if (!createRunFolder(dir)) problem = `the run folder ${dir} already exists; nothing was written to it`;
+      // Taken since the check above (another engine told the same folder): refused, not shared.
+      if (!createRunFolder(dir)) problem = runDirProblem(dir);
     } catch (e) {
       problem = `cannot create the run folder ${dir}: ${(e as Error).message}`;
     }
