@@ -243,7 +243,7 @@ export const SweepSpec = z
     seeds: SeedsSpec.optional().describe('Seeds per setting: a list, or a count (seed, seed+1, …); default: the kd.json\'s "seeds", else 1. Each setting runs once per seed, and so does the from-scratch baseline; with 2 or more seeds each setting\'s gain over the baseline gets a 95 % interval (paired by seed).'),
     epochs: positiveInt.max(10_000).optional().describe('Student epochs per trial (default: training.epochs).'),
     metric: z.enum(SWEEP_METRICS).default('valAccuracy').describe('The metric that picks the best trial: the distilled student\'s validation accuracy (default) or test accuracy.'),
-    parallel: positiveInt.max(256).optional().describe('Trials run at once, each in its own engine process (default: the number of CPU cores).'),
+    parallel: positiveInt.max(256).optional().describe('Trials run at once, each lane on one long-lived engine worker (default: the number of CPU cores).'),
   })
   .strict();
 export type SweepSpec = z.output<typeof SweepSpec>;
