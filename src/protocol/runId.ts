@@ -3,9 +3,10 @@
  * from two processes: a random suffix, and a folder is created with a non-recursive mkdir
  * that fails rather than share a folder.
  *
- * A new run's folder is decided once, by the engine's parent (newRunDir: the CLI, the
- * extension's RunManager, a sweep for its trials), and passed to the engine (--run-dir), which
- * creates exactly that folder (createRunFolder) and refuses one that already exists.
+ * A new run's folder is decided once, by the engine's parent (newRunJob: the CLI, the
+ * extension's RunManager; a sweep names its trials' folders after their ids), and passed to
+ * the engine (--run-dir), which creates exactly that folder (createRunFolder) and refuses one
+ * that already exists (runDirProblem).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -22,7 +23,8 @@ export function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'run';
 }
 
-export function newRunId(name: string, now = new Date()): string {
+function newRunId(name: string): string {
+  const now = new Date();
   return `${stamp(now)}-${slug(name)}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -84,7 +86,7 @@ export function runDirProblem(runDir: string): string | undefined {
  * its path that exists) must be a folder this process may write in. Checked before a run's
  * preparation, so that a wrong --runs-root costs no teacher training.
  */
-export function runsRootProblem(runsRoot: string): string | undefined {
+function runsRootProblem(runsRoot: string): string | undefined {
   for (let p = path.resolve(runsRoot); ; p = path.dirname(p)) {
     let stat: fs.Stats;
     try {
