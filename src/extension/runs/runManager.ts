@@ -99,8 +99,12 @@ export class RunManager implements vscode.Disposable {
     run.state = 'running';
     this.log.appendLine(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.job.kind === 'run' ? run.job.configPath : `${run.runDir} (resumed)`}`);
     engine.onStderr((t) => this.log.append(`[${run.runId}] ${t}`));
+    // Its folder is this engine's once it said so (a resumed run's always was): an engine that
+    // failed before (say, its chosen folder was taken) leaves whatever is there alone.
+    let ownsFolder = run.job.kind === 'resume';
     engine.onMessage((message) => {
       run.last = message;
+      if (message.type === 'run_started') ownsFolder = true;
       if (message.type === 'engine_failed') this.log.appendLine(`[${run.runId}] engine failed: ${message.message}`);
       if (message.type === 'log') this.log.appendLine(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
       if (message.type === 'epoch') this.log.appendLine(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
@@ -111,7 +115,7 @@ export class RunManager implements vscode.Disposable {
       run.exit = exit;
       run.state = 'finished';
       this.log.appendLine(`[${run.runId}] engine exited (${exit.signal ?? exit.code})`);
-      if (run.last?.type !== 'run_finished' && run.last?.type !== 'config_error') {
+      if (ownsFolder && run.last?.type !== 'run_finished' && run.last?.type !== 'config_error') {
         try {
           const summary = recordAbnormalExit(run.runDir, exit);
           if (summary) this.log.appendLine(`[${run.runId}] marked ${summary.status}: ${summary.error}\n${exit.stderrTail}`);
