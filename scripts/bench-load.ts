@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { EngineProcess } from '../src/client/engineProcess';
 import type { EngineMessage } from '../src/protocol/events';
 import { FILES, readEvents, readSummary } from '../src/protocol/runFolder';
+import { newRunJob } from '../src/protocol/runId';
 
 const runs = Number(process.argv[2] ?? 8);
 const cores = os.availableParallelism();
@@ -41,7 +42,7 @@ async function main() {
   const one = async () => {
     running++;
     maxRunning = Math.max(maxRunning, running);
-    const engine = new EngineProcess({ enginePath, configPath: kd });
+    const engine = new EngineProcess({ enginePath, job: newRunJob(kd) });
     let runDir: string | undefined;
     let events = 0;
     engine.onMessage((m: EngineMessage) => {

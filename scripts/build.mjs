@@ -3,7 +3,6 @@
 // backends load files relative to their own package), and the webviews (browser, self-contained:
 // webview.js plus the webview.css esbuild extracts from its CSS imports, nothing fetched remotely).
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const watch = process.argv.includes('--watch');
@@ -23,10 +22,8 @@ const node = {
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { engine: 'src/engine/main.ts', cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { webview: 'webview/index.ts' }, outdir: 'dist/webview' },
 ];
-if (existsSync('webview/index.ts')) {
-  builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { webview: 'webview/index.ts' }, outdir: 'dist/webview' });
-}
 
 // kd.json's JSON Schema for the editor, generated from the zod schema (src/protocol/config.ts).
 const schemaGen = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-schema.ts', 'dist/kd.schema.json'], { stdio: 'inherit' });

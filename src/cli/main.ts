@@ -8,9 +8,11 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { describeExit, recordAbnormalExit } from '../client/abnormalExit';
 import { EngineProcess } from '../client/engineProcess';
+import type { EngineLaunch, NewRunJob, ResumeJob } from '../protocol/engineArgs';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import { resultsTable } from '../protocol/format';
 import { formatIssue, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../protocol/loadConfig';
+import { newRunJob } from '../protocol/runId';
 import { runSeeds } from '../protocol/sweep';
 import { ProgressView } from './progress';
 
@@ -22,28 +24,45 @@ function printIssues(file: string, issues: ConfigIssue[]): void {
   for (const i of locateIssuesInFile(file, issues)) process.stderr.write(`  ${formatIssue(path.relative(process.cwd(), file) || file, i)}\n`);
 }
 
-async function run(kdJson: string, opts: { json?: boolean; backend?: string; runsRoot?: string; resume?: boolean; workspace?: string; seeds?: number; parallel?: number }): Promise<number> {
+interface RunCliOptions {
+  json?: boolean;
+  backend?: string;
+  runsRoot?: string;
+  workspace?: string;
+  seeds?: number;
+  parallel?: number;
+}
+
+/** `distill run kd.json`: checked here for the message, then one engine in the run folder decided here (or a seeded run). */
+async function runCli(kdJson: string, opts: RunCliOptions): Promise<number> {
   const file = path.resolve(kdJson);
-  const workspaceRoot = opts.workspace && path.resolve(opts.workspace);
+  // The engines' launch: the same type the extension's launch policy builds.
+  const launch: EngineLaunch = { backend: opts.backend, workspaceRoot: opts.workspace && path.resolve(opts.workspace) };
   if (opts.seeds !== undefined && !(Number.isInteger(opts.seeds) && opts.seeds >= 1 && opts.seeds <= 100)) {
     process.stderr.write('--seeds must be a whole number from 1 to 100\n');
     return EXIT.badConfig;
   }
-  if (!opts.resume) {
-    const loaded = loadConfigFile(file, { workspaceRoot });
-    if (!loaded.ok) {
-      if (opts.json) process.stdout.write(JSON.stringify({ type: 'config_error', configPath: file, issues: loaded.issues }) + '\n');
-      else printIssues(file, loaded.issues);
-      return EXIT.badConfig;
-    }
-    // Several seeds: a seeded run, the distilled student and its baseline once per seed.
-    const seeds = runSeeds(loaded.config, opts.seeds);
-    if (seeds) {
-      const { runSeedsCli } = await import('../sweep/cli');
-      return runSeedsCli(file, seeds, { parallel: opts.parallel, backend: opts.backend, sweepsRoot: opts.runsRoot, json: opts.json, enginePath: path.join(__dirname, 'engine.js'), printIssues });
-    }
+  const loaded = loadConfigFile(file, { workspaceRoot: launch.workspaceRoot });
+  if (!loaded.ok) {
+    if (opts.json) process.stdout.write(JSON.stringify({ type: 'config_error', configPath: file, issues: loaded.issues }) + '\n');
+    else printIssues(file, loaded.issues);
+    return EXIT.badConfig;
   }
-  const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), configPath: file, resumeDir: opts.resume ? file : undefined, backend: opts.backend, runsRoot: opts.runsRoot && path.resolve(opts.runsRoot), workspaceRoot });
+  // Several seeds: a seeded run, the distilled student and its baseline once per seed.
+  const seeds = runSeeds(loaded.config, opts.seeds);
+  if (seeds) {
+    const { runSeedsCli } = await import('../sweep/cli');
+    return runSeedsCli(file, seeds, { parallel: opts.parallel, launch, sweepsRoot: opts.runsRoot, json: opts.json, enginePath: path.join(__dirname, 'engine.js'), printIssues });
+  }
+  return followEngine(newRunJob(file, loaded.config.name, opts.runsRoot && path.resolve(opts.runsRoot)), file, launch, opts);
+}
+
+/**
+ * Runs one engine on `job` to its end, showing its progress (or its events, with --json);
+ * `shown` is the file its config problems are reported against (the kd.json, or the run folder resumed).
+ */
+async function followEngine(job: NewRunJob | ResumeJob, shown: string, launch: EngineLaunch, opts: { json?: boolean }): Promise<number> {
+  const engine = new EngineProcess({ enginePath: path.join(__dirname, 'engine.js'), launch, job });
   const view = new ProgressView(process.stderr, !!process.stderr.isTTY && !opts.json);
   let summary: RunSummary | undefined;
   let runDir: string | undefined;
@@ -67,7 +86,7 @@ async function run(kdJson: string, opts: { json?: boolean; backend?: string; run
   });
   const exit = await engine.exited;
   if (configIssues) {
-    if (!opts.json) printIssues(file, configIssues);
+    if (!opts.json) printIssues(shown, configIssues);
     return EXIT.badConfig;
   }
   if (summary && !opts.json) process.stdout.write('\n' + resultsTable(summary) + '\n');
@@ -103,8 +122,8 @@ program
   .option('--workspace <dir>', 'refuse paths in kd.json (models, data, save folders) outside this folder, as the extension does')
   .option('--seeds <n>', 'run the distilled student and its baseline for each of n seeds (seed, seed+1, …) and judge the gain across them (default: kd.json "seeds"); the seeded run is a sweep folder under .distillery/sweeps (or --runs-root); with --json its sweep.json is printed at the end', (v) => Number(v))
   .option('--parallel <n>', 'with several seeds: trials at once (default: the number of CPU cores)', (v) => Number(v))
-  .action(async (kdJson: string, opts) => {
-    process.exitCode = await run(kdJson, opts);
+  .action(async (kdJson: string, opts: RunCliOptions) => {
+    process.exitCode = await runCli(kdJson, opts);
   });
 
 program
@@ -118,7 +137,7 @@ program
   .option('--apply', "write the best setting (best mean over seeds) into kd.json, comments kept, and print why it may not be better than the runner-up or the baseline")
   .action(async (kdJson: string, opts: { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean; apply?: boolean }) => {
     const { runSweepCli } = await import('../sweep/cli');
-    process.exitCode = await runSweepCli(kdJson, { ...opts, enginePath: path.join(__dirname, 'engine.js'), printIssues });
+    process.exitCode = await runSweepCli(kdJson, { ...opts, launch: { backend: opts.backend }, enginePath: path.join(__dirname, 'engine.js'), printIssues });
   });
 
 program
@@ -127,8 +146,9 @@ program
   .argument('<run folder>', 'the run folder, e.g. .distillery/runs/20260101-120000-mnist-1a2b3c')
   .option('--json', 'print every engine event as one JSON object per line on stdout')
   .option('--backend <name>', 'force a tfjs backend: tensorflow-gpu, tensorflow, wasm or cpu')
-  .action(async (runDir: string, opts) => {
-    process.exitCode = await run(runDir, { ...opts, resume: true });
+  .action(async (runDir: string, opts: { json?: boolean; backend?: string }) => {
+    const dir = path.resolve(runDir);
+    process.exitCode = await followEngine({ kind: 'resume', runDir: dir }, dir, { backend: opts.backend }, opts);
   });
 
 program

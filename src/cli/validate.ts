@@ -27,7 +27,7 @@ export async function validateCli(kdJson: string, o: ValidateOptions): Promise<n
     o.printIssues(file, loaded.issues);
     return 2;
   }
-  const engine = new EngineProcess({ enginePath: o.enginePath, configPath: file, validate: true, backend: o.backend, workspaceRoot });
+  const engine = new EngineProcess({ enginePath: o.enginePath, launch: { backend: o.backend, workspaceRoot }, job: { kind: 'validate', configPath: file } });
   let issues: ConfigIssue[] | undefined;
   let valid: ConfigValidMessage | undefined;
   engine.onMessage((m) => {

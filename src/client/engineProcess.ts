@@ -5,24 +5,17 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { EngineMessage } from '../protocol/events';
-import { engineArgv, type EngineArgs } from '../protocol/engineArgs';
+import { engineArgv, engineRequest, type EngineJob, type EngineLaunch } from '../protocol/engineArgs';
 import { WORKER_FLAG, type WorkerCommand } from '../protocol/worker';
 
-/** The engine's arguments (protocol/engineArgs.ts, one table for both sides) and how to start it. */
-export interface EngineStartOptions extends EngineArgs {
+/** How to start an engine (its launch: protocol/engineArgs.ts) and what it is to do. */
+export interface EngineStartOptions {
   /** dist/engine.js */
   enginePath: string;
-  configPath: string;
-  /** The Node binary; in VS Code's extension host this is Electron run as Node. */
-  execPath?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** `dist/engine.js --worker`: runs come later, over IPC (engineWorker.ts). */
-export interface WorkerStartOptions {
-  worker: true;
-  enginePath: string;
-  execPath?: string;
+  /** The Node binary and the engine's flags, as the launch policy (or the CLI) decided them (default: this Node, no flags). */
+  launch?: EngineLaunch;
+  /** A new run, a resume, or the checks only; 'worker': runs come later, over IPC (engineWorker.ts). */
+  job: EngineJob | 'worker';
   env?: NodeJS.ProcessEnv;
 }
 
@@ -39,14 +32,14 @@ export class EngineProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<EngineExit>;
   private stderrTail = '';
-  private messageListeners: ((m: EngineMessage) => void)[] = [];
-  private stderrListeners: ((text: string) => void)[] = [];
+  private readonly messageListeners: ((m: EngineMessage) => void)[] = [];
+  private readonly stderrListeners: ((text: string) => void)[] = [];
   private killTimer: NodeJS.Timeout | undefined;
   private done = false;
 
-  constructor(o: EngineStartOptions | WorkerStartOptions) {
-    this.child = fork(o.enginePath, 'worker' in o ? [WORKER_FLAG] : engineArgv(o), {
-      execPath: o.execPath ?? process.execPath,
+  constructor(o: EngineStartOptions) {
+    this.child = fork(o.enginePath, o.job === 'worker' ? [WORKER_FLAG] : engineArgv(engineRequest(o.launch ?? {}, o.job)), {
+      execPath: o.launch?.execPath ?? process.execPath,
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // ELECTRON_RUN_AS_NODE makes VS Code's Electron binary behave as plain Node.
@@ -77,11 +70,6 @@ export class EngineProcess {
 
   get running(): boolean {
     return !this.done;
-  }
-
-  /** Stops forwarding messages to `listener`. */
-  offMessage(listener: (m: EngineMessage) => void): void {
-    this.messageListeners = this.messageListeners.filter((l) => l !== listener);
   }
 
   /** Sends a command over the IPC channel (false when it is closed). */

@@ -5,8 +5,9 @@
  * wrote to stderr during that run. Like EngineProcess, it is a Disposable: disposing kills it.
  */
 import type { EngineMessage } from '../protocol/events';
-import type { WorkerMessage, WorkerRunRequest } from '../protocol/worker';
-import { EngineProcess, STDERR_TAIL_BYTES, type EngineExit, type WorkerStartOptions } from './engineProcess';
+import { engineRequest, type EngineLaunch, type NewRunJob } from '../protocol/engineArgs';
+import type { WorkerMessage } from '../protocol/worker';
+import { EngineProcess, STDERR_TAIL_BYTES, type EngineExit } from './engineProcess';
 
 /** `failure`: the worker's `engine_failed` message for this run, when it sent one. */
 export type WorkerRunOutcome = ({ ended: true; code: number } | { ended: false; exit: EngineExit }) & { failure?: string };
@@ -24,8 +25,9 @@ export class EngineWorker {
   private nextId = 1;
   private current: Current | undefined;
 
-  constructor(o: Omit<WorkerStartOptions, 'worker'>) {
-    this.engine = new EngineProcess({ ...o, worker: true });
+  /** `launch`: the Node binary, and the flags every run on this worker gets (protocol/engineArgs.ts; default: this Node, none). */
+  constructor(private readonly o: { enginePath: string; launch?: EngineLaunch; env?: NodeJS.ProcessEnv }) {
+    this.engine = new EngineProcess({ ...o, job: 'worker' });
     this.engine.onMessage((message) => {
       const m = message as WorkerMessage;
       const c = this.current;
@@ -49,17 +51,13 @@ export class EngineWorker {
     return this.engine.running && this.engine.child.connected;
   }
 
-  get busy(): boolean {
-    return this.current !== undefined;
-  }
-
-  /** Runs one run; its messages go to `onMessage`. One at a time. */
-  run(request: Omit<WorkerRunRequest, 'type' | 'id'>, onMessage: (m: EngineMessage) => void): Promise<WorkerRunOutcome> {
+  /** Runs one run, in the folder `job.runDir` (which the worker creates); its messages go to `onMessage`. One at a time. */
+  run(job: NewRunJob, onMessage: (m: EngineMessage) => void): Promise<WorkerRunOutcome> {
     if (this.current) throw new Error('this engine worker is already running a run');
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.current = { id, stderr: '', onMessage, resolve };
-      if (!this.engine.send({ type: 'run', id, ...request })) void this.engine.exited.then((exit) => this.end({ ended: false, exit: { ...exit, stderrTail: '' } }));
+      if (!this.engine.send({ type: 'run', id, request: engineRequest(this.o.launch ?? {}, job) })) void this.engine.exited.then((exit) => this.end({ ended: false, exit: { ...exit, stderrTail: '' } }));
     });
   }
 
@@ -74,10 +72,6 @@ export class EngineWorker {
     this.engine.disconnect();
     const timer = setTimeout(() => this.engine.kill(), graceMs);
     return this.engine.exited.finally(() => clearTimeout(timer));
-  }
-
-  kill(): void {
-    this.engine.kill();
   }
 
   dispose(): void {

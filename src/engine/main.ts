@@ -1,12 +1,8 @@
 /**
- * The engine process. Started by the CLI or the extension host (never imported by them):
- *
- *   node dist/engine.js --config kd.json [--runs-root DIR] [--run-id ID] [--backend NAME] [--workspace DIR]
- *   node dist/engine.js --resume RUN_DIR [--backend NAME] [--workspace DIR]
- *   node dist/engine.js --config kd.json --validate [--backend NAME] [--workspace DIR]   (checks only: no training, no run folder)
- *   node dist/engine.js --worker     (several runs in turn, requested over IPC: worker.ts)
- *
- * The flags are protocol/engineArgs.ts's one table, which the parents write with.
+ * The engine process. Started by the CLI or the extension host (never imported by them), with
+ * the command line protocol/engineArgs.ts documents and reads (one table, which the parents
+ * write with): a new run in the folder its parent chose, a resume, the checks only, or a
+ * worker that takes its runs over IPC (worker.ts).
  *
  * It reports over the IPC channel when it has one, and as JSON lines on stdout otherwise.
  * Exit codes: 0 done, 1 failed, 2 bad config, 3 stopped.
@@ -21,10 +17,8 @@ if (parsed.worker) startWorker();
 else runOne(parsed);
 
 /** One run, from the command line's arguments; the process ends with it. */
-function runOne(args: Exclude<typeof parsed, { worker: true }>): void {
-  const { resumeDir } = args;
-  const configPath = args.configPath ?? resumeDir;
-  if (!configPath) {
+function runOne({ request }: Exclude<typeof parsed, { worker: true }>): void {
+  if (!request) {
     process.stderr.write(ENGINE_USAGE + '\n');
     return process.exit(2);
   }
@@ -46,7 +40,7 @@ function runOne(args: Exclude<typeof parsed, { worker: true }>): void {
   };
   catchStrayFailures(send);
 
-  runEngine({ configPath, resumeDir, runsRoot: args.runsRoot, runId: args.runId, backend: args.backend, workspaceRoot: args.workspaceRoot, validateOnly: args.validate, send, shouldStop: () => stopRequested })
+  runEngine({ request, send, shouldStop: () => stopRequested })
     .then(endProcess)
     .catch((e) => failAndExit(e, send));
 }

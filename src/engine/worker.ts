@@ -1,8 +1,8 @@
 /**
  * The engine as a worker (`dist/engine.js --worker`, protocol/worker.ts): runs requested over
- * the IPC channel, one at a time, in one process. Each run is what `dist/engine.js --config`
- * would do, and sends the same messages, then a `run_end` with the exit code that process
- * would have exited with. Between runs the process keeps tfjs, its backend (compiled wasm,
+ * the IPC channel, one at a time, in one process. Each run is what `dist/engine.js` does with
+ * the same request (protocol/engineArgs.ts), and sends the same messages, then a `run_end`
+ * with the exit code that process would have exited with. Between runs the process keeps tfjs, its backend (compiled wasm,
  * registered kernels) and a RunMemo of what runs share.
  *
  * `stop` (or the IPC channel closing, or SIGTERM/SIGINT) stops the current run after its step,
@@ -43,16 +43,7 @@ export function startWorker(): void {
     if (busy) return;
     busy = true;
     for (let r = queue.shift(); r && !stopping; r = queue.shift()) {
-      const code = await runEngine({
-        configPath: r.configPath,
-        runsRoot: r.runsRoot,
-        runId: r.runId,
-        backend: r.backend,
-        workspaceRoot: r.workspaceRoot,
-        send,
-        shouldStop: () => stopping,
-        memo,
-      }).catch((e) => {
+      const code = await runEngine({ request: r.request, send, shouldStop: () => stopping, memo }).catch((e) => {
         // Told as a single engine tells it, then this run ends; the worker takes no more.
         send({ type: 'engine_failed', message: describeFailure(e) });
         if (process.env.DISTILLERY_DEBUG) process.stderr.write(`engine failed: ${(e as Error)?.stack ?? e}\n`);

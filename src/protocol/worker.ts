@@ -5,18 +5,15 @@
  * loaded once. Each run sends exactly the EngineMessages a single engine would, then a
  * `run_end` marker with the exit code that engine would have exited with.
  */
+import type { EngineFlags, NewRunJob } from './engineArgs';
 import type { EngineCommand, EngineMessage } from './events';
 
 export interface WorkerRunRequest {
   type: 'run';
   /** Chosen by the parent; the run's `run_end` echoes it. */
   id: number;
-  configPath: string;
-  runsRoot?: string;
-  runId?: string;
-  backend?: string;
-  /** As --workspace: the run refuses kd.json paths outside this folder. */
-  workspaceRoot?: string;
+  /** The run, as a single engine's argv would ask it (engineArgs.ts): a new run in the folder the parent chose. */
+  request: NewRunJob & EngineFlags;
 }
 
 /**

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import type { EngineLaunch } from '../protocol/engineArgs';
 import { bestParamEdits } from '../protocol/kdJsonEdits';
 import type { ConfigIssue } from '../protocol/loadConfig';
 import { paramsKey, SWEEP_FILES, type SweepFile } from '../protocol/sweep';
@@ -16,7 +17,8 @@ import { sweepTable } from './table';
 
 export interface SweepCliOptions {
   parallel?: number;
-  backend?: string;
+  /** The engine workers' launch, built from the command's flags as `distill run` builds a run's. */
+  launch: EngineLaunch;
   sweepsRoot?: string;
   json?: boolean;
   enginePath: string;
@@ -42,7 +44,7 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
     err('--parallel must be a whole number ≥ 1');
     return { code: 2 };
   }
-  const sweep = new Sweep({ configPath: file, enginePath: o.enginePath, parallel: o.parallel, backend: o.backend, sweepsRoot: o.sweepsRoot && path.resolve(o.sweepsRoot), seeds, onUpdate: printProgress });
+  const sweep = new Sweep({ configPath: file, enginePath: o.enginePath, parallel: o.parallel, launch: o.launch, sweepsRoot: o.sweepsRoot && path.resolve(o.sweepsRoot), seeds, onUpdate: printProgress });
   let interrupts = 0;
   process.on('SIGINT', () => {
     interrupts++;

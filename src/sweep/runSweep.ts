@@ -24,6 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { EngineWorker } from '../client/engineWorker';
+import type { EngineLaunch } from '../protocol/engineArgs';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import type { ConfigIssue } from '../protocol/loadConfig';
 import { issueText, loadConfigFile } from '../protocol/loadConfig';
@@ -40,15 +41,12 @@ export interface SweepOptions {
   configPath: string;
   /** dist/engine.js */
   enginePath: string;
+  /** How its engine workers start, as a single run's engine does: the extension's launch policy, or the CLI's flags (default: this Node, no flags). */
+  launch?: EngineLaunch;
   parallel?: number;
-  backend?: string;
   sweepsRoot?: string;
   /** A seeded run over these seeds instead of the kd.json's sweep block. */
   seeds?: number[];
-  /** Node to run engines with (Electron as Node in the extension host). */
-  execPath?: string;
-  /** kd.json paths must stay inside this folder, as a single run's --workspace (the extension's launch policy). */
-  workspaceRoot?: string;
   onUpdate?: (s: SweepFile, change: SweepChange) => void;
 }
 
@@ -113,7 +111,7 @@ export class Sweep {
 
   async run(): Promise<SweepOutcome> {
     const configPath = path.resolve(this.o.configPath);
-    const loaded = loadConfigFile(configPath, { workspaceRoot: this.o.workspaceRoot });
+    const loaded = loadConfigFile(configPath, { workspaceRoot: this.o.launch?.workspaceRoot });
     if (!loaded.ok) return { ok: false, issues: loaded.issues };
     const planned = planSweep(loaded.config, configPath, { seeds: this.o.seeds, parallel: this.o.parallel });
     if (!planned.ok) return planned;
@@ -195,7 +193,7 @@ export class Sweep {
   }
 
   private spawnWorker(cacheDir: string): EngineWorker {
-    const w = new EngineWorker({ enginePath: this.o.enginePath, execPath: this.o.execPath, env: { [CACHE_DIR_ENV]: cacheDir } });
+    const w = new EngineWorker({ enginePath: this.o.enginePath, launch: this.o.launch ?? {}, env: { [CACHE_DIR_ENV]: cacheDir } });
     this.workers.add(w);
     void w.engine.exited.then(() => this.workers.delete(w));
     return w;
@@ -217,7 +215,7 @@ export class Sweep {
     save({ type: 'trial_started', trial });
     let summary: RunSummary | undefined;
     let configIssues: ConfigIssue[] | undefined;
-    const outcome = await worker.run({ configPath: path.join(dir, trial.configFile), runsRoot: path.join(dir, SWEEP_FILES.trials), runId: trial.id, backend: this.o.backend, workspaceRoot: this.o.workspaceRoot }, (m: EngineMessage) => {
+    const outcome = await worker.run({ kind: 'run', configPath: path.join(dir, trial.configFile), runDir: path.join(dir, trial.runDir) }, (m: EngineMessage) => {
       if (m.type === 'run_finished') summary = m.summary;
       else if (m.type === 'config_error') configIssues = m.issues;
       else trial.teacherLogits = trialTeacherLogits(trial.teacherLogits, m);

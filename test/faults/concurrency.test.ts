@@ -24,17 +24,20 @@ function tsxProcess(script: string, args: string[]): Promise<{ code: number | nu
 describe('faults: runs at once', function () {
   this.timeout(90_000);
 
-  it('run folders are unique when 6 processes create 20 each in the same millisecond with the same preferred id', async () => {
+  it('run folders are unique when 6 processes create 30 each in the same millisecond, one of them a folder all were told to create', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-ids-'));
     // Far enough ahead for every process to have loaded (tsx start-up on a busy machine).
     const startAt = Date.now() + 4000;
     const results = await Promise.all(Array.from({ length: 6 }, () => tsxProcess('createRunDirs.ts', [root, '10', String(startAt)])));
     for (const r of results) assert.equal(r.code, 0, r.stderr);
-    const ids = results.flatMap((r) => JSON.parse(r.stdout) as string[]);
-    assert.equal(ids.length, 120);
-    assert.equal(new Set(ids).size, 120, 'two processes got the same run id');
-    assert.equal(ids.filter((id) => id === 'same-preferred-id').length, 1, 'the preferred id went to exactly one');
-    assert.equal(fs.readdirSync(root).length, 120);
+    const outs = results.map((r) => JSON.parse(r.stdout) as { made: string[]; refused: number });
+    const ids = outs.flatMap((o) => o.made);
+    assert.equal(new Set(ids).size, ids.length, 'two processes got the same folder');
+    assert.equal(ids.filter((id) => id === 'same-chosen-folder').length, 1, 'the one chosen folder went to exactly one');
+    // Every attempt either got its folder or was refused it (a taken folder is never shared).
+    assert.equal(ids.length + outs.reduce((n, o) => n + o.refused, 0), 180);
+    assert.ok(ids.length >= 121, `${ids.length} folders`);
+    assert.equal(fs.readdirSync(root).length, ids.length);
     fs.rmSync(root, { recursive: true, force: true });
   });
 

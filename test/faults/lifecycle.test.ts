@@ -157,10 +157,10 @@ describe('faults: a worker engine whose run fails', function () {
       const file = path.join(root, 'not-a-folder');
       fs.writeFileSync(file, '');
       const failures: string[] = [];
-      const first = await worker.run({ configPath: good, runsRoot: file }, (m) => m.type === 'engine_failed' && failures.push(m.message));
+      const first = await worker.run({ kind: 'run', configPath: good, runDir: path.join(file, 'run') }, (m) => m.type === 'engine_failed' && failures.push(m.message));
       assert.deepEqual(first, { ended: true, code: 1, failure: `cannot create the run folder in ${file}: ${file} is not a folder` });
       assert.deepEqual(failures, [first.failure]);
-      const second = await worker.run({ configPath: good, runsRoot: path.join(root, 'runs-w') }, () => undefined);
+      const second = await worker.run({ kind: 'run', configPath: good, runDir: path.join(root, 'runs-w', 'run') }, () => undefined);
       assert.deepEqual(second, { ended: true, code: 0 });
     } finally {
       await worker.close();
@@ -172,7 +172,7 @@ describe('faults: a worker engine whose run fails', function () {
     fs.writeFileSync(inject, "if (process.argv[1].endsWith('engine.js')) process.on('message', (m) => m.type === 'run' && setTimeout(() => { throw new RangeError('injected worker bug'); }, 20));\n");
     const worker = new EngineWorker({ enginePath, env: { NODE_OPTIONS: `--require ${inject}` } });
     const kd = idxKd(path.join(root, 'img-w'), path.join(root, 'lab-w'), { preset: 'mlp', hidden: [4] });
-    const outcome = await worker.run({ configPath: kd, runsRoot: path.join(root, 'runs-w2') }, () => undefined);
+    const outcome = await worker.run({ kind: 'run', configPath: kd, runDir: path.join(root, 'runs-w2', 'run') }, () => undefined);
     assert.equal(outcome.failure, 'injected worker bug');
     const exit = await worker.engine.exited;
     assert.equal(exit.code, 1);

@@ -8,9 +8,10 @@ import type { BackendName, KdConfig } from '../../protocol/config';
 import { BACKENDS } from '../../protocol/config';
 import type { EngineMessage, RunSummary } from '../../protocol/events';
 import { checkWorkspacePaths, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../../protocol/loadConfig';
-import { FILES, readEvents, runsRootFor } from '../../protocol/runFolder';
+import type { EngineRequest } from '../../protocol/engineArgs';
+import { FILES, readEvents } from '../../protocol/runFolder';
 import { HEARTBEAT_INTERVAL_MS, processStartOf, type Heartbeat } from '../../protocol/runStatus';
-import { createRunDir, runsRootProblem } from '../../protocol/runId';
+import { createRunFolder, runDirProblem, runName } from '../../protocol/runId';
 import { advanceMathRandom, mathRandomState, restoreMathRandom, seedMathRandom } from '../util/rng';
 import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
 import { BackendUnavailableError } from '../backend/select';
@@ -23,20 +24,12 @@ import { RunWriter } from './runWriter';
 export const EXIT = { done: 0, failed: 1, badConfig: 2, stopped: 3 } as const;
 
 export interface EngineOptions {
-  configPath: string;
-  /** Continue this run folder from its last checkpoint instead of starting a new run. */
-  resumeDir?: string;
-  runsRoot?: string;
-  runId?: string;
-  backend?: string;
-  /** Every path in the kd.json must stay inside this folder (see LoadOptions.workspaceRoot). */
-  workspaceRoot?: string;
+  /** A new run (in the folder its parent chose), a resume, or the checks only (protocol/engineArgs.ts). */
+  request: EngineRequest;
   send: (m: EngineMessage) => void;
   shouldStop: () => boolean;
   /** A worker engine's store of what its runs share; each run's own models are disposed at its end. */
   memo?: RunMemo;
-  /** Stop after the checks a run makes before training (`distill validate`, the editor): no run folder. */
-  validateOnly?: boolean;
 }
 
 let tfModule: typeof tfTypes | undefined;
@@ -62,10 +55,12 @@ export function loadTf(): typeof tfTypes {
 }
 
 export async function runEngine(o: EngineOptions): Promise<number> {
-  let configPath = path.resolve(o.configPath);
+  const { request } = o;
+  const { backend, workspaceRoot } = request;
+  let configPath = path.resolve(request.kind === 'resume' ? request.runDir : request.configPath);
   const configError = (issues: ConfigIssue[]) => {
     // Issues found past the schema (data, models, batch size) get kd.json's line:column too; a resumed run's config is its config.json.
-    o.send({ type: 'config_error', configPath, issues: o.resumeDir ? issues : locateIssuesInFile(configPath, issues) });
+    o.send({ type: 'config_error', configPath, issues: request.kind === 'resume' ? issues : locateIssuesInFile(configPath, issues) });
     return EXIT.badConfig;
   };
   // What fails before a run folder exists, not for a fault of the kd.json: said in words, exit 1.
@@ -75,10 +70,10 @@ export async function runEngine(o: EngineOptions): Promise<number> {
   };
   let cfg: KdConfig;
   let resume: ResumePoint | undefined;
-  if (o.resumeDir) {
+  if (request.kind === 'resume') {
     let opened;
     try {
-      opened = openForResume(o.resumeDir);
+      opened = openForResume(request.runDir);
     } catch (e) {
       if (e instanceof ResumeError) return failure(e.message);
       throw e;
@@ -86,20 +81,20 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     configPath = opened.configPath;
     if ('issues' in opened) return configError(opened.issues);
     // A resumed run reads config.json, not kd.json: its paths are held to the workspace too.
-    const outside = o.workspaceRoot ? checkWorkspacePaths(opened.cfg, path.dirname(configPath), o.workspaceRoot) : [];
+    const outside = workspaceRoot ? checkWorkspacePaths(opened.cfg, path.dirname(configPath), workspaceRoot) : [];
     if (outside.length) return configError(outside);
     resume = opened;
     cfg = opened.cfg;
   } else {
-    const loaded = loadConfigFile(configPath, { workspaceRoot: o.workspaceRoot });
+    const loaded = loadConfigFile(configPath, { workspaceRoot });
     if (!loaded.ok) return configError(loaded.issues);
     cfg = loaded.config;
-    const rootProblem = runsRootProblem(o.runsRoot ?? runsRootFor(configPath));
-    if (rootProblem) return failure(rootProblem);
+    const folderProblem = request.kind === 'run' ? runDirProblem(path.resolve(request.runDir)) : undefined;
+    if (folderProblem) return failure(folderProblem);
   }
-  if (o.backend) {
-    if (!(BACKENDS as readonly string[]).includes(o.backend)) return configError([{ path: ['backend'], message: `unknown backend "${o.backend}" (expected one of ${BACKENDS.join(', ')})` }]);
-    cfg = { ...cfg, backend: o.backend as BackendName };
+  if (backend) {
+    if (!(BACKENDS as readonly string[]).includes(backend)) return configError([{ path: ['backend'], message: `unknown backend "${backend}" (expected one of ${BACKENDS.join(', ')})` }]);
+    cfg = { ...cfg, backend: backend as BackendName };
   }
   seedMathRandom(cfg.seed);
   const loadedBefore = tfModule !== undefined;
@@ -115,7 +110,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     if (e instanceof BackendUnavailableError) return configError([{ path: ['backend'], message: e.message }]);
     throw e;
   }
-  if (o.validateOnly) {
+  if (request.kind === 'validate') {
     o.send({ type: 'config_valid', configPath, backend: prepared.backend, data: describeData(prepared), notes: prepared.notes });
     releasePrepared(prepared, o.memo);
     return EXIT.done;
@@ -126,24 +121,30 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     return EXIT.stopped;
   }
 
-  const name = cfg.name ?? path.basename(path.dirname(configPath));
-  let runId: string;
+  const name = runName(configPath, cfg.name);
   let dir: string;
   let startedAt = new Date();
   if (resume) {
     rewindRunFolder(resume);
-    ({ runId, dir } = resume);
+    dir = resume.dir;
     const first = readEvents(dir).events.find((e) => e.type === 'run_started');
     if (first) startedAt = new Date(first.time);
   } else {
-    const runsRoot = o.runsRoot ?? runsRootFor(configPath);
+    // The folder the parent chose and announced: created here, never another one instead.
+    dir = path.resolve(request.runDir);
+    let problem: string | undefined;
     try {
-      ({ id: runId, dir } = createRunDir(runsRoot, name, o.runId));
+      // Taken since the check above (another engine told the same folder): refused, not shared.
+      if (!createRunFolder(dir)) problem = runDirProblem(dir);
     } catch (e) {
+      problem = `cannot create the run folder ${dir}: ${(e as Error).message}`;
+    }
+    if (problem) {
       if (o.memo) releasePrepared(prepared, o.memo);
-      return failure(`cannot create the run folder in ${runsRoot}: ${(e as Error).message}`);
+      return failure(problem);
     }
   }
+  const runId = path.basename(dir);
   const writer = new RunWriter(dir);
   writer.onEvent(o.send);
   const stopBeating = startHeartbeat(writer);

@@ -62,7 +62,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       if (!r) return undefined;
       const launch = launchFor(vscode.Uri.file(r.configPath ?? r.runDir), log);
       if (!launch) return undefined;
-      const run = runs.enqueue(r.configPath ?? r.runDir, r.name, r.runDir, launch);
+      const run = runs.enqueueResume(r.runDir, r.name, r.configPath, launch);
       log.appendLine(`[${run.runId}] resuming from its last checkpoint`);
       // A run that cannot be resumed (no checkpoint yet, finished) says why.
       void run.finished.then(() => {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { formatIssue, issueText, loadConfigFile } from '../../protocol/loadConfig';
 import { runSeeds } from '../../protocol/sweep';
 import type { EditorSweeps } from '../sweeps/editorSweeps';
-import { startSweep } from '../sweeps/startSweep';
+import { runSweepInWindow } from '../sweeps/startSweep';
 import { pct, runFinishedMessage } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
 import { launchPolicy, type LaunchRequest } from '../runs/launchPolicy';
@@ -94,10 +94,11 @@ export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg:
   // Several seeds: a seeded run (a sweep over the seeds, nothing swept), as `distill run` does.
   const seeds = runSeeds(loaded.config);
   if (seeds) {
-    void startSweep(sweeps, log, uri, seeds);
+    // Already checked, and its launch decided: the sweep takes both as they are.
+    void runSweepInWindow(sweeps, log, uri, launch, seeds);
     return undefined;
   }
-  const run = runs.enqueue(uri.fsPath, loaded.config.name, undefined, launch);
+  const run = runs.enqueueRun(uri.fsPath, loaded.config.name, launch);
   void showProgress(runs, run.runId);
   return { runId: run.runId, runDir: run.runDir };
 }

@@ -61,8 +61,7 @@ export class EngineValidation implements vscode.Disposable {
     });
     // Untrusted: no check at all (restricted mode); a bad nodePath: say why there is none.
     if (!decision.ok) return vscode.workspace.isTrusted ? this.settle(key, uri, [{ path: [], message: `${decision.problem}; kd.json was not checked by the engine.` }]) : undefined;
-    const { execPath, workspaceRoot } = decision.request;
-    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: uri.fsPath, validate: true, workspaceRoot, execPath });
+    const engine = new EngineProcess({ enginePath: this.enginePath, launch: decision.request, job: { kind: 'validate', configPath: uri.fsPath } });
     this.checks.set(key, engine);
     let found: ConfigIssue[] | undefined;
     engine.onMessage((m) => {

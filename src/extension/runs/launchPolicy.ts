@@ -4,9 +4,12 @@
  * only in a trusted workspace; the Node binary from distillery.nodePath (user or machine
  * settings only); kd.json paths kept inside the workspace folder unless the user allowed
  * otherwise (passed to the engine as --workspace, and checked before it starts); the backend
- * flag as given. Pure (settings in, request out): unit-tested without VS Code.
+ * flag as given. What each engine then does (a new run in the folder RunManager chose, a
+ * resume, a check, a sweep's trials) is its job joined to this launch (engineRequest).
+ * Pure (settings in, request out): unit-tested without VS Code.
  */
 import * as path from 'node:path';
+import type { EngineLaunch } from '../../protocol/engineArgs';
 import { engineNodePath, ignoredWorkspaceValue, workspaceRootFor, type InspectedSetting } from './trustedSettings';
 
 export interface LaunchSettings {
@@ -21,12 +24,12 @@ export interface LaunchSettings {
   backend?: string;
 }
 
-export interface LaunchRequest {
-  /** Undefined: VS Code's own Node (Electron as Node). */
-  execPath?: string;
-  /** kd.json paths must stay inside it (--workspace); undefined when the user allowed paths anywhere. */
-  workspaceRoot?: string;
-  backend?: string;
+/**
+ * The engines' launch (protocol/engineArgs.ts: the type the CLI builds from its flags):
+ * execPath undefined is VS Code's own Node (Electron as Node); workspaceRoot, kd.json paths
+ * must stay inside it (--workspace), undefined when the user allowed paths anywhere.
+ */
+export interface LaunchRequest extends EngineLaunch {
   /** Lines for the log (a workspace that tried to set a machine-only setting). */
   notes: string[];
 }

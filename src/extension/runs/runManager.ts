@@ -1,6 +1,8 @@
 /**
  * The runs this window started: one EngineProcess each, at most `maxParallel` at once, the
- * rest queued. Everything it creates (processes, emitters) it disposes. Other parts of the
+ * rest queued. A new run's folder is decided here, when it is queued (runId.ts), and its
+ * engine is told to write exactly there, so the Runs tree, the dashboards and a crash record
+ * all point at the folder the engine writes. Everything it creates (processes, emitters) it disposes. Other parts of the
  * host (progress UI, tree, dashboards) listen to `onDidChange` and `onMessage`.
  */
 import * as os from 'node:os';
@@ -8,9 +10,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { recordAbnormalExit } from '../../client/abnormalExit';
 import { EngineProcess, type EngineExit } from '../../client/engineProcess';
+import type { NewRunJob, ResumeJob } from '../../protocol/engineArgs';
 import type { EngineMessage } from '../../protocol/events';
-import { runsRootFor } from '../../protocol/runFolder';
-import { newRunId } from '../../protocol/runId';
+import { newRunJob, runName } from '../../protocol/runId';
 import type { LaunchRequest } from './launchPolicy';
 
 export type RunState = 'queued' | 'running' | 'finished';
@@ -18,15 +20,16 @@ export type RunState = 'queued' | 'running' | 'finished';
 export interface ManagedRun {
   runId: string;
   runDir: string;
-  configPath: string;
+  /** The kd.json it runs (or, resumed, the one it was started from, when known: it runs its folder's config.json). */
+  configPath?: string;
   name: string;
   state: RunState;
   engine?: EngineProcess;
   exit?: EngineExit;
   /** The latest messages of interest, for late subscribers (status bar, dashboards). */
   last?: EngineMessage;
-  /** True when this continues a crashed or stopped run from its last checkpoint. */
-  resume?: boolean;
+  /** What its engine does: a new run in `runDir`, or the continuation of a crashed or stopped `runDir` from its last checkpoint. */
+  job: NewRunJob | ResumeJob;
   /** How its engine starts: the one launch policy's request (launchPolicy.ts). */
   launch: LaunchRequest;
   /** Resolves when the engine has exited (or the queued run was cancelled). */
@@ -60,13 +63,22 @@ export class RunManager implements vscode.Disposable {
     return this.runs.get(runId);
   }
 
+  /** Queues a new run of `configPath` (`name`: kd.json's, if it has one), in a folder decided now. */
+  enqueueRun(configPath: string, name: string | undefined, launch: LaunchRequest): ManagedRun {
+    return this.enqueue(newRunJob(configPath, name), runName(configPath, name), launch, configPath);
+  }
+
+  /** Queues the continuation of the run folder `runDir`; `configPath`, its kd.json if known, is only shown. */
+  enqueueResume(runDir: string, name: string, configPath: string | undefined, launch: LaunchRequest): ManagedRun {
+    return this.enqueue({ kind: 'resume', runDir }, name, launch, configPath);
+  }
+
   /** Queues a run; it starts at once when fewer than `maxParallel` are running. */
-  enqueue(configPath: string, name: string | undefined, resumeDir: string | undefined, launch: LaunchRequest): ManagedRun {
-    name ??= path.basename(path.dirname(configPath));
-    const runId = resumeDir ? path.basename(resumeDir) : newRunId(name);
+  private enqueue(job: NewRunJob | ResumeJob, name: string, launch: LaunchRequest, configPath: string | undefined): ManagedRun {
+    const runId = path.basename(job.runDir);
     let resolve!: (e: EngineExit | undefined) => void;
     const finished = new Promise<EngineExit | undefined>((r) => (resolve = r));
-    const run: ManagedRun = { runId, runDir: resumeDir ?? path.join(runsRootFor(configPath), runId), configPath, name, state: 'queued', finished, resume: !!resumeDir, launch };
+    const run: ManagedRun = { runId, runDir: job.runDir, configPath, name, state: 'queued', finished, job, launch };
     this.resolvers.set(runId, resolve);
     this.runs.set(runId, run);
     this.queue.push(run);
@@ -82,14 +94,17 @@ export class RunManager implements vscode.Disposable {
   }
 
   private launch(run: ManagedRun): void {
-    const { execPath, workspaceRoot, backend } = run.launch;
-    const engine = new EngineProcess({ enginePath: this.enginePath, configPath: run.configPath, runId: run.runId, resumeDir: run.resume ? run.runDir : undefined, workspaceRoot, backend, execPath });
+    const engine = new EngineProcess({ enginePath: this.enginePath, launch: run.launch, job: run.job });
     run.engine = engine;
     run.state = 'running';
-    this.log.appendLine(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.configPath}`);
+    this.log.appendLine(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.job.kind === 'run' ? run.job.configPath : `${run.runDir} (resumed)`}`);
     engine.onStderr((t) => this.log.append(`[${run.runId}] ${t}`));
+    // Its folder is this engine's once it said so (a resumed run's always was): an engine that
+    // failed before (say, its chosen folder was taken) leaves whatever is there alone.
+    let ownsFolder = run.job.kind === 'resume';
     engine.onMessage((message) => {
       run.last = message;
+      if (message.type === 'run_started') ownsFolder = true;
       if (message.type === 'engine_failed') this.log.appendLine(`[${run.runId}] engine failed: ${message.message}`);
       if (message.type === 'log') this.log.appendLine(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
       if (message.type === 'epoch') this.log.appendLine(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
@@ -100,7 +115,7 @@ export class RunManager implements vscode.Disposable {
       run.exit = exit;
       run.state = 'finished';
       this.log.appendLine(`[${run.runId}] engine exited (${exit.signal ?? exit.code})`);
-      if (run.last?.type !== 'run_finished' && run.last?.type !== 'config_error') {
+      if (ownsFolder && run.last?.type !== 'run_finished' && run.last?.type !== 'config_error') {
         try {
           const summary = recordAbnormalExit(run.runDir, exit);
           if (summary) this.log.appendLine(`[${run.runId}] marked ${summary.status}: ${summary.error}\n${exit.stderrTail}`);

@@ -9,26 +9,33 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
+import { formatIssue } from '../../protocol/loadConfig';
 import { paramsKey } from '../../protocol/sweep';
 import { meanSd, seedsVerdictLine } from '../../protocol/sweepBest';
 import { Sweep } from '../../sweep/runSweep';
 import { sweepTable } from '../../sweep/table';
 import { launchFor, pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
+import type { LaunchRequest } from '../runs/launchPolicy';
 import type { EditorSweeps } from './editorSweeps';
 
-export async function startSweep(owner: EditorSweeps, log: vscode.OutputChannel, arg?: vscode.Uri, seeds?: number[]): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
+export type SweepResult = { sweepId: string; sweepDir: string; status: string };
+
+export async function startSweep(owner: EditorSweeps, log: vscode.OutputChannel, arg?: vscode.Uri): Promise<SweepResult | undefined> {
   if (refuseUntrusted('starts sweeps')) return undefined;
   const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;
   // The same launch policy as a run: trust, distillery.nodePath, the workspace's paths.
   const launch = launchFor(uri, log);
   if (!launch) return undefined;
-  const loaded = loadConfigFile(uri.fsPath, { workspaceRoot: launch.workspaceRoot });
-  if (loaded.ok && !loaded.config.sweep && !seeds) {
-    void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }`);
-    return undefined;
-  }
+  return runSweepInWindow(owner, log, uri, launch);
+}
+
+/**
+ * Runs the sweep of `uri` (with `seeds`: a seeded run) on engine workers started from `launch`,
+ * with its progress in a cancellable notification. The kd.json is checked once, by the Sweep
+ * (a kd.json with no "sweep" block included), before any worker or folder exists.
+ */
+export async function runSweepInWindow(owner: EditorSweeps, log: vscode.OutputChannel, uri: vscode.Uri, launch: LaunchRequest, seeds?: number[]): Promise<SweepResult | undefined> {
   const parallel = vscode.workspace.getConfiguration('distillery').get<number>('sweep.parallel') || undefined;
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Distill ${seeds ? `${seeds.length} seeds` : 'sweep'}: ${path.basename(path.dirname(uri.fsPath))}`, cancellable: true },
@@ -38,9 +45,7 @@ export async function startSweep(owner: EditorSweeps, log: vscode.OutputChannel,
         enginePath: owner.enginePath,
         parallel,
         seeds,
-        execPath: launch.execPath,
-        workspaceRoot: launch.workspaceRoot,
-        backend: launch.backend,
+        launch,
         onUpdate: (s, c) => {
           const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
           if (c.type === 'trial_finished') {

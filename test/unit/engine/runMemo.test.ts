@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runEngine } from '../../../src/engine/run/engineRun';
+import { newRunJob } from '../../../src/protocol/runId';
 import { RunMemo } from '../../../src/engine/run/memo';
 import type { RunSummary } from '../../../src/protocol/events';
 import { saveTeacher } from '../sweep/runFolders';
@@ -52,7 +53,7 @@ describe('RunMemo (worker engines)', function () {
         evaluation: { latencySamples: 2, logitsSamples: 2 },
       }));
       let summary: RunSummary | undefined;
-      const code = await runEngine({ configPath: file, send: (m) => m.type === 'run_finished' && (summary = m.summary), shouldStop: () => false, memo });
+      const code = await runEngine({ request: newRunJob(file), send: (m) => m.type === 'run_finished' && (summary = m.summary), shouldStop: () => false, memo });
       memo.endRun();
       assert.equal(code, 0);
       return { summary: summary!, tensors: tf.memory().numTensors };

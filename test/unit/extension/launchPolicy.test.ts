@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchPolicy } from '../../../src/extension/runs/launchPolicy';
-import { ENGINE_FLAGS, engineArgv, parseEngineArgv } from '../../../src/protocol/engineArgs';
+import { ENGINE_FLAGS, engineArgv, engineRequest, parseEngineArgv, type EngineRequest } from '../../../src/protocol/engineArgs';
 
 describe('extension: the launch policy', () => {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-launch-'));
@@ -54,14 +54,32 @@ describe('extension: the launch policy', () => {
   });
 });
 
-describe('protocol: the engine argv, written and read from one table', () => {
-  it('round-trips every flag, leaves --config out of a resume, and knows the worker', () => {
-    const all = { configPath: '/k/kd.json', runsRoot: '/r', runId: 'id-1', backend: 'wasm', workspaceRoot: '/w' };
-    assert.deepEqual(parseEngineArgv(engineArgv(all)), { worker: false, ...all });
-    assert.deepEqual(engineArgv({ configPath: '/k', resumeDir: '/run', workspaceRoot: '/w' }), ['--resume', '/run', '--workspace', '/w']);
+describe('protocol: the engine request and its argv, written and read from one table', () => {
+  it('round-trips each job with every flag, and knows the worker', () => {
+    const flags = { backend: 'wasm', workspaceRoot: '/w' };
+    const jobs: EngineRequest[] = [
+      { kind: 'run', configPath: '/k/kd.json', runDir: '/k/.distillery/runs/r1', ...flags },
+      { kind: 'resume', runDir: '/k/.distillery/runs/r1', ...flags },
+      { kind: 'validate', configPath: '/k/kd.json' },
+    ];
+    for (const request of jobs) assert.deepEqual(parseEngineArgv(engineArgv(request)), { worker: false, request });
+    assert.deepEqual(engineArgv(jobs[1]), ['--resume', '/k/.distillery/runs/r1', '--backend', 'wasm', '--workspace', '/w']);
     assert.deepEqual(parseEngineArgv(['--worker']), { worker: true });
     assert.equal(new Set(ENGINE_FLAGS.map((f) => f.flag)).size, ENGINE_FLAGS.length);
     // A path that starts with "--" is still a value, in its place.
-    assert.deepEqual(parseEngineArgv(engineArgv({ configPath: '--odd/kd.json' })), { worker: false, configPath: '--odd/kd.json' });
+    const odd: EngineRequest = { kind: 'validate', configPath: '--odd/kd.json' };
+    assert.deepEqual(parseEngineArgv(engineArgv(odd)), { worker: false, request: odd });
+  });
+
+  it('refuses argv that asks for no job or two: a new run without its folder, a resume with a kd.json', () => {
+    for (const argv of [[], ['--config', '/k/kd.json'], ['--run-dir', '/r'], ['--resume', '/r', '--config', '/k/kd.json'], ['--config', '/k/kd.json', '--run-dir', '/r', '--validate']]) {
+      assert.deepEqual(parseEngineArgv(argv), { worker: false }, argv.join(' '));
+    }
+  });
+
+  it('a launch\'s flags join a job in one place, and only the engine\'s flags travel', () => {
+    const launch = { execPath: '/node', backend: 'cpu', workspaceRoot: '/w', notes: ['x'] };
+    assert.deepEqual(engineRequest(launch, { kind: 'resume', runDir: '/r' }), { kind: 'resume', runDir: '/r', backend: 'cpu', workspaceRoot: '/w' });
+    assert.deepEqual(engineRequest({}, { kind: 'validate', configPath: '/k' }), { kind: 'validate', configPath: '/k' });
   });
 });

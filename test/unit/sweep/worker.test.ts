@@ -33,7 +33,7 @@ function kd(dir: string, name: string, temperature: number): string {
 }
 
 async function fresh(configPath: string, runsRoot: string): Promise<RunSummary> {
-  const engine = new EngineProcess({ enginePath, configPath, runsRoot, runId: 'trial' });
+  const engine = new EngineProcess({ enginePath, job: { kind: 'run', configPath, runDir: path.join(runsRoot, 'trial') } });
   let summary: RunSummary | undefined;
   engine.onMessage((m) => m.type === 'run_finished' && (summary = m.summary));
   const exit = await engine.exited;
@@ -43,7 +43,7 @@ async function fresh(configPath: string, runsRoot: string): Promise<RunSummary> 
 
 async function inWorker(worker: EngineWorker, configPath: string, runsRoot: string): Promise<{ summary: RunSummary; messages: EngineMessage[] }> {
   const messages: EngineMessage[] = [];
-  const out = await worker.run({ configPath, runsRoot, runId: 'trial' }, (m) => messages.push(m));
+  const out = await worker.run({ kind: 'run', configPath, runDir: path.join(runsRoot, 'trial') }, (m) => messages.push(m));
   assert.deepEqual(out, { ended: true, code: 0 });
   const finished = messages.find((m) => m.type === 'run_finished');
   return { summary: finished!.type === 'run_finished' ? finished!.summary : (undefined as never), messages };

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runEngine } from '../../../../src/engine/run/engineRun';
+import { newRunJob } from '../../../../src/protocol/runId';
 import type { EngineMessage, RunSummary } from '../../../../src/protocol/events';
 
 /** A run small enough for a unit test: 300 digits, one epoch, few timing samples. */
@@ -27,7 +28,7 @@ export async function runConfig(cfg: object, dir = fs.mkdtempSync(path.join(os.t
   const file = path.join(dir, 'kd.json');
   fs.writeFileSync(file, JSON.stringify(cfg));
   const messages: EngineMessage[] = [];
-  const code = await runEngine({ configPath: file, send: (m) => messages.push(m), shouldStop: () => false });
+  const code = await runEngine({ request: newRunJob(file), send: (m) => messages.push(m), shouldStop: () => false });
   const started = messages.find((m) => m.type === 'run_started');
   const finished = messages.find((m) => m.type === 'run_finished');
   return { code, messages, dir, runDir: started?.type === 'run_started' ? started.runDir : undefined, summary: finished?.type === 'run_finished' ? finished.summary : undefined };
