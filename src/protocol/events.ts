@@ -52,6 +52,10 @@ export interface OutputResult {
   baseline?: number;
   /** Distilled minus from scratch, in the metric's unit (present with a baseline). */
   gain?: number;
+  /** 95 % t-interval of the mean per-sample difference distilled − baseline, paired on the test samples. */
+  gainInterval95?: [number, number];
+  /** Whether distillation made this head better (the sign turned for lower-is-better metrics); "no measurable difference" when the interval contains 0. */
+  verdict?: 'better' | 'worse' | 'no measurable difference';
 }
 
 export interface RunSummary {

@@ -191,8 +191,15 @@ export function outputLines(s: RunSummary): string[] {
     let verdictText = '';
     const gain = o.gain ?? (o.baseline !== undefined ? o.student - o.baseline : undefined);
     if (gain !== undefined && Number.isFinite(gain)) {
-      const better = words.higherIsBetter ? gain > 0 : gain < 0;
-      verdictText = `; distillation ${gain === 0 ? 'tied' : better ? 'helped' : 'did not help'} (${formatMetric(o, gain, true)})`;
+      const diff = formatMetric(o, gain, true);
+      if (o.gainInterval95 && o.verdict) {
+        const ci = `95 % CI ${formatMetric(o, o.gainInterval95[0], true)} to ${formatMetric(o, o.gainInterval95[1], true)}`;
+        const word = o.verdict === 'better' ? 'distillation helped' : o.verdict === 'worse' ? 'distillation made it worse' : 'distillation: no measurable difference';
+        verdictText = `; ${word} (${diff}, ${ci})`;
+      } else {
+        // A summary from before the paired interval: the difference, and no claim about it.
+        verdictText = `; distilled − ${baselineName(s, 'short')}: ${diff} (no interval in this run's summary)`;
+      }
     }
     return `output "${name}" (${o.target}, ${words.long}): teacher ${formatMetric(o, o.teacher)}, ${baselineName(s, 'from')} ${formatMetric(o, o.baseline)}, distilled ${formatMetric(o, o.student)}${verdictText}`;
   });

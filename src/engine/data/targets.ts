@@ -45,9 +45,24 @@ export function outputValues(o: ResolvedOutput, x: Float32Array, size: number, s
 
 /** An output's test metric: mean IoU of boxes, mean pixel error of centres, mean absolute error of file values. */
 export function outputMetric(o: ResolvedOutput, pred: Float32Array, truth: Float32Array, shape: [number, number, number]): number {
-  if (o.builtin === 'inkBox') return meanIoU(pred, truth);
-  if (o.builtin === 'inkCentre') return meanPixelError(pred, truth, shape[0], shape[1]);
-  return meanAbsoluteError(pred, truth);
+  return mean(outputSamples(o, pred, truth, shape));
+}
+
+/**
+ * The metric of each test sample (its box's IoU, its centre's error, its row's mean absolute
+ * error): the metric is their mean, and the paired difference between two models on the same
+ * samples is what the verdict on a head rests on (outputHeads.ts).
+ */
+export function outputSamples(o: ResolvedOutput, pred: Float32Array, truth: Float32Array, shape: [number, number, number]): Float64Array {
+  if (o.builtin === 'inkBox') return sampleIoU(pred, truth);
+  if (o.builtin === 'inkCentre') return samplePixelError(pred, truth, shape[0], shape[1]);
+  return sampleAbsoluteError(pred, truth, o.dim);
+}
+
+function mean(values: Float64Array): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return values.length ? sum / values.length : 0;
 }
 
 /**
@@ -159,8 +174,13 @@ export function batchTargets(target: BuiltinTarget, x: Float32Array, size: numbe
 
 /** Mean intersection over union of predicted and true boxes [size × 4] (top, left, bottom, right). */
 export function meanIoU(pred: Float32Array, truth: Float32Array): number {
+  return mean(sampleIoU(pred, truth));
+}
+
+/** The IoU of each box (0 when both are empty). */
+export function sampleIoU(pred: Float32Array, truth: Float32Array): Float64Array {
   const n = truth.length / 4;
-  let sum = 0;
+  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const [pt, pl, pb, pr] = ordered(pred, i);
     const [tt, tl, tb, tr] = ordered(truth, i);
@@ -168,9 +188,9 @@ export function meanIoU(pred: Float32Array, truth: Float32Array): number {
     const iw = Math.max(0, Math.min(pr, tr) - Math.max(pl, tl));
     const inter = ih * iw;
     const union = (pb - pt) * (pr - pl) + (tb - tt) * (tr - tl) - inter;
-    sum += union > 0 ? inter / union : 0;
+    out[i] = union > 0 ? inter / union : 0;
   }
-  return n ? sum / n : 0;
+  return out;
 }
 
 /** A box with its edges in order (a head may predict top below bottom). */
@@ -181,10 +201,27 @@ function ordered(a: Float32Array, i: number): [number, number, number, number] {
 
 /** Mean distance between predicted and true points [size × 2] (y, x as fractions), in pixels of an h × w image. */
 export function meanPixelError(pred: Float32Array, truth: Float32Array, h: number, w: number): number {
+  return mean(samplePixelError(pred, truth, h, w));
+}
+
+/** The distance in pixels of each predicted centre from the true one. */
+export function samplePixelError(pred: Float32Array, truth: Float32Array, h: number, w: number): Float64Array {
   const n = truth.length / 2;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += Math.hypot((pred[2 * i] - truth[2 * i]) * h, (pred[2 * i + 1] - truth[2 * i + 1]) * w);
-  return n ? sum / n : 0;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.hypot((pred[2 * i] - truth[2 * i]) * h, (pred[2 * i + 1] - truth[2 * i + 1]) * w);
+  return out;
+}
+
+/** Each row's mean absolute difference (rows of `dim` values): their mean is meanAbsoluteError. */
+export function sampleAbsoluteError(pred: Float32Array, truth: Float32Array, dim: number): Float64Array {
+  const n = Math.floor(truth.length / dim);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let k = i * dim; k < (i + 1) * dim; k++) sum += Math.abs(pred[k] - truth[k]);
+    out[i] = sum / dim;
+  }
+  return out;
 }
 
 /** Mean absolute difference over every value. */

@@ -13,7 +13,8 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { OutputResult } from '../../protocol/events';
 import { makeBatch, type Dataset, type Split } from '../data/dataset';
-import { outputMetric, outputValues, type ResolvedOutput } from '../data/targets';
+import { outputSamples, outputValues, type ResolvedOutput } from '../data/targets';
+import { tInterval95, verdictOf } from '../../protocol/stats/seeds';
 import type { LossTerm } from '../losses/logits';
 import { OutputRegression } from '../losses/outputs';
 import { findHeads, type HeadSpec } from '../models/heads';
@@ -81,24 +82,41 @@ export async function predictOutputs(
 }
 
 /** Each output's metric on a split. */
-export async function evaluateOutputs(tf: typeof tfTypes, model: tfTypes.LayersModel, outputs: ResolvedOutput[], ds: Dataset, split: Split): Promise<Record<string, number>> {
+/** Each output's metric per test sample (outputSamples): the same samples for every model, so two models pair. */
+export async function evaluateOutputs(tf: typeof tfTypes, model: tfTypes.LayersModel, outputs: ResolvedOutput[], ds: Dataset, split: Split): Promise<Record<string, Float64Array>> {
   const got = await predictOutputs(tf, model, outputs, ds, split);
-  return Object.fromEntries(outputs.map((o) => [o.name, outputMetric(o, got[o.name].pred, got[o.name].truth, ds.shape)]));
+  return Object.fromEntries(outputs.map((o) => [o.name, outputSamples(o, got[o.name].pred, got[o.name].truth, ds.shape)]));
 }
 
-/** The summary's entry of each output: the metric of every model, and distilled minus scratch. */
-export function outputResults(outputs: ResolvedOutput[], teacher: Record<string, number>, student: Record<string, number>, baseline?: Record<string, number>): Record<string, OutputResult> {
+function mean(values: Float64Array): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return values.length ? sum / values.length : NaN;
+}
+
+/**
+ * The summary's entry of each output: the metric of every model, and distilled minus scratch
+ * with the 95 % t-interval of the mean of the per-sample differences (the two students are
+ * scored on the same test samples, so the difference is paired). `verdict` says whether
+ * distillation made the head better, turning the sign for metrics where lower is better.
+ */
+export function outputResults(outputs: ResolvedOutput[], teacher: Record<string, Float64Array>, student: Record<string, Float64Array>, baseline?: Record<string, Float64Array>): Record<string, OutputResult> {
   return Object.fromEntries(
-    outputs.map((o) => [
-      o.name,
-      {
-        target: o.spec.target,
-        metric: o.metric,
-        teacher: teacher[o.name],
-        student: student[o.name],
-        ...(baseline ? { baseline: baseline[o.name], gain: student[o.name] - baseline[o.name] } : {}),
-      },
-    ]),
+    outputs.map((o) => {
+      const result: OutputResult = { target: o.spec.target, metric: o.metric, teacher: mean(teacher[o.name]), student: mean(student[o.name]) };
+      if (baseline) {
+        const s = student[o.name];
+        const b = baseline[o.name];
+        const t = tInterval95(Array.from(s, (v, i) => v - b[i]));
+        result.baseline = mean(b);
+        result.gain = result.student - result.baseline;
+        if (t.interval95) {
+          const better = verdictOf(o.metric === 'iou' ? t.interval95 : [-t.interval95[1], -t.interval95[0]]);
+          Object.assign(result, { gainInterval95: t.interval95, verdict: better });
+        }
+      }
+      return [o.name, result];
+    }),
   );
 }
 

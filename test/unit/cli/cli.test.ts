@@ -88,7 +88,7 @@ describe('distill CLI', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^model +test accuracy  box IoU  params/m);
     for (const row of ['teacher \\(mlp-teacher\\)', 'student from scratch', 'distilled student']) assert.match(r.stdout, new RegExp(`^${row} +\\d+\\.\\d\\d% +0\\.\\d{3}  `, 'm'));
-    assert.match(r.stdout, /^output "box" \(inkBox, mean IoU, higher is better\): teacher 0\.\d{3}, from scratch 0\.\d{3}, distilled 0\.\d{3}; distillation (helped|did not help|tied) \([+−]0\.\d{3}\)$/m);
+    assert.match(r.stdout, /^output "box" \(inkBox, mean IoU, higher is better\): teacher 0\.\d{3}, from scratch 0\.\d{3}, distilled 0\.\d{3}; (distillation helped|distillation made it worse|distillation: no measurable difference) \([+−]0\.\d{3}, 95 % CI [+−]0\.\d{3} to [+−]0\.\d{3}\)$/m);
     const j = distill('run', kd, '--json');
     assert.equal(j.code, 0, j.stderr);
     const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l));

@@ -73,14 +73,17 @@ describe('result texts (CLI table, output channel, dashboard card)', () => {
   });
 
   it('an IoU output: higher is better, and the verdict follows the sign', () => {
-    const s = summary({ outputs: { box: { target: 'inkBox', metric: 'iou', teacher: 0.72, student: 0.75, baseline: 0.7 } } });
-    assert.deepEqual(outputLines(s), ['output "box" (inkBox, mean IoU, higher is better): teacher 0.720, from scratch 0.700, distilled 0.750; distillation helped (+0.050)']);
+    const s = summary({ outputs: { box: { target: 'inkBox', metric: 'iou', teacher: 0.72, student: 0.75, baseline: 0.7, gainInterval95: [0.03, 0.07], verdict: 'better' } } });
+    assert.deepEqual(outputLines(s), ['output "box" (inkBox, mean IoU, higher is better): teacher 0.720, from scratch 0.700, distilled 0.750; distillation helped (+0.050, 95 % CI +0.030 to +0.070)']);
+    // An interval that holds 0 is no claim, whatever the sign of the difference.
+    const noise = summary({ outputs: { box: { target: 'inkBox', metric: 'iou', teacher: 0.72, student: 0.75, baseline: 0.7, gainInterval95: [-0.01, 0.11], verdict: 'no measurable difference' } } });
+    assert.match(outputLines(noise)[0], /; distillation: no measurable difference \(\+0\.050, 95 % CI −0\.010 to \+0\.110\)$/);
     assert.ok(resultsTable(s).includes('output "box"'));
   });
 
   it('a pixel-error output: lower is better, so a larger error did not help', () => {
-    const s = summary({ outputs: { centre: { target: 'inkCentre', metric: 'pixelError', teacher: 1.2, student: 1.9, baseline: 1.5 } } });
-    assert.deepEqual(outputLines(s), ['output "centre" (inkCentre, mean error, lower is better): teacher 1.20 px, from scratch 1.50 px, distilled 1.90 px; distillation did not help (+0.40 px)']);
+    const s = summary({ outputs: { centre: { target: 'inkCentre', metric: 'pixelError', teacher: 1.2, student: 1.9, baseline: 1.5, gainInterval95: [0.2, 0.6], verdict: 'worse' } } });
+    assert.deepEqual(outputLines(s), ['output "centre" (inkCentre, mean error, lower is better): teacher 1.20 px, from scratch 1.50 px, distilled 1.90 px; distillation made it worse (+0.40 px, 95 % CI +0.20 px to +0.60 px)']);
   });
 
   it('the table has a column per output, the metric of each model in it; the verdict uses the stored gain', () => {
@@ -90,12 +93,13 @@ describe('result texts (CLI table, output channel, dashboard card)', () => {
     assert.match(lines.find((l) => l.startsWith('teacher (t)'))!, /98\.00%    0\.820  /);
     assert.match(lines.find((l) => l.startsWith('student from scratch'))!, /92\.00%    0\.730  /);
     assert.match(lines.find((l) => l.startsWith('distilled student'))!, /90\.00%    0\.754  /);
-    assert.equal(lines.at(-1), 'output "box" (inkBox, mean IoU, higher is better): teacher 0.820, from scratch 0.730, distilled 0.754; distillation helped (+0.024)');
+    // A summary from before the paired interval: the difference, no claim.
+    assert.equal(lines.at(-1), 'output "box" (inkBox, mean IoU, higher is better): teacher 0.820, from scratch 0.730, distilled 0.754; distilled − scratch: +0.024 (no interval in this run\'s summary)');
   });
 
   it('a file target: mean absolute error, lower is better', () => {
-    const s = summary({ outputs: { ink: { target: 'ink.idx', metric: 'mae', teacher: 0.0123, student: 0.0201, baseline: 0.0251, gain: -0.005 } } });
-    assert.deepEqual(outputLines(s), ['output "ink" (ink.idx, mean absolute error, lower is better): teacher 0.0123, from scratch 0.0251, distilled 0.0201; distillation helped (−0.00500)']);
+    const s = summary({ outputs: { ink: { target: 'ink.idx', metric: 'mae', teacher: 0.0123, student: 0.0201, baseline: 0.0251, gain: -0.005, gainInterval95: [-0.008, -0.002], verdict: 'better' } } });
+    assert.deepEqual(outputLines(s), ['output "ink" (ink.idx, mean absolute error, lower is better): teacher 0.0123, from scratch 0.0251, distilled 0.0201; distillation helped (−0.00500, 95 % CI −0.00800 to −0.00200)']);
     assert.match(resultsTable(s).split('\n')[0], / ink MAE /);
   });
 
