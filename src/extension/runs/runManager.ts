@@ -1,7 +1,10 @@
 /**
  * The runs this window started: one EngineProcess each, at most `maxParallel` at once, the
- * rest queued. Everything it creates (processes, emitters) it disposes. Other parts of the
- * host (progress UI, tree, dashboards) listen to `onDidChange` and `onMessage`.
+ * rest queued. Everything it creates (processes, emitters) it owns. Other parts of the host
+ * (progress UI, tree, dashboards) listen to `onDidChange` and `onMessage`. When the window
+ * closes, engines are stopped before they are killed: each is asked to stop (it writes a
+ * "stopped" summary and its last checkpoint) and killed only if still running after a grace
+ * period; `shutdown()` resolves when all have exited, and deactivate returns it.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +14,11 @@ import { EngineProcess, type EngineExit } from '../../client/engineProcess';
 import type { EngineMessage } from '../../protocol/events';
 import { runsRootFor } from '../../protocol/runFolder';
 import { newRunId } from '../../protocol/runId';
+import { Disposable } from '../disposable';
 import type { LaunchRequest } from './launchPolicy';
+
+/** How long a stopped engine may take to write its summary before it is killed. */
+export const STOP_GRACE_MS = 3000;
 
 export type RunState = 'queued' | 'running' | 'finished';
 
@@ -33,20 +40,30 @@ export interface ManagedRun {
   finished: Promise<EngineExit | undefined>;
 }
 
-export class RunManager implements vscode.Disposable {
+export class RunManager extends Disposable {
   private readonly runs = new Map<string, ManagedRun>();
   private readonly queue: ManagedRun[] = [];
   private readonly resolvers = new Map<string, (e: EngineExit | undefined) => void>();
-  private readonly changed = new vscode.EventEmitter<ManagedRun>();
-  private readonly messages = new vscode.EventEmitter<{ run: ManagedRun; message: EngineMessage }>();
+  private readonly changed = this.track(new vscode.EventEmitter<ManagedRun>());
+  private readonly messages = this.track(new vscode.EventEmitter<{ run: ManagedRun; message: EngineMessage }>());
   readonly onDidChange = this.changed.event;
   readonly onMessage = this.messages.event;
+  private shuttingDown: Promise<void> | undefined;
 
   constructor(
     private readonly enginePath: string,
-    private readonly log: vscode.OutputChannel,
+    private readonly log: Pick<vscode.OutputChannel, 'append' | 'appendLine'>,
     private readonly maxParallel: () => number = () => Math.max(1, os.cpus().length),
-  ) {}
+  ) {
+    super();
+  }
+
+  /** The log, while it is ours to write: after disposal (the window closing) it may be closed. */
+  private note(line: string, partial = false): void {
+    if (this.isDisposed) return;
+    if (partial) this.log.append(line);
+    else this.log.appendLine(line);
+  }
 
   get all(): ManagedRun[] {
     return [...this.runs.values()];
@@ -76,7 +93,7 @@ export class RunManager implements vscode.Disposable {
   }
 
   private pump(): void {
-    while (this.queue.length && this.all.filter((r) => r.state === 'running').length < this.maxParallel()) {
+    while (!this.shuttingDown && this.queue.length && this.all.filter((r) => r.state === 'running').length < this.maxParallel()) {
       this.launch(this.queue.shift()!);
     }
   }
@@ -86,26 +103,26 @@ export class RunManager implements vscode.Disposable {
     const engine = new EngineProcess({ enginePath: this.enginePath, configPath: run.configPath, runId: run.runId, resumeDir: run.resume ? run.runDir : undefined, workspaceRoot, backend, execPath });
     run.engine = engine;
     run.state = 'running';
-    this.log.appendLine(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.configPath}`);
-    engine.onStderr((t) => this.log.append(`[${run.runId}] ${t}`));
+    this.note(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.configPath}`);
+    engine.onStderr((t) => this.note(`[${run.runId}] ${t}`, true));
     engine.onMessage((message) => {
       run.last = message;
-      if (message.type === 'engine_failed') this.log.appendLine(`[${run.runId}] engine failed: ${message.message}`);
-      if (message.type === 'log') this.log.appendLine(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
-      if (message.type === 'epoch') this.log.appendLine(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
+      if (message.type === 'engine_failed') this.note(`[${run.runId}] engine failed: ${message.message}`);
+      if (message.type === 'log') this.note(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
+      if (message.type === 'epoch') this.note(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
       this.messages.fire({ run, message });
     });
     this.changed.fire(run);
     void engine.exited.then((exit) => {
       run.exit = exit;
       run.state = 'finished';
-      this.log.appendLine(`[${run.runId}] engine exited (${exit.signal ?? exit.code})`);
+      this.note(`[${run.runId}] engine exited (${exit.signal ?? exit.code})`);
       if (run.last?.type !== 'run_finished' && run.last?.type !== 'config_error') {
         try {
           const summary = recordAbnormalExit(run.runDir, exit);
-          if (summary) this.log.appendLine(`[${run.runId}] marked ${summary.status}: ${summary.error}\n${exit.stderrTail}`);
+          if (summary) this.note(`[${run.runId}] marked ${summary.status}: ${summary.error}\n${exit.stderrTail}`);
         } catch (e) {
-          this.log.appendLine(`[${run.runId}] could not record the engine's exit in ${run.runDir}: ${(e as Error).message}\n${exit.stderrTail}`);
+          this.note(`[${run.runId}] could not record the engine's exit in ${run.runDir}: ${(e as Error).message}\n${exit.stderrTail}`);
         }
       }
       this.resolvers.get(run.runId)?.(exit);
@@ -119,19 +136,38 @@ export class RunManager implements vscode.Disposable {
     const run = runId ? this.runs.get(runId) : this.active.at(-1);
     if (!run || run.state === 'finished') return run;
     if (run.state === 'queued') {
-      this.queue.splice(this.queue.indexOf(run), 1);
-      run.state = 'finished';
-      this.resolvers.get(run.runId)?.(undefined);
-      this.changed.fire(run);
+      this.cancelQueued(run);
       return run;
     }
     await run.engine!.stop();
     return run;
   }
 
+  private cancelQueued(run: ManagedRun): void {
+    this.queue.splice(this.queue.indexOf(run), 1);
+    run.state = 'finished';
+    this.resolvers.get(run.runId)?.(undefined);
+    this.changed.fire(run);
+  }
+
+  /**
+   * Cancels the queue and stops every running engine, killing any still running after
+   * `graceMs`; resolves when all have exited. Called once (later calls get the same promise).
+   */
+  shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      for (const run of [...this.queue]) this.cancelQueued(run);
+      const running = this.all.filter((r) => r.state === 'running');
+      await Promise.all(running.map((r) => r.engine!.stop(graceMs)));
+      // The exit handlers (summaries of killed engines included) have run once `finished` resolves.
+      await Promise.all(running.map((r) => r.finished));
+    })();
+    return this.shuttingDown;
+  }
+
+  /** Stops the engines (see shutdown) and drops the emitters; engines still stopping finish on their own. */
   dispose(): void {
-    for (const run of this.runs.values()) run.engine?.dispose();
-    this.changed.dispose();
-    this.messages.dispose();
+    void this.shutdown();
+    super.dispose();
   }
 }

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
 import { sweepConfigProblem, sweepTrialProblem } from '../../protocol/knownFolders';
-import { PanelHost } from '../dashboard/panelHost';
+import { COMMANDS } from '../commands/ids';
+import { PanelHost } from '../webviews/panelHost';
 import { bestParamEdits, minimalReplace } from '../../protocol/kdJsonEdits';
 import { planApplyBest } from '../../protocol/sweepBest';
 import { loadSweep } from './sweepData';
@@ -26,9 +27,8 @@ export class SweepPanel extends PanelHost {
     super(panel, extensionUri, 'sweep');
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(sweepDir), '**/*.{json,jsonl}'));
     const changed = () => this.scheduleRefresh();
-    this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed), {
-      dispose: () => this.timer && clearTimeout(this.timer),
-    });
+    for (const d of [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed)]) this.track(d);
+    this.onDispose(() => this.timer && clearTimeout(this.timer));
   }
 
   static create(extensionUri: vscode.Uri, sweepDir: string, onGone: (p: SweepPanel) => void): SweepPanel {
@@ -54,7 +54,7 @@ export class SweepPanel extends PanelHost {
       // The webview names the folder: only a trial of this sweep is opened.
       const problem = sweepTrialProblem(this.sweepDir, message.runDir);
       if (problem) throw new Error(`Not opened: ${problem}.`);
-      await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(message.runDir));
+      await vscode.commands.executeCommand(COMMANDS.openDashboard, vscode.Uri.file(message.runDir));
     }
   }
 

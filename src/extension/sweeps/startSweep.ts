@@ -13,7 +13,9 @@ import { paramsKey } from '../../protocol/sweep';
 import { meanSd, seedsVerdictLine } from '../../protocol/sweepBest';
 import { Sweep } from '../../sweep/runSweep';
 import { sweepTable } from '../../sweep/table';
-import { launchFor, pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
+import { pickSavedKdJson } from '../kdjson/pick';
+import { launchFor, refuseUntrusted } from '../runs/launch';
+import { sweepParallel } from '../settings';
 
 export async function startSweep(enginePath: string, log: vscode.OutputChannel, arg?: vscode.Uri, seeds?: number[]): Promise<{ sweepId: string; sweepDir: string; status: string } | undefined> {
   if (refuseUntrusted('starts sweeps')) return undefined;
@@ -27,7 +29,7 @@ export async function startSweep(enginePath: string, log: vscode.OutputChannel, 
     void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }`);
     return undefined;
   }
-  const parallel = vscode.workspace.getConfiguration('distillery').get<number>('sweep.parallel') || undefined;
+  const parallel = sweepParallel();
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Distill ${seeds ? `${seeds.length} seeds` : 'sweep'}: ${path.basename(path.dirname(uri.fsPath))}`, cancellable: true },
     async (progress, token) => {

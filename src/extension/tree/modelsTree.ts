@@ -9,9 +9,9 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../../protocol/events';
 import { humanCount } from '../../protocol/format';
 import { listRunDirs, readSummary, runsRootFor } from '../../protocol/runFolder';
-import { KD_GLOB } from '../commands/startRun';
+import { COMMANDS } from '../commands/ids';
+import { KD_EXCLUDE, KD_GLOB } from '../kdjson/kdFiles';
 import { lastAccuracy, modelDescription, modelMarkdown, modelsOfKdJson, type KdJsonModels, type ModelEntry } from './modelInfo';
-import { KD_EXCLUDE } from './runsTree';
 
 export type ModelNode =
   | { kind: 'kdjson'; uri: vscode.Uri; models: KdJsonModels; summaries: RunSummary[] }
@@ -96,7 +96,7 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
       item.tooltip = new vscode.MarkdownString(modelMarkdown(e, node.accuracy));
       item.iconPath = new vscode.ThemeIcon(e.role === 'student' ? 'mortar-board' : 'library', e.problem ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
       item.contextValue = `model.${e.role}`;
-      item.command = { command: 'distillery.openModelDefinition', title: 'Open Definition', arguments: [node] };
+      item.command = { command: COMMANDS.openModelDefinition, title: 'Open Definition', arguments: [node] };
       return item;
     }
     const item = new vscode.TreeItem(node.name);
