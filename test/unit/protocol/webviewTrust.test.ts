@@ -21,7 +21,6 @@ describe('webview messages: parsed with a schema', () => {
       { type: 'openRun', runDir: 42 },
       { type: 'openRun', runDir: { toString: 'x' } },
       { type: 'openRun', runDir: '' },
-      { type: 'applyBest', trialId: ['t1'] },
       { type: 'exportCsv', fileName: 'a.csv' },
       { type: 'stop', runId: 'x'.repeat(10_000) },
       { type: 'ready', view: 'elsewhere' },
