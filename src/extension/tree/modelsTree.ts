@@ -10,7 +10,8 @@ import type { RunSummary } from '../../protocol/events';
 import { humanCount } from '../../protocol/format';
 import { listRunDirs, readSummary, runsRootFor } from '../../protocol/runFolder';
 import { COMMANDS } from '../commands/ids';
-import { KD_EXCLUDE, KD_GLOB } from '../kdjson/kdFiles';
+import { Disposable } from '../disposable';
+import { isKdJsonPath, KD_EXCLUDE, KD_GLOB } from '../kdjson/kdFiles';
 import { lastAccuracy, modelDescription, modelMarkdown, modelsOfKdJson, type KdJsonModels, type ModelEntry } from './modelInfo';
 
 export type ModelNode =
@@ -35,22 +36,24 @@ function summariesOf(kdJson: string): RunSummary[] {
     .filter((s): s is RunSummary => !!s && path.resolve(s.configPath) === path.resolve(kdJson));
 }
 
-export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class ModelsTreeProvider extends Disposable implements vscode.TreeDataProvider<ModelNode> {
+  private readonly changed = this.track(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   roots: ModelNode[] = [];
 
   constructor() {
-    const kd = vscode.workspace.createFileSystemWatcher(KD_GLOB);
-    const summaries = vscode.workspace.createFileSystemWatcher('**/.distillery/runs/*/summary.json');
+    super();
+    this.onDispose(() => this.timer && clearTimeout(this.timer));
+    const kd = this.track(vscode.workspace.createFileSystemWatcher(KD_GLOB));
+    const summaries = this.track(vscode.workspace.createFileSystemWatcher('**/.distillery/runs/*/summary.json'));
     const refresh = () => this.refreshSoon();
-    this.disposables.push(kd, summaries, kd.onDidCreate(refresh), kd.onDidChange(refresh), kd.onDidDelete(refresh), summaries.onDidCreate(refresh), summaries.onDidDelete(refresh),
+    for (const d of [kd.onDidCreate(refresh), kd.onDidChange(refresh), kd.onDidDelete(refresh), summaries.onDidCreate(refresh), summaries.onDidDelete(refresh)]) this.track(d);
+    this.track(
       vscode.workspace.onDidChangeTextDocument((e) => {
-        const base = path.basename(e.document.uri.fsPath);
-        if (base === 'kd.json' || base.endsWith('.kd.json')) refresh();
-      }));
+        if (isKdJsonPath(e.document.uri.fsPath)) refresh();
+      }),
+    );
   }
 
   refreshSoon(ms = 400): void {
@@ -103,12 +106,6 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
     item.description = node.detail;
     item.iconPath = new vscode.ThemeIcon('symbol-field');
     return item;
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.changed.dispose();
-    for (const d of this.disposables) d.dispose();
   }
 }
 
