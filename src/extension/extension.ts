@@ -1,38 +1,56 @@
 /**
  * The extension host side. It never loads tfjs: training happens in the engine process
- * (dist/engine.js), which RunManager starts and watches.
+ * (dist/engine.js), which RunManager starts and watches. Everything activate creates is owned
+ * by one root (disposed newest first, so the log outlives what writes to it); deactivate
+ * returns the engines' shutdown, so a closing window stops them before it kills them.
  */
 import * as vscode from 'vscode';
+import { COMMANDS } from './commands/ids';
+import { registerPanelCommands } from './commands/panelCommands';
+import { registerCommand } from './commands/registry';
 import { startRun } from './commands/startRun';
 import { EditorSweeps } from './sweeps/editorSweeps';
-import { startSweep } from './sweeps/startSweep';
-import { registerDashboards } from './dashboard/register';
+import { resolveRun } from './commands/whichRun';
+import { Disposable } from './disposable';
 import { RunManager } from './runs/runManager';
 import { registerSidebar } from './sidebar';
+import { startSweep } from './sweeps/startSweep';
+import { Panels, type DashboardsApi } from './webviews/panels';
+import { registerPanelSerializers } from './webviews/serializers';
+
+let runsOfThisWindow: RunManager | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
-  const log = vscode.window.createOutputChannel('Distillery');
-  const runs = new RunManager(context.asAbsolutePath('dist/engine.js'), log);
-  const sweeps = new EditorSweeps(context.asAbsolutePath('dist/engine.js'));
-  context.subscriptions.push(
-    log,
-    runs,
-    sweeps,
-    vscode.commands.registerCommand('distillery.startRun', (uri?: vscode.Uri) => startRun(runs, log, uri, sweeps)),
-    vscode.commands.registerCommand('distillery.stopRun', async (arg?: string | { runId?: string }) => {
-      const runId = typeof arg === 'string' ? arg : arg?.runId;
-      const run = await runs.stop(runId);
+  const root = new Disposable();
+  context.subscriptions.push(root);
+  const log = root.track(vscode.window.createOutputChannel('Distillery'));
+  const enginePath = context.asAbsolutePath('dist/engine.js');
+  const runs = root.track(new RunManager(enginePath, log));
+  runsOfThisWindow = runs;
+  // The sweeps this window starts: disposed with it (sweep.json says stopped, workers stop, then are killed).
+  const sweeps = root.track(new EditorSweeps(enginePath));
+  const sidebar = registerSidebar(root, enginePath, runs, log);
+  const src = { runs, tree: sidebar.runsTree };
+  root.track(registerCommand(COMMANDS.startRun, (uri?: vscode.Uri) => startRun(runs, log, uri, sweeps), log));
+  root.track(
+    registerCommand(COMMANDS.stopRun, async (arg?: unknown) => {
+      // No argument: the newest active run. One that names no run stops nothing.
+      const ref = arg === undefined ? undefined : await resolveRun(arg, src);
+      const run = arg === undefined || ref ? await runs.stop(ref?.runId) : undefined;
       if (!run) void vscode.window.showInformationMessage('No Distillery run is active.');
       return run ? { runId: run.runId, runDir: run.runDir } : undefined;
-    }),
-    vscode.commands.registerCommand('distillery.showEngineLog', () => log.show()),
-    vscode.commands.registerCommand('distillery.startSweep', (uri?: vscode.Uri) => startSweep(sweeps, log, uri)),
+    }, log),
   );
-  const sidebar = registerSidebar(context, runs, log);
-  const dashboards = registerDashboards(context, runs);
+  root.track(registerCommand(COMMANDS.showEngineLog, () => log.show(), log));
+  root.track(registerCommand(COMMANDS.startSweep, (uri?: vscode.Uri) => startSweep(sweeps, log, uri), log));
+  const panels = root.track(new Panels(context.extensionUri, runs));
+  root.track(registerPanelSerializers(panels));
+  root.track(registerPanelCommands(panels, src, log));
+  const dashboards: DashboardsApi = panels;
   return { runs, dashboards, sidebar };
 }
 
-export function deactivate() {
-  // Subscriptions (RunManager, EditorSweeps included) are disposed by VS Code, which stops live engines and sweeps.
+/** VS Code waits for this promise: the engines' stop, then a kill for any still running after the grace period. */
+export function deactivate(): Promise<void> | undefined {
+  return runsOfThisWindow?.shutdown();
 }

@@ -4,7 +4,10 @@
  * the providers so the integration tests (through activate's API) can read the trees.
  */
 import * as vscode from 'vscode';
+import { COMMANDS } from './commands/ids';
+import { registerCommand } from './commands/registry';
 import { registerRunCommands } from './commands/runCommands';
+import type { Disposable } from './disposable';
 import { registerKdJsonFeatures } from './kdjson/kdjsonFeatures';
 import type { RunManager } from './runs/runManager';
 import { registerStatusBar } from './runs/statusBar';
@@ -18,24 +21,22 @@ export interface SidebarApi {
   statusBar: vscode.StatusBarItem;
 }
 
-export function registerSidebar(context: vscode.ExtensionContext, runs: RunManager, log: vscode.OutputChannel): SidebarApi {
-  const runsTree = new RunsTreeProvider(runs);
-  const modelsTree = new ModelsTreeProvider();
+export function registerSidebar(owner: Disposable, enginePath: string, runs: RunManager, log: vscode.OutputChannel): SidebarApi {
+  const runsTree = owner.track(new RunsTreeProvider(runs));
+  const modelsTree = owner.track(new ModelsTreeProvider());
   // The models view shows last accuracies, which change when a run finishes.
-  runs.onDidChange((r) => r.state === 'finished' && modelsTree.refreshSoon(), undefined, context.subscriptions);
-  context.subscriptions.push(
-    runsTree,
-    modelsTree,
-    vscode.window.createTreeView('distillery.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false }),
-    vscode.window.createTreeView('distillery.models', { treeDataProvider: modelsTree, showCollapseAll: true }),
-    vscode.commands.registerCommand('distillery.refreshRuns', () => {
+  owner.track(runs.onDidChange((r) => r.state === 'finished' && modelsTree.refreshSoon()));
+  owner.track(vscode.window.createTreeView('distillery.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false }));
+  owner.track(vscode.window.createTreeView('distillery.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
+  owner.track(
+    registerCommand(COMMANDS.refreshRuns, () => {
       runsTree.refresh();
       modelsTree.refreshSoon(0);
-    }),
-    vscode.commands.registerCommand('distillery.openModelDefinition', (node: ModelNode) => openModelDefinition(node)),
+    }, log),
   );
-  registerRunCommands(context, runs, log, runsTree);
-  const statusBar = registerStatusBar(context, runs);
-  const diagnostics = registerKdJsonFeatures(context);
+  owner.track(registerCommand(COMMANDS.openModelDefinition, (node: ModelNode) => openModelDefinition(node), log));
+  registerRunCommands(owner, runs, log, runsTree);
+  const statusBar = registerStatusBar(owner, runs);
+  const diagnostics = registerKdJsonFeatures(owner, enginePath);
   return { runsTree, modelsTree, diagnostics, statusBar };
 }

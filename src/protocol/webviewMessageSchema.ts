@@ -35,7 +35,6 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop'), runId: id }),
   z.object({ type: z.literal('rerun'), runId: id }),
   z.object({ type: z.literal('openConfig'), runId: id }),
-  z.object({ type: z.literal('openConfusion'), runId: id }),
   z.object({ type: z.literal('applyBest') }),
   z.object({ type: z.literal('exportCsv'), fileName: z.string().max(255), csv: z.string().max(64 * 1024 * 1024) }),
   z.object({ type: z.literal('openRun'), runDir: filePath }),

@@ -122,7 +122,6 @@ export type WebviewMessage =
   | { type: 'stop'; runId: string }
   | { type: 'rerun'; runId: string }
   | { type: 'openConfig'; runId: string }
-  | { type: 'openConfusion'; runId: string }
   /** Apply the sweep's best setting (sweep.json's bestSetting) to its kd.json. */
   | { type: 'applyBest' }
   | { type: 'exportCsv'; fileName: string; csv: string }

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { DashboardsApi } from '../../src/extension/dashboard/register';
+import type { DashboardsApi } from '../../src/extension/webviews/panels';
 import { readSummary } from '../../src/protocol/runFolder';
 import { EXTENSION_ID, fixture, startRun, waitFor } from './helpers';
 

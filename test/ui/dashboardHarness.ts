@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
-import { contentSecurityPolicy } from '../../src/extension/dashboard/csp';
+import { contentSecurityPolicy } from '../../src/extension/webviews/csp';
 import { loadCompareRun, loadDashboardInit } from '../../src/extension/dashboard/runData';
 import { loadSweep } from '../../src/extension/sweeps/sweepData';
 import type { HostMessage } from '../../src/protocol/webviewMessages';

@@ -7,40 +7,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FILES } from '../../protocol/runFolder';
+import type { Disposable } from '../disposable';
+import { launchFor, refuseUntrusted } from '../runs/launch';
 import type { RunManager } from '../runs/runManager';
 import { deleteRefusal, exportRefusal, type RunRecord } from '../tree/runInfo';
-import { runArg, type RunsTreeProvider } from '../tree/runsTree';
-import { launchFor, refuseUntrusted } from './startRun';
+import type { RunsTreeProvider } from '../tree/runsTree';
+import { COMMANDS, type CommandId } from './ids';
+import { registerCommand } from './registry';
 import { freeKdJsonName, STARTER_KD_JSON } from './starterKdJson';
+import { whichRecord } from './whichRun';
 
-export async function commandExists(id: string): Promise<boolean> {
-  return (await vscode.commands.getCommands(true)).includes(id);
-}
-
-export function registerRunCommands(context: vscode.ExtensionContext, runs: RunManager, log: vscode.OutputChannel, tree: RunsTreeProvider): void {
-  /** The run a command is about: its argument, or a quick pick of the runs on disk. */
-  const pickRun = async (arg: unknown, title: string, filter: (r: RunRecord) => boolean = () => true): Promise<RunRecord | undefined> => {
-    if (arg !== undefined) {
-      if (!tree.records.length) tree.records = await tree.loadRecords();
-      let r = runArg(tree, arg);
-      if (!r) {
-        tree.records = await tree.loadRecords();
-        r = runArg(tree, arg);
-      }
-      if (!r) void vscode.window.showErrorMessage(`No Distillery run ${JSON.stringify(arg && typeof arg === 'object' && 'runId' in arg ? (arg as { runId: string }).runId : arg)}.`);
-      return r;
-    }
-    const records = (await tree.loadRecords()).filter(filter);
-    if (!records.length) {
-      void vscode.window.showInformationMessage('No Distillery runs here yet.');
-      return undefined;
-    }
-    const pick = await vscode.window.showQuickPick(
-      records.map((r) => ({ label: r.name, description: `${r.status} · ${r.runId}`, record: r })),
-      { title },
-    );
-    return pick?.record;
-  };
+export function registerRunCommands(owner: Disposable, runs: RunManager, log: vscode.OutputChannel, tree: RunsTreeProvider): void {
+  /** The run a command is about: its argument, or a quick pick of the runs on disk (whichRun.ts). */
+  const pickRun = (arg: unknown, title: string, filter?: (r: RunRecord) => boolean) => whichRecord(arg, { runs, tree }, title, filter);
 
   const configUriOf = (r: RunRecord): vscode.Uri | undefined => {
     if (r.configPath && fs.existsSync(r.configPath)) return vscode.Uri.file(r.configPath);
@@ -48,15 +27,15 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
     return undefined;
   };
 
-  context.subscriptions.push(
-    vscode.commands.registerCommand('distillery.rerun', async (arg?: unknown) => {
+  const commands: [CommandId, (...args: never[]) => unknown][] = [
+    [COMMANDS.rerun, async (arg?: unknown) => {
       const r = await pickRun(arg, 'Re-run which run?');
       const uri = r && configUriOf(r);
       // Start Run on its kd.json, as the palette does (a kd.json with several seeds is a seeded run, owned by the window's sweeps).
-      return uri ? vscode.commands.executeCommand('distillery.startRun', uri) : undefined;
-    }),
+      return uri ? vscode.commands.executeCommand(COMMANDS.startRun, uri) : undefined;
+    }],
 
-    vscode.commands.registerCommand('distillery.resumeRun', async (arg?: unknown) => {
+    [COMMANDS.resumeRun, async (arg?: unknown) => {
       if (refuseUntrusted('resumes runs')) return undefined;
       const r = await pickRun(arg, 'Resume which crashed or stopped run?', (rec) => rec.status === 'crashed' || rec.status === 'stopped');
       if (!r) return undefined;
@@ -69,9 +48,9 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
         if (run.last?.type === 'engine_failed') void vscode.window.showErrorMessage(`Cannot resume ${r.name}: ${run.last.message}`);
       });
       return { runId: run.runId, runDir: run.runDir };
-    }),
+    }],
 
-    vscode.commands.registerCommand('distillery.revealRunFolder', async (arg?: unknown) => {
+    [COMMANDS.revealRunFolder, async (arg?: unknown) => {
       const r = await pickRun(arg, 'Reveal which run folder?');
       if (!r) return undefined;
       const uri = vscode.Uri.file(r.runDir);
@@ -79,16 +58,16 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) await vscode.commands.executeCommand('revealFileInOS', uri);
       else await vscode.commands.executeCommand('revealInExplorer', uri);
       return uri;
-    }),
+    }],
 
-    vscode.commands.registerCommand('distillery.openRunKdJson', async (arg?: unknown) => {
+    [COMMANDS.openRunKdJson, async (arg?: unknown) => {
       const r = await pickRun(arg, 'Open the kd.json of which run?');
       const uri = r && configUriOf(r);
       if (uri) await vscode.window.showTextDocument(uri);
       return uri;
-    }),
+    }],
 
-    vscode.commands.registerCommand('distillery.deleteRun', async (arg?: unknown) => {
+    [COMMANDS.deleteRun, async (arg?: unknown) => {
       const roots = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath);
       const r = await pickRun(arg, 'Delete which run?', (x) => !deleteRefusal(x, roots));
       if (!r) return false;
@@ -102,9 +81,9 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       await fs.promises.rm(r.runDir, { recursive: true, force: true });
       tree.refresh();
       return true;
-    }),
+    }],
 
-    vscode.commands.registerCommand('distillery.exportStudent', async (arg?: unknown, target?: vscode.Uri) => {
+    [COMMANDS.exportStudent, async (arg?: unknown, target?: vscode.Uri) => {
       const r = await pickRun(arg, 'Export the student of which run?', (x) => x.status === 'done');
       if (!r) return undefined;
       const from = path.join(r.runDir, r.summary?.studentModel ?? FILES.student);
@@ -129,17 +108,15 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       await fs.promises.cp(from, dest.fsPath, { recursive: true, force: false, errorOnExist: true });
       void vscode.window.showInformationMessage(`Exported the student of "${r.name}" to ${dest.fsPath}.`);
       return dest;
-    }),
+    }],
 
-    vscode.commands.registerCommand('distillery.openRun', async (arg?: unknown) => {
+    [COMMANDS.openRun, async (arg?: unknown) => {
       const r = await pickRun(arg, 'Open which run?');
       if (!r) return undefined;
-      if (await commandExists('distillery.openDashboard')) return vscode.commands.executeCommand('distillery.openDashboard', { runId: r.runId, runDir: r.runDir });
-      const file = path.join(r.runDir, fs.existsSync(path.join(r.runDir, FILES.summary)) ? FILES.summary : FILES.events);
-      return vscode.window.showTextDocument(vscode.Uri.file(file));
-    }),
+      return vscode.commands.executeCommand(COMMANDS.openDashboard, { runId: r.runId, runDir: r.runDir });
+    }],
 
-    vscode.commands.registerCommand('distillery.newKdJson', async (folderArg?: vscode.Uri) => {
+    [COMMANDS.newKdJson, async (folderArg?: vscode.Uri) => {
       let folder = folderArg;
       if (!folder) {
         const folders = vscode.workspace.workspaceFolders ?? [];
@@ -153,6 +130,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, runs: RunM
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(STARTER_KD_JSON));
       await vscode.window.showTextDocument(uri);
       return uri;
-    }),
-  );
+    }],
+  ];
+  for (const [id, handler] of commands) owner.track(registerCommand(id, handler, log));
 }

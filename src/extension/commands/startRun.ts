@@ -1,6 +1,6 @@
 /**
- * "Distill: Start Run": pick the kd.json (the argument, the active editor's, or a quick
- * pick), check it, queue it, and show its progress in a cancellable notification.
+ * "Distill: Start Run": pick the kd.json (kdjson/pick.ts), check it under the launch policy
+ * (runs/launch.ts), queue it, and show its progress in a cancellable notification.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -10,71 +10,8 @@ import type { EditorSweeps } from '../sweeps/editorSweeps';
 import { runSweepInWindow } from '../sweeps/startSweep';
 import { pct, runFinishedMessage } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
-import { launchPolicy, type LaunchRequest } from '../runs/launchPolicy';
-
-export const KD_GLOB = '**/{kd.json,*.kd.json}';
-
-export function isKdJson(uri: vscode.Uri): boolean {
-  const base = path.basename(uri.fsPath);
-  return base === 'kd.json' || base.endsWith('.kd.json');
-}
-
-export async function pickKdJson(arg?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  if (arg instanceof vscode.Uri) return arg;
-  const active = vscode.window.activeTextEditor?.document.uri;
-  if (active && isKdJson(active)) return active;
-  const found = await vscode.workspace.findFiles(KD_GLOB, '**/{node_modules,.distillery}/**', 200);
-  if (found.length === 1) return found[0];
-  if (!found.length) {
-    void vscode.window.showWarningMessage('No kd.json in this workspace. Create one with "Distill: New kd.json".');
-    return undefined;
-  }
-  const pick = await vscode.window.showQuickPick(
-    found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-    { placeHolder: 'Which experiment?' },
-  );
-  return pick?.uri;
-}
-
-/**
- * Restricted mode: a run executes code and model files from the workspace, so nothing starts
- * in an untrusted one. Says why and returns true when `action` must be refused.
- */
-export function refuseUntrusted(action: string): boolean {
-  if (vscode.workspace.isTrusted) return false;
-  void vscode.window.showErrorMessage(`Distillery runs code and model files from this workspace, so it ${action} only in a trusted workspace. Trust the workspace to do so; browsing runs works meanwhile.`);
-  return true;
-}
-
-/**
- * The launch request for an engine on `kdJson` (a run, a resume, a sweep's workers), from the
- * one launch policy (runs/launchPolicy.ts) and this window's settings; undefined, with the
- * reason shown, when no engine may start.
- */
-export function launchFor(kdJson: vscode.Uri, log?: vscode.OutputChannel): LaunchRequest | undefined {
-  const settings = vscode.workspace.getConfiguration('distillery');
-  const decision = launchPolicy({
-    trusted: vscode.workspace.isTrusted,
-    nodePath: settings.inspect<string>('nodePath'),
-    allowPathsOutsideWorkspace: settings.inspect<boolean>('allowPathsOutsideWorkspace'),
-    workspaceFolder: vscode.workspace.getWorkspaceFolder(kdJson)?.uri.fsPath,
-    kdJsonPath: kdJson.fsPath,
-  });
-  if (!decision.ok) {
-    void vscode.window.showErrorMessage(`${decision.problem}; no engine started.`);
-    return undefined;
-  }
-  for (const note of decision.request.notes) log?.appendLine(note);
-  return decision.request;
-}
-
-/** The kd.json to act on (argument, active editor or quick pick), saved first if it has unsaved edits. */
-export async function pickSavedKdJson(arg?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  const uri = await pickKdJson(arg);
-  const doc = uri && vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (doc?.isDirty) await doc.save();
-  return uri;
-}
+import { launchFor, refuseUntrusted } from '../runs/launch';
+import { pickSavedKdJson } from '../kdjson/pick';
 
 export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg: vscode.Uri | undefined, sweeps: EditorSweeps): Promise<{ runId: string; runDir: string } | undefined> {
   if (refuseUntrusted('starts runs')) return undefined;

@@ -5,8 +5,9 @@
  */
 import * as vscode from 'vscode';
 import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
-import { PanelHost } from '../dashboard/panelHost';
+import { PanelHost } from '../webviews/panelHost';
 import { loadCompareRun } from '../dashboard/runData';
+import { COMMANDS } from '../commands/ids';
 import type { RunManager } from '../runs/runManager';
 
 export const COMPARE_VIEW_TYPE = 'distillery.compare';
@@ -22,13 +23,13 @@ export class ComparePanel extends PanelHost {
     private readonly onGone: (p: ComparePanel) => void,
   ) {
     super(panel, extensionUri, 'compare');
-    this.disposables.push(
+    this.track(
       runs.onMessage(({ run, message }) => {
         if (!this.runDirs.includes(run.runDir)) return;
         if (message.type === 'epoch' || message.type === 'stage_done' || message.type === 'run_finished') this.scheduleRefresh();
       }),
-      { dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) },
     );
+    this.onDispose(() => this.refreshTimer && clearTimeout(this.refreshTimer));
   }
 
   static create(extensionUri: vscode.Uri, runDirs: string[], runs: RunManager, onGone: (p: ComparePanel) => void): ComparePanel {
@@ -59,7 +60,7 @@ export class ComparePanel extends PanelHost {
 
   protected async onMessage(message: WebviewMessage): Promise<void> {
     if (message.type === 'openRun' && this.runDirs.includes(message.runDir)) {
-      await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(message.runDir));
+      await vscode.commands.executeCommand(COMMANDS.openDashboard, vscode.Uri.file(message.runDir));
     }
   }
 

@@ -53,10 +53,6 @@ export class Coalescer<T> {
     this.pending = [];
   }
 
-  get size(): number {
-    return this.pending.length;
-  }
-
   dispose(): void {
     this.clear();
   }

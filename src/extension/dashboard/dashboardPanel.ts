@@ -10,9 +10,10 @@ import * as vscode from 'vscode';
 import type { EngineMessage, RunEvent } from '../../protocol/events';
 import { readSummary } from '../../protocol/runFolder';
 import type { DashboardTab, WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
+import { COMMANDS } from '../commands/ids';
 import type { RunManager } from '../runs/runManager';
 import { Coalescer } from './coalescer';
-import { PanelHost } from './panelHost';
+import { PanelHost } from '../webviews/panelHost';
 import { loadDashboardInit, loadRunSeries, readLogits, readPredictions } from './runData';
 
 export const DASHBOARD_VIEW_TYPE = 'distillery.dashboard';
@@ -35,8 +36,9 @@ export class DashboardPanel extends PanelHost {
     super(panel, extensionUri, 'dashboard');
     this.tab = tab;
     this.live = new Coalescer<RunEvent>((events) => this.post({ type: 'events', runId: this.runId, events }), DASHBOARD_UPDATE_MS);
-    this.disposables.push(
-      runs.onMessage(({ run, message }) => run.runId === this.runId && this.onEngineMessage(message)),
+    this.track(this.live);
+    this.track(runs.onMessage(({ run, message }) => run.runId === this.runId && this.onEngineMessage(message)));
+    this.track(
       runs.onDidChange((run) => {
         if (run.runId !== this.runId) return;
         if (run.state === 'finished') {
@@ -45,7 +47,6 @@ export class DashboardPanel extends PanelHost {
           this.sendArtifacts();
         }
       }),
-      { dispose: () => this.live.dispose() },
     );
   }
 
@@ -91,12 +92,12 @@ export class DashboardPanel extends PanelHost {
   protected async onMessage(message: WebviewMessage): Promise<void> {
     switch (message.type) {
       case 'stop':
-        await vscode.commands.executeCommand('distillery.stopRun', this.runId);
+        await vscode.commands.executeCommand(COMMANDS.stopRun, this.runId);
         break;
       case 'rerun': {
         const configPath = this.configPath();
         if (!configPath) throw new Error('This run does not record which kd.json started it.');
-        await vscode.commands.executeCommand('distillery.startRun', vscode.Uri.file(configPath));
+        await vscode.commands.executeCommand(COMMANDS.startRun, vscode.Uri.file(configPath));
         break;
       }
       case 'openConfig': {

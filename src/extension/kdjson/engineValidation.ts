@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import { describeExit } from '../../client/abnormalExit';
 import { EngineProcess } from '../../client/engineProcess';
 import type { ConfigIssue } from '../../protocol/loadConfig';
-import { launchPolicy } from '../runs/launchPolicy';
+import { launchDecisionFor } from '../runs/launch';
 
 export class EngineValidation implements vscode.Disposable {
   private readonly checks = new Map<string, EngineProcess>();
@@ -51,14 +51,7 @@ export class EngineValidation implements vscode.Disposable {
     this.checks.delete(key);
     // A check loads the workspace's model files in a process: the launch policy of runs applies.
     if (uri.scheme !== 'file') return;
-    const settings = vscode.workspace.getConfiguration('distillery');
-    const decision = launchPolicy({
-      trusted: vscode.workspace.isTrusted,
-      nodePath: settings.inspect<string>('nodePath'),
-      allowPathsOutsideWorkspace: settings.inspect<boolean>('allowPathsOutsideWorkspace'),
-      workspaceFolder: vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath,
-      kdJsonPath: uri.fsPath,
-    });
+    const decision = launchDecisionFor(uri);
     // Untrusted: no check at all (restricted mode); a bad nodePath: say why there is none.
     if (!decision.ok) return vscode.workspace.isTrusted ? this.settle(key, uri, [{ path: [], message: `${decision.problem}; kd.json was not checked by the engine.` }]) : undefined;
     const engine = new EngineProcess({ enginePath: this.enginePath, launch: decision.request, job: { kind: 'validate', configPath: uri.fsPath } });

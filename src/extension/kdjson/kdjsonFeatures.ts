@@ -4,7 +4,6 @@
  * engine's pre-training checks (engineValidation.ts, engineDiagnostics.ts), quick fixes for the guide's
  * advice, hovers on teachers and students (tree/modelInfo.ts), and a CodeLens to run it.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { getLocation } from 'jsonc-parser';
 import { candidates, completionSite } from './completions';
@@ -12,16 +11,15 @@ import { computeDiagnostics, quickFixFor, type KdDiagnostic } from './diagnostic
 import { engineIssuesToDiagnostics } from './engineDiagnostics';
 import { EngineValidation } from './engineValidation';
 import { modelMarkdown, modelsOfKdJson } from '../tree/modelInfo';
+import { affectsSetting, studentSizeHintRatio } from '../settings';
+import type { Disposable } from '../disposable';
+import { KdCodeLens } from './codeLens';
+import { isKdJsonDocument, KD_GLOB } from './kdFiles';
 
 export const KD_SELECTOR: vscode.DocumentSelector = [
-  { language: 'json', pattern: '**/{kd.json,*.kd.json}' },
-  { language: 'jsonc', pattern: '**/{kd.json,*.kd.json}' },
+  { language: 'json', pattern: KD_GLOB },
+  { language: 'jsonc', pattern: KD_GLOB },
 ];
-
-export function isKdJsonDocument(doc: vscode.TextDocument): boolean {
-  const base = path.basename(doc.uri.fsPath);
-  return (doc.languageId === 'json' || doc.languageId === 'jsonc') && (base === 'kd.json' || base.endsWith('.kd.json'));
-}
 
 const SEVERITY: Record<KdDiagnostic['severity'], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -40,13 +38,12 @@ function toDiagnostic(doc: vscode.TextDocument, d: KdDiagnostic): vscode.Diagnos
   return diag;
 }
 
-export function registerKdJsonFeatures(context: vscode.ExtensionContext): vscode.DiagnosticCollection {
+export function registerKdJsonFeatures(owner: Disposable, enginePath: string): vscode.DiagnosticCollection {
   const collection = vscode.languages.createDiagnosticCollection('distillery');
   const timers = new Map<string, NodeJS.Timeout>();
-  const ratio = () => vscode.workspace.getConfiguration('distillery').get<number>('studentSizeHintRatio', 0.05);
 
   const documentOf = (uri: vscode.Uri) => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  const engine = new EngineValidation(context.asAbsolutePath('dist/engine.js'), (uri) => {
+  const engine = new EngineValidation(enginePath, (uri) => {
     const doc = documentOf(uri);
     if (doc) validate(doc);
   });
@@ -54,7 +51,7 @@ export function registerKdJsonFeatures(context: vscode.ExtensionContext): vscode
   const validate = (doc: vscode.TextDocument): KdDiagnostic[] => {
     if (!isKdJsonDocument(doc) || doc.uri.scheme !== 'file') return [];
     const text = doc.getText();
-    const found = computeDiagnostics(text, doc.uri.fsPath, { studentSizeHintRatio: ratio() });
+    const found = computeDiagnostics(text, doc.uri.fsPath, { studentSizeHintRatio: studentSizeHintRatio() });
     const all = [...found, ...engineIssuesToDiagnostics(text, engine.issuesOf(doc.uri), found)];
     collection.set(doc.uri, all.map((d) => toDiagnostic(doc, d)));
     return found;
@@ -75,8 +72,9 @@ export function registerKdJsonFeatures(context: vscode.ExtensionContext): vscode
     }, ms));
   };
   vscode.workspace.textDocuments.forEach((d) => validateSaved(d));
+  const codeLens = new KdCodeLens();
 
-  context.subscriptions.push(
+  const owned: vscode.Disposable[] = [
     collection,
     engine,
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
@@ -89,7 +87,7 @@ export function registerKdJsonFeatures(context: vscode.ExtensionContext): vscode
       collection.delete(d.uri);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('distillery.studentSizeHintRatio')) vscode.workspace.textDocuments.forEach((d) => validate(d));
+      if (affectsSetting(e, 'studentSizeHintRatio')) vscode.workspace.textDocuments.forEach((d) => validate(d));
     }),
     // A model or data file appearing or vanishing changes what is missing.
     (() => {
@@ -159,26 +157,10 @@ export function registerKdJsonFeatures(context: vscode.ExtensionContext): vscode
       },
     }),
 
-    vscode.languages.registerCodeLensProvider(KD_SELECTOR, new KdCodeLens()),
-  );
+    // Disposed in this order: the registration, then the lens with its listeners.
+    vscode.languages.registerCodeLensProvider(KD_SELECTOR, codeLens),
+    codeLens,
+  ];
+  for (const d of owned) owner.track(d);
   return collection;
-}
-
-/** "▶ Start Run · Sweep" above a kd.json; only in a trusted workspace, where runs can start. */
-class KdCodeLens implements vscode.CodeLensProvider {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeCodeLenses = this.changed.event;
-  constructor() {
-    vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire());
-  }
-
-  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    if (!vscode.workspace.isTrusted || !isKdJsonDocument(doc)) return [];
-    const top = new vscode.Range(0, 0, 0, 0);
-    const lenses = [new vscode.CodeLens(top, { title: '$(play) Start Run', command: 'distillery.startRun', arguments: [doc.uri], tooltip: 'Distill: Start Run on this kd.json' })];
-    if ((await vscode.commands.getCommands(true)).includes('distillery.startSweep')) {
-      lenses.push(new vscode.CodeLens(top, { title: 'Sweep', command: 'distillery.startSweep', arguments: [doc.uri], tooltip: 'Distill: Start Sweep (the "sweep" block of this kd.json)' }));
-    }
-    return lenses;
-  }
 }

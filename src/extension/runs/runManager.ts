@@ -2,8 +2,12 @@
  * The runs this window started: one EngineProcess each, at most `maxParallel` at once, the
  * rest queued. A new run's folder is decided here, when it is queued (runId.ts), and its
  * engine is told to write exactly there, so the Runs tree, the dashboards and a crash record
- * all point at the folder the engine writes. Everything it creates (processes, emitters) it disposes. Other parts of the
- * host (progress UI, tree, dashboards) listen to `onDidChange` and `onMessage`.
+ * all point at the folder the engine writes. Everything it creates (processes, emitters) it
+ * owns. Other parts of the host (progress UI, tree, dashboards) listen to `onDidChange` and
+ * `onMessage`. When the window closes, engines are stopped before they are killed: each is
+ * asked to stop (it writes a "stopped" summary and its last checkpoint) and killed only if
+ * still running after a grace period; `shutdown()` resolves when all have exited, and
+ * deactivate returns it.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +17,11 @@ import { EngineProcess, type EngineExit } from '../../client/engineProcess';
 import type { NewRunJob, ResumeJob } from '../../protocol/engineArgs';
 import type { EngineMessage } from '../../protocol/events';
 import { newRunJob, runName } from '../../protocol/runId';
+import { Disposable } from '../disposable';
 import type { LaunchRequest } from './launchPolicy';
+
+/** How long a stopped engine may take to write its summary before it is killed. */
+export const STOP_GRACE_MS = 3000;
 
 export type RunState = 'queued' | 'running' | 'finished';
 
@@ -36,20 +44,30 @@ export interface ManagedRun {
   finished: Promise<EngineExit | undefined>;
 }
 
-export class RunManager implements vscode.Disposable {
+export class RunManager extends Disposable {
   private readonly runs = new Map<string, ManagedRun>();
   private readonly queue: ManagedRun[] = [];
   private readonly resolvers = new Map<string, (e: EngineExit | undefined) => void>();
-  private readonly changed = new vscode.EventEmitter<ManagedRun>();
-  private readonly messages = new vscode.EventEmitter<{ run: ManagedRun; message: EngineMessage }>();
+  private readonly changed = this.track(new vscode.EventEmitter<ManagedRun>());
+  private readonly messages = this.track(new vscode.EventEmitter<{ run: ManagedRun; message: EngineMessage }>());
   readonly onDidChange = this.changed.event;
   readonly onMessage = this.messages.event;
+  private shuttingDown: Promise<void> | undefined;
 
   constructor(
     private readonly enginePath: string,
-    private readonly log: vscode.OutputChannel,
+    private readonly log: Pick<vscode.OutputChannel, 'append' | 'appendLine'>,
     private readonly maxParallel: () => number = () => Math.max(1, os.cpus().length),
-  ) {}
+  ) {
+    super();
+  }
+
+  /** The log, while it is ours to write: after disposal (the window closing) it may be closed. */
+  private note(line: string, partial = false): void {
+    if (this.isDisposed) return;
+    if (partial) this.log.append(line);
+    else this.log.appendLine(line);
+  }
 
   get all(): ManagedRun[] {
     return [...this.runs.values()];
@@ -88,7 +106,7 @@ export class RunManager implements vscode.Disposable {
   }
 
   private pump(): void {
-    while (this.queue.length && this.all.filter((r) => r.state === 'running').length < this.maxParallel()) {
+    while (!this.shuttingDown && this.queue.length && this.all.filter((r) => r.state === 'running').length < this.maxParallel()) {
       this.launch(this.queue.shift()!);
     }
   }
@@ -97,30 +115,30 @@ export class RunManager implements vscode.Disposable {
     const engine = new EngineProcess({ enginePath: this.enginePath, launch: run.launch, job: run.job });
     run.engine = engine;
     run.state = 'running';
-    this.log.appendLine(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.job.kind === 'run' ? run.job.configPath : `${run.runDir} (resumed)`}`);
-    engine.onStderr((t) => this.log.append(`[${run.runId}] ${t}`));
+    this.note(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.job.kind === 'run' ? run.job.configPath : `${run.runDir} (resumed)`}`);
+    engine.onStderr((t) => this.note(`[${run.runId}] ${t}`, true));
     // Its folder is this engine's once it said so (a resumed run's always was): an engine that
     // failed before (say, its chosen folder was taken) leaves whatever is there alone.
     let ownsFolder = run.job.kind === 'resume';
     engine.onMessage((message) => {
       run.last = message;
       if (message.type === 'run_started') ownsFolder = true;
-      if (message.type === 'engine_failed') this.log.appendLine(`[${run.runId}] engine failed: ${message.message}`);
-      if (message.type === 'log') this.log.appendLine(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
-      if (message.type === 'epoch') this.log.appendLine(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
+      if (message.type === 'engine_failed') this.note(`[${run.runId}] engine failed: ${message.message}`);
+      if (message.type === 'log') this.note(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
+      if (message.type === 'epoch') this.note(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
       this.messages.fire({ run, message });
     });
     this.changed.fire(run);
     void engine.exited.then((exit) => {
       run.exit = exit;
       run.state = 'finished';
-      this.log.appendLine(`[${run.runId}] engine exited (${exit.signal ?? exit.code})`);
+      this.note(`[${run.runId}] engine exited (${exit.signal ?? exit.code})`);
       if (ownsFolder && run.last?.type !== 'run_finished' && run.last?.type !== 'config_error') {
         try {
           const summary = recordAbnormalExit(run.runDir, exit);
-          if (summary) this.log.appendLine(`[${run.runId}] marked ${summary.status}: ${summary.error}\n${exit.stderrTail}`);
+          if (summary) this.note(`[${run.runId}] marked ${summary.status}: ${summary.error}\n${exit.stderrTail}`);
         } catch (e) {
-          this.log.appendLine(`[${run.runId}] could not record the engine's exit in ${run.runDir}: ${(e as Error).message}\n${exit.stderrTail}`);
+          this.note(`[${run.runId}] could not record the engine's exit in ${run.runDir}: ${(e as Error).message}\n${exit.stderrTail}`);
         }
       }
       this.resolvers.get(run.runId)?.(exit);
@@ -134,19 +152,38 @@ export class RunManager implements vscode.Disposable {
     const run = runId ? this.runs.get(runId) : this.active.at(-1);
     if (!run || run.state === 'finished') return run;
     if (run.state === 'queued') {
-      this.queue.splice(this.queue.indexOf(run), 1);
-      run.state = 'finished';
-      this.resolvers.get(run.runId)?.(undefined);
-      this.changed.fire(run);
+      this.cancelQueued(run);
       return run;
     }
     await run.engine!.stop();
     return run;
   }
 
+  private cancelQueued(run: ManagedRun): void {
+    this.queue.splice(this.queue.indexOf(run), 1);
+    run.state = 'finished';
+    this.resolvers.get(run.runId)?.(undefined);
+    this.changed.fire(run);
+  }
+
+  /**
+   * Cancels the queue and stops every running engine, killing any still running after
+   * `graceMs`; resolves when all have exited. Called once (later calls get the same promise).
+   */
+  shutdown(graceMs = STOP_GRACE_MS): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      for (const run of [...this.queue]) this.cancelQueued(run);
+      const running = this.all.filter((r) => r.state === 'running');
+      await Promise.all(running.map((r) => r.engine!.stop(graceMs)));
+      // The exit handlers (summaries of killed engines included) have run once `finished` resolves.
+      await Promise.all(running.map((r) => r.finished));
+    })();
+    return this.shuttingDown;
+  }
+
+  /** Stops the engines (see shutdown) and drops the emitters; engines still stopping finish on their own. */
   dispose(): void {
-    for (const run of this.runs.values()) run.engine?.dispose();
-    this.changed.dispose();
-    this.messages.dispose();
+    void this.shutdown();
+    super.dispose();
   }
 }

@@ -1,15 +1,16 @@
 /**
  * The status-bar item while this window runs something: the running run's stage, epoch and
- * percent, and how many wait in the queue. Clicking opens its dashboard (or the engine log
- * when there is no dashboard).
+ * percent, and how many wait in the queue. Clicking opens its dashboard.
  */
 import * as vscode from 'vscode';
 import { foldProgress, type RunProgress } from '../../protocol/runReader';
 import { statusText } from '../tree/runInfo';
+import { COMMANDS } from '../commands/ids';
+import type { Disposable } from '../disposable';
 import type { ManagedRun, RunManager } from './runManager';
 
-export function registerStatusBar(context: vscode.ExtensionContext, runs: RunManager): vscode.StatusBarItem {
-  const item = vscode.window.createStatusBarItem('distillery.run', vscode.StatusBarAlignment.Left, 50);
+export function registerStatusBar(owner: Disposable, runs: RunManager): vscode.StatusBarItem {
+  const item = owner.track(vscode.window.createStatusBarItem('distillery.run', vscode.StatusBarAlignment.Left, 50));
   item.name = 'Distillery run';
   // Progress per run, folded from the live events (the same fold the tree uses on disk).
   const progress = new Map<string, RunProgress>();
@@ -28,19 +29,14 @@ export function registerStatusBar(context: vscode.ExtensionContext, runs: RunMan
     const backend = backends.get(head.runId);
     item.text = backend ? `${text} · ${backend}` : text;
     item.tooltip = `Distillery: ${active.length} active run(s)${backend ? `; ${head.name} trains on the ${backend} backend` : ''}. Click for ${head.name}'s dashboard.`;
-    item.command = { command: 'distillery.openActiveRun', title: 'Open Run', arguments: [{ runId: head.runId, runDir: head.runDir }] };
+    item.command = { command: COMMANDS.openDashboard, title: 'Open Run', arguments: [{ runId: head.runId, runDir: head.runDir }] };
     item.show();
   };
   const soon = () => {
     if (!pending) pending = setTimeout(update, 250);
   };
-  context.subscriptions.push(
-    item,
-    // Not in the palette: the status-bar click. The dashboard when there is one, else the log.
-    vscode.commands.registerCommand('distillery.openActiveRun', async (ref: { runId: string; runDir: string }) => {
-      const commands = await vscode.commands.getCommands(true);
-      return commands.includes('distillery.openDashboard') ? vscode.commands.executeCommand('distillery.openDashboard', ref) : vscode.commands.executeCommand('distillery.showEngineLog');
-    }),
+  owner.onDispose(() => pending && clearTimeout(pending));
+  owner.track(
     runs.onDidChange((run) => {
       if (run.state === 'finished') {
         progress.delete(run.runId);
@@ -48,6 +44,8 @@ export function registerStatusBar(context: vscode.ExtensionContext, runs: RunMan
       }
       soon();
     }),
+  );
+  owner.track(
     runs.onMessage(({ run, message }) => {
       if (message.type === 'run_started') {
         backends.set(run.runId, message.backend);
@@ -58,7 +56,6 @@ export function registerStatusBar(context: vscode.ExtensionContext, runs: RunMan
       if (next) progress.set(run.runId, next);
       soon();
     }),
-    { dispose: () => pending && clearTimeout(pending) },
   );
   return item;
 }

@@ -14,8 +14,10 @@ import { paramsKey } from '../../protocol/sweep';
 import { meanSd, seedsVerdictLine } from '../../protocol/sweepBest';
 import { Sweep } from '../../sweep/runSweep';
 import { sweepTable } from '../../sweep/table';
-import { launchFor, pickSavedKdJson, refuseUntrusted } from '../commands/startRun';
+import { pickSavedKdJson } from '../kdjson/pick';
+import { launchFor, refuseUntrusted } from '../runs/launch';
 import type { LaunchRequest } from '../runs/launchPolicy';
+import { sweepParallel } from '../settings';
 import type { EditorSweeps } from './editorSweeps';
 
 export type SweepResult = { sweepId: string; sweepDir: string; status: string };
@@ -36,7 +38,7 @@ export async function startSweep(owner: EditorSweeps, log: vscode.OutputChannel,
  * (a kd.json with no "sweep" block included), before any worker or folder exists.
  */
 export async function runSweepInWindow(owner: EditorSweeps, log: vscode.OutputChannel, uri: vscode.Uri, launch: LaunchRequest, seeds?: number[]): Promise<SweepResult | undefined> {
-  const parallel = vscode.workspace.getConfiguration('distillery').get<number>('sweep.parallel') || undefined;
+  const parallel = sweepParallel();
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Distill ${seeds ? `${seeds.length} seeds` : 'sweep'}: ${path.basename(path.dirname(uri.fsPath))}`, cancellable: true },
     async (progress, token) => {

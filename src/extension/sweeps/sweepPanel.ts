@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
 import { sweepConfigProblem, sweepTrialProblem } from '../../protocol/knownFolders';
-import { PanelHost } from '../dashboard/panelHost';
+import { COMMANDS } from '../commands/ids';
+import { PanelHost } from '../webviews/panelHost';
 import { bestParamEdits, minimalReplace } from '../../protocol/kdJsonEdits';
 import { readSweep, SWEEP_FILES, type SweepFile } from '../../protocol/sweep';
 import { planApplyBest } from '../../protocol/sweepBest';
@@ -28,9 +29,8 @@ export class SweepPanel extends PanelHost {
     super(panel, extensionUri, 'sweep');
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(sweepDir), '**/*.{json,jsonl}'));
     const changed = () => this.scheduleRefresh();
-    this.disposables.push(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed), {
-      dispose: () => this.timer && clearTimeout(this.timer),
-    });
+    for (const d of [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed)]) this.track(d);
+    this.onDispose(() => this.timer && clearTimeout(this.timer));
   }
 
   static create(extensionUri: vscode.Uri, sweepDir: string, onGone: (p: SweepPanel) => void): SweepPanel {
@@ -65,7 +65,7 @@ export class SweepPanel extends PanelHost {
       const runDir = path.resolve(this.sweepDir, message.runDir);
       const problem = sweepTrialProblem(this.sweepDir, runDir);
       if (problem) throw new Error(`Not opened: ${problem}.`);
-      await vscode.commands.executeCommand('distillery.openDashboard', vscode.Uri.file(runDir));
+      await vscode.commands.executeCommand(COMMANDS.openDashboard, vscode.Uri.file(runDir));
     }
   }
 

@@ -9,9 +9,10 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../../protocol/events';
 import { humanCount } from '../../protocol/format';
 import { listRunDirs, readSummary, runsRootFor } from '../../protocol/runFolder';
-import { KD_GLOB } from '../commands/startRun';
+import { COMMANDS } from '../commands/ids';
+import { Disposable } from '../disposable';
+import { isKdJsonPath, KD_EXCLUDE, KD_GLOB } from '../kdjson/kdFiles';
 import { lastAccuracy, modelDescription, modelMarkdown, modelsOfKdJson, type KdJsonModels, type ModelEntry } from './modelInfo';
-import { KD_EXCLUDE } from './runsTree';
 
 export type ModelNode =
   | { kind: 'kdjson'; uri: vscode.Uri; models: KdJsonModels; summaries: RunSummary[] }
@@ -35,22 +36,24 @@ function summariesOf(kdJson: string): RunSummary[] {
     .filter((s): s is RunSummary => !!s && path.resolve(s.configPath) === path.resolve(kdJson));
 }
 
-export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
+export class ModelsTreeProvider extends Disposable implements vscode.TreeDataProvider<ModelNode> {
+  private readonly changed = this.track(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   roots: ModelNode[] = [];
 
   constructor() {
-    const kd = vscode.workspace.createFileSystemWatcher(KD_GLOB);
-    const summaries = vscode.workspace.createFileSystemWatcher('**/.distillery/runs/*/summary.json');
+    super();
+    this.onDispose(() => this.timer && clearTimeout(this.timer));
+    const kd = this.track(vscode.workspace.createFileSystemWatcher(KD_GLOB));
+    const summaries = this.track(vscode.workspace.createFileSystemWatcher('**/.distillery/runs/*/summary.json'));
     const refresh = () => this.refreshSoon();
-    this.disposables.push(kd, summaries, kd.onDidCreate(refresh), kd.onDidChange(refresh), kd.onDidDelete(refresh), summaries.onDidCreate(refresh), summaries.onDidDelete(refresh),
+    for (const d of [kd.onDidCreate(refresh), kd.onDidChange(refresh), kd.onDidDelete(refresh), summaries.onDidCreate(refresh), summaries.onDidDelete(refresh)]) this.track(d);
+    this.track(
       vscode.workspace.onDidChangeTextDocument((e) => {
-        const base = path.basename(e.document.uri.fsPath);
-        if (base === 'kd.json' || base.endsWith('.kd.json')) refresh();
-      }));
+        if (isKdJsonPath(e.document.uri.fsPath)) refresh();
+      }),
+    );
   }
 
   refreshSoon(ms = 400): void {
@@ -96,19 +99,13 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelNode>, v
       item.tooltip = new vscode.MarkdownString(modelMarkdown(e, node.accuracy));
       item.iconPath = new vscode.ThemeIcon(e.role === 'student' ? 'mortar-board' : 'library', e.problem ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
       item.contextValue = `model.${e.role}`;
-      item.command = { command: 'distillery.openModelDefinition', title: 'Open Definition', arguments: [node] };
+      item.command = { command: COMMANDS.openModelDefinition, title: 'Open Definition', arguments: [node] };
       return item;
     }
     const item = new vscode.TreeItem(node.name);
     item.description = node.detail;
     item.iconPath = new vscode.ThemeIcon('symbol-field');
     return item;
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.changed.dispose();
-    for (const d of this.disposables) d.dispose();
   }
 }
 

@@ -12,14 +12,13 @@ import * as fs from 'node:fs';
 import { FILES, listRunDirs, runsRootFor } from '../../protocol/runFolder';
 import { RunFolderReader } from '../../protocol/runReader';
 import { readSweep, SWEEP_FILES, sweepsRootFor, type SweepFile } from '../../protocol/sweep';
-import { KD_GLOB } from '../commands/startRun';
+import { COMMANDS } from '../commands/ids';
+import { KD_EXCLUDE, KD_GLOB } from '../kdjson/kdFiles';
 import type { RunManager } from '../runs/runManager';
 import { deriveRunRecord, runItemModel, sweepItemModel, timeFromRunId, trialLabel, type RunRecord } from './runInfo';
 
 /** How often the runs folders are scanned, in case a file watcher missed an event. */
 const SCAN_MS = 4000;
-
-export const KD_EXCLUDE = '**/{node_modules,.distillery}/**';
 
 /** A run node carries runId/runDir on top, so other commands (dashboards) resolve it too. */
 export type RunNode =
@@ -185,7 +184,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       item.iconPath = new vscode.ThemeIcon(m.icon === 'pass' ? 'graph-scatter' : m.icon, m.color ? new vscode.ThemeColor(m.color) : undefined);
       item.contextValue = m.contextValue;
       item.resourceUri = vscode.Uri.file(node.sweepDir);
-      item.command = { command: 'distillery.openSweep', title: 'Open Sweep', arguments: [{ sweepDir: node.sweepDir }] };
+      item.command = { command: COMMANDS.openSweep, title: 'Open Sweep', arguments: [{ sweepDir: node.sweepDir }] };
       return item;
     }
     const m = runItemModel(node.record, Date.now());
@@ -196,7 +195,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     item.iconPath = new vscode.ThemeIcon(m.icon, m.color ? new vscode.ThemeColor(m.color) : undefined);
     item.contextValue = m.contextValue;
     item.resourceUri = vscode.Uri.file(node.record.runDir);
-    item.command = { command: 'distillery.openRun', title: 'Open Run', arguments: [node] };
+    item.command = { command: COMMANDS.openRun, title: 'Open Run', arguments: [node] };
     return item;
   }
 
@@ -210,14 +209,4 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     this.changed.dispose();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** The run a command was invoked on: a tree node, `{ runId }`/`{ runDir }`, or a run id. */
-export function runArg(tree: RunsTreeProvider, arg: unknown): RunRecord | undefined {
-  if (!arg) return undefined;
-  if (typeof arg === 'string') return tree.records.find((r) => r.runId === arg || r.runDir === arg);
-  const a = arg as { kind?: string; record?: RunRecord; runId?: string; runDir?: string; fsPath?: string };
-  if (a.kind === 'run' && a.record) return a.record;
-  const id = a.runId ?? (a.runDir ? path.basename(a.runDir) : a.fsPath ? path.basename(a.fsPath) : undefined);
-  return id ? tree.records.find((r) => r.runId === id) : undefined;
 }

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import { parseWebviewMessage } from '../../protocol/webviewMessageSchema';
 import { type HostMessage, type ViewKind, type WebviewMessage, type WebviewUiState } from '../../protocol/webviewMessages';
+import { Disposable } from '../disposable';
 import { webviewHtml, webviewOptions } from './html';
 
 export interface PanelStats {
@@ -25,10 +26,8 @@ export interface PanelStats {
   lastRendered?: Extract<WebviewMessage, { type: 'rendered' }>;
 }
 
-export abstract class PanelHost implements vscode.Disposable {
+export abstract class PanelHost extends Disposable {
   protected ready = false;
-  protected readonly disposables: vscode.Disposable[] = [];
-  private disposed = false;
   readonly stats: PanelStats;
 
   constructor(
@@ -36,18 +35,21 @@ export abstract class PanelHost implements vscode.Disposable {
     protected readonly extensionUri: vscode.Uri,
     readonly view: ViewKind,
   ) {
+    super();
     this.stats = { viewType: panel.viewType, title: panel.title, visible: panel.visible, ready: false, readyCount: 0, posted: 0, postedByType: {}, eventsPosted: 0 };
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = webviewHtml(panel.webview, extensionUri, view, panel.title);
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+    // Disposed last (tracked first): the panel itself, after every listener on it.
+    this.track(panel);
+    this.track(panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)));
+    this.track(
       panel.onDidChangeViewState(() => {
         this.stats.visible = panel.visible;
         // A hidden webview's document is gone; it posts `ready` again when shown.
         if (!panel.visible) this.setReady(false);
       }),
-      panel.onDidDispose(() => this.dispose()),
     );
+    this.track(panel.onDidDispose(() => this.dispose()));
   }
 
   private setReady(ready: boolean) {
@@ -74,16 +76,12 @@ export abstract class PanelHost implements vscode.Disposable {
 
   /** Posts when the webview listens; returns whether it did. */
   post(message: HostMessage): boolean {
-    if (!this.ready || this.disposed) return false;
+    if (!this.ready || this.isDisposed) return false;
     this.stats.posted++;
     this.stats.postedByType[message.type] = (this.stats.postedByType[message.type] ?? 0) + 1;
     if (message.type === 'events') this.stats.eventsPosted += message.events.length;
     void this.panel.webview.postMessage(message);
     return true;
-  }
-
-  reveal(): void {
-    this.panel.reveal(undefined, true);
   }
 
   /** The webview (re)loaded: send it everything it shows. */
@@ -92,16 +90,10 @@ export abstract class PanelHost implements vscode.Disposable {
   /** The webview stopped listening (hidden); drop anything queued for it. */
   protected onNotReady(): void {}
 
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.isDisposed) return;
     this.ready = false;
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
+    super.dispose();
     this.onDisposed();
   }
 
