@@ -4,13 +4,13 @@
  * warnings, and the best single trial as such. A seeded run gets a row per seed instead.
  */
 import { pct } from '../protocol/format';
-import { describeComparison, type SeedComparison } from '../protocol/stats/seeds';
+import { describeComparison, intervalPoints, type SeedComparison } from '../protocol/stats/seeds';
 import { isSeededRun, paramsKey, type SweepFile } from '../protocol/sweep';
 import { meanSd, seedsVerdictLine } from '../protocol/sweepBest';
 
 const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
 const gainCell = (c: SeedComparison | undefined) => (c?.n ? `${pts(c.meanDiff)} ± ${(c.sdDiff * 100).toFixed(2)} pts` : '—');
-const ciCell = (c: SeedComparison | undefined) => (c?.interval95 ? `${pts(c.interval95[0])} to ${pts(c.interval95[1])}` : c?.n ? 'one seed: none' : '—');
+const ciCell = (c: SeedComparison | undefined) => (c?.interval95 ? intervalPoints(c.interval95) : c?.n ? 'one seed: none' : '—');
 
 function layout(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

@@ -132,11 +132,17 @@ export function distinguishable(c: SeedComparison): boolean {
 }
 
 const pts = (x: number) => (x * 100).toFixed(2).replace('-', '−');
+const signedPts = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(2)}`;
+
+/** "−1.20 to +3.40": an interval of a difference in points, each bound with its sign (the verdict turns on them). */
+export function intervalPoints(interval: [number, number]): string {
+  return `${signedPts(interval[0])} to ${signedPts(interval[1])}`;
+}
 
 /** "+1.20 pts ± 0.50 sd, 95 % CI +0.30 to +2.10 pts over 3 seeds", or the reason there is no interval. */
 export function describeComparison(c: SeedComparison): string {
   if (!c.n) return 'no seed finished on both sides';
   const head = `${signedPoints(c.meanDiff)}`;
   if (!c.interval95) return `${head} (one seed: no interval; run 2 or more seeds)`;
-  return `${head} ± ${pts(c.sdDiff)} sd, 95 % CI ${pts(c.interval95[0])} to ${pts(c.interval95[1])} over ${c.n} seeds`;
+  return `${head} ± ${pts(c.sdDiff)} sd, 95 % CI ${intervalPoints(c.interval95)} over ${c.n} seeds`;
 }

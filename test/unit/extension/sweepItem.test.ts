@@ -8,7 +8,7 @@ describe('extension/tree/runInfo: seeded runs and doubtful best settings', () =>
     const vsBaseline = compareBySeed(new Map([[1, 0.92], [2, 0.9]]), new Map([[1, 0.9], [2, 0.91]]));
     const m = sweepItemModel({ name: 'mnist', status: 'done', startedAt, trials: [{ status: 'done' }, { status: 'done' }, { status: 'done' }, { status: 'done' }], params: [], aggregates: [{ vsBaseline }] }, 0);
     assert.equal(m.label, 'mnist (seeds)');
-    assert.match(m.description, /^done · 2 seeds · no measurable difference: \+0\.50 pts, 95 % CI −18\.56 to 19\.56 · /);
+    assert.match(m.description, /^done · 2 seeds · no measurable difference: \+0\.50 pts, 95 % CI −18\.56 to \+19\.56 · /);
     assert.match(m.tooltip, /no measurable difference between distillation and the same student trained from scratch across 2 seeds/);
   });
 

@@ -78,7 +78,7 @@ describe('distill sweep --apply and the sweep table', () => {
     assert.match(row, /^2 +0\.9 +84\.50% ± 0\.50 +83\.50% ± 0\.50 +\+3\.50 ± 0\.50 pts +\+2\.26 to \+4\.74 +better +3$/);
     assert.match(lines.find((l) => l.startsWith('8 '))!, / no measurable difference +3$/);
     assert.ok(lines.some((l) => /^baseline \(from scratch\) +81\.00% ± 1\.00/.test(l)));
-    assert.ok(lines.some((l) => l.startsWith('best setting: distillation.temperature=2,distillation.alpha=0.9: validation accuracy 84.50% ± 0.50 over 3 seed(s); vs baseline +3.50 pts ± 0.50 sd, 95 % CI 2.26 to 4.74 over 3 seeds (better)')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.startsWith('best setting: distillation.temperature=2,distillation.alpha=0.9: validation accuracy 84.50% ± 0.50 over 3 seed(s); vs baseline +3.50 pts ± 0.50 sd, 95 % CI +2.26 to +4.74 over 3 seeds (better)')), lines.join('\n'));
     assert.ok(lines.some((l) => l.startsWith('warning: the best setting (temperature=2, alpha=0.9) is not distinguishable from the runner-up')));
     assert.ok(lines.some((l) => l.startsWith('best single trial (one seed, not the best setting): t02-s3 ')));
     assert.ok(!lines.some((l) => /^best trial/.test(l)));

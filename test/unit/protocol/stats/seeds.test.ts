@@ -70,6 +70,6 @@ describe('seed statistics (paired t over seeds)', () => {
     assert.equal(one.interval95, undefined);
     assert.ok(!distinguishable(one));
     assert.match(describeComparison(one), /^\+10\.00 pts \(one seed: no interval/);
-    assert.equal(describeComparison(noisy), '+0.50 pts ± 2.12 sd, 95 % CI −18.56 to 19.56 over 2 seeds');
+    assert.equal(describeComparison(noisy), '+0.50 pts ± 2.12 sd, 95 % CI −18.56 to +19.56 over 2 seeds');
   });
 });
