@@ -96,7 +96,7 @@ describe('distill CLI', function () {
     const finished = lines.at(-1);
     assert.equal(finished.type, 'run_finished');
     const box = finished.summary.outputs.box;
-    assert.deepEqual(Object.keys(box).sort(), ['baseline', 'gain', 'metric', 'student', 'target', 'teacher']);
+    assert.deepEqual(Object.keys(box).sort(), ['baseline', 'gain', 'gainInterval95', 'metric', 'student', 'target', 'teacher', 'verdict']);
     const runDir = lines.find((e) => e.type === 'run_started').runDir;
     assert.deepEqual(readSummary(runDir)!.outputs, finished.summary.outputs);
   });

@@ -41,7 +41,7 @@ describe('seeded runs (distill run --seeds)', function () {
     for (const seed of [7, 8]) assert.match(r.stdout, new RegExp(`^${seed} +${p(acc('distill', seed))} +${p(acc('baseline', seed))} +[+−]\\d+\\.\\d\\d pts$`, 'm'));
     assert.match(r.stdout, /^mean ± sd +\d+\.\d\d% ± \d+\.\d\d +\d+\.\d\d% ± \d+\.\d\d +[+−]\d+\.\d\d ± \d+\.\d\d pts$/m);
     const words = { better: 'distillation beat', worse: 'distillation did worse than', 'no measurable difference': 'no measurable difference between distillation and' }[v.verdict!];
-    const ci = (x: number) => (x * 100).toFixed(2).replace('-', '−');
+    const ci = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(2)}`;
     assert.ok(r.stdout.includes(`${words} the same student trained from scratch across 2 seeds: `), r.stdout);
     assert.ok(r.stdout.includes(`95 % CI ${ci(v.interval95![0])} to ${ci(v.interval95![1])} over 2 seeds`), r.stdout);
     assert.deepEqual(listRunDirs(runsRootFor(kd)), [], 'no plain run folder');

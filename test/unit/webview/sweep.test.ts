@@ -67,7 +67,7 @@ describe('sweep shaping', () => {
     assert.equal(best[0].metric, '67.50% ± 0.71');
     assert.equal(best[0].seeds, 2);
     // Gains over the baseline: 0.12 on both seeds (the baseline is a point higher on seed 2 too).
-    assert.match(best[0].vsBaseline, /^\+12\.00 pts ± 0\.00 sd, 95 % CI 12\.00 to 12\.00 over 2 seeds$/);
+    assert.match(best[0].vsBaseline, /^\+12\.00 pts ± 0\.00 sd, 95 % CI \+12\.00 to \+12\.00 over 2 seeds$/);
     assert.equal(best[0].verdict, 'better');
     assert.ok(s.bestSetting!.warnings.some((w) => /runner-up \(temperature=4, alpha=0\.9\)/.test(w)), s.bestSetting!.warnings.join('\n'));
   });
