@@ -60,6 +60,13 @@ export class EngineProcess {
       });
       this.child.on('error', (err) => {
         this.stderrTail += `\n${err.message}`;
+        // A process that never started (the Node binary is missing or not executable) emits
+        // 'error' and never 'exit': its parent must not wait for it forever.
+        if (this.child.pid === undefined && !this.done) {
+          this.done = true;
+          if (this.killTimer) clearTimeout(this.killTimer);
+          resolve({ code: null, signal: null, stderrTail: `${this.stderrTail.trim()} (the engine could not be started)` });
+        }
       });
     });
   }
