@@ -19,6 +19,7 @@ import { Panels, type DashboardsApi } from './webviews/panels';
 import { registerPanelSerializers } from './webviews/serializers';
 
 let runsOfThisWindow: RunManager | undefined;
+let sweepsOfThisWindow: EditorSweeps | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
   const root = new Disposable();
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext) {
   runsOfThisWindow = runs;
   // The sweeps this window starts: disposed with it (sweep.json says stopped, workers stop, then are killed).
   const sweeps = root.track(new EditorSweeps(enginePath));
+  sweepsOfThisWindow = sweeps;
   const sidebar = registerSidebar(root, enginePath, runs, log);
   const src = { runs, tree: sidebar.runsTree };
   root.track(registerCommand(COMMANDS.startRun, (uri?: vscode.Uri) => startRun(runs, log, uri, sweeps), log));
@@ -50,7 +52,10 @@ export function activate(context: vscode.ExtensionContext) {
   return { runs, dashboards, sidebar };
 }
 
-/** VS Code waits for this promise: the engines' stop, then a kill for any still running after the grace period. */
-export function deactivate(): Promise<void> | undefined {
-  return runsOfThisWindow?.shutdown();
+/**
+ * VS Code waits for this promise: the runs' engines and the sweeps' workers are asked to stop
+ * (each writes a "stopped" summary), then killed if still running after the grace period.
+ */
+export function deactivate(): Promise<void> {
+  return Promise.all([runsOfThisWindow?.shutdown(), sweepsOfThisWindow?.dispose()]).then(() => undefined);
 }

@@ -16,7 +16,8 @@ export class EditorSweeps {
 
   /** Runs `sweep` to its end, owned: disposing the owner disposes it. */
   async run(sweep: Sweep): Promise<SweepOutcome> {
-    if (this.disposed) void sweep.dispose(0);
+    // A closing window starts nothing: no folder of stopped trials is left behind.
+    if (this.disposed) return { ok: false, issues: [{ path: [], message: 'the window is closing: the sweep was not started' }] };
     this.live.add(sweep);
     try {
       return await sweep.run();
