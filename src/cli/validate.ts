@@ -30,9 +30,11 @@ export async function validateCli(kdJson: string, o: ValidateOptions): Promise<n
   const engine = new EngineProcess({ enginePath: o.enginePath, launch: { backend: o.backend, workspaceRoot }, job: { kind: 'validate', configPath: file } });
   let issues: ConfigIssue[] | undefined;
   let valid: ConfigValidMessage | undefined;
+  let failure: string | undefined;
   engine.onMessage((m) => {
     if (m.type === 'config_error') issues = m.issues;
     else if (m.type === 'config_valid') valid = m;
+    else if (m.type === 'engine_failed') failure = m.message;
   });
   const interrupted = () => engine.kill();
   process.once('SIGINT', interrupted);
@@ -47,6 +49,8 @@ export async function validateCli(kdJson: string, o: ValidateOptions): Promise<n
     for (const note of valid.notes) process.stdout.write(`  ${note}\n`);
     return 0;
   }
-  process.stderr.write(`${exit.stderrTail.trimEnd()}\n${describeExit(exit, ' while validating').error}\n`);
+  // The engine's own words first (it sends them over IPC, not on stderr), then how it ended.
+  const said = [exit.stderrTail.trimEnd(), failure && `engine failed: ${failure}`].filter(Boolean).join('\n');
+  process.stderr.write(`${said ? `${said}\n` : ''}${describeExit(exit, ' while validating').error}\n`);
   return 1;
 }

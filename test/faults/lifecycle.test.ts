@@ -132,6 +132,8 @@ describe('faults: an engine that fails ends, and says why', function () {
     const env = { NODE_OPTIONS: `--require ${inject}` };
     const r = await distillBounded(['run', kd], BOUND_MS, env);
     assertEnded(r, 1, /engine failed: injected engine bug/);
+    // validate starts the same engine, and says the same words (they come over IPC, not on stderr).
+    assertEnded(await distillBounded(['validate', kd], BOUND_MS, env), 1, /engine failed: injected engine bug/);
     const debug = await distillBounded(['run', kd], BOUND_MS, { ...env, DISTILLERY_DEBUG: '1' });
     assert.equal(debug.code, 1, debug.stderr);
     assert.match(debug.stderr, STACK_LINE, 'DISTILLERY_DEBUG shows the stack');

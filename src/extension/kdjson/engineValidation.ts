@@ -57,8 +57,10 @@ export class EngineValidation implements vscode.Disposable {
     const engine = new EngineProcess({ enginePath: this.enginePath, launch: decision.request, job: { kind: 'validate', configPath: uri.fsPath } });
     this.checks.set(key, engine);
     let found: ConfigIssue[] | undefined;
+    let failure: string | undefined;
     engine.onMessage((m) => {
       if (m.type === 'config_error') found = m.issues;
+      else if (m.type === 'engine_failed') failure = m.message;
     });
     void engine.exited.then((exit) => {
       // A newer check (or forget, or dispose) replaced this one: its answer is stale.
@@ -66,7 +68,8 @@ export class EngineValidation implements vscode.Disposable {
       this.checks.delete(key);
       if (found) return this.settle(key, uri, found);
       if (exit.code === 0) return this.settle(key, uri, []);
-      const last = exit.stderrTail.trim().split('\n').pop() ?? '';
+      // The engine's own words (sent over IPC) before its stderr's last line.
+      const last = failure ?? exit.stderrTail.trim().split('\n').pop() ?? '';
       this.settle(key, uri, [{ path: [], message: `the engine failed while checking this file: ${describeExit(exit).error}${last ? ` (${last})` : ''}` }]);
     });
   }
