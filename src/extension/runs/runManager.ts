@@ -117,9 +117,10 @@ export class RunManager extends Disposable {
     run.state = 'running';
     this.note(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.job.kind === 'run' ? run.job.configPath : `${run.runDir} (resumed)`}`);
     engine.onStderr((t) => this.note(`[${run.runId}] ${t}`, true));
-    // Its folder is this engine's once it said so (a resumed run's always was): an engine that
-    // failed before (say, its chosen folder was taken) leaves whatever is there alone.
-    let ownsFolder = run.job.kind === 'resume';
+    // Its folder is this engine's once it said so (run_started), a resumed run's too: an engine
+    // that failed before (its chosen folder was taken, a resume with no checkpoint) leaves
+    // whatever is there alone, instead of a "crashed" record over a folder it never touched.
+    let ownsFolder = false;
     engine.onMessage((message) => {
       run.last = message;
       if (message.type === 'run_started') ownsFolder = true;

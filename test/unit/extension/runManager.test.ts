@@ -84,4 +84,21 @@ describe('extension: RunManager when the window closes', function () {
     assert.equal(readSummary(run.runDir)?.status, 'crashed', 'the parent recorded the kill');
     runs.dispose();
   });
+
+  it('a resume the engine refuses (no checkpoint) leaves the run folder as it was: no "crashed" record over it', async () => {
+    const runDir = path.join(dir, '.distillery', 'runs', '20260101-000000-long-abcdef');
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify({ ...LONG_KD_JSON, $configPath: path.join(dir, 'kd.json') }));
+    // A run that crashed before its first checkpoint: events, no summary.
+    const started = { type: 'run_started', time: new Date().toISOString(), runId: path.basename(runDir), runDir, name: 'long', pid: 1, backend: 'wasm', configPath: path.join(dir, 'kd.json') };
+    fs.writeFileSync(path.join(runDir, 'events.jsonl'), JSON.stringify(started) + '\n');
+    const before = fs.readdirSync(runDir).sort();
+    const runs = new RunManager(enginePath, { append: () => undefined, appendLine: () => undefined });
+    const run = runs.enqueueResume(runDir, 'long', path.join(dir, 'kd.json'), { workspaceRoot: dir, notes: [] });
+    const exit = await run.finished;
+    assert.equal(exit?.code, 1, 'the engine refused the resume');
+    assert.equal(run.last?.type, 'engine_failed');
+    assert.deepEqual(fs.readdirSync(runDir).sort(), before, 'nothing was written into the folder');
+    runs.dispose();
+  });
 });
