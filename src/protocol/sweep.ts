@@ -105,8 +105,15 @@ export interface SweepFile {
   epochs: number;
   parallel: number;
   trials: SweepTrial[];
-  /** The from-scratch baseline over the seeds. */
+  /** The baseline over the seeds: the same student without a teacher, from where `baselineStart` says. */
   baseline?: { trialIds: string[]; metric?: Stat; testAccuracy?: Stat };
+  /**
+   * Where the student and its baseline start (config.ts baselineStart, set at plan time): new
+   * seeded weights, or a model file's weights (student.init "file"), which is no "from scratch".
+   * Absent in sweep.json files from before it, which read as "scratch". Name the baseline with
+   * format.ts baselineName(s.baselineStart, form).
+   */
+  baselineStart?: 'scratch' | 'file';
   /** Per setting: mean ± sd over its seeds. */
   aggregates: SweepAggregate[];
   /** The best single trial by the metric: one seed's result, shown as "best single trial", never as the best. */
@@ -136,6 +143,7 @@ export function readSweep(sweepDir: string, probe: EngineProbe = systemProbe): S
   }
   if (!s || s.format !== SWEEP_FORMAT || !Array.isArray(s.trials) || !Array.isArray(s.params)) return undefined;
   s.notes ??= [];
+  s.baselineStart ??= 'scratch';
   if (s.status === 'running' && s.owner && !isHeartbeatProcess(s.owner, probe)) {
     s.status = 'stopped';
     for (const t of s.trials) if (t.status === 'queued' || t.status === 'running') t.status = 'stopped';

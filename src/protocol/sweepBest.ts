@@ -1,12 +1,12 @@
 /**
  * Which setting of a sweep is best, and how sure that is. The best is the setting with the
  * best mean over seeds, never the single luckiest trial. It is compared, paired by seed, with
- * the runner-up and with the from-scratch baseline (src/protocol/stats/seeds.ts: one rule, the
+ * the runner-up and with the baseline (src/protocol/stats/seeds.ts: one rule, the
  * 95 % t-interval of the per-seed differences contains 0 → not distinguishable), and every doubt
  * becomes a warning in plain words. "Apply best" in the extension and `distill sweep --apply`
  * both apply `planApplyBest`'s answer and print its warnings. Pure: no tfjs, no vscode.
  */
-import { pct } from './format';
+import { baselineName, pct } from './format';
 import { compareBySeed, describeComparison, distinguishable, type SeedComparison } from './stats/seeds';
 import type { Stat, SweepAggregate, SweepFile, SweepTrial } from './sweep';
 
@@ -23,6 +23,9 @@ export interface BestSetting {
   warnings: string[];
 }
 
+/** A setting's comparison with the baseline over one seed: no interval, so no verdict (the CLI table, the sweep view, the sidebar). */
+export const ONE_SEED_NO_VERDICT = 'one seed, no verdict';
+
 const label = (params: Record<string, number>) => Object.entries(params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ') || 'the distilled student';
 
 /** seed → metric of the finished trials. */
@@ -31,7 +34,7 @@ export function metricBySeed(trials: readonly SweepTrial[]): Map<number, number>
 }
 
 /** The setting with the best mean (ties: the first), its runner-up, and the warnings. */
-export function bestSettingOf(s: Pick<SweepFile, 'trials' | 'seeds'>, aggregates: readonly SweepAggregate[]): BestSetting | undefined {
+export function bestSettingOf(s: Pick<SweepFile, 'trials' | 'seeds' | 'baselineStart'>, aggregates: readonly SweepAggregate[]): BestSetting | undefined {
   const ranked = aggregates.filter((a) => a.metric.n > 0).map((a, i) => ({ a, i })).sort((x, y) => y.a.metric.mean - x.a.metric.mean || x.i - y.i).map((x) => x.a);
   const [best, second] = ranked;
   if (!best) return undefined;
@@ -51,10 +54,11 @@ export function bestSettingOf(s: Pick<SweepFile, 'trials' | 'seeds'>, aggregates
     }
   }
   const vb = best.vsBaseline;
-  if (!vb || !vb.n) out.warnings.push(`no baseline finished on the best setting's seeds: no comparison with the same student from scratch`);
-  else if (!vb.interval95) out.warnings.push(`one seed: the best setting (${name}) cannot be told from the same student from scratch (${describeComparison(vb)})`);
-  else if (vb.verdict === 'worse') out.warnings.push(`the best setting (${name}) still loses to the same student from scratch: ${describeComparison(vb)}`);
-  else if (vb.verdict === 'no measurable difference') out.warnings.push(`the best setting (${name}) is not distinguishable from the same student from scratch: ${describeComparison(vb)}`);
+  const base = baselineName(s.baselineStart, 'phrase');
+  if (!vb || !vb.n) out.warnings.push(`no baseline finished on the best setting's seeds: no comparison with ${base}`);
+  else if (!vb.interval95) out.warnings.push(`one seed: the best setting (${name}) cannot be told from ${base} (${describeComparison(vb)})`);
+  else if (vb.verdict === 'worse') out.warnings.push(`the best setting (${name}) still loses to ${base}: ${describeComparison(vb)}`);
+  else if (vb.verdict === 'no measurable difference') out.warnings.push(`the best setting (${name}) is not distinguishable from ${base}: ${describeComparison(vb)}`);
   return out;
 }
 
@@ -78,9 +82,9 @@ export function meanSd(x: Stat | undefined): string {
   return x && x.n ? `${pct(x.mean)} ± ${(x.sd * 100).toFixed(2)}` : '—';
 }
 
-/** The verdict of a seeded run (or of one setting) across seeds, in words, with the interval. */
-export function seedsVerdictLine(c: SeedComparison | undefined): string {
-  const what = 'the same student trained from scratch';
+/** The verdict of a seeded run (or of one setting) across seeds, in words, with the interval; `start`: sweep.json baselineStart. */
+export function seedsVerdictLine(c: SeedComparison | undefined, start: SweepFile['baselineStart']): string {
+  const what = baselineName(start, 'phrase');
   if (!c || !c.n) return `no seed finished both the distilled student and ${what}: no verdict`;
   const across = `across ${c.n} seed${c.n > 1 ? 's' : ''}`;
   if (!c.verdict) return `one seed finished both: distillation vs ${what} ${describeComparison(c)}`;

@@ -12,7 +12,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KdConfig, SweepSpec } from '../protocol/config';
+import { baselineStart, type KdConfig, type SweepSpec } from '../protocol/config';
 import type { ConfigIssue } from '../protocol/loadConfig';
 import { checkSweepPaths, expandValues, grid, sweepSeeds, type SweepMetric, type SweepParam, type SweepTrial } from '../protocol/sweep';
 import { deriveTrialConfig, needsTeacherTraining } from './derive';
@@ -35,6 +35,8 @@ export interface SweepPlan {
   trials: PlannedTrial[];
   /** A teacher trains from an architecture: the first trial trains and saves it alone, before the others. */
   teacherTrains: boolean;
+  /** Where the student and its baseline start (sweep.json baselineStart): a model file's weights is no "from scratch". */
+  baselineStart: 'scratch' | 'file';
 }
 
 export interface PlanOptions {
@@ -75,7 +77,7 @@ export function planSweep(cfg: KdConfig, configPath: string, o: PlanOptions = {}
   });
   if (issues.length) return { ok: false, issues: dedupe(issues) };
   const parallel = Math.max(1, o.parallel ?? spec.parallel ?? os.availableParallelism());
-  return { ok: true, plan: { name, metric: spec.metric, params, seeds, epochs, parallel, trials, teacherTrains: needsTeacherTraining(cfg, baseDir) } };
+  return { ok: true, plan: { name, metric: spec.metric, params, seeds, epochs, parallel, trials, teacherTrains: needsTeacherTraining(cfg, baseDir), baselineStart: baselineStart(cfg.student) } };
 }
 
 /** "t03-T4-a0.9-s2": the combination's place, its values, the seed; "distill-s2" with nothing swept. */

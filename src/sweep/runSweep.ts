@@ -135,6 +135,7 @@ export class Sweep {
       seeds: plan.seeds,
       epochs: plan.epochs,
       parallel: plan.parallel,
+      baselineStart: plan.baselineStart,
       trials: [],
       aggregates: [],
       teacherCache: { dir: cacheDir, hits: 0, computed: 0 },

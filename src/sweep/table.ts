@@ -3,14 +3,14 @@
  * (paired by seed) with the 95 % interval and the verdict, then the best setting and its
  * warnings, and the best single trial as such. A seeded run gets a row per seed instead.
  */
-import { pct } from '../protocol/format';
+import { baselineName, pct } from '../protocol/format';
 import { describeComparison, intervalPoints, type SeedComparison } from '../protocol/stats/seeds';
 import { isSeededRun, paramsKey, type SweepFile } from '../protocol/sweep';
-import { meanSd, seedsVerdictLine } from '../protocol/sweepBest';
+import { meanSd, ONE_SEED_NO_VERDICT, seedsVerdictLine } from '../protocol/sweepBest';
 
 const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
 const gainCell = (c: SeedComparison | undefined) => (c?.n ? `${pts(c.meanDiff)} ± ${(c.sdDiff * 100).toFixed(2)} pts` : '—');
-const ciCell = (c: SeedComparison | undefined) => (c?.interval95 ? intervalPoints(c.interval95) : c?.n ? 'one seed: none' : '—');
+const ciCell = (c: SeedComparison | undefined) => (c?.interval95 ? intervalPoints(c.interval95) : c?.n ? ONE_SEED_NO_VERDICT : '—');
 
 function layout(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -26,7 +26,7 @@ export function sweepTable(s: SweepFile): string {
     rows.push([...names.map((n) => String(a.params[n])), meanSd(a.metric), meanSd(a.testAccuracy), gainCell(a.vsBaseline), ciCell(a.vsBaseline), a.vsBaseline?.verdict ?? '—', String(a.metric.n)]);
   }
   const b = s.baseline;
-  if (b?.metric) rows.push([...names.map((_, i) => (i === 0 ? 'baseline (from scratch)' : '')), meanSd(b.metric), meanSd(b.testAccuracy), '', '', '', String(b.metric.n)]);
+  if (b?.metric) rows.push([...names.map((_, i) => (i === 0 ? `baseline (${baselineName(s.baselineStart, 'from')})` : '')), meanSd(b.metric), meanSd(b.testAccuracy), '', '', '', String(b.metric.n)]);
   const out = layout(rows);
   const best = s.bestSetting;
   if (best) {
@@ -39,10 +39,10 @@ export function sweepTable(s: SweepFile): string {
   return out.join('\n');
 }
 
-/** A seeded run: distilled, from scratch and the gain per seed, mean ± sd, and the verdict across seeds. */
+/** A seeded run: distilled, its baseline and the gain per seed, mean ± sd, and the verdict across seeds. */
 export function seedsTable(s: SweepFile): string {
   const byKind = (kind: 'distill' | 'baseline', seed: number) => s.trials.find((t) => t.kind === kind && t.seed === seed);
-  const rows: string[][] = [['seed', `distilled (${s.metricLabel})`, 'from scratch', 'gain']];
+  const rows: string[][] = [['seed', `distilled (${s.metricLabel})`, baselineName(s.baselineStart, 'from'), 'gain']];
   for (const seed of s.seeds) {
     const [d, b] = [byKind('distill', seed), byKind('baseline', seed)];
     const value = (t: typeof d) => (t?.status === 'done' ? pct(t.metric) : t?.status ?? '—');
@@ -52,7 +52,7 @@ export function seedsTable(s: SweepFile): string {
   const agg = s.aggregates[0];
   rows.push(['mean ± sd', meanSd(agg?.metric), meanSd(s.baseline?.metric), gainCell(agg?.vsBaseline)]);
   const out = layout(rows);
-  out.push('', seedsVerdictLine(agg?.vsBaseline));
+  out.push('', seedsVerdictLine(agg?.vsBaseline, s.baselineStart));
   for (const t of s.trials.filter((t) => t.status === 'failed')) out.push(`failed: ${t.id}: ${t.error ?? 'unknown error'}`);
   return out.join('\n');
 }

@@ -4,9 +4,10 @@
  * interval and verdict, the best setting, the best single trial, each trial's gain) are
  * sweep.json's, computed once by summarizeSweep; nothing here averages or ranks trials.
  */
+import { baselineName } from '../../src/protocol/format';
 import { describeComparison } from '../../src/protocol/stats/seeds';
 import type { SweepAggregate, SweepFile, SweepTrial } from '../../src/protocol/sweep';
-import { meanSd } from '../../src/protocol/sweepBest';
+import { meanSd, ONE_SEED_NO_VERDICT } from '../../src/protocol/sweepBest';
 
 export const TEMPERATURE = 'distillation.temperature';
 export const ALPHA = 'distillation.alpha';
@@ -88,7 +89,7 @@ export function settingRows(sweep: SweepFile): { params: Record<string, number>;
     metric: meanSd(a.metric),
     testAccuracy: meanSd(a.testAccuracy),
     vsBaseline: a.vsBaseline ? describeComparison(a.vsBaseline) : '—',
-    verdict: a.vsBaseline?.verdict ?? (a.vsBaseline?.n ? 'one seed: no verdict' : '—'),
+    verdict: a.vsBaseline?.verdict ?? (a.vsBaseline?.n ? ONE_SEED_NO_VERDICT : '—'),
     seeds: a.metric.n,
     best: a === best,
   }));
@@ -108,7 +109,7 @@ export function trialColumns(sweep: SweepFile): Column[] {
     { key: 'status', label: 'status', value: (t) => t.status },
     { key: 'valAccuracy', label: 'validation acc.', value: (t) => t.valAccuracy },
     { key: 'testAccuracy', label: 'test acc.', value: (t) => t.testAccuracy },
-    { key: 'gain', label: 'gain vs scratch', value: (t) => t.gain },
+    { key: 'gain', label: `gain vs ${baselineName(sweep.baselineStart, 'short')}`, value: (t) => t.gain },
   ];
 }
 

@@ -1,7 +1,7 @@
 /**
  * The run dashboard: header (status, backend, stage/epoch/step, ETA, Stop / Re-run), live
  * curves (loss terms, learning rate, per-epoch accuracy with the teacher as a line and the
- * from-scratch baseline beside the student), the results card, teacher vs. student and dark
+ * baseline beside the student), the results card, teacher vs. student and dark
  * knowledge tabs. It keeps only UI choices in vscode.setState; the host re-sends the run.
  */
 import { baselineName, formatDuration } from '../../src/protocol/format';
@@ -24,16 +24,20 @@ const TABS: { id: DashboardTab; label: string }[] = [
   { id: 'log', label: 'Log' },
 ];
 
-const STAGE_LABEL: Record<string, string> = { teacher: 'teacher', distill: 'distilled student', baseline: 'student from scratch', assistant: 'teacher assistant' };
+const STAGE_LABEL: Record<string, string> = { teacher: 'teacher', distill: 'distilled student', assistant: 'teacher assistant' };
 /** Each link of a progressive chain in its own colour, after the ones the loss terms take first. */
 const assistantColor = (key: string, p: Palette): string => {
   const n = p.series.length;
   return p.series[(((n - 2 - Number(key.split(':')[1] ?? 0)) % n) + n) % n] ?? p.student;
 };
-/** `assistant:2` (one link of a progressive chain) reads "teacher assistant 2". */
-const stageLabel = (key: string): string => {
+/**
+ * `assistant:2` (one link of a progressive chain) reads "teacher assistant 2"; the baseline is
+ * named by its start (baselineName): known from the summary, so "from scratch" until a run
+ * whose student starts from a file's weights ends (the dashboard has no config).
+ */
+const stageLabel = (key: string, s: RunSeries): string => {
   const [stage, link] = key.split(':');
-  return `${STAGE_LABEL[stage] ?? stage}${link ? ` ${link}` : ''}`;
+  return `${stage === 'baseline' ? baselineName(s.summary) : (STAGE_LABEL[stage] ?? stage)}${link ? ` ${link}` : ''}`;
 };
 
 export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void } {
@@ -116,7 +120,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
     const st = currentStage(s) ?? (s.stageOrder.length ? s.stages[s.stageOrder[s.stageOrder.length - 1]] : undefined);
     const parts = [`backend ${s.backend || '—'}`];
     if (st) {
-      parts.push(`${stageLabel(st.stage)}`, `epoch ${st.epoch}/${st.epochs}`, `step ${st.step}/${st.totalSteps}`);
+      parts.push(`${stageLabel(st.stage, s)}`, `epoch ${st.epoch}/${st.epochs}`, `step ${st.step}/${st.totalSteps}`);
       if (st.samplesPerSec) parts.push(`${Math.round(st.samplesPerSec)} samples/s`);
     }
     const live = m.live && isLiveStatus(s.status);
@@ -146,7 +150,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
       if (!termColor.has(term)) termColor.set(term, term === 'total' ? p.foreground : p.series[termColor.size % p.series.length]);
       const color = stage === 'baseline' ? p.baseline : stage === 'teacher' ? p.teacher : stage === 'assistant' ? assistantColor(stageKey, p) : termColor.get(term)!;
       const series = s.loss[key];
-      lines.push({ label: `${stageLabel(stageKey)}: ${term}`, xs: series.x, ys: series.y, color, dash: stageDash[stage], width: term === 'total' ? 2 : 1.5 });
+      lines.push({ label: `${stageLabel(stageKey, s)}: ${term}`, xs: series.x, ys: series.y, color, dash: stageDash[stage], width: term === 'total' ? 2 : 1.5 });
     }
     return lines;
   }
@@ -161,7 +165,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
     };
     add('distill', p.student, 'distilled');
     add('baseline', p.baseline, baselineName(s.summary, 'from'));
-    for (const key of s.stageOrder) if (stageOfKey(key) === 'assistant') add(key, assistantColor(key, p), stageLabel(key));
+    for (const key of s.stageOrder) if (stageOfKey(key) === 'assistant') add(key, assistantColor(key, p), stageLabel(key, s));
     const t = teacherAccuracy(s);
     const maxEpoch = Math.max(1, ...Object.values(s.epochs).map((e) => e?.epoch.at(-1) ?? 0), ...Object.values(s.stages).map((st) => st?.epochs ?? 0));
     if (t) lines.push({ label: `teacher (${t.source})`, xs: [1, maxEpoch], ys: [t.value, t.value], color: p.teacher, dash: [8, 4] });
@@ -179,7 +183,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
       (Object.entries(s.lr) as [string, { x: number[]; y: number[] }][]).map(([key, l]) => {
         const stage = stageOfKey(key);
         return {
-          label: stageLabel(key),
+          label: stageLabel(key, s),
           xs: l.x,
           ys: l.y,
           color: stage === 'baseline' ? palette.baseline : stage === 'teacher' ? palette.teacher : stage === 'assistant' ? assistantColor(key, palette) : palette.student,

@@ -12,6 +12,7 @@ import { canvasHasInk, LineChart, type LineSpec } from '../lib/charts';
 import { fmtPct, h, replace, text } from '../lib/dom';
 import { throttledRender } from '../lib/schedule';
 import { describeComparison } from '../../src/protocol/stats/seeds';
+import { baselineName } from '../../src/protocol/format';
 import { meanSd } from '../../src/protocol/sweepBest';
 import { bestSettingRow, bestSingleTrial, distilledTrials, heatGrid, linesByAlpha, parallelAxes, settingLabel, settingRows, sortTrials, sweptPaths, trialColumns, trialsCsv } from '../lib/sweep';
 import { readPalette, withAlpha, type Palette } from '../lib/theme';
@@ -74,7 +75,7 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
     const groups = linesByAlpha(sweep);
     const lines: LineSpec[] = groups.map((g, i) => ({ label: g.label, xs: g.points.map((p) => p.x), ys: g.points.map((p) => p.y), color: palette.series[i % palette.series.length], points: true, highlight: bestRow ? g.points.flatMap((p, k) => (p.trials.some((id) => bestIds.has(id)) ? [k] : [])) : undefined }));
     const xs = groups.flatMap((g) => g.points.map((p) => p.x));
-    if (baselineY !== undefined && Number.isFinite(baselineY) && xs.length) lines.push({ label: 'from scratch (baseline)', xs: [Math.min(...xs), Math.max(...xs)], ys: [baselineY, baselineY], color: palette.baseline, dash: [6, 4] });
+    if (baselineY !== undefined && Number.isFinite(baselineY) && xs.length) lines.push({ label: `${baselineName(sweep.baselineStart, 'from')} (baseline)`, xs: [Math.min(...xs), Math.max(...xs)], ys: [baselineY, baselineY], color: palette.baseline, dash: [6, 4] });
     tChart.setLines(lines);
     drawParallel(bestIds);
     renderHeat();

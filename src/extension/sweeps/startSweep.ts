@@ -70,7 +70,7 @@ export async function runSweepInWindow(owner: EditorSweeps, log: vscode.OutputCh
       log.appendLine(sweepTable(out.sweep));
       const best = out.sweep.bestSetting;
       const msg = seeds
-        ? `Seeded run ${out.sweep.status}: ${seedsVerdictLine(out.sweep.aggregates[0]?.vsBaseline)}`
+        ? `Seeded run ${out.sweep.status}: ${seedsVerdictLine(out.sweep.aggregates[0]?.vsBaseline, out.sweep.baselineStart)}`
         : `Sweep ${out.sweep.status}: ${out.sweep.trials.length} trials${best ? `; best setting ${paramsKey(best.params)} at ${meanSd(best)} over ${best.n} seed(s)${best.warnings.length ? ` — ${best.warnings.join('; ')}` : ''}` : ''}`;
       if (out.sweep.status === 'done') void vscode.window.showInformationMessage(msg);
       else void vscode.window.showWarningMessage(msg);

@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStatus, RunSummary } from '../../protocol/events';
 import type { RunFolder, RunProgress } from '../../protocol/runReader';
-import { pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
+import { baselineName, pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
 import { runFolderProblem } from '../../protocol/knownFolders';
 import { runStatusOf, systemProbe, type EngineProbe, type LauncherState } from '../../protocol/runStatus';
 import { intervalPoints, type SeedComparison } from '../../protocol/stats/seeds';
-import { seedsVerdictLine } from '../../protocol/sweepBest';
+import { ONE_SEED_NO_VERDICT, seedsVerdictLine } from '../../protocol/sweepBest';
 
 export interface RunRecord {
   runId: string;
@@ -168,14 +168,14 @@ export function exportRefusal(from: string, dest: string): string | undefined {
   return undefined;
 }
 
-/** A trial's label: its swept values and seed ("temperature=4 · seed 42"), or the baseline. */
-export function trialLabel(t: { kind: 'distill' | 'baseline'; params: Record<string, number>; seed: number }): string {
+/** A trial's label: its swept values and seed ("temperature=4 · seed 42"), or the baseline; `start`: sweep.json baselineStart. */
+export function trialLabel(t: { kind: 'distill' | 'baseline'; params: Record<string, number>; seed: number }, start: 'scratch' | 'file' | undefined): string {
   const values = Object.entries(t.params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`);
-  return `${t.kind === 'baseline' ? 'baseline (scratch)' : values.join(', ') || 'trial'} · seed ${t.seed}`;
+  return `${t.kind === 'baseline' ? `baseline (${baselineName(start, 'short')})` : values.join(', ') || 'trial'} · seed ${t.seed}`;
 }
 
 /** A sweep's line: status, trial count, the best setting (or a seeded run's verdict across seeds), when. */
-export function sweepItemModel(s: { name: string; status: 'running' | 'done' | 'failed' | 'stopped'; startedAt: string; trials: { status: string }[]; bestSetting?: { params: Record<string, number>; mean: number; warnings?: string[] }; params?: unknown[]; aggregates?: { vsBaseline?: SeedComparison }[] }, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
+export function sweepItemModel(s: { name: string; status: 'running' | 'done' | 'failed' | 'stopped'; startedAt: string; trials: { status: string }[]; bestSetting?: { params: Record<string, number>; mean: number; warnings?: string[] }; params?: unknown[]; aggregates?: { vsBaseline?: SeedComparison }[]; baselineStart?: 'scratch' | 'file' }, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
   const done = s.trials.filter((t) => t.status === 'done').length;
   if (s.params && !s.params.length) return seededItemModel({ ...s, params: s.params }, done, nowMs);
   const best = s.bestSetting ? `best ${Object.entries(s.bestSetting.params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ')} (${pct(s.bestSetting.mean)})${s.bestSetting.warnings?.length ? ' ⚠' : ''}` : '';
@@ -188,8 +188,8 @@ export function sweepItemModel(s: { name: string; status: 'running' | 'done' | '
 /** A seeded run's line: its verdict across seeds with the interval. */
 function seededItemModel(s: Parameters<typeof sweepItemModel>[0] & { params: unknown[] }, done: number, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
   const c = s.aggregates?.[0]?.vsBaseline;
-  const verdict = c?.n ? `${c.verdict ?? 'one seed, no verdict'}: ${signedPoints(c.meanDiff)}${c.interval95 ? `, 95 % CI ${intervalPoints(c.interval95)}` : ''}` : '';
+  const verdict = c?.n ? `${c.verdict ?? ONE_SEED_NO_VERDICT}: ${signedPoints(c.meanDiff)}${c.interval95 ? `, 95 % CI ${intervalPoints(c.interval95)}` : ''}` : '';
   const detail = [s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length / 2} seeds`, verdict, relativeTime(s.startedAt, nowMs)].filter(Boolean).join(' · ');
   const { icon, color } = STATUS_ICONS[s.status];
-  return { label: `${s.name} (seeds)`, description: detail, tooltip: `${s.name}: distilled vs from scratch over seeds, ${s.status}\n${seedsVerdictLine(c)}`, icon, color, contextValue: `sweep.${s.status}` };
+  return { label: `${s.name} (seeds)`, description: detail, tooltip: `${s.name}: distilled vs ${baselineName(s.baselineStart, 'from')} over seeds, ${s.status}\n${seedsVerdictLine(c, s.baselineStart)}`, icon, color, contextValue: `sweep.${s.status}` };
 }

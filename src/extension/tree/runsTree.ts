@@ -145,7 +145,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
           const record = fs.existsSync(runDir)
             ? deriveRunRecord(this.reader.read(runDir), this.runs.get(path.basename(runDir))?.state, now, sweep.configPath)
             : { runId: path.basename(runDir), runDir, configPath: sweep.configPath, name: t.id, status: t.status === 'running' ? 'crashed' : t.status } as RunRecord;
-          return { kind: 'run', record, runId: record.runId, runDir, label: trialLabel(t) };
+          return { kind: 'run', record, runId: record.runId, runDir, label: trialLabel(t, sweep.baselineStart) };
         });
         out.push({ kind: 'sweep', sweep, sweepDir, trials });
       }

@@ -146,8 +146,8 @@ describe('extension/tree/runInfo: run status rules', () => {
 describe('extension/tree/runInfo: sweeps', () => {
   it('labels trials by their swept values and a sweep by its best setting', async () => {
     const { trialLabel, sweepItemModel } = await import('../../../src/extension/tree/runInfo');
-    assert.equal(trialLabel({ kind: 'distill', params: { 'distillation.temperature': 4, 'distillation.alpha': 0.5 }, seed: 42 }), 'temperature=4, alpha=0.5 · seed 42');
-    assert.equal(trialLabel({ kind: 'baseline', params: {}, seed: 1 }), 'baseline (scratch) · seed 1');
+    assert.equal(trialLabel({ kind: 'distill', params: { 'distillation.temperature': 4, 'distillation.alpha': 0.5 }, seed: 42 }, 'scratch'), 'temperature=4, alpha=0.5 · seed 42');
+    assert.equal(trialLabel({ kind: 'baseline', params: {}, seed: 1 }, undefined), 'baseline (scratch) · seed 1');
     const m = sweepItemModel({ name: 'mnist', status: 'running', startedAt: time, trials: [{ status: 'done' }, { status: 'running' }], bestSetting: { params: { 'distillation.temperature': 4 }, mean: 0.9712 } }, T0);
     assert.equal(m.description, 'running 1/2 trials · best temperature=4 (97.12%) · just now');
     assert.equal(m.contextValue, 'sweep.running');

@@ -57,10 +57,10 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     const losing = sweepOf([0.9, 0.91, 0.92], { 2: [0.84, 0.85, 0.845], 8: [0.8, 0.82, 0.81] });
     summarizeSweep(losing);
     assert.equal(losing.bestSetting!.vsBaseline!.verdict, 'worse');
-    assert.ok(losing.bestSetting!.warnings.some((w) => /^the best setting \(temperature=2\) still loses to the same student from scratch: −6\.50 pts/.test(w)), losing.bestSetting!.warnings.join('\n'));
+    assert.ok(losing.bestSetting!.warnings.some((w) => /^the best setting \(temperature=2\) still loses to the same student trained from scratch: −6\.50 pts/.test(w)), losing.bestSetting!.warnings.join('\n'));
     const tied = sweepOf([0.84, 0.86, 0.84], { 2: [0.85, 0.85, 0.845] });
     summarizeSweep(tied);
-    assert.ok(tied.bestSetting!.warnings.some((w) => /is not distinguishable from the same student from scratch/.test(w)));
+    assert.ok(tied.bestSetting!.warnings.some((w) => /is not distinguishable from the same student trained from scratch/.test(w)));
     assert.equal(tied.bestSetting!.runnerUp, undefined, 'one setting: no runner-up');
   });
 
@@ -70,7 +70,7 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     assert.equal(s.aggregates[0].vsBaseline!.interval95, undefined);
     assert.equal(s.aggregates[0].vsBaseline!.verdict, undefined);
     assert.ok(s.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2) cannot be told from the runner-up')));
-    assert.ok(s.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2) cannot be told from the same student from scratch (+4.00 pts')));
+    assert.ok(s.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2) cannot be told from the same student trained from scratch (+4.00 pts')));
   });
 
   it('missing seeds and a missing baseline are warned about; a seeded run has nothing to apply', () => {

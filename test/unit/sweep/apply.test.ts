@@ -8,9 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'jsonc-parser';
-import { summarizeSweep, type SweepFile, type SweepTrial } from '../../../src/protocol/sweep';
+import { sweepItemModel, trialLabel } from '../../../src/extension/tree/runInfo';
+import { readSweep, summarizeSweep, SWEEP_FILES, type SweepFile, type SweepTrial } from '../../../src/protocol/sweep';
+import { ONE_SEED_NO_VERDICT, seedsVerdictLine } from '../../../src/protocol/sweepBest';
 import { applyBest } from '../../../src/sweep/cli';
 import { sweepTable } from '../../../src/sweep/table';
+import { settingRows, trialColumns } from '../../../webview/lib/sweep';
 
 const T = 'distillation.temperature';
 const A = 'distillation.alpha';
@@ -82,5 +85,71 @@ describe('distill sweep --apply and the sweep table', () => {
     assert.ok(lines.some((l) => l.startsWith('warning: the best setting (temperature=2, alpha=0.9) is not distinguishable from the runner-up')));
     assert.ok(lines.some((l) => l.startsWith('best single trial (one seed, not the best setting): t02-s3 ')));
     assert.ok(!lines.some((l) => /^best trial/.test(l)));
+  });
+
+  describe("a baseline that starts from a model file's weights (sweep.json baselineStart \"file\")", () => {
+    /** sweep.json on disk, read back through readSweep (the one reader), as the CLI and the sidebar see it. */
+    const throughDisk = (s: SweepFile): SweepFile => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-start-'));
+      fs.writeFileSync(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(s));
+      return readSweep(dir)!;
+    };
+    /** Only the trials of these seeds (one seed: the one-seed warnings and verdicts). */
+    const onSeeds = (s: SweepFile, seeds: number[]): SweepFile => ({ ...s, seeds, trials: s.trials.filter((t) => seeds.includes(t.seed)) });
+    /** A seeded run: the distilled student and its baseline per seed, nothing swept. */
+    const seeded = (seeds: number[]): SweepFile => {
+      const base = sweep('/k/kd.json');
+      const trials = base.trials.filter((t) => t.kind === 'baseline' || t.id.startsWith('t01-')).map((t) => (t.kind === 'distill' ? { ...t, id: `distill-s${t.seed}`, params: {} } : t));
+      return onSeeds({ ...base, metric: 'testAccuracy', metricLabel: 'test accuracy', params: [], trials }, seeds);
+    };
+    /** Every text a person reads about this sweep: the CLI table (with its warnings), the seeds verdict line, the sidebar item, its trials and the view's labels. */
+    const texts = (s: SweepFile): string[] => {
+      const item = sweepItemModel(s, 0);
+      return [
+        sweepTable(s),
+        ...(s.bestSetting?.warnings ?? []),
+        seedsVerdictLine(s.aggregates[0]?.vsBaseline, s.baselineStart),
+        item.label, item.description, item.tooltip,
+        ...s.trials.map((t) => trialLabel(t, s.baselineStart)),
+        ...trialColumns(s).map((c) => c.label),
+        ...settingRows(s).map((r) => r.verdict),
+      ];
+    };
+    const cases = (start?: 'file') => {
+      const withStart = (s: SweepFile) => throughDisk(start ? { ...s, baselineStart: start } : s);
+      return { sweep: withStart(sweep('/k/kd.json')), oneSeedSweep: withStart(onSeeds(sweep('/k/kd.json'), [1])), seeded: withStart(seeded([1, 2, 3])), oneSeedSeeded: withStart(seeded([1])) };
+    };
+
+    it('no "scratch" anywhere: the CLI sweep and seeds tables, the warnings, the seeds verdict line, the sidebar items', () => {
+      for (const [what, s] of Object.entries(cases('file'))) {
+        assert.equal(s.baselineStart, 'file');
+        const all = texts(s).join('\n');
+        assert.ok(!/scratch/i.test(all), `${what}:\n${all}`);
+        assert.ok(all.includes('same start, no teacher'), `${what} names the baseline:\n${all}`);
+      }
+      const { sweep: full, oneSeedSweep, seeded: three } = cases('file');
+      assert.ok(sweepTable(full).split('\n').some((l) => /^baseline \(same start, no teacher\) +81\.00% ± 1\.00/.test(l)), sweepTable(full));
+      assert.match(sweepTable(three).split('\n')[0], /^seed +distilled \(test accuracy\) +same start, no teacher +gain$/);
+      assert.match(seedsVerdictLine(three.aggregates[0].vsBaseline, three.baselineStart), /^distillation beat the same student from the same start with no teacher across 3 seeds: /);
+      assert.ok(oneSeedSweep.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2, alpha=0.9) cannot be told from the same student from the same start with no teacher (+4.00 pts')), oneSeedSweep.bestSetting!.warnings.join('\n'));
+      assert.match(sweepItemModel(three, 0).tooltip, /^n: distilled vs same start, no teacher over seeds, done\n/);
+    });
+
+    it('an older sweep.json without baselineStart reads as "scratch", in the same words as before', () => {
+      const { sweep: full, seeded: three, oneSeedSweep } = cases();
+      assert.equal(full.baselineStart, 'scratch');
+      assert.ok(sweepTable(full).split('\n').some((l) => /^baseline \(from scratch\) +81\.00% ± 1\.00/.test(l)));
+      assert.match(sweepTable(three).split('\n')[0], /^seed +distilled \(test accuracy\) +from scratch +gain$/);
+      assert.match(seedsVerdictLine(three.aggregates[0].vsBaseline, three.baselineStart), /^distillation beat the same student trained from scratch across 3 seeds: /);
+      assert.ok(oneSeedSweep.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2, alpha=0.9) cannot be told from the same student trained from scratch')));
+      assert.equal(trialLabel(full.trials[0], full.baselineStart), 'baseline (scratch) · seed 1');
+    });
+
+    it('one seed reads the same everywhere: the CLI table, the view\'s settings table and the sidebar', () => {
+      const { oneSeedSweep, oneSeedSeeded } = cases('file');
+      assert.ok(sweepTable(oneSeedSweep).includes(ONE_SEED_NO_VERDICT), sweepTable(oneSeedSweep));
+      assert.deepEqual(settingRows(oneSeedSweep).map((r) => r.verdict), [ONE_SEED_NO_VERDICT, ONE_SEED_NO_VERDICT]);
+      assert.ok(sweepItemModel(oneSeedSeeded, 0).description.includes(`${ONE_SEED_NO_VERDICT}: +4.00 pts`), sweepItemModel(oneSeedSeeded, 0).description);
+    });
   });
 });

@@ -56,6 +56,13 @@ describe('planSweep', () => {
     assert.equal(cfg(p, 'distill-s5').distillation.temperature, KdConfig.parse(base).distillation.temperature);
   });
 
+  it("records where the baseline starts: a student from a model file's weights (init \"file\") is no scratch baseline", () => {
+    assert.equal(plan(base).baselineStart, 'scratch');
+    const fromFile = plan({ ...base, student: { model: 'student/model.json', init: 'file' } }, { seeds: [1, 2] });
+    assert.equal(fromFile.baselineStart, 'file');
+    assert.equal(plan({ ...base, student: { model: 'student/model.json' } }).baselineStart, 'scratch', 'init "fresh" (the default): new seeded weights');
+  });
+
   it('a saved teacher needs no training trial', () => {
     fs.mkdirSync(path.join(dir, 'm'));
     fs.writeFileSync(path.join(dir, 'm', 'model.json'), '{}');
