@@ -181,6 +181,20 @@ export class Sweep {
       await Promise.all(Array.from({ length: lanes }, (_, w) => lane(w)));
       // Retired workers too: none outlives the sweep.
       await Promise.all([...this.workers].map((w) => w.close()));
+    } catch (e) {
+      // Whatever broke (a full disk under sweep.json, a worker that could not start), sweep.json
+      // must not go on saying "running": it says failed, and why, as far as it can be written.
+      this.stop();
+      for (const t of sweep.trials) if (t.status === 'queued' || t.status === 'running') t.status = 'stopped';
+      sweep.notes.push(`the sweep failed: ${(e as Error)?.message ?? e}`);
+      finish(sweep, 'failed');
+      try {
+        save({ type: 'finished' });
+      } catch {
+        // The disk itself may be what failed; the error below says so.
+      }
+      this.active = undefined;
+      throw e;
     } finally {
       for (const w of workers) void w?.close();
     }

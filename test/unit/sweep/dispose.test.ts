@@ -19,6 +19,32 @@ const enginePath = path.resolve(__dirname, '../../../dist/engine.js');
 describe('a sweep whose owner goes away', function () {
   this.timeout(120_000);
 
+  it('a sweep that throws (here: its owner\'s update callback) ends failed in sweep.json, not "running", and run() rejects', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-sweep-throws-'));
+    const kd = path.join(dir, 'kd.json');
+    fs.writeFileSync(kd, JSON.stringify({
+      name: 'throws', backend: 'wasm', data: { source: 'mnist', limit: 300 },
+      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }],
+      student: { architecture: { preset: 'mlp', hidden: [4] } }, training: { epochs: 1, batchSize: 50 },
+      sweep: { params: { 'distillation.temperature': [2, 4] }, parallel: 1 },
+    }));
+    let sweepDir = '';
+    const sweep = new Sweep({
+      configPath: kd,
+      enginePath,
+      onUpdate: (_s, c) => {
+        if (c.type === 'started') sweepDir = c.dir;
+        if (c.type === 'trial_finished') throw new Error('the owner broke');
+      },
+    });
+    await assert.rejects(sweep.run(), /the owner broke/);
+    const after = readSweep(sweepDir)!;
+    assert.equal(after.status, 'failed');
+    assert.ok(after.notes.some((n) => /the sweep failed: the owner broke/.test(n)), after.notes.join('; '));
+    assert.deepEqual(after.trials.filter((t) => t.status === 'queued' || t.status === 'running'), []);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('the window’s owner disposed mid-trial: sweep.json says stopped at once, every worker is gone, run() ends', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-sweep-dispose-'));
     const kd = path.join(dir, 'kd.json');
