@@ -72,9 +72,11 @@ export function planApplyBest(s: Pick<SweepFile, 'params' | 'status' | 'bestSett
   if (!s.params.length) return { ok: false, reason: 'this is a seeded run (no swept parameters): there is no setting to apply' };
   const b = s.bestSetting;
   if (!b) return { ok: false, reason: 'no setting of this sweep has finished yet' };
+  // One rule for the CLI's --apply and the sweep view: a sweep that did not finish has a best
+  // setting "so far" only (sweep.json's bestSetting), which is shown but not written into kd.json.
   const unfinished = s.status && { running: 'is still running', failed: 'failed', stopped: 'was stopped', done: '' }[s.status];
-  const warnings = [...(unfinished ? [`the sweep ${unfinished}: this is the best setting so far`] : []), ...(b.warnings ?? [])];
-  return { ok: true, params: b.params, warnings };
+  if (unfinished) return { ok: false, reason: `the sweep ${unfinished}; its best setting so far (${label(b.params)}) is in sweep.json (bestSetting)` };
+  return { ok: true, params: b.params, warnings: [...(b.warnings ?? [])] };
 }
 
 /** "91.20% ± 0.40" for a mean ± sd over seeds, or a dash. */

@@ -80,10 +80,6 @@ export async function runSeedsCli(kdJson: string, seeds: number[], o: SweepCliOp
 
 /** Writes the best setting into kd.json, comments and formatting kept; says what and why not. */
 export function applyBest(file: string, sweep: SweepFile): boolean {
-  if (sweep.status !== 'done') {
-    err(`not applied to ${path.basename(file)}: the sweep ${sweep.status === 'stopped' ? 'was stopped' : sweep.status}; its best setting so far is in sweep.json (bestSetting)`);
-    return false;
-  }
   const plan = planApplyBest(sweep);
   if (!plan.ok) {
     err(`not applied to ${path.basename(file)}: ${plan.reason}`);

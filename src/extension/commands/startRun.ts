@@ -31,8 +31,12 @@ export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg:
   // Several seeds: a seeded run (a sweep over the seeds, nothing swept), as `distill run` does.
   const seeds = runSeeds(loaded.config);
   if (seeds) {
-    // Already checked, and its launch decided: the sweep takes both as they are.
-    void runSweepInWindow(sweeps, log, uri, launch, seeds);
+    // Its launch is decided (the Sweep checks the kd.json again before any worker starts).
+    // It runs on after this command returns, so a failure is shown here, not left unhandled.
+    runSweepInWindow(sweeps, log, uri, launch, seeds).catch((e: unknown) => {
+      log.appendLine(`${uri.fsPath}: the seeded run failed: ${(e as Error)?.stack ?? e}`);
+      void vscode.window.showErrorMessage(`Seeded run failed: ${(e as Error)?.message ?? e}`, 'Show Log').then((pick) => pick && log.show());
+    });
     return undefined;
   }
   const run = runs.enqueueRun(uri.fsPath, loaded.config.name, launch);

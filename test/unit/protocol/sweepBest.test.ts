@@ -80,7 +80,9 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     assert.ok(s.bestSetting!.warnings.includes('only 2 of the 3 seeds of the best setting (temperature=2) finished'));
     assert.ok(s.bestSetting!.warnings.some((w) => w.startsWith('no baseline finished')));
     const plan = planApplyBest(s);
-    assert.ok(plan.ok && plan.warnings[0] === 'the sweep failed: this is the best setting so far');
+    // An unfinished sweep's best setting is one "so far": shown, never written (CLI and view alike).
+    assert.ok(!plan.ok && /^the sweep failed; its best setting so far \(temperature=2\) is in sweep\.json/.test(plan.reason), JSON.stringify(plan));
+    assert.ok(planApplyBest({ ...s, status: 'done' }).ok);
     const seeded = sweepOf([0.8, 0.82, 0.81], { 0: [0.84, 0.85, 0.845] });
     seeded.params = [];
     for (const t of seeded.trials) t.params = {};
