@@ -5,6 +5,7 @@
  * readers survive newer engines.
  */
 import type { LatencyStats } from './stats/latency';
+import type { Verdict } from './stats/verdict';
 
 /** `assistant`: one link of a progressive (teacher-assistant) chain; see `assistant` on the events. */
 export type StageName = 'teacher' | 'assistant' | 'baseline' | 'distill';
@@ -55,7 +56,7 @@ export interface OutputResult {
   /** 95 % t-interval of the mean per-sample difference distilled − baseline, paired on the test samples. */
   gainInterval95?: [number, number];
   /** Whether distillation made this head better (the sign turned for lower-is-better metrics); "no measurable difference" when the interval contains 0. */
-  verdict?: 'better' | 'worse' | 'no measurable difference';
+  verdict?: Verdict;
 }
 
 export interface RunSummary {
@@ -110,7 +111,7 @@ export interface Significance {
   pValue: number;
   interval95: [number, number];
   method: string;
-  verdict: 'better' | 'worse' | 'no measurable difference';
+  verdict: Verdict;
 }
 
 interface Base {

@@ -41,17 +41,26 @@ export function baselineName(of: { baseline?: { start?: 'scratch' | 'file' } } |
   return words[form];
 }
 
-/** A bound of an interval in points: one decimal, two when one decimal would read 0 (the verdict turns on its sign). */
+/** A bound of an interval in points, with its sign (the verdict turns on it). */
 function boundPoints(x: number, decimals: number): string {
   const v = Math.abs(x * 100).toFixed(decimals);
   return `${x > 0 ? '+' : x < 0 ? '−' : ''}${v}`;
 }
 
+/**
+ * "−2.9 to +0.2": an interval of a difference in points, both bounds signed; the one formatter
+ * for every interval shown (a run's, a head's in its own units aside, a setting's over seeds).
+ * `decimals`: fixed, or by default one decimal, two when one would read 0.
+ */
+export function intervalPoints(interval: [number, number], decimals?: number): string {
+  const [lo, hi] = interval;
+  const d = decimals ?? (Math.min(Math.abs(lo), Math.abs(hi)) * 100 < 0.05 ? 2 : 1);
+  return `${boundPoints(lo, d)} to ${boundPoints(hi, d)}`;
+}
+
 /** "95 % CI −2.9 to +0.2" (points). */
 export function intervalText(sig: Significance): string {
-  const [lo, hi] = sig.interval95;
-  const decimals = Math.min(Math.abs(lo), Math.abs(hi)) * 100 < 0.05 ? 2 : 1;
-  return `95 % CI ${boundPoints(lo, decimals)} to ${boundPoints(hi, decimals)}`;
+  return `95 % CI ${intervalPoints(sig.interval95)}`;
 }
 
 export function pValueText(p: number): string {

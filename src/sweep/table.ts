@@ -3,14 +3,14 @@
  * (paired by seed) with the 95 % interval and the verdict, then the best setting and its
  * warnings, and the best single trial as such. A seeded run gets a row per seed instead.
  */
-import { baselineName, pct } from '../protocol/format';
-import { describeComparison, intervalPoints, type SeedComparison } from '../protocol/stats/seeds';
+import { baselineName, intervalPoints, pct } from '../protocol/format';
+import { describeComparison, type SeedComparison } from '../protocol/stats/seeds';
 import { isSeededRun, paramsKey, type SweepFile } from '../protocol/sweep';
 import { meanSd, ONE_SEED_NO_VERDICT, seedsVerdictLine } from '../protocol/sweepBest';
 
 const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
 const gainCell = (c: SeedComparison | undefined) => (c?.n ? `${pts(c.meanDiff)} ± ${(c.sdDiff * 100).toFixed(2)} pts` : '—');
-const ciCell = (c: SeedComparison | undefined) => (c?.interval95 ? intervalPoints(c.interval95) : c?.n ? ONE_SEED_NO_VERDICT : '—');
+const ciCell = (c: SeedComparison | undefined) => (c?.interval95 ? intervalPoints(c.interval95, 2) : c?.n ? ONE_SEED_NO_VERDICT : '—');
 
 function layout(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

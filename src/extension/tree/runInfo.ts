@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStatus, RunSummary } from '../../protocol/events';
 import type { RunFolder, RunProgress } from '../../protocol/runReader';
-import { baselineName, pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
+import { baselineName, intervalPoints, pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
 import { runFolderProblem } from '../../protocol/knownFolders';
 import { runStatusOf, systemProbe, type EngineProbe, type LauncherState } from '../../protocol/runStatus';
-import { intervalPoints, type SeedComparison } from '../../protocol/stats/seeds';
+import type { SeedComparison } from '../../protocol/stats/seeds';
 import { ONE_SEED_NO_VERDICT, seedsVerdictLine } from '../../protocol/sweepBest';
 
 export interface RunRecord {
@@ -188,7 +188,7 @@ export function sweepItemModel(s: { name: string; status: 'running' | 'done' | '
 /** A seeded run's line: its verdict across seeds with the interval. */
 function seededItemModel(s: Parameters<typeof sweepItemModel>[0] & { params: unknown[] }, done: number, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
   const c = s.aggregates?.[0]?.vsBaseline;
-  const verdict = c?.n ? `${c.verdict ?? ONE_SEED_NO_VERDICT}: ${signedPoints(c.meanDiff)}${c.interval95 ? `, 95 % CI ${intervalPoints(c.interval95)}` : ''}` : '';
+  const verdict = c?.n ? `${c.verdict ?? ONE_SEED_NO_VERDICT}: ${signedPoints(c.meanDiff)}${c.interval95 ? `, 95 % CI ${intervalPoints(c.interval95, 2)}` : ''}` : '';
   const detail = [s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length / 2} seeds`, verdict, relativeTime(s.startedAt, nowMs)].filter(Boolean).join(' · ');
   const { icon, color } = STATUS_ICONS[s.status];
   return { label: `${s.name} (seeds)`, description: detail, tooltip: `${s.name}: distilled vs ${baselineName(s.baselineStart, 'from')} over seeds, ${s.status}\n${seedsVerdictLine(c, s.baselineStart)}`, icon, color, contextValue: `sweep.${s.status}` };

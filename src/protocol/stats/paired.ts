@@ -8,6 +8,7 @@
  * with their correlation φ. Pure: no tfjs, no I/O; the run's end and the tests call it.
  */
 import type { Significance } from '../events';
+import { verdictOf } from './verdict';
 
 /** The paired 2×2 table: both right, only the first right, only the second right, both wrong. */
 export interface PairedTable {
@@ -89,13 +90,6 @@ export function newcombePairedInterval(t: PairedTable, z = Z95): [number, number
   const lower = d - Math.sqrt(Math.max(0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2));
   const upper = d + Math.sqrt(Math.max(0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2));
   return [Math.max(-1, lower), Math.min(1, upper)];
-}
-
-/** The verdict follows the interval: a difference is measurable only when 0 lies outside it. */
-export function verdictOf(interval: [number, number]): Significance['verdict'] {
-  if (interval[0] > 0) return 'better';
-  if (interval[1] < 0) return 'worse';
-  return 'no measurable difference';
 }
 
 /** Whether `first` (the distilled student) beat `second` (the baseline) on the same test samples, beyond noise. */

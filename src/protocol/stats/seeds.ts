@@ -12,9 +12,9 @@
  * the closed forms for 1, 2 and 4 degrees of freedom and published tables.
  * Pure: no node, no tfjs, no vscode (the webview imports it too).
  */
-import { signedPoints } from '../format';
+import { intervalPoints, signedPoints } from '../format';
+import { verdictOf, type Verdict } from './verdict';
 
-export type SeedVerdict = 'better' | 'worse' | 'no measurable difference';
 
 /** a − b, paired by seed. */
 export interface SeedComparison {
@@ -28,7 +28,7 @@ export interface SeedComparison {
   /** 95 % t-interval of the mean difference; absent with fewer than 2 seeds. */
   interval95?: [number, number];
   /** "better" when the interval lies above 0, "worse" below, else "no measurable difference"; absent with fewer than 2 seeds. */
-  verdict?: SeedVerdict;
+  verdict?: Verdict;
 }
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
@@ -114,11 +114,6 @@ export function tInterval95(values: number[]): { n: number; mean: number; sd: nu
   return { n, mean, sd, interval95: [mean - half, mean + half] };
 }
 
-/** The one rule: an interval that contains 0 is no measurable difference. */
-export function verdictOf(interval: [number, number]): SeedVerdict {
-  return interval[0] > 0 ? 'better' : interval[1] < 0 ? 'worse' : 'no measurable difference';
-}
-
 /** a − b over the seeds both have a value for, paired by seed. */
 export function compareBySeed(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): SeedComparison {
   const seeds = [...a.keys()].filter((s) => b.has(s) && Number.isFinite(a.get(s)!) && Number.isFinite(b.get(s)!)).sort((x, y) => x - y);
@@ -132,17 +127,10 @@ export function distinguishable(c: SeedComparison): boolean {
 }
 
 const pts = (x: number) => (x * 100).toFixed(2).replace('-', '−');
-const signedPts = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(2)}`;
-
-/** "−1.20 to +3.40": an interval of a difference in points, each bound with its sign (the verdict turns on them). */
-export function intervalPoints(interval: [number, number]): string {
-  return `${signedPts(interval[0])} to ${signedPts(interval[1])}`;
-}
-
 /** "+1.20 pts ± 0.50 sd, 95 % CI +0.30 to +2.10 pts over 3 seeds", or the reason there is no interval. */
 export function describeComparison(c: SeedComparison): string {
   if (!c.n) return 'no seed finished on both sides';
   const head = `${signedPoints(c.meanDiff)}`;
   if (!c.interval95) return `${head} (one seed: no interval; run 2 or more seeds)`;
-  return `${head} ± ${pts(c.sdDiff)} sd, 95 % CI ${intervalPoints(c.interval95)} over ${c.n} seeds`;
+  return `${head} ± ${pts(c.sdDiff)} sd, 95 % CI ${intervalPoints(c.interval95, 2)} over ${c.n} seeds`;
 }

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { verdict } from '../../../src/protocol/format';
 import { MODEL_MARKER } from '../../../src/protocol/modelFolder';
 import { listRunDirs, readEvents, readSummary, runsRootFor } from '../../../src/protocol/runFolder';
-import { mcnemarExactP, verdictOf } from '../../../src/protocol/stats/paired';
+import { mcnemarExactP } from '../../../src/protocol/stats/paired';
+import { verdictOf } from '../../../src/protocol/stats/verdict';
 import { distill, tinyKd, writeKd } from './cliHelpers';
 
 // Kept for the suites that import them from here (cliHelpers.ts holds them: importing this file runs its suite too).

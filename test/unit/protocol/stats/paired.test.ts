@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { mcnemarExactP, newcombePairedInterval, pairedSignificance, pairedTable, verdictOf, wilsonInterval, type PairedTable } from '../../../../src/protocol/stats/paired';
+import { mcnemarExactP, newcombePairedInterval, pairedSignificance, pairedTable, wilsonInterval, type PairedTable } from '../../../../src/protocol/stats/paired';
+import { verdictOf } from '../../../../src/protocol/stats/verdict';
 import { mulberry32 } from '../../../../src/engine/util/rng';
 
 const close = (actual: number, expected: number, tol: number, what = '') => assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} ≠ ${expected} ± ${tol}`);

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { compareBySeed, describeComparison, distinguishable, logGamma, studentTCdf, studentTQuantile, tInterval95, verdictOf } from '../../../../src/protocol/stats/seeds';
+import { compareBySeed, describeComparison, distinguishable, logGamma, studentTCdf, studentTQuantile, tInterval95 } from '../../../../src/protocol/stats/seeds';
+import { verdictOf } from '../../../../src/protocol/stats/verdict';
 
 const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
