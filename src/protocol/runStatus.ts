@@ -119,11 +119,6 @@ export interface StatusInputs {
   eventsMtimeMs?: number;
 }
 
-/**
- * The status of a run folder, in order: a summary or a run_finished event is final; else the
- * launcher, if this process launched it, knows (queued, running; exited without a result is
- * crashed); else engineState, the rule for an engine elsewhere.
- */
 export interface StatusOptions {
   launcher?: LauncherState;
   now?: number;
@@ -131,6 +126,11 @@ export interface StatusOptions {
   staleMs?: number;
 }
 
+/**
+ * The status of a run folder, in order: a summary or a run_finished event is final; else the
+ * launcher, if this process launched it, knows (queued, running; exited without a result is
+ * crashed); else engineState, the rule for an engine elsewhere.
+ */
 export function runStatusOf(o: StatusInputs, opts: StatusOptions = {}): { status: RunStatus; reason?: string } {
   if (o.summary) return { status: o.summary.status };
   const finished = o.events?.finished;

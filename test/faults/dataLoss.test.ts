@@ -16,7 +16,7 @@ import { rewindRunFolder, type ResumePoint } from '../../src/engine/run/resume';
 import { deleteRefusal, exportRefusal } from '../../src/extension/tree/runInfo';
 import { MODEL_MARKER, modelFolderRefusal } from '../../src/protocol/modelFolder';
 import { listRunDirs, runsRootFor } from '../../src/protocol/runFolder';
-import { distill, tinyKd } from '../unit/cli/cli.test';
+import { distill, tinyKd } from '../unit/cli/cliHelpers';
 
 function tinyModel(): tf.LayersModel {
   const m = tf.sequential();

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FILES, listRunDirs, readSummary, runsRootFor } from '../../src/protocol/runFolder';
-import { tinyKd, writeKd } from '../unit/cli/cli.test';
+import { tinyKd, writeKd } from '../unit/cli/cliHelpers';
 import { runCli } from './helpers';
 
 describe('faults: disk and memory', function () {

@@ -10,7 +10,7 @@ import { readRunFolder } from '../../src/protocol/runReader';
 import { runStatusOf, systemProbe } from '../../src/protocol/runStatus';
 import { deriveRunRecord } from '../../src/extension/tree/runInfo';
 import { loadRunSeries } from '../../src/extension/dashboard/runData';
-import { tinyKd, writeKd } from '../unit/cli/cli.test';
+import { tinyKd, writeKd } from '../unit/cli/cliHelpers';
 import { runCli, waitFor } from './helpers';
 import { loadTf } from '../../src/engine/run/engineRun';
 import { saveLayersModel } from '../../src/engine/models/modelFiles';

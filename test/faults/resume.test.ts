@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EpochEvent, StepEvent } from '../../src/protocol/events';
 import { listRunDirs, readEvents, readSummary, runsRootFor } from '../../src/protocol/runFolder';
-import { tinyKd, writeKd } from '../unit/cli/cli.test';
+import { tinyKd, writeKd } from '../unit/cli/cliHelpers';
 import { CLI, runCli } from './helpers';
 
 function curve(runDir: string) {

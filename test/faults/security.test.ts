@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { engineNodePath, ignoredWorkspaceValue, userOrMachineValue } from '../../src/extension/runs/trustedSettings';
 import { checkWorkspacePaths, loadConfigText } from '../../src/protocol/loadConfig';
 import { listRunDirs, runsRootFor } from '../../src/protocol/runFolder';
-import { tinyKd } from '../unit/cli/cli.test';
+import { tinyKd } from '../unit/cli/cliHelpers';
 import { CLI } from './helpers';
 
 describe('faults: security edges', function () {

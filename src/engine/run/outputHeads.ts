@@ -82,7 +82,6 @@ export async function predictOutputs(
   return got;
 }
 
-/** Each output's metric on a split. */
 /** Each output's metric per test sample (outputSamples): the same samples for every model, so two models pair. */
 export async function evaluateOutputs(tf: typeof tfTypes, model: tfTypes.LayersModel, outputs: ResolvedOutput[], ds: Dataset, split: Split): Promise<Record<string, Float64Array>> {
   const got = await predictOutputs(tf, model, outputs, ds, split);

@@ -175,14 +175,14 @@ export function trialLabel(t: { kind: 'distill' | 'baseline'; params: Record<str
 }
 
 /** A sweep's line: status, trial count, the best setting (or a seeded run's verdict across seeds), when. */
-export function sweepItemModel(s: { name: string; status: 'running' | 'done' | 'failed' | 'stopped'; startedAt: string; trials: { status: string }[]; bestSetting?: { params: Record<string, number>; mean: number; warnings?: string[] }; params?: unknown[]; aggregates?: { vsBaseline?: SeedComparison }[]; baselineStart?: 'scratch' | 'file' }, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
+export function sweepItemModel(s: { name: string; status: 'running' | 'done' | 'failed' | 'stopped'; startedAt: string; trials: { status: string }[]; bestSetting?: { params: Record<string, number>; mean: number; warnings?: string[] }; params?: { path: string }[]; aggregates?: { vsBaseline?: SeedComparison }[]; baselineStart?: 'scratch' | 'file' }, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
   const done = s.trials.filter((t) => t.status === 'done').length;
   if (s.params && !s.params.length) return seededItemModel({ ...s, params: s.params }, done, nowMs);
   const best = s.bestSetting ? `best ${Object.entries(s.bestSetting.params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ')} (${pct(s.bestSetting.mean)})${s.bestSetting.warnings?.length ? ' ⚠' : ''}` : '';
   const detail = [s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length} trials`, best, relativeTime(s.startedAt, nowMs)].filter(Boolean).join(' · ');
   const { icon, color } = STATUS_ICONS[s.status];
   const doubts = s.bestSetting?.warnings?.length ? `\n${s.bestSetting.warnings.map((w) => `⚠ ${w}`).join('\n')}` : '';
-  return { label: `${s.name} (sweep)`, description: detail, tooltip: `${s.name}: temperature/α sweep, ${s.status}\n${detail}${doubts}`, icon, color, contextValue: `sweep.${s.status}` };
+  return { label: `${s.name} (sweep)`, description: detail, tooltip: `${s.name}: sweep of ${s.params?.map((p) => p.path.split('.').at(-1)).join(' × ') || 'its settings'}, ${s.status}\n${detail}${doubts}`, icon, color, contextValue: `sweep.${s.status}` };
 }
 
 /** A seeded run's line: its verdict across seeds with the interval. */

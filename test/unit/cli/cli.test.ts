@@ -12,9 +12,6 @@ import { mcnemarExactP } from '../../../src/protocol/stats/paired';
 import { verdictOf } from '../../../src/protocol/stats/verdict';
 import { distill, tinyKd, writeKd } from './cliHelpers';
 
-// Kept for the suites that import them from here (cliHelpers.ts holds them: importing this file runs its suite too).
-export { distill, tinyKd, writeKd };
-
 describe('distill CLI', function () {
   this.timeout(180_000);
 

@@ -13,8 +13,9 @@ describe('extension/tree/runInfo: seeded runs and doubtful best settings', () =>
   });
 
   it('a sweep whose best setting has warnings marks it and lists them', () => {
-    const m = sweepItemModel({ name: 'mnist', status: 'done', startedAt, trials: [{ status: 'done' }], params: [{}], bestSetting: { params: { 'distillation.temperature': 4 }, mean: 0.9, warnings: ['the best setting (temperature=4) is not distinguishable from the runner-up'] } }, 0);
+    const m = sweepItemModel({ name: 'mnist', status: 'done', startedAt, trials: [{ status: 'done' }], params: [{ path: 'distillation.temperature' }], bestSetting: { params: { 'distillation.temperature': 4 }, mean: 0.9, warnings: ['the best setting (temperature=4) is not distinguishable from the runner-up'] } }, 0);
     assert.match(m.description, /best temperature=4 \(90\.00%\) ⚠/);
     assert.match(m.tooltip, /⚠ the best setting \(temperature=4\) is not distinguishable from the runner-up/);
+    assert.match(m.tooltip, /^mnist: sweep of temperature, done/);
   });
 });

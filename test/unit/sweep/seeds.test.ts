@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listRunDirs, readSummary, runsRootFor } from '../../../src/protocol/runFolder';
 import { readSweep, sweepsRootFor } from '../../../src/protocol/sweep';
-import { distill, tinyKd, writeKd } from '../cli/cli.test';
+import { distill, tinyKd, writeKd } from '../cli/cliHelpers';
 
 describe('seeded runs (distill run --seeds)', function () {
   this.timeout(300_000);
