@@ -20,15 +20,18 @@ if (!fs.existsSync(enginePath)) throw new Error(`${enginePath} is missing: npm r
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-load-'));
 const kd = path.join(dir, 'kd.json');
-fs.writeFileSync(kd, JSON.stringify({
-  name: 'load',
-  backend: 'wasm',
-  data: { source: 'mnist', limit: 2000 },
-  teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [128] }, training: { epochs: 2, batchSize: 64 } }],
-  student: { architecture: { preset: 'mlp', hidden: [32] } },
-  training: { epochs: 3, batchSize: 64 },
-  evaluation: { latencySamples: 20, logitsSamples: 20 },
-}));
+fs.writeFileSync(
+  kd,
+  JSON.stringify({
+    name: 'load',
+    backend: 'wasm',
+    data: { source: 'mnist', limit: 2000 },
+    teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [128] }, training: { epochs: 2, batchSize: 64 } }],
+    student: { architecture: { preset: 'mlp', hidden: [32] } },
+    training: { epochs: 3, batchSize: 64 },
+    evaluation: { latencySamples: 20, logitsSamples: 20 },
+  }),
+);
 
 async function main() {
   const rss: number[] = [];
@@ -55,18 +58,24 @@ async function main() {
   };
   await one();
   queue.shift();
-  await Promise.all(Array.from({ length: cores }, async () => {
-    while (queue.length) {
-      queue.shift();
-      await one();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: cores }, async () => {
+      while (queue.length) {
+        queue.shift();
+        await one();
+      }
+    }),
+  );
   clearInterval(sample);
   const seconds = (performance.now() - t0) / 1000;
   const complete = results.filter((r) => {
     if (!r.runDir || r.code !== 0) return false;
     const s = readSummary(r.runDir);
-    return s?.status === 'done' && [FILES.config, FILES.events, FILES.summary, FILES.predictions, `${FILES.student}/model.json`].every((f) => fs.existsSync(path.join(r.runDir!, f))) && readEvents(r.runDir).skipped === 0;
+    return (
+      s?.status === 'done' &&
+      [FILES.config, FILES.events, FILES.summary, FILES.predictions, `${FILES.student}/model.json`].every((f) => fs.existsSync(path.join(r.runDir!, f))) &&
+      readEvents(r.runDir).skipped === 0
+    );
   }).length;
   const third = Math.max(1, Math.floor(rss.length / 3));
   const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
@@ -76,7 +85,11 @@ async function main() {
     max_running_at_once: maxRunning,
     completed_with_complete_folders: complete,
     wall_seconds: Math.round(seconds * 10) / 10,
-    parent_rss_mb: { first_third_mean: Math.round(mean(rss.slice(0, third))), last_third_mean: Math.round(mean(rss.slice(-third))), peak: Math.round(Math.max(...rss)) },
+    parent_rss_mb: {
+      first_third_mean: Math.round(mean(rss.slice(0, third))),
+      last_third_mean: Math.round(mean(rss.slice(-third))),
+      peak: Math.round(Math.max(...rss)),
+    },
     events_received: results.reduce((n, r) => n + r.events, 0),
   };
   console.log(JSON.stringify(report, null, 2));
@@ -84,4 +97,7 @@ async function main() {
   process.exitCode = complete === runs && maxRunning <= cores ? 0 : 1;
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -13,16 +13,19 @@ import { Sweep } from '../src/sweep/runSweep';
 const enginePath = path.resolve(__dirname, '../dist/engine.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-bench-sweep-'));
 const file = path.join(dir, 'kd.json');
-fs.writeFileSync(file, JSON.stringify({
-  backend: 'wasm',
-  seed: 3,
-  data: { source: 'mnist', limit: 2000 },
-  teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [256] }, training: { epochs: 2, batchSize: 64 } }],
-  student: { architecture: { preset: 'mlp', hidden: [32] } },
-  training: { epochs: 2, batchSize: 64 },
-  evaluation: { latencySamples: 20 },
-  sweep: { params: { 'distillation.temperature': [2, 8], 'distillation.alpha': [0.5, 0.9] } },
-}));
+fs.writeFileSync(
+  file,
+  JSON.stringify({
+    backend: 'wasm',
+    seed: 3,
+    data: { source: 'mnist', limit: 2000 },
+    teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [256] }, training: { epochs: 2, batchSize: 64 } }],
+    student: { architecture: { preset: 'mlp', hidden: [32] } },
+    training: { epochs: 2, batchSize: 64 },
+    evaluation: { latencySamples: 20 },
+    sweep: { params: { 'distillation.temperature': [2, 8], 'distillation.alpha': [0.5, 0.9] } },
+  }),
+);
 
 async function timed(parallel: number): Promise<number> {
   const t0 = performance.now();

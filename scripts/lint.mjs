@@ -25,7 +25,9 @@ if (!fs.existsSync(bin('eslint')) || !fs.existsSync(bin('prettier'))) {
 const prettier = run(bin('prettier'), [fix ? '--write' : '--check', '--log-level', 'warn', '.']);
 const eslint = run(bin('eslint'), ['--config', path.join(tools, 'eslint.config.mjs'), ...(fix ? ['--fix'] : []), '.']);
 if (prettier || eslint) {
-  console.error(`[lint] ${[prettier && 'prettier', eslint && 'eslint'].filter(Boolean).join(' and ')} found problems${fix ? '' : '; `npm run lint -- --fix` fixes what it can'}`);
+  console.error(
+    `[lint] ${[prettier && 'prettier', eslint && 'eslint'].filter(Boolean).join(' and ')} found problems${fix ? '' : '; `npm run lint -- --fix` fixes what it can'}`,
+  );
   process.exit(1);
 }
 console.log('[lint] prettier and eslint: clean');

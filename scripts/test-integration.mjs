@@ -82,7 +82,8 @@ async function viaTestElectron(vscodeExecutablePath, { testsPath, stateDir, work
   }
   const results = readResults(resultsFile);
   if (!results) {
-    for (const f of vscodeLogFiles(path.join(stateDir, 'user-data'))) copyArtifact(f, path.join('vscode-logs', path.relative(path.join(stateDir, 'user-data', 'logs'), f)));
+    for (const f of vscodeLogFiles(path.join(stateDir, 'user-data')))
+      copyArtifact(f, path.join('vscode-logs', path.relative(path.join(stateDir, 'user-data', 'logs'), f)));
     throw new Error(`the tests wrote no results to ${resultsFile}`);
   }
   return { results, runner: '@vscode/test-electron, desktop' };
@@ -113,19 +114,27 @@ async function viaCodeServer({ testsPath, stateDir, workspace, resultsFile, id }
 
     const url = server.workbenchUrl({ folder: workspace, extensionDevelopmentPath: extensionPath, extensionTestsPath: testsPath });
     await openWorkbench(page, url);
-    const title = await waitFor('the window title to say [Extension Development Host]', async () => {
-      const t = await page.title();
-      return t.startsWith('[Extension Development Host]') && t;
-    }, { timeoutMs: 60_000 });
+    const title = await waitFor(
+      'the window title to say [Extension Development Host]',
+      async () => {
+        const t = await page.title();
+        return t.startsWith('[Extension Development Host]') && t;
+      },
+      { timeoutMs: 60_000 },
+    );
     say(`workbench is up: "${title}"; ${id} is loaded from ${extensionPath}; waiting for the suites (up to ${Math.round(left() / 1000)}s)`);
 
-    const results = await waitFor(`${resultsFile} from the extension host`, () => {
-      const r = readResults(resultsFile);
-      if (r) return r;
-      const exited = server.exited();
-      if (exited) throw Object.assign(new Error(`code-server exited (${JSON.stringify(exited)}) before the tests wrote results`), { fatal: true });
-      return undefined;
-    }, { timeoutMs: left(), intervalMs: 500 });
+    const results = await waitFor(
+      `${resultsFile} from the extension host`,
+      () => {
+        const r = readResults(resultsFile);
+        if (r) return r;
+        const exited = server.exited();
+        if (exited) throw Object.assign(new Error(`code-server exited (${JSON.stringify(exited)}) before the tests wrote results`), { fatal: true });
+        return undefined;
+      },
+      { timeoutMs: left(), intervalMs: 500 },
+    );
     return { results, runner: `code-server ${CODE_SERVER_VERSION}, web`, server, browser, consoleLines };
   } catch (err) {
     err.context = { server, browser, consoleLines };
@@ -137,7 +146,10 @@ async function saveFailureArtifacts({ server, browser, consoleLines = [] } = {})
   const saved = [];
   if (browser?.page) {
     const shot = path.join(ARTIFACTS, 'failure.png');
-    await browser.page.screenshot({ path: shot, timeout: 15_000 }).then(() => saved.push(shot), () => {});
+    await browser.page.screenshot({ path: shot, timeout: 15_000 }).then(
+      () => saved.push(shot),
+      () => {},
+    );
   }
   if (consoleLines.length) {
     const f = path.join(ARTIFACTS, 'browser-console.log');

@@ -36,7 +36,10 @@ function installAsExtension(extensionsDir) {
 
 async function loadChecks() {
   const dir = path.join(REPO_ROOT, 'test', 'ui');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ui.ts')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ui.ts'))
+    .sort();
   const checks = [];
   for (const f of files) {
     const mod = await import(pathToFileURL(path.join(dir, f)).href);
@@ -67,7 +70,9 @@ async function main() {
   try {
     server = await startCodeServer({ stateDir, folder: workspace });
     const ext = installAsExtension(server.extensionsDir);
-    say(`code-server ${CODE_SERVER_VERSION} (VS Code ${codeVersionFromProduct()}) at ${server.url}; ${ext.id} ${ext.version} installed as ${path.relative(stateDir, ext.link)} -> ${REPO_ROOT}`);
+    say(
+      `code-server ${CODE_SERVER_VERSION} (VS Code ${codeVersionFromProduct()}) at ${server.url}; ${ext.id} ${ext.version} installed as ${path.relative(stateDir, ext.link)} -> ${REPO_ROOT}`,
+    );
     browser = await launchBrowser();
     const { page } = browser;
     page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));

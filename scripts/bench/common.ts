@@ -19,7 +19,11 @@ export interface Exit {
 }
 
 /** Runs a command to its end, collecting its output; `onLine` sees stdout lines as they come. */
-export function runProcess(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; echoStderr?: boolean } = {}): Promise<Exit> {
+export function runProcess(
+  cmd: string,
+  args: string[],
+  o: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; echoStderr?: boolean } = {},
+): Promise<Exit> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -39,7 +39,10 @@ const THREADED_WASM =
 const TARGETS = { cnn_live_sps: 2500, mlp_live_sps: 6000, mlp_cached_sps: 15000 };
 
 async function workloads(backend: 'wasm' | 'cpu'): Promise<WorkloadReport> {
-  const args = backend === 'wasm' ? ['--backend', 'wasm', '--steps', QUICK ? '15' : '40', '--read-every', '5', '--profile'] : ['--backend', 'cpu', '--steps', '2', '--read-every', '1'];
+  const args =
+    backend === 'wasm'
+      ? ['--backend', 'wasm', '--steps', QUICK ? '15' : '40', '--read-every', '5', '--profile']
+      : ['--backend', 'cpu', '--steps', '2', '--read-every', '1'];
   const r = await runProcess(process.execPath, tsxArgs('workloads.ts', args), { echoStderr: !JSON_OUT });
   if (r.code !== 0) throw new Error(`workloads on ${backend} failed:\n${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as WorkloadReport;
@@ -52,8 +55,16 @@ function exportDigits(dir: string): void {
   const ds = buildDataset(source, spec, SWEEP_SEED);
   fs.writeFileSync(path.join(dir, 'images.u8'), source.train.images);
   fs.writeFileSync(path.join(dir, 'labels.u8'), source.train.labels);
-  for (const [name, split] of [['train', ds.train], ['val', ds.val], ['test', ds.test]] as const) fs.writeFileSync(path.join(dir, `${name}.u32`), Buffer.from(Uint32Array.from(split.indices).buffer));
-  fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ temperatures: SWEEP_TEMPERATURES, alpha: SWEEP_ALPHA, epochs: 1, teacherEpochs: 1, workload: SWEEP_WORKLOAD }));
+  for (const [name, split] of [
+    ['train', ds.train],
+    ['val', ds.val],
+    ['test', ds.test],
+  ] as const)
+    fs.writeFileSync(path.join(dir, `${name}.u32`), Buffer.from(Uint32Array.from(split.indices).buffer));
+  fs.writeFileSync(
+    path.join(dir, 'sweep.json'),
+    JSON.stringify({ temperatures: SWEEP_TEMPERATURES, alpha: SWEEP_ALPHA, epochs: 1, teacherEpochs: 1, workload: SWEEP_WORKLOAD }),
+  );
 }
 
 interface SweepResult {
@@ -90,7 +101,11 @@ async function sweep(dir: string): Promise<SweepResult> {
   log(`sweep: ${SWEEP_TEMPERATURES.length} temperatures + baseline, ${parallel} engine workers at once…`);
   const r = await runProcess(process.execPath, [CLI, 'sweep', kdFile, '--json']);
   if (r.code !== 0) throw new Error(`distill sweep failed (${r.code}):\n${r.stderr.slice(-2000)}`);
-  const s = JSON.parse(r.stdout) as { trials: { kind: string; params: Record<string, number>; runDir: string; durationSec?: number; valAccuracy?: number }[]; teacherCache: { hits: number; computed: number }; durationSec: number };
+  const s = JSON.parse(r.stdout) as {
+    trials: { kind: string; params: Record<string, number>; runDir: string; durationSec?: number; valAccuracy?: number }[];
+    teacherCache: { hits: number; computed: number };
+    durationSec: number;
+  };
   const sweepDir = path.join(dir, '.distillery', 'sweeps', fs.readdirSync(path.join(dir, '.distillery', 'sweeps'))[0]);
   let trainSeconds = 0;
   for (const trial of s.trials) {
@@ -164,7 +179,7 @@ async function memory60k(dir: string): Promise<{ peakRssMb: number; seconds: num
   });
   if (timer) clearInterval(timer);
   if (r.code !== 0) throw new Error(`distill run on 60k images failed (${r.code}):\n${r.stderr.slice(-2000)}`);
-  if (!peakKb) throw new Error('never read the engine\'s VmHWM (no run_started event with a pid?)');
+  if (!peakKb) throw new Error("never read the engine's VmHWM (no run_started event with a pid?)");
   return { peakRssMb: peakKb / 1024, seconds: r.seconds };
 }
 
@@ -190,15 +205,19 @@ async function torchBench(dir: string): Promise<Torch | undefined> {
     return undefined;
   }
   log(`PyTorch: ${py}, one thread…`);
-  const r = await runProcess(py, [path.join(__dirname, 'torch_bench.py'), dir, '--steps', QUICK ? '10' : '30'], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const r = await runProcess(py, [path.join(__dirname, 'torch_bench.py'), dir, '--steps', QUICK ? '10' : '30'], {
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   if (r.code !== 0) throw new Error(`torch_bench.py failed:\n${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Torch;
 }
 
-const fmt = (v: number | undefined, digits = 0) => (v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (v: number | undefined, digits = 0) =>
+  v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'engine.js')) || !fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'engine.js')) || !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')))
+    throw new Error('dist/ is missing: run `npm run build` first');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-bench-'));
   const t0 = performance.now();
   try {
@@ -224,7 +243,9 @@ async function main(): Promise<void> {
 
     const sps = (rep: WorkloadReport, w: string, t: string) => rep.measurements.find((m) => m.workload === w && m.teacher === t)?.samplesPerSec ?? NaN;
     // In-loop growth where enough windows ran (wasm), and what each whole stage left behind (both backends).
-    const leaked = Math.max(...[...wasm.measurements, ...cpu.measurements].flatMap((m) => [m.leakedPerStep, m.leakedAfterStage / m.steps].filter(Number.isFinite).map(Math.abs)));
+    const leaked = Math.max(
+      ...[...wasm.measurements, ...cpu.measurements].flatMap((m) => [m.leakedPerStep, m.leakedAfterStage / m.steps].filter(Number.isFinite).map(Math.abs)),
+    );
     const out: Record<string, unknown> = {
       backend: wasm.backend,
       cnn_live_sps: Math.round(sps(wasm, 'cnn', 'live')),
@@ -278,19 +299,32 @@ function printTable(o: Record<string, unknown>, wasm: WorkloadReport): void {
     for (const t of ['live', 'cached']) {
       const k = `${w}_${t}_sps`;
       const target = (TARGETS as Record<string, number>)[k];
-      p(`  ${`${w.toUpperCase()} teacher ${t}`.padEnd(30)} ${fmt(n(k)).padStart(6)} ${fmt(cpu[k]).padStart(8)} ${fmt(n(`torch_${k}`)).padStart(15)} ${fmt(n(`ratio_${k}`), 2).padStart(13)}  ${target ? `≥ ${fmt(target)} ${n(k)! >= target ? 'met' : 'MISSED'}` : ''}`);
+      p(
+        `  ${`${w.toUpperCase()} teacher ${t}`.padEnd(30)} ${fmt(n(k)).padStart(6)} ${fmt(cpu[k]).padStart(8)} ${fmt(n(`torch_${k}`)).padStart(15)} ${fmt(n(`ratio_${k}`), 2).padStart(13)}  ${target ? `≥ ${fmt(target)} ${n(k)! >= target ? 'met' : 'MISSED'}` : ''}`,
+      );
     }
   }
   p(`\nsweep: ${o.sweep_trials} trials (${SWEEP_TEMPERATURES.length} temperatures + baseline, CNN, 1 epoch on 8 000 digits), ${o.sweep_parallel} at once`);
-  p(`  distill sweep ${fmt(n('sweep_seconds'), 1)} s (of which training epochs ${fmt(n('sweep_train_seconds'), 1)} s summed over trials; mean trial ${fmt(n('sweep_mean_trial_seconds'), 1)} s)`);
-  if (n('torch_sweep_seconds') !== undefined) p(`  PyTorch, sequential in one process: ${fmt(n('torch_sweep_seconds'), 1)} s → ours/PyTorch ${fmt(n('ratio_sweep_seconds'), 2)}× (target ≤ 1: ${n('ratio_sweep_seconds')! <= 1 ? 'met' : 'MISSED'})`);
-  p(`\ntensors leaked per step: ${o.leaked_tensors_per_step}    peak RSS of the training process: ${o.peak_rss_mb} MB    60 000-image run: ${o.peak_rss_60k_mb} MB (target < 800)`);
+  p(
+    `  distill sweep ${fmt(n('sweep_seconds'), 1)} s (of which training epochs ${fmt(n('sweep_train_seconds'), 1)} s summed over trials; mean trial ${fmt(n('sweep_mean_trial_seconds'), 1)} s)`,
+  );
+  if (n('torch_sweep_seconds') !== undefined)
+    p(
+      `  PyTorch, sequential in one process: ${fmt(n('torch_sweep_seconds'), 1)} s → ours/PyTorch ${fmt(n('ratio_sweep_seconds'), 2)}× (target ≤ 1: ${n('ratio_sweep_seconds')! <= 1 ? 'met' : 'MISSED'})`,
+    );
+  p(
+    `\ntensors leaked per step: ${o.leaked_tensors_per_step}    peak RSS of the training process: ${o.peak_rss_mb} MB    60 000-image run: ${o.peak_rss_60k_mb} MB (target < 800)`,
+  );
   p(`${o.threaded_wasm}`);
   for (const [name, rows] of Object.entries(wasm.profiles ?? {})) {
     p(`\nwasm profile, ${name} (ms per step; "__op" rows wrap the kernels below them):`);
     for (const r of rows) p(`  ${r.kernel.padEnd(26)} ${r.ms.toFixed(2).padStart(7)}  ×${r.calls}`);
   }
-  p(`\nbench took ${o.bench_seconds} s (${Object.entries(o.phase_seconds as Record<string, number>).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
+  p(
+    `\nbench took ${o.bench_seconds} s (${Object.entries(o.phase_seconds as Record<string, number>)
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(', ')})`,
+  );
 }
 
 main().catch((e) => {

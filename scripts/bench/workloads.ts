@@ -91,7 +91,8 @@ async function measure(base: Dataset, workload: WorkloadName, teacherMode: 'live
   const student = buildPreset(tf, ArchitectureSpec.parse(spec.student), ds.shape, ds.numClasses, 2, 'student');
   const forward = logitsFn(tf, teacher, false);
   // The cached source is exactly what a run builds: the teacher's logits over the whole set.
-  const source: TeacherSource = teacherMode === 'live' ? { kind: 'live', forward } : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
+  const source: TeacherSource =
+    teacherMode === 'live' ? { kind: 'live', forward } : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
   const windows: number[] = [];
   const atWindowStart: number[] = [];
   const before = tf.memory().numTensors - winogradCachedTensors();
@@ -131,9 +132,22 @@ async function profile(base: Dataset, workload: WorkloadName, teacherMode: 'live
   const teacher = buildPreset(tf, ArchitectureSpec.parse(spec.teacher), ds.shape, ds.numClasses, 1, 'teacher');
   const student = buildPreset(tf, ArchitectureSpec.parse(spec.student), ds.shape, ds.numClasses, 2, 'student');
   const forward = logitsFn(tf, teacher, false);
-  const source: TeacherSource = teacherMode === 'live' ? { kind: 'live', forward } : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
+  const source: TeacherSource =
+    teacherMode === 'live' ? { kind: 'live', forward } : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
   const run = (n: number) =>
-    trainStage(tf, { stage: 'distill', model: student, losses: hintonLoss(ALPHA, TEMPERATURE), teacher: source, training: TrainingSpec.parse({ epochs: 1, batchSize: BATCH }), ds: datasetOf(ds, n * BATCH), seed: 7, shift: 0, readEvery: n, emit: () => {}, shouldStop: () => false });
+    trainStage(tf, {
+      stage: 'distill',
+      model: student,
+      losses: hintonLoss(ALPHA, TEMPERATURE),
+      teacher: source,
+      training: TrainingSpec.parse({ epochs: 1, batchSize: BATCH }),
+      ds: datasetOf(ds, n * BATCH),
+      seed: 7,
+      shift: 0,
+      readEvery: n,
+      emit: () => {},
+      shouldStop: () => false,
+    });
   await run(1); // warm-up: kernels compiled, slots created
   const info = await tf.profile(async () => {
     await run(steps);
@@ -173,13 +187,15 @@ async function main(): Promise<void> {
     for (const teacher of ['live', 'cached'] as const) {
       if (only && !only.includes(`${workload}-${teacher}`)) continue;
       measurements.push(await measure(base, workload, teacher, steps, readEvery));
-      process.stderr.write(`  ${tf.getBackend()} ${workload} teacher ${teacher}: ${Math.round(measurements[measurements.length - 1].samplesPerSec)} samples/s\n`);
+      process.stderr.write(
+        `  ${tf.getBackend()} ${workload} teacher ${teacher}: ${Math.round(measurements[measurements.length - 1].samplesPerSec)} samples/s\n`,
+      );
     }
   }
   const report: WorkloadReport = { backend: tf.getBackend(), measurements, peakRssMb: 0 };
   if (process.argv.includes('--profile')) {
     report.profiles = {};
-    for (const w of (arg('profile-only')?.split(',') ?? ['cnn-live', 'mlp-live', 'cnn-cached'])) {
+    for (const w of arg('profile-only')?.split(',') ?? ['cnn-live', 'mlp-live', 'cnn-cached']) {
       const [workload, teacher] = w.split('-') as [WorkloadName, 'live' | 'cached'];
       report.profiles[w] = await profile(base, workload, teacher, 4);
     }

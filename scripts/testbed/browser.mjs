@@ -47,9 +47,12 @@ export async function launchBrowser({ headless = true } = {}) {
 /** Opens the workbench URL and waits until the workbench is on screen. */
 export async function openWorkbench(page, url, { timeoutMs = 90_000 } = {}) {
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
-    throw new Error(`Timed out after ${timeoutMs / 1000}s waiting for the VS Code workbench (.monaco-workbench) at ${url}`);
-  });
+  await page
+    .locator('.monaco-workbench')
+    .waitFor({ state: 'visible', timeout: timeoutMs })
+    .catch(() => {
+      throw new Error(`Timed out after ${timeoutMs / 1000}s waiting for the VS Code workbench (.monaco-workbench) at ${url}`);
+    });
 }
 
 /** Runs a command by its title from the command palette (F1), as a person would. */
@@ -74,24 +77,37 @@ export async function quickOpen(page, fileName, { timeoutMs = 15_000 } = {}) {
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
   await input.fill(fileName);
   const exact = new RegExp(`^${fileName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
-  const found = await row.waitFor({ state: 'visible', timeout: timeoutMs }).then(() => true, () => false);
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first();
+  const found = await row.waitFor({ state: 'visible', timeout: timeoutMs }).then(
+    () => true,
+    () => false,
+  );
   if (found) {
     await row.click();
   } else {
     // Quick Open's file search can lag far behind on a loaded 2-core machine (its progress bar
     // still running after 15 s, seen in CI); the Explorer lists root files without searching.
     await page.keyboard.press('Escape');
-    const item = page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
+    const item = page
+      .locator('.explorer-folders-view .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: exact }) })
+      .first();
     await item.waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
       throw new Error(`"${fileName}" appeared neither in Quick Open nor in the Explorer within ${timeoutMs / 1000}s each (is it in the workspace?)`);
     });
     await item.click();
   }
   // Several editor groups may each show kd.json as their active tab (an earlier check split the editor).
-  await page.locator('.tabs-container .tab.active .label-name', { hasText: exact }).first().waitFor({ state: 'visible', timeout: timeoutMs }).catch(() => {
-    throw new Error(`The editor tab for "${fileName}" did not become active within ${timeoutMs / 1000}s`);
-  });
+  await page
+    .locator('.tabs-container .tab.active .label-name', { hasText: exact })
+    .first()
+    .waitFor({ state: 'visible', timeout: timeoutMs })
+    .catch(() => {
+      throw new Error(`The editor tab for "${fileName}" did not become active within ${timeoutMs / 1000}s`);
+    });
 }
 
 /** The inner document of one of our webviews (outer iframe.webview, inner #active-frame). */

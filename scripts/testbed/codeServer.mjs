@@ -47,16 +47,21 @@ export async function startCodeServer({ stateDir, folder, env = {}, settings = {
   port ??= await freePort();
   const args = [
     CODE_SERVER_ENTRY,
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   if (folder) args.push(folder);
 
@@ -111,11 +116,15 @@ export async function startCodeServer({ stateDir, folder, env = {}, settings = {
   };
 
   try {
-    await waitFor(`code-server to answer on ${url}/healthz`, async () => {
-      if (exited) throw Object.assign(new Error(`code-server exited early (${JSON.stringify(exited)}):\n${tail(readLog())}`), { fatal: true });
-      const res = await fetch(`${url}/healthz`).catch(() => undefined);
-      return res?.ok;
-    }, { timeoutMs, intervalMs: 200 });
+    await waitFor(
+      `code-server to answer on ${url}/healthz`,
+      async () => {
+        if (exited) throw Object.assign(new Error(`code-server exited early (${JSON.stringify(exited)}):\n${tail(readLog())}`), { fatal: true });
+        const res = await fetch(`${url}/healthz`).catch(() => undefined);
+        return res?.ok;
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
   } catch (err) {
     await server.stop();
     throw err;
@@ -127,7 +136,10 @@ export async function startCodeServer({ stateDir, folder, env = {}, settings = {
 export function vscodeLogFiles(userDataDir) {
   const root = path.join(userDataDir, 'logs');
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root, { recursive: true }).map((p) => path.join(root, p)).filter((p) => fs.statSync(p).isFile());
+  return fs
+    .readdirSync(root, { recursive: true })
+    .map((p) => path.join(root, p))
+    .filter((p) => fs.statSync(p).isFile());
 }
 
 /** Reads the VS Code version out of code-server's log ("code-server 4.99.4 … with Code 1.99.3" is on --help only). */

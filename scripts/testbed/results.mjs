@@ -34,7 +34,9 @@ export function printResults(results, { runner }) {
   const s = results.stats ?? {};
   out.push('', `  ${s.passes ?? 0} passing, ${s.failures ?? 0} failing, ${s.pending ?? 0} pending (${((s.duration ?? 0) / 1000).toFixed(1)}s)`);
   const host = results.host ?? {};
-  out.push(`  Ran inside VS Code ${host.version ?? '(unknown version)'}'s extension host (${runner}; ${host.appName ?? '?'}, ${host.uiKind ?? '?'} UI, node ${host.node ?? '?'})`);
+  out.push(
+    `  Ran inside VS Code ${host.version ?? '(unknown version)'}'s extension host (${runner}; ${host.appName ?? '?'}, ${host.uiKind ?? '?'} UI, node ${host.node ?? '?'})`,
+  );
   console.log(out.join('\n'));
 
   if (results.error) return false;

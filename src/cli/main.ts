@@ -52,7 +52,14 @@ async function runCli(kdJson: string, opts: RunCliOptions): Promise<number> {
   const seeds = runSeeds(loaded.config, opts.seeds);
   if (seeds) {
     const { runSeedsCli } = await import('../sweep/cli');
-    return runSeedsCli(file, seeds, { parallel: opts.parallel, launch, sweepsRoot: opts.runsRoot, json: opts.json, enginePath: path.join(__dirname, 'engine.js'), printIssues });
+    return runSeedsCli(file, seeds, {
+      parallel: opts.parallel,
+      launch,
+      sweepsRoot: opts.runsRoot,
+      json: opts.json,
+      enginePath: path.join(__dirname, 'engine.js'),
+      printIssues,
+    });
   }
   return followEngine(newRunJob(file, loaded.config.name, opts.runsRoot && path.resolve(opts.runsRoot)), file, launch, opts);
 }
@@ -101,7 +108,9 @@ async function followEngine(job: NewRunJob | ResumeJob, shown: string, launch: E
     }
     // The engine's last words first (without --json they were shown as they came), the verdict
     // last, where a terminal user looks.
-    const reason = failure ? `engine failed: ${failure}${runDir ? '' : '; no run started'}` : (recorded?.error ?? describeExit(exit, runDir ? '' : ' before the run folder was created').error);
+    const reason = failure
+      ? `engine failed: ${failure}${runDir ? '' : '; no run started'}`
+      : (recorded?.error ?? describeExit(exit, runDir ? '' : ' before the run folder was created').error);
     const tail = opts.json ? exit.stderrTail.trimEnd() : '';
     process.stderr.write(`${tail ? tail + '\n' : ''}${reason}\n`);
   }
@@ -120,7 +129,11 @@ program
   .option('--backend <name>', 'force a tfjs backend: tensorflow-gpu, tensorflow, wasm or cpu')
   .option('--runs-root <dir>', 'write the run folder here instead of .distillery/runs beside kd.json')
   .option('--workspace <dir>', 'refuse paths in kd.json (models, data, save folders) outside this folder, as the extension does')
-  .option('--seeds <n>', 'run the distilled student and its baseline for each of n seeds (seed, seed+1, …) and judge the gain across them (default: kd.json "seeds"); the seeded run is a sweep folder under .distillery/sweeps (or --runs-root); with --json its sweep.json is printed at the end', (v) => Number(v))
+  .option(
+    '--seeds <n>',
+    'run the distilled student and its baseline for each of n seeds (seed, seed+1, …) and judge the gain across them (default: kd.json "seeds"); the seeded run is a sweep folder under .distillery/sweeps (or --runs-root); with --json its sweep.json is printed at the end',
+    (v) => Number(v),
+  )
   .option('--parallel <n>', 'with several seeds: trials at once (default: the number of CPU cores)', (v) => Number(v))
   .action(async (kdJson: string, opts: RunCliOptions) => {
     process.exitCode = await runCli(kdJson, opts);
@@ -134,7 +147,10 @@ program
   .option('--backend <name>', 'force a tfjs backend for every trial: tensorflow-gpu, tensorflow, wasm or cpu')
   .option('--sweeps-root <dir>', 'write the sweep folder here instead of .distillery/sweeps beside kd.json')
   .option('--json', 'print sweep.json on stdout at the end instead of the table')
-  .option('--apply', "write the best setting (best mean over seeds) into kd.json, comments kept, and print why it may not be better than the runner-up or the baseline")
+  .option(
+    '--apply',
+    'write the best setting (best mean over seeds) into kd.json, comments kept, and print why it may not be better than the runner-up or the baseline',
+  )
   .action(async (kdJson: string, opts: { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean; apply?: boolean }) => {
     const { runSweepCli } = await import('../sweep/cli');
     process.exitCode = await runSweepCli(kdJson, { ...opts, launch: { backend: opts.backend }, enginePath: path.join(__dirname, 'engine.js'), printIssues });

@@ -45,12 +45,18 @@ export class ProgressView {
         const eta = ((Date.now() - this.stageStart) / 1000) * (1 / frac - 1);
         const width = 20;
         const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
-        const terms = Object.entries(m.terms).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ');
-        this.status(`${STAGE_LABEL[m.stage]} epoch ${m.epoch} ${bar} ${(frac * 100).toFixed(0)}% step ${m.step}/${m.totalSteps} loss ${m.loss.toFixed(4)} (${terms}) ${Math.round(m.samplesPerSec)} samples/s ETA ${formatDuration(eta)}`);
+        const terms = Object.entries(m.terms)
+          .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+          .join(' ');
+        this.status(
+          `${STAGE_LABEL[m.stage]} epoch ${m.epoch} ${bar} ${(frac * 100).toFixed(0)}% step ${m.step}/${m.totalSteps} loss ${m.loss.toFixed(4)} (${terms}) ${Math.round(m.samplesPerSec)} samples/s ETA ${formatDuration(eta)}`,
+        );
         break;
       }
       case 'epoch':
-        this.write(`  ${STAGE_LABEL[m.stage]} epoch ${m.epoch}/${m.epochs}: loss ${m.loss.toFixed(4)}, train ${pct(m.trainAccuracy)}, validation ${pct(m.valAccuracy)} (${m.seconds.toFixed(1)} s)`);
+        this.write(
+          `  ${STAGE_LABEL[m.stage]} epoch ${m.epoch}/${m.epochs}: loss ${m.loss.toFixed(4)}, train ${pct(m.trainAccuracy)}, validation ${pct(m.valAccuracy)} (${m.seconds.toFixed(1)} s)`,
+        );
         break;
       case 'stage_done':
       case 'run_finished':

@@ -57,7 +57,8 @@ export class EngineWorker {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.current = { id, stderr: '', onMessage, resolve };
-      if (!this.engine.send({ type: 'run', id, request: engineRequest(this.o.launch ?? {}, job) })) void this.engine.exited.then((exit) => this.end({ ended: false, exit: { ...exit, stderrTail: '' } }));
+      if (!this.engine.send({ type: 'run', id, request: engineRequest(this.o.launch ?? {}, job) }))
+        void this.engine.exited.then((exit) => this.end({ ended: false, exit: { ...exit, stderrTail: '' } }));
     });
   }
 

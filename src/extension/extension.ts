@@ -35,13 +35,17 @@ export function activate(context: vscode.ExtensionContext) {
   const src = { runs, tree: sidebar.runsTree };
   root.track(registerCommand(COMMANDS.startRun, (uri?: vscode.Uri) => startRun(runs, log, uri, sweeps), log));
   root.track(
-    registerCommand(COMMANDS.stopRun, async (arg?: unknown) => {
-      // No argument: the newest active run. One that names no run stops nothing.
-      const ref = arg === undefined ? undefined : await resolveRun(arg, src);
-      const run = arg === undefined || ref ? await runs.stop(ref?.runId) : undefined;
-      if (!run) void vscode.window.showInformationMessage('No Distillery run is active.');
-      return run ? { runId: run.runId, runDir: run.runDir } : undefined;
-    }, log),
+    registerCommand(
+      COMMANDS.stopRun,
+      async (arg?: unknown) => {
+        // No argument: the newest active run. One that names no run stops nothing.
+        const ref = arg === undefined ? undefined : await resolveRun(arg, src);
+        const run = arg === undefined || ref ? await runs.stop(ref?.runId) : undefined;
+        if (!run) void vscode.window.showInformationMessage('No Distillery run is active.');
+        return run ? { runId: run.runId, runDir: run.runDir } : undefined;
+      },
+      log,
+    ),
   );
   root.track(registerCommand(COMMANDS.showEngineLog, () => log.show(), log));
   root.track(registerCommand(COMMANDS.startSweep, (uri?: vscode.Uri) => startSweep(sweeps, log, uri), log));

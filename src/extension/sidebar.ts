@@ -29,10 +29,14 @@ export function registerSidebar(owner: Disposable, enginePath: string, runs: Run
   owner.track(vscode.window.createTreeView('distillery.runs', { treeDataProvider: runsTree, canSelectMany: true, showCollapseAll: false }));
   owner.track(vscode.window.createTreeView('distillery.models', { treeDataProvider: modelsTree, showCollapseAll: true }));
   owner.track(
-    registerCommand(COMMANDS.refreshRuns, () => {
-      runsTree.refresh();
-      modelsTree.refreshSoon(0);
-    }, log),
+    registerCommand(
+      COMMANDS.refreshRuns,
+      () => {
+        runsTree.refresh();
+        modelsTree.refreshSoon(0);
+      },
+      log,
+    ),
   );
   owner.track(registerCommand(COMMANDS.openModelDefinition, (node: ModelNode) => openModelDefinition(node), log));
   registerRunCommands(owner, runs, log, runsTree);

@@ -97,7 +97,11 @@ export function presetLayers(
  * happens, and how many blocks fit. Pure, so the engine's pre-run checks and the editor's
  * diagnostics say the same.
  */
-export function presetInputProblem(spec: Partial<ArchitectureSpec> & { preset: 'mlp' | 'cnn' }, inputShape: number[], prefix = STUDENT_PREFIX): string | undefined {
+export function presetInputProblem(
+  spec: Partial<ArchitectureSpec> & { preset: 'mlp' | 'cnn' },
+  inputShape: number[],
+  prefix = STUDENT_PREFIX,
+): string | undefined {
   const [h, w] = inputShape;
   if (spec.preset !== 'cnn') return undefined;
   const layers = presetLayers(spec, inputShape, DEFAULT_NUM_CLASSES, prefix).layers;
@@ -106,12 +110,16 @@ export function presetInputProblem(spec: Partial<ArchitectureSpec> & { preset: '
   const [eh, ew] = empty.outputShape;
   const fit = Math.floor(Math.log2(Math.max(1, Math.min(h, w))));
   const blocks = layers.filter((l) => l.className === 'Conv2D').length;
-  const advice = fit === 0 ? `no conv block fits ${h}×${w} images: use the mlp preset` : `at most ${fit} fit${fit === 1 ? 's' : ''} ${h}×${w} images, ${blocks} are given`;
+  const advice =
+    fit === 0 ? `no conv block fits ${h}×${w} images: use the mlp preset` : `at most ${fit} fit${fit === 1 ? 's' : ''} ${h}×${w} images, ${blocks} are given`;
   return `the ${h}×${w} input shrinks to ${eh}×${ew} at ${empty.name} (each conv block ends in a 2×2 max-pool, which halves it); ${advice}`;
 }
 
 /** presetInputProblem for every preset of a kd.json (teachers, assistants, student), each at its JSON path. */
-export function presetInputIssues(cfg: Pick<KdConfig, 'teachers' | 'student' | 'assistants'>, inputShape: number[]): { path: (string | number)[]; message: string }[] {
+export function presetInputIssues(
+  cfg: Pick<KdConfig, 'teachers' | 'student' | 'assistants'>,
+  inputShape: number[],
+): { path: (string | number)[]; message: string }[] {
   const specs: [(string | number)[], ArchitectureSpec, string][] = [];
   cfg.teachers.forEach((t, i) => 'architecture' in t && specs.push([['teachers', i, 'architecture', 'filters'], t.architecture, teacherPrefix(i)]));
   (cfg.assistants ?? []).forEach((a, i) => specs.push([['assistants', i, 'filters'], a, `assistant_${i + 1}`]));
@@ -133,10 +141,13 @@ function isPositiveInt(x: unknown): x is number {
  * weights manifest then supplies the true total.
  */
 export function modelJsonLayers(modelJson: unknown): ModelInfo | undefined {
+  // A stranger's model.json: its topology is read defensively, field by field, with optional chaining.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const mj = modelJson as { modelTopology?: any; weightsManifest?: { weights?: { shape: number[]; dtype?: string }[] }[] };
   const topo = mj?.modelTopology;
   if (!topo || typeof topo !== 'object') return undefined;
   const config = topo.model_config?.config ?? topo.config;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const rawLayers: any[] = Array.isArray(config?.layers) ? config.layers : Array.isArray(config) ? config : [];
   const layers: LayerInfo[] = [];
   let shape: number[] = [];
@@ -232,7 +243,8 @@ export function adapterProblem(student: number[], teacher: number[], kind: 'feat
   if (!student.length || !teacher.length) return undefined; // unknown shape: the engine decides
   const show = (s: number[]) => `[${s.join(', ')}]`;
   if (kind === 'attention') {
-    if (student.length !== 3 || teacher.length !== 3) return `attention transfer needs feature maps [h, w, c] on both sides; got the student's ${show(student)} and the teacher's ${show(teacher)}`;
+    if (student.length !== 3 || teacher.length !== 3)
+      return `attention transfer needs feature maps [h, w, c] on both sides; got the student's ${show(student)} and the teacher's ${show(teacher)}`;
     return undefined;
   }
   if (student.length !== teacher.length || (student.length !== 1 && student.length !== 3)) {

@@ -31,10 +31,7 @@ export const CnnSpec = z
 
 export const ModelFileSpec = z
   .object({
-    model: z
-      .string()
-      .min(1)
-      .describe('Path to a tfjs LayersModel `model.json` (weights beside it), relative to this kd.json.'),
+    model: z.string().min(1).describe('Path to a tfjs LayersModel `model.json` (weights beside it), relative to this kd.json.'),
   })
   .strict();
 
@@ -85,10 +82,7 @@ export const TeacherSpec = z.union([
       ...teacherBase,
       architecture: ArchitectureSpec.describe('Build this architecture and train it first when no saved weights exist yet.'),
       training: TrainingSpec.prefault({}).describe('How to train the teacher when it has to be trained first.'),
-      save: z
-        .string()
-        .optional()
-        .describe('Folder to save the trained teacher into (relative to kd.json). Default: .distillery/teachers/<id>-<hash>.'),
+      save: z.string().optional().describe('Folder to save the trained teacher into (relative to kd.json). Default: .distillery/teachers/<id>-<hash>.'),
     })
     .strict(),
 ]);
@@ -101,7 +95,9 @@ export const StudentSpec = z.union([
       init: z
         .enum(['fresh', 'file'])
         .default('fresh')
-        .describe('"fresh": the file\'s architecture with new seeded initial weights, so the baseline is the student trained from scratch. "file": start from the file\'s weights; the baseline then starts there too ("same start, no teacher").'),
+        .describe(
+          '"fresh": the file\'s architecture with new seeded initial weights, so the baseline is the student trained from scratch. "file": start from the file\'s weights; the baseline then starts there too ("same start, no teacher").',
+        ),
     })
     .strict(),
   z.object({ architecture: ArchitectureSpec.describe('The small model to distil into.') }).strict(),
@@ -134,9 +130,23 @@ export const DataSpec = z
       ])
       .default('mnist')
       .describe('Where the data comes from: "mnist" or IDX files.'),
-    limit: positiveInt.optional().describe('Use at most this many samples, e.g. for quick checks: a seeded sample holding each class in proportion (with test files, the test set is limited to limit × testSplit the same way).'),
-    validationSplit: z.number().min(0).max(0.5).default(0.1).describe('Fraction of the labelled training samples held out for validation, each class in proportion.'),
-    testSplit: z.number().min(0).max(0.5).default(0.2).describe('Fraction of the labelled samples held out for the final test (each class in proportion) when no test files are given.'),
+    limit: positiveInt
+      .optional()
+      .describe(
+        'Use at most this many samples, e.g. for quick checks: a seeded sample holding each class in proportion (with test files, the test set is limited to limit × testSplit the same way).',
+      ),
+    validationSplit: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.1)
+      .describe('Fraction of the labelled training samples held out for validation, each class in proportion.'),
+    testSplit: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.2)
+      .describe('Fraction of the labelled samples held out for the final test (each class in proportion) when no test files are given.'),
     normalize: z.enum(['unit', 'standard']).default('unit').describe('"unit": pixels / 255; "standard": zero mean, unit variance over the training split.'),
     augment: z
       .object({
@@ -144,25 +154,32 @@ export const DataSpec = z
       })
       .strict()
       .prefault({})
-      .describe('Train-time augmentation, applied identically to the teacher\'s and the student\'s input.'),
+      .describe("Train-time augmentation, applied identically to the teacher's and the student's input."),
     unlabeled: z
       .number()
       .int()
       .min(0)
       .default(0)
-      .describe('Hide the labels of this many training samples: they become unlabeled transfer data, taught only by the teacher\'s soft targets (their cross-entropy term is masked out, in every stage).'),
+      .describe(
+        "Hide the labels of this many training samples: they become unlabeled transfer data, taught only by the teacher's soft targets (their cross-entropy term is masked out, in every stage).",
+      ),
     unlabeledImages: z
       .string()
       .min(1)
       .optional()
-      .describe('An IDX3 file of extra images without labels (same size as the training images, optionally .gz): unlabeled transfer data added to the training split, taught only by the teacher\'s soft targets.'),
+      .describe(
+        "An IDX3 file of extra images without labels (same size as the training images, optionally .gz): unlabeled transfer data added to the training split, taught only by the teacher's soft targets.",
+      ),
   })
   .strict();
 export type DataSpec = z.infer<typeof DataSpec>;
 
 export const ValueScheduleSpec = z
   .object({
-    type: z.enum(['constant', 'linear', 'cosine']).default('linear').describe('"linear" or "cosine" from the configured value to `to` over the stage; "constant" keeps it.'),
+    type: z
+      .enum(['constant', 'linear', 'cosine'])
+      .default('linear')
+      .describe('"linear" or "cosine" from the configured value to `to` over the stage; "constant" keeps it.'),
     to: z.number().min(0).describe('The value at the end of the stage.'),
   })
   .strict();
@@ -172,7 +189,7 @@ const layerPairBase = {
   teacher: z.string().optional().describe('Id of the teacher whose layer is read (default: the first teacher).'),
   teacherLayer: z.string().min(1).describe('Name of the teacher\'s layer, e.g. "teacher_0_relu2".'),
   studentLayer: z.string().min(1).describe('Name of the student\'s layer, e.g. "student_relu2".'),
-  weight: z.number().min(0).default(1).describe('Weight of this pair\'s term (multiplied by β).'),
+  weight: z.number().min(0).default(1).describe("Weight of this pair's term (multiplied by β)."),
 };
 
 export const FeaturePairSpec = z
@@ -194,7 +211,9 @@ export const DistillationSpec = z
     ensemble: z
       .enum(['mean-logits', 'mean-probabilities', 'weighted'])
       .default('mean-logits')
-      .describe('How several teachers combine: mean of logits (the guide), mean of their softened probabilities at T, or a weighted mean of logits (`teacherWeights`).'),
+      .describe(
+        'How several teachers combine: mean of logits (the guide), mean of their softened probabilities at T, or a weighted mean of logits (`teacherWeights`).',
+      ),
     teacherWeights: z
       .array(z.number().min(0))
       .optional()
@@ -202,11 +221,15 @@ export const DistillationSpec = z
     features: z
       .array(FeaturePairSpec)
       .default([])
-      .describe('Feature distillation (FitNets): (teacher layer, student layer) pairs whose activations the student learns to match, through a trainable adapter when the shapes differ.'),
+      .describe(
+        'Feature distillation (FitNets): (teacher layer, student layer) pairs whose activations the student learns to match, through a trainable adapter when the shapes differ.',
+      ),
     attention: z
       .array(AttentionPairSpec)
       .default([])
-      .describe('Attention transfer (Zagoruyko & Komodakis): the student matches the teacher\'s spatial attention maps (channel mean of squared activations, L2-normalised) at these layer pairs.'),
+      .describe(
+        "Attention transfer (Zagoruyko & Komodakis): the student matches the teacher's spatial attention maps (channel mean of squared activations, L2-normalised) at these layer pairs.",
+      ),
     schedule: z
       .object({
         alpha: ValueScheduleSpec.optional().describe('Schedule of α over the distillation stage, from `alpha` to `to`.'),
@@ -232,18 +255,40 @@ export const SweepRange = z
 export const SWEEP_METRICS = ['valAccuracy', 'testAccuracy'] as const;
 
 /** Seeds as a list, or a count N (seed, seed + 1, …, seed + N − 1). */
-export const SeedsSpec = z.union([z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100), positiveInt.max(100)]);
+export const SeedsSpec = z.union([
+  z
+    .array(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31 - 1),
+    )
+    .min(1)
+    .max(100),
+  positiveInt.max(100),
+]);
 
 export const SweepSpec = z
   .object({
     params: z
       .record(z.string(), z.union([z.array(z.number()).min(1), SweepRange]))
       .refine((p) => Object.keys(p).length > 0, 'name at least one parameter, e.g. "distillation.temperature": [1, 2, 4, 8]')
-      .describe('The scalars to sweep, by JSON path into this kd.json (e.g. "distillation.temperature", "distillation.alpha", "training.optimizer.learningRate"), each a list of values or a range. Trials are every combination.'),
-    seeds: SeedsSpec.optional().describe('Seeds per setting: a list, or a count (seed, seed+1, …); default: the kd.json\'s "seeds", else 1. Each setting runs once per seed, and so does the from-scratch baseline; with 2 or more seeds each setting\'s gain over the baseline gets a 95 % interval (paired by seed).'),
+      .describe(
+        'The scalars to sweep, by JSON path into this kd.json (e.g. "distillation.temperature", "distillation.alpha", "training.optimizer.learningRate"), each a list of values or a range. Trials are every combination.',
+      ),
+    seeds: SeedsSpec.optional().describe(
+      'Seeds per setting: a list, or a count (seed, seed+1, …); default: the kd.json\'s "seeds", else 1. Each setting runs once per seed, and so does the from-scratch baseline; with 2 or more seeds each setting\'s gain over the baseline gets a 95 % interval (paired by seed).',
+    ),
     epochs: positiveInt.max(10_000).optional().describe('Student epochs per trial (default: training.epochs).'),
-    metric: z.enum(SWEEP_METRICS).default('valAccuracy').describe('The metric that picks the best trial: the distilled student\'s validation accuracy (default) or test accuracy.'),
-    parallel: positiveInt.max(256).optional().describe('Trials run at once: one long-lived engine worker each, running trials one after another (default: the number of CPU cores).'),
+    metric: z
+      .enum(SWEEP_METRICS)
+      .default('valAccuracy')
+      .describe("The metric that picks the best trial: the distilled student's validation accuracy (default) or test accuracy."),
+    parallel: positiveInt
+      .max(256)
+      .optional()
+      .describe('Trials run at once: one long-lived engine worker each, running trials one after another (default: the number of CPU cores).'),
   })
   .strict();
 export type SweepSpec = z.output<typeof SweepSpec>;
@@ -270,10 +315,7 @@ const RESERVED_OUTPUT_NAMES = /^(input|logits|flatten|(dense|conv|relu|pool|bn|d
 export const OutputSpec = z
   .object({
     target: z
-      .union([
-        z.enum(OUTPUT_TARGETS),
-        z.string().min(1),
-      ])
+      .union([z.enum(OUTPUT_TARGETS), z.string().min(1)])
       .describe(
         'What the head predicts. Built in, computed from each image after augmentation (so it moves with the digit): "inkBox", the box around its ink [top, left, bottom, right] in 0–1, scored by mean IoU; "inkCentre", the centre of mass of its ink [y, x] in 0–1, scored by mean error in pixels. Or the path of an IDX file (relative to this kd.json) of float values [N, d], one row per training image in file order (data.source train, or the bundled digits), scored by mean absolute error; such values do not move with augmentation.',
       ),
@@ -283,14 +325,21 @@ export const OutputSpec = z
       .optional()
       .describe('For a file target when data.source has its own test files: an IDX file of [N, d] values, one row per test image.'),
     loss: z.enum(['smoothL1', 'mse']).default('smoothL1').describe('Regression loss of the head: smooth L1 (Huber) or mean squared error.'),
-    beta: z.number().positive().max(1000).default(0.05).describe('For smoothL1: where the loss turns from quadratic to linear, in output units (0.05 of the image ≈ 1.4 px on 28×28).'),
-    weight: z.number().min(0).max(1000).default(1).describe('Weight of the distillation term `<name>_kd`: the student\'s head against the teacher\'s head.'),
+    beta: z
+      .number()
+      .positive()
+      .max(1000)
+      .default(0.05)
+      .describe('For smoothL1: where the loss turns from quadratic to linear, in output units (0.05 of the image ≈ 1.4 px on 28×28).'),
+    weight: z.number().min(0).max(1000).default(1).describe("Weight of the distillation term `<name>_kd`: the student's head against the teacher's head."),
     labelWeight: z
       .number()
       .min(0)
       .max(1000)
       .default(1)
-      .describe('Weight of the ground-truth term `<name>_gt`: the head against the true target. The teacher (when trained here) and the from-scratch baseline learn the head from this term only.'),
+      .describe(
+        'Weight of the ground-truth term `<name>_gt`: the head against the true target. The teacher (when trained here) and the from-scratch baseline learn the head from this term only.',
+      ),
   })
   .strict();
 export type OutputSpec = z.output<typeof OutputSpec>;
@@ -304,28 +353,37 @@ export const KdConfig = z
   .object({
     $schema: z.string().optional(),
     name: z.string().min(1).max(80).optional().describe('A name for runs of this experiment.'),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe('Seed for data order, augmentation and initial weights.'),
-    seeds: SeedsSpec.optional().describe('Run the distilled student and its from-scratch baseline once per seed (a list, or a count N: seed, seed+1, …) and judge the gain across seeds: mean ± sd and a 95 % t-interval (paired by seed). "distill run" (or --seeds N) runs them all, into one folder under .distillery/sweeps/. Also the default of sweep.seeds.'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(42)
+      .describe('Seed for data order, augmentation and initial weights.'),
+    seeds: SeedsSpec.optional().describe(
+      'Run the distilled student and its from-scratch baseline once per seed (a list, or a count N: seed, seed+1, …) and judge the gain across seeds: mean ± sd and a 95 % t-interval (paired by seed). "distill run" (or --seeds N) runs them all, into one folder under .distillery/sweeps/. Also the default of sweep.seeds.',
+    ),
     backend: z.enum(BACKENDS).default('auto').describe('tfjs backend: "auto" picks tensorflow-gpu, tensorflow, wasm, then cpu.'),
     data: DataSpec.prefault({}).describe('The data set: MNIST or IDX files, and how it is split and normalised.'),
-    teachers: z
-      .array(TeacherSpec)
-      .min(1)
-      .describe('The teacher models. Several teachers form an ensemble (mean logits).'),
+    teachers: z.array(TeacherSpec).min(1).describe('The teacher models. Several teachers form an ensemble (mean logits).'),
     student: StudentSpec.describe('The small model to train: a preset architecture or a saved model file.'),
     distillation: DistillationSpec.prefault({}).describe('The distillation loss: temperature T and weight α of the soft targets.'),
     training: TrainingSpec.prefault({}).describe('How the student trains, distilled and from scratch alike.'),
     assistants: z
       .array(ArchitectureSpec)
       .default([])
-      .describe('Progressive distillation: teacher assistants from largest to smallest. The teacher teaches the first, each assistant teaches the next, and the last teaches the student; every assistant is saved in the run folder.'),
+      .describe(
+        'Progressive distillation: teacher assistants from largest to smallest. The teacher teaches the first, each assistant teaches the next, and the last teaches the student; every assistant is saved in the run folder.',
+      ),
     outputs: z
       .record(OutputName, OutputSpec)
       .default({})
       .describe(
         'Multi-output (detection-style) distillation: extra regression heads besides the class logits, e.g. {"box": {"target": "inkBox"}}. Every preset grows a dense head per output, named `<model>_<output>`, on the layer the logits read; a teacher or student from a model file must have these outputs. The student learns KL on the logits plus, per output, the regression loss against the teacher\'s head (`<output>_kd`, weight) and the truth (`<output>_gt`, labelWeight).',
       ),
-    sweep: SweepSpec.optional().describe('A temperature (and α, or any scalar) sweep, run by "distill sweep" / "Distill: Start Sweep"; a plain run ignores it.'),
+    sweep: SweepSpec.optional().describe(
+      'A temperature (and α, or any scalar) sweep, run by "distill sweep" / "Distill: Start Sweep"; a plain run ignores it.',
+    ),
     checkpoints: z
       .object({
         keep: z.number().int().min(1).max(100).default(2).describe('Checkpoints kept per stage (the newest), besides the best by validation accuracy.'),
@@ -355,28 +413,60 @@ export const KdConfig = z
     const ids = new Set(cfg.teachers.map((t) => t.id));
     for (const key of ['features', 'attention'] as const) {
       cfg.distillation[key].forEach((p, i) => {
-        if (p.teacher !== undefined && !ids.has(p.teacher)) ctx.addIssue({ code: 'custom', path: ['distillation', key, i, 'teacher'], message: `no teacher with id "${p.teacher}" (teachers: ${[...ids].join(', ')})` });
+        if (p.teacher !== undefined && !ids.has(p.teacher))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['distillation', key, i, 'teacher'],
+            message: `no teacher with id "${p.teacher}" (teachers: ${[...ids].join(', ')})`,
+          });
       });
     }
     const w = cfg.distillation.teacherWeights;
     if (cfg.distillation.ensemble === 'weighted') {
       if (!w) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: 'ensemble "weighted" needs teacherWeights, one per teacher' });
-      else if (w.length !== cfg.teachers.length) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: `${w.length} weights for ${cfg.teachers.length} teachers` });
+      else if (w.length !== cfg.teachers.length)
+        ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: `${w.length} weights for ${cfg.teachers.length} teachers` });
       else if (!w.some((v) => v > 0)) ctx.addIssue({ code: 'custom', path: ['distillation', 'teacherWeights'], message: 'at least one weight must be > 0' });
     }
     if (Object.keys(cfg.outputs).length) {
-      const why = cfg.teachers.length > 1 ? 'one teacher (not an ensemble)' : cfg.assistants.length ? 'no assistants' : cfg.distillation.features.length || cfg.distillation.attention.length ? 'no feature or attention pairs' : undefined;
+      const why =
+        cfg.teachers.length > 1
+          ? 'one teacher (not an ensemble)'
+          : cfg.assistants.length
+            ? 'no assistants'
+            : cfg.distillation.features.length || cfg.distillation.attention.length
+              ? 'no feature or attention pairs'
+              : undefined;
       if (why) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `extra outputs need ${why} for now` });
     }
     const testFiles = typeof cfg.data.source === 'object' && !!cfg.data.source.test;
     for (const [name, o] of Object.entries(cfg.outputs)) {
       const fromFile = !isBuiltinTarget(o.target);
-      if (!fromFile && o.testTarget) ctx.addIssue({ code: 'custom', path: ['outputs', name, 'testTarget'], message: `only a file target has test values of its own; "${o.target}" is computed from the images` });
-      if (fromFile && testFiles && !o.testTarget) ctx.addIssue({ code: 'custom', path: ['outputs', name, 'testTarget'], message: 'data.source has its own test images: name an IDX file with one row of values per test image' });
-      if (fromFile && cfg.data.unlabeledImages) ctx.addIssue({ code: 'custom', path: ['outputs', name, 'target'], message: 'the images of data.unlabeledImages have no rows in a target file; a file target cannot be combined with them' });
+      if (!fromFile && o.testTarget)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['outputs', name, 'testTarget'],
+          message: `only a file target has test values of its own; "${o.target}" is computed from the images`,
+        });
+      if (fromFile && testFiles && !o.testTarget)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['outputs', name, 'testTarget'],
+          message: 'data.source has its own test images: name an IDX file with one row of values per test image',
+        });
+      if (fromFile && cfg.data.unlabeledImages)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['outputs', name, 'target'],
+          message: 'the images of data.unlabeledImages have no rows in a target file; a file target cannot be combined with them',
+        });
     }
     if (cfg.assistants.length && (cfg.distillation.features.length || cfg.distillation.attention.length)) {
-      ctx.addIssue({ code: 'custom', path: ['assistants'], message: 'progressive distillation uses logit distillation between stages; it cannot be combined with features or attention pairs yet' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['assistants'],
+        message: 'progressive distillation uses logit distillation between stages; it cannot be combined with features or attention pairs yet',
+      });
     }
   });
 

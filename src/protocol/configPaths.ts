@@ -33,7 +33,14 @@ export const PATH_KEYS: readonly PathKey[] = [
   { pattern: ['data', 'source', 'test', 'images'], kind: 'IDX image file', role: 'file', idx: 'uint8' },
   { pattern: ['data', 'source', 'test', 'labels'], kind: 'IDX label file', role: 'file', idx: 'uint8' },
   { pattern: ['data', 'unlabeledImages'], kind: 'IDX image file', role: 'file', idx: 'uint8' },
-  { pattern: ['outputs', '*', 'target'], kind: 'IDX target file', role: 'file', notAPath: isBuiltinTarget, missingHint: ' (not a built-in target: inkBox, inkCentre)', idx: 'any' },
+  {
+    pattern: ['outputs', '*', 'target'],
+    kind: 'IDX target file',
+    role: 'file',
+    notAPath: isBuiltinTarget,
+    missingHint: ' (not a built-in target: inkBox, inkCentre)',
+    idx: 'any',
+  },
   { pattern: ['outputs', '*', 'testTarget'], kind: 'IDX target file', role: 'file', idx: 'any' },
 ];
 

@@ -84,7 +84,8 @@ export const ENGINE_FLAGS: readonly { key: ValueKey; flag: string }[] = [
 
 export const SWITCHES: readonly { key: SwitchKey; flag: string }[] = [{ key: 'validate', flag: '--validate' }];
 
-export const ENGINE_USAGE = 'usage: engine --config kd.json --run-dir DIR | --resume RUN_DIR | --config kd.json --validate, each [--backend NAME] [--workspace DIR]; or --worker';
+export const ENGINE_USAGE =
+  'usage: engine --config kd.json --run-dir DIR | --resume RUN_DIR | --config kd.json --validate, each [--backend NAME] [--workspace DIR]; or --worker';
 
 function valuesOf(r: EngineRequest): ArgvValues {
   const flags = { backend: r.backend, workspaceRoot: r.workspaceRoot };
@@ -121,6 +122,7 @@ export function parseEngineArgv(argv: readonly string[]): ParsedEngineArgv {
   // Exactly one job: a resume names no kd.json; a validation or a new run names one, and only a new run a folder.
   if (v.resumeDir && !v.configPath && !v.runDir && !v.validate) return { worker: false, request: { kind: 'resume', runDir: v.resumeDir, ...flags } };
   if (v.configPath && v.validate && !v.runDir && !v.resumeDir) return { worker: false, request: { kind: 'validate', configPath: v.configPath, ...flags } };
-  if (v.configPath && v.runDir && !v.validate && !v.resumeDir) return { worker: false, request: { kind: 'run', configPath: v.configPath, runDir: v.runDir, ...flags } };
+  if (v.configPath && v.runDir && !v.validate && !v.resumeDir)
+    return { worker: false, request: { kind: 'run', configPath: v.configPath, runDir: v.runDir, ...flags } };
   return { worker: false };
 }

@@ -204,15 +204,7 @@ export interface TeacherLogitsEvent extends Base {
   file?: string;
 }
 
-export type RunEvent =
-  | RunStartedEvent
-  | LogEvent
-  | StageStartedEvent
-  | StepEvent
-  | EpochEvent
-  | StageDoneEvent
-  | RunFinishedEvent
-  | TeacherLogitsEvent;
+export type RunEvent = RunStartedEvent | LogEvent | StageStartedEvent | StepEvent | EpochEvent | StageDoneEvent | RunFinishedEvent | TeacherLogitsEvent;
 
 /** Sent instead of any run event when the config cannot run; no run folder is created. */
 export interface ConfigErrorMessage {

@@ -33,11 +33,20 @@ export function formatDuration(seconds: number): string {
  * that "from scratch" would be false. `row`: a table row; `phrase`: in a sentence; `from`:
  * before a value ("from scratch 0.730"); `short`: after one ("93.80% scratch").
  */
-export function baselineName(of: { baseline?: { start?: 'scratch' | 'file' } } | 'scratch' | 'file' | undefined, form: 'row' | 'phrase' | 'from' | 'short' = 'row'): string {
+export function baselineName(
+  of: { baseline?: { start?: 'scratch' | 'file' } } | 'scratch' | 'file' | undefined,
+  form: 'row' | 'phrase' | 'from' | 'short' = 'row',
+): string {
   const start = typeof of === 'string' ? of : (of?.baseline?.start ?? 'scratch');
-  const words = start === 'file'
-    ? { row: 'same start, no teacher', phrase: 'the same student from the same start with no teacher', from: 'same start, no teacher', short: 'same start, no teacher' }
-    : { row: 'student from scratch', phrase: 'the same student trained from scratch', from: 'from scratch', short: 'scratch' };
+  const words =
+    start === 'file'
+      ? {
+          row: 'same start, no teacher',
+          phrase: 'the same student from the same start with no teacher',
+          from: 'same start, no teacher',
+          short: 'same start, no teacher',
+        }
+      : { row: 'student from scratch', phrase: 'the same student trained from scratch', from: 'from scratch', short: 'scratch' };
   return words[form];
 }
 
@@ -80,7 +89,12 @@ export function verdict(s: RunSummary): string {
   // A summary from before the paired test: the difference, and no claim about it.
   if (!sig) return `distillation vs ${baselineName(s, 'phrase')}: ${scores} (${signedPoints(s.gain)}; no significance test in this run's summary)`;
   const base = baselineName(s, 'phrase');
-  const lead = sig.verdict === 'better' ? `distillation beat ${base}` : sig.verdict === 'worse' ? `distillation did worse than ${base}` : `distillation: no measurable difference from ${base}`;
+  const lead =
+    sig.verdict === 'better'
+      ? `distillation beat ${base}`
+      : sig.verdict === 'worse'
+        ? `distillation did worse than ${base}`
+        : `distillation: no measurable difference from ${base}`;
   return `${lead}: ${scores} (${signedPoints(s.gain)}, ${intervalText(sig)}; McNemar ${pValueText(sig.pValue)})`;
 }
 
@@ -127,7 +141,12 @@ export function speedText(teacher: ModelStats, student: ModelStats, at: 'batch1'
 /** The student against its teacher: parameters, size on disk, speed. */
 export function compressionLine(s: RunSummary): string | undefined {
   if (s.compression === undefined || !s.teacher || !s.student) return undefined;
-  const parts = [`${parameterRatioText(s.compression)} than the teacher`, sizeRatioText(s.teacher, s.student), speedText(s.teacher, s.student, 'batch1'), speedText(s.teacher, s.student, 'batch')].filter(Boolean);
+  const parts = [
+    `${parameterRatioText(s.compression)} than the teacher`,
+    sizeRatioText(s.teacher, s.student),
+    speedText(s.teacher, s.student, 'batch1'),
+    speedText(s.teacher, s.student, 'batch'),
+  ].filter(Boolean);
   return `compression: ${parts.join(', ')}; teacher–student agreement ${pct(s.agreement)}`;
 }
 
@@ -166,12 +185,31 @@ export function resultsTable(s: RunSummary): string {
   const outputs = Object.entries(s.outputs ?? {});
   const rows = resultRows(s);
   // Multi-output runs: a column per extra head, its metric for each model.
-  const header = ['model', 'test accuracy', ...outputs.map(([name, o]) => `${name} ${METRIC_WORDS[o.metric].short}`), 'params', 'size', 'latency, batch 1', batchLatencyHeader(s)];
-  const body = rows.map(({ name, role, result: r }) => [name, pct(r.testAccuracy), ...outputs.map(([, o]) => formatMetric(o, o[role])), humanCount(r.params), sizeText(r), latencyText(r.latency?.batch1, r.latencyMs), latencyText(r.latency?.batch)]);
+  const header = [
+    'model',
+    'test accuracy',
+    ...outputs.map(([name, o]) => `${name} ${METRIC_WORDS[o.metric].short}`),
+    'params',
+    'size',
+    'latency, batch 1',
+    batchLatencyHeader(s),
+  ];
+  const body = rows.map(({ name, role, result: r }) => [
+    name,
+    pct(r.testAccuracy),
+    ...outputs.map(([, o]) => formatMetric(o, o[role])),
+    humanCount(r.params),
+    sizeText(r),
+    latencyText(r.latency?.batch1, r.latencyMs),
+    latencyText(r.latency?.batch),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
-  const notes = [rows.some((r) => !r.result.savedBytes) ? NOT_SAVED_NOTE : '', rows.some((r) => r.result.latency) ? 'latency: median (interquartile range) per sample' : ''].filter(Boolean);
+  const notes = [
+    rows.some((r) => !r.result.savedBytes) ? NOT_SAVED_NOTE : '',
+    rows.some((r) => r.result.latency) ? 'latency: median (interquartile range) per sample' : '',
+  ].filter(Boolean);
   if (notes.length) out.push(notes.join('; '));
   const compression = compressionLine(s);
   if (compression) out.push('', compression);
@@ -203,7 +241,8 @@ export function outputLines(s: RunSummary): string[] {
       const diff = formatMetric(o, gain, true);
       if (o.gainInterval95 && o.verdict) {
         const ci = `95 % CI ${formatMetric(o, o.gainInterval95[0], true)} to ${formatMetric(o, o.gainInterval95[1], true)}`;
-        const word = o.verdict === 'better' ? 'distillation helped' : o.verdict === 'worse' ? 'distillation made it worse' : 'distillation: no measurable difference';
+        const word =
+          o.verdict === 'better' ? 'distillation helped' : o.verdict === 'worse' ? 'distillation made it worse' : 'distillation: no measurable difference';
         verdictText = `; ${word} (${diff}, ${ci})`;
       } else {
         // A summary from before the paired interval: the difference, and no claim about it.

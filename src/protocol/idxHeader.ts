@@ -49,7 +49,9 @@ export function parseIdxHeader(bytes: Uint8Array, file: string, ubyteOnly: boole
   const type = IDX_TYPES[bytes[2]];
   if (!type) throw new Error(`${file}: unknown IDX value type 0x${bytes[2].toString(16)} (expected 08, 09, 0B, 0C, 0D or 0E)`);
   if (ubyteOnly && bytes[2] !== IDX_UBYTE) {
-    throw new Error(`${file}: IDX type ${typeByte(bytes[2])} (${type.name}) is not supported here: images and labels must be unsigned bytes (0x08), pixels 0–255 and class numbers`);
+    throw new Error(
+      `${file}: IDX type ${typeByte(bytes[2])} (${type.name}) is not supported here: images and labels must be unsigned bytes (0x08), pixels 0–255 and class numbers`,
+    );
   }
   const rank = bytes[3];
   if (rank < 1 || rank > 4) throw new Error(`${file}: IDX rank ${rank} is not supported (1 to 4)`);
@@ -75,7 +77,7 @@ function headBytes(file: string): Buffer {
       // A sync flush decompresses what the bytes read so far hold, without needing the end.
       return zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, MAX_HEADER_BYTES);
     } catch (e) {
-      throw new Error(`${file}: corrupt gzip data (${(e as Error).message})`);
+      throw new Error(`${file}: corrupt gzip data (${(e as Error).message})`, { cause: e });
     }
   } finally {
     fs.closeSync(fd);

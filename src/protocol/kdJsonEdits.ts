@@ -11,7 +11,11 @@ export function jsonPath(dotted: string): (string | number)[] {
 }
 
 /** The edits against `text`, each computed on the text after the previous ones. */
-export function bestParamEdits(text: string, params: Record<string, number | string>, formattingOptions: FormattingOptions = { insertSpaces: true, tabSize: 2 }): { edits: Edit[]; text: string } {
+export function bestParamEdits(
+  text: string,
+  params: Record<string, number | string>,
+  formattingOptions: FormattingOptions = { insertSpaces: true, tabSize: 2 },
+): { edits: Edit[]; text: string } {
   let current = text;
   const all: Edit[] = [];
   for (const [key, value] of Object.entries(params)) {

@@ -198,7 +198,10 @@ export function isInside(root: string, p: string): boolean {
 export function checkWorkspacePaths(config: KdConfig, baseDir: string, workspaceRoot: string): ConfigIssue[] {
   return configPaths(config)
     .filter(({ rel }) => !isInside(workspaceRoot, path.resolve(baseDir, rel)))
-    .map(({ at, rel, key }) => ({ path: at, message: `${key.kind} ${path.resolve(baseDir, rel)} is outside the workspace ${workspaceRoot}; move it in, or allow it with the user setting "distillery.allowPathsOutsideWorkspace" (CLI: leave out --workspace)` }));
+    .map(({ at, rel, key }) => ({
+      path: at,
+      message: `${key.kind} ${path.resolve(baseDir, rel)} is outside the workspace ${workspaceRoot}; move it in, or allow it with the user setting "distillery.allowPathsOutsideWorkspace" (CLI: leave out --workspace)`,
+    }));
 }
 
 /** What `file` is when it is not a regular file (symbolic links followed): a FIFO, a device, ... */
@@ -249,7 +252,13 @@ export function loadConfigText(original: string, file: string, options: LoadOpti
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length || !root) {
-    const issues = errors.map((e): ConfigIssue => ({ path: [], message: `invalid JSON: ${printParseErrorCode(e.error)}`, ...lineColumn(text, e.offset), offset: e.offset, length: e.length }));
+    const issues = errors.map((e): ConfigIssue => ({
+      path: [],
+      message: `invalid JSON: ${printParseErrorCode(e.error)}`,
+      ...lineColumn(text, e.offset),
+      offset: e.offset,
+      length: e.length,
+    }));
     return { ok: false, path: file, issues: issues.length ? issues : [{ path: [], message: 'empty file' }] };
   }
   const value: unknown = getNodeValue(root);

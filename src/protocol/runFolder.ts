@@ -75,7 +75,8 @@ const SUMMARY_STATUSES: readonly RunStatus[] = ['done', 'failed', 'stopped', 'cr
 export function summaryProblem(value: unknown): string | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
   const s = value as Record<string, unknown>;
-  if (!SUMMARY_STATUSES.includes(s.status as RunStatus)) return `"status" is ${JSON.stringify(s.status) ?? 'missing'}, not one of ${SUMMARY_STATUSES.join(', ')}`;
+  if (!SUMMARY_STATUSES.includes(s.status as RunStatus))
+    return `"status" is ${JSON.stringify(s.status) ?? 'missing'}, not one of ${SUMMARY_STATUSES.join(', ')}`;
   for (const key of ['runId', 'name', 'startedAt'] as const) if (typeof s[key] !== 'string') return `"${key}" is not a string`;
   for (const key of ['student', 'baseline', 'teacher'] as const) {
     const r = s[key] as { testAccuracy?: unknown } | undefined;

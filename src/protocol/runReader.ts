@@ -23,7 +23,13 @@ export interface RunProgress {
 /** The latest stage's progress after one more event (the tree folds them from disk, the status bar live). */
 export function foldProgress(progress: RunProgress | undefined, e: RunEvent | EngineMessage): RunProgress | undefined {
   if (e.type === 'stage_started') return { stage: e.stage, epoch: 0, epochs: e.epochs, percent: 0 };
-  if (e.type === 'step') return { stage: e.stage, epoch: e.epoch, epochs: progress?.stage === e.stage ? progress.epochs : undefined, percent: e.totalSteps ? (100 * e.step) / e.totalSteps : 0 };
+  if (e.type === 'step')
+    return {
+      stage: e.stage,
+      epoch: e.epoch,
+      epochs: progress?.stage === e.stage ? progress.epochs : undefined,
+      percent: e.totalSteps ? (100 * e.step) / e.totalSteps : 0,
+    };
   if (e.type === 'epoch') return { stage: e.stage, epoch: e.epoch, epochs: e.epochs, percent: progress?.stage === e.stage ? progress.percent : 0 };
   return progress;
 }

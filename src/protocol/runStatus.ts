@@ -85,14 +85,22 @@ export function isHeartbeatProcess(beat: Pick<Heartbeat, 'pid' | 'procStart'>, p
 export type LiveState = { status: 'running' | 'not-responding' | 'crashed'; reason?: string };
 
 /** The rule for a run folder without a summary (see the header). */
-export function engineState(o: { heartbeat?: Heartbeat; eventsMtimeMs?: number }, nowMs: number, probe: EngineProbe = systemProbe, staleMs = HEARTBEAT_STALE_MS): LiveState {
+export function engineState(
+  o: { heartbeat?: Heartbeat; eventsMtimeMs?: number },
+  nowMs: number,
+  probe: EngineProbe = systemProbe,
+  staleMs = HEARTBEAT_STALE_MS,
+): LiveState {
   const beat = o.heartbeat;
   if (beat) {
     const when = new Date(beat.time).toLocaleString();
     if (!isHeartbeatProcess(beat, probe)) return { status: 'crashed', reason: `the engine (pid ${beat.pid}) stopped without a result; last heartbeat ${when}` };
     const age = nowMs - Date.parse(beat.time);
     if (age < staleMs) return { status: 'running' };
-    return { status: 'not-responding', reason: `the engine (pid ${beat.pid}) is still there but has not written a heartbeat for ${Math.round(age / 1000)} s (stopped, swapped out, or hung); last heartbeat ${when}` };
+    return {
+      status: 'not-responding',
+      reason: `the engine (pid ${beat.pid}) is still there but has not written a heartbeat for ${Math.round(age / 1000)} s (stopped, swapped out, or hung); last heartbeat ${when}`,
+    };
   }
   if (o.eventsMtimeMs !== undefined && nowMs - o.eventsMtimeMs < FIRST_BEAT_WINDOW_MS) return { status: 'running' };
   return { status: 'crashed', reason: 'the engine stopped without a result or a heartbeat' };

@@ -219,7 +219,14 @@ export function checkSweepPaths(cfg: KdConfig, spec: SweepSpec): ConfigIssue[] {
   for (const p of Object.keys(spec.params)) {
     const v = getPath(cfg, p);
     if (p.startsWith('sweep.')) issues.push({ path: ['sweep', 'params', p], message: 'a sweep cannot sweep its own settings' });
-    else if (typeof v !== 'number') issues.push({ path: ['sweep', 'params', p], message: v === undefined ? `"${p}" is not a setting of this kd.json (e.g. "distillation.temperature", "distillation.alpha")` : `"${p}" is not a number (it is ${JSON.stringify(v).slice(0, 40)})` });
+    else if (typeof v !== 'number')
+      issues.push({
+        path: ['sweep', 'params', p],
+        message:
+          v === undefined
+            ? `"${p}" is not a setting of this kd.json (e.g. "distillation.temperature", "distillation.alpha")`
+            : `"${p}" is not a number (it is ${JSON.stringify(v).slice(0, 40)})`,
+      });
   }
   return issues;
 }
@@ -233,7 +240,9 @@ export function stat(values: number[]): Stat {
 }
 
 export function paramsKey(params: Record<string, number>): string {
-  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /** Recomputes aggregates, baseline, best and best setting from the trials. */

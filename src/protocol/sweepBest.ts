@@ -26,7 +26,10 @@ export interface BestSetting {
 /** A setting's comparison with the baseline over one seed: no interval, so no verdict (the CLI table, the sweep view, the sidebar). */
 export const ONE_SEED_NO_VERDICT = 'one seed, no verdict';
 
-const label = (params: Record<string, number>) => Object.entries(params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ') || 'the distilled student';
+const label = (params: Record<string, number>) =>
+  Object.entries(params)
+    .map(([k, v]) => `${k.split('.').at(-1)}=${v}`)
+    .join(', ') || 'the distilled student';
 
 /** seed → metric of the finished trials. */
 export function metricBySeed(trials: readonly SweepTrial[]): Map<number, number> {
@@ -35,13 +38,25 @@ export function metricBySeed(trials: readonly SweepTrial[]): Map<number, number>
 
 /** The setting with the best mean (ties: the first), its runner-up, and the warnings. */
 export function bestSettingOf(s: Pick<SweepFile, 'trials' | 'seeds' | 'baselineStart'>, aggregates: readonly SweepAggregate[]): BestSetting | undefined {
-  const ranked = aggregates.filter((a) => a.metric.n > 0).map((a, i) => ({ a, i })).sort((x, y) => y.a.metric.mean - x.a.metric.mean || x.i - y.i).map((x) => x.a);
+  const ranked = aggregates
+    .filter((a) => a.metric.n > 0)
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => y.a.metric.mean - x.a.metric.mean || x.i - y.i)
+    .map((x) => x.a);
   const [best, second] = ranked;
   if (!best) return undefined;
   const trialsOf = (a: SweepAggregate) => s.trials.filter((t) => a.trialIds.includes(t.id));
-  const out: BestSetting = { params: best.params, mean: best.metric.mean, sd: best.metric.sd, n: best.metric.n, ...(best.vsBaseline ? { vsBaseline: best.vsBaseline } : {}), warnings: [] };
+  const out: BestSetting = {
+    params: best.params,
+    mean: best.metric.mean,
+    sd: best.metric.sd,
+    n: best.metric.n,
+    ...(best.vsBaseline ? { vsBaseline: best.vsBaseline } : {}),
+    warnings: [],
+  };
   const name = label(best.params);
-  if (s.seeds?.length && best.metric.n < s.seeds.length) out.warnings.push(`only ${best.metric.n} of the ${s.seeds.length} seeds of the best setting (${name}) finished`);
+  if (s.seeds?.length && best.metric.n < s.seeds.length)
+    out.warnings.push(`only ${best.metric.n} of the ${s.seeds.length} seeds of the best setting (${name}) finished`);
   if (second) {
     const vsRunnerUp = compareBySeed(metricBySeed(trialsOf(best)), metricBySeed(trialsOf(second)));
     out.runnerUp = { params: second.params, mean: second.metric.mean, sd: second.metric.sd, n: second.metric.n, vsRunnerUp };
@@ -58,7 +73,8 @@ export function bestSettingOf(s: Pick<SweepFile, 'trials' | 'seeds' | 'baselineS
   if (!vb || !vb.n) out.warnings.push(`no baseline finished on the best setting's seeds: no comparison with ${base}`);
   else if (!vb.interval95) out.warnings.push(`one seed: the best setting (${name}) cannot be told from ${base} (${describeComparison(vb)})`);
   else if (vb.verdict === 'worse') out.warnings.push(`the best setting (${name}) still loses to ${base}: ${describeComparison(vb)}`);
-  else if (vb.verdict === 'no measurable difference') out.warnings.push(`the best setting (${name}) is not distinguishable from ${base}: ${describeComparison(vb)}`);
+  else if (vb.verdict === 'no measurable difference')
+    out.warnings.push(`the best setting (${name}) is not distinguishable from ${base}: ${describeComparison(vb)}`);
   return out;
 }
 
@@ -90,6 +106,11 @@ export function seedsVerdictLine(c: SeedComparison | undefined, start: SweepFile
   if (!c || !c.n) return `no seed finished both the distilled student and ${what}: no verdict`;
   const across = `across ${c.n} seed${c.n > 1 ? 's' : ''}`;
   if (!c.verdict) return `one seed finished both: distillation vs ${what} ${describeComparison(c)}`;
-  const head = c.verdict === 'better' ? `distillation beat ${what} ${across}` : c.verdict === 'worse' ? `distillation did worse than ${what} ${across}` : `no measurable difference between distillation and ${what} ${across}`;
+  const head =
+    c.verdict === 'better'
+      ? `distillation beat ${what} ${across}`
+      : c.verdict === 'worse'
+        ? `distillation did worse than ${what} ${across}`
+        : `no measurable difference between distillation and ${what} ${across}`;
   return `${head}: ${describeComparison(c)}`;
 }

@@ -26,7 +26,11 @@ const DashboardUiState = z.object({
   temperature: z.number().finite().optional(),
 });
 const CompareUiState = z.object({ view: z.literal('compare'), runDirs: z.array(filePath).max(64), metric: z.enum(['val', 'loss']).optional() });
-const SweepUiState = z.object({ view: z.literal('sweep'), sweepDir: filePath, sort: z.object({ key: z.string().max(200), descending: z.boolean() }).optional() });
+const SweepUiState = z.object({
+  view: z.literal('sweep'),
+  sweepDir: filePath,
+  sort: z.object({ key: z.string().max(200), descending: z.boolean() }).optional(),
+});
 
 export const WebviewUiStateSchema = z.discriminatedUnion('view', [DashboardUiState, CompareUiState, SweepUiState]);
 
@@ -38,7 +42,14 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('applyBest') }),
   z.object({ type: z.literal('exportCsv'), fileName: z.string().max(255), csv: z.string().max(64 * 1024 * 1024) }),
   z.object({ type: z.literal('openRun'), runDir: filePath }),
-  z.object({ type: z.literal('rendered'), view, steps: z.number().int().nonnegative(), epochs: z.number().int().nonnegative(), status: z.string().max(40), charts: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal('rendered'),
+    view,
+    steps: z.number().int().nonnegative(),
+    epochs: z.number().int().nonnegative(),
+    status: z.string().max(40),
+    charts: z.number().int().nonnegative(),
+  }),
 ]);
 
 /** The message, when it is one of WebviewMessage's shapes exactly (unknown keys dropped); else undefined. */

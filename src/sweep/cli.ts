@@ -29,12 +29,20 @@ const err = (line: string) => process.stderr.write(line + '\n');
 
 function printProgress(s: SweepFile, c: SweepChange): void {
   const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
-  if (c.type === 'started') err(`sweep ${s.sweepId}: ${s.trials.length} trials (${s.trials.filter((t) => t.kind === 'baseline').length} baseline), ${s.parallel} at once, ${s.epochs} epochs each\n  folder: ${c.dir}`);
+  if (c.type === 'started')
+    err(
+      `sweep ${s.sweepId}: ${s.trials.length} trials (${s.trials.filter((t) => t.kind === 'baseline').length} baseline), ${s.parallel} at once, ${s.epochs} epochs each\n  folder: ${c.dir}`,
+    );
   else if (c.type === 'trial_started') err(`  ▶ ${c.trial.id}`);
   else if (c.type === 'trial_finished') {
     const t = c.trial;
-    const what = t.status === 'done' ? `${s.metricLabel} ${((t.metric ?? NaN) * 100).toFixed(2)}%${s.metric === 'testAccuracy' ? '' : `, test ${((t.testAccuracy ?? NaN) * 100).toFixed(2)}%`}${t.teacherLogits === 'cache-hit' ? ', teacher logits from cache' : ''}` : `${t.status}${t.error ? `: ${t.error}` : ''}`;
-    err(`  ${t.status === 'done' ? '✓' : '✗'} ${t.id} ${t.kind === 'distill' && Object.keys(t.params).length ? `(${paramsKey(t.params)}) ` : ''}— ${what} [${done}/${s.trials.length}]`);
+    const what =
+      t.status === 'done'
+        ? `${s.metricLabel} ${((t.metric ?? NaN) * 100).toFixed(2)}%${s.metric === 'testAccuracy' ? '' : `, test ${((t.testAccuracy ?? NaN) * 100).toFixed(2)}%`}${t.teacherLogits === 'cache-hit' ? ', teacher logits from cache' : ''}`
+        : `${t.status}${t.error ? `: ${t.error}` : ''}`;
+    err(
+      `  ${t.status === 'done' ? '✓' : '✗'} ${t.id} ${t.kind === 'distill' && Object.keys(t.params).length ? `(${paramsKey(t.params)}) ` : ''}— ${what} [${done}/${s.trials.length}]`,
+    );
   } else if (c.type === 'note') err(c.message);
 }
 
@@ -44,7 +52,15 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
     err('--parallel must be a whole number ≥ 1');
     return { code: 2 };
   }
-  const sweep = new Sweep({ configPath: file, enginePath: o.enginePath, parallel: o.parallel, launch: o.launch, sweepsRoot: o.sweepsRoot && path.resolve(o.sweepsRoot), seeds, onUpdate: printProgress });
+  const sweep = new Sweep({
+    configPath: file,
+    enginePath: o.enginePath,
+    parallel: o.parallel,
+    launch: o.launch,
+    sweepsRoot: o.sweepsRoot && path.resolve(o.sweepsRoot),
+    seeds,
+    onUpdate: printProgress,
+  });
   let interrupts = 0;
   process.on('SIGINT', () => {
     interrupts++;
@@ -62,7 +78,10 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
     return { code: 2 };
   }
   if (o.json) process.stdout.write(JSON.stringify(out.sweep, null, 2) + '\n');
-  else process.stdout.write(`\n${sweepTable(out.sweep)}\n\n${seeds ? 'seeded run' : 'sweep'} ${out.sweep.status} in ${out.sweep.durationSec!.toFixed(1)} s; ${path.join(out.dir, SWEEP_FILES.sweep)}\n`);
+  else
+    process.stdout.write(
+      `\n${sweepTable(out.sweep)}\n\n${seeds ? 'seeded run' : 'sweep'} ${out.sweep.status} in ${out.sweep.durationSec!.toFixed(1)} s; ${path.join(out.dir, SWEEP_FILES.sweep)}\n`,
+    );
   return { code: out.sweep.status === 'done' ? 0 : 1, sweep: out.sweep, dir: out.dir };
 }
 

@@ -47,7 +47,9 @@ export function deriveTrialConfig(cfg: KdConfig, baseDir: string, o: TrialConfig
   if (o.baseline) teacherless(c);
   const parsed = KdConfigSchema.safeParse(c);
   if (!parsed.success) {
-    const where = Object.entries(o.params).map(([k, v]) => `${k} = ${v}`).join(', ');
+    const where = Object.entries(o.params)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ');
     return { issues: zodIssues(parsed.error).map((i) => ({ path: ['sweep', 'params'], message: `the trial with ${where}: ${issueText(i)}` })) };
   }
   return { config: c, issues: [] };

@@ -52,7 +52,11 @@ export type PlanOutcome = { ok: true; plan: SweepPlan } | { ok: false; issues: C
 export function planSweep(cfg: KdConfig, configPath: string, o: PlanOptions = {}): PlanOutcome {
   const baseDir = path.dirname(path.resolve(configPath));
   const spec: SweepSpec | undefined = o.seeds ? { params: {}, seeds: o.seeds, metric: 'testAccuracy' } : cfg.sweep;
-  if (!spec) return { ok: false, issues: [{ path: ['sweep'], message: 'this kd.json has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }' }] };
+  if (!spec)
+    return {
+      ok: false,
+      issues: [{ path: ['sweep'], message: 'this kd.json has no "sweep" block, e.g. "sweep": { "params": { "distillation.temperature": [1, 2, 4, 8] } }' }],
+    };
   const pathIssues = checkSweepPaths(cfg, spec);
   if (pathIssues.length) return { ok: false, issues: pathIssues };
 
@@ -77,13 +81,28 @@ export function planSweep(cfg: KdConfig, configPath: string, o: PlanOptions = {}
   });
   if (issues.length) return { ok: false, issues: dedupe(issues) };
   const parallel = Math.max(1, o.parallel ?? spec.parallel ?? os.availableParallelism());
-  return { ok: true, plan: { name, metric: spec.metric, params, seeds, epochs, parallel, trials, teacherTrains: needsTeacherTraining(cfg, baseDir), baselineStart: baselineStart(cfg.student) } };
+  return {
+    ok: true,
+    plan: {
+      name,
+      metric: spec.metric,
+      params,
+      seeds,
+      epochs,
+      parallel,
+      trials,
+      teacherTrains: needsTeacherTraining(cfg, baseDir),
+      baselineStart: baselineStart(cfg.student),
+    },
+  };
 }
 
 /** "t03-T4-a0.9-s2": the combination's place, its values, the seed; "distill-s2" with nothing swept. */
 function trialId(combo: Record<string, number>, index: number, seed: number): string {
   const short = (p: string) => p.split('.').pop()!.replace('temperature', 'T').replace('alpha', 'a');
-  const values = Object.entries(combo).map(([k, v]) => `${short(k)}${v}`).join('-');
+  const values = Object.entries(combo)
+    .map(([k, v]) => `${short(k)}${v}`)
+    .join('-');
   return (values ? `t${String(index + 1).padStart(2, '0')}-${values}-s${seed}` : `distill-s${seed}`).replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 

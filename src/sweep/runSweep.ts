@@ -200,7 +200,10 @@ export class Sweep {
     }
 
     const { hits, computed } = sweep.teacherCache;
-    if (hits) note(`teacher logits: ${hits} trial${hits > 1 ? 's' : ''} reused the on-disk cache in ${cacheDir}${computed ? `; ${computed} computed it` : ' (a cache from an earlier run or sweep with the same teacher and data)'}`);
+    if (hits)
+      note(
+        `teacher logits: ${hits} trial${hits > 1 ? 's' : ''} reused the on-disk cache in ${cacheDir}${computed ? `; ${computed} computed it` : ' (a cache from an earlier run or sweep with the same teacher and data)'}`,
+      );
     finish(sweep, this.stopped ? 'stopped' : sweep.trials.every((t) => t.status === 'done') ? 'done' : 'failed');
     save({ type: 'finished' });
     this.active = undefined;
@@ -230,12 +233,15 @@ export class Sweep {
     save({ type: 'trial_started', trial });
     let summary: RunSummary | undefined;
     let configIssues: ConfigIssue[] | undefined;
-    const outcome = await worker.run({ kind: 'run', configPath: path.join(dir, trial.configFile), runDir: path.join(dir, trial.runDir) }, (m: EngineMessage) => {
-      if (m.type === 'run_finished') summary = m.summary;
-      else if (m.type === 'config_error') configIssues = m.issues;
-      else trial.teacherLogits = trialTeacherLogits(trial.teacherLogits, m);
-      if (trial.teacherLogits) ctx.teacherReady?.();
-    });
+    const outcome = await worker.run(
+      { kind: 'run', configPath: path.join(dir, trial.configFile), runDir: path.join(dir, trial.runDir) },
+      (m: EngineMessage) => {
+        if (m.type === 'run_finished') summary = m.summary;
+        else if (m.type === 'config_error') configIssues = m.issues;
+        else trial.teacherLogits = trialTeacherLogits(trial.teacherLogits, m);
+        if (trial.teacherLogits) ctx.teacherReady?.();
+      },
+    );
     ctx.teacherReady?.();
     if (trial.teacherLogits === 'cache-hit') sweep.teacherCache.hits++;
     if (trial.teacherLogits === 'computed') sweep.teacherCache.computed++;

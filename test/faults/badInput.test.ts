@@ -25,10 +25,16 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-badinput-'));
 const fx = (name: string) => path.join(root, 'fixtures', name);
 
 function idxImages(n: number, h = 28, w = 28): Buffer {
-  return encodeIdx([n, h, w], Uint8Array.from({ length: n * h * w }, (_, i) => (i * 37) % 256));
+  return encodeIdx(
+    [n, h, w],
+    Uint8Array.from({ length: n * h * w }, (_, i) => (i * 37) % 256),
+  );
 }
 function idxLabels(n: number, max = 9): Buffer {
-  return encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => (i * 7) % (max + 1)));
+  return encodeIdx(
+    [n],
+    Uint8Array.from({ length: n }, (_, i) => (i * 7) % (max + 1)),
+  );
 }
 
 async function writeFixtures(): Promise<void> {
@@ -156,52 +162,185 @@ const schemaCases: Case[] = [
   ['an unknown schedule', schemaKd({ training: { schedule: { type: 'exp' } } }), [/training\.schedule\.type: .*expected one of/]],
   ['T = 0', schemaKd({ distillation: { temperature: 0 } }), [/distillation\.temperature: must be > 0/]],
   ['α above 1', schemaKd({ distillation: { alpha: 1.5 } }), [/distillation\.alpha: .*<=1/]],
-  ['duplicate teacher ids', schemaKd({ teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [4] } }, { id: 't', architecture: { preset: 'mlp', hidden: [8] } }] }), [/teachers\[1\]\.id: duplicate teacher id "t" \(also teachers\[0\]\)/]],
-  ['a teacher id with spaces', schemaKd({ teachers: [{ id: 'my teacher', architecture: { preset: 'mlp', hidden: [4] } }] }), [/teachers\[0\]\.id: letters, digits/]],
-  ['a teacher with both a model file and an architecture', schemaKd({ teachers: [{ id: 't', model: 'm/model.json', architecture: { preset: 'mlp', hidden: [4] } }] }), [/teachers\[0\]\.\w+: unknown key/]],
+  [
+    'duplicate teacher ids',
+    schemaKd({
+      teachers: [
+        { id: 't', architecture: { preset: 'mlp', hidden: [4] } },
+        { id: 't', architecture: { preset: 'mlp', hidden: [8] } },
+      ],
+    }),
+    [/teachers\[1\]\.id: duplicate teacher id "t" \(also teachers\[0\]\)/],
+  ],
+  [
+    'a teacher id with spaces',
+    schemaKd({ teachers: [{ id: 'my teacher', architecture: { preset: 'mlp', hidden: [4] } }] }),
+    [/teachers\[0\]\.id: letters, digits/],
+  ],
+  [
+    'a teacher with both a model file and an architecture',
+    schemaKd({ teachers: [{ id: 't', model: 'm/model.json', architecture: { preset: 'mlp', hidden: [4] } }] }),
+    [/teachers\[0\]\.\w+: unknown key/],
+  ],
   ['an unknown preset', schemaKd({ student: { architecture: { preset: 'resnet', hidden: [4] } } }), [/student\.architecture\.preset: unknown preset/]],
   ['an MLP without hidden layers', schemaKd({ student: { architecture: { preset: 'mlp', hidden: [] } } }), [/student\.architecture\.hidden: .*>=1/]],
-  ['a CNN kernel too large', schemaKd({ student: { architecture: { preset: 'cnn', filters: [4], kernelSize: 9 } } }), [/student\.architecture\.kernelSize: .*<=7/]],
-  ['a feature pair naming an unknown teacher', schemaKd({ distillation: { features: [{ teacher: 'nobody', teacherLayer: 'a', studentLayer: 'b' }] } }), [/distillation\.features\[0\]\.teacher: no teacher with id "nobody"/]],
-  ['a weighted ensemble without weights', schemaKd({ distillation: { ensemble: 'weighted' } }), [/distillation\.teacherWeights: ensemble "weighted" needs teacherWeights/]],
-  ['teacher weights of the wrong count', schemaKd({ distillation: { ensemble: 'weighted', teacherWeights: [1, 2] } }), [/distillation\.teacherWeights: 2 weights for 1 teachers/]],
-  ['teacher weights all zero', schemaKd({ distillation: { ensemble: 'weighted', teacherWeights: [0] } }), [/distillation\.teacherWeights: at least one weight must be > 0/]],
-  ['assistants combined with feature pairs', schemaKd({ assistants: [{ preset: 'mlp', hidden: [16] }], distillation: { features: [{ teacherLayer: 'a', studentLayer: 'b' }] } }), [/assistants: progressive distillation .* cannot be combined/]],
+  [
+    'a CNN kernel too large',
+    schemaKd({ student: { architecture: { preset: 'cnn', filters: [4], kernelSize: 9 } } }),
+    [/student\.architecture\.kernelSize: .*<=7/],
+  ],
+  [
+    'a feature pair naming an unknown teacher',
+    schemaKd({ distillation: { features: [{ teacher: 'nobody', teacherLayer: 'a', studentLayer: 'b' }] } }),
+    [/distillation\.features\[0\]\.teacher: no teacher with id "nobody"/],
+  ],
+  [
+    'a weighted ensemble without weights',
+    schemaKd({ distillation: { ensemble: 'weighted' } }),
+    [/distillation\.teacherWeights: ensemble "weighted" needs teacherWeights/],
+  ],
+  [
+    'teacher weights of the wrong count',
+    schemaKd({ distillation: { ensemble: 'weighted', teacherWeights: [1, 2] } }),
+    [/distillation\.teacherWeights: 2 weights for 1 teachers/],
+  ],
+  [
+    'teacher weights all zero',
+    schemaKd({ distillation: { ensemble: 'weighted', teacherWeights: [0] } }),
+    [/distillation\.teacherWeights: at least one weight must be > 0/],
+  ],
+  [
+    'assistants combined with feature pairs',
+    schemaKd({ assistants: [{ preset: 'mlp', hidden: [16] }], distillation: { features: [{ teacherLayer: 'a', studentLayer: 'b' }] } }),
+    [/assistants: progressive distillation .* cannot be combined/],
+  ],
   ['a schedule without its end value', schemaKd({ distillation: { schedule: { alpha: { type: 'linear' } } } }), [/distillation\.schedule\.alpha\.to: /]],
   ['a sweep with no parameters', schemaKd({ sweep: { params: {} } }), [/sweep\.params: name at least one parameter/]],
   ['zero latency samples', schemaKd({ evaluation: { latencySamples: 0 } }), [/evaluation\.latencySamples: .*>0/]],
   ['an empty name', schemaKd({ name: '' }), [/name: .*>=1/]],
   ['a top-level array', '[1, 2]', [/\(root\): .*expected object/]],
   ['broken JSON', '{ "teachers": [ }', [/kd\.json:1:\d+: \(root\): invalid JSON/]],
-  ['a missing teacher model file', schemaKd({ teachers: [{ id: 't', model: 'nowhere/model.json' }] }), [/teachers\[0\]\.model: teacher model not found: .*nowhere[/\\]model\.json/]],
-  ['an IDX file that is a folder', schemaKd({ data: { source: { train: { images: '..', labels: 'x' } } } }), [/data\.source\.train\.images: IDX image file is a folder/, /data\.source\.train\.labels: IDX label file not found/]],
+  [
+    'a missing teacher model file',
+    schemaKd({ teachers: [{ id: 't', model: 'nowhere/model.json' }] }),
+    [/teachers\[0\]\.model: teacher model not found: .*nowhere[/\\]model\.json/],
+  ],
+  [
+    'an IDX file that is a folder',
+    schemaKd({ data: { source: { train: { images: '..', labels: 'x' } } } }),
+    [/data\.source\.train\.images: IDX image file is a folder/, /data\.source\.train\.labels: IDX label file not found/],
+  ],
 ];
 
 const engineCases: Case[] = [
   ['an empty data set (IDX with 0 images)', engineKd({ data: idxData('imgs-0', 'labs-0') }), [/data\.source: .*imgs-0: the data set is empty/]],
-  ['labels beyond the teacher\'s outputs (label 12, 10 outputs)', engineKd({ data: idxData('imgs', 'labs-12') }), [/teachers\[0\]\.model: the model outputs \[10\] per sample, but the data has 13 classes/]],
-  ['labels beyond the student\'s outputs', engineKd({ teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] } }], student: { model: '../fixtures/m10/model.json' }, data: idxData('imgs', 'labs-12') }), [/student\.model: the model outputs \[10\] per sample, but the data has 13 classes/]],
-  ['images of the wrong size for the model', engineKd({ data: idxData('imgs-8x8', 'labs') }), [/teachers\[0\]\.model: the model takes inputs of shape \[28, 28, 1\], but the images are 8×8×1/]],
+  [
+    "labels beyond the teacher's outputs (label 12, 10 outputs)",
+    engineKd({ data: idxData('imgs', 'labs-12') }),
+    [/teachers\[0\]\.model: the model outputs \[10\] per sample, but the data has 13 classes/],
+  ],
+  [
+    "labels beyond the student's outputs",
+    engineKd({
+      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] } }],
+      student: { model: '../fixtures/m10/model.json' },
+      data: idxData('imgs', 'labs-12'),
+    }),
+    [/student\.model: the model outputs \[10\] per sample, but the data has 13 classes/],
+  ],
+  [
+    'images of the wrong size for the model',
+    engineKd({ data: idxData('imgs-8x8', 'labs') }),
+    [/teachers\[0\]\.model: the model takes inputs of shape \[28, 28, 1\], but the images are 8×8×1/],
+  ],
   ['images and labels of different counts', engineKd({ data: idxData('imgs', 'labs-59') }), [/data\.source: .*imgs has 60 images but .*labs-59 has 59 labels/]],
-  ['a batch size larger than the data', engineKd({ training: { epochs: 1, batchSize: 500 } }), [/training\.batchSize: 500 is larger than the \d+ training samples/]],
-  ['all training samples unlabeled', engineKd({ data: { ...idxData('imgs', 'labs'), unlabeled: 1000 } }), [/data\.unlabeled: 1000 unlabeled samples leave none/]],
-  ['feature pairs whose layers do not exist', engineKd({ distillation: { features: [{ teacherLayer: 'nope', studentLayer: 'student_dense1' }, { teacherLayer: 'd', studentLayer: 'nada' }] } }), [/distillation\.features\[0\]\.teacherLayer: .*nope/, /distillation\.features\[1\]\.studentLayer: .*nada/]],
-  ['shapes no adapter can bridge (feature map vs vector)', engineKd({ student: { architecture: { preset: 'cnn', filters: [2] } }, distillation: { features: [{ teacherLayer: 'd', studentLayer: 'student_relu1' }] } }), [/distillation\.features\[0\]: the student's .* and the teacher's .* activations cannot be bridged/]],
-  ['attention on vectors', engineKd({ distillation: { attention: [{ teacherLayer: 'd', studentLayer: 'student_dense1' }] } }), [/distillation\.attention\[0\]: attention transfer needs feature maps/]],
-  ['an IDX file with a bad magic number', engineKd({ data: idxData('imgs-badmagic', 'labs') }), [/data\.source\.train\.images: .*imgs-badmagic: not an IDX file \(bad magic number 42/]],
-  ['an IDX file of the wrong length', engineKd({ data: idxData('imgs-short', 'labs') }), [/data\.source: .*imgs-short: wrong length: dimensions 60×28×28 need 47040 bytes/]],
+  [
+    'a batch size larger than the data',
+    engineKd({ training: { epochs: 1, batchSize: 500 } }),
+    [/training\.batchSize: 500 is larger than the \d+ training samples/],
+  ],
+  [
+    'all training samples unlabeled',
+    engineKd({ data: { ...idxData('imgs', 'labs'), unlabeled: 1000 } }),
+    [/data\.unlabeled: 1000 unlabeled samples leave none/],
+  ],
+  [
+    'feature pairs whose layers do not exist',
+    engineKd({
+      distillation: {
+        features: [
+          { teacherLayer: 'nope', studentLayer: 'student_dense1' },
+          { teacherLayer: 'd', studentLayer: 'nada' },
+        ],
+      },
+    }),
+    [/distillation\.features\[0\]\.teacherLayer: .*nope/, /distillation\.features\[1\]\.studentLayer: .*nada/],
+  ],
+  [
+    'shapes no adapter can bridge (feature map vs vector)',
+    engineKd({
+      student: { architecture: { preset: 'cnn', filters: [2] } },
+      distillation: { features: [{ teacherLayer: 'd', studentLayer: 'student_relu1' }] },
+    }),
+    [/distillation\.features\[0\]: the student's .* and the teacher's .* activations cannot be bridged/],
+  ],
+  [
+    'attention on vectors',
+    engineKd({ distillation: { attention: [{ teacherLayer: 'd', studentLayer: 'student_dense1' }] } }),
+    [/distillation\.attention\[0\]: attention transfer needs feature maps/],
+  ],
+  [
+    'an IDX file with a bad magic number',
+    engineKd({ data: idxData('imgs-badmagic', 'labs') }),
+    [/data\.source\.train\.images: .*imgs-badmagic: not an IDX file \(bad magic number 42/],
+  ],
+  [
+    'an IDX file of the wrong length',
+    engineKd({ data: idxData('imgs-short', 'labs') }),
+    [/data\.source: .*imgs-short: wrong length: dimensions 60×28×28 need 47040 bytes/],
+  ],
   ['a corrupt gzip', engineKd({ data: idxData('imgs-corrupt.gz', 'labs') }), [/data\.source: .*imgs-corrupt\.gz: corrupt gzip data/]],
   ['gzip magic on garbage', engineKd({ data: idxData('not-idx.gz', 'labs') }), [/data\.source\.train\.images: .*not-idx\.gz: corrupt gzip data/]],
-  ['a truncated weights file', engineKd({ teachers: [{ id: 't', model: '../fixtures/m-truncated/model.json' }] }), [/teachers\[0\]\.model: .*m-truncated[/\\]model\.json: weights of weights\.bin are 31300 bytes, but the weight specs need 31400 \(truncated or mismatched file\)/]],
-  ['a weight spec whose size does not match the file', engineKd({ teachers: [{ id: 't', model: '../fixtures/m-specsize/model.json' }] }), [/teachers\[0\]\.model: .*m-specsize[/\\]model\.json: weights of weights\.bin are 31400 bytes, but the weight specs need 34536/]],
-  ['a model.json that is not JSON', engineKd({ teachers: [{ id: 't', model: '../fixtures/m-garbage/model.json' }] }), [/teachers\[0\]\.model: .*m-garbage[/\\]model\.json: not a readable model\.json/]],
-  ['a model.json without a topology', engineKd({ student: { model: '../fixtures/m-notopology/model.json' } }), [/student\.model: .*m-notopology[/\\]model\.json: no modelTopology/]],
+  [
+    'a truncated weights file',
+    engineKd({ teachers: [{ id: 't', model: '../fixtures/m-truncated/model.json' }] }),
+    [
+      /teachers\[0\]\.model: .*m-truncated[/\\]model\.json: weights of weights\.bin are 31300 bytes, but the weight specs need 31400 \(truncated or mismatched file\)/,
+    ],
+  ],
+  [
+    'a weight spec whose size does not match the file',
+    engineKd({ teachers: [{ id: 't', model: '../fixtures/m-specsize/model.json' }] }),
+    [/teachers\[0\]\.model: .*m-specsize[/\\]model\.json: weights of weights\.bin are 31400 bytes, but the weight specs need 34536/],
+  ],
+  [
+    'a model.json that is not JSON',
+    engineKd({ teachers: [{ id: 't', model: '../fixtures/m-garbage/model.json' }] }),
+    [/teachers\[0\]\.model: .*m-garbage[/\\]model\.json: not a readable model\.json/],
+  ],
+  [
+    'a model.json without a topology',
+    engineKd({ student: { model: '../fixtures/m-notopology/model.json' } }),
+    [/student\.model: .*m-notopology[/\\]model\.json: no modelTopology/],
+  ],
 ];
 
 const securityCases: Case[] = [
-  ['a weights path with ../', engineKd({ teachers: [{ id: 't', model: '../fixtures/m-dotdot/model.json' }] }), [/teachers\[0\]\.model: .*m-dotdot[/\\]model\.json: weights path "\.\.\/m10\/weights\.bin" leaves the model's folder/]],
-  ['an absolute weights path', engineKd({ teachers: [{ id: 't', model: '../fixtures/m-abs/model.json' }] }), [/teachers\[0\]\.model: .*m-abs[/\\]model\.json: weights path ".*" must be relative to the model's folder/]],
-  ['a file:// weights URL', engineKd({ teachers: [{ id: 't', model: '../fixtures/m-url/model.json' }] }), [/teachers\[0\]\.model: .*m-url[/\\]model\.json: weights path "file:\/\/.*" must be relative/]],
+  [
+    'a weights path with ../',
+    engineKd({ teachers: [{ id: 't', model: '../fixtures/m-dotdot/model.json' }] }),
+    [/teachers\[0\]\.model: .*m-dotdot[/\\]model\.json: weights path "\.\.\/m10\/weights\.bin" leaves the model's folder/],
+  ],
+  [
+    'an absolute weights path',
+    engineKd({ teachers: [{ id: 't', model: '../fixtures/m-abs/model.json' }] }),
+    [/teachers\[0\]\.model: .*m-abs[/\\]model\.json: weights path ".*" must be relative to the model's folder/],
+  ],
+  [
+    'a file:// weights URL',
+    engineKd({ teachers: [{ id: 't', model: '../fixtures/m-url/model.json' }] }),
+    [/teachers\[0\]\.model: .*m-url[/\\]model\.json: weights path "file:\/\/.*" must be relative/],
+  ],
 ];
 
 /** The CLI's verdict on one kd.json: started at once, at most `POOL` engines at a time. */
@@ -241,7 +380,10 @@ describe('faults: bad input never starts a run', function () {
     // Every engine-side case is started now, a few at a time; each test awaits its own.
     for (const [what, config] of [...engineCases, ...securityCases, ...schemaCases.slice(0, 3)]) {
       const kd = writeCase(config);
-      verdicts.set(what, pooled(() => distillRun(kd)).then((r) => ({ kd, ...r })));
+      verdicts.set(
+        what,
+        pooled(() => distillRun(kd)).then((r) => ({ kd, ...r })),
+      );
     }
   });
   after(async () => {
@@ -269,6 +411,7 @@ describe('faults: bad input never starts a run', function () {
     for (const [what, , patterns] of engineCases) it(`${what}: exit 2, the JSON path, no run`, async () => assertRefused(await verdicts.get(what)!, patterns));
   });
   describe('model files cannot reach outside their folder (through distill run)', () => {
-    for (const [what, , patterns] of securityCases) it(`${what}: exit 2, model.json named, no run`, async () => assertRefused(await verdicts.get(what)!, patterns));
+    for (const [what, , patterns] of securityCases)
+      it(`${what}: exit 2, model.json named, no run`, async () => assertRefused(await verdicts.get(what)!, patterns));
   });
 });

@@ -41,12 +41,15 @@ describe('faults: runs at once', function () {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('two processes saving the same teacher folder at once: a reader never sees a model.json with another save\'s weights.bin', async () => {
+  it("two processes saving the same teacher folder at once: a reader never sees a model.json with another save's weights.bin", async () => {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-teacher-'));
     const dir = path.join(parent, 'teacher');
     const startAt = Date.now() + 5000;
     // Different shapes, so a mixed pair shows as a size mismatch; different fills, so values tell which save a file came from.
-    const writers = [tsxProcess('saveModelLoop.ts', [dir, '4', '1', '60', String(startAt)]), tsxProcess('saveModelLoop.ts', [dir, '8', '2', '60', String(startAt)])];
+    const writers = [
+      tsxProcess('saveModelLoop.ts', [dir, '4', '1', '60', String(startAt)]),
+      tsxProcess('saveModelLoop.ts', [dir, '8', '2', '60', String(startAt)]),
+    ];
     let done = false;
     void Promise.all(writers).then(() => (done = true));
     let consistent = 0;

@@ -44,7 +44,10 @@ describe('faults: data loss (issue 13 item 0)', function () {
     assert.equal(fs.readFileSync(path.join(dir, 'thesis.txt'), 'utf8'), 'three years of work');
     assert.deepEqual(fs.readdirSync(dir), ['thesis.txt']);
     // No staging folder left beside it either.
-    assert.deepEqual(fs.readdirSync(root).filter((n) => n.includes('saving')), []);
+    assert.deepEqual(
+      fs.readdirSync(root).filter((n) => n.includes('saving')),
+      [],
+    );
   });
 
   it('a folder with a model.json that Distillery did not write, or extra files beside its own, is refused', async () => {
@@ -63,7 +66,7 @@ describe('faults: data loss (issue 13 item 0)', function () {
     assert.match(modelFolderRefusal(path.join(root, 'afile'))!, /not a folder/);
   });
 
-  it('replaces its own saves (the marker), an older version\'s saves, and empty or absent folders', async () => {
+  it("replaces its own saves (the marker), an older version's saves, and empty or absent folders", async () => {
     const own = path.join(root, 'own');
     await saveLayersModel(tinyModel(), own);
     assert.deepEqual(fs.readdirSync(own).sort(), [MODEL_MARKER, 'model.json', 'weights.bin'].sort());
@@ -90,7 +93,11 @@ describe('faults: data loss (issue 13 item 0)', function () {
     assert.ok(fs.existsSync(path.join(dir, 'thesis.txt')));
   });
 
-  for (const [label, save] of [['"mydata", a folder of the user\'s files', 'mydata'], ['".", the experiment folder itself', '.'], ['"..", the folder above it', '..']] as const) {
+  for (const [label, save] of [
+    ['"mydata", a folder of the user\'s files', 'mydata'],
+    ['".", the experiment folder itself', '.'],
+    ['"..", the folder above it', '..'],
+  ] as const) {
     it(`validate and run refuse a teacher "save" of ${label}: exit 2, naming the path, nothing deleted, no run`, () => {
       const exp = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-save-'));
       const expDir = path.join(exp, 'exp');
@@ -115,7 +122,7 @@ describe('faults: data loss (issue 13 item 0)', function () {
     });
   }
 
-  it('a checkpoint is written and pruned only inside the run\'s checkpoints folder, and cleaning touches only its temporaries', async () => {
+  it("a checkpoint is written and pruned only inside the run's checkpoints folder, and cleaning touches only its temporaries", async () => {
     const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-ckpt-'));
     const model = tinyModel();
     const optimizer = tf.train.adam(0.01);
@@ -135,7 +142,7 @@ describe('faults: data loss (issue 13 item 0)', function () {
   });
 });
 
-describe('faults: data loss, the extension\'s deletes and copies, and resume\'s renames', () => {
+describe("faults: data loss, the extension's deletes and copies, and resume's renames", () => {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-ws-del-'));
   const runDir = path.join(ws, '.distillery', 'runs', '20250101-000000-tiny-ab12');
   fs.mkdirSync(runDir, { recursive: true });
@@ -165,7 +172,7 @@ describe('faults: data loss, the extension\'s deletes and copies, and resume\'s 
     assert.match(deleteRefusal({ ...done, runDir }, [other])!, /outside the workspace/);
   });
 
-  it('Export Student never writes into a non-empty folder, a file, or the run\'s own student folder', () => {
+  it("Export Student never writes into a non-empty folder, a file, or the run's own student folder", () => {
     const from = path.join(runDir, 'student');
     fs.mkdirSync(from, { recursive: true });
     assert.equal(exportRefusal(from, path.join(ws, 'exported')), undefined);
@@ -176,7 +183,7 @@ describe('faults: data loss, the extension\'s deletes and copies, and resume\'s 
     assert.match(exportRefusal(from, runDir)!, /overlaps/);
   });
 
-  it('resume keeps every earlier attempt\'s summary, even two rewinds in the same millisecond', () => {
+  it("resume keeps every earlier attempt's summary, even two rewinds in the same millisecond", () => {
     const dir = path.join(ws, '.distillery', 'runs', 'resumed');
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'events.jsonl'), '{"type":"log"}\n');
@@ -198,7 +205,10 @@ describe('faults: data loss, the extension\'s deletes and copies, and resume\'s 
       (globalThis as { Date: DateConstructor }).Date = RealDate;
       Date.now = realNow;
     }
-    const kept = fs.readdirSync(path.join(dir, 'attempts')).map((n) => fs.readFileSync(path.join(dir, 'attempts', n), 'utf8')).sort();
+    const kept = fs
+      .readdirSync(path.join(dir, 'attempts'))
+      .map((n) => fs.readFileSync(path.join(dir, 'attempts', n), 'utf8'))
+      .sort();
     assert.deepEqual(kept, ['{"attempt":1}', '{"attempt":2}']);
   });
 });

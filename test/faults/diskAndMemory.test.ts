@@ -22,7 +22,7 @@ describe('faults: disk and memory', function () {
       try {
         execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], { stdio: 'pipe' });
       } catch (e) {
-        throw new Error(`this test fills a real disk: it mounts a 64 KiB tmpfs, which needs root (or CAP_SYS_ADMIN): ${(e as Error).message}`);
+        throw new Error(`this test fills a real disk: it mounts a 64 KiB tmpfs, which needs root (or CAP_SYS_ADMIN): ${(e as Error).message}`, { cause: e });
       }
     });
     after(() => {
@@ -38,10 +38,14 @@ describe('faults: disk and memory', function () {
       const kd = writeKd(tinyKd({ training: { epochs: 40, batchSize: 20 }, baseline: false }));
       const messages: string[] = [];
       let finished: { status: string; error?: string } | undefined;
-      const { code, stderr } = await runCli(kd, (m) => {
-        if (m.type === 'log' && m.level === 'error') messages.push(m.message);
-        if (m.type === 'run_finished') finished = m;
-      }, ['--runs-root', mountPoint]);
+      const { code, stderr } = await runCli(
+        kd,
+        (m) => {
+          if (m.type === 'log' && m.level === 'error') messages.push(m.message);
+          if (m.type === 'run_finished') finished = m;
+        },
+        ['--runs-root', mountPoint],
+      );
       assert.equal(code, 1, stderr);
       assert.ok(finished, `no run_finished reached the CLI; stderr: ${stderr}`);
       assert.equal(finished.status, 'failed');
@@ -61,7 +65,10 @@ describe('faults: disk and memory', function () {
       const summary = readSummary(runDir);
       if (fs.existsSync(path.join(runDir, FILES.summary))) assert.equal(summary?.status, 'failed');
       // No temporary files from atomic writes are left to eat the space.
-      assert.deepEqual(fs.readdirSync(runDir).filter((f) => /tmp|saving/.test(f)), []);
+      assert.deepEqual(
+        fs.readdirSync(runDir).filter((f) => /tmp|saving/.test(f)),
+        [],
+      );
     });
   });
 
@@ -87,13 +94,15 @@ describe('faults: disk and memory', function () {
 
     it('a tensor too large for wasm mid-run: the run is marked failed, the reason says out of memory', async () => {
       // 1000 × 28 × 28 × 2000 activations are 6 GB: more than wasm can address.
-      const kd = writeKd(tinyKd({
-        data: { source: 'mnist', limit: 2000 },
-        teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [16] }, training: { epochs: 1, batchSize: 200 } }],
-        student: { architecture: { preset: 'cnn', filters: [2000] } },
-        training: { epochs: 1, batchSize: 1000 },
-        baseline: false,
-      }));
+      const kd = writeKd(
+        tinyKd({
+          data: { source: 'mnist', limit: 2000 },
+          teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [16] }, training: { epochs: 1, batchSize: 200 } }],
+          student: { architecture: { preset: 'cnn', filters: [2000] } },
+          training: { epochs: 1, batchSize: 1000 },
+          baseline: false,
+        }),
+      );
       const { code, stderr } = await runCli(kd, () => undefined);
       assert.equal(code, 1, stderr);
       const [runDir] = listRunDirs(runsRootFor(kd));

@@ -84,11 +84,13 @@ describe('faults: the engine process', function () {
     const issues: string[] = [];
     await runCli(kd, (m) => m.type === 'config_error' && issues.push(...m.issues.map((i) => `${i.path.join('.')}: ${i.message}`)));
     assert.equal(issues.length, 1, issues.join('\n'));
-    assert.match(issues[0], /^teachers\.0\.model: .*teacher[/\\]model\.json: the teacher's outputs are NaN or infinite on the first batch of training images \(7850 of its weights are NaN or infinite\)/);
+    assert.match(
+      issues[0],
+      /^teachers\.0\.model: .*teacher[/\\]model\.json: the teacher's outputs are NaN or infinite on the first batch of training images \(7850 of its weights are NaN or infinite\)/,
+    );
     assert.doesNotMatch(issues[0], /learning rate/);
     assert.deepEqual(listRunDirs(runsRootFor(kd)), [], 'a run folder was created');
   });
-
 });
 
 function readHeartbeatPid(runDir: string): number {

@@ -48,7 +48,32 @@ const BASE: Json = {
 /** A position as a fraction of a file's length, spread evenly (fc.double favours the edges: 1e-300, 0.9999…). */
 const fraction = fc.integer({ min: 0, max: 999 }).map((k) => k / 1000);
 
-const VALUES: Json[] = [-1, 0, 1, 2, 3, 0.5, 1.5, 100, 1e-9, '', 'x', 'mnist', 'data/labels.idx', 'teacher/model.json', '../..', null, true, false, [], [1], [0], {}, { preset: 'mlp', hidden: [2] }, { preset: 'cnn', filters: [2, 2, 2, 2] }];
+const VALUES: Json[] = [
+  -1,
+  0,
+  1,
+  2,
+  3,
+  0.5,
+  1.5,
+  100,
+  1e-9,
+  '',
+  'x',
+  'mnist',
+  'data/labels.idx',
+  'teacher/model.json',
+  '../..',
+  null,
+  true,
+  false,
+  [],
+  [1],
+  [0],
+  {},
+  { preset: 'mlp', hidden: [2] },
+  { preset: 'cnn', filters: [2, 2, 2, 2] },
+];
 const KEYS = ['foo', 'epochs', 'preset', 'hidden', 'model', 'source', 'limit', 'unlabeled', 'save', 'architecture', 'filters', 'features'];
 const CHARS = ['{', '}', '[', ']', ',', ':', '"', '\\', '/', '*', '0', '-', 'e', ' ', '\n'];
 
@@ -97,7 +122,11 @@ const EDITS: [JsonPath, Json][] = [
   [['seed'], 2147483647],
 ];
 
-type Op = { kind: 'set'; pick: number; value: Json } | { kind: 'delete'; pick: number } | { kind: 'addKey'; pick: number; key: string; value: Json } | { kind: 'edit'; pick: number };
+type Op =
+  | { kind: 'set'; pick: number; value: Json }
+  | { kind: 'delete'; pick: number }
+  | { kind: 'addKey'; pick: number; key: string; value: Json }
+  | { kind: 'edit'; pick: number };
 
 /** Applies `op` to a deep copy; `pick` chooses among the paths that exist now (modulo their count). */
 function apply(v: Json, op: Op): Json {
@@ -115,8 +144,10 @@ function apply(v: Json, op: Op): Json {
   const parent = at.slice(0, -1).reduce<Json>((o, k) => (o as Record<string, Json>)[k], copy) as Record<string | number, Json> | Json[];
   const last = at[at.length - 1];
   if (op.kind === 'set') (parent as Record<string | number, Json>)[last] = op.value;
-  else if (op.kind === 'delete') Array.isArray(parent) ? parent.splice(last as number, 1) : delete (parent as Record<string, Json>)[last];
-  else {
+  else if (op.kind === 'delete') {
+    if (Array.isArray(parent)) parent.splice(last as number, 1);
+    else delete (parent as Record<string, Json>)[last];
+  } else {
     const target = (parent as Record<string | number, Json>)[last];
     if (target && typeof target === 'object' && !Array.isArray(target)) target[op.key] = op.value;
   }
@@ -157,13 +188,28 @@ type FileCase =
 const binFile = fc.constantFrom('images' as const, 'labels' as const, 'weights' as const);
 const fileCaseArb: fc.Arbitrary<FileCase> = fc.oneof(
   fc.record({ file: binFile, kind: fc.constant('truncate' as const), at: fraction }),
-  fc.record({ file: binFile, kind: fc.constant('set' as const), at: fraction, header: fc.boolean(), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }) }),
+  fc.record({
+    file: binFile,
+    kind: fc.constant('set' as const),
+    at: fraction,
+    header: fc.boolean(),
+    bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }),
+  }),
   fc.record({ file: binFile, kind: fc.constant('append' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
-  { weight: 2, arbitrary: fc.record({ file: fc.constant('modelJson' as const), kind: fc.constant('json' as const), ops: fc.array(opArb, { minLength: 1, maxLength: 2 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ file: fc.constant('modelJson' as const), kind: fc.constant('json' as const), ops: fc.array(opArb, { minLength: 1, maxLength: 2 }) }),
+  },
   fc.record({ file: fc.constantFrom('images' as const, 'labels' as const, 'weights' as const, 'modelJson' as const), kind: fc.constant('empty' as const) }),
   {
     weight: 2,
-    arbitrary: fc.record({ file: fc.constant('images' as const), kind: fc.constant('reshape' as const), dims: fc.constantFrom('64 1 64', '64 64 1', '64 2 32', '64 1 1', '64 0 0', '64 8 8 1', '64 4 4 4', '64 8 8 0').map((d) => d.split(' ').map(Number)), trainTeacher: fc.constant(true), cnnStudent: fc.boolean() }),
+    arbitrary: fc.record({
+      file: fc.constant('images' as const),
+      kind: fc.constant('reshape' as const),
+      dims: fc.constantFrom('64 1 64', '64 64 1', '64 2 32', '64 1 1', '64 0 0', '64 8 8 1', '64 4 4 4', '64 8 8 0').map((d) => d.split(' ').map(Number)),
+      trainTeacher: fc.constant(true),
+      cnnStudent: fc.boolean(),
+    }),
   },
 );
 
@@ -175,8 +221,20 @@ const FILES = { images: 'data/images.idx', labels: 'data/labels.idx', modelJson:
 async function writeFixtures(): Promise<void> {
   fs.mkdirSync(path.join(fixtures, 'data'), { recursive: true });
   const n = 64;
-  fs.writeFileSync(path.join(fixtures, FILES.images), encodeIdx([n, 8, 8], Uint8Array.from({ length: n * 64 }, (_, i) => ((i * 37) ^ (i >> 6)) % 256)));
-  fs.writeFileSync(path.join(fixtures, FILES.labels), encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 4)));
+  fs.writeFileSync(
+    path.join(fixtures, FILES.images),
+    encodeIdx(
+      [n, 8, 8],
+      Uint8Array.from({ length: n * 64 }, (_, i) => ((i * 37) ^ (i >> 6)) % 256),
+    ),
+  );
+  fs.writeFileSync(
+    path.join(fixtures, FILES.labels),
+    encodeIdx(
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => i % 4),
+    ),
+  );
   const tf = loadTf();
   const previous = tf.getBackend();
   await tf.setBackend('cpu');
@@ -201,7 +259,13 @@ function corrupt(dir: string, c: FileCase): void {
   if (c.kind === 'reshape') {
     const pixels = fs.readFileSync(file).subarray(4 + 4 * 3);
     const count = c.dims.reduce((a, b) => a * b, 1);
-    fs.writeFileSync(file, encodeIdx(c.dims, Uint8Array.from({ length: count }, (_, i) => pixels[i % pixels.length])));
+    fs.writeFileSync(
+      file,
+      encodeIdx(
+        c.dims,
+        Uint8Array.from({ length: count }, (_, i) => pixels[i % pixels.length]),
+      ),
+    );
     const kd = JSON.parse(fs.readFileSync(path.join(dir, 'kd.json'), 'utf8'));
     if (c.trainTeacher) kd.teachers = [{ id: 't', architecture: { preset: 'mlp', hidden: [4] }, training: { epochs: 1, batchSize: 8 } }];
     if (c.cnnStudent) kd.student = { architecture: cnn(2) };
@@ -283,7 +347,9 @@ describe(`faults: fuzzing kd.json and its files through the CLI (fast-check, see
   });
   after(async () => {
     // What the cases exercised, for whoever tunes the generators: how many ended at each exit code.
-    const codes = (await Promise.allSettled(outcomes.values())).map((r) => (r.status === 'fulfilled' ? `validate ${r.value.validate.code}, run ${r.value.run.code}` : 'error'));
+    const codes = (await Promise.allSettled(outcomes.values())).map((r) =>
+      r.status === 'fulfilled' ? `validate ${r.value.validate.code}, run ${r.value.run.code}` : 'error',
+    );
     const tally = new Map<string, number>();
     for (const c of codes) tally.set(c, (tally.get(c) ?? 0) + 1);
     console.log(`      exit codes: ${[...tally].map(([c, n]) => `${c}: ${n}`).join('; ')}`);

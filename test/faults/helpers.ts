@@ -8,7 +8,11 @@ import type { EngineMessage } from '../../src/protocol/events';
 export const CLI = process.env.DISTILL_CLI_UNDER_TEST ?? path.resolve(__dirname, '../../bin/distill.js');
 
 /** Runs `distill run --json` and hands every event to `onEvent`; resolves with the exit code. */
-export function runCli(kd: string, onEvent: (m: EngineMessage, child: ChildProcess) => void, extra: string[] = []): Promise<{ code: number | null; stderr: string }> {
+export function runCli(
+  kd: string,
+  onEvent: (m: EngineMessage, child: ChildProcess) => void,
+  extra: string[] = [],
+): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [CLI, 'run', kd, '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (t) => (stderr += t));

@@ -19,12 +19,24 @@ const BOUND_MS = 60_000;
 function idx(name: string, dims: number[]): string {
   const file = path.join(root, name);
   const count = dims.reduce((a, b) => a * b, 1);
-  fs.writeFileSync(file, encodeIdx(dims, Uint8Array.from({ length: count }, (_, i) => (i * 37) % 256)));
+  fs.writeFileSync(
+    file,
+    encodeIdx(
+      dims,
+      Uint8Array.from({ length: count }, (_, i) => (i * 37) % 256),
+    ),
+  );
   return file;
 }
 function labels(name: string, n: number): string {
   const file = path.join(root, name);
-  fs.writeFileSync(file, encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => i % 4)));
+  fs.writeFileSync(
+    file,
+    encodeIdx(
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => i % 4),
+    ),
+  );
   return file;
 }
 
@@ -90,7 +102,12 @@ describe('faults: an engine that fails ends, and says why', function () {
 
   it('a 1×20 input with a CNN student: exit 2 naming pool1', async () => {
     const kd = idxKd(idx('img-1x20', [32, 1, 20]), labels('lab-32', 32), { preset: 'cnn', filters: [4] });
-    assertEnded(await distillBounded(['run', kd], BOUND_MS), 2, /student\.architecture\.filters: the 1×20 input shrinks to 0×10 at student_pool1 .*no conv block fits 1×20 images: use the mlp preset/, kd);
+    assertEnded(
+      await distillBounded(['run', kd], BOUND_MS),
+      2,
+      /student\.architecture\.filters: the 1×20 input shrinks to 0×10 at student_pool1 .*no conv block fits 1×20 images: use the mlp preset/,
+      kd,
+    );
   });
 
   it('1×1 images with a CNN student: exit 2 naming pool1', async () => {
@@ -159,7 +176,10 @@ describe('faults: a worker engine whose run fails', function () {
       const file = path.join(root, 'not-a-folder');
       fs.writeFileSync(file, '');
       const failures: string[] = [];
-      const first = await worker.run({ kind: 'run', configPath: good, runDir: path.join(file, 'run') }, (m) => m.type === 'engine_failed' && failures.push(m.message));
+      const first = await worker.run(
+        { kind: 'run', configPath: good, runDir: path.join(file, 'run') },
+        (m) => m.type === 'engine_failed' && failures.push(m.message),
+      );
       assert.deepEqual(first, { ended: true, code: 1, failure: `cannot create the run folder in ${file}: ${file} is not a folder` });
       assert.deepEqual(failures, [first.failure]);
       const second = await worker.run({ kind: 'run', configPath: good, runDir: path.join(root, 'runs-w', 'run') }, () => undefined);
@@ -171,7 +191,10 @@ describe('faults: a worker engine whose run fails', function () {
 
   it('a failure of the process itself (a throw outside any run): engine_failed with the message, then the worker exits 1', async () => {
     const inject = path.join(root, 'inject-worker.cjs');
-    fs.writeFileSync(inject, "if (process.argv[1].endsWith('engine.js')) process.on('message', (m) => m.type === 'run' && setTimeout(() => { throw new RangeError('injected worker bug'); }, 20));\n");
+    fs.writeFileSync(
+      inject,
+      "if (process.argv[1].endsWith('engine.js')) process.on('message', (m) => m.type === 'run' && setTimeout(() => { throw new RangeError('injected worker bug'); }, 20));\n",
+    );
     const worker = new EngineWorker({ enginePath, env: { NODE_OPTIONS: `--require ${inject}` } });
     const kd = idxKd(path.join(root, 'img-w'), path.join(root, 'lab-w'), { preset: 'mlp', hidden: [4] });
     const outcome = await worker.run({ kind: 'run', configPath: kd, runDir: path.join(root, 'runs-w2', 'run') }, () => undefined);

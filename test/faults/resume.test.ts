@@ -16,7 +16,9 @@ import { CLI, runCli } from './helpers';
 function curve(runDir: string) {
   const { events, skipped } = readEvents(runDir);
   assert.equal(skipped, 0);
-  const epochs = events.filter((e): e is EpochEvent => e.type === 'epoch' && e.stage !== 'teacher').map((e) => `${e.stage}${e.epoch} ${e.loss.toFixed(6)} ${e.valAccuracy}`);
+  const epochs = events
+    .filter((e): e is EpochEvent => e.type === 'epoch' && e.stage !== 'teacher')
+    .map((e) => `${e.stage}${e.epoch} ${e.loss.toFixed(6)} ${e.valAccuracy}`);
   const steps = events.filter((e): e is StepEvent => e.type === 'step');
   return { epochs, steps };
 }
@@ -61,7 +63,11 @@ describe('faults: resume after kill -9', function () {
     assert.deepEqual(b.epochs, a.epochs, 'the resumed run did not retrace the uninterrupted one');
     for (const stage of ['distill', 'baseline']) {
       const steps = b.steps.filter((s) => s.stage === stage).map((s) => s.step);
-      assert.deepEqual(steps, a.steps.filter((s) => s.stage === stage).map((s) => s.step), `${stage} steps: a gap or a duplicate`);
+      assert.deepEqual(
+        steps,
+        a.steps.filter((s) => s.stage === stage).map((s) => s.step),
+        `${stage} steps: a gap or a duplicate`,
+      );
     }
     const sa = readSummary(refDir)!;
     const sb = readSummary(runDir)!;

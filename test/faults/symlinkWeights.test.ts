@@ -24,7 +24,10 @@ describe('faults: a weights file linked out of its model folder', () => {
     const secret = path.join(root, 'secret.bin');
     fs.renameSync(path.join(dir, 'weights.bin'), secret);
     fs.symlinkSync(secret, path.join(dir, 'weights.bin'));
-    assert.throws(() => readModelArtifacts(path.join(dir, 'model.json')), (e: Error) => /weights\.bin.*leaves the model's folder/.test(e.message) && e.message.includes(secret));
+    assert.throws(
+      () => readModelArtifacts(path.join(dir, 'model.json')),
+      (e: Error) => /weights\.bin.*leaves the model's folder/.test(e.message) && e.message.includes(secret),
+    );
     await assert.rejects(loadLayersModel(tf, path.join(dir, 'model.json')), /leaves the model's folder/);
     // Linked to a file inside the folder: fine.
     fs.unlinkSync(path.join(dir, 'weights.bin'));

@@ -23,7 +23,17 @@ function damagedRun(): string {
   w.emit({ type: 'run_started', runId: path.basename(runDir), runDir, name: 'torn', pid: 999_999_999, backend: 'cpu', configPath: '/nowhere/kd.json' });
   w.emit({ type: 'stage_started', stage: 'distill', model: 'student', epochs: 2, stepsPerEpoch: 4, params: 10 });
   for (let step = 1; step <= 5; step++) {
-    w.emit({ type: 'step', stage: 'distill', epoch: step <= 4 ? 1 : 2, step, totalSteps: 8, loss: 1 / step, terms: { kd: 0.5 / step, ce: 0.5 / step }, lr: 0.001, samplesPerSec: 100 });
+    w.emit({
+      type: 'step',
+      stage: 'distill',
+      epoch: step <= 4 ? 1 : 2,
+      step,
+      totalSteps: 8,
+      loss: 1 / step,
+      terms: { kd: 0.5 / step, ce: 0.5 / step },
+      lr: 0.001,
+      samplesPerSec: 100,
+    });
     // A hand edit left junk between the engine's lines.
     if (step === 2) fs.appendFileSync(path.join(runDir, FILES.events), GARBAGE.slice(0, 4).join('\n') + '\n');
   }

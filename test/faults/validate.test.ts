@@ -21,12 +21,30 @@ const fx = (name: string) => path.join(root, 'fixtures', name);
 
 async function writeFixtures(): Promise<void> {
   fs.mkdirSync(fx('keras'), { recursive: true });
-  fs.writeFileSync(fx('imgs'), encodeIdx([60, 28, 28], Uint8Array.from({ length: 60 * 784 }, (_, i) => (i * 37) % 256)));
-  fs.writeFileSync(fx('labs'), encodeIdx([60], Uint8Array.from({ length: 60 }, (_, i) => i % 10)));
+  fs.writeFileSync(
+    fx('imgs'),
+    encodeIdx(
+      [60, 28, 28],
+      Uint8Array.from({ length: 60 * 784 }, (_, i) => (i * 37) % 256),
+    ),
+  );
+  fs.writeFileSync(
+    fx('labs'),
+    encodeIdx(
+      [60],
+      Uint8Array.from({ length: 60 }, (_, i) => i % 10),
+    ),
+  );
   fs.writeFileSync(fx('imgs-float'), encodeIdxFloat32([60, 28, 28], new Float32Array(60 * 784)));
   const tf = loadTf();
   await tf.setBackend('cpu');
-  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1], name: 'f' }), tf.layers.dense({ units: 16, activation: 'relu', name: 'h' }), tf.layers.dense({ units: 10, name: 'd' })] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28, 1], name: 'f' }),
+      tf.layers.dense({ units: 16, activation: 'relu', name: 'h' }),
+      tf.layers.dense({ units: 10, name: 'd' }),
+    ],
+  });
   await saveLayersModel(model, fx('m10'));
   model.dispose();
   fs.mkdirSync(fx('graph'));
@@ -94,29 +112,49 @@ describe('faults: distill validate finds what run refuses', function () {
   });
 
   it('unknown layer names and a pair on the logits: exit 2, each at its line:column', async () => {
-    const { file, text } = writeCase(kd({ distillation: { features: [{ teacherLayer: 'nope', studentLayer: 'student_dense1' }, { teacherLayer: 'h', studentLayer: 'student_logits' }] } }));
+    const { file, text } = writeCase(
+      kd({
+        distillation: {
+          features: [
+            { teacherLayer: 'nope', studentLayer: 'student_dense1' },
+            { teacherLayer: 'h', studentLayer: 'student_logits' },
+          ],
+        },
+      }),
+    );
     const r = await distill(['validate', file]);
     assert.equal(r.code, 2, r.stderr + r.stdout);
     assert.ok(r.stderr.includes(`${at(text, '"nope"')}: distillation.features[0].teacherLayer: no layer "nope"`), r.stderr);
-    assert.ok(r.stderr.includes(`${at(text, '"student_logits"')}: distillation.features[1].studentLayer: layer "student_logits" is the student's output`), r.stderr);
+    assert.ok(
+      r.stderr.includes(`${at(text, '"student_logits"')}: distillation.features[1].studentLayer: layer "student_logits" is the student's output`),
+      r.stderr,
+    );
     noRunFolder(file);
   });
 
   it('a GraphModel and a Keras .h5 teacher, an ONNX student: exit 2, each file named with what it is and what is needed', async () => {
-    const { file, text } = writeCase(kd({
-      teachers: [{ id: 'g', model: '../fixtures/graph/model.json' }, { id: 'k', model: '../fixtures/keras/model.h5' }],
-      student: { model: '../fixtures/model.onnx' },
-    }));
+    const { file, text } = writeCase(
+      kd({
+        teachers: [
+          { id: 'g', model: '../fixtures/graph/model.json' },
+          { id: 'k', model: '../fixtures/keras/model.h5' },
+        ],
+        student: { model: '../fixtures/model.onnx' },
+      }),
+    );
     const r = await distill(['validate', file]);
     assert.equal(r.code, 2, r.stderr + r.stdout);
     assert.ok(r.stderr.includes(`${at(text, '"../fixtures/graph/model.json"')}: teachers[0].model: `), r.stderr);
     assert.match(r.stderr, /teachers\[0\]\.model: .*graph[/\\]model\.json: a tfjs GraphModel \(format "graph-model"\)/);
-    assert.match(r.stderr, /teachers\[1\]\.model: .*model\.h5: a Keras model file; a tfjs LayersModel model\.json is needed: convert it with tensorflowjs_converter --input_format keras /);
+    assert.match(
+      r.stderr,
+      /teachers\[1\]\.model: .*model\.h5: a Keras model file; a tfjs LayersModel model\.json is needed: convert it with tensorflowjs_converter --input_format keras /,
+    );
     assert.match(r.stderr, /student\.model: .*model\.onnx: an ONNX model; ONNX teachers are not supported yet/);
     noRunFolder(file);
   });
 
-  it('a batch larger than the samples: exit 2 at training.batchSize\'s line:column, placed by the engine itself (run --json)', async () => {
+  it("a batch larger than the samples: exit 2 at training.batchSize's line:column, placed by the engine itself (run --json)", async () => {
     const { file, text } = writeCase(kd({ training: { epochs: 1, batchSize: 500 } }));
     const r = await distill(['validate', file]);
     assert.equal(r.code, 2, r.stderr + r.stdout);
@@ -126,7 +164,10 @@ describe('faults: distill validate finds what run refuses', function () {
     const event = JSON.parse(j.stdout.trim().split('\n').pop()!);
     assert.equal(event.type, 'config_error');
     const [line, column] = at(text, '500').split(':').slice(1).map(Number);
-    assert.deepEqual(event.issues.map((i: { path: unknown[]; line: number; column: number }) => [i.path.join('.'), i.line, i.column]), [['training.batchSize', line, column]]);
+    assert.deepEqual(
+      event.issues.map((i: { path: unknown[]; line: number; column: number }) => [i.path.join('.'), i.line, i.column]),
+      [['training.batchSize', line, column]],
+    );
     noRunFolder(file);
   });
 

@@ -27,16 +27,24 @@ describe('Run dashboard (webview)', () => {
 
     const summary = await waitFor('summary.json', () => readSummary(runDir), 5 * 60_000, 250);
     assert.equal(summary.status, 'done');
-    const stats = await waitFor('live events posted to the webview', () => {
-      const s = dashboards.dashboard(runId);
-      return s && s.postedByType.init >= 1 && (s.eventsPosted > 0 || s.readyCount > 1) ? s : undefined;
-    }, 30_000);
+    const stats = await waitFor(
+      'live events posted to the webview',
+      () => {
+        const s = dashboards.dashboard(runId);
+        return s && s.postedByType.init >= 1 && (s.eventsPosted > 0 || s.readyCount > 1) ? s : undefined;
+      },
+      30_000,
+    );
     assert.ok(stats.postedByType.init >= 1, 'an init after ready');
     // The webview reports what it drew: every step of the run, and its status.
-    const rendered = await waitFor('the webview to draw the finished run', () => {
-      const r = dashboards.dashboard(runId)?.lastRendered;
-      return r && r.status === 'done' ? r : undefined;
-    }, 30_000);
+    const rendered = await waitFor(
+      'the webview to draw the finished run',
+      () => {
+        const r = dashboards.dashboard(runId)?.lastRendered;
+        return r && r.status === 'done' ? r : undefined;
+      },
+      30_000,
+    );
     assert.ok(rendered.steps > 0, 'steps drawn');
     assert.ok(rendered.charts >= 2, `charts with data: ${rendered.charts}`);
     // Coalesced: never more event messages than 10 a second of the run, plus one.
@@ -61,10 +69,14 @@ describe('Run dashboard (webview)', () => {
 
     await vscode.commands.executeCommand('distillery.openDashboard', runId);
     await waitFor('the dashboard to be ready again', () => (dashboards.dashboard(runId)?.readyCount ?? 0) > readyBefore, 30_000);
-    const after = await waitFor('the dashboard to draw again', () => {
-      const r = dashboards.dashboard(runId)?.lastRendered;
-      return r && r.steps === before.steps ? r : undefined;
-    }, 30_000);
+    const after = await waitFor(
+      'the dashboard to draw again',
+      () => {
+        const r = dashboards.dashboard(runId)?.lastRendered;
+        return r && r.steps === before.steps ? r : undefined;
+      },
+      30_000,
+    );
     assert.equal(after.status, before.status);
     assert.equal(after.epochs, before.epochs);
   });
@@ -75,9 +87,13 @@ describe('Run dashboard (webview)', () => {
     const panel = dashboards.panels().find((p) => p.viewType === 'distillery.dashboard' && p.runDir)!;
     const ref = await vscode.commands.executeCommand<{ runId: string }>('distillery.openConfusion', vscode.Uri.file(panel.runDir!));
     assert.equal(ref?.runId, panel.runId);
-    await waitFor('a showTab or init for the confusion tab', () => {
-      const s = dashboards.dashboard(panel.runId!);
-      return s && ((s.postedByType.showTab ?? 0) > 0 || (s.postedByType.init ?? 0) > 1);
-    }, 20_000);
+    await waitFor(
+      'a showTab or init for the confusion tab',
+      () => {
+        const s = dashboards.dashboard(panel.runId!);
+        return s && ((s.postedByType.showTab ?? 0) > 0 || (s.postedByType.init ?? 0) > 1);
+      },
+      20_000,
+    );
   });
 });

@@ -21,7 +21,12 @@ export function fixture(name: string): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `check` returns a value other than undefined/false; fails naming what did not happen. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -35,7 +40,7 @@ export function readJson<T = unknown>(file: string): T {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
   } catch (err) {
-    throw new Error(`${file} is not readable JSON: ${(err as Error).message}`);
+    throw new Error(`${file} is not readable JSON: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -50,7 +50,10 @@ export async function run(): Promise<void> {
     });
     if (process.env.DISTILLERY_TEST_GREP) mocha.grep(process.env.DISTILLERY_TEST_GREP);
     const suitesDir = path.join(__dirname, 'integration');
-    const files = fs.readdirSync(suitesDir).filter((f) => f.endsWith('.test.js')).sort();
+    const files = fs
+      .readdirSync(suitesDir)
+      .filter((f) => f.endsWith('.test.js'))
+      .sort();
     if (files.length === 0) throw new Error(`no integration suites (*.test.js) in ${suitesDir}`);
     for (const f of files) mocha.addFile(path.join(suitesDir, f));
 

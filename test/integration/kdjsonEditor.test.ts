@@ -34,7 +34,21 @@ describe('sidebar+editor: kd.json in the editor', () => {
   before(() => {
     const m = path.join(workspaceDir(), 'editor', 'models', 'teacher');
     fs.mkdirSync(m, { recursive: true });
-    fs.writeFileSync(path.join(m, 'model.json'), JSON.stringify({ modelTopology: { class_name: 'Sequential', config: { layers: [{ class_name: 'Flatten', config: { name: 'flat', batch_input_shape: [null, 28, 28, 1] } }, { class_name: 'Dense', config: { name: 'out', units: 10 } }] } }, weightsManifest: [] }));
+    fs.writeFileSync(
+      path.join(m, 'model.json'),
+      JSON.stringify({
+        modelTopology: {
+          class_name: 'Sequential',
+          config: {
+            layers: [
+              { class_name: 'Flatten', config: { name: 'flat', batch_input_shape: [null, 28, 28, 1] } },
+              { class_name: 'Dense', config: { name: 'out', units: 10 } },
+            ],
+          },
+        },
+        weightsManifest: [],
+      }),
+    );
     fs.writeFileSync(path.join(workspaceDir(), 'editor', 'models', 'notes.json'), '{"not": "a model"}');
   });
 
@@ -47,7 +61,7 @@ describe('sidebar+editor: kd.json in the editor', () => {
     assert.ok(!labels.includes('models/notes.json'));
   });
 
-  it('completes the teacher\'s layer names in a feature pair', async () => {
+  it("completes the teacher's layer names in a feature pair", async () => {
     const doc = await open('complete.kd.json', TEXT);
     const pos = doc.positionAt(doc.getText().indexOf('"teacherLayer": ""') + '"teacherLayer": "'.length);
     const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos);
@@ -70,7 +84,12 @@ describe('sidebar+editor: kd.json in the editor', () => {
   it('applies the quick fix for α = 1', async () => {
     const doc = await open('fix.kd.json', TEXT);
     const alpha = await waitFor('the α = 1 advice', () => ours(doc.uri).find((d) => d.code === 'alpha-one'), 10_000);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, alpha.range, vscode.CodeActionKind.QuickFix.value);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      doc.uri,
+      alpha.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     const fix = actions.find((a) => /α to 0\.7/.test(a.title));
     assert.ok(fix?.edit, `quick fixes: ${actions.map((a) => a.title).join(', ')}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
@@ -78,7 +97,7 @@ describe('sidebar+editor: kd.json in the editor', () => {
     await waitFor('the advice to go away', () => !ours(doc.uri).some((d) => d.code === 'alpha-one'), 10_000);
   });
 
-  it('shows a teacher\'s parameters and layers on hover', async () => {
+  it("shows a teacher's parameters and layers on hover", async () => {
     const doc = await open('complete.kd.json', TEXT);
     const pos = doc.positionAt(doc.getText().indexOf('"big"') + 2);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, pos);
@@ -90,6 +109,9 @@ describe('sidebar+editor: kd.json in the editor', () => {
   it('offers ▶ Start Run as a CodeLens in a trusted workspace', async () => {
     const doc = await open('complete.kd.json', TEXT);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
-    assert.ok(lenses.some((l) => l.command?.command === 'distillery.startRun'), JSON.stringify(lenses.map((l) => l.command?.title)));
+    assert.ok(
+      lenses.some((l) => l.command?.command === 'distillery.startRun'),
+      JSON.stringify(lenses.map((l) => l.command?.title)),
+    );
   });
 });

@@ -44,10 +44,25 @@ function writeRun(dir: string, runId: string, opts: { summary?: boolean; student
   }
   if (opts.summary) {
     const ev = (acc: number) => ({ testAccuracy: acc, confusion: [], params: 100, bytes: 400, latencyMs: 0.1 });
-    fs.writeFileSync(path.join(runDir, 'summary.json'), JSON.stringify({
-      runId, name: 'fake', status: 'done', backend: 'wasm', startedAt: at, endedAt: at, durationSec: 1, configPath,
-      teacher: { ...ev(0.97), id: 't', ids: ['t'] }, student: ev(0.9612), baseline: ev(0.9421), gain: 0.0191, numClasses: 10, testSamples: 100,
-    }));
+    fs.writeFileSync(
+      path.join(runDir, 'summary.json'),
+      JSON.stringify({
+        runId,
+        name: 'fake',
+        status: 'done',
+        backend: 'wasm',
+        startedAt: at,
+        endedAt: at,
+        durationSec: 1,
+        configPath,
+        teacher: { ...ev(0.97), id: 't', ids: ['t'] },
+        student: ev(0.9612),
+        baseline: ev(0.9421),
+        gain: 0.0191,
+        numClasses: 10,
+        testSamples: 100,
+      }),
+    );
   }
   return runDir;
 }
@@ -64,15 +79,21 @@ describe('sidebar: Teachers and Students', () => {
     assert.ok(tiny, `kd.json is a root: ${roots.map((r) => (r.kind === 'kdjson' ? r.uri.fsPath : r.kind)).join(', ')}`);
     assert.equal(api.modelsTree.getTreeItem(tiny).label, 'tiny');
     const models = (await api.modelsTree.getChildren(tiny)) as Extract<ModelNode, { kind: 'model' }>[];
-    assert.deepEqual(models.map((m) => api.modelsTree.getTreeItem(m).label), ['t', 'student']);
+    assert.deepEqual(
+      models.map((m) => api.modelsTree.getTreeItem(m).label),
+      ['t', 'student'],
+    );
     // mlp [64] on 28x28x1, 10 classes: 784·64+64 + 64·10+10 = 50 890.
     assert.equal(models[0].entry.info?.params, 50_890);
     assert.match(String(api.modelsTree.getTreeItem(models[0]).description), /^preset mlp 64 · 50\.9k params/);
     const layers = await api.modelsTree.getChildren(models[1]);
-    assert.deepEqual(layers.map((l) => api.modelsTree.getTreeItem(l).label), ['student_flatten', 'student_dense1', 'student_logits']);
+    assert.deepEqual(
+      layers.map((l) => api.modelsTree.getTreeItem(l).label),
+      ['student_flatten', 'student_dense1', 'student_logits'],
+    );
   });
 
-  it('opens a teacher\'s definition in its kd.json', async () => {
+  it("opens a teacher's definition in its kd.json", async () => {
     const api = await sidebar();
     const roots = await api.modelsTree.getChildren();
     const tiny = roots.find((n) => n.kind === 'kdjson' && n.uri.fsPath === fixture('kd.json'))!;
@@ -97,7 +118,9 @@ describe('sidebar: Runs', () => {
     });
     const runId = '20260101-120000-fake-aaaaaa';
     writeRun(dir, runId, { summary: true, student: true });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the Runs tree did not signal a change within 15 s of a run folder appearing')), 15_000));
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('the Runs tree did not signal a change within 15 s of a run folder appearing')), 15_000),
+    );
     await Promise.race([changed, timeout]);
     const node = await waitFor(`run ${runId} in the Runs tree`, async () => (await runNodes(api)).find((n) => n.runId === runId), 15_000, 250);
     const item = api.runsTree.getTreeItem(node);
@@ -124,21 +147,64 @@ describe('sidebar: Runs', () => {
     fs.rmSync(path.join(experimentDir(), '.distillery', 'runs', runId), { recursive: true });
   });
 
-  it('groups a sweep\'s trials under one node', async () => {
+  it("groups a sweep's trials under one node", async () => {
     const api = await sidebar();
     const sweepDir = path.join(experimentDir(), '.distillery', 'sweeps', '20260101-130000-sweep-dddddd');
     const trialDir = path.join(sweepDir, 'trials', 't1');
     fs.mkdirSync(trialDir, { recursive: true });
-    fs.writeFileSync(path.join(trialDir, 'events.jsonl'), JSON.stringify({ type: 'run_started', time, runId: 't1', runDir: trialDir, name: 'sw', pid: 1, backend: 'wasm', configPath: path.join(experimentDir(), 'kd.json') }) + '\n');
-    const trial = { id: 't1', kind: 'distill', params: { 'distillation.temperature': 4 }, seed: 42, runDir: 'trials/t1', configFile: 'configs/t1.kd.json', status: 'done' };
-    fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({ format: 'distillery-sweep/1', sweepId: 's', name: 'sw', configPath: path.join(experimentDir(), 'kd.json'), status: 'done', startedAt: time, metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [{ path: 'distillation.temperature', values: [4] }], seeds: [42], epochs: 1, parallel: 1, trials: [trial], aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [] }));
+    fs.writeFileSync(
+      path.join(trialDir, 'events.jsonl'),
+      JSON.stringify({
+        type: 'run_started',
+        time,
+        runId: 't1',
+        runDir: trialDir,
+        name: 'sw',
+        pid: 1,
+        backend: 'wasm',
+        configPath: path.join(experimentDir(), 'kd.json'),
+      }) + '\n',
+    );
+    const trial = {
+      id: 't1',
+      kind: 'distill',
+      params: { 'distillation.temperature': 4 },
+      seed: 42,
+      runDir: 'trials/t1',
+      configFile: 'configs/t1.kd.json',
+      status: 'done',
+    };
+    fs.writeFileSync(
+      path.join(sweepDir, 'sweep.json'),
+      JSON.stringify({
+        format: 'distillery-sweep/1',
+        sweepId: 's',
+        name: 'sw',
+        configPath: path.join(experimentDir(), 'kd.json'),
+        status: 'done',
+        startedAt: time,
+        metric: 'valAccuracy',
+        metricLabel: 'validation accuracy',
+        params: [{ path: 'distillation.temperature', values: [4] }],
+        seeds: [42],
+        epochs: 1,
+        parallel: 1,
+        trials: [trial],
+        aggregates: [],
+        teacherCache: { dir: '', hits: 0, computed: 0 },
+        notes: [],
+      }),
+    );
     const sweep = await waitFor('the sweep node', async () => (await api.runsTree.getChildren()).find((n) => n.kind === 'sweep'), 15_000, 250);
     assert.equal(api.runsTree.getTreeItem(sweep).label, 'sw (sweep)');
     const trials = await api.runsTree.getChildren(sweep);
-    assert.deepEqual(trials.map((t) => api.runsTree.getTreeItem(t).label), ['temperature=4 · seed 42']);
+    assert.deepEqual(
+      trials.map((t) => api.runsTree.getTreeItem(t).label),
+      ['temperature=4 · seed 42'],
+    );
   });
 
-  it('exports a run\'s student to a chosen folder', async () => {
+  it("exports a run's student to a chosen folder", async () => {
     const api = await sidebar();
     const node = (await runNodes(api)).find((n) => n.runId === '20260101-120000-fake-aaaaaa')!;
     const target = vscode.Uri.file(path.join(workspaceDir(), 'exported-student'));
@@ -147,7 +213,7 @@ describe('sidebar: Runs', () => {
     assert.ok(fs.existsSync(path.join(target.fsPath, 'model.json')));
   });
 
-  it('Re-run starts the run\'s kd.json again', async function () {
+  it("Re-run starts the run's kd.json again", async function () {
     this.timeout(60_000);
     const api = await sidebar();
     const node = (await runNodes(api)).find((n) => n.runId === '20260101-120000-fake-aaaaaa')!;
@@ -165,6 +231,9 @@ describe('sidebar: Runs', () => {
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.equal(doc.languageId, 'jsonc', 'kd.json files are JSON with comments');
     await new Promise((r) => setTimeout(r, 1000));
-    assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'distillery'), []);
+    assert.deepEqual(
+      vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'distillery'),
+      [],
+    );
   });
 });

@@ -27,7 +27,10 @@ describe('Distill: Start Run', () => {
     assert.ok(last?.type === 'run_finished' && last.status === 'done', `last event: ${JSON.stringify(last)}`);
     const steps = events.filter((e) => e.type === 'step');
     assert.ok(steps.length > 0, 'training steps were reported');
-    assert.ok(steps.every((s) => s.type === 'step' && Number.isFinite(s.loss)), 'every step loss is finite');
+    assert.ok(
+      steps.every((s) => s.type === 'step' && Number.isFinite(s.loss)),
+      'every step loss is finite',
+    );
 
     const model = readJson<{ modelTopology?: unknown; weightsManifest?: unknown[] }>(path.join(runDir, FILES.student, 'model.json'));
     assert.ok(model.modelTopology, 'student/model.json has a topology');

@@ -46,7 +46,11 @@ const check: UiCheck = {
     await frame.locator('vscode-tab-header[data-tab=confusion]').click();
     await frame.locator('table.matrix[data-model=student] td').first().waitFor({ timeout: 20_000 });
     for (const model of ['teacher', 'student'] as const) {
-      const cells = await frame.locator(`table.matrix[data-model=${model}] td`).evaluateAll((tds) => tds.map((td) => [Number(td.getAttribute('data-actual')), Number(td.getAttribute('data-predicted')), Number(td.getAttribute('data-count'))]));
+      const cells = await frame
+        .locator(`table.matrix[data-model=${model}] td`)
+        .evaluateAll((tds) =>
+          tds.map((td) => [Number(td.getAttribute('data-actual')), Number(td.getAttribute('data-predicted')), Number(td.getAttribute('data-count'))]),
+        );
       const m = summary[model]!.confusion;
       assert.equal(cells.length, m.length * m.length, `${model}: one cell per class pair`);
       for (const [i, j, c] of cells) assert.equal(c, m[i][j], `${model} cell (${i}, ${j})`);
@@ -57,14 +61,60 @@ const check: UiCheck = {
     // A finished sweep of the engine's format beside kd.json; its best trial sets T = 2.5.
     const sweepDir = path.join(workspace, '.distillery', 'sweeps', '20260101-000000-ui');
     fs.mkdirSync(sweepDir, { recursive: true });
-    const trial = (id: string, t: number, acc: number) => ({ id, kind: 'distill', params: { 'distillation.temperature': t }, seed: 1, runDir: `trials/${id}`, configFile: `configs/${id}.kd.json`, status: 'done', metric: acc, valAccuracy: acc, testAccuracy: acc });
-    fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({
-      format: 'distillery-sweep/1', sweepId: path.basename(sweepDir), name: 'ui', configPath: kdJson, status: 'done', startedAt: new Date().toISOString(),
-      metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [{ path: 'distillation.temperature', values: [1, 2.5, 6] }], seeds: [1], epochs: 1, parallel: 1,
-      trials: [trial('t1', 1, 0.61), trial('t2', 2.5, 0.7), trial('t3', 6, 0.64), { id: 'b1', kind: 'baseline', params: {}, seed: 1, runDir: 'trials/b1', configFile: 'configs/b1.kd.json', status: 'done', metric: 0.6, valAccuracy: 0.6 }],
-      baseline: { trialIds: ['b1'], metric: { n: 1, mean: 0.6, sd: 0 } }, aggregates: [], best: { trialId: 't2', params: { 'distillation.temperature': 2.5 }, seed: 1, metric: 0.7 },
-      teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [],
-    }, null, 2));
+    const trial = (id: string, t: number, acc: number) => ({
+      id,
+      kind: 'distill',
+      params: { 'distillation.temperature': t },
+      seed: 1,
+      runDir: `trials/${id}`,
+      configFile: `configs/${id}.kd.json`,
+      status: 'done',
+      metric: acc,
+      valAccuracy: acc,
+      testAccuracy: acc,
+    });
+    fs.writeFileSync(
+      path.join(sweepDir, 'sweep.json'),
+      JSON.stringify(
+        {
+          format: 'distillery-sweep/1',
+          sweepId: path.basename(sweepDir),
+          name: 'ui',
+          configPath: kdJson,
+          status: 'done',
+          startedAt: new Date().toISOString(),
+          metric: 'valAccuracy',
+          metricLabel: 'validation accuracy',
+          params: [{ path: 'distillation.temperature', values: [1, 2.5, 6] }],
+          seeds: [1],
+          epochs: 1,
+          parallel: 1,
+          trials: [
+            trial('t1', 1, 0.61),
+            trial('t2', 2.5, 0.7),
+            trial('t3', 6, 0.64),
+            {
+              id: 'b1',
+              kind: 'baseline',
+              params: {},
+              seed: 1,
+              runDir: 'trials/b1',
+              configFile: 'configs/b1.kd.json',
+              status: 'done',
+              metric: 0.6,
+              valAccuracy: 0.6,
+            },
+          ],
+          baseline: { trialIds: ['b1'], metric: { n: 1, mean: 0.6, sd: 0 } },
+          aggregates: [],
+          best: { trialId: 't2', params: { 'distillation.temperature': 2.5 }, seed: 1, metric: 0.7 },
+          teacherCache: { dir: '', hits: 0, computed: 0 },
+          notes: [],
+        },
+        null,
+        2,
+      ),
+    );
     const kdBefore = fs.readFileSync(kdJson, 'utf8');
     await runCommand('Distill: Open Temperature Sweep');
     // The quick pick lists the workspace's sweeps once its file search returns.
@@ -76,10 +126,14 @@ const check: UiCheck = {
     await sweepFrame.waitFor({ state: 'visible', timeout: 30_000 });
     await screenshot('dashboard-04-sweep');
     await sweepFrame.click();
-    const kdAfter = await waitFor('kd.json to change on disk', () => {
-      const text = fs.readFileSync(kdJson, 'utf8');
-      return text !== kdBefore ? text : undefined;
-    }, { timeoutMs: 20_000 });
+    const kdAfter = await waitFor(
+      'kd.json to change on disk',
+      () => {
+        const text = fs.readFileSync(kdJson, 'utf8');
+        return text !== kdBefore ? text : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     const parsed = JSON.parse(kdAfter.replace(/^\s*\/\/.*$/gm, ''));
     assert.equal(parsed.distillation?.temperature, 2.5, 'the best trial’s temperature was applied');
     await screenshot('dashboard-05-applied');

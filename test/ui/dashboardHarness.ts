@@ -22,15 +22,80 @@ const XSS = '<img src=x onerror=alert(1)>';
 const THEMES: Record<string, { cls: string; vars: Record<string, string> }> = {
   dark: {
     cls: 'vscode-dark',
-    vars: { '--vscode-foreground': '#cccccc', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-editor-background': '#1f1f1f', '--vscode-editorWidget-background': '#202020', '--vscode-widget-border': '#313131', '--vscode-editorWidget-border': '#454545', '--vscode-charts-blue': '#3794ff', '--vscode-charts-red': '#f14c4c', '--vscode-charts-green': '#89d185', '--vscode-charts-orange': '#d18616', '--vscode-charts-purple': '#b180d7', '--vscode-charts-yellow': '#cca700', '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff', '--vscode-focusBorder': '#0078d4', '--vscode-badge-background': '#616161', '--vscode-badge-foreground': '#f8f8f8', '--vscode-errorForeground': '#f85149', '--vscode-font-family': 'system-ui, sans-serif', '--vscode-list-activeSelectionBackground': '#04395e', '--vscode-list-activeSelectionForeground': '#ffffff', '--vscode-panel-border': '#2b2b2b' },
+    vars: {
+      '--vscode-foreground': '#cccccc',
+      '--vscode-descriptionForeground': '#9d9d9d',
+      '--vscode-editor-background': '#1f1f1f',
+      '--vscode-editorWidget-background': '#202020',
+      '--vscode-widget-border': '#313131',
+      '--vscode-editorWidget-border': '#454545',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-charts-yellow': '#cca700',
+      '--vscode-button-background': '#0078d4',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-focusBorder': '#0078d4',
+      '--vscode-badge-background': '#616161',
+      '--vscode-badge-foreground': '#f8f8f8',
+      '--vscode-errorForeground': '#f85149',
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-list-activeSelectionBackground': '#04395e',
+      '--vscode-list-activeSelectionForeground': '#ffffff',
+      '--vscode-panel-border': '#2b2b2b',
+    },
   },
   light: {
     cls: 'vscode-light',
-    vars: { '--vscode-foreground': '#3b3b3b', '--vscode-descriptionForeground': '#717171', '--vscode-editor-background': '#ffffff', '--vscode-editorWidget-background': '#f8f8f8', '--vscode-widget-border': '#e5e5e5', '--vscode-editorWidget-border': '#c8c8c8', '--vscode-charts-blue': '#1a85ff', '--vscode-charts-red': '#e51400', '--vscode-charts-green': '#388a34', '--vscode-charts-orange': '#d18616', '--vscode-charts-purple': '#652d90', '--vscode-charts-yellow': '#bf8803', '--vscode-button-background': '#005fb8', '--vscode-button-foreground': '#ffffff', '--vscode-focusBorder': '#005fb8', '--vscode-badge-background': '#cccccc', '--vscode-badge-foreground': '#3b3b3b', '--vscode-errorForeground': '#a1260d', '--vscode-font-family': 'system-ui, sans-serif', '--vscode-list-activeSelectionBackground': '#e8e8e8', '--vscode-list-activeSelectionForeground': '#000000', '--vscode-panel-border': '#e5e5e5' },
+    vars: {
+      '--vscode-foreground': '#3b3b3b',
+      '--vscode-descriptionForeground': '#717171',
+      '--vscode-editor-background': '#ffffff',
+      '--vscode-editorWidget-background': '#f8f8f8',
+      '--vscode-widget-border': '#e5e5e5',
+      '--vscode-editorWidget-border': '#c8c8c8',
+      '--vscode-charts-blue': '#1a85ff',
+      '--vscode-charts-red': '#e51400',
+      '--vscode-charts-green': '#388a34',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-purple': '#652d90',
+      '--vscode-charts-yellow': '#bf8803',
+      '--vscode-button-background': '#005fb8',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-focusBorder': '#005fb8',
+      '--vscode-badge-background': '#cccccc',
+      '--vscode-badge-foreground': '#3b3b3b',
+      '--vscode-errorForeground': '#a1260d',
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-list-activeSelectionBackground': '#e8e8e8',
+      '--vscode-list-activeSelectionForeground': '#000000',
+      '--vscode-panel-border': '#e5e5e5',
+    },
   },
   'high-contrast': {
     cls: 'vscode-high-contrast',
-    vars: { '--vscode-foreground': '#ffffff', '--vscode-descriptionForeground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-contrastBorder': '#6fc3df', '--vscode-widget-border': '#6fc3df', '--vscode-charts-blue': '#3794ff', '--vscode-charts-red': '#f14c4c', '--vscode-charts-green': '#89d185', '--vscode-charts-orange': '#d18616', '--vscode-charts-purple': '#b180d7', '--vscode-charts-yellow': '#cca700', '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-focusBorder': '#f38518', '--vscode-errorForeground': '#f48771', '--vscode-font-family': 'system-ui, sans-serif', '--vscode-list-activeSelectionBackground': '#000000', '--vscode-list-activeSelectionForeground': '#ffffff' },
+    vars: {
+      '--vscode-foreground': '#ffffff',
+      '--vscode-descriptionForeground': '#ffffff',
+      '--vscode-editor-background': '#000000',
+      '--vscode-contrastBorder': '#6fc3df',
+      '--vscode-widget-border': '#6fc3df',
+      '--vscode-charts-blue': '#3794ff',
+      '--vscode-charts-red': '#f14c4c',
+      '--vscode-charts-green': '#89d185',
+      '--vscode-charts-orange': '#d18616',
+      '--vscode-charts-purple': '#b180d7',
+      '--vscode-charts-yellow': '#cca700',
+      '--vscode-button-background': '#000000',
+      '--vscode-button-foreground': '#ffffff',
+      '--vscode-focusBorder': '#f38518',
+      '--vscode-errorForeground': '#f48771',
+      '--vscode-font-family': 'system-ui, sans-serif',
+      '--vscode-list-activeSelectionBackground': '#000000',
+      '--vscode-list-activeSelectionForeground': '#ffffff',
+    },
   },
 };
 
@@ -38,7 +103,9 @@ function page(view: string, theme: string, init: HostMessage, followUps: HostMes
   const nonce = 'harness-nonce';
   const dist = path.join(ROOT, 'dist', 'webview');
   const t = THEMES[theme];
-  const vars = Object.entries(t.vars).map(([k, v]) => `${k}: ${v};`).join(' ');
+  const vars = Object.entries(t.vars)
+    .map(([k, v]) => `${k}: ${v};`)
+    .join(' ');
   // The fake API: records posts, answers `ready` with init, then the follow-ups ten a second.
   const fake = `
     window.__posted = []; window.__csp = []; let state;
@@ -59,11 +126,15 @@ function page(view: string, theme: string, init: HostMessage, followUps: HostMes
 
 async function main() {
   const runDir = path.resolve(process.argv[2] ?? '');
-  if (!fs.existsSync(path.join(runDir, 'events.jsonl'))) throw new Error(`usage: tsx test/ui/dashboardHarness.ts <runDir> [sweepDir] — ${runDir} has no events.jsonl`);
+  if (!fs.existsSync(path.join(runDir, 'events.jsonl')))
+    throw new Error(`usage: tsx test/ui/dashboardHarness.ts <runDir> [sweepDir] — ${runDir} has no events.jsonl`);
   fs.mkdirSync(OUT, { recursive: true });
   const init = loadDashboardInit(runDir, path.basename(runDir), false);
   init.series.name = XSS; // must show literally
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--headless=new', '--allow-file-access-from-files'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--headless=new', '--allow-file-access-from-files'],
+  });
   const failures: string[] = [];
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
   const shots: string[] = [];
@@ -77,13 +148,19 @@ async function main() {
     p.on('pageerror', (e) => errors.push(String(e)));
     p.on('dialog', (d) => (errors.push(`dialog opened: ${d.message()}`), void d.dismiss()));
     await p.goto(`file://${file}`);
-    await p.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'rendered'), null, { timeout: 15000 });
+    await p.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'rendered'), null, {
+      timeout: 15000,
+    });
     await p.waitForTimeout(300 + 100 * follow.length);
-    return { p, errors, check: async (label: string) => {
-      const csp = await p.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
-      if (csp.length) failures.push(`${label}: CSP violations ${csp.join(', ')}`);
-      if (errors.length) failures.push(`${label}: console errors ${errors.join(' | ')}`);
-    } };
+    return {
+      p,
+      errors,
+      check: async (label: string) => {
+        const csp = await p.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+        if (csp.length) failures.push(`${label}: CSP violations ${csp.join(', ')}`);
+        if (errors.length) failures.push(`${label}: console errors ${errors.join(' | ')}`);
+      },
+    };
   }
   async function shot(p: import('playwright-core').Page, name: string) {
     const f = path.join(OUT, `${name}.png`);
@@ -91,7 +168,15 @@ async function main() {
     shots.push(f);
   }
   const inkyCanvases = (p: import('playwright-core').Page, sel: string) =>
-    p.$$eval(sel, (cs) => (cs as HTMLCanvasElement[]).filter((c) => { const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data; for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false; }).length);
+    p.$$eval(
+      sel,
+      (cs) =>
+        (cs as HTMLCanvasElement[]).filter((c) => {
+          const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          for (let i = 3; i < d.length; i += 4) if (d[i]) return true;
+          return false;
+        }).length,
+    );
 
   for (const theme of Object.keys(THEMES)) {
     const { p, check } = await open('dashboard', 'dashboard', theme, init);
@@ -104,10 +189,13 @@ async function main() {
     // Teacher vs student
     await p.click('vscode-tab-header[data-tab=confusion]');
     await p.waitForSelector('table.matrix[data-model=teacher] td');
-    const teacherCells = await p.$$eval('table.matrix[data-model=teacher] td', (tds) => tds.map((td) => [Number(td.getAttribute('data-actual')), Number(td.getAttribute('data-predicted')), Number(td.getAttribute('data-count'))]));
+    const teacherCells = await p.$$eval('table.matrix[data-model=teacher] td', (tds) =>
+      tds.map((td) => [Number(td.getAttribute('data-actual')), Number(td.getAttribute('data-predicted')), Number(td.getAttribute('data-count'))]),
+    );
     const conf = init.series.summary!.teacher!.confusion;
     const mismatch = teacherCells.filter(([i, j, c]) => conf[i][j] !== c);
-    if (mismatch.length || teacherCells.length !== conf.length * conf.length) failures.push(`${theme}: teacher confusion cells differ from summary.json (${mismatch.length} mismatches)`);
+    if (mismatch.length || teacherCells.length !== conf.length * conf.length)
+      failures.push(`${theme}: teacher confusion cells differ from summary.json (${mismatch.length} mismatches)`);
     // Click the most confused off-diagonal cell of the student.
     const sconf = init.series.summary!.student!.confusion;
     let best = [0, 1, -1];
@@ -121,7 +209,10 @@ async function main() {
     await p.click('vscode-tab-header[data-tab=darkKnowledge]');
     await p.waitForSelector('.sample-btn');
     await p.click('.sample-btn.disagree >> nth=0').catch(() => p.click('.sample-btn >> nth=3'));
-    await p.$eval('.dark-knowledge input[type=range]', (el) => { (el as HTMLInputElement).value = '8'; el.dispatchEvent(new Event('input')); });
+    await p.$eval('.dark-knowledge input[type=range]', (el) => {
+      (el as HTMLInputElement).value = '8';
+      el.dispatchEvent(new Event('input'));
+    });
     await p.waitForTimeout(150);
     const t = await p.textContent('[data-testid=temperature]');
     if (t !== '8.0') failures.push(`${theme}: temperature label ${t}`);
@@ -136,7 +227,10 @@ async function main() {
   {
     const { p, check } = await open('dashboard-switch', 'dashboard', 'dark', init);
     const before = await p.$eval('canvas[data-chart=accuracy]', (c) => (c as HTMLCanvasElement).toDataURL());
-    await p.evaluate((vars) => { for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v); document.body.className = 'vscode-light'; }, THEMES.light.vars);
+    await p.evaluate((vars) => {
+      for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+      document.body.className = 'vscode-light';
+    }, THEMES.light.vars);
     await p.waitForTimeout(400);
     const after = await p.$eval('canvas[data-chart=accuracy]', (c) => (c as HTMLCanvasElement).toDataURL());
     if (before === after) failures.push('theme switch: the accuracy chart did not redraw');
@@ -155,13 +249,34 @@ async function main() {
     for (const k of Object.keys(s.loss)) delete s.loss[k];
     s.lr = {};
     s.stageOrder = ['distill'];
-    s.stages = { distill: { stage: 'distill', key: 'distill', model: 'student', epochs: 100, stepsPerEpoch: 1000, totalSteps: 100000, params: 1, epoch: 50, step: 50000, startedMs: Date.now() - 60000, lastMs: Date.now(), samplesPerSec: 9000, done: false } };
+    s.stages = {
+      distill: {
+        stage: 'distill',
+        key: 'distill',
+        model: 'student',
+        epochs: 100,
+        stepsPerEpoch: 1000,
+        totalSteps: 100000,
+        params: 1,
+        epoch: 50,
+        step: 50000,
+        startedMs: Date.now() - 60000,
+        lastMs: Date.now(),
+        samplesPerSec: 9000,
+        done: false,
+      },
+    };
     const total = { x: [] as number[], y: [] as number[] };
     const kd = { x: [] as number[], y: [] as number[] };
-    for (let i = 1; i <= 50000; i++) { total.x.push(i); total.y.push(2 * Math.exp(-i / 20000) + 0.1 * Math.random()); kd.x.push(i); kd.y.push(1.5 * Math.exp(-i / 15000) + 0.05 * Math.random()); }
+    for (let i = 1; i <= 50000; i++) {
+      total.x.push(i);
+      total.y.push(2 * Math.exp(-i / 20000) + 0.1 * Math.random());
+      kd.x.push(i);
+      kd.y.push(1.5 * Math.exp(-i / 15000) + 0.05 * Math.random());
+    }
     s.loss['distill/total'] = total;
     s.loss['distill/kd'] = kd;
-    s.lr = { distill: { x: total.x, y: total.x.map((i) => 0.001 * Math.cos((i / 100000) * Math.PI / 2)) } };
+    s.lr = { distill: { x: total.x, y: total.x.map((i) => 0.001 * Math.cos(((i / 100000) * Math.PI) / 2)) } };
     s.stepCount = 50000;
     big.live = true;
     const follow: HostMessage[] = [];
@@ -169,13 +284,31 @@ async function main() {
       const events = [];
       for (let i = 0; i < 5000; i++) {
         const step = 50001 + b * 5000 + i;
-        events.push({ time: new Date().toISOString(), type: 'step' as const, stage: 'distill' as const, epoch: Math.ceil(step / 1000), step, totalSteps: 100000, loss: 2 * Math.exp(-step / 20000) + 0.1 * Math.random(), terms: { kd: 1.5 * Math.exp(-step / 15000), ce: 0.5 }, lr: 0.001, samplesPerSec: 9000 });
+        events.push({
+          time: new Date().toISOString(),
+          type: 'step' as const,
+          stage: 'distill' as const,
+          epoch: Math.ceil(step / 1000),
+          step,
+          totalSteps: 100000,
+          loss: 2 * Math.exp(-step / 20000) + 0.1 * Math.random(),
+          terms: { kd: 1.5 * Math.exp(-step / 15000), ce: 0.5 },
+          lr: 0.001,
+          samplesPerSec: 9000,
+        });
       }
       follow.push({ type: 'events', runId: big.runId, events });
     }
     const t0 = Date.now();
     const { p, check } = await open('dashboard-100k', 'dashboard', 'dark', big, follow);
-    await p.waitForFunction(() => { const r = (window as unknown as { __posted: { type: string; steps: number }[] }).__posted.filter((m) => m.type === 'rendered'); return r.length && r[r.length - 1].steps === 100000; }, null, { timeout: 20000 });
+    await p.waitForFunction(
+      () => {
+        const r = (window as unknown as { __posted: { type: string; steps: number }[] }).__posted.filter((m) => m.type === 'rendered');
+        return r.length && r[r.length - 1].steps === 100000;
+      },
+      null,
+      { timeout: 20000 },
+    );
     const took = Date.now() - t0;
     const renders = await p.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'rendered').length);
     const points = await p.evaluate(() => 0);
@@ -192,7 +325,10 @@ async function main() {
     const b = structuredClone(a);
     b.runId = 'other-run';
     b.name = 'other';
-    (b.config as { distillation?: { temperature?: number } }).distillation = { ...((b.config as { distillation?: object }).distillation ?? {}), temperature: 8 };
+    (b.config as { distillation?: { temperature?: number } }).distillation = {
+      ...((b.config as { distillation?: object }).distillation ?? {}),
+      temperature: 8,
+    };
     b.series.epochs.distill = { ...b.series.epochs.distill!, val: b.series.epochs.distill!.val.map((v) => v * 0.9) };
     for (const theme of ['dark', 'light']) {
       const { p, check } = await open('compare', 'compare', theme, { type: 'init', view: 'compare', runs: [a, b] });
@@ -213,7 +349,9 @@ async function main() {
       const ink = await inkyCanvases(p, 'canvas[data-chart]');
       if (ink < 2) failures.push(`sweep/${theme}: ${ink}/2 charts drew`);
       await p.click('[data-testid=apply-best]');
-      const posted = await p.evaluate(() => (window as unknown as { __posted: { type: string; trialId?: string }[] }).__posted.find((m) => m.type === 'applyBest'));
+      const posted = await p.evaluate(() =>
+        (window as unknown as { __posted: { type: string; trialId?: string }[] }).__posted.find((m) => m.type === 'applyBest'),
+      );
       if (!posted) failures.push(`sweep/${theme}: Apply best posted nothing`);
       await shot(p, `sweep-${theme}`);
       await check(`sweep/${theme}`);

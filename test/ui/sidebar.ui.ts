@@ -17,7 +17,17 @@ const check: UiCheck = {
   async run({ page, workspace, screenshot, runCommand, waitFor, log }) {
     // A run long enough to be watched (a CNN teacher for 50 epochs); it is stopped once seen.
     const kdJson = path.join(workspace, 'sidebar.kd.json');
-    fs.writeFileSync(kdJson, JSON.stringify({ name: 'sidebar-live', backend: 'wasm', data: { source: 'mnist', limit: 2000 }, teachers: [{ id: 't', architecture: { preset: 'cnn', filters: [32, 64], dense: [128] }, training: { epochs: 50, batchSize: 32 } }], student: { architecture: { preset: 'mlp', hidden: [16] } }, training: { epochs: 50 } }));
+    fs.writeFileSync(
+      kdJson,
+      JSON.stringify({
+        name: 'sidebar-live',
+        backend: 'wasm',
+        data: { source: 'mnist', limit: 2000 },
+        teachers: [{ id: 't', architecture: { preset: 'cnn', filters: [32, 64], dense: [128] }, training: { epochs: 50, batchSize: 32 } }],
+        student: { architecture: { preset: 'mlp', hidden: [16] } },
+        training: { epochs: 50 },
+      }),
+    );
     const runsRoot = runsRootFor(kdJson);
     const before = new Set(listRunDirs(runsRoot));
     const cli = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'distill.js'), 'run', kdJson], { stdio: 'ignore' });
@@ -30,20 +40,28 @@ const check: UiCheck = {
       const runsPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Runs\b/i }) });
       const row = runsPane.locator('.monaco-list-row', { hasText: 'sidebar-live' }).first();
       // The tree learns of runs from its file watcher (and a periodic rescan); progress comes from the events.
-      const live = await waitFor('the run listed as training, with its epoch', async () => {
-        const text = (await row.innerText().catch(() => '')).replace(/\s+/g, ' ');
-        return /teacher epoch \d+\/50 · \d+%/.test(text) ? text : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 500 });
+      const live = await waitFor(
+        'the run listed as training, with its epoch',
+        async () => {
+          const text = (await row.innerText().catch(() => '')).replace(/\s+/g, ' ');
+          return /teacher epoch \d+\/50 · \d+%/.test(text) ? text : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
       log(`live row: ${live}`);
       await screenshot('sidebar-01-live-run');
 
       cli.kill('SIGINT');
       const summary = await waitFor(`summary.json of the stopped run`, () => readSummary(runDir), { timeoutMs: 60_000, intervalMs: 500 });
       assert.equal(summary.status, 'stopped', `the CLI run ended ${summary.status}`);
-      const stopped = await waitFor('the same row showing "stopped"', async () => {
-        const text = (await row.innerText().catch(() => '')).replace(/\s+/g, ' ');
-        return text.includes('stopped') ? text : undefined;
-      }, { timeoutMs: 30_000, intervalMs: 500 });
+      const stopped = await waitFor(
+        'the same row showing "stopped"',
+        async () => {
+          const text = (await row.innerText().catch(() => '')).replace(/\s+/g, ' ');
+          return text.includes('stopped') ? text : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       log(`stopped row: ${stopped}`);
       await screenshot('sidebar-02-run-stopped');
     } finally {

@@ -42,17 +42,24 @@ const check: UiCheck = {
       throw new Error(`no "${summary.name}: done … ${expected}" notification appeared within 30s of summary.json`);
     });
     const text = (await toast.innerText()).replace(/\s+/g, ' ');
-    assert.ok(text.includes(`${summary.name}: done`) && text.includes(expected), `the notification says "${text}", expected "${summary.name}: done …" with "${expected}"`);
+    assert.ok(
+      text.includes(`${summary.name}: done`) && text.includes(expected),
+      `the notification says "${text}", expected "${summary.name}: done …" with "${expected}"`,
+    );
     log(`notification: ${text}`);
     await screenshot('03-run-done-notification');
 
     // And the Distillery output channel tells the story of the run.
     await runCommand('Distill: Show Engine Log');
     const output = page.locator('.part.panel .monaco-editor .view-lines');
-    await waitFor(`the Distillery output channel to show "[${summary.runId}] engine exited"`, async () => {
-      const lines = (await output.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-      return lines.includes(`[${summary.runId}] engine exited`);
-    }, { timeoutMs: 30_000 });
+    await waitFor(
+      `the Distillery output channel to show "[${summary.runId}] engine exited"`,
+      async () => {
+        const lines = (await output.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+        return lines.includes(`[${summary.runId}] engine exited`);
+      },
+      { timeoutMs: 30_000 },
+    );
     await screenshot('04-output-channel');
   },
 };

@@ -22,7 +22,20 @@ import {
 import { lttb } from './decimate';
 import type { Palette } from './theme';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, BarController, BarElement, ScatterController, Legend, Tooltip, Filler);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  CategoryScale,
+  BarController,
+  BarElement,
+  ScatterController,
+  Legend,
+  Tooltip,
+  Filler,
+);
 
 export interface LineSpec {
   label: string;
@@ -106,7 +119,12 @@ export class LineChart {
           },
         },
         scales: {
-          x: { type: 'linear', title: { display: true, text: axes.xTitle, color: palette.foreground }, ticks: { color: palette.muted, precision: axes.xInteger ? 0 : undefined }, ...scaleColors(palette) },
+          x: {
+            type: 'linear',
+            title: { display: true, text: axes.xTitle, color: palette.foreground },
+            ticks: { color: palette.muted, precision: axes.xInteger ? 0 : undefined },
+            ...scaleColors(palette),
+          },
           y: {
             type: axes.log ? 'logarithmic' : 'linear',
             title: { display: true, text: axes.yTitle, color: palette.foreground },
@@ -190,11 +208,21 @@ export class BarChart {
         maintainAspectRatio: false,
         plugins: {
           legend: { labels: { boxWidth: 12, color: palette.foreground } },
-          tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${opts.percent ? `${((ctx.parsed.y ?? 0) * 100).toFixed(2)}%` : (ctx.parsed.y ?? 0).toPrecision(4)}` } },
+          tooltip: {
+            callbacks: {
+              label: (ctx) => `${ctx.dataset.label}: ${opts.percent ? `${((ctx.parsed.y ?? 0) * 100).toFixed(2)}%` : (ctx.parsed.y ?? 0).toPrecision(4)}`,
+            },
+          },
         },
         scales: {
           x: { title: { display: true, text: opts.xTitle, color: palette.foreground }, ticks: { color: palette.muted }, ...scaleColors(palette) },
-          y: { min: 0, max: opts.yMax, title: { display: true, text: opts.yTitle, color: palette.foreground }, ...scaleColors(palette), ticks: { color: palette.muted, callback: opts.percent ? (v) => `${Math.round(Number(v) * 100)}%` : undefined } },
+          y: {
+            min: 0,
+            max: opts.yMax,
+            title: { display: true, text: opts.yTitle, color: palette.foreground },
+            ...scaleColors(palette),
+            ticks: { color: palette.muted, callback: opts.percent ? (v) => `${Math.round(Number(v) * 100)}%` : undefined },
+          },
         },
       },
     });

@@ -21,7 +21,13 @@ export function lttb(xs: ArrayLike<number>, ys: ArrayLike<number>, threshold: nu
     return all;
   }
   // Too small a budget for buckets: the ends are what is left to show.
-  if (threshold < 3) return threshold <= 0 ? [] : [{ x: xs[0], y: ys[0] }, { x: xs[n - 1], y: ys[n - 1] }].slice(0, threshold);
+  if (threshold < 3)
+    return threshold <= 0
+      ? []
+      : [
+          { x: xs[0], y: ys[0] },
+          { x: xs[n - 1], y: ys[n - 1] },
+        ].slice(0, threshold);
   const out: Point[] = [{ x: xs[0], y: ys[0] }];
   const every = (n - 2) / (threshold - 2);
   let a = 0;

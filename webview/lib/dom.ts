@@ -38,4 +38,5 @@ export function text(el: Element, value: string): void {
 }
 
 export const fmtPct = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(digits)}%`);
-export const fmtNum = (x: number | undefined, digits = 4) => (x === undefined || !Number.isFinite(x) ? '—' : Math.abs(x) >= 1000 ? x.toFixed(0) : Number(x.toPrecision(digits)).toString());
+export const fmtNum = (x: number | undefined, digits = 4) =>
+  x === undefined || !Number.isFinite(x) ? '—' : Math.abs(x) >= 1000 ? x.toFixed(0) : Number(x.toPrecision(digits)).toString();

@@ -29,7 +29,8 @@ export function bestSingleTrial(sweep: SweepFile): SweepTrial | undefined {
   return sweep.best ? sweep.trials.find((t) => t.id === sweep.best!.trialId) : undefined;
 }
 
-const sameParams = (a: Record<string, number | string>, b: Record<string, number | string>) => Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => String(b[k]) === String(v));
+const sameParams = (a: Record<string, number | string>, b: Record<string, number | string>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => String(b[k]) === String(v));
 
 /** The best setting's row among the settings, and the ids of its trials (one per seed). */
 export function bestSettingRow(sweep: SweepFile): SweepAggregate | undefined {
@@ -39,7 +40,11 @@ export function bestSettingRow(sweep: SweepFile): SweepAggregate | undefined {
 
 /** "temperature 4, alpha 0.9" */
 export function settingLabel(params: Record<string, number | string>): string {
-  return Object.entries(params).map(([k, v]) => `${k.replace(/^distillation\./, '')} ${v}`).join(', ') || 'distilled student';
+  return (
+    Object.entries(params)
+      .map(([k, v]) => `${k.replace(/^distillation\./, '')} ${v}`)
+      .join(', ') || 'distilled student'
+  );
 }
 
 /** The distinct values a parameter takes, sorted numerically where they are numbers. */
@@ -77,12 +82,16 @@ export function heatGrid(sweep: SweepFile): { temperatures: (number | string)[];
   const alphas = distinctValues(sweep.trials, ALPHA);
   if (temperatures.length < 2 || alphas.length < 2) return undefined;
   const settings = finishedSettings(sweep);
-  const cells = alphas.map((a) => temperatures.map((t) => settings.find((s) => String(s.params[ALPHA]) === String(a) && String(s.params[TEMPERATURE]) === String(t))?.metric.mean ?? NaN));
+  const cells = alphas.map((a) =>
+    temperatures.map((t) => settings.find((s) => String(s.params[ALPHA]) === String(a) && String(s.params[TEMPERATURE]) === String(t))?.metric.mean ?? NaN),
+  );
   return { temperatures, alphas, cells };
 }
 
 /** The settings table: each setting's mean ± sd, its gain over the baseline (paired by seed), the interval and the verdict. */
-export function settingRows(sweep: SweepFile): { params: Record<string, number>; metric: string; testAccuracy: string; vsBaseline: string; verdict: string; seeds: number; best: boolean }[] {
+export function settingRows(
+  sweep: SweepFile,
+): { params: Record<string, number>; metric: string; testAccuracy: string; vsBaseline: string; verdict: string; seeds: number; best: boolean }[] {
   const best = bestSettingRow(sweep);
   return sweep.aggregates.map((a) => ({
     params: a.params,
@@ -140,13 +149,21 @@ export function trialsCsv(sweep: SweepFile): string {
 }
 
 /** Parallel coordinates: each axis's numeric range, and each trial as values scaled to 0..1. */
-export function parallelAxes(sweep: SweepFile): { axes: { key: string; label: string; min: number; max: number }[]; lines: { trial: string; values: number[] }[] } {
+export function parallelAxes(sweep: SweepFile): {
+  axes: { key: string; label: string; min: number; max: number }[];
+  lines: { trial: string; values: number[] }[];
+} {
   const keys = [...sweptPaths(sweep), 'valAccuracy'];
   const trials = distilledTrials(sweep);
-  const value = (t: SweepTrial, k: string) => (k === 'valAccuracy' ? t.valAccuracy ?? NaN : num(t.params[k]));
+  const value = (t: SweepTrial, k: string) => (k === 'valAccuracy' ? (t.valAccuracy ?? NaN) : num(t.params[k]));
   const axes = keys.map((k) => {
     const vs = trials.map((t) => value(t, k)).filter(Number.isFinite);
-    return { key: k, label: k === 'valAccuracy' ? 'validation acc.' : k.replace(/^distillation\./, ''), min: vs.length ? Math.min(...vs) : 0, max: vs.length ? Math.max(...vs) : 1 };
+    return {
+      key: k,
+      label: k === 'valAccuracy' ? 'validation acc.' : k.replace(/^distillation\./, ''),
+      min: vs.length ? Math.min(...vs) : 0,
+      max: vs.length ? Math.max(...vs) : 1,
+    };
   });
   const lines = trials
     .filter((t) => typeof t.valAccuracy === 'number')

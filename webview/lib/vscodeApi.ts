@@ -28,7 +28,10 @@ export function setUiState(state: WebviewUiState): void {
 }
 
 /** Listens for host messages (ignoring anything that is not one), then says `ready`. */
-export function connect(view: WebviewMessage extends infer M ? (M extends { type: 'ready'; view: infer V } ? V : never) : never, onMessage: (m: HostMessage) => void): void {
+export function connect(
+  view: WebviewMessage extends infer M ? (M extends { type: 'ready'; view: infer V } ? V : never) : never,
+  onMessage: (m: HostMessage) => void,
+): void {
   window.addEventListener('message', (e: MessageEvent) => {
     if (isHostMessage(e.data)) onMessage(e.data);
   });

@@ -21,7 +21,12 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
   const heading = h('h1');
   app.append(
     h('header', { class: 'run-header' }, heading),
-    h('div', { class: 'charts' }, h('section', { class: 'card' }, h('h3', null, 'Validation accuracy (distilled student; dashed: from scratch)'), h('div', { class: 'chart' }, valCanvas)), h('section', { class: 'card' }, h('h3', null, 'Distillation loss'), h('div', { class: 'chart' }, lossCanvas))),
+    h(
+      'div',
+      { class: 'charts' },
+      h('section', { class: 'card' }, h('h3', null, 'Validation accuracy (distilled student; dashed: from scratch)'), h('div', { class: 'chart' }, valCanvas)),
+      h('section', { class: 'card' }, h('h3', null, 'Distillation loss'), h('div', { class: 'chart' }, lossCanvas)),
+    ),
     h('section', { class: 'card' }, h('h3', null, 'Results'), resultsBox),
     h('section', { class: 'card' }, h('h3', null, 'Config differences'), diffBox),
   );
@@ -30,7 +35,7 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
   let lossChart: LineChart | undefined;
 
   const color = (i: number) => palette.series[i % palette.series.length];
-  const runName = (r: CompareRun) => r.name === r.runId ? r.runId : `${r.name} (${r.runId})`;
+  const runName = (r: CompareRun) => (r.name === r.runId ? r.runId : `${r.name} (${r.runId})`);
 
   function render() {
     heading.textContent = `Comparing ${runs.length} run${runs.length === 1 ? '' : 's'}`;
@@ -49,7 +54,13 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
     valChart.setLines(val);
     lossChart.setLines(loss);
 
-    const row = (label: string, cells: string[]) => h('tr', null, h('th', { scope: 'row' }, label), cells.map((c) => h('td', { class: 'num' }, c)));
+    const row = (label: string, cells: string[]) =>
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'row' }, label),
+        cells.map((c) => h('td', { class: 'num' }, c)),
+      );
     const header = h(
       'tr',
       null,
@@ -71,15 +82,48 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
         h(
           'tbody',
           null,
-          row('status', runs.map((r) => r.summary?.status ?? r.series.status)),
-          row('distilled test acc.', runs.map((r) => fmtPct(r.summary?.student?.testAccuracy))),
-          row('scratch test acc.', runs.map((r) => fmtPct(r.summary?.baseline?.testAccuracy))),
-          row('gain', runs.map((r) => (r.summary?.gain === undefined ? '—' : r.summary.significance ? `${signedPoints(r.summary.gain)} (${intervalText(r.summary.significance)}): ${r.summary.significance.verdict}` : signedPoints(r.summary.gain)))),
-          row('teacher test acc.', runs.map((r) => fmtPct(r.summary?.teacher?.testAccuracy))),
-          row('agreement', runs.map((r) => fmtPct(r.summary?.agreement))),
-          row('student params', runs.map((r) => (r.summary?.student ? humanCount(r.summary.student.params) : '—'))),
-          row('student size', runs.map((r) => (r.summary?.student ? sizeText(r.summary.student) : '—'))),
-          row('compression', runs.map((r) => (r.summary?.compression === undefined ? '—' : parameterRatioText(r.summary.compression)))),
+          row(
+            'status',
+            runs.map((r) => r.summary?.status ?? r.series.status),
+          ),
+          row(
+            'distilled test acc.',
+            runs.map((r) => fmtPct(r.summary?.student?.testAccuracy)),
+          ),
+          row(
+            'scratch test acc.',
+            runs.map((r) => fmtPct(r.summary?.baseline?.testAccuracy)),
+          ),
+          row(
+            'gain',
+            runs.map((r) =>
+              r.summary?.gain === undefined
+                ? '—'
+                : r.summary.significance
+                  ? `${signedPoints(r.summary.gain)} (${intervalText(r.summary.significance)}): ${r.summary.significance.verdict}`
+                  : signedPoints(r.summary.gain),
+            ),
+          ),
+          row(
+            'teacher test acc.',
+            runs.map((r) => fmtPct(r.summary?.teacher?.testAccuracy)),
+          ),
+          row(
+            'agreement',
+            runs.map((r) => fmtPct(r.summary?.agreement)),
+          ),
+          row(
+            'student params',
+            runs.map((r) => (r.summary?.student ? humanCount(r.summary.student.params) : '—')),
+          ),
+          row(
+            'student size',
+            runs.map((r) => (r.summary?.student ? sizeText(r.summary.student) : '—')),
+          ),
+          row(
+            'compression',
+            runs.map((r) => (r.summary?.compression === undefined ? '—' : parameterRatioText(r.summary.compression))),
+          ),
         ),
       ),
     );
@@ -88,10 +132,48 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
     replace(
       diffBox,
       keys.length
-        ? h('table', { class: 'grid' }, h('thead', null, h('tr', null, h('th', null, 'key'), runs.map((r) => h('th', null, runName(r))))), h('tbody', null, keys.map((k) => h('tr', null, h('th', { scope: 'row', class: 'mono' }, k), flat.map((f) => h('td', { class: 'mono' }, formatValue(f[k])))))))
-        : h('p', { class: 'muted' }, runs.length > 1 ? 'The configs are identical (differences come from randomness or the data).' : 'Pick two or more runs to see how their configs differ.'),
+        ? h(
+            'table',
+            { class: 'grid' },
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', null, 'key'),
+                runs.map((r) => h('th', null, runName(r))),
+              ),
+            ),
+            h(
+              'tbody',
+              null,
+              keys.map((k) =>
+                h(
+                  'tr',
+                  null,
+                  h('th', { scope: 'row', class: 'mono' }, k),
+                  flat.map((f) => h('td', { class: 'mono' }, formatValue(f[k]))),
+                ),
+              ),
+            ),
+          )
+        : h(
+            'p',
+            { class: 'muted' },
+            runs.length > 1
+              ? 'The configs are identical (differences come from randomness or the data).'
+              : 'Pick two or more runs to see how their configs differ.',
+          ),
     );
-    post({ type: 'rendered', view: 'compare', steps: runs.reduce((a, r) => a + r.series.stepCount, 0), epochs: val.length, status: 'ok', charts: [valCanvas, lossCanvas].filter(canvasHasInk).length });
+    post({
+      type: 'rendered',
+      view: 'compare',
+      steps: runs.reduce((a, r) => a + r.series.stepCount, 0),
+      epochs: val.length,
+      status: 'ok',
+      charts: [valCanvas, lossCanvas].filter(canvasHasInk).length,
+    });
   }
   const schedule = throttledRender(render);
 

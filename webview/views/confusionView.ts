@@ -56,7 +56,10 @@ export class ConfusionView {
     const n = summary?.numClasses ?? (predictions ? Math.max(...predictions.labels) + 1 : 0);
     const fromPred = (p?: number[]) => (predictions && p ? confusionFrom(predictions.labels, p, n) : undefined);
     const teacher = summary?.teacher?.confusion ?? fromPred(predictions?.teacher);
-    const student = which === 'baseline' ? summary?.baseline?.confusion ?? fromPred(predictions?.baseline) : summary?.student?.confusion ?? fromPred(predictions?.student);
+    const student =
+      which === 'baseline'
+        ? (summary?.baseline?.confusion ?? fromPred(predictions?.baseline))
+        : (summary?.student?.confusion ?? fromPred(predictions?.student));
     return { teacher, student, studentLabel: which === 'baseline' ? baselineName(summary) : 'distilled student' };
   }
 
@@ -75,10 +78,21 @@ export class ConfusionView {
     const t = shown(teacher);
     const s = shown(student);
     const d = difference(s, t);
-    const agreement = input.predictions ? agreementRate(input.predictions.teacher, input.predictions[this.ui.confusionModel ?? 'student'] ?? []) : input.summary?.agreement;
+    const agreement = input.predictions
+      ? agreementRate(input.predictions.teacher, input.predictions[this.ui.confusionModel ?? 'student'] ?? [])
+      : input.summary?.agreement;
     replace(
       this.matrices,
-      h('div', { class: 'stats' }, h('div', { class: 'stat' }, h('div', { class: 'value', 'data-testid': 'agreement' }, fmtPct(agreement)), h('div', { class: 'label' }, `teacher–${studentLabel} agreement`))),
+      h(
+        'div',
+        { class: 'stats' },
+        h(
+          'div',
+          { class: 'stat' },
+          h('div', { class: 'value', 'data-testid': 'agreement' }, fmtPct(agreement)),
+          h('div', { class: 'label' }, `teacher–${studentLabel} agreement`),
+        ),
+      ),
       h(
         'div',
         { class: 'matrix-row' },
@@ -96,7 +110,10 @@ export class ConfusionView {
     const hasBaseline = !!(this.input?.summary?.baseline || this.input?.predictions?.baseline);
     const select = h(
       'select',
-      { 'aria-label': 'Student to compare', onchange: (e: Event) => this.set({ confusionModel: (e.target as HTMLSelectElement).value as 'student' | 'baseline', cell: undefined }) },
+      {
+        'aria-label': 'Student to compare',
+        onchange: (e: Event) => this.set({ confusionModel: (e.target as HTMLSelectElement).value as 'student' | 'baseline', cell: undefined }),
+      },
       h('option', { value: 'student', selected: which === 'student' }, 'distilled student'),
       hasBaseline ? h('option', { value: 'baseline', selected: which === 'baseline' }, baselineName(this.input?.summary)) : null,
     );
@@ -119,14 +136,36 @@ export class ConfusionView {
     const offMax = Math.max(1e-9, ...shown.flatMap((row, i) => row.map((v, j) => (i === j ? 0 : Math.abs(v)))));
     const showNumbers = n <= 20;
     const sel = this.ui.cell;
-    const table = h('table', { class: `matrix ${n > 20 ? 'dense' : ''}`, 'data-model': model, role: 'grid', 'aria-label': `${title} confusion matrix, rows are true classes, columns predicted` });
-    table.append(h('thead', null, h('tr', null, h('th', { class: 'corner', title: 'true ↓ / predicted →' }, 't\\p'), shown.map((_, j) => h('th', { scope: 'col' }, String(j))))));
+    const table = h('table', {
+      class: `matrix ${n > 20 ? 'dense' : ''}`,
+      'data-model': model,
+      role: 'grid',
+      'aria-label': `${title} confusion matrix, rows are true classes, columns predicted`,
+    });
+    table.append(
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { class: 'corner', title: 'true ↓ / predicted →' }, 't\\p'),
+          shown.map((_, j) => h('th', { scope: 'col' }, String(j))),
+        ),
+      ),
+    );
     const body = h('tbody');
     shown.forEach((row, i) => {
       const tr = h('tr', null, h('th', { scope: 'row' }, String(i)));
       row.forEach((v, j) => {
         const count = counts[i][j];
-        const label = normalise ? (model === 'diff' ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(0)}` : (v * 100).toFixed(0)) : model === 'diff' && v > 0 ? `+${v}` : String(v);
+        const label = normalise
+          ? model === 'diff'
+            ? `${v >= 0 ? '+' : ''}${(v * 100).toFixed(0)}`
+            : (v * 100).toFixed(0)
+          : model === 'diff' && v > 0
+            ? `+${v}`
+            : String(v);
         const td = h('td', {
           'data-model': model,
           'data-actual': i,
@@ -158,7 +197,13 @@ export class ConfusionView {
       body.append(tr);
     });
     table.append(body);
-    return h('section', { class: 'card matrix-card' }, h('h3', null, title), h('div', { class: 'matrix-scroll' }, table), h('p', { class: 'muted small' }, 'rows: true class · columns: predicted'));
+    return h(
+      'section',
+      { class: 'card matrix-card' },
+      h('h3', null, title),
+      h('div', { class: 'matrix-scroll' }, table),
+      h('p', { class: 'muted small' }, 'rows: true class · columns: predicted'),
+    );
   }
 
   private renderBars(teacher: number[][], student: number[][], studentLabel: string): void {
@@ -187,7 +232,10 @@ export class ConfusionView {
     const studentKey = this.ui.confusionModel ?? 'student';
     const items =
       cell.model === 'diff'
-        ? samplesInDiffCell(predictions, studentKey, cell.actual, cell.predicted).map((x) => ({ ...x, note: x.student ? 'only the student' : 'only the teacher' }))
+        ? samplesInDiffCell(predictions, studentKey, cell.actual, cell.predicted).map((x) => ({
+            ...x,
+            note: x.student ? 'only the student' : 'only the teacher',
+          }))
         : samplesInCell(predictions, cell.model === 'teacher' ? 'teacher' : studentKey, cell.actual, cell.predicted).map((x) => ({ ...x, note: '' }));
     const heading = `${cell.model === 'diff' ? 'Changed between teacher and student' : cell.model} · true ${cell.actual}, predicted ${cell.predicted}: ${items.length} sample${items.length === 1 ? '' : 's'}`;
     const list = h('ul', { class: 'sample-list', 'data-testid': 'cell-samples' });
@@ -211,7 +259,13 @@ export class ConfusionView {
       h('h3', null, heading),
       list,
       items.length > MAX_LISTED ? h('p', { class: 'muted' }, `… and ${items.length - MAX_LISTED} more`) : null,
-      withoutPixels && logits?.images ? h('p', { class: 'muted small' }, `${withoutPixels} of these have no thumbnail: logits.json keeps pixels for the first ${logits.images.length} test samples only.`) : null,
+      withoutPixels && logits?.images
+        ? h(
+            'p',
+            { class: 'muted small' },
+            `${withoutPixels} of these have no thumbnail: logits.json keeps pixels for the first ${logits.images.length} test samples only.`,
+          )
+        : null,
     );
   }
 

@@ -39,8 +39,18 @@ export class DarkKnowledgeView {
       this.renderSample();
     });
     this.root.append(
-      h('div', { class: 'toolbar' }, h('label', null, 'Temperature T ', this.slider, ' ', this.tLabel), h('span', { class: 'muted small' }, 'softmax(z / T) of the stored logits; T = 1 is what the models predict, higher T shows the dark knowledge')),
-      h('div', { class: 'dk-main' }, h('section', { class: 'card dk-sample' }, this.image, this.facts), h('section', { class: 'card dk-chart' }, h('div', { class: 'chart' }, this.canvas))),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('label', null, 'Temperature T ', this.slider, ' ', this.tLabel),
+        h('span', { class: 'muted small' }, 'softmax(z / T) of the stored logits; T = 1 is what the models predict, higher T shows the dark knowledge'),
+      ),
+      h(
+        'div',
+        { class: 'dk-main' },
+        h('section', { class: 'card dk-sample' }, this.image, this.facts),
+        h('section', { class: 'card dk-chart' }, h('div', { class: 'chart' }, this.canvas)),
+      ),
       h('section', { class: 'card' }, h('h3', null, 'Samples (click one; ≠ marks teacher–student disagreement)'), this.picker),
     );
   }
@@ -49,7 +59,14 @@ export class DarkKnowledgeView {
     this.logits = logits;
     this.palette = palette;
     if (!logits || !logits.teacher.length) {
-      replace(this.image, h('p', { class: 'muted' }, 'logits.json appears in the run folder when the run ends; it holds the teacher’s and student’s logits for the first test samples.'));
+      replace(
+        this.image,
+        h(
+          'p',
+          { class: 'muted' },
+          'logits.json appears in the run folder when the run ends; it holds the teacher’s and student’s logits for the first test samples.',
+        ),
+      );
       this.facts.replaceChildren();
       this.picker.replaceChildren();
       return;
@@ -69,7 +86,17 @@ export class DarkKnowledgeView {
     this.picker.replaceChildren();
     logits.teacher.forEach((t, i) => {
       const disagree = argmax(t) !== argmax(logits.student[i] ?? []);
-      const btn = h('button', { class: `sample-btn ${disagree ? 'disagree' : ''}`, role: 'option', 'data-position': i, title: `sample ${i}: label ${logits.labels[i]}, teacher ${argmax(t)}, student ${argmax(logits.student[i] ?? [])}` }, thumbnail(logits, i, 28) ?? String(i), disagree ? h('span', { class: 'mark' }, '≠') : null);
+      const btn = h(
+        'button',
+        {
+          class: `sample-btn ${disagree ? 'disagree' : ''}`,
+          role: 'option',
+          'data-position': i,
+          title: `sample ${i}: label ${logits.labels[i]}, teacher ${argmax(t)}, student ${argmax(logits.student[i] ?? [])}`,
+        },
+        thumbnail(logits, i, 28) ?? String(i),
+        disagree ? h('span', { class: 'mark' }, '≠') : null,
+      );
       btn.addEventListener('click', () => {
         this.ui = { ...this.ui, sample: i };
         this.onUi(this.ui);
@@ -92,7 +119,11 @@ export class DarkKnowledgeView {
     const ps = softmaxT(zs, T);
     const names = logits.classNames ?? zt.map((_, k) => String(k));
     const img = thumbnail(logits, i, 168);
-    replace(this.image, img ?? h('p', { class: 'muted' }, 'No pixels stored for this sample.'), h('p', null, `sample ${i} · true class ${names[logits.labels[i]] ?? logits.labels[i]}`));
+    replace(
+      this.image,
+      img ?? h('p', { class: 'muted' }, 'No pixels stored for this sample.'),
+      h('p', null, `sample ${i} · true class ${names[logits.labels[i]] ?? logits.labels[i]}`),
+    );
     replace(
       this.facts,
       fact('teacher predicts', `${names[argmax(zt)]} (${fmtPct(softmaxT(zt, 1)[argmax(zt)], 1)})`),

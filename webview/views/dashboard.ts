@@ -61,7 +61,14 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
   rerunBtn.addEventListener('click', () => model && post({ type: 'rerun', runId: model.runId }));
   configBtn.addEventListener('click', () => model && post({ type: 'openConfig', runId: model.runId }));
   const notice = h('div', { class: 'notice', role: 'status' });
-  const header = h('header', { class: 'run-header' }, h('div', { class: 'title-row' }, title, status, h('div', { class: 'spacer' }), stopBtn, rerunBtn, configBtn), facts, progress, notice);
+  const header = h(
+    'header',
+    { class: 'run-header' },
+    h('div', { class: 'title-row' }, title, status, h('div', { class: 'spacer' }), stopBtn, rerunBtn, configBtn),
+    facts,
+    progress,
+    notice,
+  );
 
   // Tabs (vscode-elements); the panels stay in the DOM so charts keep their state.
   const tabs = h('vscode-tabs', { 'data-testid': 'tabs' }) as HTMLElement & { selectedIndex: number };
@@ -85,16 +92,18 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
   const accCanvas = h('canvas', { 'aria-label': 'Accuracy per epoch', 'data-chart': 'accuracy' });
   const lrCanvas = h('canvas', { 'aria-label': 'Learning rate per step', 'data-chart': 'lr' });
   const results = h('div');
-  panels.get('curves')!.append(
-    results,
-    h(
-      'div',
-      { class: 'charts' },
-      h('section', { class: 'card' }, h('h3', null, 'Loss'), h('div', { class: 'chart' }, lossCanvas)),
-      h('section', { class: 'card' }, h('h3', null, 'Accuracy'), h('div', { class: 'chart' }, accCanvas)),
-      h('section', { class: 'card' }, h('h3', null, 'Learning rate'), h('div', { class: 'chart short' }, lrCanvas)),
-    ),
-  );
+  panels
+    .get('curves')!
+    .append(
+      results,
+      h(
+        'div',
+        { class: 'charts' },
+        h('section', { class: 'card' }, h('h3', null, 'Loss'), h('div', { class: 'chart' }, lossCanvas)),
+        h('section', { class: 'card' }, h('h3', null, 'Accuracy'), h('div', { class: 'chart' }, accCanvas)),
+        h('section', { class: 'card' }, h('h3', null, 'Learning rate'), h('div', { class: 'chart short' }, lrCanvas)),
+      ),
+    );
   let lossChart: LineChart | undefined;
   let accChart: LineChart | undefined;
   let lrChart: LineChart | undefined;
@@ -148,9 +157,17 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
       const [stageKey, term] = key.split('/') as [string, string];
       const stage = stageOfKey(stageKey);
       if (!termColor.has(term)) termColor.set(term, term === 'total' ? p.foreground : p.series[termColor.size % p.series.length]);
-      const color = stage === 'baseline' ? p.baseline : stage === 'teacher' ? p.teacher : stage === 'assistant' ? assistantColor(stageKey, p) : termColor.get(term)!;
+      const color =
+        stage === 'baseline' ? p.baseline : stage === 'teacher' ? p.teacher : stage === 'assistant' ? assistantColor(stageKey, p) : termColor.get(term)!;
       const series = s.loss[key];
-      lines.push({ label: `${stageLabel(stageKey, s)}: ${term}`, xs: series.x, ys: series.y, color, dash: stageDash[stage], width: term === 'total' ? 2 : 1.5 });
+      lines.push({
+        label: `${stageLabel(stageKey, s)}: ${term}`,
+        xs: series.x,
+        ys: series.y,
+        color,
+        dash: stageDash[stage],
+        width: term === 'total' ? 2 : 1.5,
+      });
     }
     return lines;
   }
@@ -186,7 +203,14 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
           label: stageLabel(key, s),
           xs: l.x,
           ys: l.y,
-          color: stage === 'baseline' ? palette.baseline : stage === 'teacher' ? palette.teacher : stage === 'assistant' ? assistantColor(key, palette) : palette.student,
+          color:
+            stage === 'baseline'
+              ? palette.baseline
+              : stage === 'teacher'
+                ? palette.teacher
+                : stage === 'assistant'
+                  ? assistantColor(key, palette)
+                  : palette.student,
           dash: stage === 'baseline' ? [6, 4] : stage === 'assistant' ? [3, 2] : undefined,
         };
       }),
@@ -208,7 +232,10 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
   function render(): void {
     if (!model) return;
     renderHeader(model);
-    const idx = Math.max(0, TABS.findIndex((t) => t.id === model!.tab));
+    const idx = Math.max(
+      0,
+      TABS.findIndex((t) => t.id === model!.tab),
+    );
     if (tabs.selectedIndex !== idx) tabs.selectedIndex = idx;
     // Only the visible tab draws; the others catch up when shown.
     if (model.tab === 'curves') renderCurves(model);
@@ -221,7 +248,14 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
     } else if (model.tab === 'log') renderLog(model);
     // Charts holding data (cheap; reading pixels back on every redraw is not): tests check pixels themselves.
     const charts = [lossChart, accChart, lrChart].filter((c) => c && c.pointCount > 0).length;
-    post({ type: 'rendered', view: 'dashboard', steps: model.series.stepCount, epochs: Object.values(model.series.epochs).reduce((a, e) => a + (e?.epoch.length ?? 0), 0), status: model.series.status, charts });
+    post({
+      type: 'rendered',
+      view: 'dashboard',
+      steps: model.series.stepCount,
+      epochs: Object.values(model.series.epochs).reduce((a, e) => a + (e?.epoch.length ?? 0), 0),
+      status: model.series.status,
+      charts,
+    });
   }
 
   const schedule = throttledRender(render);

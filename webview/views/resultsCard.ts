@@ -1,5 +1,20 @@
 /** The end-of-run card: distilled vs. baseline (from scratch, or the same start) vs. teacher, with the verdict, its interval, and compression. */
-import { baselineName, batchLatencyHeader, humanCount, intervalText, latencyText, NOT_SAVED_NOTE, outputLines, parameterRatioText, resultRows, signedPoints, sizeRatioText, sizeText, speedText, verdict } from '../../src/protocol/format';
+import {
+  baselineName,
+  batchLatencyHeader,
+  humanCount,
+  intervalText,
+  latencyText,
+  NOT_SAVED_NOTE,
+  outputLines,
+  parameterRatioText,
+  resultRows,
+  signedPoints,
+  sizeRatioText,
+  sizeText,
+  speedText,
+  verdict,
+} from '../../src/protocol/format';
 import type { RunSummary } from '../../src/protocol/events';
 import { fmtPct, h } from '../lib/dom';
 
@@ -11,7 +26,15 @@ export function resultsCard(s: RunSummary | undefined): HTMLElement {
   const table = h(
     'table',
     { class: 'grid' },
-    h('thead', null, h('tr', null, ['model', 'test accuracy', 'parameters', 'size', 'latency, batch 1', batchLatencyHeader(s)].map((c, i) => h('th', { class: i ? 'num' : '' }, c)))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ['model', 'test accuracy', 'parameters', 'size', 'latency, batch 1', batchLatencyHeader(s)].map((c, i) => h('th', { class: i ? 'num' : '' }, c)),
+      ),
+    ),
     h(
       'tbody',
       null,
@@ -40,14 +63,35 @@ export function resultsCard(s: RunSummary | undefined): HTMLElement {
     stat(`gain over ${baselineName(s, 'short')}`, gain === undefined ? '—' : sig ? `${signedPoints(gain)} (${intervalText(sig)})` : signedPoints(gain), tone),
     stat('verdict', sig ? sig.verdict : '—', tone),
     stat('compression (params)', s.compression === undefined ? '—' : parameterRatioText(s.compression)),
-    stat('compression (size on disk)', teacherVsStudent(() => sizeRatioText(s.teacher!, s.student!))),
-    stat('speed-up (latency, batch 1)', teacherVsStudent(() => speedText(s.teacher!, s.student!, 'batch1'))),
+    stat(
+      'compression (size on disk)',
+      teacherVsStudent(() => sizeRatioText(s.teacher!, s.student!)),
+    ),
+    stat(
+      'speed-up (latency, batch 1)',
+      teacherVsStudent(() => speedText(s.teacher!, s.student!, 'batch1')),
+    ),
     stat('teacher–student agreement', fmtPct(s.agreement)),
   );
   // Multi-output runs: each extra head's metric, its verdict in words (outputLines).
   const outputs = outputLines(s);
-  const heads = outputs.length ? h('ul', { class: 'outputs', 'data-testid': 'outputs' }, outputs.map((line) => h('li', null, line))) : null;
-  return h('section', { class: 'card results', 'data-testid': 'results' }, h('h2', null, 'Results'), h('p', { class: 'verdict' }, verdict(s)), stats, table, heads, s.error ? h('p', { class: 'error' }, s.error) : null);
+  const heads = outputs.length
+    ? h(
+        'ul',
+        { class: 'outputs', 'data-testid': 'outputs' },
+        outputs.map((line) => h('li', null, line)),
+      )
+    : null;
+  return h(
+    'section',
+    { class: 'card results', 'data-testid': 'results' },
+    h('h2', null, 'Results'),
+    h('p', { class: 'verdict' }, verdict(s)),
+    stats,
+    table,
+    heads,
+    s.error ? h('p', { class: 'error' }, s.error) : null,
+  );
 }
 
 function stat(label: string, value: string, tone = ''): HTMLElement {

@@ -14,7 +14,20 @@ import { throttledRender } from '../lib/schedule';
 import { describeComparison } from '../../src/protocol/stats/seeds';
 import { baselineName } from '../../src/protocol/format';
 import { meanSd } from '../../src/protocol/sweepBest';
-import { bestSettingRow, bestSingleTrial, distilledTrials, heatGrid, linesByAlpha, parallelAxes, settingLabel, settingRows, sortTrials, sweptPaths, trialColumns, trialsCsv } from '../lib/sweep';
+import {
+  bestSettingRow,
+  bestSingleTrial,
+  distilledTrials,
+  heatGrid,
+  linesByAlpha,
+  parallelAxes,
+  settingLabel,
+  settingRows,
+  sortTrials,
+  sweptPaths,
+  trialColumns,
+  trialsCsv,
+} from '../lib/sweep';
 import { readPalette, withAlpha, type Palette } from '../lib/theme';
 import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
 
@@ -40,7 +53,12 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
   const chartTitle = h('h3', null, 'Validation accuracy against temperature');
   app.append(
     h('header', { class: 'run-header' }, h('div', { class: 'title-row' }, heading, h('div', { class: 'spacer' }), applyBtn, csvBtn), summary, warnings, notice),
-    h('div', { class: 'charts' }, h('section', { class: 'card' }, chartTitle, h('div', { class: 'chart' }, tCanvas)), h('section', { class: 'card' }, h('h3', null, 'Parallel coordinates'), h('div', { class: 'chart' }, parCanvas))),
+    h(
+      'div',
+      { class: 'charts' },
+      h('section', { class: 'card' }, chartTitle, h('div', { class: 'chart' }, tCanvas)),
+      h('section', { class: 'card' }, h('h3', null, 'Parallel coordinates'), h('div', { class: 'chart' }, parCanvas)),
+    ),
     heat,
     h('section', { class: 'card' }, h('h3', null, 'Settings (mean ± sd over seeds; gain over the baseline paired by seed, 95 % CI)'), settingsTable),
     h('section', { class: 'card' }, h('h3', null, 'Trials'), table),
@@ -61,21 +79,42 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
     text(chartTitle, `${metric[0].toUpperCase()}${metric.slice(1)} against temperature (mean over seeds)`);
     text(heading, sweep.name ? `${sweep.name} (${sweep.sweepId})` : `Sweep ${sweep.sweepId}`);
     const done = trials.filter((t) => t.status === 'done').length;
-    text(summary, [
-      `${done}/${trials.length} trials done`,
-      sweep.status,
-      b ? `best setting: ${settingLabel(b.params)}, ${metric} ${meanSd(b)} over ${b.n} seed${b.n === 1 ? '' : 's'}${b.vsBaseline?.n ? `; vs baseline ${describeComparison(b.vsBaseline)}${b.vsBaseline.verdict ? ` (${b.vsBaseline.verdict})` : ''}` : ''}` : '',
-      single ? `best single trial: ${single.id} (${settingLabel(single.params)}, seed ${single.seed})` : '',
-      baselineY !== undefined && Number.isFinite(baselineY) ? `baseline ${fmtPct(baselineY)}` : '',
-    ].filter(Boolean).join(' · '));
+    text(
+      summary,
+      [
+        `${done}/${trials.length} trials done`,
+        sweep.status,
+        b
+          ? `best setting: ${settingLabel(b.params)}, ${metric} ${meanSd(b)} over ${b.n} seed${b.n === 1 ? '' : 's'}${b.vsBaseline?.n ? `; vs baseline ${describeComparison(b.vsBaseline)}${b.vsBaseline.verdict ? ` (${b.vsBaseline.verdict})` : ''}` : ''}`
+          : '',
+        single ? `best single trial: ${single.id} (${settingLabel(single.params)}, seed ${single.seed})` : '',
+        baselineY !== undefined && Number.isFinite(baselineY) ? `baseline ${fmtPct(baselineY)}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    );
     replace(warnings, ...(b?.warnings ?? []).map((w) => h('li', null, `⚠ ${w}`)));
     (applyBtn as HTMLElement & { disabled: boolean }).disabled = !b || !sweep.configPath || !sweep.params.length;
 
     tChart ??= new LineChart(tCanvas, { xTitle: 'temperature T', yTitle: metric, percent: true }, palette);
     const groups = linesByAlpha(sweep);
-    const lines: LineSpec[] = groups.map((g, i) => ({ label: g.label, xs: g.points.map((p) => p.x), ys: g.points.map((p) => p.y), color: palette.series[i % palette.series.length], points: true, highlight: bestRow ? g.points.flatMap((p, k) => (p.trials.some((id) => bestIds.has(id)) ? [k] : [])) : undefined }));
+    const lines: LineSpec[] = groups.map((g, i) => ({
+      label: g.label,
+      xs: g.points.map((p) => p.x),
+      ys: g.points.map((p) => p.y),
+      color: palette.series[i % palette.series.length],
+      points: true,
+      highlight: bestRow ? g.points.flatMap((p, k) => (p.trials.some((id) => bestIds.has(id)) ? [k] : [])) : undefined,
+    }));
     const xs = groups.flatMap((g) => g.points.map((p) => p.x));
-    if (baselineY !== undefined && Number.isFinite(baselineY) && xs.length) lines.push({ label: `${baselineName(sweep.baselineStart, 'from')} (baseline)`, xs: [Math.min(...xs), Math.max(...xs)], ys: [baselineY, baselineY], color: palette.baseline, dash: [6, 4] });
+    if (baselineY !== undefined && Number.isFinite(baselineY) && xs.length)
+      lines.push({
+        label: `${baselineName(sweep.baselineStart, 'from')} (baseline)`,
+        xs: [Math.min(...xs), Math.max(...xs)],
+        ys: [baselineY, baselineY],
+        color: palette.baseline,
+        dash: [6, 4],
+      });
     tChart.setLines(lines);
     drawParallel(bestIds);
     renderHeat();
@@ -99,7 +138,16 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
         h(
           'table',
           { class: 'matrix heat' },
-          h('thead', null, h('tr', null, h('th', null, 'α \\ T'), grid.temperatures.map((t) => h('th', null, String(t))))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, 'α \\ T'),
+              grid.temperatures.map((t) => h('th', null, String(t))),
+            ),
+          ),
           h(
             'tbody',
             null,
@@ -129,8 +177,32 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
       h(
         'table',
         { class: 'grid settings' },
-        h('thead', null, h('tr', null, params.map((p) => h('th', { scope: 'col' }, p.replace(/^distillation\./, ''))), ['mean ± sd', 'test acc.', 'vs baseline', 'verdict', 'seeds'].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', null, rows.map((r) => h('tr', { class: r.best ? 'best' : '' }, params.map((p) => h('td', { class: 'num' }, String(r.params[p] ?? '—'))), h('td', { class: 'num' }, r.metric), h('td', { class: 'num' }, r.testAccuracy), h('td', null, r.vsBaseline), h('td', { 'data-verdict': r.verdict }, r.verdict), h('td', { class: 'num' }, String(r.seeds))))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            params.map((p) => h('th', { scope: 'col' }, p.replace(/^distillation\./, ''))),
+            ['mean ± sd', 'test acc.', 'vs baseline', 'verdict', 'seeds'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        h(
+          'tbody',
+          null,
+          rows.map((r) =>
+            h(
+              'tr',
+              { class: r.best ? 'best' : '' },
+              params.map((p) => h('td', { class: 'num' }, String(r.params[p] ?? '—'))),
+              h('td', { class: 'num' }, r.metric),
+              h('td', { class: 'num' }, r.testAccuracy),
+              h('td', null, r.vsBaseline),
+              h('td', { 'data-verdict': r.verdict }, r.verdict),
+              h('td', { class: 'num' }, String(r.seeds)),
+            ),
+          ),
+        ),
       ),
     );
   }
@@ -144,7 +216,12 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
       'tr',
       null,
       cols.map((c) => {
-        const th = h('th', { scope: 'col', class: 'sortable', tabindex: 0, 'aria-sort': ui.sort?.key === c.key ? (ui.sort.descending ? 'descending' : 'ascending') : 'none' }, c.label, ui.sort?.key === c.key ? (ui.sort.descending ? ' ▼' : ' ▲') : '');
+        const th = h(
+          'th',
+          { scope: 'col', class: 'sortable', tabindex: 0, 'aria-sort': ui.sort?.key === c.key ? (ui.sort.descending ? 'descending' : 'ascending') : 'none' },
+          c.label,
+          ui.sort?.key === c.key ? (ui.sort.descending ? ' ▼' : ' ▲') : '',
+        );
         const sort = () => {
           ui = { ...ui, sort: { key: c.key, descending: ui.sort?.key === c.key ? !ui.sort.descending : true } };
           setUiState(ui);
@@ -155,7 +232,16 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
         return th;
       }),
     );
-    const cell = (v: unknown, key: string) => (typeof v === 'number' ? (key === 'gain' ? `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(2)} pts` : /Accuracy$/.test(key) ? fmtPct(v) : String(v)) : v === undefined ? '—' : String(v));
+    const cell = (v: unknown, key: string) =>
+      typeof v === 'number'
+        ? key === 'gain'
+          ? `${v >= 0 ? '+' : '−'}${Math.abs(v * 100).toFixed(2)} pts`
+          : /Accuracy$/.test(key)
+            ? fmtPct(v)
+            : String(v)
+        : v === undefined
+          ? '—'
+          : String(v);
     replace(
       table,
       h(
@@ -166,7 +252,11 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
           'tbody',
           null,
           rows.map((t) => {
-            const tr = h('tr', { class: bestIds.has(t.id) ? 'best' : '', 'data-trial': t.id }, cols.map((c) => h('td', { class: typeof c.value(t) === 'number' ? 'num' : '' }, cell(c.value(t), c.key))));
+            const tr = h(
+              'tr',
+              { class: bestIds.has(t.id) ? 'best' : '', 'data-trial': t.id },
+              cols.map((c) => h('td', { class: typeof c.value(t) === 'number' ? 'num' : '' }, cell(c.value(t), c.key))),
+            );
             tr.addEventListener('dblclick', () => post({ type: 'openRun', runDir: t.runDir }));
             return tr;
           }),

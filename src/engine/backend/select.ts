@@ -28,7 +28,11 @@ async function tryBackend(tf: typeof tfTypes, name: ConcreteBackend): Promise<st
       const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
       const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
       // Only the single-threaded SIMD build: the threaded one needs a blob: worker that Node refuses.
-      wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': dist + 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm': dist + 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm': dist + 'tfjs-backend-wasm-simd.wasm' });
+      wasm.setWasmPaths({
+        'tfjs-backend-wasm.wasm': dist + 'tfjs-backend-wasm.wasm',
+        'tfjs-backend-wasm-simd.wasm': dist + 'tfjs-backend-wasm-simd.wasm',
+        'tfjs-backend-wasm-threaded-simd.wasm': dist + 'tfjs-backend-wasm-simd.wasm',
+      });
       if (!(await tf.setBackend('wasm'))) return 'the wasm backend did not initialise';
       await installWasmKernels(tf);
       return undefined;

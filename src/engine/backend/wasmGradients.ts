@@ -239,7 +239,12 @@ function padOrCrop4D(tf: Tf, x: Tensor4D, top: number, bottom: number, left: num
     const newW = w - cropLeft - Math.max(0, -right);
     t = tf.slice(t, [0, cropTop, cropLeft, 0], [n, newH, newW, c]);
   }
-  const pad: ExplicitPadding = [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]];
+  const pad: ExplicitPadding = [
+    [0, 0],
+    [Math.max(0, top), Math.max(0, bottom)],
+    [Math.max(0, left), Math.max(0, right)],
+    [0, 0],
+  ];
   return { x: t, pad };
 }
 
@@ -254,7 +259,13 @@ function zeroUpsample(tf: Tf, dy: Tensor4D, stride: [number, number]): Tensor4D 
   if (sh === 1 && sw === 1) return dy;
   const [n, oh, ow, c] = dy.shape;
   const spread = tf.reshape(dy, [n * oh, 1, ow, 1, c]);
-  const padded = tf.pad(spread, [[0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const padded = tf.pad(spread, [
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   return tf.reshape(padded, [n, oh * sh, ow * sw, c]);
 }
 
@@ -292,7 +303,13 @@ function cropTo(tf: Tf, t: Tensor4D, h: number, w: number): Tensor4D {
  * cropped to the kernel and transposed to [kh, kw, C, O].
  */
 function conv2dBackpropFilter(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
-  const a = attrs as unknown as { strides: number | [number, number]; pad: Pad; dataFormat?: string; dimRoundingMode?: RoundingMode; filterShape: [number, number, number, number] };
+  const a = attrs as unknown as {
+    strides: number | [number, number];
+    pad: Pad;
+    dataFormat?: string;
+    dimRoundingMode?: RoundingMode;
+    filterShape: [number, number, number, number];
+  };
   requireNHWC('Conv2DBackpropFilter', a.dataFormat);
   const x = asTensor<Tensor4D>(tf, inputs.x);
   const dy = asTensor<Tensor4D>(tf, inputs.dy);
@@ -316,7 +333,13 @@ function filterGradientByConv(tf: Tf, x: Tensor4D, dy: Tensor4D, g: ConvGeometry
  * H and W and its in/out channels swapped. Replaces wasm's naive loop.
  */
 function conv2dBackpropInput(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
-  const a = attrs as unknown as { strides: number | [number, number]; pad: Pad; dataFormat?: string; dimRoundingMode?: RoundingMode; inputShape: [number, number, number, number] };
+  const a = attrs as unknown as {
+    strides: number | [number, number];
+    pad: Pad;
+    dataFormat?: string;
+    dimRoundingMode?: RoundingMode;
+    inputShape: [number, number, number, number];
+  };
   requireNHWC('Conv2DBackpropInput', a.dataFormat);
   const dy = asTensor<Tensor4D>(tf, inputs.dy);
   const filter = asTensor<Tensor4D>(tf, inputs.filter);
@@ -343,7 +366,13 @@ function conv2dBackpropInput(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
  * dilation s. The result [1, ≥kh, ≥kw, C·N·M] is cropped and summed over N.
  */
 function depthwiseBackpropFilter(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
-  const a = attrs as unknown as { strides: number | [number, number]; dilations?: number | [number, number]; pad: Pad; dimRoundingMode?: RoundingMode; filterShape: [number, number, number, number] };
+  const a = attrs as unknown as {
+    strides: number | [number, number];
+    dilations?: number | [number, number];
+    pad: Pad;
+    dimRoundingMode?: RoundingMode;
+    filterShape: [number, number, number, number];
+  };
   const x = asTensor<Tensor4D>(tf, inputs.x);
   const dy = asTensor<Tensor4D>(tf, inputs.dy);
   const g = convGeometry(tf, x.shape, a.filterShape, pair(a.strides), pair(a.dilations), a.pad, a.dimRoundingMode, true);
@@ -364,7 +393,13 @@ function depthwiseBackpropFilter(tf: Tf, { inputs, attrs }: KernelArgs): Tensor 
  * the flipped filter as [kh, kw, C·M, 1], then summed over the multiplier.
  */
 function depthwiseBackpropInput(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
-  const a = attrs as unknown as { strides: number | [number, number]; dilations?: number | [number, number]; pad: Pad; dimRoundingMode?: RoundingMode; inputShape: [number, number, number, number] };
+  const a = attrs as unknown as {
+    strides: number | [number, number];
+    dilations?: number | [number, number];
+    pad: Pad;
+    dimRoundingMode?: RoundingMode;
+    inputShape: [number, number, number, number];
+  };
   const dy = asTensor<Tensor4D>(tf, inputs.dy);
   const filter = asTensor<Tensor4D>(tf, inputs.filter);
   const g = convGeometry(tf, a.inputShape, filter.shape, pair(a.strides), pair(a.dilations), a.pad, a.dimRoundingMode, true);

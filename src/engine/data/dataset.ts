@@ -75,7 +75,17 @@ export function buildDataset(source: LoadedSource, spec: DataSpec, seed: number)
     offset = -mean / std;
   }
   const dataClasses = [...new Set([...source.train.labels, ...(source.test?.labels ?? [])])].sort((a, b) => a - b);
-  return { train: trn, val, test: testSplit, numClasses, shape: [train.height, train.width, train.channels], scale, offset, dataClasses, ...(source.unlabeled ? { unlabeledFrom: source.train.count } : {}) };
+  return {
+    train: trn,
+    val,
+    test: testSplit,
+    numClasses,
+    shape: [train.height, train.width, train.channels],
+    scale,
+    offset,
+    dataClasses,
+    ...(source.unlabeled ? { unlabeledFrom: source.train.count } : {}),
+  };
 }
 
 /** The labelled samples of a split (a training split also holds the unlabeled images, whose labels read 0). */
@@ -96,14 +106,20 @@ export function describeSplits(ds: Dataset): string {
 export function splitWarnings(ds: Dataset): string[] {
   const out: string[] = [];
   const classes = Math.max(ds.numClasses, ...ds.dataClasses.map((c) => c + 1));
-  for (const [name, split] of [['training', ds.train], ['validation', ds.val], ['test', ds.test]] as const) {
+  for (const [name, split] of [
+    ['training', ds.train],
+    ['validation', ds.val],
+    ['test', ds.test],
+  ] as const) {
     const indices = labelled(ds, split);
     if (!indices.length) continue;
     const counts = classCounts(indices, split.set.labels, classes);
     const missing = ds.dataClasses.filter((c) => counts[c] === 0);
     if (!missing.length) continue;
     const held = ds.dataClasses.map((c) => `${c}: ${counts[c]}`).join(', ');
-    out.push(`the ${name} split (${indices.length} samples) lacks class${missing.length > 1 ? 'es' : ''} ${missing.join(', ')} of the ${ds.dataClasses.length} the data has; it holds ${held}`);
+    out.push(
+      `the ${name} split (${indices.length} samples) lacks class${missing.length > 1 ? 'es' : ''} ${missing.join(', ')} of the ${ds.dataClasses.length} the data has; it holds ${held}`,
+    );
   }
   return out;
 }

@@ -22,7 +22,7 @@ function readMaybeGzipped(file: string): Buffer {
     try {
       return zlib.gunzipSync(bytes);
     } catch (e) {
-      throw new Error(`${file}: corrupt gzip data (${(e as Error).message})`);
+      throw new Error(`${file}: corrupt gzip data (${(e as Error).message})`, { cause: e });
     }
   }
   return bytes;
@@ -44,7 +44,9 @@ export function readIdxValues(file: string): IdxValues {
   const type = IDX_TYPES[typeByte];
   const count = dims.reduce((a, b) => a * b, 1);
   if (bytes.length - start !== count * type.bytes) {
-    throw new Error(`${file}: wrong length: dimensions ${dims.join('×')} of ${type.name}s need ${count * type.bytes} bytes of data, the file has ${bytes.length - start}`);
+    throw new Error(
+      `${file}: wrong length: dimensions ${dims.join('×')} of ${type.name}s need ${count * type.bytes} bytes of data, the file has ${bytes.length - start}`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const values = new Float32Array(count);

@@ -122,10 +122,19 @@ export function loadSource(spec: DataSpec, baseDir: string): LoadedSource {
   const file = path.resolve(baseDir, spec.unlabeledImages);
   const img = readIdxFile(file);
   checkImageDims(img.dims, file);
-  const unlabeled: ImageSet = { images: img.data, labels: new Uint8Array(img.dims[0]), count: img.dims[0], height: img.dims[1], width: img.dims[2], channels: img.dims[3] ?? 1 };
+  const unlabeled: ImageSet = {
+    images: img.data,
+    labels: new Uint8Array(img.dims[0]),
+    count: img.dims[0],
+    height: img.dims[1],
+    width: img.dims[2],
+    channels: img.dims[3] ?? 1,
+  };
   const t = source.train;
   if (unlabeled.height !== t.height || unlabeled.width !== t.width || unlabeled.channels !== t.channels) {
-    throw new Error(`${file}: unlabeled images are ${unlabeled.height}×${unlabeled.width}×${unlabeled.channels} but training images are ${t.height}×${t.width}×${t.channels}`);
+    throw new Error(
+      `${file}: unlabeled images are ${unlabeled.height}×${unlabeled.width}×${unlabeled.channels} but training images are ${t.height}×${t.width}×${t.channels}`,
+    );
   }
   return { ...source, unlabeled, description: `${source.description} + ${unlabeled.count} unlabeled images (${path.basename(file)})` };
 }

@@ -34,7 +34,14 @@ export interface ResolvedOutput {
 }
 
 /** The true values of one output for a batch: pixels [size, h, w, c] after augmentation, and the images' indices in `set`. */
-export function outputValues(o: ResolvedOutput, x: Float32Array, size: number, shape: [number, number, number], set: ImageSet, indices: ArrayLike<number>): Float32Array {
+export function outputValues(
+  o: ResolvedOutput,
+  x: Float32Array,
+  size: number,
+  shape: [number, number, number],
+  set: ImageSet,
+  indices: ArrayLike<number>,
+): Float32Array {
   if (o.builtin) return batchTargets(o.builtin, x, size, shape);
   const table = o.rows?.get(set);
   if (!table) throw new Error(`output "${o.name}": no target values for this image set`);
@@ -78,12 +85,22 @@ export function resolveOutputs(
   const resolved: ResolvedOutput[] = [];
   for (const [name, spec] of Object.entries(outputs)) {
     if (isBuiltinTarget(spec.target)) {
-      resolved.push({ name, spec, dim: TARGET_DIM[spec.target], activation: 'sigmoid', metric: spec.target === 'inkBox' ? 'iou' : 'pixelError', builtin: spec.target });
+      resolved.push({
+        name,
+        spec,
+        dim: TARGET_DIM[spec.target],
+        activation: 'sigmoid',
+        metric: spec.target === 'inkBox' ? 'iou' : 'pixelError',
+        builtin: spec.target,
+      });
       continue;
     }
     const rows = new Map<ImageSet, Float32Array>();
     let dim: number | undefined;
-    const parts: [keyof typeof sets, string | undefined, string][] = [['train', spec.target, 'target'], ['test', spec.testTarget, 'testTarget']];
+    const parts: [keyof typeof sets, string | undefined, string][] = [
+      ['train', spec.target, 'target'],
+      ['test', spec.testTarget, 'testTarget'],
+    ];
     for (const [part, file, key] of parts) {
       const set = sets[part];
       if (!set || !file) continue;
@@ -91,7 +108,10 @@ export function resolveOutputs(
       try {
         const { dims, values } = readIdxValues(abs);
         const d = dims.slice(1).reduce((a, b) => a * b, 1);
-        if (dims[0] !== set.count) throw new Error(`${abs} has ${dims[0]} rows, but the ${part === 'train' ? 'training' : 'test'} images are ${set.count}: one row of values per image, in file order`);
+        if (dims[0] !== set.count)
+          throw new Error(
+            `${abs} has ${dims[0]} rows, but the ${part === 'train' ? 'training' : 'test'} images are ${set.count}: one row of values per image, in file order`,
+          );
         if (dim !== undefined && d !== dim) throw new Error(`${abs} has ${d} values per row, the training targets ${dim}`);
         if (!values.every(Number.isFinite)) throw new Error(`${abs} holds values that are not finite numbers`);
         dim = d;

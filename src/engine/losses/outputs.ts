@@ -123,7 +123,8 @@ export class OutputRegression implements LossTerm {
   compute(tf: typeof tfTypes, { studentOutputs, teacherOutputs, targets }: LossInputs): Scalar {
     const pred = studentOutputs?.[this.output];
     const target = this.against === 'teacher' ? teacherOutputs?.[this.output] : targets?.[this.output];
-    if (!pred || !target) throw new Error(`the ${this.name} term needs the student's "${this.output}" output and the ${this.against === 'teacher' ? "teacher's" : 'true'} one`);
+    if (!pred || !target)
+      throw new Error(`the ${this.name} term needs the student's "${this.output}" output and the ${this.against === 'teacher' ? "teacher's" : 'true'} one`);
     return regressionTerm(tf, this.loss, this.beta, pred, target);
   }
 }

@@ -31,16 +31,16 @@ export function describeShape(s: ActivationShape): string {
  */
 export function buildAdapter(tf: typeof tfTypes, student: ActivationShape, teacher: ActivationShape, name: string, seed: number): Adapter | undefined {
   if (student.length !== teacher.length || (student.length !== 1 && student.length !== 3)) {
-    throw new AdapterShapeError(`the student's ${describeShape(student)} and the teacher's ${describeShape(teacher)} activations cannot be bridged: both must be feature maps [h, w, c] or both vectors [d]`);
+    throw new AdapterShapeError(
+      `the student's ${describeShape(student)} and the teacher's ${describeShape(teacher)} activations cannot be bridged: both must be feature maps [h, w, c] or both vectors [d]`,
+    );
   }
   const channelsS = student[student.length - 1];
   const channelsT = teacher[teacher.length - 1];
   if (channelsS === channelsT) return undefined;
   const init = { kernelInitializer: tf.initializers.glorotUniform({ seed }), biasInitializer: tf.initializers.zeros() };
   const layer =
-    student.length === 3
-      ? tf.layers.conv2d({ filters: channelsT, kernelSize: 1, name, ...init })
-      : tf.layers.dense({ units: channelsT, name, ...init });
+    student.length === 3 ? tf.layers.conv2d({ filters: channelsT, kernelSize: 1, name, ...init }) : tf.layers.dense({ units: channelsT, name, ...init });
   // Build the weights now, from the input shape, so they exist before the first step.
   layer.build([null, ...student]);
   return {

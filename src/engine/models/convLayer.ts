@@ -20,6 +20,10 @@ export interface ConvLayer {
 export function asLinearConv(layer: tfTypes.layers.Layer | undefined): ConvLayer | undefined {
   if (!layer || layer.getClassName() !== 'Conv2D') return undefined;
   const c = layer as unknown as ConvLayer;
-  const plain = c.rank === 2 && c.dataFormat === 'channelsLast' && (c.padding === 'same' || c.padding === 'valid') && (!c.activation || c.activation.getClassName() === 'linear');
+  const plain =
+    c.rank === 2 &&
+    c.dataFormat === 'channelsLast' &&
+    (c.padding === 'same' || c.padding === 'valid') &&
+    (!c.activation || c.activation.getClassName() === 'linear');
   return plain ? c : undefined;
 }

@@ -71,5 +71,10 @@ export function combineTeacherLogits(tf: typeof tfTypes, logits: tfTypes.Tensor[
 export function ensembleLogitsFn(tf: typeof tfTypes, models: tfTypes.LayersModel[], o: EnsembleOptions = { combine: 'mean-logits' }): LogitsFn {
   const fns = models.map((m) => logitsFn(tf, m, false));
   if (fns.length === 1 && o.combine !== 'mean-probabilities') return fns[0];
-  return (x) => combineTeacherLogits(tf, fns.map((f) => f(x)), o);
+  return (x) =>
+    combineTeacherLogits(
+      tf,
+      fns.map((f) => f(x)),
+      o,
+    );
 }

@@ -29,7 +29,18 @@ export function fusedInference(tf: typeof tfTypes, model: tfTypes.LayersModel): 
     const layer = layers[i];
     const c = asLinearConv(layer);
     if (c && isRelu(layers[i + 1])) {
-      steps.push((x) => tf.fused.conv2d({ x: x as tfTypes.Tensor4D, filter: c.kernel.read(), bias: c.bias?.read(), strides: c.strides, pad: c.padding, dilations: c.dilationRate, dataFormat: 'NHWC', activation: 'relu' }));
+      steps.push((x) =>
+        tf.fused.conv2d({
+          x: x as tfTypes.Tensor4D,
+          filter: c.kernel.read(),
+          bias: c.bias?.read(),
+          strides: c.strides,
+          pad: c.padding,
+          dilations: c.dilationRate,
+          dataFormat: 'NHWC',
+          activation: 'relu',
+        }),
+      );
       fused++;
       i++;
       continue;

@@ -32,7 +32,8 @@ export function findHeads(model: tfTypes.LayersModel, heads: HeadSpec[]): { indi
       continue;
     }
     const shape = outs[i].shape.slice(1);
-    if (shape.length !== 1 || shape[0] !== head.units) problems.push(`output "${outputLayerName(outs[i])}" gives [${shape.join(', ')}] per sample; "${head.name}" needs [${head.units}]`);
+    if (shape.length !== 1 || shape[0] !== head.units)
+      problems.push(`output "${outputLayerName(outs[i])}" gives [${shape.join(', ')}] per sample; "${head.name}" needs [${head.units}]`);
     indices.push(i);
   }
   if (!problems.length) return { indices };

@@ -61,7 +61,11 @@ export function planLayerPairs(
     try {
       const shape = layerShape(model, name);
       // tfjs drops an output named twice, so tapping an output layer fails mid-distill; its logits are distilled anyway.
-      if (isOutputLayer(model, name)) issues.push({ path: at, message: `layer "${name}" is ${whose} output (its logits), which the soft-target term already distils; pick a layer before it: ${innerLayers(model).join(', ')}` });
+      if (isOutputLayer(model, name))
+        issues.push({
+          path: at,
+          message: `layer "${name}" is ${whose} output (its logits), which the soft-target term already distils; pick a layer before it: ${innerLayers(model).join(', ')}`,
+        });
       return shape;
     } catch (e) {
       if (e instanceof UnknownLayerError) issues.push({ path: at, message: e.message });
@@ -84,7 +88,10 @@ export function planLayerPairs(
     const pairName = `${kind === 'features' ? 'feature' : 'attention'} ${p.studentLayer} ${describeShape(ss)} → ${teachers[t].id}.${p.teacherLayer} ${describeShape(ts)}`;
     if (kind === 'attention') {
       if (ss.length !== 3 || ts.length !== 3) {
-        issues.push({ path: at, message: `attention transfer needs feature maps [h, w, c] on both sides, but ${p.studentLayer} is ${describeShape(ss)} and ${p.teacherLayer} is ${describeShape(ts)}` });
+        issues.push({
+          path: at,
+          message: `attention transfer needs feature maps [h, w, c] on both sides, but ${p.studentLayer} is ${describeShape(ss)} and ${p.teacherLayer} is ${describeShape(ts)}`,
+        });
         continue;
       }
       plan.attention.push({ slot, weight: p.weight });
@@ -94,7 +101,9 @@ export function planLayerPairs(
         const adapter = buildAdapter(tf, ss, ts, `adapter_${i + 1}`, seed + i);
         const resized = ss.length === 3 && (ss[0] !== ts[0] || ss[1] !== ts[1]);
         plan.features.push({ slot, weight: p.weight, loss: p.loss, adapter });
-        plan.descriptions.push(`${pairName}, ${p.loss}, weight ${p.weight}${adapter ? `, adapter ${adapter.description}` : ''}${resized ? ', larger map pooled to the smaller' : ''}`);
+        plan.descriptions.push(
+          `${pairName}, ${p.loss}, weight ${p.weight}${adapter ? `, adapter ${adapter.description}` : ''}${resized ? ', larger map pooled to the smaller' : ''}`,
+        );
       } catch (e) {
         if (!(e instanceof AdapterShapeError)) throw e;
         issues.push({ path: at, message: e.message });

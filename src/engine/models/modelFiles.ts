@@ -45,7 +45,8 @@ export function resolveInside(modelDir: string, rel: string, modelJson: string):
   } catch {
     return abs;
   }
-  if (leaves(fs.realpathSync(modelDir), real)) throw new Error(`${modelJson}: weights path "${rel}" is a symbolic link that leaves the model's folder (to ${real})`);
+  if (leaves(fs.realpathSync(modelDir), real))
+    throw new Error(`${modelJson}: weights path "${rel}" is a symbolic link that leaves the model's folder (to ${real})`);
   return real;
 }
 
@@ -94,7 +95,9 @@ function readModelArtifactsOnce(modelJson: string): io.ModelArtifacts {
       return n + fs.statSync(f).size;
     }, 0);
     if (actual !== expected) {
-      throw new Error(`${modelJson}: weights of ${group.paths.join(', ')} are ${actual} bytes, but the weight specs need ${expected} (truncated or mismatched file)`);
+      throw new Error(
+        `${modelJson}: weights of ${group.paths.join(', ')} are ${actual} bytes, but the weight specs need ${expected} (truncated or mismatched file)`,
+      );
     }
     for (const f of files) buffers.push(fs.readFileSync(f));
     weightSpecs.push(...group.weights);
@@ -117,7 +120,7 @@ export async function modelFromArtifacts(tf: typeof tfTypes, artifacts: io.Model
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (e) {
-    throw new Error(`${modelJson}: cannot build the model (${(e as Error).message})`);
+    throw new Error(`${modelJson}: cannot build the model (${(e as Error).message})`, { cause: e });
   }
 }
 
@@ -192,7 +195,7 @@ export function writeDurably(file: string, data: Buffer | string): void {
     const fd = fs.openSync(tmp, 'w');
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < bytes.length; ) {
+      for (let off = 0; off < bytes.length;) {
         const n = fs.writeSync(fd, bytes, off, bytes.length - off);
         if (n <= 0) throw new Error('no bytes written (no space left on device?)');
         off += n;
@@ -205,7 +208,7 @@ export function writeDurably(file: string, data: Buffer | string): void {
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     // The file's name says which write failed (a full disk fails whichever comes next).
-    throw new Error(`cannot write ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot write ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -32,8 +32,10 @@ function foreignFormat(file: string, head: Buffer): string | undefined {
   if (head.subarray(0, HDF5_MAGIC.length).equals(HDF5_MAGIC) || ext === '.h5' || ext === '.hdf5') return kerasAdvice(file);
   // Keras 3 saves .keras as a zip archive.
   if (ext === '.keras' || (head.subarray(0, 4).equals(ZIP_MAGIC) && ext !== '.json')) return kerasAdvice(file);
-  if (ext === '.onnx') return `${file}: an ONNX model; ONNX teachers are not supported yet: ${LAYERS_NEEDED} (for a model trained in Keras, convert it with tensorflowjs_converter --input_format keras)`;
-  if (ext === '.pb' || ext === '.tflite') return `${file}: a TensorFlow ${ext === '.pb' ? 'SavedModel/frozen graph' : 'Lite'} file, which cannot be trained or tapped here; ${LAYERS_NEEDED} (from the Keras model: tensorflowjs_converter --input_format keras)`;
+  if (ext === '.onnx')
+    return `${file}: an ONNX model; ONNX teachers are not supported yet: ${LAYERS_NEEDED} (for a model trained in Keras, convert it with tensorflowjs_converter --input_format keras)`;
+  if (ext === '.pb' || ext === '.tflite')
+    return `${file}: a TensorFlow ${ext === '.pb' ? 'SavedModel/frozen graph' : 'Lite'} file, which cannot be trained or tapped here; ${LAYERS_NEEDED} (from the Keras model: tensorflowjs_converter --input_format keras)`;
   return undefined;
 }
 
@@ -47,13 +49,21 @@ function checkManifest(manifest: unknown, file: string): WeightsManifestGroup[] 
   if (!Array.isArray(manifest)) throw new Error(`${file}: weightsManifest: expected a list of weight groups, found ${what(manifest)}`);
   manifest.forEach((group: unknown, g) => {
     const at = `weightsManifest[${g}]`;
-    if (!group || typeof group !== 'object' || Array.isArray(group)) throw new Error(`${file}: ${at}: expected an object with "paths" and "weights", found ${what(group)}`);
+    if (!group || typeof group !== 'object' || Array.isArray(group))
+      throw new Error(`${file}: ${at}: expected an object with "paths" and "weights", found ${what(group)}`);
     const { paths, weights } = group as Record<string, unknown>;
-    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) throw new Error(`${file}: ${at}.paths: expected a list of weight file names, found ${what(paths)}`);
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string'))
+      throw new Error(`${file}: ${at}.paths: expected a list of weight file names, found ${what(paths)}`);
     if (!Array.isArray(weights)) throw new Error(`${file}: ${at}.weights: expected a list of weight specs, found ${what(weights)}`);
     weights.forEach((w: unknown, i) => {
       const spec = w as Record<string, unknown> | null;
-      const ok = !!spec && typeof spec === 'object' && typeof spec.name === 'string' && typeof spec.dtype === 'string' && Array.isArray(spec.shape) && spec.shape.every((d) => Number.isInteger(d) && (d as number) >= 0);
+      const ok =
+        !!spec &&
+        typeof spec === 'object' &&
+        typeof spec.name === 'string' &&
+        typeof spec.dtype === 'string' &&
+        Array.isArray(spec.shape) &&
+        spec.shape.every((d) => Number.isInteger(d) && (d as number) >= 0);
       if (!ok) throw new Error(`${file}: ${at}.weights[${i}]: expected a name, a shape (a list of sizes) and a dtype`);
     });
   });
@@ -66,7 +76,7 @@ export function readModelJson(file: string): ModelJson {
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`${file}: not a readable model.json (${(e as Error).message})`);
+    throw new Error(`${file}: not a readable model.json (${(e as Error).message})`, { cause: e });
   }
   const foreign = foreignFormat(file, bytes.subarray(0, 16));
   if (foreign) throw new Error(foreign);
@@ -74,14 +84,20 @@ export function readModelJson(file: string): ModelJson {
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    throw new Error(`${file}: not a readable model.json (${(e as Error).message})`);
+    throw new Error(`${file}: not a readable model.json (${(e as Error).message})`, { cause: e });
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${file}: not a tfjs model.json: it holds ${what(json)}, not an object`);
   const j = json as Record<string, unknown>;
   const topology = j.modelTopology as Record<string, unknown> | undefined;
   if (j.format === 'graph-model' || (topology && typeof topology === 'object' && 'node' in topology)) {
-    throw new Error(`${file}: a tfjs GraphModel (format "graph-model"), converted from a SavedModel or a frozen graph: its layers cannot be trained or tapped, so ${LAYERS_NEEDED}; convert the Keras model with tensorflowjs_converter --input_format keras model.h5 out/`);
+    throw new Error(
+      `${file}: a tfjs GraphModel (format "graph-model"), converted from a SavedModel or a frozen graph: its layers cannot be trained or tapped, so ${LAYERS_NEEDED}; convert the Keras model with tensorflowjs_converter --input_format keras model.h5 out/`,
+    );
   }
   if (!j.modelTopology) throw new Error(`${file}: no modelTopology (is this a tfjs LayersModel model.json?)`);
-  return { modelTopology: j.modelTopology, weightsManifest: checkManifest(j.weightsManifest, file), format: typeof j.format === 'string' ? j.format : undefined };
+  return {
+    modelTopology: j.modelTopology,
+    weightsManifest: checkManifest(j.weightsManifest, file),
+    format: typeof j.format === 'string' ? j.format : undefined,
+  };
 }

@@ -13,7 +13,9 @@ import { deriveSeed } from '../util/rng';
 import type { HeadSpec } from './heads';
 
 export function describeArchitecture(spec: ArchitectureSpec): string {
-  return spec.preset === 'mlp' ? `mlp ${spec.hidden.join('-')}` : `cnn conv${spec.filters.join('-conv')}${spec.dense.length ? '-dense' + spec.dense.join('-dense') : ''}`;
+  return spec.preset === 'mlp'
+    ? `mlp ${spec.hidden.join('-')}`
+    : `cnn conv${spec.filters.join('-conv')}${spec.dense.length ? '-dense' + spec.dense.join('-dense') : ''}`;
 }
 
 export function buildPreset(

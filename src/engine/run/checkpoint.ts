@@ -96,7 +96,11 @@ export async function saveCheckpoint(
   // getWeights gives the slot variables themselves and a new scalar for the iteration count:
   // that one is ours to dispose (a worker engine's runs would leak one per checkpoint).
   for (const { tensor } of slots) if (typeof (tensor as tfTypes.Variable).assign !== 'function') tensor.dispose();
-  writeTensors(tmp, 'extra', (c.extra ?? []).map((v, i) => ({ name: `extra_${i}`, tensor: v })));
+  writeTensors(
+    tmp,
+    'extra',
+    (c.extra ?? []).map((v, i) => ({ name: `extra_${i}`, tensor: v })),
+  );
   writeDurably(path.join(tmp, 'state.json'), JSON.stringify(c.state, null, 2));
   const final = path.join(root, name);
   fs.rmSync(final, { recursive: true, force: true });
@@ -125,7 +129,7 @@ function slotsByWeightName(slots: NamedTensor[], model: tfTypes.LayersModel, ext
 }
 
 function listOf(root: string, stage?: string): { name: string; state: CheckpointState }[] {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = fs.readdirSync(root);
   } catch {

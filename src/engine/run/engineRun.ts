@@ -45,7 +45,8 @@ export function loadTf(): typeof tfTypes {
     // tfjs greets Node users on stdout with advice to install tfjs-node; the backend choice
     // is ours and is logged, so the greeting is dropped.
     const warn = console.warn;
-    console.warn = (...a: unknown[]) => (String(a[0]).includes('Hi, looks like you are running TensorFlow.js in Node.js') || String(a[0]).includes('Hi there') ? undefined : warn(...a));
+    console.warn = (...a: unknown[]) =>
+      String(a[0]).includes('Hi, looks like you are running TensorFlow.js in Node.js') || String(a[0]).includes('Hi there') ? undefined : warn(...a);
     const from = mathRandomState();
     tfModule = require('@tensorflow/tfjs') as typeof tfTypes;
     const to = mathRandomState();
@@ -93,7 +94,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     if (folderProblem) return failure(folderProblem);
   }
   if (backend) {
-    if (!(BACKENDS as readonly string[]).includes(backend)) return configError([{ path: ['backend'], message: `unknown backend "${backend}" (expected one of ${BACKENDS.join(', ')})` }]);
+    if (!(BACKENDS as readonly string[]).includes(backend))
+      return configError([{ path: ['backend'], message: `unknown backend "${backend}" (expected one of ${BACKENDS.join(', ')})` }]);
     cfg = { ...cfg, backend: backend as BackendName };
   }
   seedMathRandom(cfg.seed);
@@ -149,18 +151,47 @@ export async function runEngine(o: EngineOptions): Promise<number> {
   writer.onEvent(o.send);
   const stopBeating = startHeartbeat(writer);
   if (!resume) writer.writeJson(FILES.config, { ...cfg, $configPath: configPath });
-  writer.emit({ type: 'run_started', runId, runDir: dir, name, pid: process.pid, backend: prepared.backend, configPath, ...(resume ? { resumedFrom: path.basename(resume.checkpoint.dir) } : {}) });
+  writer.emit({
+    type: 'run_started',
+    runId,
+    runDir: dir,
+    name,
+    pid: process.pid,
+    backend: prepared.backend,
+    configPath,
+    ...(resume ? { resumedFrom: path.basename(resume.checkpoint.dir) } : {}),
+  });
   if (resume) {
-    writer.emit({ type: 'log', level: 'info', message: `resuming from checkpoint ${path.basename(resume.checkpoint.dir)}: ${resume.checkpoint.state.stage} after epoch ${resume.checkpoint.state.epoch}, step ${resume.checkpoint.state.step}` });
+    writer.emit({
+      type: 'log',
+      level: 'info',
+      message: `resuming from checkpoint ${path.basename(resume.checkpoint.dir)}: ${resume.checkpoint.state.stage} after epoch ${resume.checkpoint.state.epoch}, step ${resume.checkpoint.state.step}`,
+    });
     if (resume.checkpoint.state.mathRandom !== undefined) restoreMathRandom(resume.checkpoint.state.mathRandom);
   }
   writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${describeData(prepared)}` });
   for (const warning of splitWarnings(prepared.ds)) writer.emit({ type: 'log', level: 'warn', message: warning });
   for (const note of prepared.notes) writer.emit({ type: 'log', level: note.includes('falling back') ? 'warn' : 'info', message: note });
-  writer.emit({ type: 'log', level: 'info', message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)` });
+  writer.emit({
+    type: 'log',
+    level: 'info',
+    message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)`,
+  });
 
   try {
-    const summary = await executeRun({ tf, cfg, configPath, runId, backend: prepared.backend, writer, prepared, shouldStop: o.shouldStop, startedAt, resume: resume?.checkpoint, memo: o.memo });
+    const summary = await executeRun({
+      tf,
+      cfg,
+      configPath,
+      runId,
+      backend: prepared.backend,
+      writer,
+      prepared,
+      shouldStop: o.shouldStop,
+      startedAt,
+      resume: resume?.checkpoint,
+      memo: o.memo,
+    });
     return summary.status === 'done' ? EXIT.done : EXIT.stopped;
   } catch (e) {
     let error = describeFailure(e);
@@ -218,7 +249,8 @@ export function describeFailure(e: unknown): string {
   const oom = e instanceof RangeError && /allocat|Array buffer|Invalid array length|Invalid typed array length/i.test(message);
   if (oom || /Failed to allocate|out of memory|Aborted\(OOM\)|Cannot enlarge memory/i.test(message)) return `the engine ran out of memory: ${message}`;
   // tfjs-wasm addresses at most 4 GB: a tensor past that makes malloc fail, seen as a stray access.
-  if (e instanceof WebAssembly.RuntimeError && /memory access out of bounds/i.test(message)) return `the engine ran out of memory (wasm: ${message}); the model or the batch is too large for the wasm backend's 4 GB, try a smaller batchSize or model`;
+  if (e instanceof WebAssembly.RuntimeError && /memory access out of bounds/i.test(message))
+    return `the engine ran out of memory (wasm: ${message}); the model or the batch is too large for the wasm backend's 4 GB, try a smaller batchSize or model`;
   return message;
 }
 

@@ -7,7 +7,18 @@ import type { EvalResult, ModelStats, RunStatus, RunSummary } from '../../protoc
 import { FILES } from '../../protocol/runFolder';
 import { baselineStart } from '../../protocol/config';
 import { ensembleLogitsFn, logitsFn, type EnsembleOptions } from '../models/forward';
-import { accuracy, agreement, argmaxRows, confusionMatrix, labelsOf, measureModelLatencies, modelBytes, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
+import {
+  accuracy,
+  agreement,
+  argmaxRows,
+  confusionMatrix,
+  labelsOf,
+  measureModelLatencies,
+  modelBytes,
+  predictLogits,
+  rowsOf,
+  type LogitsFn,
+} from '../train/evaluate';
 import { savedModelBytes } from '../models/modelFiles';
 import { pairedSignificance } from '../../protocol/stats/paired';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -23,7 +34,13 @@ type Evaluated = { result: EvalResult; pred: Int32Array; logits: Float32Array; f
  * `cached`: the model's logits over every sample of the training set, used when the test split
  * shares that set. `saved`: the model.json of each model, where it lies on disk (none for the baseline).
  */
-async function evaluate(ctx: RunContext, forward: LogitsFn, model: tfTypes.LayersModel | tfTypes.LayersModel[], cached?: Float32Array, saved: (string | undefined)[] = []): Promise<Evaluated> {
+async function evaluate(
+  ctx: RunContext,
+  forward: LogitsFn,
+  model: tfTypes.LayersModel | tfTypes.LayersModel[],
+  cached?: Float32Array,
+  saved: (string | undefined)[] = [],
+): Promise<Evaluated> {
   const { tf, prepared } = ctx;
   const { ds } = prepared;
   const logits = cached && ds.test.set === ds.train.set ? rowsOf(cached, ds.numClasses, ds.test) : await predictLogits(tf, forward, ds, ds.test);
@@ -72,7 +89,14 @@ async function evaluateTeachers(ctx: RunContext, models: tfTypes.LayersModel[], 
 async function timeModels(ctx: RunContext, timed: { evaluated: Evaluated; into: ModelStats[] }[]): Promise<void> {
   const { tf, prepared, cfg } = ctx;
   const fresh = [...new Set(timed.map((t) => t.evaluated))].filter((e) => !e.result.latency);
-  const latencies = await measureModelLatencies(tf, fresh.map((e) => e.forward), prepared.ds, prepared.ds.test, cfg.training.batchSize, cfg.evaluation.latencySamples);
+  const latencies = await measureModelLatencies(
+    tf,
+    fresh.map((e) => e.forward),
+    prepared.ds,
+    prepared.ds.test,
+    cfg.training.batchSize,
+    cfg.evaluation.latencySamples,
+  );
   fresh.forEach((e, i) => {
     e.result.latency = latencies[i];
     e.result.latencyMs = latencies[i].batch1.medianMs;
@@ -105,7 +129,9 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     const teacherModels = prepared.teachers.map((t) => t.model);
     const ensemble = ensembleOptions(cfg);
     const teacher = await evaluateTeachers(ctx, teacherModels, ensemble, ctx.cachedTeacher?.logits);
-    const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student, undefined, [path.join(writer.dir, FILES.student, 'model.json')]);
+    const student = await evaluate(ctx, logitsFn(tf, prepared.student, false), prepared.student, undefined, [
+      path.join(writer.dir, FILES.student, 'model.json'),
+    ]);
     const ids = prepared.teachers.map((t) => t.id);
     summary.teacher = { ...teacher.result, id: ids.join('+'), ids, ...(ids.length > 1 ? { combine: ensemble.combine } : {}) };
     const timed: { evaluated: Evaluated; into: ModelStats[] }[] = [{ evaluated: teacher, into: [summary.teacher] }];
@@ -121,7 +147,13 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
       summary.assistants = [];
       for (const a of stages.assistants) {
         const r = await evaluate(ctx, logitsFn(tf, a.model, false), a.model, undefined, [path.join(a.dir, 'model.json')]);
-        summary.assistants.push({ index: a.index, description: a.description, model: path.relative(writer.dir, a.dir), ...r.result, valAccuracy: a.result.valAccuracy });
+        summary.assistants.push({
+          index: a.index,
+          description: a.description,
+          model: path.relative(writer.dir, a.dir),
+          ...r.result,
+          valAccuracy: a.result.valAccuracy,
+        });
         timed.push({ evaluated: r, into: [summary.assistants.at(-1)!] });
       }
     }
@@ -132,7 +164,11 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     summary.agreement = agreement(teacher.pred, student.pred);
     summary.compression = teacher.result.params / student.result.params;
     summary.studentModel = FILES.student;
-    const predictions: Record<string, number[]> = { labels: Array.from(labelsOf(ds.test)), teacher: Array.from(teacher.pred), student: Array.from(student.pred) };
+    const predictions: Record<string, number[]> = {
+      labels: Array.from(labelsOf(ds.test)),
+      teacher: Array.from(teacher.pred),
+      student: Array.from(student.pred),
+    };
     if (stages.baseline && prepared.baseline && !stages.baseline.stopped) {
       const base = await evaluate(ctx, logitsFn(tf, prepared.baseline, false), prepared.baseline);
       summary.baseline = { ...base.result, valAccuracy: stages.baseline.valAccuracy, start: baselineStart(cfg.student) };

@@ -42,7 +42,12 @@ export class RunMemo {
       const before = mathRandomState();
       const value = await make();
       const after = mathRandomState();
-      entry = { value, dispose: dispose && (() => dispose(value)), used: false, random: before !== undefined && after !== undefined && after !== before ? [before, after] : undefined };
+      entry = {
+        value,
+        dispose: dispose && (() => dispose(value)),
+        used: false,
+        random: before !== undefined && after !== undefined && after !== before ? [before, after] : undefined,
+      };
       this.entries.set(key, entry);
       this.keys.set(value, key);
     }

@@ -41,8 +41,12 @@ export function outputsFn(tf: typeof tfTypes, model: tfTypes.LayersModel, output
 }
 
 /** The true value of every output for a training batch: its (augmented) pixels and the images' indices in the training set. */
-export function targetsFor(outputs: ResolvedOutput[], ds: Dataset): (x: Float32Array, size: number, indices: ArrayLike<number>) => Record<string, { data: Float32Array; dim: number }> {
-  return (x, size, indices) => Object.fromEntries(outputs.map((o) => [o.name, { data: outputValues(o, x, size, ds.shape, ds.train.set, indices), dim: o.dim }]));
+export function targetsFor(
+  outputs: ResolvedOutput[],
+  ds: Dataset,
+): (x: Float32Array, size: number, indices: ArrayLike<number>) => Record<string, { data: Float32Array; dim: number }> {
+  return (x, size, indices) =>
+    Object.fromEntries(outputs.map((o) => [o.name, { data: outputValues(o, x, size, ds.shape, ds.train.set, indices), dim: o.dim }]));
 }
 
 /** The regression terms: against the teacher's heads (distillation) and the truth, or the truth only (teacher, baseline). */
@@ -83,7 +87,13 @@ export async function predictOutputs(
 }
 
 /** Each output's metric per test sample (outputSamples): the same samples for every model, so two models pair. */
-export async function evaluateOutputs(tf: typeof tfTypes, model: tfTypes.LayersModel, outputs: ResolvedOutput[], ds: Dataset, split: Split): Promise<Record<string, Float64Array>> {
+export async function evaluateOutputs(
+  tf: typeof tfTypes,
+  model: tfTypes.LayersModel,
+  outputs: ResolvedOutput[],
+  ds: Dataset,
+  split: Split,
+): Promise<Record<string, Float64Array>> {
   const got = await predictOutputs(tf, model, outputs, ds, split);
   return Object.fromEntries(outputs.map((o) => [o.name, outputSamples(o, got[o.name].pred, got[o.name].truth, ds.shape)]));
 }
@@ -100,7 +110,12 @@ function mean(values: Float64Array): number {
  * scored on the same test samples, so the difference is paired). `verdict` says whether
  * distillation made the head better, turning the sign for metrics where lower is better.
  */
-export function outputResults(outputs: ResolvedOutput[], teacher: Record<string, Float64Array>, student: Record<string, Float64Array>, baseline?: Record<string, Float64Array>): Record<string, OutputResult> {
+export function outputResults(
+  outputs: ResolvedOutput[],
+  teacher: Record<string, Float64Array>,
+  student: Record<string, Float64Array>,
+  baseline?: Record<string, Float64Array>,
+): Record<string, OutputResult> {
   return Object.fromEntries(
     outputs.map((o) => {
       const result: OutputResult = { target: o.spec.target, metric: o.metric, teacher: mean(teacher[o.name]), student: mean(student[o.name]) };
@@ -122,6 +137,9 @@ export function outputResults(outputs: ResolvedOutput[], teacher: Record<string,
 
 export function describeOutputs(outputs: ResolvedOutput[]): string {
   return outputs
-    .map((o) => `${o.name} (${o.builtin ?? `values of ${o.spec.target}`}, ${o.dim} ${o.activation === 'sigmoid' ? 'sigmoid' : 'linear'} outputs, ${o.spec.loss}${o.spec.loss === 'smoothL1' ? ` β = ${o.spec.beta}` : ''}, weight ${o.spec.weight}, label weight ${o.spec.labelWeight})`)
+    .map(
+      (o) =>
+        `${o.name} (${o.builtin ?? `values of ${o.spec.target}`}, ${o.dim} ${o.activation === 'sigmoid' ? 'sigmoid' : 'linear'} outputs, ${o.spec.loss}${o.spec.loss === 'smoothL1' ? ` β = ${o.spec.beta}` : ''}, weight ${o.spec.weight}, label weight ${o.spec.labelWeight})`,
+    )
     .join(', ');
 }

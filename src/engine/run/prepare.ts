@@ -73,17 +73,39 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
           issues.push({ path: [...at, 'save'], message: `teacher save folder ${refusal}` });
           continue;
         }
-        const model = buildPreset(tf, plan.spec.architecture, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `teacher:${plan.spec.id}`), `teacher_${plan.index}`, heads);
-        const t = { id: plan.spec.id, model, description: describeArchitecture(plan.spec.architecture), saveDir: plan.saveDir, training: plan.spec.training, modelJson: path.join(plan.saveDir, 'model.json') };
+        const model = buildPreset(
+          tf,
+          plan.spec.architecture,
+          ds.shape,
+          ds.numClasses,
+          deriveSeed(cfg.seed, `teacher:${plan.spec.id}`),
+          `teacher_${plan.index}`,
+          heads,
+        );
+        const t = {
+          id: plan.spec.id,
+          model,
+          description: describeArchitecture(plan.spec.architecture),
+          saveDir: plan.saveDir,
+          training: plan.spec.training,
+          modelJson: path.join(plan.saveDir, 'model.json'),
+        };
         teachers.push(t);
         teachersToTrain.push(t);
       } else {
         const model = await loadTeacherModel(tf, plan.modelJson, memo);
-        teachers.push({ id: plan.spec.id, model, description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson, modelJson: plan.modelJson });
+        teachers.push({
+          id: plan.spec.id,
+          model,
+          description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson,
+          modelJson: plan.modelJson,
+        });
         const problems = checkModelShape(model, ds, [...at, plan.kind === 'file' ? 'model' : 'architecture'], heads);
         if (!problems.length) problems.push(...checkFiniteOutputs(tf, model, ds, plan.modelJson, [...at, plan.kind === 'file' ? 'model' : 'architecture']));
         // A teacher saved by an earlier run (an explicit `save` folder) may predate the outputs.
-        if (plan.kind === 'saved') for (const p of problems) p.message += ` (the teacher saved in ${path.dirname(plan.modelJson)} does not fit this kd.json; delete that folder to train it again)`;
+        if (plan.kind === 'saved')
+          for (const p of problems)
+            p.message += ` (the teacher saved in ${path.dirname(plan.modelJson)} does not fit this kd.json; delete that folder to train it again)`;
         issues.push(...problems);
       }
     } catch (e) {
@@ -110,7 +132,10 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
     teachers,
     teachersToTrain,
     student,
-    studentDescription: 'architecture' in studentSpec ? describeArchitecture(studentSpec.architecture) : `${studentSpec.model} (${baselineStart(studentSpec) === 'file' ? "the file's weights" : 'its architecture, fresh weights'})`,
+    studentDescription:
+      'architecture' in studentSpec
+        ? describeArchitecture(studentSpec.architecture)
+        : `${studentSpec.model} (${baselineStart(studentSpec) === 'file' ? "the file's weights" : 'its architecture, fresh weights'})`,
     // Built the same way again: seeded presets, seeded fresh weights and model files give the same starting weights.
     buildBaseline: makeStudent,
   };
@@ -123,9 +148,14 @@ function checkModelShape(model: tfTypes.LayersModel, ds: Dataset, at: JsonPath, 
   const [h, w, c] = ds.shape;
   const flatOk = input.length === 1 && input[0] === h * w * c;
   const imageOk = input.length === 3 && input[0] === h && input[1] === w && input[2] === c;
-  if (!flatOk && !imageOk) issues.push({ path: at, message: `the model takes inputs of shape [${input.join(', ')}], but the images are ${h}×${w}×${c} (expected [${h}, ${w}, ${c}] or [${h * w * c}])` });
+  if (!flatOk && !imageOk)
+    issues.push({
+      path: at,
+      message: `the model takes inputs of shape [${input.join(', ')}], but the images are ${h}×${w}×${c} (expected [${h}, ${w}, ${c}] or [${h * w * c}])`,
+    });
   const out = model.outputs[0].shape;
-  if (out.length !== 2 || out[1] !== ds.numClasses) issues.push({ path: at, message: `the model outputs [${out.slice(1).join(', ')}] per sample, but the data has ${ds.numClasses} classes` });
+  if (out.length !== 2 || out[1] !== ds.numClasses)
+    issues.push({ path: at, message: `the model outputs [${out.slice(1).join(', ')}] per sample, but the data has ${ds.numClasses} classes` });
   if (heads.length) {
     const found = findHeads(model, heads);
     if ('problem' in found) issues.push({ path: at, message: found.problem });
@@ -133,7 +163,11 @@ function checkModelShape(model: tfTypes.LayersModel, ds: Dataset, at: JsonPath, 
   // A layer whose output has a zero-sized dimension (pooled down to nothing) crashes the kernels mid-run.
   const dims = (l: tfTypes.layers.Layer) => (l.outputShape as (number | null)[] | (number | null)[][]).flat();
   const empty = model.layers.find((l) => dims(l).includes(0));
-  if (empty && !issues.length) issues.push({ path: at, message: `the ${h}×${w}×${c} images leave nothing at layer "${empty.name}" (its output is [${dims(empty).join(', ')}]): the images are too small for this model` });
+  if (empty && !issues.length)
+    issues.push({
+      path: at,
+      message: `the ${h}×${w}×${c} images leave nothing at layer "${empty.name}" (its output is [${dims(empty).join(', ')}]): the images are too small for this model`,
+    });
   return issues;
 }
 
@@ -148,12 +182,17 @@ function checkFiniteOutputs(tf: typeof tfTypes, model: tfTypes.LayersModel, ds: 
     const x = tf.tensor(batch.x, [batch.size, ...ds.shape]);
     const input = model.inputs[0].shape.length === 2 ? x.reshape([batch.size, -1]) : x;
     const outputs = [model.predict(input) as tfTypes.Tensor | tfTypes.Tensor[]].flat();
-    return outputs.some((y) => !(y.isFinite().all().dataSync()[0]));
+    return outputs.some((y) => !y.isFinite().all().dataSync()[0]);
   });
   if (!bad) return [];
   const badWeights = model.getWeights().reduce((n, w) => n + tf.tidy(() => tf.logicalNot(w.isFinite()).sum().dataSync()[0]), 0);
   const weights = badWeights ? `${badWeights} of its weights are NaN or infinite` : 'its weights are finite, so the values overflow';
-  return [{ path: at, message: `${file}: the teacher's outputs are NaN or infinite on the first batch of training images (${weights}); the file is corrupt or comes from a training that diverged` }];
+  return [
+    {
+      path: at,
+      message: `${file}: the teacher's outputs are NaN or infinite on the first batch of training images (${weights}); the file is corrupt or comes from a training that diverged`,
+    },
+  ];
 }
 
 /** One gradient step on two samples, to find a missing training kernel before the run, not in it. */
@@ -192,7 +231,12 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
     if (e instanceof DataSourceError) throw new ConfigError([{ path: ['data', 'source'], message: e.message }]);
     if (e instanceof DataSplitError) {
       const { limit, validationSplit, testSplit } = cfg.data;
-      throw new ConfigError([{ path: ['data', limit ? 'limit' : 'testSplit'], message: `${e.message} (${limit ? `limit ${limit}, ` : ''}validationSplit ${validationSplit}, testSplit ${testSplit})` }]);
+      throw new ConfigError([
+        {
+          path: ['data', limit ? 'limit' : 'testSplit'],
+          message: `${e.message} (${limit ? `limit ${limit}, ` : ''}validationSplit ${validationSplit}, testSplit ${testSplit})`,
+        },
+      ]);
     }
     throw e;
   }
@@ -201,11 +245,15 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
   const tooSmall = presetInputIssues(cfg, ds.shape);
   if (tooSmall.length) throw new ConfigError(tooSmall);
   if (cfg.training.batchSize > ds.train.indices.length) {
-    throw new ConfigError([{ path: ['training', 'batchSize'], message: `${cfg.training.batchSize} is larger than the ${ds.train.indices.length} training samples` }]);
+    throw new ConfigError([
+      { path: ['training', 'batchSize'], message: `${cfg.training.batchSize} is larger than the ${ds.train.indices.length} training samples` },
+    ]);
   }
   const labeled = ds.train.indices.length - (ds.unlabeledFrom === undefined ? 0 : ds.train.set.count - ds.unlabeledFrom);
   if (cfg.data.unlabeled >= labeled) {
-    throw new ConfigError([{ path: ['data', 'unlabeled'], message: `${cfg.data.unlabeled} unlabeled samples leave none of the ${labeled} labeled training samples labeled` }]);
+    throw new ConfigError([
+      { path: ['data', 'unlabeled'], message: `${cfg.data.unlabeled} unlabeled samples leave none of the ${labeled} labeled training samples labeled` },
+    ]);
   }
 
   const resolved = resolveOutputs(cfg.outputs, baseDir, { train: ds.train.set, ...(ds.test.set !== ds.train.set ? { test: ds.test.set } : {}) });

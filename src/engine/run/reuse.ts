@@ -50,5 +50,9 @@ export async function loadTeacherModel(tf: typeof tfTypes, modelJson: string, me
   const artifacts = readModelArtifacts(modelJson);
   if (!memo) return modelFromArtifacts(tf, artifacts, modelJson);
   const key = `teacher:${tf.getBackend()}:${digest(JSON.stringify(artifacts.modelTopology), JSON.stringify(artifacts.weightSpecs), artifacts.weightData as ArrayBuffer)}`;
-  return memo.get(key, () => modelFromArtifacts(tf, artifacts, modelJson), (m) => m.dispose());
+  return memo.get(
+    key,
+    () => modelFromArtifacts(tf, artifacts, modelJson),
+    (m) => m.dispose(),
+  );
 }

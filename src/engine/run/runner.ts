@@ -38,7 +38,15 @@ function checkpointing(ctx: RunContext, key: string, model: tfTypes.LayersModel,
   return {
     resume,
     save: async ({ epoch, step, valAccuracy, optimizer }) => {
-      const state: CheckpointState = { stage: key, epoch, step, eventsBytes: ctx.writer.eventsBytes(), mathRandom: mathRandomState(), valAccuracy, time: new Date().toISOString() };
+      const state: CheckpointState = {
+        stage: key,
+        epoch,
+        step,
+        eventsBytes: ctx.writer.eventsBytes(),
+        mathRandom: mathRandomState(),
+        valAccuracy,
+        time: new Date().toISOString(),
+      };
       await saveCheckpoint(ctx.writer.dir, { state, model, optimizer, extra }, ctx.cfg.checkpoints.keep);
     },
   };
@@ -79,20 +87,34 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
   const trainHeads = (model: tfTypes.LayersModel) => (outputs.length ? { studentForward: outputsFn(tf, model, outputs, true), targets } : {});
   let status: RunStatus = 'done';
   if (outputs.length) log(`extra outputs: ${describeOutputs(outputs)}; each model has a head per output on the layer its logits read`);
-  if (labelMask) log(`${unlabeledCount(prepared, cfg.data.unlabeled)} of ${ds.train.indices.length} training samples are unlabeled${ds.unlabeledFrom !== undefined ? ` (${ds.train.set.count - ds.unlabeledFrom} from ${cfg.data.unlabeledImages})` : ''}: only the teacher's soft targets teach on them (their cross-entropy is masked out in every stage)`);
+  if (labelMask)
+    log(
+      `${unlabeledCount(prepared, cfg.data.unlabeled)} of ${ds.train.indices.length} training samples are unlabeled${ds.unlabeledFrom !== undefined ? ` (${ds.train.set.count - ds.unlabeledFrom} from ${cfg.data.unlabeledImages})` : ''}: only the teacher's soft targets teach on them (their cross-entropy is masked out in every stage)`,
+    );
 
   // 1. Teachers: train those that have no weights yet, as their own stage.
   for (const t of prepared.teachersToTrain) {
     log(`training teacher "${t.id}" from scratch (${t.description}); it will be saved to ${t.saveDir} and reused next time`);
     // Its heads learn from the truth beside its logits.
-    const r = await trainStage(tf, { stage: 'teacher', model: t.model, losses: [...hintonLoss(0, 1), ...outputLosses(outputs, false)], training: t.training, checkpoint: checkpointing(ctx, `teacher-${t.id}`, t.model), ...trainHeads(t.model), ...common });
+    const r = await trainStage(tf, {
+      stage: 'teacher',
+      model: t.model,
+      losses: [...hintonLoss(0, 1), ...outputLosses(outputs, false)],
+      training: t.training,
+      checkpoint: checkpointing(ctx, `teacher-${t.id}`, t.model),
+      ...trainHeads(t.model),
+      ...common,
+    });
     if (r.stopped) return finish(ctx, 'stopped', {});
     await saveLayersModel(t.model, t.saveDir);
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: r.valAccuracy, testAccuracy: NaN });
   }
   const ensemble = ensembleOptions(cfg);
   const teacherModels = prepared.teachers.map((t) => t.model);
-  if (teacherModels.length > 1) log(`ensemble of ${teacherModels.length} teachers, combined as ${ensemble.combine}${ensemble.combine === 'weighted' ? ` (weights ${ensemble.weights!.join(', ')})` : ''}${ensemble.combine === 'mean-probabilities' ? ` at T = ${ensemble.temperature}` : ''}`);
+  if (teacherModels.length > 1)
+    log(
+      `ensemble of ${teacherModels.length} teachers, combined as ${ensemble.combine}${ensemble.combine === 'weighted' ? ` (weights ${ensemble.weights!.join(', ')})` : ''}${ensemble.combine === 'mean-probabilities' ? ` at T = ${ensemble.temperature}` : ''}`,
+    );
   // The dashboard draws the teacher's accuracy as a reference line while the student trains;
   // a teacher loaded from disk (or an ensemble) has no stage of its own to report it.
   if ((!prepared.teachersToTrain.length || teacherModels.length > 1) && ds.val.indices.length) {
@@ -112,7 +134,9 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
     const index = i + 1;
     const description = describeArchitecture(spec);
     const model = buildPreset(tf, spec, ds.shape, ds.numClasses, deriveSeed(cfg.seed, `assistant:${index}`), `assistant_${index}`);
-    log(`progressive distillation ${index}/${cfg.assistants.length}: ${i === 0 ? 'the teacher' : `assistant ${i}`} teaches assistant ${index} (${description}, ${model.countParams()} params)`);
+    log(
+      `progressive distillation ${index}/${cfg.assistants.length}: ${i === 0 ? 'the teacher' : `assistant ${i}`} teaches assistant ${index} (${description}, ${model.countParams()} params)`,
+    );
     const dir = path.join(writer.dir, ASSISTANTS_DIR, String(index));
     let r: StageResult;
     if (finishedEarlier(ctx, `assistant-${index}`)) {
@@ -123,11 +147,26 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
     } else {
       const source = await teacherSourceFor(ctx, teacherModelsNow, teacherForward, i === 0);
       const stageKnobs = initialKnobs(d);
-      r = await trainStage(tf, { stage: 'assistant', model, losses: distillLosses(ctx, stageKnobs, []), teacher: source, training: cfg.training, hyper: knobsHook(ctx, stageKnobs), checkpoint: checkpointing(ctx, `assistant-${index}`, model), ...common });
+      r = await trainStage(tf, {
+        stage: 'assistant',
+        model,
+        losses: distillLosses(ctx, stageKnobs, []),
+        teacher: source,
+        training: cfg.training,
+        hyper: knobsHook(ctx, stageKnobs),
+        checkpoint: checkpointing(ctx, `assistant-${index}`, model),
+        ...common,
+      });
       await saveLayersModel(model, dir);
     }
     assistants.push({ index, description, model, dir, result: r });
-    emit({ type: 'stage_done', stage: 'assistant', valAccuracy: r.valAccuracy, testAccuracy: NaN, assistant: { index, model: path.relative(writer.dir, dir) } });
+    emit({
+      type: 'stage_done',
+      stage: 'assistant',
+      valAccuracy: r.valAccuracy,
+      testAccuracy: NaN,
+      assistant: { index, model: path.relative(writer.dir, dir) },
+    });
     if (r.stopped) return finish(ctx, 'stopped', { assistants });
     teacherModelsNow = [model];
     teacherForward = logitsFn(tf, model, false);
@@ -141,11 +180,18 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
     const fns = teacherModels.map((m, t) => tappedFn(tf, m, plan.teacherLayers[t], false));
     const withFeatures: TappedFn = (x) => {
       const outs = fns.map((f) => f(x));
-      return { logits: combineTeacherLogits(tf, outs.map((o) => o.logits), ensemble), features: plan.slotSource.map((s) => outs[s.teacher].features[s.tap]) };
+      return {
+        logits: combineTeacherLogits(
+          tf,
+          outs.map((o) => o.logits),
+          ensemble,
+        ),
+        features: plan.slotSource.map((s) => outs[s.teacher].features[s.tap]),
+      };
     };
     teacherSource = { kind: 'live', forward: teacherForward, withFeatures };
     for (const line of plan.descriptions) log(line);
-    log('feature/attention terms need the teacher\'s activations: the teacher runs live on each batch');
+    log("feature/attention terms need the teacher's activations: the teacher runs live on each batch");
     emit({ type: 'teacher_logits', source: 'live' });
   } else {
     teacherSource = await teacherSourceFor(ctx, teacherModelsNow, teacherForward, assistants.length === 0);
@@ -153,10 +199,27 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
 
   // 4. Distil.
   const knobs = initialKnobs(d);
-  const studentForward = outputs.length ? outputsFn(tf, prepared.student, outputs, true) : plan ? tappedFn(tf, prepared.student, plan.studentLayers, true) : undefined;
-  const extraTerms = outputs.length ? outputLosses(outputs, true) : plan ? [new FeatureDistillation(plan.features, knobs), new AttentionTransfer(plan.attention, knobs)].filter((t) => t.pairs.length) : [];
+  const studentForward = outputs.length
+    ? outputsFn(tf, prepared.student, outputs, true)
+    : plan
+      ? tappedFn(tf, prepared.student, plan.studentLayers, true)
+      : undefined;
+  const extraTerms = outputs.length
+    ? outputLosses(outputs, true)
+    : plan
+      ? [new FeatureDistillation(plan.features, knobs), new AttentionTransfer(plan.attention, knobs)].filter((t) => t.pairs.length)
+      : [];
   const losses = distillLosses(ctx, knobs, extraTerms);
-  log(`distilling with T = ${d.temperature}, α = ${d.alpha}${plan ? `, β = ${d.beta}` : ''}${hasSchedule(d) ? `; schedules: ${Object.entries(d.schedule).filter(([, v]) => v).map(([k, v]) => `${k} ${v!.type} → ${v!.to}`).join(', ')}` : ''}`);
+  log(
+    `distilling with T = ${d.temperature}, α = ${d.alpha}${plan ? `, β = ${d.beta}` : ''}${
+      hasSchedule(d)
+        ? `; schedules: ${Object.entries(d.schedule)
+            .filter(([, v]) => v)
+            .map(([k, v]) => `${k} ${v!.type} → ${v!.to}`)
+            .join(', ')}`
+        : ''
+    }`,
+  );
   const extraVars = plan?.features.flatMap((f) => f.adapter?.variables ?? []);
   let distilled: StageResult;
   if (finishedEarlier(ctx, 'distill')) {
@@ -165,7 +228,19 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
     saved.dispose();
     distilled = doneFromEarlierAttempt(ctx);
   } else {
-    distilled = await trainStage(tf, { stage: 'distill', model: prepared.student, losses, teacher: teacherSource, training: cfg.training, studentForward, extraVars, targets, hyper: knobsHook(ctx, knobs), checkpoint: checkpointing(ctx, 'distill', prepared.student, extraVars), ...common });
+    distilled = await trainStage(tf, {
+      stage: 'distill',
+      model: prepared.student,
+      losses,
+      teacher: teacherSource,
+      training: cfg.training,
+      studentForward,
+      extraVars,
+      targets,
+      hyper: knobsHook(ctx, knobs),
+      checkpoint: checkpointing(ctx, 'distill', prepared.student, extraVars),
+      ...common,
+    });
     // Adapters are not layers of the student: saving the student leaves them out. Heads are
     // layers of it: the exported student gives [logits, head₁, …].
     await saveLayersModel(prepared.student, path.join(writer.dir, FILES.student));
@@ -179,7 +254,15 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
     log(`training the baseline: ${baselineName(baselineStart(cfg.student), 'phrase')}`);
     // Its heads start where the student's did (same seeds) and learn from the truth only.
     const baseLosses = [...hintonLoss(0, d.temperature), ...outputLosses(outputs, false)];
-    baseline = await trainStage(tf, { stage: 'baseline', model, losses: baseLosses, training: cfg.training, checkpoint: checkpointing(ctx, 'baseline', model), ...trainHeads(model), ...common });
+    baseline = await trainStage(tf, {
+      stage: 'baseline',
+      model,
+      losses: baseLosses,
+      training: cfg.training,
+      checkpoint: checkpointing(ctx, 'baseline', model),
+      ...trainHeads(model),
+      ...common,
+    });
     if (baseline.stopped) status = 'stopped';
     prepared.baseline = model;
   }
@@ -223,7 +306,14 @@ async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], 
     return { kind: 'live', forward, ...(heads ? { withFeatures: heads.forward } : {}) };
   }
   const ensemble = ensembleOptions(cfg);
-  const key = useDiskCache ? await teacherLogitsKey(models, ensemble, ds, outputs.map((o) => `${o.name}:${o.dim}`)) : undefined;
+  const key = useDiskCache
+    ? await teacherLogitsKey(
+        models,
+        ensemble,
+        ds,
+        outputs.map((o) => `${o.name}:${o.dim}`),
+      )
+    : undefined;
   const { source, got } = await cachedTeacherSource(tf, forward, ds, key, useDiskCache ? cacheDirFor(ctx.configPath) : undefined, heads, ctx.memo);
   const what = outputs.length ? `; with the ${outputs.map((o) => o.name).join(', ')} head${outputs.length > 1 ? 's' : ''}` : '';
   if (useDiskCache) ctx.cachedTeacher = source;

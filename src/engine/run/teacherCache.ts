@@ -43,7 +43,17 @@ export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: 
     }
     h.update(`|${m.inputs[0].shape.join('x')}|`);
   }
-  h.update(JSON.stringify({ combine: ensembleIdentity(models.length, ensemble), shape: ds.shape, scale: ds.scale, offset: ds.offset, classes: ds.numClasses, count: ds.train.set.count, ...(heads.length ? { heads } : {}) }));
+  h.update(
+    JSON.stringify({
+      combine: ensembleIdentity(models.length, ensemble),
+      shape: ds.shape,
+      scale: ds.scale,
+      offset: ds.offset,
+      classes: ds.numClasses,
+      count: ds.train.set.count,
+      ...(heads.length ? { heads } : {}),
+    }),
+  );
   const set = ds.train.set;
   h.update(Buffer.from(set.images.buffer, set.images.byteOffset, set.images.byteLength));
   return h.digest('hex').slice(0, 20);
@@ -61,7 +71,15 @@ export interface CachedLogits {
  * computed (and written there when `cacheDir` is given). `width`: values per sample of what
  * `forward` gives (the classes, plus the heads' outputs with kd.json `outputs`).
  */
-export async function teacherLogitsForSet(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, key: string | undefined, cacheDir: string | undefined, width = ds.numClasses, memo?: RunMemo): Promise<CachedLogits> {
+export async function teacherLogitsForSet(
+  tf: typeof tfTypes,
+  forward: LogitsFn,
+  ds: Dataset,
+  key: string | undefined,
+  cacheDir: string | undefined,
+  width = ds.numClasses,
+  memo?: RunMemo,
+): Promise<CachedLogits> {
   const t0 = performance.now();
   const set = ds.train.set;
   const bytes = set.count * width * 4;
@@ -116,7 +134,11 @@ export async function cachedTeacherSource(
 }
 
 /** Rows [logits | head₁ | …] as the logits table and one table per head. */
-export function splitRows(table: Float32Array, classes: number, heads: { name: string; dim: number }[]): { logits: Float32Array; outputs: Record<string, { rows: Float32Array; dim: number }> } {
+export function splitRows(
+  table: Float32Array,
+  classes: number,
+  heads: { name: string; dim: number }[],
+): { logits: Float32Array; outputs: Record<string, { rows: Float32Array; dim: number }> } {
   const width = classes + heads.reduce((n, h) => n + h.dim, 0);
   const n = table.length / width;
   const logits = new Float32Array(n * classes);

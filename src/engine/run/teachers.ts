@@ -23,10 +23,23 @@ export function teacherCacheKey(cfg: KdConfig, spec: Extract<TeacherSpec, { arch
   const { source, limit, validationSplit, testSplit, normalize, augment, unlabeled, unlabeledImages } = cfg.data;
   // With kd.json `outputs` the teacher grows heads and learns them from the truth: what shapes
   // them is in the key too (not the distillation weight). Without, the key is what it always was.
-  const outputs = Object.entries(cfg.outputs).map(([name, o]) => ({ name, target: o.target, testTarget: o.testTarget, loss: o.loss, beta: o.beta, labelWeight: o.labelWeight }));
+  const outputs = Object.entries(cfg.outputs).map(([name, o]) => ({
+    name,
+    target: o.target,
+    testTarget: o.testTarget,
+    loss: o.loss,
+    beta: o.beta,
+    labelWeight: o.labelWeight,
+  }));
   // Which samples train it: the split rule (a new rule draws other samples from the same
   // spec), and the hidden labels and unlabeled images that join its training order, masked.
-  const text = JSON.stringify({ architecture, training, data: { source, limit, validationSplit, testSplit, normalize, augment, unlabeled, unlabeledImages, split: SPLIT_RULE }, seed: cfg.seed, ...(outputs.length ? { outputs } : {}) });
+  const text = JSON.stringify({
+    architecture,
+    training,
+    data: { source, limit, validationSplit, testSplit, normalize, augment, unlabeled, unlabeledImages, split: SPLIT_RULE },
+    seed: cfg.seed,
+    ...(outputs.length ? { outputs } : {}),
+  });
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 

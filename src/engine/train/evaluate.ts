@@ -8,7 +8,14 @@ import { measureLatencies, type LatencyPlan } from '../../protocol/stats/latency
 export type LogitsFn = (x: tfTypes.Tensor) => tfTypes.Tensor;
 
 /** Logits of every sample of a split at T = 1, in inference mode, as [n × classes] (or [n × width] for a forward that gives rows of another width). */
-export async function predictLogits(tf: typeof tfTypes, forward: LogitsFn, ds: Dataset, split: Split, batchSize = 512, width = ds.numClasses): Promise<Float32Array> {
+export async function predictLogits(
+  tf: typeof tfTypes,
+  forward: LogitsFn,
+  ds: Dataset,
+  split: Split,
+  batchSize = 512,
+  width = ds.numClasses,
+): Promise<Float32Array> {
   const n = split.indices.length;
   const out = new Float32Array(n * width);
   for (let start = 0; start < n; start += batchSize) {
@@ -76,10 +83,21 @@ export const MAX_LATENCY_BATCH = 1024;
  * sparse kernels (backend/simd) take time by the zeros of the pixels and activations, so
  * random input would time another model. Bounded in time: about 0.7 s per model.
  */
-export async function measureModelLatencies(tf: typeof tfTypes, forwards: LogitsFn[], ds: Dataset, split: Split, batchSize: number, maxPasses: number): Promise<ModelLatency[]> {
+export async function measureModelLatencies(
+  tf: typeof tfTypes,
+  forwards: LogitsFn[],
+  ds: Dataset,
+  split: Split,
+  batchSize: number,
+  maxPasses: number,
+): Promise<ModelLatency[]> {
   const at = async (size: number, plan: LatencyPlan) => {
     const n = split.indices.length;
-    const batch = makeBatch(ds, split, Int32Array.from({ length: size }, (_, i) => split.indices[i % n]));
+    const batch = makeBatch(
+      ds,
+      split,
+      Int32Array.from({ length: size }, (_, i) => split.indices[i % n]),
+    );
     const x = tf.tensor4d(batch.x, [size, ...ds.shape]);
     const passes = forwards.map((forward) => async () => {
       const y = tf.tidy(() => forward(x));

@@ -40,18 +40,31 @@ export function skipInputGradient(tf: typeof tfTypes, model: tfTypes.LayersModel
     const c = asLinearConv(layer)!;
     const fused = c.call.bind(layer);
     const filterGradient = (x: tfTypes.Tensor4D, dy: tfTypes.Tensor4D, filter: tfTypes.Tensor4D) =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: c.strides, pad: c.padding, dataFormat: 'NHWC', filterShape: filter.shape }) as tfTypes.Tensor4D;
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x, dy },
+          { strides: c.strides, pad: c.padding, dataFormat: 'NHWC', filterShape: filter.shape },
+        ) as tfTypes.Tensor4D;
     // The images' gradient is never read: a zero tensor of their shape stands for it.
     const convWithBias = tf.customGrad(((x: tfTypes.Tensor4D, filter: tfTypes.Tensor4D, bias: tfTypes.Tensor1D, save: tfTypes.GradSaveFunc) => {
       save([x, filter]);
       const value = tf.fused.conv2d({ x, filter, bias, strides: c.strides, pad: c.padding, dataFormat: 'NHWC', dilations: c.dilationRate });
-      const gradFunc = (dy: tfTypes.Tensor4D, [sx, sf]: tfTypes.Tensor[]) => [tf.zerosLike(sx), filterGradient(sx as tfTypes.Tensor4D, dy, sf as tfTypes.Tensor4D), tf.sum(dy, [0, 1, 2])];
+      const gradFunc = (dy: tfTypes.Tensor4D, [sx, sf]: tfTypes.Tensor[]) => [
+        tf.zerosLike(sx),
+        filterGradient(sx as tfTypes.Tensor4D, dy, sf as tfTypes.Tensor4D),
+        tf.sum(dy, [0, 1, 2]),
+      ];
       return { value, gradFunc };
     }) as unknown as CustomGradientFunc);
     const convNoBias = tf.customGrad(((x: tfTypes.Tensor4D, filter: tfTypes.Tensor4D, save: tfTypes.GradSaveFunc) => {
       save([x, filter]);
       const value = tf.conv2d(x, filter, c.strides, c.padding, 'NHWC', c.dilationRate);
-      const gradFunc = (dy: tfTypes.Tensor4D, [sx, sf]: tfTypes.Tensor[]) => [tf.zerosLike(sx), filterGradient(sx as tfTypes.Tensor4D, dy, sf as tfTypes.Tensor4D)];
+      const gradFunc = (dy: tfTypes.Tensor4D, [sx, sf]: tfTypes.Tensor[]) => [
+        tf.zerosLike(sx),
+        filterGradient(sx as tfTypes.Tensor4D, dy, sf as tfTypes.Tensor4D),
+      ];
       return { value, gradFunc };
     }) as unknown as CustomGradientFunc);
     c.call = (inputs, kwargs) => {

@@ -23,8 +23,16 @@ import type { CheckpointContents } from '../run/checkpoint';
 
 /** Teacher logits for a training batch: from a cache over the un-augmented data, or live. */
 export type TeacherSource =
-  | { kind: 'cached'; logits: Float32Array /* [set.count × classes], indexed by sample */; /** Extra heads' outputs (kd.json `outputs`), [set.count × dim] each. */ outputs?: Record<string, { rows: Float32Array; dim: number }> }
-  | { kind: 'live'; forward: LogitsFn; /** When feature/attention terms need the teacher's activations too, or the outputs of its heads. */ withFeatures?: TappedFn };
+  | {
+      kind: 'cached';
+      logits: Float32Array /* [set.count × classes], indexed by sample */;
+      /** Extra heads' outputs (kd.json `outputs`), [set.count × dim] each. */ outputs?: Record<string, { rows: Float32Array; dim: number }>;
+    }
+  | {
+      kind: 'live';
+      forward: LogitsFn;
+      /** When feature/attention terms need the teacher's activations too, or the outputs of its heads. */ withFeatures?: TappedFn;
+    };
 
 export interface StageOptions {
   stage: StageName;
@@ -171,7 +179,8 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
         const at = `the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'})`;
         // A teacher that gives NaN is not cured by a smaller learning rate: say which it is.
         const badTeacher = teacherNonFinite(tf, o);
-        if (badTeacher) throw new NonFiniteLossError(`${at}: the teacher's outputs are NaN or infinite (${badTeacher}); check the teacher, not the learning rate`);
+        if (badTeacher)
+          throw new NonFiniteLossError(`${at}: the teacher's outputs are NaN or infinite (${badTeacher}); check the teacher, not the learning rate`);
         throw new NonFiniteLossError(`${at}; lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
       }
       lastLoss = mean[0];
@@ -182,7 +191,18 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       const seconds = (performance.now() - windowStart) / 1000;
       const terms: Record<string, number> = {};
       termNames.forEach((name, i) => (terms[name] = mean[i + 1]));
-      o.emit({ type: 'step', stage: o.stage, epoch, step, totalSteps, loss: mean[0], terms, lr: learningRateAt(training, step - 1, stepsPerEpoch), samplesPerSec: pendingSamples / Math.max(seconds, 1e-9), ...(hyperNow ? { hyper: hyperNow } : {}) });
+      o.emit({
+        type: 'step',
+        stage: o.stage,
+        epoch,
+        step,
+        totalSteps,
+        loss: mean[0],
+        terms,
+        lr: learningRateAt(training, step - 1, stepsPerEpoch),
+        samplesPerSec: pendingSamples / Math.max(seconds, 1e-9),
+        ...(hyperNow ? { hyper: hyperNow } : {}),
+      });
       pendingSamples = 0;
       windowStart = performance.now();
     };
@@ -193,7 +213,10 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
       const lr = learningRateAt(training, step, stepsPerEpoch);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const cachedTeacher = o.teacher?.kind === 'cached' ? gatherRows(o.teacher.logits, idx, classes) : undefined;
-      const cachedOutputs = o.teacher?.kind === 'cached' && o.teacher.outputs ? Object.entries(o.teacher.outputs).map(([k, t]) => [k, gatherRows(t.rows, idx, t.dim), t.dim] as const) : undefined;
+      const cachedOutputs =
+        o.teacher?.kind === 'cached' && o.teacher.outputs
+          ? Object.entries(o.teacher.outputs).map(([k, t]) => [k, gatherRows(t.rows, idx, t.dim), t.dim] as const)
+          : undefined;
       const mask = o.labelMask ? Float32Array.from(idx, (i) => o.labelMask![i]) : undefined;
       hyperNow = o.hyper?.(step, totalSteps);
 
@@ -204,8 +227,11 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
         let teacherLogits: tfTypes.Tensor | undefined;
         let teacherFeatures: tfTypes.Tensor[] | undefined;
         let teacherOutputs: Record<string, tfTypes.Tensor> | undefined;
-        const targets = o.targets ? Object.fromEntries(Object.entries(o.targets(batch.x, batch.size, idx)).map(([k, t]) => [k, tf.tensor2d(t.data, [batch.size, t.dim])])) : undefined;
-        if (o.teacher?.kind === 'live' && o.teacher.withFeatures) ({ logits: teacherLogits, features: teacherFeatures, outputs: teacherOutputs } = o.teacher.withFeatures(x));
+        const targets = o.targets
+          ? Object.fromEntries(Object.entries(o.targets(batch.x, batch.size, idx)).map(([k, t]) => [k, tf.tensor2d(t.data, [batch.size, t.dim])]))
+          : undefined;
+        if (o.teacher?.kind === 'live' && o.teacher.withFeatures)
+          ({ logits: teacherLogits, features: teacherFeatures, outputs: teacherOutputs } = o.teacher.withFeatures(x));
         else if (o.teacher?.kind === 'live') teacherLogits = o.teacher.forward(x);
         else if (cachedTeacher) teacherLogits = tf.tensor2d(cachedTeacher, [batch.size, classes]);
         if (cachedOutputs) teacherOutputs = Object.fromEntries(cachedOutputs.map(([k, rows, dim]) => [k, tf.tensor2d(rows, [batch.size, dim])]));
@@ -213,7 +239,17 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
         optimizer.minimize(
           () => {
             const { logits: studentLogits, features: studentFeatures, outputs: studentOutputs } = forward(x);
-            const { total, terms } = combineLosses(tf, o.losses, { studentLogits, teacherLogits, labels, labelMask, studentFeatures, teacherFeatures, studentOutputs, teacherOutputs, targets });
+            const { total, terms } = combineLosses(tf, o.losses, {
+              studentLogits,
+              teacherLogits,
+              labels,
+              labelMask,
+              studentFeatures,
+              teacherFeatures,
+              studentOutputs,
+              teacherOutputs,
+              targets,
+            });
             const correct = tf.sum(tf.cast(tf.equal(tf.argMax(studentLogits, -1), tf.tensor1d(batch.y, 'int32')), 'float32'));
             // A new tensor, kept past the tidy; `total` itself is disposed by minimize().
             row = tf.keep(tf.stack([total, ...termNames.map((t) => terms[t]), correct]));
@@ -241,7 +277,16 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
     trainAccuracy = epochSeen ? epochCorrect / epochSeen : 0;
     valAccuracy = ds.val.indices.length ? accuracy(argmaxRows(await predictLogits(tf, evalForward, ds, ds.val), classes), valLabels) : trainAccuracy;
     epochsDone = epoch;
-    o.emit({ type: 'epoch', stage: o.stage, epoch, epochs: training.epochs, loss: epochSteps ? epochLoss / epochSteps : lastLoss, trainAccuracy, valAccuracy, seconds: (performance.now() - t0) / 1000 });
+    o.emit({
+      type: 'epoch',
+      stage: o.stage,
+      epoch,
+      epochs: training.epochs,
+      loss: epochSteps ? epochLoss / epochSteps : lastLoss,
+      trainAccuracy,
+      valAccuracy,
+      seconds: (performance.now() - t0) / 1000,
+    });
     await o.checkpoint?.save({ epoch, step, valAccuracy, optimizer });
   }
   optimizer.dispose();

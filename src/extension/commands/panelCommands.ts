@@ -25,7 +25,9 @@ export function registerPanelCommands(panels: Panels, src: RunSources, log: Comm
   async function compareCommand(...args: unknown[]): Promise<string[] | undefined> {
     // From the explorer a multi-select arrives as (clicked, all); from code, (ref, ref, …) or ([refs]).
     const flat = (args.length === 2 && Array.isArray(args[1]) ? args[1] : args.flat()).filter((a) => a !== undefined);
-    const refs = flat.length ? (await Promise.all(flat.map((a) => resolveRun(a, src)))).filter((r): r is RunRef => !!r) : await pickRuns(src.tree, 'Compare which runs?');
+    const refs = flat.length
+      ? (await Promise.all(flat.map((a) => resolveRun(a, src)))).filter((r): r is RunRef => !!r)
+      : await pickRuns(src.tree, 'Compare which runs?');
     if (!refs?.length) return undefined;
     const dirs = [...new Set(refs.map((r) => r.runDir))];
     panels.openCompare(dirs);
@@ -62,6 +64,8 @@ async function pickSweep(): Promise<string | undefined> {
     void vscode.window.showInformationMessage('No temperature sweeps in this workspace yet.');
     return undefined;
   }
-  const items = found.map((f) => ({ label: path.basename(path.dirname(f.fsPath)), description: vscode.workspace.asRelativePath(f), dir: path.dirname(f.fsPath) })).sort((a, b) => b.label.localeCompare(a.label));
+  const items = found
+    .map((f) => ({ label: path.basename(path.dirname(f.fsPath)), description: vscode.workspace.asRelativePath(f), dir: path.dirname(f.fsPath) }))
+    .sort((a, b) => b.label.localeCompare(a.label));
   return (await vscode.window.showQuickPick(items, { title: 'Open which sweep?' }))?.dir;
 }

@@ -28,109 +28,137 @@ export function registerRunCommands(owner: Disposable, runs: RunManager, log: vs
   };
 
   const commands: [CommandId, (...args: never[]) => unknown][] = [
-    [COMMANDS.rerun, async (arg?: unknown) => {
-      const r = await pickRun(arg, 'Re-run which run?');
-      const uri = r && configUriOf(r);
-      // Start Run on its kd.json, as the palette does (a kd.json with several seeds is a seeded run, owned by the window's sweeps).
-      return uri ? vscode.commands.executeCommand(COMMANDS.startRun, uri) : undefined;
-    }],
+    [
+      COMMANDS.rerun,
+      async (arg?: unknown) => {
+        const r = await pickRun(arg, 'Re-run which run?');
+        const uri = r && configUriOf(r);
+        // Start Run on its kd.json, as the palette does (a kd.json with several seeds is a seeded run, owned by the window's sweeps).
+        return uri ? vscode.commands.executeCommand(COMMANDS.startRun, uri) : undefined;
+      },
+    ],
 
-    [COMMANDS.resumeRun, async (arg?: unknown) => {
-      if (refuseUntrusted('resumes runs')) return undefined;
-      const r = await pickRun(arg, 'Resume which crashed or stopped run?', (rec) => rec.status === 'crashed' || rec.status === 'stopped');
-      if (!r) return undefined;
-      const launch = launchFor(vscode.Uri.file(r.configPath ?? r.runDir), log);
-      if (!launch) return undefined;
-      const run = runs.enqueueResume(r.runDir, r.name, r.configPath, launch);
-      log.appendLine(`[${run.runId}] resuming from its last checkpoint`);
-      // A run that cannot be resumed (no checkpoint yet, finished) says why.
-      void run.finished.then(() => {
-        if (run.last?.type === 'engine_failed') void vscode.window.showErrorMessage(`Cannot resume ${r.name}: ${run.last.message}`);
-      });
-      return { runId: run.runId, runDir: run.runDir };
-    }],
-
-    [COMMANDS.revealRunFolder, async (arg?: unknown) => {
-      const r = await pickRun(arg, 'Reveal which run folder?');
-      if (!r) return undefined;
-      const uri = vscode.Uri.file(r.runDir);
-      // The OS file manager on the desktop; the Explorer where there is none (web, remote).
-      if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) await vscode.commands.executeCommand('revealFileInOS', uri);
-      else await vscode.commands.executeCommand('revealInExplorer', uri);
-      return uri;
-    }],
-
-    [COMMANDS.openRunKdJson, async (arg?: unknown) => {
-      const r = await pickRun(arg, 'Open the kd.json of which run?');
-      const uri = r && configUriOf(r);
-      if (uri) await vscode.window.showTextDocument(uri);
-      return uri;
-    }],
-
-    [COMMANDS.deleteRun, async (arg?: unknown) => {
-      const roots = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath);
-      const r = await pickRun(arg, 'Delete which run?', (x) => !deleteRefusal(x, roots));
-      if (!r) return false;
-      const refusal = deleteRefusal(r, roots);
-      if (refusal) {
-        void vscode.window.showWarningMessage(refusal);
-        return false;
-      }
-      const answer = await vscode.window.showWarningMessage(`Delete the run folder of "${r.name}" (${r.runId})?`, { modal: true, detail: `${r.runDir}\n\nIts events, summary and saved student are deleted for good.` }, 'Delete');
-      if (answer !== 'Delete') return false;
-      await fs.promises.rm(r.runDir, { recursive: true, force: true });
-      tree.refresh();
-      return true;
-    }],
-
-    [COMMANDS.exportStudent, async (arg?: unknown, target?: vscode.Uri) => {
-      const r = await pickRun(arg, 'Export the student of which run?', (x) => x.status === 'done');
-      if (!r) return undefined;
-      const from = path.join(r.runDir, r.summary?.studentModel ?? FILES.student);
-      if (!fs.existsSync(path.join(from, 'model.json'))) {
-        void vscode.window.showErrorMessage(`Run ${r.runId} has no saved student (${from}).`);
-        return undefined;
-      }
-      let dest = target;
-      if (!dest) {
-        dest = await vscode.window.showSaveDialog({
-          title: 'Export the distilled student (a folder with model.json and weights)',
-          saveLabel: 'Export',
-          defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(r.runDir), `${r.name}-student`)),
+    [
+      COMMANDS.resumeRun,
+      async (arg?: unknown) => {
+        if (refuseUntrusted('resumes runs')) return undefined;
+        const r = await pickRun(arg, 'Resume which crashed or stopped run?', (rec) => rec.status === 'crashed' || rec.status === 'stopped');
+        if (!r) return undefined;
+        const launch = launchFor(vscode.Uri.file(r.configPath ?? r.runDir), log);
+        if (!launch) return undefined;
+        const run = runs.enqueueResume(r.runDir, r.name, r.configPath, launch);
+        log.appendLine(`[${run.runId}] resuming from its last checkpoint`);
+        // A run that cannot be resumed (no checkpoint yet, finished) says why.
+        void run.finished.then(() => {
+          if (run.last?.type === 'engine_failed') void vscode.window.showErrorMessage(`Cannot resume ${r.name}: ${run.last.message}`);
         });
-      }
-      if (!dest) return undefined;
-      const refusal = exportRefusal(from, dest.fsPath);
-      if (refusal) {
-        void vscode.window.showErrorMessage(refusal);
-        return undefined;
-      }
-      await fs.promises.cp(from, dest.fsPath, { recursive: true, force: false, errorOnExist: true });
-      void vscode.window.showInformationMessage(`Exported the student of "${r.name}" to ${dest.fsPath}.`);
-      return dest;
-    }],
+        return { runId: run.runId, runDir: run.runDir };
+      },
+    ],
 
-    [COMMANDS.openRun, async (arg?: unknown) => {
-      const r = await pickRun(arg, 'Open which run?');
-      if (!r) return undefined;
-      return vscode.commands.executeCommand(COMMANDS.openDashboard, { runId: r.runId, runDir: r.runDir });
-    }],
+    [
+      COMMANDS.revealRunFolder,
+      async (arg?: unknown) => {
+        const r = await pickRun(arg, 'Reveal which run folder?');
+        if (!r) return undefined;
+        const uri = vscode.Uri.file(r.runDir);
+        // The OS file manager on the desktop; the Explorer where there is none (web, remote).
+        if (vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName) await vscode.commands.executeCommand('revealFileInOS', uri);
+        else await vscode.commands.executeCommand('revealInExplorer', uri);
+        return uri;
+      },
+    ],
 
-    [COMMANDS.newKdJson, async (folderArg?: vscode.Uri) => {
-      let folder = folderArg;
-      if (!folder) {
-        const folders = vscode.workspace.workspaceFolders ?? [];
-        if (folders.length === 1) folder = folders[0].uri;
-        else if (folders.length > 1) folder = (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Create the kd.json in which folder?' }))?.uri;
-        else folder = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create kd.json here' }))?.[0];
-      }
-      if (!folder) return undefined;
-      const name = freeKdJsonName((n) => fs.existsSync(path.join(folder!.fsPath, n)));
-      const uri = vscode.Uri.joinPath(folder, name);
-      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(STARTER_KD_JSON));
-      await vscode.window.showTextDocument(uri);
-      return uri;
-    }],
+    [
+      COMMANDS.openRunKdJson,
+      async (arg?: unknown) => {
+        const r = await pickRun(arg, 'Open the kd.json of which run?');
+        const uri = r && configUriOf(r);
+        if (uri) await vscode.window.showTextDocument(uri);
+        return uri;
+      },
+    ],
+
+    [
+      COMMANDS.deleteRun,
+      async (arg?: unknown) => {
+        const roots = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath);
+        const r = await pickRun(arg, 'Delete which run?', (x) => !deleteRefusal(x, roots));
+        if (!r) return false;
+        const refusal = deleteRefusal(r, roots);
+        if (refusal) {
+          void vscode.window.showWarningMessage(refusal);
+          return false;
+        }
+        const answer = await vscode.window.showWarningMessage(
+          `Delete the run folder of "${r.name}" (${r.runId})?`,
+          { modal: true, detail: `${r.runDir}\n\nIts events, summary and saved student are deleted for good.` },
+          'Delete',
+        );
+        if (answer !== 'Delete') return false;
+        await fs.promises.rm(r.runDir, { recursive: true, force: true });
+        tree.refresh();
+        return true;
+      },
+    ],
+
+    [
+      COMMANDS.exportStudent,
+      async (arg?: unknown, target?: vscode.Uri) => {
+        const r = await pickRun(arg, 'Export the student of which run?', (x) => x.status === 'done');
+        if (!r) return undefined;
+        const from = path.join(r.runDir, r.summary?.studentModel ?? FILES.student);
+        if (!fs.existsSync(path.join(from, 'model.json'))) {
+          void vscode.window.showErrorMessage(`Run ${r.runId} has no saved student (${from}).`);
+          return undefined;
+        }
+        let dest = target;
+        if (!dest) {
+          dest = await vscode.window.showSaveDialog({
+            title: 'Export the distilled student (a folder with model.json and weights)',
+            saveLabel: 'Export',
+            defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(r.runDir), `${r.name}-student`)),
+          });
+        }
+        if (!dest) return undefined;
+        const refusal = exportRefusal(from, dest.fsPath);
+        if (refusal) {
+          void vscode.window.showErrorMessage(refusal);
+          return undefined;
+        }
+        await fs.promises.cp(from, dest.fsPath, { recursive: true, force: false, errorOnExist: true });
+        void vscode.window.showInformationMessage(`Exported the student of "${r.name}" to ${dest.fsPath}.`);
+        return dest;
+      },
+    ],
+
+    [
+      COMMANDS.openRun,
+      async (arg?: unknown) => {
+        const r = await pickRun(arg, 'Open which run?');
+        if (!r) return undefined;
+        return vscode.commands.executeCommand(COMMANDS.openDashboard, { runId: r.runId, runDir: r.runDir });
+      },
+    ],
+
+    [
+      COMMANDS.newKdJson,
+      async (folderArg?: vscode.Uri) => {
+        let folder = folderArg;
+        if (!folder) {
+          const folders = vscode.workspace.workspaceFolders ?? [];
+          if (folders.length === 1) folder = folders[0].uri;
+          else if (folders.length > 1) folder = (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Create the kd.json in which folder?' }))?.uri;
+          else folder = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create kd.json here' }))?.[0];
+        }
+        if (!folder) return undefined;
+        const name = freeKdJsonName((n) => fs.existsSync(path.join(folder!.fsPath, n)));
+        const uri = vscode.Uri.joinPath(folder, name);
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(STARTER_KD_JSON));
+        await vscode.window.showTextDocument(uri);
+        return uri;
+      },
+    ],
   ];
   for (const [id, handler] of commands) owner.track(registerCommand(id, handler, log));
 }

@@ -13,7 +13,12 @@ import type { RunManager } from '../runs/runManager';
 import { launchFor, refuseUntrusted } from '../runs/launch';
 import { pickSavedKdJson } from '../kdjson/pick';
 
-export async function startRun(runs: RunManager, log: vscode.OutputChannel, arg: vscode.Uri | undefined, sweeps: EditorSweeps): Promise<{ runId: string; runDir: string } | undefined> {
+export async function startRun(
+  runs: RunManager,
+  log: vscode.OutputChannel,
+  arg: vscode.Uri | undefined,
+  sweeps: EditorSweeps,
+): Promise<{ runId: string; runDir: string } | undefined> {
   if (refuseUntrusted('starts runs')) return undefined;
   const uri = await pickSavedKdJson(arg);
   if (!uri) return undefined;

@@ -52,7 +52,8 @@ function fromDir(p: string): RunRef | undefined {
   let dir = p;
   if (fs.existsSync(dir) && fs.statSync(dir).isFile()) dir = path.dirname(dir);
   // A file deeper inside the run folder (student/model.json): walk up to the folder with events.jsonl.
-  for (let d = dir, i = 0; i < 3; i++, d = path.dirname(d)) if (fs.existsSync(path.join(d, FILES.events)) || fs.existsSync(path.join(d, FILES.config))) return { runId: path.basename(d), runDir: d };
+  for (let d = dir, i = 0; i < 3; i++, d = path.dirname(d))
+    if (fs.existsSync(path.join(d, FILES.events)) || fs.existsSync(path.join(d, FILES.config))) return { runId: path.basename(d), runDir: d };
   return fs.existsSync(dir) ? { runId: path.basename(dir), runDir: dir } : undefined;
 }
 
@@ -66,7 +67,12 @@ export function describeArg(arg: unknown): string {
 type RecordFilter = (r: RunRecord) => boolean;
 
 function pickItems(records: RunRecord[]) {
-  return records.map((r) => ({ label: r.name, description: `${r.status} · ${r.runId}`, detail: [vscode.workspace.asRelativePath(r.runDir), keyResult(r)].filter(Boolean).join(' · '), record: r }));
+  return records.map((r) => ({
+    label: r.name,
+    description: `${r.status} · ${r.runId}`,
+    detail: [vscode.workspace.asRelativePath(r.runDir), keyResult(r)].filter(Boolean).join(' · '),
+    record: r,
+  }));
 }
 
 async function listed(tree: RunsTreeProvider, filter: RecordFilter): Promise<RunRecord[] | undefined> {
@@ -85,7 +91,9 @@ export async function pickRun(tree: RunsTreeProvider, title: string, filter: Rec
 /** The quick pick of several runs (Compare). */
 export async function pickRuns(tree: RunsTreeProvider, title: string): Promise<RunRecord[] | undefined> {
   const records = await listed(tree, () => true);
-  return records && (await vscode.window.showQuickPick(pickItems(records), { title, canPickMany: true, placeHolder: 'Pick two or more runs' }))?.map((p) => p.record);
+  return (
+    records && (await vscode.window.showQuickPick(pickItems(records), { title, canPickMany: true, placeHolder: 'Pick two or more runs' }))?.map((p) => p.record)
+  );
 }
 
 /** The run a command acts on: its argument's, or a pick; undefined (with a message) when there is none. */

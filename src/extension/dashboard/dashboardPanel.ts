@@ -50,7 +50,15 @@ export class DashboardPanel extends PanelHost {
     );
   }
 
-  static create(extensionUri: vscode.Uri, runs: RunManager, runId: string, runDir: string, tab: DashboardTab | undefined, onGone: (p: DashboardPanel) => void, preserveFocus: boolean): DashboardPanel {
+  static create(
+    extensionUri: vscode.Uri,
+    runs: RunManager,
+    runId: string,
+    runDir: string,
+    tab: DashboardTab | undefined,
+    onGone: (p: DashboardPanel) => void,
+    preserveFocus: boolean,
+  ): DashboardPanel {
     const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, titleFor(runId, runDir), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {});
     return new DashboardPanel(panel, extensionUri, runId, runDir, runs, tab, onGone);
   }
@@ -82,7 +90,13 @@ export class DashboardPanel extends PanelHost {
   }
 
   private sendArtifacts(): void {
-    this.post({ type: 'artifacts', runId: this.runId, summary: readSummary(this.runDir), predictions: readPredictions(this.runDir), logits: readLogits(this.runDir) });
+    this.post({
+      type: 'artifacts',
+      runId: this.runId,
+      summary: readSummary(this.runDir),
+      predictions: readPredictions(this.runDir),
+      logits: readLogits(this.runDir),
+    });
   }
 
   showTab(tab: DashboardTab): void {

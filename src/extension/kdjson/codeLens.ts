@@ -22,7 +22,12 @@ export class KdCodeLens extends Disposable implements vscode.CodeLensProvider {
     const top = new vscode.Range(0, 0, 0, 0);
     return [
       new vscode.CodeLens(top, { title: '$(play) Start Run', command: COMMANDS.startRun, arguments: [doc.uri], tooltip: 'Distill: Start Run on this kd.json' }),
-      new vscode.CodeLens(top, { title: 'Sweep', command: COMMANDS.startSweep, arguments: [doc.uri], tooltip: 'Distill: Start Sweep (the "sweep" block of this kd.json)' }),
+      new vscode.CodeLens(top, {
+        title: 'Sweep',
+        command: COMMANDS.startSweep,
+        arguments: [doc.uri],
+        tooltip: 'Distill: Start Sweep (the "sweep" block of this kd.json)',
+      }),
     ];
   }
 }

@@ -33,8 +33,10 @@ export function completionSite(text: string, offset: number): CompletionSite | u
   if (loc.isAtPropertyKey) return undefined;
   const p = loc.path;
   let kind: CompletionKind | undefined;
-  if ((p.length === 3 && p[0] === 'teachers' && typeof p[1] === 'number' && p[2] === 'model') || (p.length === 2 && p[0] === 'student' && p[1] === 'model')) kind = 'modelFile';
-  else if (p.length === 4 && p[0] === 'data' && p[1] === 'source' && (p[2] === 'train' || p[2] === 'test') && (p[3] === 'images' || p[3] === 'labels')) kind = 'idxFile';
+  if ((p.length === 3 && p[0] === 'teachers' && typeof p[1] === 'number' && p[2] === 'model') || (p.length === 2 && p[0] === 'student' && p[1] === 'model'))
+    kind = 'modelFile';
+  else if (p.length === 4 && p[0] === 'data' && p[1] === 'source' && (p[2] === 'train' || p[2] === 'test') && (p[3] === 'images' || p[3] === 'labels'))
+    kind = 'idxFile';
   else if (p.length === 3 && p[0] === 'outputs' && (p[2] === 'target' || p[2] === 'testTarget')) kind = 'idxFile';
   else if (p.length === 4 && p[0] === 'distillation' && (p[1] === 'features' || p[1] === 'attention') && typeof p[2] === 'number') {
     kind = p[3] === 'teacherLayer' ? 'teacherLayer' : p[3] === 'studentLayer' ? 'studentLayer' : p[3] === 'teacher' ? 'teacherId' : undefined;

@@ -55,7 +55,6 @@ function nodeAt(root: Node, p: JsonPath): Node | undefined {
   return undefined;
 }
 
-
 export function computeDiagnostics(text: string, file: string, options: DiagnosticOptions = DEFAULT_OPTIONS): KdDiagnostic[] {
   const out: KdDiagnostic[] = [];
   const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
@@ -71,7 +70,8 @@ export function computeDiagnostics(text: string, file: string, options: Diagnost
   if (!loaded.ok) {
     for (const i of loaded.issues) {
       if (i.message.startsWith('invalid JSON')) continue;
-      if (i.offset !== undefined) out.push({ offset: i.offset, length: i.length ?? 1, message: i.message, severity: 'error', code: CODES.schema, path: i.path });
+      if (i.offset !== undefined)
+        out.push({ offset: i.offset, length: i.length ?? 1, message: i.message, severity: 'error', code: CODES.schema, path: i.path });
     }
   }
 
@@ -102,7 +102,13 @@ export function computeDiagnostics(text: string, file: string, options: Diagnost
       const node = findNodeAtLocation(root, p);
       if (node?.type !== 'string' || !node.value || isBuiltinTarget(node.value)) continue;
       const abs = path.resolve(baseDir, node.value);
-      if (!fs.existsSync(abs)) add(p, 'error', CODES.missingFile, `IDX target file not found: ${abs}${key === 'target' ? ' (the built-in targets are "inkBox" and "inkCentre")' : ''}`);
+      if (!fs.existsSync(abs))
+        add(
+          p,
+          'error',
+          CODES.missingFile,
+          `IDX target file not found: ${abs}${key === 'target' ? ' (the built-in targets are "inkBox" and "inkCentre")' : ''}`,
+        );
       else if (fs.statSync(abs).isDirectory()) add(p, 'error', CODES.missingFile, `${abs} is a folder, expected an IDX file`);
     }
   });
@@ -122,7 +128,12 @@ export function computeDiagnostics(text: string, file: string, options: Diagnost
         const layer = entry.info.layers.find((l) => l.name === name);
         if (!layer) {
           const names = entry.info.layers.map((l) => l.name).join(', ');
-          add(['distillation', kind, i, key], 'error', CODES.unknownLayer, `no layer "${name}" in ${entry.role === 'student' ? 'the student' : `teacher "${entry.id}"`} (its layers: ${names})`);
+          add(
+            ['distillation', kind, i, key],
+            'error',
+            CODES.unknownLayer,
+            `no layer "${name}" in ${entry.role === 'student' ? 'the student' : `teacher "${entry.id}"`} (its layers: ${names})`,
+          );
         }
         return layer;
       };
@@ -138,17 +149,32 @@ export function computeDiagnostics(text: string, file: string, options: Diagnost
   // The guide's advice.
   const alpha = findNodeAtLocation(root, ['distillation', 'alpha']);
   if (alpha?.type === 'number' && alpha.value === 1) {
-    add(['distillation', 'alpha'], 'information', CODES.alphaOne, 'α = 1 is pure distillation, which often underperforms: keep some weight on the true labels (α ≈ 0.7).');
+    add(
+      ['distillation', 'alpha'],
+      'information',
+      CODES.alphaOne,
+      'α = 1 is pure distillation, which often underperforms: keep some weight on the true labels (α ≈ 0.7).',
+    );
   }
   const temperature = findNodeAtLocation(root, ['distillation', 'temperature']);
   if (temperature?.type === 'number' && temperature.value > 0 && (temperature.value < 1 || temperature.value > 10)) {
-    add(['distillation', 'temperature'], 'hint', CODES.temperature, `T = ${temperature.value} is outside the usual 1–10: ${temperature.value < 1 ? 'below 1 the soft targets are sharper than the labels carry' : 'very high T flattens the soft targets towards uniform'}; T ≈ 4 is a good start.`);
+    add(
+      ['distillation', 'temperature'],
+      'hint',
+      CODES.temperature,
+      `T = ${temperature.value} is outside the usual 1–10: ${temperature.value < 1 ? 'below 1 the soft targets are sharper than the labels carry' : 'very high T flattens the soft targets towards uniform'}; T ≈ 4 is a good start.`,
+    );
   }
   const student = models.student?.info;
   const biggest = Math.max(0, ...models.teachers.map((t) => t.info?.params ?? 0));
   if (student && biggest > 0 && student.params / biggest < options.studentSizeHintRatio) {
     const ratio = student.params / biggest;
-    add(['student'], 'hint', CODES.studentSize, `The student has ${(ratio * 100).toFixed(1)}% of the teacher's parameters. Students of about 20–30% of the teacher distil best; one far smaller may lack the capacity to mimic it (a teacher assistant can bridge the gap).`);
+    add(
+      ['student'],
+      'hint',
+      CODES.studentSize,
+      `The student has ${(ratio * 100).toFixed(1)}% of the teacher's parameters. Students of about 20–30% of the teacher distil best; one far smaller may lack the capacity to mimic it (a teacher assistant can bridge the gap).`,
+    );
   }
   return out;
 }

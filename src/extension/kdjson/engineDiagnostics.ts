@@ -14,11 +14,9 @@ import { CODES, type KdDiagnostic } from './diagnostics';
  */
 export function engineIssuesToDiagnostics(text: string, issues: ConfigIssue[], known: Pick<KdDiagnostic, 'path' | 'severity'>[] = []): KdDiagnostic[] {
   const covered = new Set(known.filter((d) => d.severity === 'error').map((d) => JSON.stringify(d.path)));
-  const fresh = issues
-    .filter((i) => !covered.has(JSON.stringify(i.path)))
-    .map(({ path, message }): ConfigIssue => ({ path, message }));
+  const fresh = issues.filter((i) => !covered.has(JSON.stringify(i.path))).map(({ path, message }): ConfigIssue => ({ path, message }));
   return locateIssues(text, fresh).map((i) => ({
-    offset: i.path.length ? i.offset ?? 0 : 0,
+    offset: i.path.length ? (i.offset ?? 0) : 0,
     length: i.path.length ? Math.max(1, i.length ?? 1) : 1,
     message: i.message,
     severity: 'error',

@@ -18,7 +18,10 @@ export class EngineValidation implements vscode.Disposable {
   private readonly issues = new Map<string, ConfigIssue[]>();
 
   /** `onResult` is called with a file's uri whenever its engine issues change. */
-  constructor(private readonly enginePath: string, private readonly onResult: (uri: vscode.Uri) => void) {}
+  constructor(
+    private readonly enginePath: string,
+    private readonly onResult: (uri: vscode.Uri) => void,
+  ) {}
 
   /** The engine's issues from the last finished check of this file (none before one finished). */
   issuesOf(uri: vscode.Uri): ConfigIssue[] {
@@ -29,10 +32,13 @@ export class EngineValidation implements vscode.Disposable {
   request(uri: vscode.Uri, ms = 300): void {
     const key = uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.start(uri);
-    }, ms));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.start(uri);
+      }, ms),
+    );
   }
 
   /** Drops what is known and running for this file (closed, or its text has errors of its own). */
@@ -53,7 +59,10 @@ export class EngineValidation implements vscode.Disposable {
     if (uri.scheme !== 'file') return;
     const decision = launchDecisionFor(uri);
     // Untrusted: no check at all (restricted mode); a bad nodePath: say why there is none.
-    if (!decision.ok) return vscode.workspace.isTrusted ? this.settle(key, uri, [{ path: [], message: `${decision.problem}; kd.json was not checked by the engine.` }]) : undefined;
+    if (!decision.ok)
+      return vscode.workspace.isTrusted
+        ? this.settle(key, uri, [{ path: [], message: `${decision.problem}; kd.json was not checked by the engine.` }])
+        : undefined;
     const engine = new EngineProcess({ enginePath: this.enginePath, launch: decision.request, job: { kind: 'validate', configPath: uri.fsPath } });
     this.checks.set(key, engine);
     let found: ConfigIssue[] | undefined;

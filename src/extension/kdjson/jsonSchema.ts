@@ -8,6 +8,8 @@
 import { z } from 'zod';
 import { KdConfig } from '../../protocol/config';
 
+// A JSON Schema is an open object whose keywords this module reads and writes freely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type JsonSchema = { [key: string]: any };
 
 const TEACHER_SNIPPETS = [
@@ -75,7 +77,8 @@ export function undescribedProperties(schema: JsonSchema): string[] {
   const missing: string[] = [];
   walk(schema, (s, path) => {
     for (const [k, v] of Object.entries<JsonSchema>(s.properties ?? {})) {
-      const described = (x: JsonSchema): boolean => !!x.description || (Array.isArray(x.anyOf) && x.anyOf.length > 0 && x.anyOf.every(described)) || (Array.isArray(x.oneOf) && x.oneOf.every(described));
+      const described = (x: JsonSchema): boolean =>
+        !!x.description || (Array.isArray(x.anyOf) && x.anyOf.length > 0 && x.anyOf.every(described)) || (Array.isArray(x.oneOf) && x.oneOf.every(described));
       if (!described(v)) missing.push([...path, k].join('.'));
     }
   });
@@ -85,7 +88,7 @@ export function undescribedProperties(schema: JsonSchema): string[] {
 const OUTPUT_SNIPPETS = [
   {
     label: 'Box head (detection-style distillation)',
-    description: 'A head predicting the box around the digit\'s ink, distilled from the teacher\'s box and learnt from the true one.',
+    description: "A head predicting the box around the digit's ink, distilled from the teacher's box and learnt from the true one.",
     body: { '${1:box}': { target: '${2|inkBox,inkCentre|}', loss: '${3|smoothL1,mse|}', weight: '^${4:1}', labelWeight: '^${5:1}' } },
   },
 ];
@@ -110,7 +113,10 @@ export function buildKdJsonSchema(): JsonSchema {
   // Keys the engine adds over time: snippets attach once they exist in the zod schema.
   const distillation = props.distillation?.properties ?? {};
   addSnippets(distillation.features?.items, FEATURE_PAIR_SNIPPETS);
-  addSnippets(distillation.attention?.items, FEATURE_PAIR_SNIPPETS.map((s) => ({ ...s, label: 'Attention-transfer pair' })));
+  addSnippets(
+    distillation.attention?.items,
+    FEATURE_PAIR_SNIPPETS.map((s) => ({ ...s, label: 'Attention-transfer pair' })),
+  );
   addSnippets(props.sweep, SWEEP_SNIPPETS);
   addSnippets(props.outputs, OUTPUT_SNIPPETS);
   return schema;

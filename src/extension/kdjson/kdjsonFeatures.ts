@@ -53,7 +53,10 @@ export function registerKdJsonFeatures(owner: Disposable, enginePath: string): v
     const text = doc.getText();
     const found = computeDiagnostics(text, doc.uri.fsPath, { studentSizeHintRatio: studentSizeHintRatio() });
     const all = [...found, ...engineIssuesToDiagnostics(text, engine.issuesOf(doc.uri), found)];
-    collection.set(doc.uri, all.map((d) => toDiagnostic(doc, d)));
+    collection.set(
+      doc.uri,
+      all.map((d) => toDiagnostic(doc, d)),
+    );
     return found;
   };
   /** On open and save: the engine checks the saved file, unless the text has errors of its own to fix first. */
@@ -66,10 +69,13 @@ export function registerKdJsonFeatures(owner: Disposable, enginePath: string): v
   const validateSoon = (doc: vscode.TextDocument, ms = 250) => {
     const key = doc.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      validate(doc);
-    }, ms));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        validate(doc);
+      }, ms),
+    );
   };
   vscode.workspace.textDocuments.forEach((d) => validateSaved(d));
   const codeLens = new KdCodeLens();
@@ -105,7 +111,10 @@ export function registerKdJsonFeatures(owner: Disposable, enginePath: string): v
           if (!site) return undefined;
           const range = new vscode.Range(doc.positionAt(site.offset), doc.positionAt(site.offset + site.length));
           return candidates(site, doc.getText(), doc.uri.fsPath).map((c, i) => {
-            const item = new vscode.CompletionItem(c.value, c.kind === 'file' ? vscode.CompletionItemKind.File : c.kind === 'layer' ? vscode.CompletionItemKind.Field : vscode.CompletionItemKind.Reference);
+            const item = new vscode.CompletionItem(
+              c.value,
+              c.kind === 'file' ? vscode.CompletionItemKind.File : c.kind === 'layer' ? vscode.CompletionItemKind.Field : vscode.CompletionItemKind.Reference,
+            );
             item.insertText = JSON.stringify(c.value);
             item.filterText = JSON.stringify(c.value);
             item.range = range;
@@ -115,7 +124,8 @@ export function registerKdJsonFeatures(owner: Disposable, enginePath: string): v
           });
         },
       },
-      '"', '/',
+      '"',
+      '/',
     ),
 
     vscode.languages.registerCodeActionsProvider(

@@ -13,7 +13,9 @@ import { launchPolicy, type LaunchDecision, type LaunchRequest } from './launchP
  */
 export function refuseUntrusted(action: string): boolean {
   if (vscode.workspace.isTrusted) return false;
-  void vscode.window.showErrorMessage(`Distillery runs code and model files from this workspace, so it ${action} only in a trusted workspace. Trust the workspace to do so; browsing runs works meanwhile.`);
+  void vscode.window.showErrorMessage(
+    `Distillery runs code and model files from this workspace, so it ${action} only in a trusted workspace. Trust the workspace to do so; browsing runs works meanwhile.`,
+  );
   return true;
 }
 

@@ -41,8 +41,10 @@ export function launchPolicy(s: LaunchSettings): LaunchDecision {
   const node = engineNodePath(s.nodePath);
   if (node.problem) return { ok: false, problem: `${node.problem}; fix or clear it in your user settings` };
   const notes: string[] = [];
-  if (ignoredWorkspaceValue(s.nodePath)) notes.push('distillery.nodePath is set in the workspace settings; ignored (only user or machine settings may name the engine\'s Node)');
-  if (ignoredWorkspaceValue(s.allowPathsOutsideWorkspace)) notes.push('distillery.allowPathsOutsideWorkspace is set in the workspace settings; ignored (only user or machine settings may widen where a run reads)');
+  if (ignoredWorkspaceValue(s.nodePath))
+    notes.push("distillery.nodePath is set in the workspace settings; ignored (only user or machine settings may name the engine's Node)");
+  if (ignoredWorkspaceValue(s.allowPathsOutsideWorkspace))
+    notes.push('distillery.allowPathsOutsideWorkspace is set in the workspace settings; ignored (only user or machine settings may widen where a run reads)');
   const workspaceRoot = workspaceRootFor(s.allowPathsOutsideWorkspace, s.workspaceFolder, path.dirname(path.resolve(s.kdJsonPath)));
   return { ok: true, request: { execPath: node.execPath, workspaceRoot, backend: s.backend, notes } };
 }

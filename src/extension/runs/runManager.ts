@@ -126,7 +126,10 @@ export class RunManager extends Disposable {
       if (message.type === 'run_started') ownsFolder = true;
       if (message.type === 'engine_failed') this.note(`[${run.runId}] engine failed: ${message.message}`);
       if (message.type === 'log') this.note(`[${run.runId}] ${message.level === 'info' ? '' : message.level + ': '}${message.message}`);
-      if (message.type === 'epoch') this.note(`[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`);
+      if (message.type === 'epoch')
+        this.note(
+          `[${run.runId}] ${message.stage} epoch ${message.epoch}/${message.epochs}: loss ${message.loss.toFixed(4)}, validation ${(message.valAccuracy * 100).toFixed(2)}%`,
+        );
       this.messages.fire({ run, message });
     });
     this.changed.fire(run);

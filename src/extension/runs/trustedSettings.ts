@@ -41,7 +41,11 @@ export function engineNodePath(inspected: InspectedSetting<string> | undefined):
 }
 
 /** The folder kd.json paths must stay in, or undefined when the user allowed paths anywhere. */
-export function workspaceRootFor(allowOutside: InspectedSetting<boolean> | undefined, workspaceFolder: string | undefined, kdJsonDir: string): string | undefined {
+export function workspaceRootFor(
+  allowOutside: InspectedSetting<boolean> | undefined,
+  workspaceFolder: string | undefined,
+  kdJsonDir: string,
+): string | undefined {
   if (userOrMachineValue(allowOutside) === true) return undefined;
   return workspaceFolder ?? kdJsonDir;
 }

@@ -37,10 +37,20 @@ export async function startSweep(owner: EditorSweeps, log: vscode.OutputChannel,
  * with its progress in a cancellable notification. The kd.json is checked once, by the Sweep
  * (a kd.json with no "sweep" block included), before any worker or folder exists.
  */
-export async function runSweepInWindow(owner: EditorSweeps, log: vscode.OutputChannel, uri: vscode.Uri, launch: LaunchRequest, seeds?: number[]): Promise<SweepResult | undefined> {
+export async function runSweepInWindow(
+  owner: EditorSweeps,
+  log: vscode.OutputChannel,
+  uri: vscode.Uri,
+  launch: LaunchRequest,
+  seeds?: number[],
+): Promise<SweepResult | undefined> {
   const parallel = sweepParallel();
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Distill ${seeds ? `${seeds.length} seeds` : 'sweep'}: ${path.basename(path.dirname(uri.fsPath))}`, cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Distill ${seeds ? `${seeds.length} seeds` : 'sweep'}: ${path.basename(path.dirname(uri.fsPath))}`,
+      cancellable: true,
+    },
     async (progress, token) => {
       const sweep = new Sweep({
         configPath: uri.fsPath,
@@ -52,8 +62,13 @@ export async function runSweepInWindow(owner: EditorSweeps, log: vscode.OutputCh
           const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
           if (c.type === 'trial_finished') {
             const t = c.trial;
-            log.appendLine(`sweep ${s.sweepId}: ${t.id} ${t.status}${t.metric !== undefined ? ` — ${s.metricLabel} ${(t.metric * 100).toFixed(2)}%` : ''}${t.error ? `: ${t.error}` : ''}`);
-            progress.report({ increment: 100 / s.trials.length, message: `${done}/${s.trials.length} trials${t.kind === 'distill' ? ` · last ${paramsKey(t.params)}` : ''}` });
+            log.appendLine(
+              `sweep ${s.sweepId}: ${t.id} ${t.status}${t.metric !== undefined ? ` — ${s.metricLabel} ${(t.metric * 100).toFixed(2)}%` : ''}${t.error ? `: ${t.error}` : ''}`,
+            );
+            progress.report({
+              increment: 100 / s.trials.length,
+              message: `${done}/${s.trials.length} trials${t.kind === 'distill' ? ` · last ${paramsKey(t.params)}` : ''}`,
+            });
           } else if (c.type === 'note') log.appendLine(`sweep ${s.sweepId}: ${c.message}`);
           else if (c.type === 'started') progress.report({ message: `${s.trials.length} trials, ${s.parallel} at once` });
         },

@@ -53,7 +53,8 @@ export class SweepPanel extends PanelHost {
   private load(): SweepFile | undefined {
     const sweep = loadSweep(this.sweepDir);
     this.panel.title = sweepTitle(this.sweepDir, sweep);
-    if (!sweep) this.post({ type: 'notice', level: 'error', text: `${path.join(this.sweepDir, SWEEP_FILES.sweep)} is missing or is not a Distillery sweep.json.` });
+    if (!sweep)
+      this.post({ type: 'notice', level: 'error', text: `${path.join(this.sweepDir, SWEEP_FILES.sweep)} is missing or is not a Distillery sweep.json.` });
     return sweep;
   }
 
@@ -82,7 +83,8 @@ export class SweepPanel extends PanelHost {
       return false;
     }
     const configPath = sweep.configPath && path.resolve(this.sweepDir, sweep.configPath);
-    if (!configPath || !fs.existsSync(configPath)) throw new Error(`The sweep does not name an existing kd.json (configPath: ${sweep.configPath ?? 'missing'}).`);
+    if (!configPath || !fs.existsSync(configPath))
+      throw new Error(`The sweep does not name an existing kd.json (configPath: ${sweep.configPath ?? 'missing'}).`);
     // sweep.json names the file to edit: only the kd.json this sweep folder belongs to.
     const foreign = sweepConfigProblem(this.sweepDir, configPath);
     if (foreign) throw new Error(`Not applied: ${foreign}.`);
@@ -91,7 +93,9 @@ export class SweepPanel extends PanelHost {
     const wasDirty = doc.isDirty;
     const before = doc.getText();
     const { text: after } = bestParamEdits(before, plan.params, { insertSpaces: true, tabSize: 2, eol: doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n' });
-    const what = Object.entries(plan.params).map(([k, v]) => `${k} = ${v}`).join(', ');
+    const what = Object.entries(plan.params)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ');
     const doubts = plan.warnings.length ? ` Warning: ${plan.warnings.join('; ')}.` : '';
     if (plan.warnings.length) void vscode.window.showWarningMessage(`Best setting ${what}: ${plan.warnings.join('; ')}.`);
     if (after === before) {
@@ -104,7 +108,11 @@ export class SweepPanel extends PanelHost {
     const ok = await vscode.workspace.applyEdit(edit);
     // Saved when it was clean before, so the file on disk and a later Start Run agree; Undo still reverts it.
     if (ok && !wasDirty) await doc.save();
-    this.post({ type: 'notice', level: ok ? 'info' : 'error', text: ok ? `Applied the best setting ${what} to ${path.basename(configPath)}.${doubts}` : `Could not edit ${configPath}.` });
+    this.post({
+      type: 'notice',
+      level: ok ? 'info' : 'error',
+      text: ok ? `Applied the best setting ${what} to ${path.basename(configPath)}.${doubts}` : `Could not edit ${configPath}.`,
+    });
     return ok;
   }
 

@@ -55,7 +55,8 @@ export function readModelJson(file: string): { info?: ModelInfo; problem?: strin
 export function describeArchitecture(arch: Json): string {
   const list = (x: unknown) => (Array.isArray(x) ? x.join('-') : '?');
   if (arch.preset === 'mlp') return `preset mlp ${list(arch.hidden)}`;
-  if (arch.preset === 'cnn') return `preset cnn conv ${list(arch.filters)}${Array.isArray(arch.dense) && arch.dense.length ? ` dense ${list(arch.dense)}` : ''}`;
+  if (arch.preset === 'cnn')
+    return `preset cnn conv ${list(arch.filters)}${Array.isArray(arch.dense) && arch.dense.length ? ` dense ${list(arch.dense)}` : ''}`;
   return `preset ${String(arch.preset ?? '?')}`;
 }
 
@@ -146,7 +147,10 @@ export function modelMarkdown(entry: ModelEntry, accuracy?: number): string {
   const lines = [`${title} — ${entry.source}`, ''];
   if (entry.problem) lines.push(`⚠ ${entry.problem}`, '');
   if (entry.info) {
-    lines.push(`${entry.info.params.toLocaleString('en-US')} parameters · ${humanBytes(entry.info.bytes)} (float32)${accuracy !== undefined ? ` · last test accuracy ${pct(accuracy)}` : ''}`, '');
+    lines.push(
+      `${entry.info.params.toLocaleString('en-US')} parameters · ${humanBytes(entry.info.bytes)} (float32)${accuracy !== undefined ? ` · last test accuracy ${pct(accuracy)}` : ''}`,
+      '',
+    );
     lines.push('| layer | type | output | params |', '|---|---|---|---:|');
     for (const l of entry.info.layers) lines.push(`| \`${l.name}\` | ${l.className} | [${l.outputShape.join(', ')}] | ${l.params.toLocaleString('en-US')} |`);
   }

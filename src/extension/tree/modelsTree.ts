@@ -48,7 +48,8 @@ export class ModelsTreeProvider extends Disposable implements vscode.TreeDataPro
     const kd = this.track(vscode.workspace.createFileSystemWatcher(KD_GLOB));
     const summaries = this.track(vscode.workspace.createFileSystemWatcher('**/.distillery/runs/*/summary.json'));
     const refresh = () => this.refreshSoon();
-    for (const d of [kd.onDidCreate(refresh), kd.onDidChange(refresh), kd.onDidDelete(refresh), summaries.onDidCreate(refresh), summaries.onDidDelete(refresh)]) this.track(d);
+    for (const d of [kd.onDidCreate(refresh), kd.onDidChange(refresh), kd.onDidDelete(refresh), summaries.onDidCreate(refresh), summaries.onDidDelete(refresh)])
+      this.track(d);
     this.track(
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (isKdJsonPath(e.document.uri.fsPath)) refresh();
@@ -75,7 +76,11 @@ export class ModelsTreeProvider extends Disposable implements vscode.TreeDataPro
       return entries.map((entry) => ({ kind: 'model', uri: node.uri, entry, accuracy: lastAccuracy(entry, node.summaries) }));
     }
     if (node.kind === 'model') {
-      return (node.entry.info?.layers ?? []).map((l) => ({ kind: 'layer', name: l.name, detail: `${l.className} [${l.outputShape.join(', ')}]${l.params ? ` · ${humanCount(l.params)}` : ''}` }));
+      return (node.entry.info?.layers ?? []).map((l) => ({
+        kind: 'layer',
+        name: l.name,
+        detail: `${l.className} [${l.outputShape.join(', ')}]${l.params ? ` · ${humanCount(l.params)}` : ''}`,
+      }));
     }
     return [];
   }
@@ -93,11 +98,17 @@ export class ModelsTreeProvider extends Disposable implements vscode.TreeDataPro
     }
     if (node.kind === 'model') {
       const e = node.entry;
-      const item = new vscode.TreeItem(e.role === 'student' ? 'student' : e.id, e.info?.layers.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      const item = new vscode.TreeItem(
+        e.role === 'student' ? 'student' : e.id,
+        e.info?.layers.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      );
       item.id = `${node.uri.toString()}#${e.role}/${e.index}`;
       item.description = modelDescription(e, node.accuracy);
       item.tooltip = new vscode.MarkdownString(modelMarkdown(e, node.accuracy));
-      item.iconPath = new vscode.ThemeIcon(e.role === 'student' ? 'mortar-board' : 'library', e.problem ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
+      item.iconPath = new vscode.ThemeIcon(
+        e.role === 'student' ? 'mortar-board' : 'library',
+        e.problem ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
+      );
       item.contextValue = `model.${e.role}`;
       item.command = { command: COMMANDS.openModelDefinition, title: 'Open Definition', arguments: [node] };
       return item;

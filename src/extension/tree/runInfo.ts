@@ -39,7 +39,13 @@ export function timeFromRunId(runId: string): string | undefined {
 }
 
 /** A run folder as the Runs view shows it; its status by the one rule (protocol/runStatus.ts runStatusOf). */
-export function deriveRunRecord(folder: RunFolder, launcher: LauncherState | undefined, nowMs: number, configPath?: string, probe: EngineProbe = systemProbe): RunRecord {
+export function deriveRunRecord(
+  folder: RunFolder,
+  launcher: LauncherState | undefined,
+  nowMs: number,
+  configPath?: string,
+  probe: EngineProbe = systemProbe,
+): RunRecord {
   const { started, finished } = folder.events;
   const summary = folder.summary ?? finished?.summary;
   const { status } = runStatusOf({ ...folder, summary }, { launcher, now: nowMs, probe });
@@ -121,7 +127,9 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
     r.error ? `error: ${r.error}` : '',
     r.problem ?? '',
     r.status === 'crashed' ? 'The engine stopped writing events without a summary (killed, or the window closed).' : '',
-    r.status === 'not-responding' ? 'The engine process is still there but has stopped writing its heartbeat (stopped with SIGSTOP, swapped out, or hung).' : '',
+    r.status === 'not-responding'
+      ? 'The engine process is still there but has stopped writing its heartbeat (stopped with SIGSTOP, swapped out, or hung).'
+      : '',
   ].filter(Boolean);
   const { icon, color } = STATUS_ICONS[r.status];
   return { label: r.name, description: [detail, when].filter(Boolean).join(' · '), tooltip: tooltip.join('\n'), icon, color, contextValue: `run.${r.status}` };
@@ -175,21 +183,69 @@ export function trialLabel(t: { kind: 'distill' | 'baseline'; params: Record<str
 }
 
 /** A sweep's line: status, trial count, the best setting (or a seeded run's verdict across seeds), when. */
-export function sweepItemModel(s: { name: string; status: 'running' | 'done' | 'failed' | 'stopped'; startedAt: string; trials: { status: string }[]; bestSetting?: { params: Record<string, number>; mean: number; warnings?: string[] }; params?: { path: string }[]; aggregates?: { vsBaseline?: SeedComparison }[]; baselineStart?: 'scratch' | 'file' }, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
+export function sweepItemModel(
+  s: {
+    name: string;
+    status: 'running' | 'done' | 'failed' | 'stopped';
+    startedAt: string;
+    trials: { status: string }[];
+    bestSetting?: { params: Record<string, number>; mean: number; warnings?: string[] };
+    params?: { path: string }[];
+    aggregates?: { vsBaseline?: SeedComparison }[];
+    baselineStart?: 'scratch' | 'file';
+  },
+  nowMs: number,
+): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
   const done = s.trials.filter((t) => t.status === 'done').length;
   if (s.params && !s.params.length) return seededItemModel({ ...s, params: s.params }, done, nowMs);
-  const best = s.bestSetting ? `best ${Object.entries(s.bestSetting.params).map(([k, v]) => `${k.split('.').at(-1)}=${v}`).join(', ')} (${pct(s.bestSetting.mean)})${s.bestSetting.warnings?.length ? ' ⚠' : ''}` : '';
-  const detail = [s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length} trials`, best, relativeTime(s.startedAt, nowMs)].filter(Boolean).join(' · ');
+  const best = s.bestSetting
+    ? `best ${Object.entries(s.bestSetting.params)
+        .map(([k, v]) => `${k.split('.').at(-1)}=${v}`)
+        .join(', ')} (${pct(s.bestSetting.mean)})${s.bestSetting.warnings?.length ? ' ⚠' : ''}`
+    : '';
+  const detail = [
+    s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length} trials`,
+    best,
+    relativeTime(s.startedAt, nowMs),
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const { icon, color } = STATUS_ICONS[s.status];
   const doubts = s.bestSetting?.warnings?.length ? `\n${s.bestSetting.warnings.map((w) => `⚠ ${w}`).join('\n')}` : '';
-  return { label: `${s.name} (sweep)`, description: detail, tooltip: `${s.name}: sweep of ${s.params?.map((p) => p.path.split('.').at(-1)).join(' × ') || 'its settings'}, ${s.status}\n${detail}${doubts}`, icon, color, contextValue: `sweep.${s.status}` };
+  return {
+    label: `${s.name} (sweep)`,
+    description: detail,
+    tooltip: `${s.name}: sweep of ${s.params?.map((p) => p.path.split('.').at(-1)).join(' × ') || 'its settings'}, ${s.status}\n${detail}${doubts}`,
+    icon,
+    color,
+    contextValue: `sweep.${s.status}`,
+  };
 }
 
 /** A seeded run's line: its verdict across seeds with the interval. */
-function seededItemModel(s: Parameters<typeof sweepItemModel>[0] & { params: unknown[] }, done: number, nowMs: number): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
+function seededItemModel(
+  s: Parameters<typeof sweepItemModel>[0] & { params: unknown[] },
+  done: number,
+  nowMs: number,
+): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
   const c = s.aggregates?.[0]?.vsBaseline;
-  const verdict = c?.n ? `${c.verdict ?? ONE_SEED_NO_VERDICT}: ${signedPoints(c.meanDiff)}${c.interval95 ? `, 95 % CI ${intervalPoints(c.interval95, 2)}` : ''}` : '';
-  const detail = [s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length / 2} seeds`, verdict, relativeTime(s.startedAt, nowMs)].filter(Boolean).join(' · ');
+  const verdict = c?.n
+    ? `${c.verdict ?? ONE_SEED_NO_VERDICT}: ${signedPoints(c.meanDiff)}${c.interval95 ? `, 95 % CI ${intervalPoints(c.interval95, 2)}` : ''}`
+    : '';
+  const detail = [
+    s.status === 'running' ? `running ${done}/${s.trials.length} trials` : `${s.status} · ${s.trials.length / 2} seeds`,
+    verdict,
+    relativeTime(s.startedAt, nowMs),
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const { icon, color } = STATUS_ICONS[s.status];
-  return { label: `${s.name} (seeds)`, description: detail, tooltip: `${s.name}: distilled vs ${baselineName(s.baselineStart, 'from')} over seeds, ${s.status}\n${seedsVerdictLine(c, s.baselineStart)}`, icon, color, contextValue: `sweep.${s.status}` };
+  return {
+    label: `${s.name} (seeds)`,
+    description: detail,
+    tooltip: `${s.name}: distilled vs ${baselineName(s.baselineStart, 'from')} over seeds, ${s.status}\n${seedsVerdictLine(c, s.baselineStart)}`,
+    icon,
+    color,
+    contextValue: `sweep.${s.status}`,
+  };
 }

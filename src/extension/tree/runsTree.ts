@@ -40,7 +40,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   /** Reads only what the engines appended to each events.jsonl since the last refresh. */
   private readonly reader = new RunFolderReader();
 
-  constructor(private readonly runs: RunManager, debounceMs = 300) {
+  constructor(
+    private readonly runs: RunManager,
+    debounceMs = 300,
+  ) {
     const watcher = vscode.workspace.createFileSystemWatcher('**/.distillery/{runs,sweeps}/**');
     const kdWatcher = vscode.workspace.createFileSystemWatcher(KD_GLOB);
     const refresh = () => this.refreshSoon(debounceMs);
@@ -115,7 +118,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     for (const run of this.runs.all) {
       if (seen.has(run.runId) || run.state === 'finished') continue;
       // Queued, or started but the engine has not written its first event yet.
-      records.push({ runId: run.runId, runDir: run.runDir, configPath: run.configPath, name: run.name, status: run.state === 'queued' ? 'queued' : 'running', startedAt: timeFromRunId(run.runId) });
+      records.push({
+        runId: run.runId,
+        runDir: run.runDir,
+        configPath: run.configPath,
+        name: run.name,
+        status: run.state === 'queued' ? 'queued' : 'running',
+        startedAt: timeFromRunId(run.runId),
+      });
     }
     records.sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
     this.knownRoots = [...roots.keys()];
@@ -130,7 +140,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     const now = Date.now();
     const out: Extract<RunNode, { kind: 'sweep' }>[] = [];
     for (const root of roots) {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = fs.readdirSync(root).filter((n) => fs.existsSync(path.join(root, n, SWEEP_FILES.sweep)));
       } catch {
@@ -144,7 +154,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
           const runDir = path.resolve(sweepDir, t.runDir);
           const record = fs.existsSync(runDir)
             ? deriveRunRecord(this.reader.read(runDir), this.runs.get(path.basename(runDir))?.state, now, sweep.configPath)
-            : { runId: path.basename(runDir), runDir, configPath: sweep.configPath, name: t.id, status: t.status === 'running' ? 'crashed' : t.status } as RunRecord;
+            : ({
+                runId: path.basename(runDir),
+                runDir,
+                configPath: sweep.configPath,
+                name: t.id,
+                status: t.status === 'running' ? 'crashed' : t.status,
+              } as RunRecord);
           return { kind: 'run', record, runId: record.runId, runDir, label: trialLabel(t, sweep.baselineStart) };
         });
         out.push({ kind: 'sweep', sweep, sweepDir, trials });
@@ -161,7 +177,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     this.reader.prune();
     this.schedulePoll();
     const runs: RunNode[] = records.map((record) => ({ kind: 'run', record, runId: record.runId, runDir: record.runDir }));
-    const key = (n: RunNode) => (n.kind === 'run' ? n.record.startedAt ?? n.runId : n.kind === 'sweep' ? n.sweep.startedAt : '');
+    const key = (n: RunNode) => (n.kind === 'run' ? (n.record.startedAt ?? n.runId) : n.kind === 'sweep' ? n.sweep.startedAt : '');
     return [...runs, ...sweeps].sort((a, b) => (key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0));
   }
 

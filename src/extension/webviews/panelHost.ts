@@ -36,7 +36,16 @@ export abstract class PanelHost extends Disposable {
     readonly view: ViewKind,
   ) {
     super();
-    this.stats = { viewType: panel.viewType, title: panel.title, visible: panel.visible, ready: false, readyCount: 0, posted: 0, postedByType: {}, eventsPosted: 0 };
+    this.stats = {
+      viewType: panel.viewType,
+      title: panel.title,
+      visible: panel.visible,
+      ready: false,
+      readyCount: 0,
+      posted: 0,
+      postedByType: {},
+      eventsPosted: 0,
+    };
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = webviewHtml(panel.webview, extensionUri, view, panel.title);
     // Disposed last (tracked first): the panel itself, after every listener on it.
@@ -64,7 +73,9 @@ export abstract class PanelHost extends Disposable {
     if (message.type === 'ready') {
       this.setReady(true);
       this.stats.readyCount++;
-      void Promise.resolve(this.onReady(message.state)).catch((err) => this.post({ type: 'notice', level: 'error', text: `Could not load the view: ${(err as Error).message}` }));
+      void Promise.resolve(this.onReady(message.state)).catch((err) =>
+        this.post({ type: 'notice', level: 'error', text: `Could not load the view: ${(err as Error).message}` }),
+      );
       return;
     }
     if (message.type === 'rendered') {

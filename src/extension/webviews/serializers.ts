@@ -15,7 +15,13 @@ import type { Panels } from './panels';
 
 function restorableState(raw: unknown): WebviewUiState | undefined {
   const state = parseWebviewUiState(raw);
-  return state && !uiStateFolderProblem(state, vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath)) ? state : undefined;
+  return state &&
+    !uiStateFolderProblem(
+      state,
+      vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath),
+    )
+    ? state
+    : undefined;
 }
 
 /** `restore` adopts the panel and returns true, or returns false and the panel is closed. */
@@ -31,7 +37,9 @@ export function registerPanelSerializers(panels: Panels): vscode.Disposable {
   return vscode.Disposable.from(
     vscode.window.registerWebviewPanelSerializer(
       DASHBOARD_VIEW_TYPE,
-      serializer((panel, state) => state?.view === 'dashboard' && !!state.runDir && (panels.restoreDashboard(panel, state.runId, state.runDir, state.tab), true)),
+      serializer(
+        (panel, state) => state?.view === 'dashboard' && !!state.runDir && (panels.restoreDashboard(panel, state.runId, state.runDir, state.tab), true),
+      ),
     ),
     vscode.window.registerWebviewPanelSerializer(
       COMPARE_VIEW_TYPE,

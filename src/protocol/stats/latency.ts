@@ -56,7 +56,12 @@ export function medianRelativeError(sorted: readonly number[]): number {
 
 export function summarise(samples: readonly number[], perPass = 1): LatencyStats {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { medianMs: quantile(sorted, 0.5) / perPass, q1Ms: quantile(sorted, 0.25) / perPass, q3Ms: quantile(sorted, 0.75) / perPass, repetitions: sorted.length };
+  return {
+    medianMs: quantile(sorted, 0.5) / perPass,
+    q1Ms: quantile(sorted, 0.25) / perPass,
+    q3Ms: quantile(sorted, 0.75) / perPass,
+    repetitions: sorted.length,
+  };
 }
 
 /**

@@ -24,7 +24,8 @@ export const Z95 = 1.959963984540054;
 export const NEWCOMBE_METHOD = 'Newcombe (1998) hybrid score interval for paired proportions (method 10)';
 
 export function pairedTable(labels: ArrayLike<number>, first: ArrayLike<number>, second: ArrayLike<number>): PairedTable {
-  if (first.length !== labels.length || second.length !== labels.length) throw new Error(`paired predictions need one per label: ${labels.length} labels, ${first.length} and ${second.length} predictions`);
+  if (first.length !== labels.length || second.length !== labels.length)
+    throw new Error(`paired predictions need one per label: ${labels.length} labels, ${first.length} and ${second.length} predictions`);
   const t: PairedTable = { both: 0, onlyFirst: 0, onlySecond: 0, neither: 0 };
   for (let i = 0; i < labels.length; i++) {
     const a = first[i] === labels[i];
@@ -96,5 +97,12 @@ export function newcombePairedInterval(t: PairedTable, z = Z95): [number, number
 export function pairedSignificance(labels: ArrayLike<number>, first: ArrayLike<number>, second: ArrayLike<number>): Significance {
   const t = pairedTable(labels, first, second);
   const interval95 = newcombePairedInterval(t);
-  return { test: 'mcnemar', discordant: [t.onlyFirst, t.onlySecond], pValue: mcnemarExactP(t.onlyFirst, t.onlySecond), interval95, method: NEWCOMBE_METHOD, verdict: verdictOf(interval95) };
+  return {
+    test: 'mcnemar',
+    discordant: [t.onlyFirst, t.onlySecond],
+    pValue: mcnemarExactP(t.onlyFirst, t.onlySecond),
+    interval95,
+    method: NEWCOMBE_METHOD,
+    verdict: verdictOf(interval95),
+  };
 }

@@ -15,7 +15,6 @@
 import { intervalPoints, signedPoints } from '../format';
 import { verdictOf, type Verdict } from './verdict';
 
-
 /** a − b, paired by seed. */
 export interface SeedComparison {
   test: 'paired-t';
@@ -33,7 +32,10 @@ export interface SeedComparison {
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
 export function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
   const z = x - 1;
   let a = c[0];
@@ -118,7 +120,14 @@ export function tInterval95(values: number[]): { n: number; mean: number; sd: nu
 export function compareBySeed(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): SeedComparison {
   const seeds = [...a.keys()].filter((s) => b.has(s) && Number.isFinite(a.get(s)!) && Number.isFinite(b.get(s)!)).sort((x, y) => x - y);
   const t = tInterval95(seeds.map((s) => a.get(s)! - b.get(s)!));
-  return { test: 'paired-t', seeds, n: t.n, meanDiff: t.mean, sdDiff: t.sd, ...(t.interval95 ? { interval95: t.interval95, verdict: verdictOf(t.interval95) } : {}) };
+  return {
+    test: 'paired-t',
+    seeds,
+    n: t.n,
+    meanDiff: t.mean,
+    sdDiff: t.sd,
+    ...(t.interval95 ? { interval95: t.interval95, verdict: verdictOf(t.interval95) } : {}),
+  };
 }
 
 /** Two values are distinguishable when their paired interval excludes 0 (needs ≥ 2 seeds). */

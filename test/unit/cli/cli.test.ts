@@ -33,7 +33,10 @@ describe('distill CLI', function () {
     assert.equal(summary.backend, 'wasm');
     for (const m of [summary.teacher!, summary.student!, summary.baseline!]) {
       assert.ok(m.testAccuracy > 0.1 && m.testAccuracy <= 1);
-      assert.equal(m.confusion.flat().reduce((a, b) => a + b), summary.testSamples);
+      assert.equal(
+        m.confusion.flat().reduce((a, b) => a + b),
+        summary.testSamples,
+      );
     }
     assert.ok(Math.abs(summary.gain! - (summary.student!.testAccuracy - summary.baseline!.testAccuracy)) < 1e-12);
     // The paired test counts the discordant samples of predictions.json, and its verdict is the one printed.
@@ -48,7 +51,11 @@ describe('distill CLI', function () {
     assert.equal(sig.verdict, verdictOf(sig.interval95));
     assert.ok(r.stdout.includes(verdict(summary)), 'the table prints the verdict of summary.json');
     // Sizes: the model files of the saved student and teacher (not Distillery's marker); the baseline was not saved.
-    const bytesOf = (dir: string) => fs.readdirSync(dir).filter((f) => f !== MODEL_MARKER).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    const bytesOf = (dir: string) =>
+      fs
+        .readdirSync(dir)
+        .filter((f) => f !== MODEL_MARKER)
+        .reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
     assert.equal(summary.student!.savedBytes, bytesOf(path.join(runDir, 'student')));
     const [teacherDir] = fs.readdirSync(path.join(path.dirname(kd), '.distillery', 'teachers'));
     assert.equal(summary.teacher!.savedBytes, bytesOf(path.join(path.dirname(kd), '.distillery', 'teachers', teacherDir)));
@@ -59,7 +66,8 @@ describe('distill CLI', function () {
       const l = m.latency!;
       assert.equal(m.latencyMs, l.batch1.medianMs);
       assert.equal(l.batch.size, 50);
-      for (const at of [l.batch1, l.batch]) assert.ok(at.q1Ms > 0 && at.q1Ms <= at.medianMs && at.medianMs <= at.q3Ms && at.repetitions >= 3, JSON.stringify(at));
+      for (const at of [l.batch1, l.batch])
+        assert.ok(at.q1Ms > 0 && at.q1Ms <= at.medianMs && at.medianMs <= at.q3Ms && at.repetitions >= 3, JSON.stringify(at));
       assert.ok(l.batch1.repetitions <= 5, 'at most evaluation.latencySamples passes at batch 1');
     }
     const { events, skipped } = readEvents(runDir);
@@ -70,26 +78,38 @@ describe('distill CLI', function () {
     // The teacher was saved; a second run reuses it instead of training it again.
     const again = distill('run', kd, '--json');
     assert.equal(again.code, 0, again.stderr);
-    const lines = again.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(!lines.some((e) => e.type === 'stage_started' && e.stage === 'teacher'), 'teacher retrained');
     assert.ok(lines.some((e) => e.type === 'log' && /saved:/.test(e.message)));
   });
 
   it('multi-output: the table gives the box IoU of every model and the verdict on it; --json streams box_kd and ends with the same summary', () => {
-    const kd = writeKd(tinyKd({
-      data: { source: 'mnist', limit: 300, augment: { shift: 1 } },
-      teachers: [{ id: 'mlp-teacher', architecture: { preset: 'mlp', hidden: [32] }, training: { epochs: 1, batchSize: 50 } }],
-      training: { epochs: 1, batchSize: 50 },
-      outputs: { box: { target: 'inkBox' } },
-    }));
+    const kd = writeKd(
+      tinyKd({
+        data: { source: 'mnist', limit: 300, augment: { shift: 1 } },
+        teachers: [{ id: 'mlp-teacher', architecture: { preset: 'mlp', hidden: [32] }, training: { epochs: 1, batchSize: 50 } }],
+        training: { epochs: 1, batchSize: 50 },
+        outputs: { box: { target: 'inkBox' } },
+      }),
+    );
     const r = distill('run', kd);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^model +test accuracy  box IoU  params/m);
-    for (const row of ['teacher \\(mlp-teacher\\)', 'student from scratch', 'distilled student']) assert.match(r.stdout, new RegExp(`^${row} +\\d+\\.\\d\\d% +0\\.\\d{3}  `, 'm'));
-    assert.match(r.stdout, /^output "box" \(inkBox, mean IoU, higher is better\): teacher 0\.\d{3}, from scratch 0\.\d{3}, distilled 0\.\d{3}; (distillation helped|distillation made it worse|distillation: no measurable difference) \([+−]0\.\d{3}, 95 % CI [+−]0\.\d{3} to [+−]0\.\d{3}\)$/m);
+    assert.match(r.stdout, /^model +test accuracy {2}box IoU {2}params/m);
+    for (const row of ['teacher \\(mlp-teacher\\)', 'student from scratch', 'distilled student'])
+      assert.match(r.stdout, new RegExp(`^${row} +\\d+\\.\\d\\d% +0\\.\\d{3}  `, 'm'));
+    assert.match(
+      r.stdout,
+      /^output "box" \(inkBox, mean IoU, higher is better\): teacher 0\.\d{3}, from scratch 0\.\d{3}, distilled 0\.\d{3}; (distillation helped|distillation made it worse|distillation: no measurable difference) \([+−]0\.\d{3}, 95 % CI [+−]0\.\d{3} to [+−]0\.\d{3}\)$/m,
+    );
     const j = distill('run', kd, '--json');
     assert.equal(j.code, 0, j.stderr);
-    const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = j.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(lines.some((e) => e.type === 'step' && e.stage === 'distill' && Number.isFinite(e.terms.box_kd)));
     const finished = lines.at(-1);
     assert.equal(finished.type, 'run_finished');
@@ -105,7 +125,11 @@ describe('distill CLI', function () {
     ['an unknown preset', tinyKd({ student: { architecture: { preset: 'resnet', hidden: [4] } } }), [/student\.architecture\.preset: unknown preset/]],
     ['α outside [0, 1]', tinyKd({ distillation: { alpha: 1.5 } }), [/distillation\.alpha: .*<=1/]],
     ['T ≤ 0', tinyKd({ distillation: { temperature: 0 } }), [/distillation\.temperature: must be > 0/]],
-    ['several problems at once', tinyKd({ distillation: { temperature: -1, alpha: -2 }, seed: 'x' }), [/distillation\.temperature/, /distillation\.alpha/, /seed/]],
+    [
+      'several problems at once',
+      tinyKd({ distillation: { temperature: -1, alpha: -2 }, seed: 'x' }),
+      [/distillation\.temperature/, /distillation\.alpha/, /seed/],
+    ],
     ['broken JSON', '{ "teachers": [ }', [/kd\.json:1:\d+: \(root\): invalid JSON/]],
   ];
   for (const [what, config, patterns] of bad) {

@@ -78,7 +78,10 @@ describe('launch: the run folder is the one its parent chose', function () {
     const runsRoot = path.join(path.dirname(kd), 'runs-here');
     const r = distill('run', kd, '--json', '--runs-root', runsRoot);
     assert.equal(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as EngineMessage);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as EngineMessage);
     const started = events.find((m) => m.type === 'run_started');
     assert.ok(started?.type === 'run_started');
     assert.equal(path.dirname(started.runDir), runsRoot);

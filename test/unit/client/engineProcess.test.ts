@@ -11,12 +11,15 @@ import { EngineProcess } from '../../../src/client/engineProcess';
 
 describe('EngineProcess', () => {
   for (const [what, make] of [
-    ['a Node binary that is not executable', (dir: string) => {
-      const f = path.join(dir, 'node');
-      fs.writeFileSync(f, 'not a program');
-      fs.chmodSync(f, 0o644);
-      return f;
-    }],
+    [
+      'a Node binary that is not executable',
+      (dir: string) => {
+        const f = path.join(dir, 'node');
+        fs.writeFileSync(f, 'not a program');
+        fs.chmodSync(f, 0o644);
+        return f;
+      },
+    ],
     ['a Node binary that does not exist', (dir: string) => path.join(dir, 'missing-node')],
   ] as const) {
     it(`ends (does not hang) when the engine cannot be started: ${what}`, async () => {

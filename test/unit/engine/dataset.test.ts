@@ -16,7 +16,13 @@ function writeSorted(dir: string, name: string, n: number, classes = 10): { imag
   const px = new Uint8Array(n * 4);
   for (let i = 0; i < n; i++) px[i * 4] = i % 256;
   fs.writeFileSync(images, encodeIdx([n, 2, 2], px));
-  fs.writeFileSync(labels, encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => Math.floor((i * classes) / n))));
+  fs.writeFileSync(
+    labels,
+    encodeIdx(
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => Math.floor((i * classes) / n)),
+    ),
+  );
   return { images, labels };
 }
 
@@ -45,14 +51,24 @@ describe('data splits', () => {
     assert.equal(ds.val.indices.length, 48);
     assert.equal(ds.train.indices.length, 432 + 1800);
     assert.equal(ds.unlabeledFrom, 600);
-    for (const [name, s] of [['validation', ds.val], ['test', ds.test]] as const) {
-      assert.ok(Array.from(s.indices).every((i) => i < 600), `no unlabeled image in ${name}`);
+    for (const [name, s] of [
+      ['validation', ds.val],
+      ['test', ds.test],
+    ] as const) {
+      assert.ok(
+        Array.from(s.indices).every((i) => i < 600),
+        `no unlabeled image in ${name}`,
+      );
     }
     const trainCounts = new Map<number, number>();
     for (const i of ds.train.indices) trainCounts.set(i, (trainCounts.get(i) ?? 0) + 1);
     for (let u = 600; u < 2400; u++) assert.equal(trainCounts.get(u), 1, `unlabeled image ${u} trains exactly once`);
     const labelled = [...ds.test.indices, ...ds.val.indices, ...Array.from(ds.train.indices).filter((i) => i < 600)].sort((a, b) => a - b);
-    assert.deepEqual(labelled, Array.from({ length: 600 }, (_, i) => i), 'the labelled samples are split, each into one subset');
+    assert.deepEqual(
+      labelled,
+      Array.from({ length: 600 }, (_, i) => i),
+      'the labelled samples are split, each into one subset',
+    );
     // Validation and test accuracies are scored on true labels: the sorted file's label of each index.
     for (const i of [...ds.val.indices, ...ds.test.indices]) assert.equal(ds.test.set.labels[i], Math.floor((i * 10) / 600));
     assert.equal(describeSplits(ds), '432 train + 1800 unlabeled images / 48 validation / 120 test');
@@ -114,7 +130,10 @@ describe('stratifiedTake', () => {
       const n = Math.floor(rng() * (total + 1));
       const { taken, rest } = stratifiedTake(order, labels, n);
       assert.equal(taken.length, n);
-      assert.deepEqual([...taken, ...rest].sort((a, b) => a - b), Array.from({ length: total }, (_, i) => i));
+      assert.deepEqual(
+        [...taken, ...rest].sort((a, b) => a - b),
+        Array.from({ length: total }, (_, i) => i),
+      );
       const pos = new Map(Array.from(order, (i, k) => [i, k]));
       for (const part of [taken, rest]) for (let k = 1; k < part.length; k++) assert.ok(pos.get(part[k])! > pos.get(part[k - 1])!, 'keeps the order');
       const all = countsOf(order, labels, 6);

@@ -6,7 +6,11 @@ import { logitsFn } from '../../../src/engine/models/forward';
 import { buildPreset } from '../../../src/engine/models/presets';
 import { ArchitectureSpec } from '../../../src/protocol/config';
 
-const images = () => tf.tensor4d(Float32Array.from({ length: 4 * 28 * 28 }, (_, i) => (Math.sin(i * 0.61) + 1) / 2), [4, 28, 28, 1]);
+const images = () =>
+  tf.tensor4d(
+    Float32Array.from({ length: 4 * 28 * 28 }, (_, i) => (Math.sin(i * 0.61) + 1) / 2),
+    [4, 28, 28, 1],
+  );
 
 describe('fused inference (conv + ReLU as one kernel)', function () {
   this.timeout(60000);

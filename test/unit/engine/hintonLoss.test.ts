@@ -63,7 +63,7 @@ describe('Hinton loss', () => {
     const T = 3;
     const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), 3).toFloat();
     const f = (s: any) => combineLosses(tf, hintonLoss(alpha, T), { studentLogits: s, teacherLogits: tf.tensor2d(teacher), labels: oneHot }).total;
-    const grad = await tf.grad(f)(tf.tensor2d(student)).array() as number[][];
+    const grad = (await tf.grad(f)(tf.tensor2d(student)).array()) as number[][];
     const h = 1e-4;
     for (let i = 0; i < student.length; i++) {
       for (let j = 0; j < 3; j++) {

@@ -52,7 +52,10 @@ describe('IDX files', () => {
     f64.writeDoubleBE(-0.125, 8);
     assert.deepEqual(Array.from(readIdxValues(write('t-f64.idx', f64)).values), [-0.125]);
     assert.deepEqual(Array.from(readIdxValues(write('t-u8.idx', encodeIdx([2], Uint8Array.of(3, 250)))).values), [3, 250]);
-    assert.throws(() => readIdxValues(write('t-short.idx', encodeIdxFloat32([3, 2], values).subarray(0, 30))), /t-short\.idx: wrong length: dimensions 3×2 of floats need 24 bytes of data, the file has 18/);
+    assert.throws(
+      () => readIdxValues(write('t-short.idx', encodeIdxFloat32([3, 2], values).subarray(0, 30))),
+      /t-short\.idx: wrong length: dimensions 3×2 of floats need 24 bytes of data, the file has 18/,
+    );
     assert.throws(() => readIdxValues(write('t-type.idx', Buffer.from([0, 0, 0x0a, 1, 0, 0, 0, 0]))), /unknown IDX value type 0xa/);
   });
 
@@ -69,8 +72,14 @@ describe('IDX files', () => {
 
   it('refuses images with an empty height, width or channel count (N×0×0 failed inside XNNPACK mid-run)', () => {
     const labs = write('l2', encodeIdx([2], Uint8Array.from([0, 1])));
-    assert.throws(() => loadIdxPair(write('i00', encodeIdx([2, 0, 0], new Uint8Array(0))), labs), /i00: images of 2×0×0: height, width and channels must each be at least 1/);
-    assert.throws(() => loadIdxPair(write('i3x0', encodeIdx([2, 3, 3, 0], new Uint8Array(0))), labs), /i3x0: images of 2×3×3×0: height, width and channels must each be at least 1/);
+    assert.throws(
+      () => loadIdxPair(write('i00', encodeIdx([2, 0, 0], new Uint8Array(0))), labs),
+      /i00: images of 2×0×0: height, width and channels must each be at least 1/,
+    );
+    assert.throws(
+      () => loadIdxPair(write('i3x0', encodeIdx([2, 3, 3, 0], new Uint8Array(0))), labs),
+      /i3x0: images of 2×3×3×0: height, width and channels must each be at least 1/,
+    );
   });
 
   it("the build's IDX copy of the bundled digits loads to exactly the package's JSON", () => {

@@ -5,7 +5,11 @@ import { skipInputGradient } from '../../../src/engine/train/inputGradient';
 import { ArchitectureSpec } from '../../../src/protocol/config';
 
 const SPEC = ArchitectureSpec.parse({ preset: 'cnn', filters: [4, 6], kernelSize: 3, dense: [8] });
-const x = () => tf.tensor4d(Float32Array.from({ length: 3 * 12 * 12 }, (_, i) => Math.sin(i * 0.37)), [3, 12, 12, 1]);
+const x = () =>
+  tf.tensor4d(
+    Float32Array.from({ length: 3 * 12 * 12 }, (_, i) => Math.sin(i * 0.37)),
+    [3, 12, 12, 1],
+  );
 
 function gradsOf(model: tf.LayersModel): Float32Array[] {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

@@ -28,17 +28,35 @@ describe('engine/models/layerPairs: pairs on output layers', () => {
   const plan = (features: object[]) => planLayerPairs(tf, DistillationSpec.parse({ features }), [{ id: 't', model: teacher }], student, 7);
 
   it("refuses the student's and the teacher's logits layers, at the key naming each", () => {
-    const r = plan([{ teacherLayer: 'teacher_0_dense1', studentLayer: 'student_logits' }, { teacherLayer: 'teacher_0_logits', studentLayer: 'student_dense1' }]);
+    const r = plan([
+      { teacherLayer: 'teacher_0_dense1', studentLayer: 'student_logits' },
+      { teacherLayer: 'teacher_0_logits', studentLayer: 'student_dense1' },
+    ]);
     assert.equal(r.plan, undefined);
-    assert.deepEqual(r.issues.map((i) => i.path), [['distillation', 'features', 0, 'studentLayer'], ['distillation', 'features', 1, 'teacherLayer']]);
-    assert.match(r.issues[0].message, /"student_logits" is the student's output \(its logits\), which the soft-target term already distils; pick a layer before it: student_flatten, student_dense1/);
+    assert.deepEqual(
+      r.issues.map((i) => i.path),
+      [
+        ['distillation', 'features', 0, 'studentLayer'],
+        ['distillation', 'features', 1, 'teacherLayer'],
+      ],
+    );
+    assert.match(
+      r.issues[0].message,
+      /"student_logits" is the student's output \(its logits\), which the soft-target term already distils; pick a layer before it: student_flatten, student_dense1/,
+    );
     assert.match(r.issues[1].message, /"teacher_0_logits" is teacher "t"'s output/);
   });
 
   it('a good pair with an adapter beside a bad one: the issue comes back (its unused adapter is disposed, not a crash)', () => {
     const before = tf.memory().numTensors;
-    const r = plan([{ teacherLayer: 'teacher_0_dense1', studentLayer: 'student_dense1' }, { teacherLayer: 'nope', studentLayer: 'student_dense1' }]);
-    assert.deepEqual(r.issues.map((i) => i.path), [['distillation', 'features', 1, 'teacherLayer']]);
+    const r = plan([
+      { teacherLayer: 'teacher_0_dense1', studentLayer: 'student_dense1' },
+      { teacherLayer: 'nope', studentLayer: 'student_dense1' },
+    ]);
+    assert.deepEqual(
+      r.issues.map((i) => i.path),
+      [['distillation', 'features', 1, 'teacherLayer']],
+    );
     assert.equal(tf.memory().numTensors, before, 'the adapter built for pair 0 was not released');
   });
 

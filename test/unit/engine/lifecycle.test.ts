@@ -17,11 +17,17 @@ describe('engine lifecycle: the orphan watchdog', function () {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-watchdog-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('kills a child whose parent was SIGKILLed while the child\'s main thread is blocked, within the grace period', async () => {
+  it("kills a child whose parent was SIGKILLed while the child's main thread is blocked, within the grace period", async () => {
     const child = path.join(dir, 'child.ts');
-    fs.writeFileSync(child, `import { watchParent } from ${JSON.stringify(lifecycle)};\nwatchParent(() => undefined, 500, 100);\nprocess.send!('ready', () => { for (;;) {} });\n`);
+    fs.writeFileSync(
+      child,
+      `import { watchParent } from ${JSON.stringify(lifecycle)};\nwatchParent(() => undefined, 500, 100);\nprocess.send!('ready', () => { for (;;) {} });\n`,
+    );
     const parent = path.join(dir, 'parent.cjs');
-    fs.writeFileSync(parent, `const { fork } = require('node:child_process');\nconst c = fork(${JSON.stringify(child)}, { execArgv: ['--import', 'tsx'] });\nc.on('message', () => console.log(c.pid));\n`);
+    fs.writeFileSync(
+      parent,
+      `const { fork } = require('node:child_process');\nconst c = fork(${JSON.stringify(child)}, { execArgv: ['--import', 'tsx'] });\nc.on('message', () => console.log(c.pid));\n`,
+    );
     const p = spawn(process.execPath, [parent], { stdio: ['ignore', 'pipe', 'inherit'], cwd: path.resolve(__dirname, '../../..') });
     let out = '';
     p.stdout!.setEncoding('utf8').on('data', (t) => (out += t));

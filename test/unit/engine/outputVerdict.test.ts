@@ -9,7 +9,14 @@ import { outputSamples, meanIoU } from '../../../src/engine/data/targets';
 import { outputResults } from '../../../src/engine/run/outputHeads';
 import { studentTQuantile } from '../../../src/protocol/stats/seeds';
 
-const out = (metric: ResolvedOutput['metric'], name = 'h'): ResolvedOutput => ({ name, spec: { target: 'inkBox' } as ResolvedOutput['spec'], dim: 4, activation: 'sigmoid', metric, ...(metric === 'iou' ? { builtin: 'inkBox' as const } : {}) });
+const out = (metric: ResolvedOutput['metric'], name = 'h'): ResolvedOutput => ({
+  name,
+  spec: { target: 'inkBox' } as ResolvedOutput['spec'],
+  dim: 4,
+  activation: 'sigmoid',
+  metric,
+  ...(metric === 'iou' ? { builtin: 'inkBox' as const } : {}),
+});
 const f64 = (...v: number[]) => Float64Array.from(v);
 
 describe('extra outputs: the verdict on a head', () => {

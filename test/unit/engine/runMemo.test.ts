@@ -21,8 +21,16 @@ describe('RunMemo (worker engines)', function () {
   it('drops what a run did not use and disposes it; keeps what it used', async () => {
     const memo = new RunMemo();
     const disposed: string[] = [];
-    const a = await memo.get('a', () => ({ v: 1 }), () => disposed.push('a'));
-    await memo.get('b', () => ({ v: 2 }), () => disposed.push('b'));
+    const a = await memo.get(
+      'a',
+      () => ({ v: 1 }),
+      () => disposed.push('a'),
+    );
+    await memo.get(
+      'b',
+      () => ({ v: 2 }),
+      () => disposed.push('b'),
+    );
     memo.endRun();
     assert.equal(await memo.get('a', () => ({ v: 3 })), a, 'kept, not made again');
     memo.endRun();
@@ -42,18 +50,26 @@ describe('RunMemo (worker engines)', function () {
     const memo = new RunMemo();
     const run = async (teacher: string, temperature: number): Promise<{ summary: RunSummary; tensors: number }> => {
       const file = path.join(dir, `kd-${teacher}-${temperature}.json`);
-      fs.writeFileSync(file, JSON.stringify({
-        backend: 'wasm',
-        seed: 3,
-        data: { source: 'mnist', limit: 300 },
-        teachers: [{ id: 't', model: `${teacher}/model.json` }],
-        student: { architecture: { preset: 'cnn', filters: [4, 8], dense: [16] } },
-        distillation: { temperature },
-        training: { epochs: 1, batchSize: 50 },
-        evaluation: { latencySamples: 2, logitsSamples: 2 },
-      }));
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          backend: 'wasm',
+          seed: 3,
+          data: { source: 'mnist', limit: 300 },
+          teachers: [{ id: 't', model: `${teacher}/model.json` }],
+          student: { architecture: { preset: 'cnn', filters: [4, 8], dense: [16] } },
+          distillation: { temperature },
+          training: { epochs: 1, batchSize: 50 },
+          evaluation: { latencySamples: 2, logitsSamples: 2 },
+        }),
+      );
       let summary: RunSummary | undefined;
-      const code = await runEngine({ request: newRunJob(file), send: (m) => m.type === 'run_finished' && (summary = m.summary), shouldStop: () => false, memo });
+      const code = await runEngine({
+        request: newRunJob(file),
+        send: (m) => m.type === 'run_finished' && (summary = m.summary),
+        shouldStop: () => false,
+        memo,
+      });
       memo.endRun();
       assert.equal(code, 0);
       return { summary: summary!, tensors: tf.memory().numTensors };
@@ -76,7 +92,7 @@ describe('RunMemo (worker engines)', function () {
     const again = await run('b', 6);
     // The Winograd kernel keeps a disposed filter's transforms until its next cache miss
     // (backend/simd/winograd.ts): teacher a's may still be there; nothing else of it is.
-    assert.equal(again.tensors - winogradCachedTensors(), first.tensors - firstWinograd, 'teacher a\'s tensors were disposed');
+    assert.equal(again.tensors - winogradCachedTensors(), first.tensors - firstWinograd, "teacher a's tensors were disposed");
     assert.equal(again.summary.teacher!.testAccuracy, other.summary.teacher!.testAccuracy);
     memo.clear();
     fs.rmSync(dir, { recursive: true, force: true });

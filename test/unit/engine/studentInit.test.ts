@@ -44,7 +44,14 @@ describe('a student from a model file', function () {
   });
 
   const prep = async (student: object, seed = 3): Promise<Prepared> => {
-    const cfg = KdConfig.parse({ backend: 'wasm', seed, data: { limit: 100 }, training: { batchSize: 10 }, teachers: [{ id: 't', model: 'student/model.json' }], student });
+    const cfg = KdConfig.parse({
+      backend: 'wasm',
+      seed,
+      data: { limit: 100 },
+      training: { batchSize: 10 },
+      teachers: [{ id: 't', model: 'student/model.json' }],
+      student,
+    });
     const p = await prepare(tf, cfg, dir);
     all.push(p);
     return p;
@@ -53,9 +60,16 @@ describe('a student from a model file', function () {
   it('by default starts from fresh seeded weights, identical for the student and its baseline', async () => {
     const p = await prep({ model: 'student/model.json' });
     const student = await weightsOf(p.student);
-    assert.deepEqual(student.map((w) => w.length), fileWeights.map((w) => w.length), 'the file\'s architecture');
+    assert.deepEqual(
+      student.map((w) => w.length),
+      fileWeights.map((w) => w.length),
+      "the file's architecture",
+    );
     const kernel = student[0];
-    assert.ok(kernel.some((v, i) => v !== fileWeights[0][i]), 'not the file\'s weights');
+    assert.ok(
+      kernel.some((v, i) => v !== fileWeights[0][i]),
+      "not the file's weights",
+    );
     assert.ok(new Set(kernel).size > kernel.length / 2, 'drawn by an initialiser, not constant');
     const baseline = await p.buildBaseline();
     assert.deepEqual(await weightsOf(baseline), student, 'the baseline starts where the student does');
@@ -74,12 +88,22 @@ describe('a student from a model file', function () {
   });
 
   it('summary.json records where the baseline started, and the log names it', async () => {
-    for (const [init, start, words] of [['fresh', 'scratch', 'the same student trained from scratch'], ['file', 'file', 'the same student from the same start with no teacher']] as const) {
-      const r = await runConfig({ ...tiny, teachers: [{ id: 't', model: path.join(dir, 'student', 'model.json') }], student: { model: path.join(dir, 'student', 'model.json'), init } });
+    for (const [init, start, words] of [
+      ['fresh', 'scratch', 'the same student trained from scratch'],
+      ['file', 'file', 'the same student from the same start with no teacher'],
+    ] as const) {
+      const r = await runConfig({
+        ...tiny,
+        teachers: [{ id: 't', model: path.join(dir, 'student', 'model.json') }],
+        student: { model: path.join(dir, 'student', 'model.json'), init },
+      });
       assert.equal(r.code, EXIT.done);
       assert.equal(r.summary!.baseline!.start, start);
       assert.equal(JSON.parse(fs.readFileSync(path.join(r.runDir!, 'summary.json'), 'utf8')).baseline.start, start);
-      assert.ok(r.messages.some((m) => m.type === 'log' && m.message === `training the baseline: ${words}`), init);
+      assert.ok(
+        r.messages.some((m) => m.type === 'log' && m.message === `training the baseline: ${words}`),
+        init,
+      );
     }
   });
 
@@ -90,7 +114,14 @@ describe('a student from a model file', function () {
       bias: { class_name: 'Zeros', config: {} } as Init,
       nested: { class_name: 'Orthogonal', config: { gain: 1 } } as Init,
     });
-    const layers = (t: ReturnType<typeof topo>) => ({ config: { layers: [{ config: { kernel_initializer: t.kernel, bias_initializer: t.bias } }, { config: { layers: [{ config: { depthwise_initializer: t.nested } }] } }] } });
+    const layers = (t: ReturnType<typeof topo>) => ({
+      config: {
+        layers: [
+          { config: { kernel_initializer: t.kernel, bias_initializer: t.bias } },
+          { config: { layers: [{ config: { depthwise_initializer: t.nested } }] } },
+        ],
+      },
+    });
     const a = topo();
     seedInitializers(layers(a), 1);
     for (const init of [a.kernel, a.bias, a.nested]) assert.equal(typeof init.config.seed, 'number', init.class_name);

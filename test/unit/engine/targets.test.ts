@@ -3,7 +3,16 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { batchTargets, meanAbsoluteError, meanIoU, meanPixelError, outputMetric, outputValues, resolveOutputs, TARGET_DIM } from '../../../src/engine/data/targets';
+import {
+  batchTargets,
+  meanAbsoluteError,
+  meanIoU,
+  meanPixelError,
+  outputMetric,
+  outputValues,
+  resolveOutputs,
+  TARGET_DIM,
+} from '../../../src/engine/data/targets';
 import { makeBatch, type Dataset } from '../../../src/engine/data/dataset';
 import { encodeIdxFloat32 } from '../../../src/engine/data/idx';
 import type { ImageSet } from '../../../src/engine/data/sources';
@@ -24,25 +33,76 @@ function image(h: number, w: number, ink: [number, number][], value = 1, backgro
 
 describe('regression targets from pixels (multi-output distillation)', () => {
   it('inkBox is [top, left, bottom, right] of the ink as fractions of the image', () => {
-    const img = image(6, 5, [[1, 2], [3, 3], [2, 2]]);
+    const img = image(6, 5, [
+      [1, 2],
+      [3, 3],
+      [2, 2],
+    ]);
     close(batchTargets('inkBox', img, 1, [6, 5, 1]), [1 / 6, 2 / 5, 4 / 6, 4 / 5]);
   });
 
   it('inkBox moves with the digit: the same ink one row down and one column left', () => {
-    const a = batchTargets('inkBox', image(6, 5, [[1, 2], [3, 3]]), 1, [6, 5, 1]);
-    const b = batchTargets('inkBox', image(6, 5, [[2, 1], [4, 2]]), 1, [6, 5, 1]);
+    const a = batchTargets(
+      'inkBox',
+      image(6, 5, [
+        [1, 2],
+        [3, 3],
+      ]),
+      1,
+      [6, 5, 1],
+    );
+    const b = batchTargets(
+      'inkBox',
+      image(6, 5, [
+        [2, 1],
+        [4, 2],
+      ]),
+      1,
+      [6, 5, 1],
+    );
     close(b, [a[0] + 1 / 6, a[1] - 1 / 5, a[2] + 1 / 6, a[3] - 1 / 5]);
   });
 
   it('ink is relative to the image: any normalisation (here standardised, negative background) gives the same box', () => {
-    const unit = batchTargets('inkBox', image(6, 5, [[1, 2], [3, 3]], 1, 0), 1, [6, 5, 1]);
-    const standard = batchTargets('inkBox', image(6, 5, [[1, 2], [3, 3]], 2.8, -0.42), 1, [6, 5, 1]);
+    const unit = batchTargets(
+      'inkBox',
+      image(
+        6,
+        5,
+        [
+          [1, 2],
+          [3, 3],
+        ],
+        1,
+        0,
+      ),
+      1,
+      [6, 5, 1],
+    );
+    const standard = batchTargets(
+      'inkBox',
+      image(
+        6,
+        5,
+        [
+          [1, 2],
+          [3, 3],
+        ],
+        2.8,
+        -0.42,
+      ),
+      1,
+      [6, 5, 1],
+    );
     close(standard, Array.from(unit));
   });
 
   it('inkCentre is the centre of mass of the ink, at pixel centres; a batch is per image', () => {
     const one = image(5, 4, [[2, 1]]);
-    const two = image(5, 4, [[0, 0], [4, 3]]);
+    const two = image(5, 4, [
+      [0, 0],
+      [4, 3],
+    ]);
     const x = new Float32Array(40);
     x.set(one, 0);
     x.set(two, 20);
@@ -55,7 +115,12 @@ describe('regression targets from pixels (multi-output distillation)', () => {
     const h = 6;
     const w = 5;
     const images = new Uint8Array(h * w);
-    for (const [r, c] of [[1, 2], [3, 3], [2, 2]]) images[r * w + c] = 255;
+    for (const [r, c] of [
+      [1, 2],
+      [3, 3],
+      [2, 2],
+    ])
+      images[r * w + c] = 255;
     images[3 * w + 2] = 128;
     const set: ImageSet = { images, labels: new Uint8Array(1), count: 1, height: h, width: w, channels: 1 };
     const split = { set, indices: Uint32Array.of(0) };
@@ -80,7 +145,9 @@ describe('regression targets from pixels (multi-output distillation)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'targets-'));
     const set: ImageSet = { images: new Uint8Array(3 * 4), labels: new Uint8Array(3), count: 3, height: 2, width: 2, channels: 1 };
     fs.writeFileSync(path.join(dir, 'vals.idx'), encodeIdxFloat32([3, 2], Float32Array.of(0.5, -1, 2, 3, 7.25, 0)));
-    const { outputs, issues } = resolveOutputs({ v: OutputSpec.parse({ target: 'vals.idx' }), box: OutputSpec.parse({ target: 'inkBox' }) }, dir, { train: set });
+    const { outputs, issues } = resolveOutputs({ v: OutputSpec.parse({ target: 'vals.idx' }), box: OutputSpec.parse({ target: 'inkBox' }) }, dir, {
+      train: set,
+    });
     assert.deepEqual(issues, []);
     const [v, box] = outputs;
     assert.deepEqual([v.dim, v.activation, v.metric], [2, 'linear', 'mae']);
@@ -90,7 +157,13 @@ describe('regression targets from pixels (multi-output distillation)', () => {
     assert.equal(meanAbsoluteError(Float32Array.of(1, 2), Float32Array.of(2, 0)), 1.5);
     fs.writeFileSync(path.join(dir, 'short.idx'), encodeIdxFloat32([2, 2], new Float32Array(4)));
     const bad = resolveOutputs({ v: OutputSpec.parse({ target: 'short.idx' }), w: OutputSpec.parse({ target: 'gone.idx' }) }, dir, { train: set });
-    assert.deepEqual(bad.issues.map((i) => i.path), [['outputs', 'v', 'target'], ['outputs', 'w', 'target']]);
+    assert.deepEqual(
+      bad.issues.map((i) => i.path),
+      [
+        ['outputs', 'v', 'target'],
+        ['outputs', 'w', 'target'],
+      ],
+    );
     assert.match(bad.issues[0].message, /short\.idx has 2 rows, but the training images are 3/);
     assert.match(bad.issues[1].message, /gone\.idx/);
   });
@@ -108,10 +181,12 @@ describe('regression targets from pixels (multi-output distillation)', () => {
   });
 
   it('meanPixelError is the mean Euclidean distance in pixels', () => {
-    assert.ok(Math.abs(meanPixelError(Float32Array.from([0.1, 0.2, 0.5, 0.5]), Float32Array.from([0.1, 0.2, 0.5 + 3 / 28, 0.5 + 4 / 28]), 28, 28) - 2.5) < 1e-5);
+    assert.ok(
+      Math.abs(meanPixelError(Float32Array.from([0.1, 0.2, 0.5, 0.5]), Float32Array.from([0.1, 0.2, 0.5 + 3 / 28, 0.5 + 4 / 28]), 28, 28) - 2.5) < 1e-5,
+    );
   });
 
-  it('OutputRegression: <name>_kd reads the teacher\'s head, <name>_gt the truth', () => {
+  it("OutputRegression: <name>_kd reads the teacher's head, <name>_gt the truth", () => {
     tf.tidy(() => {
       const student = tf.tensor2d([[0.2, 0.4]]);
       const teacher = tf.tensor2d([[0.2, 0.6]]);

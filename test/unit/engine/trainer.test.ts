@@ -60,13 +60,28 @@ describe('training stage', () => {
 
   describe('a loss that is not finite stops the stage at once, and says why', () => {
     /** One distill stage of a small student on 300 digits; returns the error it ended with. */
-    async function failure(teacher: (tf: Awaited<ReturnType<typeof wasmTf>>, ds: ReturnType<typeof smallDigits>) => TeacherSource, poisonStudent = false): Promise<Error> {
+    async function failure(
+      teacher: (tf: Awaited<ReturnType<typeof wasmTf>>, ds: ReturnType<typeof smallDigits>) => TeacherSource,
+      poisonStudent = false,
+    ): Promise<Error> {
       const tf = await wasmTf();
       const ds = smallDigits(300, 5);
       const model = buildPreset(tf, MlpSpec.parse({ preset: 'mlp', hidden: [16] }), ds.shape, ds.numClasses, 5, 's');
       if (poisonStudent) model.setWeights(model.getWeights().map((w) => tf.fill(w.shape, NaN)));
       try {
-        await trainStage(tf, { stage: 'distill', model, losses: hintonLoss(0.7, 4), teacher: teacher(tf, ds), training: TrainingSpec.parse({ epochs: 1, batchSize: 32 }), ds, seed: 5, shift: 0, emit: () => undefined, shouldStop: () => false, readEvery: 1 });
+        await trainStage(tf, {
+          stage: 'distill',
+          model,
+          losses: hintonLoss(0.7, 4),
+          teacher: teacher(tf, ds),
+          training: TrainingSpec.parse({ epochs: 1, batchSize: 32 }),
+          ds,
+          seed: 5,
+          shift: 0,
+          emit: () => undefined,
+          shouldStop: () => false,
+          readEvery: 1,
+        });
       } catch (e) {
         return e as Error;
       } finally {
@@ -75,11 +90,14 @@ describe('training stage', () => {
       assert.fail('the stage ended without an error');
     }
 
-    it('cached teacher logits holding NaN: the teacher\'s outputs are named, not the learning rate', async () => {
+    it("cached teacher logits holding NaN: the teacher's outputs are named, not the learning rate", async () => {
       // The cache is indexed by sample over the whole set (10 000 digits × 10 classes).
       const e = await failure((_tf, ds) => ({ kind: 'cached', logits: new Float32Array(ds.train.set.count * ds.numClasses).fill(NaN) }));
       assert.ok(e instanceof NonFiniteLossError, String(e));
-      assert.match(e.message, /the loss became NaN at step 1 of the distill stage \(no finite loss before it\): the teacher's outputs are NaN or infinite \(100000 of its 100000 cached logits\); check the teacher, not the learning rate/);
+      assert.match(
+        e.message,
+        /the loss became NaN at step 1 of the distill stage \(no finite loss before it\): the teacher's outputs are NaN or infinite \(100000 of its 100000 cached logits\); check the teacher, not the learning rate/,
+      );
     });
 
     it('a live teacher giving NaN: the same, counted on a batch of training images', async () => {
@@ -90,7 +108,10 @@ describe('training stage', () => {
 
     it('a finite teacher and a student gone NaN: lower the learning rate or the temperature', async () => {
       const e = await failure((tf) => ({ kind: 'live', forward: (x) => tf.zeros([x.shape[0], 10]) }), true);
-      assert.match(e.message, /the loss became NaN at step 1 of the distill stage \(no finite loss before it\); lower the learning rate \(0\.001\) or the temperature/);
+      assert.match(
+        e.message,
+        /the loss became NaN at step 1 of the distill stage \(no finite loss before it\); lower the learning rate \(0\.001\) or the temperature/,
+      );
     });
   });
 });

@@ -12,7 +12,10 @@ describe('extension: the kd.json CodeLens', () => {
   it('offers Start Run and Sweep on a kd.json in a trusted workspace, nothing elsewhere', () => {
     const lens = new KdCodeLens();
     const lenses = lens.provideCodeLenses(doc('/w/exp/kd.json'));
-    assert.deepEqual(lenses.map((l) => l.command?.command), [COMMANDS.startRun, COMMANDS.startSweep]);
+    assert.deepEqual(
+      lenses.map((l) => l.command?.command),
+      [COMMANDS.startRun, COMMANDS.startSweep],
+    );
     assert.deepEqual(lenses[0].command?.arguments, [Uri.file('/w/exp/kd.json')]);
     assert.equal(lens.provideCodeLenses(doc('/w/exp/package.json')).length, 0);
     recorded.trusted = false;

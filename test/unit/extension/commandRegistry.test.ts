@@ -22,7 +22,9 @@ describe('extension: the command registry', () => {
     const contributed = (pkg.contributes.commands as { command: string }[]).map((c) => c.command).sort();
     assert.deepEqual([...Object.values(COMMANDS)].sort(), contributed);
     // Every command a menu names is a registered one.
-    const inMenus = Object.values(pkg.contributes.menus as Record<string, { command: string }[]>).flat().map((m) => m.command);
+    const inMenus = Object.values(pkg.contributes.menus as Record<string, { command: string }[]>)
+      .flat()
+      .map((m) => m.command);
     for (const id of inMenus) assert.ok((Object.values(COMMANDS) as string[]).includes(id), `menu names ${id}`);
   });
 
@@ -33,9 +35,15 @@ describe('extension: the command registry', () => {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
         else if (p.endsWith('.ts') && !p.endsWith(path.join('commands', 'ids.ts'))) {
-          fs.readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
-            if (/['"`]distillery\.(?!runs['"`]|models['"`]|dashboard['"`]|compare['"`]|sweep['"`]|run['"`])[a-zA-Z]+['"`]/.test(line) && !/getConfiguration|affectsConfiguration/.test(line)) offenders.push(`${path.relative(repo, p)}:${i + 1}: ${line.trim()}`);
-          });
+          fs.readFileSync(p, 'utf8')
+            .split('\n')
+            .forEach((line, i) => {
+              if (
+                /['"`]distillery\.(?!runs['"`]|models['"`]|dashboard['"`]|compare['"`]|sweep['"`]|run['"`])[a-zA-Z]+['"`]/.test(line) &&
+                !/getConfiguration|affectsConfiguration/.test(line)
+              )
+                offenders.push(`${path.relative(repo, p)}:${i + 1}: ${line.trim()}`);
+            });
         }
       }
     };
@@ -53,9 +61,13 @@ describe('extension: the command registry', () => {
   it('logs a failure with its stack, shows it with "Show Log", and opens the log when asked', async () => {
     const log = fakeLog();
     recorded.errorAnswer = SHOW_LOG;
-    registerCommand(COMMANDS.deleteRun, async () => {
-      throw new Error('the run folder is read-only');
-    }, log);
+    registerCommand(
+      COMMANDS.deleteRun,
+      async () => {
+        throw new Error('the run folder is read-only');
+      },
+      log,
+    );
     assert.equal(await recorded.commands.get(COMMANDS.deleteRun)!(), undefined);
     assert.equal(log.lines.length, 1);
     assert.match(log.lines[0], /^\[distillery\.deleteRun\] failed: Error: the run folder is read-only\n\s+at /);
@@ -66,9 +78,13 @@ describe('extension: the command registry', () => {
 
   it('leaves the log closed when the message is dismissed, and reports a non-Error throw', async () => {
     const log = fakeLog();
-    registerCommand(COMMANDS.stopRun, () => {
-      throw 'plain words';
-    }, log);
+    registerCommand(
+      COMMANDS.stopRun,
+      () => {
+        throw 'plain words';
+      },
+      log,
+    );
     await recorded.commands.get(COMMANDS.stopRun)!();
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(log.lines, ['[distillery.stopRun] failed: plain words']);

@@ -7,8 +7,6 @@ import { freeKdJsonName, STARTER_KD_JSON } from '../../../src/extension/commands
 import { computeDiagnostics } from '../../../src/extension/kdjson/diagnostics';
 import { deleteRefusal, statusText } from '../../../src/extension/tree/runInfo';
 
-
-
 describe('extension: command logic', () => {
   it('New kd.json writes a commented starter that validates and draws no diagnostics', () => {
     assert.match(STARTER_KD_JSON, /^\s*\/\//m, 'it has comments');
@@ -19,16 +17,29 @@ describe('extension: command logic', () => {
   });
 
   it('never overwrites an existing kd.json', () => {
-    assert.equal(freeKdJsonName(() => false), 'kd.json');
+    assert.equal(
+      freeKdJsonName(() => false),
+      'kd.json',
+    );
     const taken = new Set(['kd.json', 'experiment.kd.json', 'experiment-2.kd.json']);
-    assert.equal(freeKdJsonName((n) => taken.has(n)), 'experiment-3.kd.json');
+    assert.equal(
+      freeKdJsonName((n) => taken.has(n)),
+      'experiment-3.kd.json',
+    );
   });
 
-  it('the status bar shows the running run\'s epoch and percent, and the queue', () => {
+  it("the status bar shows the running run's epoch and percent, and the queue", () => {
     assert.equal(statusText([]), undefined);
     const progress = { stage: 'distill' as const, epoch: 2, epochs: 5, percent: 41.2 };
     assert.equal(statusText([{ name: 'tiny', state: 'running', progress }]), '$(sync~spin) tiny: distill epoch 2/5 · 41%');
-    assert.equal(statusText([{ name: 'tiny', state: 'running', progress }, { name: 'b', state: 'queued' }, { name: 'c', state: 'queued' }]), '$(sync~spin) tiny: distill epoch 2/5 · 41% (2 queued)');
+    assert.equal(
+      statusText([
+        { name: 'tiny', state: 'running', progress },
+        { name: 'b', state: 'queued' },
+        { name: 'c', state: 'queued' },
+      ]),
+      '$(sync~spin) tiny: distill epoch 2/5 · 41% (2 queued)',
+    );
     assert.equal(statusText([{ name: 'b', state: 'queued' }]), '$(clock) Distill (1 queued)');
   });
 });

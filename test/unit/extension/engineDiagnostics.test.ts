@@ -22,9 +22,12 @@ describe('extension/kdjson: engine issues → diagnostics', () => {
     { path: [], message: 'the engine could not check this file' },
   ];
 
-  it('puts each on the value at its JSON path, with the engine\'s message, as an error', () => {
+  it("puts each on the value at its JSON path, with the engine's message, as an error", () => {
     const d = engineIssuesToDiagnostics(saved, issues);
-    assert.deepEqual(d.map((x) => slice(saved, x)), ['500', '"nope"', '"m/model.json"', '{']);
+    assert.deepEqual(
+      d.map((x) => slice(saved, x)),
+      ['500', '"nope"', '"m/model.json"', '{'],
+    );
     assert.ok(d.every((x) => x.severity === 'error' && x.code === CODES.engineCheck));
     assert.equal(d[2].message, 'm/model.json: a tfjs GraphModel');
   });
@@ -32,7 +35,10 @@ describe('extension/kdjson: engine issues → diagnostics', () => {
   it('follows edits made after the save: a line added above moves every range with its value', () => {
     const edited = saved.replace('{\n', '{\n  // a comment added after saving\n  "name": "x",\n');
     const d = engineIssuesToDiagnostics(edited, issues);
-    assert.deepEqual(d.map((x) => slice(edited, x)), ['500', '"nope"', '"m/model.json"', '{']);
+    assert.deepEqual(
+      d.map((x) => slice(edited, x)),
+      ['500', '"nope"', '"m/model.json"', '{'],
+    );
   });
 
   it('an issue whose value was deleted since lands on the nearest enclosing node, not off the text', () => {
@@ -42,7 +48,13 @@ describe('extension/kdjson: engine issues → diagnostics', () => {
   });
 
   it('leaves out issues the text-level checks already report at the same path', () => {
-    const d = engineIssuesToDiagnostics(saved, issues, [{ path: ['distillation', 'features', 0, 'teacherLayer'], severity: 'error' }, { path: ['training', 'batchSize'], severity: 'hint' }]);
-    assert.deepEqual(d.map((x) => x.path.join('.')), ['training.batchSize', 'teachers.0.model', '']);
+    const d = engineIssuesToDiagnostics(saved, issues, [
+      { path: ['distillation', 'features', 0, 'teacherLayer'], severity: 'error' },
+      { path: ['training', 'batchSize'], severity: 'hint' },
+    ]);
+    assert.deepEqual(
+      d.map((x) => x.path.join('.')),
+      ['training.batchSize', 'teachers.0.model', ''],
+    );
   });
 });

@@ -25,7 +25,8 @@ function schemaProblem(text: string, file: string): string | undefined {
   const json = parse(text, errors, { allowTrailingComma: true }) as { $schema?: unknown };
   if (errors.length) return `${file}: not JSONC`;
   if (json.$schema === undefined) return undefined;
-  if (typeof json.$schema !== 'string' || /^[a-z]+:/i.test(json.$schema)) return `${file}: "$schema" ${JSON.stringify(json.$schema)} is not a relative file path`;
+  if (typeof json.$schema !== 'string' || /^[a-z]+:/i.test(json.$schema))
+    return `${file}: "$schema" ${JSON.stringify(json.$schema)} is not a relative file path`;
   const target = path.resolve(path.dirname(file), json.$schema);
   return fs.existsSync(target) && fs.statSync(target).isFile() ? undefined : `${file}: "$schema" ${json.$schema} points nowhere (${target})`;
 }

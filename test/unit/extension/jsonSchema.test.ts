@@ -17,7 +17,10 @@ describe('extension/kdjson/jsonSchema: the editor schema from zod', () => {
 
   it('offers whole-block snippets for teachers and students', () => {
     const teacherLabels = schema.properties.teachers.items.defaultSnippets.map((s: { label: string }) => s.label);
-    assert.ok(teacherLabels.some((l: string) => /model file/.test(l)), teacherLabels.join(', '));
+    assert.ok(
+      teacherLabels.some((l: string) => /model file/.test(l)),
+      teacherLabels.join(', '),
+    );
     assert.ok(teacherLabels.some((l: string) => /MLP/.test(l)));
     assert.ok(schema.properties.student.defaultSnippets.length >= 2);
   });

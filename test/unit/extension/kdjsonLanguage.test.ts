@@ -11,7 +11,20 @@ const at = (marked: string): [string, number] => [marked.replace('|', ''), marke
 describe('extension/kdjson: completions', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdcomp-'));
   fs.mkdirSync(path.join(dir, 'models', 't'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'models', 't', 'model.json'), JSON.stringify({ modelTopology: { config: { layers: [{ class_name: 'Flatten', config: { name: 'tf', batch_input_shape: [null, 28, 28, 1] } }, { class_name: 'Dense', config: { name: 'td', units: 10 } }] } }, weightsManifest: [] }));
+  fs.writeFileSync(
+    path.join(dir, 'models', 't', 'model.json'),
+    JSON.stringify({
+      modelTopology: {
+        config: {
+          layers: [
+            { class_name: 'Flatten', config: { name: 'tf', batch_input_shape: [null, 28, 28, 1] } },
+            { class_name: 'Dense', config: { name: 'td', units: 10 } },
+          ],
+        },
+      },
+      weightsManifest: [],
+    }),
+  );
   fs.writeFileSync(path.join(dir, 'models', 'other.json'), '{"not":"a model"}');
   fs.mkdirSync(path.join(dir, 'data'));
   for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte.gz', 'notes.txt']) fs.writeFileSync(path.join(dir, 'data', f), '');
@@ -23,24 +36,33 @@ describe('extension/kdjson: completions', () => {
     const site = completionSite(text, off)!;
     assert.equal(site.kind, 'modelFile');
     assert.equal(text.slice(site.offset, site.offset + site.length), '"mo"');
-    assert.deepEqual(candidates(site, text, file).map((c) => c.value), ['models/t/model.json']);
+    assert.deepEqual(
+      candidates(site, text, file).map((c) => c.value),
+      ['models/t/model.json'],
+    );
   });
 
   it('offers IDX files for images/labels and nothing at a property key', () => {
-    const [text, off] = at('{ "data": { "source": { "train": { "images": |', );
+    const [text, off] = at('{ "data": { "source": { "train": { "images": |');
     const site = completionSite(text, off)!;
     assert.deepEqual({ kind: site.kind, length: site.length }, { kind: 'idxFile', length: 0 });
-    assert.deepEqual(candidates(site, text, file).map((c) => c.value), ['data/train-images-idx3-ubyte', 'data/train-labels-idx1-ubyte.gz']);
+    assert.deepEqual(
+      candidates(site, text, file).map((c) => c.value),
+      ['data/train-images-idx3-ubyte', 'data/train-labels-idx1-ubyte.gz'],
+    );
     const [t2, o2] = at('{ "data": { "source": { "train": { "ima|ges": "" } } } }');
     assert.equal(completionSite(t2, o2), undefined);
   });
 
-  it('offers IDX files for an output\'s target and testTarget', () => {
+  it("offers IDX files for an output's target and testTarget", () => {
     for (const key of ['target', 'testTarget']) {
       const [text, off] = at(`{ "outputs": { "v": { "${key}": "|" } } }`);
       const site = completionSite(text, off)!;
       assert.equal(site.kind, 'idxFile');
-      assert.deepEqual(candidates(site, text, file).map((c) => c.value), ['data/train-images-idx3-ubyte', 'data/train-labels-idx1-ubyte.gz']);
+      assert.deepEqual(
+        candidates(site, text, file).map((c) => c.value),
+        ['data/train-images-idx3-ubyte', 'data/train-labels-idx1-ubyte.gz'],
+      );
     }
   });
 
@@ -50,21 +72,33 @@ describe('extension/kdjson: completions', () => {
     "distillation": { "features": [ ${pair} ] }
   }`;
 
-  it('offers the layers of the pair\'s teacher (the first by default) and of the student', () => {
+  it("offers the layers of the pair's teacher (the first by default) and of the student", () => {
     let [text, off] = at(pairs('{ "teacherLayer": "|" }'));
     let site = completionSite(text, off)!;
     assert.equal(site.kind, 'teacherLayer');
-    assert.deepEqual(candidates(site, text, file).map((c) => c.value), ['teacher_0_conv1', 'teacher_0_relu1', 'teacher_0_pool1', 'teacher_0_flatten', 'teacher_0_logits']);
+    assert.deepEqual(
+      candidates(site, text, file).map((c) => c.value),
+      ['teacher_0_conv1', 'teacher_0_relu1', 'teacher_0_pool1', 'teacher_0_flatten', 'teacher_0_logits'],
+    );
     [text, off] = at(pairs('{ "teacher": "file", "teacherLayer": "|" }'));
     site = completionSite(text, off)!;
-    assert.deepEqual(candidates(site, text, file).map((c) => c.value), ['tf', 'td']);
+    assert.deepEqual(
+      candidates(site, text, file).map((c) => c.value),
+      ['tf', 'td'],
+    );
     [text, off] = at(pairs('{ "studentLayer": | }'));
-    assert.deepEqual(candidates(completionSite(text, off)!, text, file).map((c) => c.value), ['student_flatten', 'student_dense1', 'student_logits']);
+    assert.deepEqual(
+      candidates(completionSite(text, off)!, text, file).map((c) => c.value),
+      ['student_flatten', 'student_dense1', 'student_logits'],
+    );
   });
 
   it('offers the teacher ids of this file where a teacher id goes', () => {
     const [text, off] = at(pairs('{ "teacher": "|" }'));
-    assert.deepEqual(candidates(completionSite(text, off)!, text, file).map((c) => c.value), ['big', 'file']);
+    assert.deepEqual(
+      candidates(completionSite(text, off)!, text, file).map((c) => c.value),
+      ['big', 'file'],
+    );
   });
 });
 
@@ -103,18 +137,26 @@ describe('extension/kdjson: diagnostics from text', () => {
   it('flags missing model and IDX files on their strings', () => {
     const text = base('"data": { "source": { "train": { "images": "nope-images", "labels": "nope-labels" } } }', '{ "model": "gone/model.json" }');
     const ds = computeDiagnostics(text, file).filter((d) => d.code === CODES.missingFile);
-    assert.deepEqual(ds.map((d) => slice(text, d)), ['"gone/model.json"', '"nope-images"', '"nope-labels"']);
+    assert.deepEqual(
+      ds.map((d) => slice(text, d)),
+      ['"gone/model.json"', '"nope-images"', '"nope-labels"'],
+    );
   });
 
   it('flags a missing target file of an output, not a built-in target', () => {
     const text = base('"outputs": { "box": { "target": "inkBox" }, "v": { "target": "nope.idx" } }');
     const ds = computeDiagnostics(text, file);
-    assert.deepEqual(ds.map((d) => [d.code, slice(text, d)]), [[CODES.missingFile, '"nope.idx"']]);
+    assert.deepEqual(
+      ds.map((d) => [d.code, slice(text, d)]),
+      [[CODES.missingFile, '"nope.idx"']],
+    );
     assert.match(ds[0].message, /IDX target file not found: .*nope\.idx \(the built-in targets are "inkBox" and "inkCentre"\)/);
   });
 
   it('flags unknown layers and shapes no adapter can bridge', () => {
-    const text = base('"distillation": { "features": [ { "teacherLayer": "teacher_0_dense9", "studentLayer": "student_relu1" }, { "teacherLayer": "teacher_0_dense1", "studentLayer": "student_pool1" } ] }');
+    const text = base(
+      '"distillation": { "features": [ { "teacherLayer": "teacher_0_dense9", "studentLayer": "student_relu1" }, { "teacherLayer": "teacher_0_dense1", "studentLayer": "student_pool1" } ] }',
+    );
     const ds = computeDiagnostics(text, file);
     const unknown = ds.find((d) => d.code === CODES.unknownLayer)!;
     assert.equal(slice(text, unknown), '"teacher_0_dense9"');
@@ -124,7 +166,7 @@ describe('extension/kdjson: diagnostics from text', () => {
     assert.match(shape.message, /\[14, 14, 16\].*\[128\].*cannot be bridged/);
   });
 
-  it('gives the guide\'s advice with quick fixes: α = 1, T outside 1–10, a tiny student', () => {
+  it("gives the guide's advice with quick fixes: α = 1, T outside 1–10, a tiny student", () => {
     const text = base('"distillation": { "alpha": 1, "temperature": 20 }', '{ "architecture": { "preset": "mlp", "hidden": [2] } }');
     const ds = computeDiagnostics(text, file, { studentSizeHintRatio: 0.05 });
     const alpha = ds.find((d) => d.code === CODES.alphaOne)!;
@@ -138,6 +180,9 @@ describe('extension/kdjson: diagnostics from text', () => {
     assert.equal(size.severity, 'hint');
     assert.match(size.message, /0\.\d% of the teacher's parameters/);
     // The threshold is a setting.
-    assert.equal(computeDiagnostics(text, file, { studentSizeHintRatio: 0.001 }).some((d) => d.code === CODES.studentSize), false);
+    assert.equal(
+      computeDiagnostics(text, file, { studentSizeHintRatio: 0.001 }).some((d) => d.code === CODES.studentSize),
+      false,
+    );
   });
 });

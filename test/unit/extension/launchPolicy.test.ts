@@ -33,9 +33,19 @@ describe('extension: the launch policy', () => {
     // No workspace folder: the kd.json's own folder.
     const loose = launchPolicy({ trusted: true, kdJsonPath: kd });
     assert.ok(loose.ok && loose.request.workspaceRoot === path.dirname(kd));
-    const allowed = launchPolicy({ trusted: true, kdJsonPath: kd, workspaceFolder: ws, allowPathsOutsideWorkspace: { defaultValue: false, globalValue: true } });
+    const allowed = launchPolicy({
+      trusted: true,
+      kdJsonPath: kd,
+      workspaceFolder: ws,
+      allowPathsOutsideWorkspace: { defaultValue: false, globalValue: true },
+    });
     assert.ok(allowed.ok && allowed.request.workspaceRoot === undefined);
-    const widened = launchPolicy({ trusted: true, kdJsonPath: kd, workspaceFolder: ws, allowPathsOutsideWorkspace: { defaultValue: false, workspaceValue: true } });
+    const widened = launchPolicy({
+      trusted: true,
+      kdJsonPath: kd,
+      workspaceFolder: ws,
+      allowPathsOutsideWorkspace: { defaultValue: false, workspaceValue: true },
+    });
     assert.ok(widened.ok && widened.request.workspaceRoot === ws);
     assert.match(widened.request.notes.join('\n'), /allowPathsOutsideWorkspace is set in the workspace settings; ignored/);
   });
@@ -43,9 +53,11 @@ describe('extension: the launch policy', () => {
   it('Start Sweep and Resume build their engines from it: no engine launch bypasses it', () => {
     const src = (f: string) => fs.readFileSync(path.resolve(__dirname, '../../../src', f), 'utf8');
     // The three launch paths get their request from launchFor (the policy's one vscode adapter)…
-    for (const f of ['extension/commands/startRun.ts', 'extension/commands/runCommands.ts', 'extension/sweeps/startSweep.ts']) assert.match(src(f), /launchFor\(/, f);
+    for (const f of ['extension/commands/startRun.ts', 'extension/commands/runCommands.ts', 'extension/sweeps/startSweep.ts'])
+      assert.match(src(f), /launchFor\(/, f);
     // …and nothing in the extension picks the engine's Node or the workspace root on its own.
-    const extensionFiles = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? extensionFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+    const extensionFiles = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? extensionFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
     for (const f of extensionFiles(path.resolve(__dirname, '../../../src/extension'))) {
       const text = fs.readFileSync(f, 'utf8');
       assert.doesNotMatch(text, /process\.execPath/, f);
@@ -72,12 +84,18 @@ describe('protocol: the engine request and its argv, written and read from one t
   });
 
   it('refuses argv that asks for no job or two: a new run without its folder, a resume with a kd.json', () => {
-    for (const argv of [[], ['--config', '/k/kd.json'], ['--run-dir', '/r'], ['--resume', '/r', '--config', '/k/kd.json'], ['--config', '/k/kd.json', '--run-dir', '/r', '--validate']]) {
+    for (const argv of [
+      [],
+      ['--config', '/k/kd.json'],
+      ['--run-dir', '/r'],
+      ['--resume', '/r', '--config', '/k/kd.json'],
+      ['--config', '/k/kd.json', '--run-dir', '/r', '--validate'],
+    ]) {
       assert.deepEqual(parseEngineArgv(argv), { worker: false }, argv.join(' '));
     }
   });
 
-  it('a launch\'s flags join a job in one place, and only the engine\'s flags travel', () => {
+  it("a launch's flags join a job in one place, and only the engine's flags travel", () => {
     const launch = { execPath: '/node', backend: 'cpu', workspaceRoot: '/w', notes: ['x'] };
     assert.deepEqual(engineRequest(launch, { kind: 'resume', runDir: '/r' }), { kind: 'resume', runDir: '/r', backend: 'cpu', workspaceRoot: '/w' });
     assert.deepEqual(engineRequest({}, { kind: 'validate', configPath: '/k' }), { kind: 'validate', configPath: '/k' });

@@ -8,11 +8,25 @@ import type { RunSummary } from '../../../src/protocol/events';
 describe('extension/tree/modelInfo: teachers and students of a kd.json', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modelinfo-'));
   const modelJson = {
-    modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [
-      { class_name: 'Flatten', config: { name: 'f', batch_input_shape: [null, 28, 28, 1] } },
-      { class_name: 'Dense', config: { name: 'd', units: 10 } },
-    ] } },
-    weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'd/kernel', shape: [784, 10], dtype: 'float32' }, { name: 'd/bias', shape: [10], dtype: 'float32' }] }],
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 's',
+        layers: [
+          { class_name: 'Flatten', config: { name: 'f', batch_input_shape: [null, 28, 28, 1] } },
+          { class_name: 'Dense', config: { name: 'd', units: 10 } },
+        ],
+      },
+    },
+    weightsManifest: [
+      {
+        paths: ['w.bin'],
+        weights: [
+          { name: 'd/kernel', shape: [784, 10], dtype: 'float32' },
+          { name: 'd/bias', shape: [10], dtype: 'float32' },
+        ],
+      },
+    ],
   };
   fs.mkdirSync(path.join(dir, 'm'));
   fs.writeFileSync(path.join(dir, 'm', 'model.json'), JSON.stringify(modelJson));
@@ -28,24 +42,40 @@ describe('extension/tree/modelInfo: teachers and students of a kd.json', () => {
   const models = modelsOfKdJson(text, path.join(dir, 'kd.json'));
   after(() => fs.rmSync(dir, { recursive: true }));
 
-  it('counts preset parameters and names layers with the engine\'s prefixes', () => {
+  it("counts preset parameters and names layers with the engine's prefixes", () => {
     const [big] = models.teachers;
     assert.equal(big.source, 'preset mlp 64');
     assert.equal(big.info!.params, 784 * 64 + 64 + 64 * 10 + 10);
-    assert.deepEqual(big.info!.layers.map((l) => l.name), ['teacher_0_flatten', 'teacher_0_dense1', 'teacher_0_logits']);
-    assert.deepEqual(models.student!.info!.layers.map((l) => l.name), ['student_conv1', 'student_relu1', 'student_pool1', 'student_flatten', 'student_logits']);
+    assert.deepEqual(
+      big.info!.layers.map((l) => l.name),
+      ['teacher_0_flatten', 'teacher_0_dense1', 'teacher_0_logits'],
+    );
+    assert.deepEqual(
+      models.student!.info!.layers.map((l) => l.name),
+      ['student_conv1', 'student_relu1', 'student_pool1', 'student_flatten', 'student_logits'],
+    );
     assert.equal(text.slice(big.offset, big.offset + big.length).startsWith('{ "id": "big"'), true);
   });
 
-  it('kd.json outputs: presets show their heads (a file target\'s size read from its IDX header)', () => {
+  it("kd.json outputs: presets show their heads (a file target's size read from its IDX header)", () => {
     const idx = Buffer.alloc(4 + 8 + 4 * 3 * 5);
     idx.set([0, 0, 0x0d, 2, 0, 0, 0, 3, 0, 0, 0, 5]);
     fs.writeFileSync(path.join(dir, 'v.idx'), idx);
-    const withHeads = modelsOfKdJson(text.replace('"student":', '"outputs": { "box": { "target": "inkBox" }, "v": { "target": "v.idx" } },\n    "student":'), path.join(dir, 'kd.json'));
+    const withHeads = modelsOfKdJson(
+      text.replace('"student":', '"outputs": { "box": { "target": "inkBox" }, "v": { "target": "v.idx" } },\n    "student":'),
+      path.join(dir, 'kd.json'),
+    );
     const big = withHeads.teachers[0].info!;
-    assert.deepEqual(big.layers.map((l) => `${l.name} [${l.outputShape}] ${l.params}`).slice(-3), ['teacher_0_logits [10] 650', 'teacher_0_box [4] 260', 'teacher_0_v [5] 325']);
+    assert.deepEqual(big.layers.map((l) => `${l.name} [${l.outputShape}] ${l.params}`).slice(-3), [
+      'teacher_0_logits [10] 650',
+      'teacher_0_box [4] 260',
+      'teacher_0_v [5] 325',
+    ]);
     assert.equal(big.params, 784 * 64 + 64 + 650 + 260 + 325);
-    assert.deepEqual(withHeads.student!.info!.layers.slice(-2).map((l) => l.name), ['student_box', 'student_v']);
+    assert.deepEqual(
+      withHeads.student!.info!.layers.slice(-2).map((l) => l.name),
+      ['student_box', 'student_v'],
+    );
   });
 
   it('reads model files and says when one is missing', () => {
@@ -57,7 +87,11 @@ describe('extension/tree/modelInfo: teachers and students of a kd.json', () => {
   });
 
   it('takes the last measured accuracy from the newest run that measured it', () => {
-    const s = (teacherId: string, ids: string[], acc: number): RunSummary => ({ teacher: { id: teacherId, ids, testAccuracy: acc, confusion: [], params: 1, bytes: 4, latencyMs: 1 }, student: { testAccuracy: acc / 2, confusion: [], params: 1, bytes: 4, latencyMs: 1 } }) as unknown as RunSummary;
+    const s = (teacherId: string, ids: string[], acc: number): RunSummary =>
+      ({
+        teacher: { id: teacherId, ids, testAccuracy: acc, confusion: [], params: 1, bytes: 4, latencyMs: 1 },
+        student: { testAccuracy: acc / 2, confusion: [], params: 1, bytes: 4, latencyMs: 1 },
+      }) as unknown as RunSummary;
     const runs = [s('big+file', ['big', 'file'], 0.99), s('big', ['big'], 0.97), s('big', ['big'], 0.5)];
     assert.equal(lastAccuracy(models.teachers[0], runs), 0.97);
     assert.equal(lastAccuracy(models.teachers[1], runs), undefined);

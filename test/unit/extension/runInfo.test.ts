@@ -17,7 +17,16 @@ const steps: RunEvent[] = [
   { type: 'step', time, stage: 'distill', epoch: 2, step: 15, totalSteps: 40, loss: 1, terms: {}, lr: 0.001, samplesPerSec: 1 },
 ];
 const summary = (over: Partial<RunSummary> = {}): RunSummary => ({
-  runId: 'r1', name: 'tiny', status: 'done', backend: 'wasm', startedAt: time, endedAt: time, durationSec: 3, configPath: '/x/kd.json', numClasses: 10, testSamples: 100,
+  runId: 'r1',
+  name: 'tiny',
+  status: 'done',
+  backend: 'wasm',
+  startedAt: time,
+  endedAt: time,
+  durationSec: 3,
+  configPath: '/x/kd.json',
+  numClasses: 10,
+  testSamples: 100,
   student: { testAccuracy: 0.9612, confusion: [], params: 10, bytes: 40, latencyMs: 1 },
   baseline: { testAccuracy: 0.9421, confusion: [], params: 10, bytes: 40, latencyMs: 1 },
   gain: 0.0191,
@@ -36,13 +45,19 @@ describe('extension/tree/runInfo: run status rules', () => {
   });
 
   it('a run_finished event without summary.json counts as final too', () => {
-    const fin: RunEvent = { type: 'run_finished', time, status: 'failed', error: 'boom', summary: summary({ status: 'failed', error: 'boom', student: undefined }) };
+    const fin: RunEvent = {
+      type: 'run_finished',
+      time,
+      status: 'failed',
+      error: 'boom',
+      summary: summary({ status: 'failed', error: 'boom', student: undefined }),
+    };
     const r = deriveRunRecord(folder({ runId: 'r1', runDir: '/x/r1', events: [started, fin] }), undefined, T0);
     assert.equal(r.status, 'failed');
     assert.equal(r.error, 'boom');
   });
 
-  it('this window\'s engine decides while it runs, with epoch and percent', () => {
+  it("this window's engine decides while it runs, with epoch and percent", () => {
     const r = deriveRunRecord(folder({ runId: 'r1', runDir: '/x/r1', events: [started, ...steps], eventsMtimeMs: T0 - 10 * LIVE_WINDOW_MS }), 'running', T0);
     assert.equal(r.status, 'running');
     assert.deepEqual(r.progress, { stage: 'distill', epoch: 2, epochs: 4, percent: 37.5 });
@@ -79,23 +94,48 @@ describe('extension/tree/runInfo: run status rules', () => {
   });
 
   it('shows the key result of a finished run and a status icon', () => {
-    const r = deriveRunRecord(folder({ runId: '20260102-100000-tiny-abc', runDir: '/x/r1', events: [started], summary: summary() }), undefined, T0 + 5 * 60_000);
+    const r = deriveRunRecord(
+      folder({ runId: '20260102-100000-tiny-abc', runDir: '/x/r1', events: [started], summary: summary() }),
+      undefined,
+      T0 + 5 * 60_000,
+    );
     const m = runItemModel(r, T0 + 5 * 60_000);
     assert.equal(m.description, '96.12% vs 94.21% scratch (+1.91 pts) · 5 min ago');
     const fromFile = summary();
     fromFile.baseline = { ...fromFile.baseline!, start: 'file' };
-    assert.equal(runItemModel(deriveRunRecord(folder({ runId: 'r2', runDir: '/x/r2', events: [started], summary: fromFile }), undefined, T0), T0).description.split(' · ')[0], '96.12% vs 94.21% same start, no teacher (+1.91 pts)');
+    assert.equal(
+      runItemModel(deriveRunRecord(folder({ runId: 'r2', runDir: '/x/r2', events: [started], summary: fromFile }), undefined, T0), T0).description.split(
+        ' · ',
+      )[0],
+      '96.12% vs 94.21% same start, no teacher (+1.91 pts)',
+    );
     assert.equal(m.icon, 'pass');
     assert.equal(m.contextValue, 'run.done');
     assert.equal(runItemModel({ ...r, status: 'crashed', summary: undefined }, T0).icon, 'warning');
   });
 
   it('the sidebar says the verdict with its interval: "no measurable difference" when the interval holds 0', () => {
-    const significance = { test: 'mcnemar' as const, discordant: [19, 12] as [number, number], pValue: 0.28, interval95: [-0.0104, 0.0391] as [number, number], method: 'Newcombe', verdict: 'no measurable difference' as const };
-    const r = deriveRunRecord(folder({ runId: '20260102-100000-tiny-abc', runDir: '/x/r1', events: [started], summary: summary({ significance }) }), undefined, T0 + 5 * 60_000);
+    const significance = {
+      test: 'mcnemar' as const,
+      discordant: [19, 12] as [number, number],
+      pValue: 0.28,
+      interval95: [-0.0104, 0.0391] as [number, number],
+      method: 'Newcombe',
+      verdict: 'no measurable difference' as const,
+    };
+    const r = deriveRunRecord(
+      folder({ runId: '20260102-100000-tiny-abc', runDir: '/x/r1', events: [started], summary: summary({ significance }) }),
+      undefined,
+      T0 + 5 * 60_000,
+    );
     const m = runItemModel(r, T0 + 5 * 60_000);
     assert.equal(m.description, '96.12% vs 94.21% scratch (+1.91 pts, 95 % CI −1.0 to +3.9): no measurable difference · 5 min ago');
-    assert.ok(m.tooltip.includes('distillation: no measurable difference from the same student trained from scratch: 96.12% vs 94.21% (+1.91 pts, 95 % CI −1.0 to +3.9; McNemar p = 0.28)'), m.tooltip);
+    assert.ok(
+      m.tooltip.includes(
+        'distillation: no measurable difference from the same student trained from scratch: 96.12% vs 94.21% (+1.91 pts, 95 % CI −1.0 to +3.9; McNemar p = 0.28)',
+      ),
+      m.tooltip,
+    );
   });
 
   it('reads the time from a run id and says it relatively', () => {
@@ -146,9 +186,21 @@ describe('extension/tree/runInfo: run status rules', () => {
 describe('extension/tree/runInfo: sweeps', () => {
   it('labels trials by their swept values and a sweep by its best setting', async () => {
     const { trialLabel, sweepItemModel } = await import('../../../src/extension/tree/runInfo');
-    assert.equal(trialLabel({ kind: 'distill', params: { 'distillation.temperature': 4, 'distillation.alpha': 0.5 }, seed: 42 }, 'scratch'), 'temperature=4, alpha=0.5 · seed 42');
+    assert.equal(
+      trialLabel({ kind: 'distill', params: { 'distillation.temperature': 4, 'distillation.alpha': 0.5 }, seed: 42 }, 'scratch'),
+      'temperature=4, alpha=0.5 · seed 42',
+    );
     assert.equal(trialLabel({ kind: 'baseline', params: {}, seed: 1 }, undefined), 'baseline (scratch) · seed 1');
-    const m = sweepItemModel({ name: 'mnist', status: 'running', startedAt: time, trials: [{ status: 'done' }, { status: 'running' }], bestSetting: { params: { 'distillation.temperature': 4 }, mean: 0.9712 } }, T0);
+    const m = sweepItemModel(
+      {
+        name: 'mnist',
+        status: 'running',
+        startedAt: time,
+        trials: [{ status: 'done' }, { status: 'running' }],
+        bestSetting: { params: { 'distillation.temperature': 4 }, mean: 0.9712 },
+      },
+      T0,
+    );
     assert.equal(m.description, 'running 1/2 trials · best temperature=4 (97.12%) · just now');
     assert.equal(m.contextValue, 'sweep.running');
   });

@@ -90,7 +90,16 @@ describe('extension: RunManager when the window closes', function () {
     fs.mkdirSync(runDir, { recursive: true });
     fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify({ ...LONG_KD_JSON, $configPath: path.join(dir, 'kd.json') }));
     // A run that crashed before its first checkpoint: events, no summary.
-    const started = { type: 'run_started', time: new Date().toISOString(), runId: path.basename(runDir), runDir, name: 'long', pid: 1, backend: 'wasm', configPath: path.join(dir, 'kd.json') };
+    const started = {
+      type: 'run_started',
+      time: new Date().toISOString(),
+      runId: path.basename(runDir),
+      runDir,
+      name: 'long',
+      pid: 1,
+      backend: 'wasm',
+      configPath: path.join(dir, 'kd.json'),
+    };
     fs.writeFileSync(path.join(runDir, 'events.jsonl'), JSON.stringify(started) + '\n');
     const before = fs.readdirSync(runDir).sort();
     const runs = new RunManager(enginePath, { append: () => undefined, appendLine: () => undefined });

@@ -42,10 +42,12 @@ describe('protocol/architecture: the presets without tfjs', () => {
     const spec = ArchitectureSchema.parse({ preset: 'cnn', filters: [4, 8], dense: [16], batchNorm: true, dropout: 0.1 });
     const model = buildPreset(tf, spec, [28, 28, 1], 10, 3, 'student');
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     const modelJson = { modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: artifacts!.weightSpecs }] };
     const info = modelJsonLayers(JSON.parse(JSON.stringify(modelJson)))!;
     assert.deepEqual(info.layers, presetLayers(spec, [28, 28, 1], 10, 'student').layers);
@@ -55,28 +57,54 @@ describe('protocol/architecture: the presets without tfjs', () => {
   });
 
   it('with output heads: the same layers, then one dense head per output on what the logits read, in tfjs and without it, live and saved', async () => {
-    const heads = [{ name: 'box', units: 4, activation: 'sigmoid' as const }, { name: 'ink', units: 3, activation: 'linear' as const }];
-    for (const raw of [{ preset: 'mlp', hidden: [32, 16], dropout: 0.2 }, { preset: 'cnn', filters: [4, 8], dense: [16], batchNorm: true }, { preset: 'cnn', filters: [4] }]) {
+    const heads = [
+      { name: 'box', units: 4, activation: 'sigmoid' as const },
+      { name: 'ink', units: 3, activation: 'linear' as const },
+    ];
+    for (const raw of [
+      { preset: 'mlp', hidden: [32, 16], dropout: 0.2 },
+      { preset: 'cnn', filters: [4, 8], dense: [16], batchNorm: true },
+      { preset: 'cnn', filters: [4] },
+    ]) {
       const spec = ArchitectureSchema.parse(raw);
       const model = buildPreset(tf, spec, [28, 28, 1], 10, 3, 'student', heads);
       const plain = buildPreset(tf, spec, [28, 28, 1], 10, 3, 'student');
       const ours = presetLayers(spec, [28, 28, 1], 10, 'student', heads);
-      const theirs = model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => ({ name: l.name, className: l.getClassName(), outputShape: (l.outputShape as number[]).slice(1), params: l.countParams() }));
+      const theirs = model.layers
+        .filter((l) => l.getClassName() !== 'InputLayer')
+        .map((l) => ({ name: l.name, className: l.getClassName(), outputShape: (l.outputShape as number[]).slice(1), params: l.countParams() }));
       assert.deepEqual(ours.layers, theirs);
-      assert.deepEqual(ours.layers.slice(-2).map((l) => [l.name, l.params]), [['student_box', (ours.layers.at(-4)!.outputShape[0]) * 4 + 4], ['student_ink', ours.layers.at(-4)!.outputShape[0] * 3 + 3]]);
+      assert.deepEqual(
+        ours.layers.slice(-2).map((l) => [l.name, l.params]),
+        [
+          ['student_box', ours.layers.at(-4)!.outputShape[0] * 4 + 4],
+          ['student_ink', ours.layers.at(-4)!.outputShape[0] * 3 + 3],
+        ],
+      );
       assert.equal(ours.params, model.countParams());
-      assert.deepEqual(model.outputs.map((o) => o.shape), [[null, 10], [null, 4], [null, 3]]);
+      assert.deepEqual(
+        model.outputs.map((o) => o.shape),
+        [
+          [null, 10],
+          [null, 4],
+          [null, 3],
+        ],
+      );
       // The layers before the heads start from exactly the weights they have without heads.
       for (const layer of plain.layers) {
         const w = model.getLayer(layer.name).getWeights();
         layer.getWeights().forEach((t, i) => assert.equal(tf.max(tf.abs(tf.sub(t, w[i]))).dataSync()[0], 0, layer.name));
       }
       let artifacts: tf.io.ModelArtifacts | undefined;
-      await model.save(tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }));
-      const info = modelJsonLayers(JSON.parse(JSON.stringify({ modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: artifacts!.weightSpecs }] })))!;
+      await model.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+      const info = modelJsonLayers(
+        JSON.parse(JSON.stringify({ modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: artifacts!.weightSpecs }] })),
+      )!;
       assert.deepEqual(info.layers, ours.layers, 'a saved functional model with heads reads the same');
       assert.deepEqual(info.inputShape, [28, 28, 1]);
       model.dispose();
@@ -84,8 +112,15 @@ describe('protocol/architecture: the presets without tfjs', () => {
     }
   });
 
-  it('says which layer a preset\'s feature maps reach 0 at, exactly where the tfjs model has a zero dimension', () => {
-    for (const [h, w] of [[28, 28], [1, 20], [1, 1], [7, 9], [16, 16], [3, 40]]) {
+  it("says which layer a preset's feature maps reach 0 at, exactly where the tfjs model has a zero dimension", () => {
+    for (const [h, w] of [
+      [28, 28],
+      [1, 20],
+      [1, 1],
+      [7, 9],
+      [16, 16],
+      [3, 40],
+    ]) {
       for (let blocks = 1; blocks <= 6; blocks++) {
         const spec = ArchitectureSchema.parse({ preset: 'cnn', filters: Array(blocks).fill(2) }) as ArchitectureSpec;
         const model = buildPreset(tf, spec, [h, w, 1], 10, 1, 'student');
@@ -97,7 +132,10 @@ describe('protocol/architecture: the presets without tfjs', () => {
       }
     }
     assert.equal(presetInputProblem(ArchitectureSchema.parse({ preset: 'mlp', hidden: [4] }) as ArchitectureSpec, [1, 1, 1]), undefined);
-    assert.match(presetInputProblem(ArchitectureSchema.parse({ preset: 'cnn', filters: [8, 8, 8, 8, 8] }) as ArchitectureSpec, [28, 28, 1])!, /at student_pool5 .*at most 4 fit 28×28 images, 5 are given/);
+    assert.match(
+      presetInputProblem(ArchitectureSchema.parse({ preset: 'cnn', filters: [8, 8, 8, 8, 8] }) as ArchitectureSpec, [28, 28, 1])!,
+      /at student_pool5 .*at most 4 fit 28×28 images, 5 are given/,
+    );
   });
 
   it('says when an adapter cannot bridge two shapes', () => {

@@ -17,7 +17,18 @@ const time = '2026-01-02T10:00:00.000Z';
 const line = (e: object) => JSON.stringify(e) + '\n';
 const started = { type: 'run_started', time, runId: 'r', runDir: '/r', name: 'tail ✓ ünïcode', pid: 1, backend: 'cpu', configPath: '/k' };
 const stage = { type: 'stage_started', time, stage: 'distill', model: 'm', epochs: 3, stepsPerEpoch: 10, params: 1 };
-const step = (n: number) => ({ type: 'step', time, stage: 'distill', epoch: 1 + Math.floor((n - 1) / 10), step: n, totalSteps: 30, loss: 1 / n, terms: {}, lr: 0.001, samplesPerSec: 1 });
+const step = (n: number) => ({
+  type: 'step',
+  time,
+  stage: 'distill',
+  epoch: 1 + Math.floor((n - 1) / 10),
+  step: n,
+  totalSteps: 30,
+  loss: 1 / n,
+  terms: {},
+  lr: 0.001,
+  samplesPerSec: 1,
+});
 
 /** Counts the bytes read through it. */
 function countingIo(): TailIo & { bytes: number } {

@@ -8,7 +8,7 @@ import { KdConfig } from '../../../src/protocol/config';
 import { formatIssue, formatPath, issueText } from '../../../src/protocol/loadConfig';
 import { deriveTrialConfig } from '../../../src/sweep/derive';
 
-describe('protocol/loadConfig: one way to write a config issue\'s path', () => {
+describe("protocol/loadConfig: one way to write a config issue's path", () => {
   it('indexes in brackets, keys with dots, the root by name', () => {
     assert.equal(formatPath(['teachers', 0, 'model']), 'teachers[0].model');
     assert.equal(formatPath(['sweep', 'params', 'distillation.temperature']), 'sweep.params.distillation.temperature');

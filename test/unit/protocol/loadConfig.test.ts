@@ -41,7 +41,13 @@ describe('protocol/loadConfig: positions and hard texts', () => {
     const text = JSON.stringify({ ...base, method: 'fitnets', extra: 1 }, null, 2);
     const r = loadConfigText(text, '/x/kd.json', { checkFiles: false });
     assert.ok(!r.ok);
-    assert.deepEqual(r.issues.map((i) => [i.path.join('.'), i.line]), [['method', positionOf(text, '"method"').line], ['extra', positionOf(text, '"extra"').line]]);
+    assert.deepEqual(
+      r.issues.map((i) => [i.path.join('.'), i.line]),
+      [
+        ['method', positionOf(text, '"method"').line],
+        ['extra', positionOf(text, '"extra"').line],
+      ],
+    );
   });
 
   it('accepts a UTF-8 byte-order mark, and positions after it are the ones an editor shows', () => {
@@ -70,16 +76,25 @@ describe('protocol/loadConfig: positions and hard texts', () => {
 
   it('refuses a teacher id too long to be part of a file name, saying why', () => {
     const long = 'a'.repeat(250);
-    const r = loadConfigText(JSON.stringify({ ...base, teachers: [{ id: long, architecture: { preset: 'mlp', hidden: [4] } }] }), '/x/kd.json', { checkFiles: false });
+    const r = loadConfigText(JSON.stringify({ ...base, teachers: [{ id: long, architecture: { preset: 'mlp', hidden: [4] } }] }), '/x/kd.json', {
+      checkFiles: false,
+    });
     assert.ok(!r.ok);
     assert.deepEqual(r.issues[0].path, ['teachers', 0, 'id']);
     assert.match(r.issues[0].message, /at most 64 characters.*file name/);
-    assert.ok(loadConfigText(JSON.stringify({ ...base, teachers: [{ id: 'a'.repeat(64), architecture: { preset: 'mlp', hidden: [4] } }] }), '/x/kd.json', { checkFiles: false }).ok);
+    assert.ok(
+      loadConfigText(JSON.stringify({ ...base, teachers: [{ id: 'a'.repeat(64), architecture: { preset: 'mlp', hidden: [4] } }] }), '/x/kd.json', {
+        checkFiles: false,
+      }).ok,
+    );
   });
 
   it('locateIssues puts issues found elsewhere (the engine) at their JSON path in the text', () => {
     const text = JSON.stringify({ ...base, training: { epochs: 1, batchSize: 500 } }, null, 2);
-    const [located, unplaced] = locateIssues(text, [{ path: ['training', 'batchSize'], message: 'too large' }, { path: [], message: 'whole file' }]);
+    const [located, unplaced] = locateIssues(text, [
+      { path: ['training', 'batchSize'], message: 'too large' },
+      { path: [], message: 'whole file' },
+    ]);
     assert.deepEqual({ line: located.line, column: located.column }, positionOf(text, '500'));
     assert.equal(text.slice(located.offset!, located.offset! + located.length!), '500');
     assert.deepEqual({ line: unplaced.line, column: unplaced.column }, { line: 1, column: 1 });

@@ -21,7 +21,10 @@ function problems(config: object, file = path.join(os.tmpdir(), 'kd.json'), work
 
 describe('kd.json outputs', () => {
   it('parses with defaults: smooth L1, β 0.05, both weights 1; a file target is a path', () => {
-    const cfg = KdConfig.parse({ ...base, outputs: { box: { target: 'inkBox' }, centre: { target: 'inkCentre', loss: 'mse', weight: 2, labelWeight: 0.5 }, ink: { target: 'data/ink.idx' } } });
+    const cfg = KdConfig.parse({
+      ...base,
+      outputs: { box: { target: 'inkBox' }, centre: { target: 'inkCentre', loss: 'mse', weight: 2, labelWeight: 0.5 }, ink: { target: 'data/ink.idx' } },
+    });
     assert.deepEqual(cfg.outputs.box, { target: 'inkBox', loss: 'smoothL1', beta: 0.05, weight: 1, labelWeight: 1 });
     assert.deepEqual(cfg.outputs.centre, { target: 'inkCentre', loss: 'mse', beta: 0.05, weight: 2, labelWeight: 0.5 });
     assert.equal(cfg.outputs.ink.target, 'data/ink.idx');
@@ -29,13 +32,27 @@ describe('kd.json outputs', () => {
   });
 
   it('names the JSON path, line and column of each bad value', () => {
-    const issues = problems({ ...base, outputs: { box: { target: 'inkBox', loss: 'l2', weight: -1 }, Bad: { target: 'inkBox' }, logits: { target: 'inkCentre' }, c: { target: 'inkCentre', extra: 1 } } });
+    const issues = problems({
+      ...base,
+      outputs: {
+        box: { target: 'inkBox', loss: 'l2', weight: -1 },
+        Bad: { target: 'inkBox' },
+        logits: { target: 'inkCentre' },
+        c: { target: 'inkCentre', extra: 1 },
+      },
+    });
     const at = issues.map((i) => i.at).sort();
     assert.deepEqual(at, ['outputs.Bad', 'outputs.box.loss', 'outputs.box.weight', 'outputs.c.extra', 'outputs.logits']);
     const loss = issues.find((i) => i.at === 'outputs.box.loss')!;
     assert.match(loss.message, /smoothL1.*mse/);
     assert.equal(loss.text, '"l2"');
-    assert.equal(loss.line, JSON.stringify({ ...base, outputs: { box: {} } }, null, 2).split('\n').findIndex((l) => l.includes('"box"')) + 3, 'the line of "loss" inside "box"');
+    assert.equal(
+      loss.line,
+      JSON.stringify({ ...base, outputs: { box: {} } }, null, 2)
+        .split('\n')
+        .findIndex((l) => l.includes('"box"')) + 3,
+      'the line of "loss" inside "box"',
+    );
     assert.match(issues.find((i) => i.at === 'outputs.logits')!.message, /taken by a preset layer/);
     assert.match(issues.find((i) => i.at === 'outputs.Bad')!.message, /starting lower-case/);
     const extra = issues.find((i) => i.at === 'outputs.c.extra')!;
@@ -45,7 +62,10 @@ describe('kd.json outputs', () => {
 
   it('a missing target file is named at outputs.<name>.target, with the built-in targets as a hint', () => {
     const issues = problems({ ...base, outputs: { box: { target: 'inkbox' } } });
-    assert.deepEqual(issues.map((i) => i.at), ['outputs.box.target']);
+    assert.deepEqual(
+      issues.map((i) => i.at),
+      ['outputs.box.target'],
+    );
     assert.match(issues[0].message, /IDX target file \(not a built-in target: inkBox, inkCentre\) not found: .*inkbox/);
   });
 
@@ -62,12 +82,18 @@ describe('kd.json outputs', () => {
     fs.mkdirSync(path.join(root, 'ws'));
     fs.writeFileSync(path.join(root, 'outside.idx'), '');
     const issues = problems({ ...base, outputs: { v: { target: '../outside.idx' } } }, path.join(root, 'ws', 'kd.json'), path.join(root, 'ws'));
-    assert.deepEqual(issues.map((i) => i.at), ['outputs.v.target']);
+    assert.deepEqual(
+      issues.map((i) => i.at),
+      ['outputs.v.target'],
+    );
     assert.match(issues[0].message, /IDX target file .*outside\.idx is outside the workspace/);
   });
 
   it('outputs need one teacher, no assistants and no layer pairs, for now', () => {
     const issues = problems({ ...base, assistants: [{ preset: 'mlp', hidden: [16] }], outputs: { box: { target: 'inkBox' } } });
-    assert.deepEqual(issues.map((i) => [i.at, i.message]), [['outputs', 'extra outputs need no assistants for now']]);
+    assert.deepEqual(
+      issues.map((i) => [i.at, i.message]),
+      [['outputs', 'extra outputs need no assistants for now']],
+    );
   });
 });

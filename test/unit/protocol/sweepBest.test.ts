@@ -9,10 +9,39 @@ const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) 
 /** A finished sweep.json's trials, no training: baseline and settings by seed. */
 function sweepOf(base: number[], settings: Record<number, number[]>, seeds = [1, 2, 3]): SweepFile {
   const trials: SweepTrial[] = [];
-  const t = (id: string, kind: 'distill' | 'baseline', params: Record<string, number>, seed: number, metric: number): SweepTrial => ({ id, kind, params, seed, metric, testAccuracy: metric, valAccuracy: metric, status: 'done', runDir: `trials/${id}`, configFile: `configs/${id}.kd.json` });
+  const t = (id: string, kind: 'distill' | 'baseline', params: Record<string, number>, seed: number, metric: number): SweepTrial => ({
+    id,
+    kind,
+    params,
+    seed,
+    metric,
+    testAccuracy: metric,
+    valAccuracy: metric,
+    status: 'done',
+    runDir: `trials/${id}`,
+    configFile: `configs/${id}.kd.json`,
+  });
   seeds.forEach((s, i) => base[i] !== undefined && trials.push(t(`baseline-s${s}`, 'baseline', {}, s, base[i])));
-  for (const [temp, ms] of Object.entries(settings)) seeds.forEach((s, i) => ms[i] !== undefined && trials.push(t(`T${temp}-s${s}`, 'distill', { [T]: Number(temp) }, s, ms[i])));
-  return { format: 'distillery-sweep/1', sweepId: 'sw', name: 'n', configPath: '/k/kd.json', status: 'done', startedAt: '', metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [{ path: T, values: Object.keys(settings).map(Number) }], seeds, epochs: 1, parallel: 1, trials, aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [] };
+  for (const [temp, ms] of Object.entries(settings))
+    seeds.forEach((s, i) => ms[i] !== undefined && trials.push(t(`T${temp}-s${s}`, 'distill', { [T]: Number(temp) }, s, ms[i])));
+  return {
+    format: 'distillery-sweep/1',
+    sweepId: 'sw',
+    name: 'n',
+    configPath: '/k/kd.json',
+    status: 'done',
+    startedAt: '',
+    metric: 'valAccuracy',
+    metricLabel: 'validation accuracy',
+    params: [{ path: T, values: Object.keys(settings).map(Number) }],
+    seeds,
+    epochs: 1,
+    parallel: 1,
+    trials,
+    aggregates: [],
+    teacherCache: { dir: '', hits: 0, computed: 0 },
+    notes: [],
+  };
 }
 
 describe('a sweep’s verdict: intervals over seeds, best setting, warnings', () => {
@@ -24,7 +53,7 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     assert.deepEqual(v.seeds, [1, 2, 3]);
     close(v.meanDiff, 0.035, 'mean of the gains 4, 3, 3.5 pts');
     close(v.sdDiff, 0.005, 'their sd');
-    const half = studentTQuantile(0.975, 2) * 0.005 / Math.sqrt(3);
+    const half = (studentTQuantile(0.975, 2) * 0.005) / Math.sqrt(3);
     close(v.interval95![0], 0.035 - half, 'lo');
     close(v.interval95![1], 0.035 + half, 'hi');
     assert.equal(v.verdict, 'better');
@@ -42,7 +71,10 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     close(s.bestSetting!.runnerUp!.vsRunnerUp.meanDiff, (0.04 + 0.02 - 0.035) / 3, 'best − runner-up, by seed');
     assert.equal(s.bestSetting!.runnerUp!.vsRunnerUp.verdict, 'no measurable difference');
     assert.equal(s.bestSetting!.warnings.length, 1, s.bestSetting!.warnings.join('\n'));
-    assert.match(s.bestSetting!.warnings[0], /^the best setting \(temperature=2\) is not distinguishable from the runner-up \(temperature=8\): \+0\.83 pts ± .* 95 % CI −.* over 3 seeds$/);
+    assert.match(
+      s.bestSetting!.warnings[0],
+      /^the best setting \(temperature=2\) is not distinguishable from the runner-up \(temperature=8\): \+0\.83 pts ± .* 95 % CI −.* over 3 seeds$/,
+    );
     const plan = planApplyBest(s);
     assert.ok(plan.ok);
     assert.deepEqual(plan.params, { [T]: 2 });
@@ -57,7 +89,10 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     const losing = sweepOf([0.9, 0.91, 0.92], { 2: [0.84, 0.85, 0.845], 8: [0.8, 0.82, 0.81] });
     summarizeSweep(losing);
     assert.equal(losing.bestSetting!.vsBaseline!.verdict, 'worse');
-    assert.ok(losing.bestSetting!.warnings.some((w) => /^the best setting \(temperature=2\) still loses to the same student trained from scratch: −6\.50 pts/.test(w)), losing.bestSetting!.warnings.join('\n'));
+    assert.ok(
+      losing.bestSetting!.warnings.some((w) => /^the best setting \(temperature=2\) still loses to the same student trained from scratch: −6\.50 pts/.test(w)),
+      losing.bestSetting!.warnings.join('\n'),
+    );
     const tied = sweepOf([0.84, 0.86, 0.84], { 2: [0.85, 0.85, 0.845] });
     summarizeSweep(tied);
     assert.ok(tied.bestSetting!.warnings.some((w) => /is not distinguishable from the same student trained from scratch/.test(w)));
@@ -70,7 +105,11 @@ describe('a sweep’s verdict: intervals over seeds, best setting, warnings', ()
     assert.equal(s.aggregates[0].vsBaseline!.interval95, undefined);
     assert.equal(s.aggregates[0].vsBaseline!.verdict, undefined);
     assert.ok(s.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2) cannot be told from the runner-up')));
-    assert.ok(s.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2) cannot be told from the same student trained from scratch (+4.00 pts')));
+    assert.ok(
+      s.bestSetting!.warnings.some((w) =>
+        w.startsWith('one seed: the best setting (temperature=2) cannot be told from the same student trained from scratch (+4.00 pts'),
+      ),
+    );
   });
 
   it('missing seeds and a missing baseline are warned about; a seeded run has nothing to apply', () => {

@@ -29,7 +29,8 @@ describe('webview messages: parsed with a schema', () => {
       { type: 'init' },
       'ready',
       null,
-    ]) assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+    ])
+      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
     // What the sweep view posts for Apply best setting (it names no trial: the setting is sweep.json's).
     assert.deepEqual(parseWebviewMessage({ type: 'applyBest' }), { type: 'applyBest' });
     // Unknown keys are dropped, not passed on.
@@ -67,7 +68,7 @@ describe('webview paths: only known run and sweep folders of the workspace', () 
     assert.match(sweepTrialProblem(path.join(ws, 'nowhere'), trial)!, /not a folder/);
   });
 
-  it('a restored panel names folders of the workspace only; Apply best edits only the sweep\'s own kd.json', () => {
+  it("a restored panel names folders of the workspace only; Apply best edits only the sweep's own kd.json", () => {
     assert.equal(uiStateFolderProblem({ view: 'dashboard', runId: 'r1', runDir: run }, [ws]), undefined);
     assert.match(uiStateFolderProblem({ view: 'dashboard', runId: 'r1', runDir: os.homedir() }, [ws])!, /not a Distillery run folder/);
     assert.match(uiStateFolderProblem({ view: 'compare', runDirs: [run, '/tmp'] }, [ws])!, /not a Distillery run folder/);

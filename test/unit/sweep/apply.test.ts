@@ -21,11 +21,43 @@ const A = 'distillation.alpha';
 /** Seeds 1..3: baseline 80–82 %; (T 2, α 0.9) clearly above it; (T 8, α 0.5) noisier, with one lucky trial. */
 function sweep(configPath: string): SweepFile {
   const trials: SweepTrial[] = [];
-  const add = (id: string, kind: 'distill' | 'baseline', params: Record<string, number>, seed: number, metric: number) => trials.push({ id, kind, params, seed, metric, valAccuracy: metric, testAccuracy: metric - 0.01, status: 'done', runDir: `trials/${id}`, configFile: `configs/${id}.kd.json` });
+  const add = (id: string, kind: 'distill' | 'baseline', params: Record<string, number>, seed: number, metric: number) =>
+    trials.push({
+      id,
+      kind,
+      params,
+      seed,
+      metric,
+      valAccuracy: metric,
+      testAccuracy: metric - 0.01,
+      status: 'done',
+      runDir: `trials/${id}`,
+      configFile: `configs/${id}.kd.json`,
+    });
   [0.8, 0.82, 0.81].forEach((m, i) => add(`baseline-s${i + 1}`, 'baseline', {}, i + 1, m));
   [0.84, 0.85, 0.845].forEach((m, i) => add(`t01-s${i + 1}`, 'distill', { [T]: 2, [A]: 0.9 }, i + 1, m));
   [0.8, 0.83, 0.88].forEach((m, i) => add(`t02-s${i + 1}`, 'distill', { [T]: 8, [A]: 0.5 }, i + 1, m));
-  const s: SweepFile = { format: 'distillery-sweep/1', sweepId: 'sw', name: 'n', configPath, status: 'done', startedAt: '', metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [{ path: T, values: [2, 8] }, { path: A, values: [0.9, 0.5] }], seeds: [1, 2, 3], epochs: 1, parallel: 1, trials, aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [] };
+  const s: SweepFile = {
+    format: 'distillery-sweep/1',
+    sweepId: 'sw',
+    name: 'n',
+    configPath,
+    status: 'done',
+    startedAt: '',
+    metric: 'valAccuracy',
+    metricLabel: 'validation accuracy',
+    params: [
+      { path: T, values: [2, 8] },
+      { path: A, values: [0.9, 0.5] },
+    ],
+    seeds: [1, 2, 3],
+    epochs: 1,
+    parallel: 1,
+    trials,
+    aggregates: [],
+    teacherCache: { dir: '', hits: 0, computed: 0 },
+    notes: [],
+  };
   summarizeSweep(s);
   return s;
 }
@@ -65,7 +97,10 @@ describe('distill sweep --apply and the sweep table', () => {
     assert.deepEqual(cfg.distillation, { temperature: 2, alpha: 0.9 }, 'the best setting, though the best single trial is T 8');
     assert.equal(text.replace('"temperature": 2', '"temperature": 4').replace('"alpha": 0.9', '"alpha": 0.7'), KD, 'nothing else changed');
     assert.match(err, /^applied to kd\.json: the best setting distillation\.temperature=2,distillation\.alpha=0\.9$/m);
-    assert.match(err, /^warning: the best setting \(temperature=2, alpha=0\.9\) is not distinguishable from the runner-up \(temperature=8, alpha=0\.5\): \+0\.83 pts/m);
+    assert.match(
+      err,
+      /^warning: the best setting \(temperature=2, alpha=0\.9\) is not distinguishable from the runner-up \(temperature=8, alpha=0\.5\): \+0\.83 pts/m,
+    );
     // A failed sweep is not applied.
     fs.writeFileSync(file, KD);
     const failed = captureStderr(() => assert.equal(applyBest(file, { ...s, status: 'failed' }), false));
@@ -76,18 +111,31 @@ describe('distill sweep --apply and the sweep table', () => {
   it('the table: mean ± sd, the gain with its 95 % CI and verdict per setting; best setting; best single trial as such', () => {
     const s = sweep('/k/kd.json');
     const lines = sweepTable(s).split('\n');
-    assert.match(lines[0], /^distillation\.temperature +distillation\.alpha +validation accuracy \(mean ± sd\) +test accuracy +vs baseline \(mean ± sd\) +95 % CI \(pts\) +verdict +seeds$/);
+    assert.match(
+      lines[0],
+      /^distillation\.temperature +distillation\.alpha +validation accuracy \(mean ± sd\) +test accuracy +vs baseline \(mean ± sd\) +95 % CI \(pts\) +verdict +seeds$/,
+    );
     const row = lines.find((l) => l.startsWith('2 '))!;
     assert.match(row, /^2 +0\.9 +84\.50% ± 0\.50 +83\.50% ± 0\.50 +\+3\.50 ± 0\.50 pts +\+2\.26 to \+4\.74 +better +3$/);
-    assert.match(lines.find((l) => l.startsWith('8 '))!, / no measurable difference +3$/);
+    assert.match(
+      lines.find((l) => l.startsWith('8 '))!,
+      / no measurable difference +3$/,
+    );
     assert.ok(lines.some((l) => /^baseline \(from scratch\) +81\.00% ± 1\.00/.test(l)));
-    assert.ok(lines.some((l) => l.startsWith('best setting: distillation.temperature=2,distillation.alpha=0.9: validation accuracy 84.50% ± 0.50 over 3 seed(s); vs baseline +3.50 pts ± 0.50 sd, 95 % CI +2.26 to +4.74 over 3 seeds (better)')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) =>
+        l.startsWith(
+          'best setting: distillation.temperature=2,distillation.alpha=0.9: validation accuracy 84.50% ± 0.50 over 3 seed(s); vs baseline +3.50 pts ± 0.50 sd, 95 % CI +2.26 to +4.74 over 3 seeds (better)',
+        ),
+      ),
+      lines.join('\n'),
+    );
     assert.ok(lines.some((l) => l.startsWith('warning: the best setting (temperature=2, alpha=0.9) is not distinguishable from the runner-up')));
     assert.ok(lines.some((l) => l.startsWith('best single trial (one seed, not the best setting): t02-s3 ')));
     assert.ok(!lines.some((l) => /^best trial/.test(l)));
   });
 
-  describe("a baseline that starts from a model file's weights (sweep.json baselineStart \"file\")", () => {
+  describe('a baseline that starts from a model file\'s weights (sweep.json baselineStart "file")', () => {
     /** sweep.json on disk, read back through readSweep (the one reader), as the CLI and the sidebar see it. */
     const throughDisk = (s: SweepFile): SweepFile => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sweep-start-'));
@@ -99,7 +147,9 @@ describe('distill sweep --apply and the sweep table', () => {
     /** A seeded run: the distilled student and its baseline per seed, nothing swept. */
     const seeded = (seeds: number[]): SweepFile => {
       const base = sweep('/k/kd.json');
-      const trials = base.trials.filter((t) => t.kind === 'baseline' || t.id.startsWith('t01-')).map((t) => (t.kind === 'distill' ? { ...t, id: `distill-s${t.seed}`, params: {} } : t));
+      const trials = base.trials
+        .filter((t) => t.kind === 'baseline' || t.id.startsWith('t01-'))
+        .map((t) => (t.kind === 'distill' ? { ...t, id: `distill-s${t.seed}`, params: {} } : t));
       return onSeeds({ ...base, metric: 'testAccuracy', metricLabel: 'test accuracy', params: [], trials }, seeds);
     };
     /** Every text a person reads about this sweep: the CLI table (with its warnings), the seeds verdict line, the sidebar item, its trials and the view's labels. */
@@ -109,7 +159,9 @@ describe('distill sweep --apply and the sweep table', () => {
         sweepTable(s),
         ...(s.bestSetting?.warnings ?? []),
         seedsVerdictLine(s.aggregates[0]?.vsBaseline, s.baselineStart),
-        item.label, item.description, item.tooltip,
+        item.label,
+        item.description,
+        item.tooltip,
         ...s.trials.map((t) => trialLabel(t, s.baselineStart)),
         ...trialColumns(s).map((c) => c.label),
         ...settingRows(s).map((r) => r.verdict),
@@ -117,7 +169,12 @@ describe('distill sweep --apply and the sweep table', () => {
     };
     const cases = (start?: 'file') => {
       const withStart = (s: SweepFile) => throughDisk(start ? { ...s, baselineStart: start } : s);
-      return { sweep: withStart(sweep('/k/kd.json')), oneSeedSweep: withStart(onSeeds(sweep('/k/kd.json'), [1])), seeded: withStart(seeded([1, 2, 3])), oneSeedSeeded: withStart(seeded([1])) };
+      return {
+        sweep: withStart(sweep('/k/kd.json')),
+        oneSeedSweep: withStart(onSeeds(sweep('/k/kd.json'), [1])),
+        seeded: withStart(seeded([1, 2, 3])),
+        oneSeedSeeded: withStart(seeded([1])),
+      };
     };
 
     it('no "scratch" anywhere: the CLI sweep and seeds tables, the warnings, the seeds verdict line, the sidebar items', () => {
@@ -128,27 +185,56 @@ describe('distill sweep --apply and the sweep table', () => {
         assert.ok(all.includes('same start, no teacher'), `${what} names the baseline:\n${all}`);
       }
       const { sweep: full, oneSeedSweep, seeded: three } = cases('file');
-      assert.ok(sweepTable(full).split('\n').some((l) => /^baseline \(same start, no teacher\) +81\.00% ± 1\.00/.test(l)), sweepTable(full));
+      assert.ok(
+        sweepTable(full)
+          .split('\n')
+          .some((l) => /^baseline \(same start, no teacher\) +81\.00% ± 1\.00/.test(l)),
+        sweepTable(full),
+      );
       assert.match(sweepTable(three).split('\n')[0], /^seed +distilled \(test accuracy\) +same start, no teacher +gain$/);
-      assert.match(seedsVerdictLine(three.aggregates[0].vsBaseline, three.baselineStart), /^distillation beat the same student from the same start with no teacher across 3 seeds: /);
-      assert.ok(oneSeedSweep.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2, alpha=0.9) cannot be told from the same student from the same start with no teacher (+4.00 pts')), oneSeedSweep.bestSetting!.warnings.join('\n'));
+      assert.match(
+        seedsVerdictLine(three.aggregates[0].vsBaseline, three.baselineStart),
+        /^distillation beat the same student from the same start with no teacher across 3 seeds: /,
+      );
+      assert.ok(
+        oneSeedSweep.bestSetting!.warnings.some((w) =>
+          w.startsWith(
+            'one seed: the best setting (temperature=2, alpha=0.9) cannot be told from the same student from the same start with no teacher (+4.00 pts',
+          ),
+        ),
+        oneSeedSweep.bestSetting!.warnings.join('\n'),
+      );
       assert.match(sweepItemModel(three, 0).tooltip, /^n: distilled vs same start, no teacher over seeds, done\n/);
     });
 
     it('an older sweep.json without baselineStart reads as "scratch", in the same words as before', () => {
       const { sweep: full, seeded: three, oneSeedSweep } = cases();
       assert.equal(full.baselineStart, 'scratch');
-      assert.ok(sweepTable(full).split('\n').some((l) => /^baseline \(from scratch\) +81\.00% ± 1\.00/.test(l)));
+      assert.ok(
+        sweepTable(full)
+          .split('\n')
+          .some((l) => /^baseline \(from scratch\) +81\.00% ± 1\.00/.test(l)),
+      );
       assert.match(sweepTable(three).split('\n')[0], /^seed +distilled \(test accuracy\) +from scratch +gain$/);
-      assert.match(seedsVerdictLine(three.aggregates[0].vsBaseline, three.baselineStart), /^distillation beat the same student trained from scratch across 3 seeds: /);
-      assert.ok(oneSeedSweep.bestSetting!.warnings.some((w) => w.startsWith('one seed: the best setting (temperature=2, alpha=0.9) cannot be told from the same student trained from scratch')));
+      assert.match(
+        seedsVerdictLine(three.aggregates[0].vsBaseline, three.baselineStart),
+        /^distillation beat the same student trained from scratch across 3 seeds: /,
+      );
+      assert.ok(
+        oneSeedSweep.bestSetting!.warnings.some((w) =>
+          w.startsWith('one seed: the best setting (temperature=2, alpha=0.9) cannot be told from the same student trained from scratch'),
+        ),
+      );
       assert.equal(trialLabel(full.trials[0], full.baselineStart), 'baseline (scratch) · seed 1');
     });
 
-    it('one seed reads the same everywhere: the CLI table, the view\'s settings table and the sidebar', () => {
+    it("one seed reads the same everywhere: the CLI table, the view's settings table and the sidebar", () => {
       const { oneSeedSweep, oneSeedSeeded } = cases('file');
       assert.ok(sweepTable(oneSeedSweep).includes(ONE_SEED_NO_VERDICT), sweepTable(oneSeedSweep));
-      assert.deepEqual(settingRows(oneSeedSweep).map((r) => r.verdict), [ONE_SEED_NO_VERDICT, ONE_SEED_NO_VERDICT]);
+      assert.deepEqual(
+        settingRows(oneSeedSweep).map((r) => r.verdict),
+        [ONE_SEED_NO_VERDICT, ONE_SEED_NO_VERDICT],
+      );
       assert.ok(sweepItemModel(oneSeedSeeded, 0).description.includes(`${ONE_SEED_NO_VERDICT}: +4.00 pts`), sweepItemModel(oneSeedSeeded, 0).description);
     });
   });

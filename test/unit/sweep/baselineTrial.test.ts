@@ -28,7 +28,7 @@ function termNames(messages: { type: string }[], stage: string): string[] {
 describe("a sweep's baseline trial", function () {
   this.timeout(180_000);
 
-  it('has no teacher term: its loss terms are those of a run\'s baseline stage', async () => {
+  it("has no teacher term: its loss terms are those of a run's baseline stage", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-baseline-trial-'));
     const derived = deriveTrialConfig(KdConfig.parse(withBox), dir, { params: {}, seed: 5, epochs: 1, name: 'baseline s5', baseline: true });
     assert.deepEqual(derived.issues, []);

@@ -34,8 +34,25 @@ describe('planSweep', () => {
 
   it('a baseline per seed, then every combination × every seed (the first parameter slowest), each with its derived config', () => {
     const p = plan(base);
-    assert.deepEqual(p.trials.map((t) => t.trial.id), ['baseline-s1', 'baseline-s2', 't01-T2-a0.5-s1', 't01-T2-a0.5-s2', 't02-T2-a0.9-s1', 't02-T2-a0.9-s2', 't03-T4-a0.5-s1', 't03-T4-a0.5-s2', 't04-T4-a0.9-s1', 't04-T4-a0.9-s2']);
-    assert.deepEqual(p.params, [{ path: T, values: [2, 4] }, { path: A, values: [0.5, 0.9] }]);
+    assert.deepEqual(
+      p.trials.map((t) => t.trial.id),
+      [
+        'baseline-s1',
+        'baseline-s2',
+        't01-T2-a0.5-s1',
+        't01-T2-a0.5-s2',
+        't02-T2-a0.9-s1',
+        't02-T2-a0.9-s2',
+        't03-T4-a0.5-s1',
+        't03-T4-a0.5-s2',
+        't04-T4-a0.9-s1',
+        't04-T4-a0.9-s2',
+      ],
+    );
+    assert.deepEqual(p.params, [
+      { path: T, values: [2, 4] },
+      { path: A, values: [0.5, 0.9] },
+    ]);
     assert.deepEqual([p.name, p.metric, p.seeds, p.epochs, p.parallel, p.teacherTrains], ['p', 'valAccuracy', [1, 2], 2, 3, true]);
     const t = cfg(p, 't03-T4-a0.5-s2');
     assert.deepEqual([t.distillation.temperature, t.distillation.alpha, t.seed, t.training.epochs, t.name], [4, 0.5, 2, 2, 'p t03-T4-a0.5-s2']);
@@ -51,12 +68,15 @@ describe('planSweep', () => {
 
   it('a seeded run sweeps nothing: a distilled trial and a baseline per seed, by test accuracy, the sweep block ignored', () => {
     const p = plan(base, { seeds: [5, 6], parallel: 1 });
-    assert.deepEqual(p.trials.map((t) => t.trial.id), ['baseline-s5', 'baseline-s6', 'distill-s5', 'distill-s6']);
+    assert.deepEqual(
+      p.trials.map((t) => t.trial.id),
+      ['baseline-s5', 'baseline-s6', 'distill-s5', 'distill-s6'],
+    );
     assert.deepEqual([p.params, p.metric, p.epochs, p.parallel], [[], 'testAccuracy', 5, 1]);
     assert.equal(cfg(p, 'distill-s5').distillation.temperature, KdConfig.parse(base).distillation.temperature);
   });
 
-  it("records where the baseline starts: a student from a model file's weights (init \"file\") is no scratch baseline", () => {
+  it('records where the baseline starts: a student from a model file\'s weights (init "file") is no scratch baseline', () => {
     assert.equal(plan(base).baselineStart, 'scratch');
     const fromFile = plan({ ...base, student: { model: 'student/model.json', init: 'file' } }, { seeds: [1, 2] });
     assert.equal(fromFile.baselineStart, 'file');
@@ -78,7 +98,10 @@ describe('planSweep', () => {
     };
     const { sweep: _, ...noSweep } = base;
     assert.match(issues(noSweep)[0], /^sweep: this kd.json has no "sweep" block/);
-    assert.match(issues({ ...base, sweep: { params: { 'distillation.temprature': [1] } } })[0], /^sweep\.params\.distillation\.temprature: "distillation\.temprature" is not a setting/);
+    assert.match(
+      issues({ ...base, sweep: { params: { 'distillation.temprature': [1] } } })[0],
+      /^sweep\.params\.distillation\.temprature: "distillation\.temprature" is not a setting/,
+    );
     const bad = issues({ ...base, sweep: { params: { [A]: [0.5, 2] }, seeds: [1, 2, 3] } });
     assert.equal(bad.length, 1, bad.join('\n'));
     assert.match(bad[0], /the trial with distillation\.alpha = 2: distillation\.alpha/);

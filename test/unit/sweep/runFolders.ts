@@ -20,17 +20,28 @@ export async function saveTeacher(dir: string, seed: number): Promise<void> {
 }
 
 function filesUnder(dir: string, rel = ''): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(dir, path.join(rel, e.name)) : [path.join(rel, e.name)])).sort();
+  return fs
+    .readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, path.join(rel, e.name)) : [path.join(rel, e.name)]))
+    .sort();
 }
 
 const TIMING_KEYS = new Set(['time', 'startedAt', 'endedAt', 'durationSec', 'seconds', 'samplesPerSec', 'latencyMs', 'latency', 'pid', 'eventsBytes']);
 
 /** A JSON value without its timing fields, with `dir` written as <run>, and durations in log lines as N. */
 function normalise(value: unknown, dir: string): unknown {
-  if (typeof value === 'string') return value.split(dir).join('<run>').replace(/\d+(\.\d+)? s\b/g, 'N s');
+  if (typeof value === 'string')
+    return value
+      .split(dir)
+      .join('<run>')
+      .replace(/\d+(\.\d+)? s\b/g, 'N s');
   if (Array.isArray(value)) return value.map((v) => normalise(v, dir));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !TIMING_KEYS.has(k)).map(([k, v]) => [k, normalise(v, dir)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !TIMING_KEYS.has(k))
+        .map(([k, v]) => [k, normalise(v, dir)]),
+    );
   }
   return value;
 }
@@ -44,7 +55,12 @@ export function assertSameRunFolders(a: string, b: string): void {
     if (f === 'heartbeat.json') continue;
     const [x, y] = [fs.readFileSync(path.join(a, f)), fs.readFileSync(path.join(b, f))];
     if (f === 'events.jsonl') {
-      const lines = (buf: Buffer, dir: string) => buf.toString('utf8').trim().split('\n').map((l) => normalise(JSON.parse(l), dir));
+      const lines = (buf: Buffer, dir: string) =>
+        buf
+          .toString('utf8')
+          .trim()
+          .split('\n')
+          .map((l) => normalise(JSON.parse(l), dir));
       assert.deepEqual(lines(y, b), lines(x, a), f);
     } else if (f === 'summary.json' || f.endsWith('state.json')) {
       assert.deepEqual(normalise(JSON.parse(y.toString('utf8')), b), normalise(JSON.parse(x.toString('utf8')), a), f);

@@ -13,16 +13,28 @@ describe('sweeps', function () {
   it('expands lists, ranges and grids, and aggregates mean ± sd', () => {
     assert.deepEqual(expandValues({ from: 1, to: 4, steps: 4, scale: 'linear' }), [1, 2, 3, 4]);
     assert.deepEqual(expandValues({ from: 1, to: 100, steps: 3, scale: 'log' }), [1, 10, 100]);
-    assert.deepEqual(grid([{ path: 'a', values: [1, 2] }, { path: 'b', values: [3] }]), [{ a: 1, b: 3 }, { a: 2, b: 3 }]);
+    assert.deepEqual(
+      grid([
+        { path: 'a', values: [1, 2] },
+        { path: 'b', values: [3] },
+      ]),
+      [
+        { a: 1, b: 3 },
+        { a: 2, b: 3 },
+      ],
+    );
     const s = stat([0.5, 0.7]);
     assert.equal(s.mean, 0.6);
     assert.ok(Math.abs(s.sd - Math.sqrt(0.02)) < 1e-12);
-    const file = { metric: 'valAccuracy', trials: [
-      { id: 'b', kind: 'baseline', params: {}, seed: 1, status: 'done', metric: 0.5 },
-      { id: 'x1', kind: 'distill', params: { T: 2 }, seed: 1, status: 'done', metric: 0.6 },
-      { id: 'x2', kind: 'distill', params: { T: 2 }, seed: 2, status: 'done', metric: 0.8 },
-      { id: 'y1', kind: 'distill', params: { T: 4 }, seed: 1, status: 'done', metric: 0.75 },
-    ] } as unknown as SweepFile;
+    const file = {
+      metric: 'valAccuracy',
+      trials: [
+        { id: 'b', kind: 'baseline', params: {}, seed: 1, status: 'done', metric: 0.5 },
+        { id: 'x1', kind: 'distill', params: { T: 2 }, seed: 1, status: 'done', metric: 0.6 },
+        { id: 'x2', kind: 'distill', params: { T: 2 }, seed: 2, status: 'done', metric: 0.8 },
+        { id: 'y1', kind: 'distill', params: { T: 4 }, seed: 1, status: 'done', metric: 0.75 },
+      ],
+    } as unknown as SweepFile;
     summarizeSweep(file);
     assert.equal(file.best!.trialId, 'x2');
     assert.deepEqual(file.bestSetting!.params, { T: 4 });
@@ -33,16 +45,19 @@ describe('sweeps', function () {
     if (!fs.existsSync(enginePath)) throw new Error(`${enginePath} is missing: run npm run build first`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-sweep-'));
     const file = path.join(dir, 'kd.json');
-    fs.writeFileSync(file, JSON.stringify({
-      backend: 'wasm',
-      seed: 2,
-      data: { source: 'mnist', limit: 300 },
-      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] }, training: { epochs: 1, batchSize: 50 } }],
-      student: { architecture: { preset: 'mlp', hidden: [8] } },
-      training: { epochs: 1, batchSize: 50 },
-      evaluation: { latencySamples: 2, logitsSamples: 2 },
-      sweep: { params: { 'distillation.temperature': [2, 6], 'distillation.alpha': [0.5, 0.9] }, parallel: 2 },
-    }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        backend: 'wasm',
+        seed: 2,
+        data: { source: 'mnist', limit: 300 },
+        teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] }, training: { epochs: 1, batchSize: 50 } }],
+        student: { architecture: { preset: 'mlp', hidden: [8] } },
+        training: { epochs: 1, batchSize: 50 },
+        evaluation: { latencySamples: 2, logitsSamples: 2 },
+        sweep: { params: { 'distillation.temperature': [2, 6], 'distillation.alpha': [0.5, 0.9] }, parallel: 2 },
+      }),
+    );
     const out = await new Sweep({ configPath: file, enginePath }).run();
     assert.ok(out.ok);
     const s = readSweep(out.dir)!;

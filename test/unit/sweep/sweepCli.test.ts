@@ -17,13 +17,19 @@ describe('distill sweep --sweeps-root', function () {
 
   it('announces and writes the sweep folder under the given root, nothing beside kd.json', () => {
     const kd = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-sweep-cli-')), 'kd.json');
-    fs.writeFileSync(kd, JSON.stringify({
-      name: 'tiny', backend: 'wasm', data: { source: 'mnist', limit: 200 },
-      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }],
-      student: { architecture: { preset: 'mlp', hidden: [4] } }, training: { epochs: 1, batchSize: 50 },
-      evaluation: { latencySamples: 2, logitsSamples: 2 },
-      sweep: { params: { 'distillation.temperature': [3] }, parallel: 1 },
-    }));
+    fs.writeFileSync(
+      kd,
+      JSON.stringify({
+        name: 'tiny',
+        backend: 'wasm',
+        data: { source: 'mnist', limit: 200 },
+        teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }],
+        student: { architecture: { preset: 'mlp', hidden: [4] } },
+        training: { epochs: 1, batchSize: 50 },
+        evaluation: { latencySamples: 2, logitsSamples: 2 },
+        sweep: { params: { 'distillation.temperature': [3] }, parallel: 1 },
+      }),
+    );
     const root = path.join(path.dirname(kd), 'elsewhere');
     const r = spawnSync(process.execPath, [CLI, 'sweep', kd, '--sweeps-root', root], { encoding: 'utf8', timeout: 150_000 });
     assert.equal(r.status, 0, r.stderr);

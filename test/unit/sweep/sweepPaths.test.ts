@@ -36,25 +36,64 @@ describe('sweeps resolve every path-bearing key of kd.json', function () {
     const d = (...p: string[]) => path.join(dir, ...p);
     fs.mkdirSync(d('data'));
     writeImages(d('data', 'train-images.idx'), 200, 1);
-    fs.writeFileSync(d('data', 'train-labels.idx'), encodeIdx([200], Uint8Array.from({ length: 200 }, (_, i) => i % 10)));
+    fs.writeFileSync(
+      d('data', 'train-labels.idx'),
+      encodeIdx(
+        [200],
+        Uint8Array.from({ length: 200 }, (_, i) => i % 10),
+      ),
+    );
     writeImages(d('data', 'test-images.idx'), 50, 2);
-    fs.writeFileSync(d('data', 'test-labels.idx'), encodeIdx([50], Uint8Array.from({ length: 50 }, (_, i) => i % 10)));
+    fs.writeFileSync(
+      d('data', 'test-labels.idx'),
+      encodeIdx(
+        [50],
+        Uint8Array.from({ length: 50 }, (_, i) => i % 10),
+      ),
+    );
     writeImages(d('data', 'extra-images.idx'), 40, 3);
-    fs.writeFileSync(d('data', 'values.idx'), encodeIdxFloat32([200, 2], new Float32Array(400).map((_, i) => (i % 7) / 7)));
-    fs.writeFileSync(d('data', 'test-values.idx'), encodeIdxFloat32([50, 2], new Float32Array(100).map((_, i) => (i % 5) / 5)));
+    fs.writeFileSync(
+      d('data', 'values.idx'),
+      encodeIdxFloat32(
+        [200, 2],
+        new Float32Array(400).map((_, i) => (i % 7) / 7),
+      ),
+    );
+    fs.writeFileSync(
+      d('data', 'test-values.idx'),
+      encodeIdxFloat32(
+        [50, 2],
+        new Float32Array(100).map((_, i) => (i % 5) / 5),
+      ),
+    );
     const tf = await wasmTf();
-    for (const [name, hidden] of [['teacher', [16]], ['student', [4]]] as const) {
+    for (const [name, hidden] of [
+      ['teacher', [16]],
+      ['student', [4]],
+    ] as const) {
       const m = buildPreset(tf, ArchitectureSpec.parse({ preset: 'mlp', hidden }), [8, 8, 1], 10, 3, name);
       await saveLayersModel(m, d('models', name));
       m.dispose();
     }
-    const source = { train: { images: 'data/train-images.idx', labels: 'data/train-labels.idx' }, test: { images: 'data/test-images.idx', labels: 'data/test-labels.idx' } };
-    const common = { backend: 'wasm', seed: 2, training: { epochs: 1, batchSize: 50 }, evaluation: { latencySamples: 2, logitsSamples: 2 }, sweep: { params: { 'distillation.temperature': [3] }, parallel: 1 } };
+    const source = {
+      train: { images: 'data/train-images.idx', labels: 'data/train-labels.idx' },
+      test: { images: 'data/test-images.idx', labels: 'data/test-labels.idx' },
+    };
+    const common = {
+      backend: 'wasm',
+      seed: 2,
+      training: { epochs: 1, batchSize: 50 },
+      evaluation: { latencySamples: 2, logitsSamples: 2 },
+      sweep: { params: { 'distillation.temperature': [3] }, parallel: 1 },
+    };
     const a = {
       ...common,
       name: 'paths-a',
       data: { source, unlabeledImages: 'data/extra-images.idx' },
-      teachers: [{ id: 'file', model: 'models/teacher/model.json' }, { id: 'trained', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 }, save: 'models/trained' }],
+      teachers: [
+        { id: 'file', model: 'models/teacher/model.json' },
+        { id: 'trained', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 }, save: 'models/trained' },
+      ],
       student: { model: 'models/student/model.json' },
     };
     const b = {
@@ -67,7 +106,10 @@ describe('sweeps resolve every path-bearing key of kd.json', function () {
     };
     // Between them, the two configs use every key of the one list.
     const used = new Set([a, b].flatMap((c) => configPaths(c).map((p) => p.key)));
-    assert.deepEqual(PATH_KEYS.filter((k) => !used.has(k)).map((k) => k.pattern.join('.')), []);
+    assert.deepEqual(
+      PATH_KEYS.filter((k) => !used.has(k)).map((k) => k.pattern.join('.')),
+      [],
+    );
 
     for (const cfg of [a, b]) {
       const file = d(`${cfg.name}.kd.json`);

@@ -18,17 +18,20 @@ const enginePath = path.resolve(__dirname, '../../../dist/engine.js');
 
 function kd(dir: string, name: string, temperature: number): string {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, JSON.stringify({
-    backend: 'wasm',
-    seed: 4,
-    data: { source: 'mnist', limit: 500 },
-    teachers: [{ id: 't', model: 'teacher/model.json' }],
-    // Dropout draws from the seeded Math.random: a worker's runs must draw what a fresh engine draws.
-    student: { architecture: { preset: 'cnn', filters: [4, 8], dense: [16], dropout: 0.2 } },
-    distillation: { temperature, alpha: 0.7 },
-    training: { epochs: 2, batchSize: 50 },
-    evaluation: { latencySamples: 2, logitsSamples: 3 },
-  }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      backend: 'wasm',
+      seed: 4,
+      data: { source: 'mnist', limit: 500 },
+      teachers: [{ id: 't', model: 'teacher/model.json' }],
+      // Dropout draws from the seeded Math.random: a worker's runs must draw what a fresh engine draws.
+      student: { architecture: { preset: 'cnn', filters: [4, 8], dense: [16], dropout: 0.2 } },
+      distillation: { temperature, alpha: 0.7 },
+      training: { epochs: 2, batchSize: 50 },
+      evaluation: { latencySamples: 2, logitsSamples: 3 },
+    }),
+  );
   return file;
 }
 
@@ -104,7 +107,11 @@ describe('engine workers', function () {
       assert.equal(three.summary.student!.testAccuracy, changed.student!.testAccuracy);
       assert.deepEqual(three.summary.teacher!.confusion, changed.teacher!.confusion);
       const pidOf = (messages: EngineMessage[]) => (messages.find((m) => m.type === 'run_started') as { pid: number }).pid;
-      assert.deepEqual([one, two, three].map((r) => pidOf(r.messages)), [worker.pid, worker.pid, worker.pid], 'all in one process');
+      assert.deepEqual(
+        [one, two, three].map((r) => pidOf(r.messages)),
+        [worker.pid, worker.pid, worker.pid],
+        'all in one process',
+      );
     } finally {
       await worker.close();
     }
@@ -112,12 +119,15 @@ describe('engine workers', function () {
 
   it('a sweep whose worker is killed under a trial reports that trial failed and runs the rest on a fresh worker; stop ends the others', async () => {
     const file = path.join(dir, 'sweep.kd.json');
-    fs.writeFileSync(file, JSON.stringify({
-      ...JSON.parse(fs.readFileSync(kd(dir, 'base.kd.json', 4), 'utf8')),
-      // Long enough (~30 steps) that the kill and the stop below land inside the trial they aim at.
-      training: { epochs: 3, batchSize: 50 },
-      sweep: { params: { 'distillation.temperature': [2, 3, 4] }, parallel: 1 },
-    }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(kd(dir, 'base.kd.json', 4), 'utf8')),
+        // Long enough (~30 steps) that the kill and the stop below land inside the trial they aim at.
+        training: { epochs: 3, batchSize: 50 },
+        sweep: { params: { 'distillation.temperature': [2, 3, 4] }, parallel: 1 },
+      }),
+    );
     const killed: number[] = [];
     const sweep = new Sweep({
       configPath: file,
@@ -135,7 +145,10 @@ describe('engine workers', function () {
     const out = await sweep.run();
     assert.ok(out.ok);
     const s = readSweep(out.dir)!;
-    assert.deepEqual(s.trials.map((t) => t.status), ['done', 'done', 'failed', 'done']);
+    assert.deepEqual(
+      s.trials.map((t) => t.status),
+      ['done', 'done', 'failed', 'done'],
+    );
     assert.match(s.trials[2].error!, /engine exited \(SIGKILL\) without a result/);
     assert.equal(s.status, 'failed');
     const pids = s.trials.map((t) => JSON.parse(fs.readFileSync(path.join(out.dir, t.runDir, 'events.jsonl'), 'utf8').split('\n')[0]).pid as number);
@@ -162,7 +175,10 @@ describe('engine workers', function () {
     assert.ok(stopped.ok);
     const st = readSweep(stopped.dir)!;
     assert.equal(st.status, 'stopped');
-    assert.deepEqual(st.trials.map((t) => t.status), ['stopped', 'stopped', 'stopped', 'stopped']);
+    assert.deepEqual(
+      st.trials.map((t) => t.status),
+      ['stopped', 'stopped', 'stopped', 'stopped'],
+    );
     const summary = JSON.parse(fs.readFileSync(path.join(stopped.dir, st.trials[0].runDir, 'summary.json'), 'utf8')) as RunSummary;
     assert.equal(summary.status, 'stopped');
     assert.ok(!fs.existsSync(path.join(stopped.dir, st.trials[1].runDir)), 'no other trial started');

@@ -43,7 +43,11 @@ describe('host-side coalescing of live events', () => {
     timers.advance(200);
     assert.ok(sent.length <= 31, `${sent.length} messages in 3 s`);
     assert.ok(sent.length >= 29, 'yet it keeps flowing');
-    assert.deepEqual(sent.flat(), Array.from({ length: 3000 }, (_, i) => i), 'every event, in order');
+    assert.deepEqual(
+      sent.flat(),
+      Array.from({ length: 3000 }, (_, i) => i),
+      'every event, in order',
+    );
   });
 
   it('the first event after a quiet spell goes out at once', () => {

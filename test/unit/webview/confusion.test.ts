@@ -1,5 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { agreementRate, confusionFrom, difference, overallAccuracy, perClassAccuracy, rowNormalise, samplesInCell, samplesInDiffCell } from '../../../webview/lib/confusion';
+import {
+  agreementRate,
+  confusionFrom,
+  difference,
+  overallAccuracy,
+  perClassAccuracy,
+  rowNormalise,
+  samplesInCell,
+  samplesInDiffCell,
+} from '../../../webview/lib/confusion';
 import { argmax, decodeBase64, entropy, klDivergence, softmaxT, toRgba } from '../../../webview/lib/softmax';
 import { differingKeys, flatten } from '../../../webview/lib/flatten';
 
@@ -10,12 +19,37 @@ describe('teacher-vs-student arithmetic', () => {
 
   it('builds confusion[true][pred], normalises rows and takes differences', () => {
     const t = confusionFrom(labels, teacher, 3);
-    assert.deepEqual(t, [[2, 0, 0], [0, 2, 0], [0, 1, 1]]);
-    assert.deepEqual(rowNormalise([[1, 3], [0, 0]]), [[0.25, 0.75], [0, 0]]);
+    assert.deepEqual(t, [
+      [2, 0, 0],
+      [0, 2, 0],
+      [0, 1, 1],
+    ]);
+    assert.deepEqual(
+      rowNormalise([
+        [1, 3],
+        [0, 0],
+      ]),
+      [
+        [0.25, 0.75],
+        [0, 0],
+      ],
+    );
     const s = confusionFrom(labels, student, 3);
-    assert.deepEqual(difference(s, t), [[-1, 1, 0], [0, 0, 0], [0, -1, 1]]);
+    assert.deepEqual(difference(s, t), [
+      [-1, 1, 0],
+      [0, 0, 0],
+      [0, -1, 1],
+    ]);
     assert.deepEqual(perClassAccuracy(t), [1, 1, 0.5]);
-    assert.ok(Number.isNaN(perClassAccuracy([[0, 0], [1, 1]])[0]), 'a class without samples has no accuracy');
+    assert.ok(
+      Number.isNaN(
+        perClassAccuracy([
+          [0, 0],
+          [1, 1],
+        ])[0],
+      ),
+      'a class without samples has no accuracy',
+    );
     assert.equal(overallAccuracy(t), 5 / 6);
   });
 

@@ -6,8 +6,27 @@ import { parseWebviewMessage } from '../../../src/protocol/webviewMessageSchema'
 const isWebviewMessage = (v: unknown) => parseWebviewMessage(v) !== undefined;
 import { reduceDashboard } from '../../../webview/lib/dashboardModel';
 
-const init = (): DashboardInit => ({ type: 'init', view: 'dashboard', runId: 'r1', runDir: '/r1', series: emptyRunSeries({ runId: 'r1' }), skippedLines: 1, live: true });
-const step = (n: number): RunEvent => ({ time: '2026-01-01T00:00:00Z', type: 'step', stage: 'distill', epoch: 1, step: n, totalSteps: 100, loss: 1, terms: { kd: 0.5 }, lr: 0.1, samplesPerSec: 1 });
+const init = (): DashboardInit => ({
+  type: 'init',
+  view: 'dashboard',
+  runId: 'r1',
+  runDir: '/r1',
+  series: emptyRunSeries({ runId: 'r1' }),
+  skippedLines: 1,
+  live: true,
+});
+const step = (n: number): RunEvent => ({
+  time: '2026-01-01T00:00:00Z',
+  type: 'step',
+  stage: 'distill',
+  epoch: 1,
+  step: n,
+  totalSteps: 100,
+  loss: 1,
+  terms: { kd: 0.5 },
+  lr: 0.1,
+  samplesPerSec: 1,
+});
 
 describe('dashboard message reducer', () => {
   it('ignores messages before init, then starts from init', () => {

@@ -7,7 +7,10 @@ describe('webview decimation', () => {
   it('LTTB returns the series unchanged when it fits the budget', () => {
     const xs = range(10);
     const ys = xs.map((x) => x * x);
-    assert.deepEqual(lttb(xs, ys, 10), xs.map((x) => ({ x, y: x * x })));
+    assert.deepEqual(
+      lttb(xs, ys, 10),
+      xs.map((x) => ({ x, y: x * x })),
+    );
     assert.equal(lttb(xs, ys, 100).length, 10);
   });
 
@@ -25,17 +28,27 @@ describe('webview decimation', () => {
     const xs = range(10_000);
     const ys = xs.map((x) => (x === 5_123 ? 50 : 1));
     const out = lttb(xs, ys, 100);
-    assert.ok(out.some((p) => p.x === 5_123 && p.y === 50), 'the spike survives');
+    assert.ok(
+      out.some((p) => p.x === 5_123 && p.y === 50),
+      'the spike survives',
+    );
   });
 
   it('LTTB on a straight line picks points on that line', () => {
     const xs = range(1000);
-    const out = lttb(xs, xs.map((x) => 2 * x + 1), 50);
+    const out = lttb(
+      xs,
+      xs.map((x) => 2 * x + 1),
+      50,
+    );
     for (const p of out) assert.equal(p.y, 2 * p.x + 1);
   });
 
   it('LTTB with a tiny budget returns the ends', () => {
-    assert.deepEqual(lttb([0, 1, 2, 3], [5, 6, 7, 8], 2), [{ x: 0, y: 5 }, { x: 3, y: 8 }]);
+    assert.deepEqual(lttb([0, 1, 2, 3], [5, 6, 7, 8], 2), [
+      { x: 0, y: 5 },
+      { x: 3, y: 8 },
+    ]);
     assert.deepEqual(lttb([0, 1, 2], [1, 2, 3], 0), []);
   });
 

@@ -12,8 +12,20 @@ function runEvents(): RunEvent[] {
     { time: t(0), type: 'stage_started', stage: 'distill', model: 'student', epochs: 2, stepsPerEpoch: 5, params: 100 },
   ];
   for (let step = 1; step <= 10; step++) {
-    ev.push({ time: t(step), type: 'step', stage: 'distill', epoch: step <= 5 ? 1 : 2, step, totalSteps: 10, loss: 2 / step, terms: { kd: 1 / step, ce: 3 / step }, lr: 0.01, samplesPerSec: 100 });
-    if (step === 5) ev.push({ time: t(step), type: 'epoch', stage: 'distill', epoch: 1, epochs: 2, loss: 0.6, trainAccuracy: 0.5, valAccuracy: 0.4, seconds: 5 });
+    ev.push({
+      time: t(step),
+      type: 'step',
+      stage: 'distill',
+      epoch: step <= 5 ? 1 : 2,
+      step,
+      totalSteps: 10,
+      loss: 2 / step,
+      terms: { kd: 1 / step, ce: 3 / step },
+      lr: 0.01,
+      samplesPerSec: 100,
+    });
+    if (step === 5)
+      ev.push({ time: t(step), type: 'epoch', stage: 'distill', epoch: 1, epochs: 2, loss: 0.6, trainAccuracy: 0.5, valAccuracy: 0.4, seconds: 5 });
   }
   ev.push({ time: t(10), type: 'epoch', stage: 'distill', epoch: 2, epochs: 2, loss: 0.3, trainAccuracy: 0.8, valAccuracy: 0.7, seconds: 5 });
   ev.push({ time: t(10), type: 'stage_done', stage: 'distill', valAccuracy: 0.7, testAccuracy: 0.68 });
@@ -37,10 +49,47 @@ describe('run series reducer (events → curves)', () => {
 
   it('keeps each link of a progressive chain apart (assistant:1, assistant:2), replays included', () => {
     const link = (index: number, from: number): RunEvent[] => [
-      { time: t(from), type: 'stage_started', stage: 'assistant', model: `assistant_${index}`, epochs: 1, stepsPerEpoch: 3, params: 50, assistant: { index, of: 2, description: 'mlp 64' } },
-      ...[1, 2, 3].map((step): RunEvent => ({ time: t(from + step), type: 'step', stage: 'assistant', epoch: 1, step, totalSteps: 3, loss: index * 10 + step, terms: { kd: step }, lr: 0.01, samplesPerSec: 100 })),
-      { time: t(from + 3), type: 'epoch', stage: 'assistant', epoch: 1, epochs: 1, loss: index, trainAccuracy: 0.5, valAccuracy: index === 1 ? 0.5 : 0.6, seconds: 3 },
-      { time: t(from + 3), type: 'stage_done', stage: 'assistant', valAccuracy: index === 1 ? 0.5 : 0.6, testAccuracy: NaN, assistant: { index, model: `assistants/${index}` } },
+      {
+        time: t(from),
+        type: 'stage_started',
+        stage: 'assistant',
+        model: `assistant_${index}`,
+        epochs: 1,
+        stepsPerEpoch: 3,
+        params: 50,
+        assistant: { index, of: 2, description: 'mlp 64' },
+      },
+      ...[1, 2, 3].map((step): RunEvent => ({
+        time: t(from + step),
+        type: 'step',
+        stage: 'assistant',
+        epoch: 1,
+        step,
+        totalSteps: 3,
+        loss: index * 10 + step,
+        terms: { kd: step },
+        lr: 0.01,
+        samplesPerSec: 100,
+      })),
+      {
+        time: t(from + 3),
+        type: 'epoch',
+        stage: 'assistant',
+        epoch: 1,
+        epochs: 1,
+        loss: index,
+        trainAccuracy: 0.5,
+        valAccuracy: index === 1 ? 0.5 : 0.6,
+        seconds: 3,
+      },
+      {
+        time: t(from + 3),
+        type: 'stage_done',
+        stage: 'assistant',
+        valAccuracy: index === 1 ? 0.5 : 0.6,
+        testAccuracy: NaN,
+        assistant: { index, model: `assistants/${index}` },
+      },
     ];
     const ev = [...link(1, 0), ...link(2, 10)];
     const s = reduceRunEvents(emptyRunSeries(), ev);
@@ -94,7 +143,10 @@ describe('run series reducer (events → curves)', () => {
   it('the teacher line comes from the summary when there is one, else the teacher stage', () => {
     const s = reduceRunEvents(emptyRunSeries(), [{ time: t(0), type: 'stage_done', stage: 'teacher', valAccuracy: 0.9, testAccuracy: 0.88 }]);
     assert.deepEqual(teacherAccuracy(s), { value: 0.9, source: 'validation' });
-    withSummary(s, { status: 'done', teacher: { testAccuracy: 0.91, confusion: [], params: 1, bytes: 4, latencyMs: 1, id: 't', ids: ['t'] } } as unknown as RunSummary);
+    withSummary(s, {
+      status: 'done',
+      teacher: { testAccuracy: 0.91, confusion: [], params: 1, bytes: 4, latencyMs: 1, id: 't', ids: ['t'] },
+    } as unknown as RunSummary);
     assert.deepEqual(teacherAccuracy(s), { value: 0.91, source: 'test' });
     assert.equal(s.status, 'done');
   });

@@ -6,7 +6,18 @@ import { bestParamEdits, minimalReplace } from '../../../src/protocol/kdJsonEdit
 import { loadSweep, sweepTitle } from '../../../src/extension/sweeps/sweepData';
 import { applyEdits } from 'jsonc-parser';
 import { summarizeSweep, type SweepFile, type SweepTrial } from '../../../src/protocol/sweep';
-import { bestSettingRow, bestSingleTrial, csvField, heatGrid, linesByAlpha, parallelAxes, settingRows, sortTrials, trialColumns, trialsCsv } from '../../../webview/lib/sweep';
+import {
+  bestSettingRow,
+  bestSingleTrial,
+  csvField,
+  heatGrid,
+  linesByAlpha,
+  parallelAxes,
+  settingRows,
+  sortTrials,
+  trialColumns,
+  trialsCsv,
+} from '../../../webview/lib/sweep';
 
 const T = 'distillation.temperature';
 const A = 'distillation.alpha';
@@ -18,9 +29,55 @@ const value = (t: number, a: number, seed: number) => 0.5 + t / 100 + a / 10 + (
 /** An engine sweep.json: T 1, 4, 8 × α 0.5, 0.9 × seeds 1, 2, and a baseline per seed; no statistics in it yet. */
 function engineFile(): SweepFile {
   const trials: SweepTrial[] = [];
-  for (const seed of [1, 2]) trials.push({ id: `b${seed}`, kind: 'baseline', params: {}, seed, runDir: `trials/b${seed}`, configFile: 'c', status: 'done', metric: 0.54 + seed / 100, valAccuracy: 0.54 + seed / 100, testAccuracy: 0.5 });
-  for (const t of [1, 4, 8]) for (const a of [0.5, 0.9]) for (const seed of [1, 2]) trials.push({ id: `T${t}-a${a}-s${seed}`, kind: 'distill', params: { [T]: t, [A]: a }, seed, runDir: `trials/T${t}-a${a}-s${seed}`, configFile: 'c', status: 'done', metric: value(t, a, seed), valAccuracy: value(t, a, seed), testAccuracy: 0.5 });
-  return { format: 'distillery-sweep/1', sweepId: 'sw', name: 'n', configPath: '/k/kd.json', status: 'done', startedAt: '', metric: 'valAccuracy', metricLabel: 'validation accuracy', params: [{ path: T, values: [1, 4, 8] }, { path: A, values: [0.5, 0.9] }], seeds: [1, 2], epochs: 1, parallel: 1, trials, aggregates: [], teacherCache: { dir: '', hits: 0, computed: 0 }, notes: [] };
+  for (const seed of [1, 2])
+    trials.push({
+      id: `b${seed}`,
+      kind: 'baseline',
+      params: {},
+      seed,
+      runDir: `trials/b${seed}`,
+      configFile: 'c',
+      status: 'done',
+      metric: 0.54 + seed / 100,
+      valAccuracy: 0.54 + seed / 100,
+      testAccuracy: 0.5,
+    });
+  for (const t of [1, 4, 8])
+    for (const a of [0.5, 0.9])
+      for (const seed of [1, 2])
+        trials.push({
+          id: `T${t}-a${a}-s${seed}`,
+          kind: 'distill',
+          params: { [T]: t, [A]: a },
+          seed,
+          runDir: `trials/T${t}-a${a}-s${seed}`,
+          configFile: 'c',
+          status: 'done',
+          metric: value(t, a, seed),
+          valAccuracy: value(t, a, seed),
+          testAccuracy: 0.5,
+        });
+  return {
+    format: 'distillery-sweep/1',
+    sweepId: 'sw',
+    name: 'n',
+    configPath: '/k/kd.json',
+    status: 'done',
+    startedAt: '',
+    metric: 'valAccuracy',
+    metricLabel: 'validation accuracy',
+    params: [
+      { path: T, values: [1, 4, 8] },
+      { path: A, values: [0.5, 0.9] },
+    ],
+    seeds: [1, 2],
+    epochs: 1,
+    parallel: 1,
+    trials,
+    aggregates: [],
+    teacherCache: { dir: '', hits: 0, computed: 0 },
+    notes: [],
+  };
 }
 
 /** What the view is sent: sweep.json with summarizeSweep's statistics, as readSweep gives it. */
@@ -33,8 +90,14 @@ function sweep(): SweepFile {
 describe('sweep shaping', () => {
   it('one line per α over T, each point a setting’s mean over seeds, and a T × α heat map', () => {
     const lines = linesByAlpha(sweep());
-    assert.deepEqual(lines.map((l) => l.label), ['α = 0.5', 'α = 0.9']);
-    assert.deepEqual(lines[0].points.map((p) => p.x), [1, 4, 8]);
+    assert.deepEqual(
+      lines.map((l) => l.label),
+      ['α = 0.5', 'α = 0.9'],
+    );
+    assert.deepEqual(
+      lines[0].points.map((p) => p.x),
+      [1, 4, 8],
+    );
     close(lines[1].points[1].y, (value(4, 0.9, 1) + value(4, 0.9, 2)) / 2, 'mean over seeds');
     close(lines[1].points[1].sd, Math.abs(value(4, 0.9, 1) - value(4, 0.9, 2)) / Math.SQRT2, 'sd over seeds');
     assert.deepEqual(lines[1].points[1].trials, ['T4-a0.9-s1', 'T4-a0.9-s2']);
@@ -50,7 +113,11 @@ describe('sweep shaping', () => {
     setting.metric.mean = 0.123;
     assert.equal(linesByAlpha(s)[0].points[2].y, 0.123);
     assert.equal(heatGrid(s)!.cells[0][2], 0.123);
-    const only: SweepFile = { ...engineFile(), params: [{ path: T, values: [2] }], trials: [{ id: 'a', kind: 'distill', params: { [T]: 2 }, seed: 1, runDir: 'trials/a', configFile: 'c', status: 'done', metric: 0.6, valAccuracy: 0.6 }] };
+    const only: SweepFile = {
+      ...engineFile(),
+      params: [{ path: T, values: [2] }],
+      trials: [{ id: 'a', kind: 'distill', params: { [T]: 2 }, seed: 1, runDir: 'trials/a', configFile: 'c', status: 'done', metric: 0.6, valAccuracy: 0.6 }],
+    };
     assert.deepEqual(linesByAlpha(only)[0].points, [], 'no statistics, no points (sweep.json always has them)');
     assert.equal(heatGrid(only), undefined, 'no heat map when only T varies');
   });
@@ -69,7 +136,10 @@ describe('sweep shaping', () => {
     // Gains over the baseline: 0.12 on both seeds (the baseline is a point higher on seed 2 too).
     assert.match(best[0].vsBaseline, /^\+12\.00 pts ± 0\.00 sd, 95 % CI \+12\.00 to \+12\.00 over 2 seeds$/);
     assert.equal(best[0].verdict, 'better');
-    assert.ok(s.bestSetting!.warnings.some((w) => /runner-up \(temperature=4, alpha=0\.9\)/.test(w)), s.bestSetting!.warnings.join('\n'));
+    assert.ok(
+      s.bestSetting!.warnings.some((w) => /runner-up \(temperature=4, alpha=0\.9\)/.test(w)),
+      s.bestSetting!.warnings.join('\n'),
+    );
   });
 
   it('sorts by any column, missing values last', () => {
@@ -94,7 +164,10 @@ describe('sweep shaping', () => {
 
   it('parallel coordinates scale each axis to 0..1', () => {
     const { axes, lines } = parallelAxes(sweep());
-    assert.deepEqual(axes.map((a) => a.key), [T, A, 'valAccuracy']);
+    assert.deepEqual(
+      axes.map((a) => a.key),
+      [T, A, 'valAccuracy'],
+    );
     for (const l of lines) for (const v of l.values) assert.ok(v >= 0 && v <= 1);
     assert.deepEqual(lines[0].values.slice(0, 2), [0, 0]);
   });
@@ -116,7 +189,14 @@ describe('sweep shaping', () => {
     const csv = trialsCsv(loaded).trim().split('\r\n');
     assert.equal(csv.length, 13, 'the 12 distilled trials, no baseline rows');
     // A seeded run sweeps nothing, and stays so.
-    fs.writeFileSync(path.join(dir, 'sweep.json'), JSON.stringify({ ...file, params: [], trials: file.trials.filter((t) => t.kind === 'baseline' || t.id.startsWith('T1-a0.5')).map((t) => ({ ...t, params: {} })) }));
+    fs.writeFileSync(
+      path.join(dir, 'sweep.json'),
+      JSON.stringify({
+        ...file,
+        params: [],
+        trials: file.trials.filter((t) => t.kind === 'baseline' || t.id.startsWith('T1-a0.5')).map((t) => ({ ...t, params: {} })),
+      }),
+    );
     const seeded = loadSweep(dir)!;
     assert.deepEqual(seeded.params, []);
     assert.equal(seeded.aggregates.length, 1);

@@ -60,8 +60,22 @@ export function withSimdAdam<T extends tfNamespace.Optimizer>(tf: Tf, optimizer:
         const [outValue, outM, outV] = [0, 1, 2].map(() => backend.makeOutput(value.shape, 'float32'));
         const at = (t: tfNamespace.TensorInfo) => heapOffset(backend, t);
         kernels.adam(
-          at(value), at(gradient), at(m), at(v), at(outValue), at(outM), at(outV), value.size,
-          o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, oneMinusAccBeta1, oneMinusAccBeta2, o.epsilon, -o.learningRate,
+          at(value),
+          at(gradient),
+          at(m),
+          at(v),
+          at(outValue),
+          at(outM),
+          at(outV),
+          value.size,
+          o.beta1,
+          1 - o.beta1,
+          o.beta2,
+          1 - o.beta2,
+          oneMinusAccBeta1,
+          oneMinusAccBeta2,
+          o.epsilon,
+          -o.learningRate,
         );
         const asTensor = (info: tfNamespace.TensorInfo) => tf.engine().makeTensorFromTensorInfo(info);
         m.assign(asTensor(outM));

@@ -72,8 +72,22 @@ export function sparseFilterGradient(backend: unknown, x: TensorInfo, dy: Tensor
     for (let b0 = 0; b0 < n; b0 += slice) {
       const nb = Math.min(slice, n - b0);
       kernels.convFilterGrad(
-        xAt + b0 * h * w * ci * 4, dyAt + b0 * oh * ow * co * 4, heapOffset(wasm, dw), heapOffset(wasm, list),
-        nb, h, w, ci, oh, ow, co, kh, kw, g.pad.top, g.pad.left, b0 > 0 ? 1 : 0,
+        xAt + b0 * h * w * ci * 4,
+        dyAt + b0 * oh * ow * co * 4,
+        heapOffset(wasm, dw),
+        heapOffset(wasm, list),
+        nb,
+        h,
+        w,
+        ci,
+        oh,
+        ow,
+        co,
+        kh,
+        kw,
+        g.pad.top,
+        g.pad.left,
+        b0 > 0 ? 1 : 0,
       );
     }
   } finally {

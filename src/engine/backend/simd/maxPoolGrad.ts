@@ -33,7 +33,12 @@ export function maxPoolGradOnHeap(tf: Tf, { inputs, backend, attrs }: MaxPoolGra
   const kernels = simdKernelsFor(backend);
   if (!kernels) throw new Error("MaxPoolGrad on wasm (Distillery's kernel): the wasm backend's memory is not reachable");
   const wasm = backend as WasmBackend;
-  const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+  const a = attrs as unknown as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: Pad;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
   const shape = inputs.input.shape as [number, number, number, number];
   const info = tf.backend_util.computePool2DInfo(shape, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
   const [n, h, w, c] = shape;
@@ -48,9 +53,21 @@ export function maxPoolGradOnHeap(tf: Tf, { inputs, backend, attrs }: MaxPoolGra
   const taps = wasm.makeOutput([info.filterHeight * info.filterWidth], 'int32');
   try {
     kernels.maxPoolGrad(
-      heapOffset(wasm, inputs.input), heapOffset(wasm, inputs.dy), heapOffset(wasm, out),
-      n, h, w, c, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
-      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+      heapOffset(wasm, inputs.input),
+      heapOffset(wasm, inputs.dy),
+      heapOffset(wasm, out),
+      n,
+      h,
+      w,
+      c,
+      info.outHeight,
+      info.outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
       heapOffset(wasm, taps),
     );
   } finally {

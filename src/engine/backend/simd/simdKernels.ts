@@ -9,10 +9,21 @@ type TensorInfo = tfNamespace.TensorInfo;
 
 export interface SimdKernels {
   maxPoolGrad(
-    x: number, dy: number, dx: number,
-    n: number, h: number, w: number, c: number,
-    oh: number, ow: number, kh: number, kw: number,
-    sh: number, sw: number, top: number, left: number,
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
     taps: number,
   ): void;
   maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
@@ -23,15 +34,40 @@ export interface SimdKernels {
   spmm(pairs: number, starts: number, m: number, b: number, n: number, panelBytes: number, bias: number, out: number, accumulate: number, relu: number): void;
   packPanels(b: number, k: number, n: number, out: number): void;
   convFilterGrad(
-    x: number, dy: number, dw: number, list: number,
-    n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number,
-    kh: number, kw: number, top: number, left: number, accumulate: number,
+    x: number,
+    dy: number,
+    dw: number,
+    list: number,
+    n: number,
+    h: number,
+    w: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    top: number,
+    left: number,
+    accumulate: number,
   ): void;
   adam(
-    value: number, g: number, m: number, v: number,
-    outValue: number, outM: number, outV: number, size: number,
-    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
-    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negLr: number,
+    value: number,
+    g: number,
+    m: number,
+    v: number,
+    outValue: number,
+    outM: number,
+    outV: number,
+    size: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    oneMinusAccBeta1: number,
+    oneMinusAccBeta2: number,
+    epsilon: number,
+    negLr: number,
   ): void;
 }
 

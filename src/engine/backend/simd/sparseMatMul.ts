@@ -112,9 +112,16 @@ export function sparseMatMul(args: MatMulArgs, inference: () => boolean, limit =
         if (!out && nonZeros > limit * mr * kc) return undefined;
         out ??= wasm.makeOutput([...Array(Math.max(a.shape.length, b.shape.length) - 2).fill(1), m, n], 'float32');
         kernels.spmm(
-          pairs, starts, mr, (panels ?? bAt) + k0 * rowBytes, n, panelBytes,
-          k0 === 0 && bias ? heapOffset(wasm, bias) : 0, heapOffset(wasm, out) + r0 * n * 4,
-          k0 > 0 ? 1 : 0, k0 + kc >= k && activation === 'relu' ? 1 : 0,
+          pairs,
+          starts,
+          mr,
+          (panels ?? bAt) + k0 * rowBytes,
+          n,
+          panelBytes,
+          k0 === 0 && bias ? heapOffset(wasm, bias) : 0,
+          heapOffset(wasm, out) + r0 * n * 4,
+          k0 > 0 ? 1 : 0,
+          k0 + kc >= k && activation === 'relu' ? 1 : 0,
         );
       }
     }
@@ -152,7 +159,6 @@ function packedPanels(kernels: SimdKernels, wasm: WasmBackend, b: TensorInfo, k:
   packed.set(b.dataId, p);
   return heapOffset(wasm, p);
 }
-
 
 /** Wraps a wasm matmul kernel (BatchMatMul or _FusedMatMul): sparse left operands take spmm. */
 export function sparseMatMulKernel(tf: Tf, original: KernelFunc): (args: MatMulArgs) => TensorInfo {

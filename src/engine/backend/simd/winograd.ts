@@ -58,14 +58,21 @@ export function winogradApplies(tf: Tf, { inputs, attrs }: ConvArgs): boolean {
   const activation = attrs?.activation ?? 'linear';
   return (
     (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth === 0 &&
-    kh === 3 && kw === 3 && c >= 16 && out >= 16 && c % 4 === 0 && out % 4 === 0 &&
-    ones(attrs?.strides) && ones(attrs?.dilations) &&
+    kh === 3 &&
+    kw === 3 &&
+    c >= 16 &&
+    out >= 16 &&
+    c % 4 === 0 &&
+    out % 4 === 0 &&
+    ones(attrs?.strides) &&
+    ones(attrs?.dilations) &&
     (attrs?.dataFormat ?? 'NHWC') === 'NHWC' &&
     (attrs?.pad === 'same' || attrs?.pad === 'valid') &&
     (activation === 'linear' || activation === 'relu') &&
     !inputs.preluActivationWeights &&
     (!inputs.bias || (inputs.bias.shape.length === 1 && inputs.bias.shape[0] === out)) &&
-    inputs.x.dtype === 'float32' && inputs.filter.dtype === 'float32'
+    inputs.x.dtype === 'float32' &&
+    inputs.filter.dtype === 'float32'
   );
 }
 
@@ -76,7 +83,12 @@ function filterTransform(tf: Tf, wasm: WasmBackend, memory: WebAssembly.Memory, 
   dropStale(tf, wasm);
   const [, , c, out] = filter.shape;
   const g = new Float32Array(memory.buffer, heapOffset(wasm, filter), 9 * c * out).slice();
-  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+  const G = [
+    [1, 0, 0],
+    [0.5, 0.5, 0.5],
+    [0.5, -0.5, 0.5],
+    [0, 0, 1],
+  ];
   const u = Array.from({ length: 16 }, () => new Float32Array(c * out));
   const cols = c * out;
   for (let e = 0; e < cols; e++) {
@@ -101,7 +113,13 @@ export function winogradConvKernel(tf: Tf, original: KernelFunc): (args: ConvArg
     const { x, filter, bias } = args.inputs;
     const [n, h, w, c] = x.shape;
     const out = filter.shape[3];
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], 1, 1, args.attrs!.pad as 'same' | 'valid');
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      1,
+      1,
+      args.attrs!.pad as 'same' | 'valid',
+    );
     const { outHeight: oh, outWidth: ow } = info;
     const th = Math.ceil(oh / 2);
     const tw = Math.ceil(ow / 2);
@@ -121,7 +139,18 @@ export function winogradConvKernel(tf: Tf, original: KernelFunc): (args: ConvArg
       kernels.winoInput(heapOffset(wasm, x), heapOffset(wasm, list), n, h, w, c, th, tw, info.padInfo.top, info.padInfo.left);
       const m = vt.map((vk, k) => tf.matMul(vk, u[k]));
       put(m);
-      kernels.winoOutput(heapOffset(wasm, list), heapOffset(wasm, y), bias ? heapOffset(wasm, bias) : 0, n, oh, ow, out, th, tw, args.attrs?.activation === 'relu' ? 1 : 0);
+      kernels.winoOutput(
+        heapOffset(wasm, list),
+        heapOffset(wasm, y),
+        bias ? heapOffset(wasm, bias) : 0,
+        n,
+        oh,
+        ow,
+        out,
+        th,
+        tw,
+        args.attrs?.activation === 'relu' ? 1 : 0,
+      );
       wasm.disposeData(list.dataId);
     });
     return y;

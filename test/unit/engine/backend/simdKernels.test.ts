@@ -23,7 +23,17 @@ const SHAPES = [[7, 5], [3], [64, 33], [16]];
 
 /** Trains copies of the same variables for `steps` Adam steps, fed the same gradients, with a changing learning rate. */
 function train(makeOptimizer: () => tf.Optimizer, steps: number): { weights: Float32Array[]; slots: Float32Array[]; leaked: number } {
-  const vars = SHAPES.map((shape, i) => tf.variable(tf.tensor(values(shape.reduce((a, b) => a * b, 1), i + 1), shape)));
+  const vars = SHAPES.map((shape, i) =>
+    tf.variable(
+      tf.tensor(
+        values(
+          shape.reduce((a, b) => a * b, 1),
+          i + 1,
+        ),
+        shape,
+      ),
+    ),
+  );
   const optimizer = makeOptimizer();
   let leaked = 0;
   for (let step = 0; step < steps; step++) {
@@ -35,7 +45,7 @@ function train(makeOptimizer: () => tf.Optimizer, steps: number): { weights: Flo
     if (step > 0) leaked += tf.memory().numTensors - before; // step 0 creates the slots
   }
   const weights = vars.map((v) => v.dataSync() as Float32Array);
-  const slots = (optimizer as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[] });
+  const slots = optimizer as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[] };
   const slotValues = [...slots.accumulatedFirstMoment, ...slots.accumulatedSecondMoment].map((s) => s.variable.dataSync() as Float32Array);
   optimizer.dispose();
   vars.forEach((v) => v.dispose());
@@ -69,11 +79,11 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
     assert.equal(leadingAxes([-4, -3], 4), 2);
     assert.equal(leadingAxes(0, 2), 1);
     assert.equal(leadingAxes([1, 2], 4), 0);
-    assert.equal(leadingAxes([0, 1, 2, 3], 4), 0, 'a full reduction stays wasm\'s');
+    assert.equal(leadingAxes([0, 1, 2, 3], 4), 0, "a full reduction stays wasm's");
     assert.equal(leadingAxes(undefined, 3), 0);
   });
 
-  it('Sum on wasm equals cpu for leading-axes sums (SIMD) and every other reduction (wasm\'s own)', async () => {
+  it("Sum on wasm equals cpu for leading-axes sums (SIMD) and every other reduction (wasm's own)", async () => {
     const cases: { shape: number[]; axis: number | number[]; keepDims?: boolean }[] = [
       { shape: [64, 7, 7, 8], axis: [0, 1, 2] }, // a conv bias gradient
       { shape: [128, 10], axis: 0 }, // a dense bias gradient
@@ -83,7 +93,10 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
       { shape: [4, 6], axis: [0, 1] }, // full: wasm's kernel
     ];
     for (const c of cases) {
-      const data = values(c.shape.reduce((a, b) => a * b, 1), 7);
+      const data = values(
+        c.shape.reduce((a, b) => a * b, 1),
+        7,
+      );
       const on = async (backend: string) => {
         await tf.setBackend(backend);
         return tf.tidy(() => {
@@ -96,7 +109,17 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
       assert.deepEqual(got.shape, ref.shape, `shape of ${JSON.stringify(c)}`);
       ref.data.forEach((v, i) => assert.ok(Math.abs(v - got.data[i]) <= 1e-4, `${JSON.stringify(c)}[${i}]: ${got.data[i]} vs ${v}`));
     }
-    const ints = tf.sum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], 'int32'), 0);
+    const ints = tf.sum(
+      tf.tensor2d(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [2, 2],
+        'int32',
+      ),
+      0,
+    );
     assert.deepEqual(Array.from(ints.dataSync()), [4, 6]);
     ints.dispose();
   });
@@ -110,7 +133,12 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
     assert.ok(weightErr <= 1e-6, `weights differ by ${weightErr}`);
     assert.ok(slotErr <= 1e-6, `moments differ by ${slotErr}`);
     // The weights did move (a no-op kernel would leave them at their start).
-    const start = SHAPES.map((shape, i) => values(shape.reduce((a, b) => a * b, 1), i + 1));
+    const start = SHAPES.map((shape, i) =>
+      values(
+        shape.reduce((a, b) => a * b, 1),
+        i + 1,
+      ),
+    );
     assert.ok(maxAbsDiff(start, simd.weights) > 1e-3, 'the weights did not change');
     assert.equal(simd.leaked, 0, 'tensors leaked per step');
   });
@@ -122,7 +150,10 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
     for (let i = 0; i < 3; i++) tf.tidy(() => opt.applyGradients([{ name: v.name, tensor: tf.tensor(values(10, 50 + i), [10]) }]));
     assert.equal(opt.iterations, 3);
     const saved = await opt.getWeights();
-    assert.deepEqual(saved.map((w) => w.name), ['iter', `${v.name}/m`, `${v.name}/v`]);
+    assert.deepEqual(
+      saved.map((w) => w.name),
+      ['iter', `${v.name}/m`, `${v.name}/v`],
+    );
     assert.ok(Math.abs((saved[1].tensor.dataSync() as Float32Array)[0]) > 0, 'the first moment is stored');
     saved.forEach((w) => w.tensor.dispose());
     opt.dispose();

@@ -74,7 +74,9 @@ describe('wasm training kernels', function () {
   });
 
   after(async () => {
-    const worst = Object.entries(errors).sort((a, b) => b[1] - a[1]).slice(0, 5);
+    const worst = Object.entries(errors)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5);
     console.log('      worst max-abs errors:', worst.map(([k, v]) => `${k}=${v.toExponential(1)}`).join(', '));
     await tf.setBackend('cpu');
   });
@@ -145,7 +147,12 @@ describe('wasm training kernels', function () {
   });
 
   it('conv2d gradients match cpu with explicit padding', async () => {
-    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [2, 0], [1, 3], [0, 0]];
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [2, 0],
+      [1, 3],
+      [0, 0],
+    ];
     for (const stride of [1, 2]) {
       await expectMatch(`conv2d explicit pad s${stride}`, {
         inputs: [input([2, 7, 8, 3], 6), input([3, 3, 3, 2], 7)],
@@ -231,10 +238,18 @@ describe('wasm training kernels', function () {
     };
     const cpu = await run('cpu');
     const wasm = await run('wasm');
-    assert.deepEqual((wasm as number[][][]).map((r) => r.map((c) => c.map((v) => v.toFixed(5)))), (cpu as number[][][]).map((r) => r.map((c) => c.map((v) => v.toFixed(5)))));
+    assert.deepEqual(
+      (wasm as number[][][]).map((r) => r.map((c) => c.map((v) => v.toFixed(5)))),
+      (cpu as number[][][]).map((r) => r.map((c) => c.map((v) => v.toFixed(5)))),
+    );
   });
 
-  for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+  for (const [tA, tB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
     it(`matMul gradients match cpu (transposeA=${tA}, transposeB=${tB}), rank 2 and batched rank 3`, async () => {
       await expectMatch(`matMul 2D ${tA}${tB}`, {
         inputs: [input(tA ? [7, 5] : [5, 7], 15), input(tB ? [4, 7] : [7, 4], 16)],
@@ -252,7 +267,12 @@ describe('wasm training kernels', function () {
   }
 
   it('matMul gradient sums over broadcast batch dims (equal to explicitly tiling the operand)', async () => {
-    for (const [backend, bShape] of [['cpu', [1, 7, 4]], ['wasm', [1, 7, 4]], ['cpu', [7, 4]], ['wasm', [7, 4]]] as const) {
+    for (const [backend, bShape] of [
+      ['cpu', [1, 7, 4]],
+      ['wasm', [1, 7, 4]],
+      ['cpu', [7, 4]],
+      ['wasm', [7, 4]],
+    ] as const) {
       await tf.setBackend(backend);
       tf.tidy(() => {
         const a = tf.tensor(randomArray([3, 5, 7], 22), [3, 5, 7]);
@@ -287,7 +307,13 @@ describe('wasm training kernels', function () {
     const model = tf.sequential({
       layers: [
         // Seeded initialisers: the same start every run, so the test cannot pass or fail by chance.
-        tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.conv2d({
+          inputShape: [12, 12, 1],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
         tf.layers.maxPooling2d({ poolSize: 2 }),
         tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu', depthwiseInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
         tf.layers.flatten(),
@@ -295,7 +321,13 @@ describe('wasm training kernels', function () {
       ],
     });
     const x = tf.tensor(randomArray([32, 12, 12, 1], 28), [32, 12, 12, 1]);
-    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 3), 'int32'), 3);
+    const labels = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 32 }, (_, i) => i % 3),
+        'int32',
+      ),
+      3,
+    );
     const optimizer = tf.train.adam(0.01);
     const losses: number[] = [];
     for (let step = 0; step < 15; step++) {

@@ -16,9 +16,17 @@ type Case = { x: [number, number, number, number]; out: number; pad: 'same' | 'v
 async function convOn(backend: string, c: Case, seed = 1): Promise<{ shape: number[]; data: Float32Array }> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
-    const x = tf.tensor4d(values(c.x.reduce((a, b) => a * b), seed), c.x);
+    const x = tf.tensor4d(
+      values(
+        c.x.reduce((a, b) => a * b),
+        seed,
+      ),
+      c.x,
+    );
     const filter = tf.tensor4d(values(9 * c.x[3] * c.out, seed + 1), [3, 3, c.x[3], c.out]);
-    const y = c.fused ? tf.fused.conv2d({ x, filter, strides: 1, pad: c.pad, bias: tf.tensor1d(values(c.out, seed + 2)), activation: 'relu' }) : tf.conv2d(x, filter, 1, c.pad);
+    const y = c.fused
+      ? tf.fused.conv2d({ x, filter, strides: 1, pad: c.pad, bias: tf.tensor1d(values(c.out, seed + 2)), activation: 'relu' })
+      : tf.conv2d(x, filter, 1, c.pad);
     return { shape: y.shape, data: y.dataSync() as Float32Array };
   });
 }
@@ -55,7 +63,11 @@ describe('Winograd F(2×2, 3×3) for inference convolutions on wasm', function (
 
   it('takes only what it can: 3×3, stride 1, ≥16 channels (multiples of 4), no gradient being recorded', () => {
     const info = (shape: number[], dtype = 'float32') => ({ shape, dtype, dataId: {} }) as unknown as tf.TensorInfo;
-    const args = (x: number[], f: number[], attrs: object = {}) => ({ inputs: { x: info(x), filter: info(f) }, backend: tf.backend(), attrs: { strides: 1, dilations: 1, pad: 'same', dataFormat: 'NHWC', ...attrs } });
+    const args = (x: number[], f: number[], attrs: object = {}) => ({
+      inputs: { x: info(x), filter: info(f) },
+      backend: tf.backend(),
+      attrs: { strides: 1, dilations: 1, pad: 'same', dataFormat: 'NHWC', ...attrs },
+    });
     assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16])), true);
     assert.equal(winogradApplies(tf, args([1, 8, 8, 8], [3, 3, 8, 16])), false, 'too few input channels');
     assert.equal(winogradApplies(tf, args([1, 8, 8, 18], [3, 3, 18, 16])), false, 'not a multiple of 4');
@@ -67,7 +79,7 @@ describe('Winograd F(2×2, 3×3) for inference convolutions on wasm', function (
       underGradient = winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16]));
       return tf.sum(x);
     })(tf.scalar(1));
-    assert.equal(underGradient, false, 'a training forward keeps XNNPACK (and tfjs\'s gradients)');
+    assert.equal(underGradient, false, "a training forward keeps XNNPACK (and tfjs's gradients)");
   });
 
   it('keeps one transformed filter per live filter, and frees it when the filter goes', async () => {
@@ -78,9 +90,10 @@ describe('Winograd F(2×2, 3×3) for inference convolutions on wasm', function (
       tf.conv2d(x, first, 1, 'same');
     });
     const withFirst = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) tf.tidy(() => {
-      tf.conv2d(x, first, 1, 'same');
-    });
+    for (let i = 0; i < 3; i++)
+      tf.tidy(() => {
+        tf.conv2d(x, first, 1, 'same');
+      });
     assert.equal(tf.memory().numTensors, withFirst, 'no tensors leak per call with the same filter');
     // A new filter in place of the old one (as after an optimiser step): the old one's 16
     // transformed matrices go with it, the new one's come, and the count stays.
@@ -89,7 +102,7 @@ describe('Winograd F(2×2, 3×3) for inference convolutions on wasm', function (
     tf.tidy(() => {
       tf.conv2d(x, second, 1, 'same');
     });
-    assert.equal(tf.memory().numTensors, withFirst, 'the gone filter\'s matrices were freed (else 16 more)');
+    assert.equal(tf.memory().numTensors, withFirst, "the gone filter's matrices were freed (else 16 more)");
     second.dispose();
     x.dispose();
   });

@@ -16,11 +16,17 @@ describe('distillation losses', () => {
   });
 
   it('MSE and cosine against hand-computed values', () => {
-    const a = tf.tensor2d([[1, 2], [3, 4]]);
-    const b = tf.tensor2d([[1, 0], [0, 4]]);
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = tf.tensor2d([
+      [1, 0],
+      [0, 4],
+    ]);
     near(mseTerm(tf, a, b).dataSync()[0], (0 + 4 + 9 + 0) / 4);
     // cos([1,2],[1,0]) = 1/√5; cos([3,4],[0,4]) = 16/(5·4) = 0.8
-    near(cosineTerm(tf, a, b).dataSync()[0], ((1 - 1 / Math.sqrt(5)) + (1 - 0.8)) / 2);
+    near(cosineTerm(tf, a, b).dataSync()[0], (1 - 1 / Math.sqrt(5) + (1 - 0.8)) / 2);
   });
 
   it('the attention map of a known tensor', () => {
@@ -53,7 +59,10 @@ describe('distillation losses', () => {
   it('masked token-level KD ignores masked positions', () => {
     const s = tf.tensor3d(values(2 * 3 * 4, 1), [2, 3, 4]);
     const t = tf.tensor3d(values(2 * 3 * 4, 2), [2, 3, 4]);
-    const mask = tf.tensor2d([[1, 1, 0], [1, 0, 0]]);
+    const mask = tf.tensor2d([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
     const loss = maskedTokenKdTerm(tf, s, t, mask, 2).dataSync()[0];
     // Garbage in the masked positions changes nothing.
     const garbage = tf.tidy(() => tf.where(tf.cast(tf.expandDims(mask, -1).tile([1, 1, 4]), 'bool'), s, tf.fill(s.shape, 1e3)));
@@ -66,15 +75,30 @@ describe('distillation losses', () => {
   it('multi-output: KL on class logits plus smooth L1 on a box, each weighted', () => {
     const cls = [tf.tensor2d([[2, 0, -1]]), tf.tensor2d([[1, 1, 0]])];
     const box = [tf.tensor2d([[0.5, 0.5, 2, 2]]), tf.tensor2d([[0, 0.5, 2, 0]])];
-    const { total, terms } = combineOutputLosses(tf, [{ output: 0, kind: 'kl', weight: 0.5, temperature: 2 }, { output: 1, kind: 'smoothL1', weight: 2, name: 'box' }], { studentOutputs: [cls[0], box[0]], teacherOutputs: [cls[1], box[1]] });
+    const { total, terms } = combineOutputLosses(
+      tf,
+      [
+        { output: 0, kind: 'kl', weight: 0.5, temperature: 2 },
+        { output: 1, kind: 'smoothL1', weight: 2, name: 'box' },
+      ],
+      { studentOutputs: [cls[0], box[0]], teacherOutputs: [cls[1], box[1]] },
+    );
     const kl = kdTerm(tf, cls[0], cls[1], 2).dataSync()[0];
     near(terms.box.dataSync()[0], (0.125 + 0 + 0 + 1.5) / 4);
     near(total.dataSync()[0], 0.5 * kl + 2 * terms.box.dataSync()[0]);
   });
 
   it('masked cross-entropy averages over labeled samples only', () => {
-    const logits = tf.tensor2d([[2, 0], [0, 2], [5, -5]]);
-    const labels = tf.tensor2d([[1, 0], [1, 0], [0, 1]]);
+    const logits = tf.tensor2d([
+      [2, 0],
+      [0, 2],
+      [5, -5],
+    ]);
+    const labels = tf.tensor2d([
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ]);
     const mask = tf.tensor1d([1, 1, 0]);
     const expected = (Math.log(1 + Math.exp(-2)) + Math.log(1 + Math.exp(2))) / 2;
     near(ceTerm(tf, logits, labels, mask).dataSync()[0], expected);
@@ -87,7 +111,10 @@ describe('distillation losses', () => {
     const x4 = tf.tensor4d(values(2 * 3 * 3 * 3, 6), [2, 3, 3, 3]);
     const tokT = tf.tensor3d(values(2 * 2 * 3, 7), [2, 2, 3]);
     const tokS = tf.tensor3d(values(2 * 2 * 3, 8), [2, 2, 3]);
-    const mask = tf.tensor2d([[1, 0], [1, 1]]);
+    const mask = tf.tensor2d([
+      [1, 0],
+      [1, 1],
+    ]);
     const cases: [string, (x: tf.Tensor) => tf.Scalar, tf.Tensor][] = [
       ['mse', (x) => mseTerm(tf, x, target2), x2],
       ['cosine', (x) => cosineTerm(tf, x, target2), x2],
@@ -99,7 +126,10 @@ describe('distillation losses', () => {
   });
 
   it('ensemble of two identical teachers equals one teacher, for every combination', () => {
-    const z = tf.tensor2d(values(12, 9).map((v) => v * 4), [3, 4]);
+    const z = tf.tensor2d(
+      values(12, 9).map((v) => v * 4),
+      [3, 4],
+    );
     const soft = (x: tf.Tensor) => tf.softmax(tf.div(x, 3)).dataSync();
     for (const combine of ['mean-logits', 'mean-probabilities', 'weighted'] as const) {
       const one = soft(combineTeacherLogits(tf, [z], { combine, weights: [1], temperature: 3 }));
@@ -135,15 +165,29 @@ describe('distillation losses', () => {
   it('attention transfer sums weighted pairs', () => {
     const s = tf.tensor4d([1, 0, 0, 0], [1, 2, 2, 1]);
     const t = tf.tensor4d([0, 0, 0, 1], [1, 2, 2, 1]);
-    const term = new AttentionTransfer([{ slot: 0, weight: 0.5 }, { slot: 1, weight: 2 }], { beta: 1 });
-    near(term.compute(tf, { studentLogits: tf.zeros([1, 2]), labels: tf.zeros([1, 2]), studentFeatures: [s, s], teacherFeatures: [t, s] }).dataSync()[0], 0.5 * 2 + 2 * 0);
+    const term = new AttentionTransfer(
+      [
+        { slot: 0, weight: 0.5 },
+        { slot: 1, weight: 2 },
+      ],
+      { beta: 1 },
+    );
+    near(
+      term.compute(tf, { studentLogits: tf.zeros([1, 2]), labels: tf.zeros([1, 2]), studentFeatures: [s, s], teacherFeatures: [t, s] }).dataSync()[0],
+      0.5 * 2 + 2 * 0,
+    );
   });
 
   it('schedules of α, T and β', () => {
     near(scheduledValue(4, { type: 'linear', to: 1 }, 0.5), 2.5);
     near(scheduledValue(4, { type: 'cosine', to: 0 }, 0.5), 2);
     near(scheduledValue(4, { type: 'constant', to: 0 }, 0.7), 4);
-    const d = { temperature: 8, alpha: 0.9, beta: 1, schedule: { temperature: { type: 'linear' as const, to: 2 }, alpha: { type: 'cosine' as const, to: 0.1 } } } as never;
+    const d = {
+      temperature: 8,
+      alpha: 0.9,
+      beta: 1,
+      schedule: { temperature: { type: 'linear' as const, to: 2 }, alpha: { type: 'cosine' as const, to: 0.1 } },
+    } as never;
     const first = knobsAt(d, 0, 11);
     const last = knobsAt(d, 10, 11);
     near(first.temperature, 8);

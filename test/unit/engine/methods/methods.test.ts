@@ -16,8 +16,6 @@ import { loadBundledMnist } from '../../../../src/engine/data/sources';
 import { accuracy, argmaxRows, labelsOf, predictLogits } from '../../../../src/engine/train/evaluate';
 import { runConfig, tiny } from './runConfig';
 
-
-
 describe('distillation methods, end to end on tiny data', function () {
   this.timeout(120_000);
 
@@ -28,7 +26,10 @@ describe('distillation methods, end to end on tiny data', function () {
       backend: 'wasm',
       teachers: [{ id: 't', architecture: { preset: 'cnn', filters: [32] }, training: { epochs: 1, batchSize: 50 } }],
       student: { architecture: { preset: 'cnn', filters: [16] } },
-      distillation: { features: [{ teacherLayer: 'teacher_0_relu1', studentLayer: 'student_relu1' }], attention: [{ teacherLayer: 'teacher_0_relu1', studentLayer: 'student_relu1', weight: 10 }] },
+      distillation: {
+        features: [{ teacherLayer: 'teacher_0_relu1', studentLayer: 'student_relu1' }],
+        attention: [{ teacherLayer: 'teacher_0_relu1', studentLayer: 'student_relu1', weight: 10 }],
+      },
     });
     assert.equal(r.code, EXIT.done);
     const steps = r.messages.filter((m): m is StepEvent => m.type === 'step' && m.stage === 'distill');
@@ -41,20 +42,35 @@ describe('distillation methods, end to end on tiny data', function () {
     const exported = JSON.parse(fs.readFileSync(path.join(r.runDir!, 'student', 'model.json'), 'utf8'));
     const names: string[] = exported.weightsManifest[0].weights.map((w: { name: string }) => w.name);
     assert.ok(names.length > 0 && names.every((n) => !n.includes('adapter')), `no adapter weights in the student: ${names.join(', ')}`);
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: exported.modelTopology, weightSpecs: exported.weightsManifest[0].weights, weightData: new Uint8Array(fs.readFileSync(path.join(r.runDir!, 'student', 'weights.bin'))).buffer }));
-    assert.equal(loaded.countParams(), r.summary!.student!.params, 'the exported student has exactly the student\'s parameters');
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: exported.modelTopology,
+        weightSpecs: exported.weightsManifest[0].weights,
+        weightData: new Uint8Array(fs.readFileSync(path.join(r.runDir!, 'student', 'weights.bin'))).buffer,
+      }),
+    );
+    assert.equal(loaded.countParams(), r.summary!.student!.params, "the exported student has exactly the student's parameters");
   });
 
   it('progressive distillation with two assistants saves both intermediate models', async () => {
     const r = await runConfig({
       ...tiny,
       teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [64] }, training: { epochs: 1, batchSize: 50 } }],
-      assistants: [{ preset: 'mlp', hidden: [32] }, { preset: 'mlp', hidden: [16] }],
+      assistants: [
+        { preset: 'mlp', hidden: [32] },
+        { preset: 'mlp', hidden: [16] },
+      ],
       student: { architecture: { preset: 'mlp', hidden: [8] } },
     });
     assert.equal(r.code, EXIT.done);
     for (const i of [1, 2]) assert.ok(fs.existsSync(path.join(r.runDir!, 'assistants', String(i), 'model.json')), `assistant ${i} saved`);
-    assert.deepEqual(r.summary!.assistants!.map((a) => [a.index, a.model, a.params]), [[1, path.join('assistants', '1'), 784 * 32 + 32 + 330], [2, path.join('assistants', '2'), 784 * 16 + 16 + 170]]);
+    assert.deepEqual(
+      r.summary!.assistants!.map((a) => [a.index, a.model, a.params]),
+      [
+        [1, path.join('assistants', '1'), 784 * 32 + 32 + 330],
+        [2, path.join('assistants', '2'), 784 * 16 + 16 + 170],
+      ],
+    );
     assert.equal(r.messages.filter((m) => m.type === 'stage_started' && m.stage === 'assistant').length, 2);
   });
 
@@ -70,7 +86,10 @@ describe('distillation methods, end to end on tiny data', function () {
       distillation: { ensemble: 'mean-probabilities', schedule: { temperature: { type: 'cosine', to: 1 } } },
     });
     assert.equal(r.code, EXIT.done);
-    assert.deepEqual(r.summary!.teachers!.map((t) => t.id), ['a', 'b']);
+    assert.deepEqual(
+      r.summary!.teachers!.map((t) => t.id),
+      ['a', 'b'],
+    );
     assert.equal(r.summary!.teacher!.combine, 'mean-probabilities');
     assert.equal(r.summary!.unlabeled, 100);
     const steps = r.messages.filter((m): m is StepEvent => m.type === 'step' && m.stage === 'distill');
@@ -82,13 +101,24 @@ describe('distillation methods, end to end on tiny data', function () {
     const digits = loadBundledMnist();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-unlabeled-'));
     fs.writeFileSync(path.join(dir, 'extra-images.idx'), encodeIdx([120, 28, 28], digits.images.subarray(5000 * 784, 5120 * 784)));
-    const cfg = { ...tiny, data: { ...tiny.data, unlabeledImages: path.join(dir, 'extra-images.idx') }, teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [16] } }], student: { architecture: { preset: 'mlp', hidden: [8] } } };
+    const cfg = {
+      ...tiny,
+      data: { ...tiny.data, unlabeledImages: path.join(dir, 'extra-images.idx') },
+      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [16] } }],
+      student: { architecture: { preset: 'mlp', hidden: [8] } },
+    };
     const r = await runConfig(cfg);
     assert.equal(r.code, EXIT.done);
     assert.equal(r.summary!.unlabeled, 120);
-    assert.ok(r.messages.some((m) => m.type === 'log' && /120 of 336 training samples are unlabeled \(120 from /.test(m.message)), 'logged: 216 labeled + 120 unlabeled');
+    assert.ok(
+      r.messages.some((m) => m.type === 'log' && /120 of 336 training samples are unlabeled \(120 from /.test(m.message)),
+      'logged: 216 labeled + 120 unlabeled',
+    );
     // 300 labelled: 60 test, 24 validation, 216 train; the 120 unlabeled images train, once.
-    assert.ok(r.messages.some((m) => m.type === 'log' && m.message.includes('216 train + 120 unlabeled images / 24 validation / 60 test, 10 classes')), 'the split counts add up to the inputs');
+    assert.ok(
+      r.messages.some((m) => m.type === 'log' && m.message.includes('216 train + 120 unlabeled images / 24 validation / 60 test, 10 classes')),
+      'the split counts add up to the inputs',
+    );
     assert.equal(r.summary!.testSamples, 60);
     const started = r.messages.find((m) => m.type === 'stage_started' && m.stage === 'distill');
     assert.ok(started && started.type === 'stage_started' && started.stepsPerEpoch === Math.ceil(336 / 50));
@@ -97,7 +127,11 @@ describe('distillation methods, end to end on tiny data', function () {
     const bad = await runConfig({ ...cfg, data: { ...tiny.data, unlabeledImages: path.join(dir, 'small.idx') } });
     assert.equal(bad.code, EXIT.badConfig);
     const err = bad.messages.find((m) => m.type === 'config_error');
-    assert.ok(err && err.type === 'config_error' && err.issues.some((i) => i.path.join('.') === 'data.source' && /8×8×1 but training images are 28×28×1/.test(i.message)));
+    assert.ok(
+      err &&
+        err.type === 'config_error' &&
+        err.issues.some((i) => i.path.join('.') === 'data.source' && /8×8×1 but training images are 28×28×1/.test(i.message)),
+    );
   });
 
   it('unknown layers and unbridgeable shapes are config errors with their JSON paths; no run starts', async () => {
@@ -105,21 +139,39 @@ describe('distillation methods, end to end on tiny data', function () {
       ...tiny,
       teachers: [{ id: 't', architecture: { preset: 'cnn', filters: [8] }, training: { epochs: 1 } }],
       student: { architecture: { preset: 'mlp', hidden: [8] } },
-      distillation: { features: [{ teacherLayer: 'teacher_0_nope', studentLayer: 'student_dense1' }, { teacherLayer: 'teacher_0_relu1', studentLayer: 'student_dense1' }] },
+      distillation: {
+        features: [
+          { teacherLayer: 'teacher_0_nope', studentLayer: 'student_dense1' },
+          { teacherLayer: 'teacher_0_relu1', studentLayer: 'student_dense1' },
+        ],
+      },
     });
     assert.equal(r.code, EXIT.badConfig);
     const err = r.messages.find((m) => m.type === 'config_error');
     assert.ok(err && err.type === 'config_error');
-    assert.deepEqual(err.issues.map((i) => i.path), [['distillation', 'features', 0, 'teacherLayer'], ['distillation', 'features', 1]]);
+    assert.deepEqual(
+      err.issues.map((i) => i.path),
+      [
+        ['distillation', 'features', 0, 'teacherLayer'],
+        ['distillation', 'features', 1],
+      ],
+    );
     assert.match(err.issues[0].message, /no layer "teacher_0_nope".*teacher_0_conv1/);
     assert.match(err.issues[1].message, /cannot be bridged/);
     assert.ok(!fs.existsSync(path.join(r.dir, '.distillery', 'runs')) || fs.readdirSync(path.join(r.dir, '.distillery', 'runs')).length === 0);
   });
 
   it('the cached and the uncached teacher give identical losses', async () => {
-    const cfg = KdConfig.parse({ ...tiny, teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] } }], student: { architecture: { preset: 'mlp', hidden: [8] } } });
+    const cfg = KdConfig.parse({
+      ...tiny,
+      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] } }],
+      student: { architecture: { preset: 'mlp', hidden: [8] } },
+    });
     const p = await prepare(tf, cfg, fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-cache-')));
-    const forward = ensembleLogitsFn(tf, p.teachers.map((t) => t.model));
+    const forward = ensembleLogitsFn(
+      tf,
+      p.teachers.map((t) => t.model),
+    );
     const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-cachedir-'));
     const first = await teacherLogitsForSet(tf, forward, p.ds, 'k', cacheDir);
     const again = await teacherLogitsForSet(tf, forward, p.ds, 'k', cacheDir);
@@ -127,7 +179,19 @@ describe('distillation methods, end to end on tiny data', function () {
     const losses = async (teacher: Parameters<typeof trainStage>[1]['teacher']) => {
       const model = await p.buildBaseline();
       const steps: StepEvent[] = [];
-      await trainStage(tf, { stage: 'distill', model, losses: hintonLoss(0.7, 4), teacher, training: cfg.training, ds: p.ds, seed: 1, shift: 0, readEvery: 1, emit: (e) => e.type === 'step' && steps.push(e as StepEvent), shouldStop: () => false });
+      await trainStage(tf, {
+        stage: 'distill',
+        model,
+        losses: hintonLoss(0.7, 4),
+        teacher,
+        training: cfg.training,
+        ds: p.ds,
+        seed: 1,
+        shift: 0,
+        readEvery: 1,
+        emit: (e) => e.type === 'step' && steps.push(e as StepEvent),
+        shouldStop: () => false,
+      });
       return steps.map((s) => s.terms.kd);
     };
     const cached = await losses({ kind: 'cached', logits: again.logits });
@@ -137,7 +201,12 @@ describe('distillation methods, end to end on tiny data', function () {
   });
 
   it("a saved teacher's validation and test accuracies come from its cached logits, equal to running it", async () => {
-    const cfg = { ...tiny, data: { source: 'mnist', limit: 300, validationSplit: 0.2, testSplit: 0.2 }, teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] } }], student: { architecture: { preset: 'mlp', hidden: [8] } } };
+    const cfg = {
+      ...tiny,
+      data: { source: 'mnist', limit: 300, validationSplit: 0.2, testSplit: 0.2 },
+      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] } }],
+      student: { architecture: { preset: 'mlp', hidden: [8] } },
+    };
     const first = await runConfig(cfg);
     assert.equal(first.code, EXIT.done);
     // Second run: the teacher loads from disk and its logits come from the cache.
@@ -148,7 +217,10 @@ describe('distillation methods, end to end on tiny data', function () {
     assert.ok(reported?.type === 'stage_done');
     // The same teacher, run over the same splits.
     const p = await prepare(tf, KdConfig.parse(cfg), first.dir);
-    const forward = ensembleLogitsFn(tf, p.teachers.map((t) => t.model));
+    const forward = ensembleLogitsFn(
+      tf,
+      p.teachers.map((t) => t.model),
+    );
     const acc = async (split: typeof p.ds.val) => accuracy(argmaxRows(await predictLogits(tf, forward, p.ds, split), p.ds.numClasses), labelsOf(split));
     assert.equal(reported.valAccuracy, await acc(p.ds.val));
     assert.equal(again.summary!.teacher!.testAccuracy, await acc(p.ds.test));

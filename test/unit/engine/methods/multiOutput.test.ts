@@ -30,7 +30,6 @@ import { runConfig, tiny } from './runConfig';
 const mlpTeacher = { id: 't', architecture: { preset: 'mlp', hidden: [32] }, training: { epochs: 1, batchSize: 50 } };
 const mlpStudent = { architecture: { preset: 'mlp', hidden: [8] } };
 
-
 function configError(r: { messages: EngineMessage[] }) {
   const err = r.messages.find((m) => m.type === 'config_error');
   assert.ok(err && err.type === 'config_error', 'a config_error event');
@@ -42,7 +41,13 @@ describe('multi-output distillation, end to end on tiny data', function () {
   let teacherDir: string | undefined;
 
   it('a box head in every model: its terms in events.jsonl, its IoU for teacher, scratch and distilled, the student exported with it', async () => {
-    const cfg = { ...tiny, data: { ...tiny.data, augment: { shift: 2 } }, teachers: [mlpTeacher], student: mlpStudent, outputs: { box: { target: 'inkBox', weight: 2 } } };
+    const cfg = {
+      ...tiny,
+      data: { ...tiny.data, augment: { shift: 2 } },
+      teachers: [mlpTeacher],
+      student: mlpStudent,
+      outputs: { box: { target: 'inkBox', weight: 2 } },
+    };
     const r = await runConfig(cfg);
     assert.equal(r.code, EXIT.done);
     const { events, skipped } = readEvents(r.runDir!);
@@ -50,8 +55,13 @@ describe('multi-output distillation, end to end on tiny data', function () {
     const steps = (stage: string) => events.filter((e): e is StepEvent & { time: string } => e.type === 'step' && e.stage === stage);
     for (const stage of ['teacher', 'distill', 'baseline']) assert.ok(steps(stage).length > 0, `${stage} steps`);
     for (const s of steps('teacher')) assert.ok(Number.isFinite(s.terms.box_gt) && s.terms.box_kd === undefined, 'the teacher learns its box from the truth');
-    for (const s of steps('distill')) assert.ok(Number.isFinite(s.terms.box_kd) && Number.isFinite(s.terms.box_gt) && Number.isFinite(s.terms.kd), 'box_kd, box_gt and kd in every distill step');
-    for (const s of steps('baseline')) assert.ok(Number.isFinite(s.terms.box_gt) && s.terms.box_kd === undefined, 'the baseline learns its box from the truth only');
+    for (const s of steps('distill'))
+      assert.ok(
+        Number.isFinite(s.terms.box_kd) && Number.isFinite(s.terms.box_gt) && Number.isFinite(s.terms.kd),
+        'box_kd, box_gt and kd in every distill step',
+      );
+    for (const s of steps('baseline'))
+      assert.ok(Number.isFinite(s.terms.box_gt) && s.terms.box_kd === undefined, 'the baseline learns its box from the truth only');
     // The loss is the weighted sum of the terms (weight 2 on box_kd, labelWeight 1 on box_gt).
     const last = steps('distill').at(-1)!;
     assert.ok(Math.abs(last.loss - (0.7 * last.terms.kd + 0.3 * last.terms.ce + 2 * last.terms.box_kd + last.terms.box_gt)) < 1e-4);
@@ -66,7 +76,13 @@ describe('multi-output distillation, end to end on tiny data', function () {
 
     // student/ is the student with its head: [logits, box], and its box is the one measured.
     const student = await loadLayersModel(tf, path.join(r.runDir!, 'student', 'model.json'));
-    assert.deepEqual(student.outputs.map((o) => [o.sourceLayer.name, o.shape]), [['student_logits', [null, 10]], ['student_box', [null, 4]]]);
+    assert.deepEqual(
+      student.outputs.map((o) => [o.sourceLayer.name, o.shape]),
+      [
+        ['student_logits', [null, 10]],
+        ['student_box', [null, 4]],
+      ],
+    );
     assert.equal(student.countParams(), r.summary!.student!.params);
     const p = await prepare(tf, KdConfig.parse(cfg), r.dir);
     const batch = makeBatch(p.ds, p.ds.test, p.ds.test.indices);
@@ -87,23 +103,47 @@ describe('multi-output distillation, end to end on tiny data', function () {
     const plain = buildPreset(tf, ArchitectureSpec.parse({ preset: 'mlp', hidden: [16] }), [28, 28, 1], 10, 1, 'plain');
     await saveLayersModel(plain, path.join(dir, 'plain'));
 
-    const good = await runConfig({ ...tiny, teachers: [{ id: 't', model: 'teacher/model.json' }], student: mlpStudent, outputs: { box: { target: 'inkBox' } } }, dir);
+    const good = await runConfig(
+      { ...tiny, teachers: [{ id: 't', model: 'teacher/model.json' }], student: mlpStudent, outputs: { box: { target: 'inkBox' } } },
+      dir,
+    );
     assert.equal(good.code, EXIT.done);
-    assert.ok(good.messages.some((m) => m.type === 'log' && /teacher logits: computed for 10000 samples .*; with the box head/.test(m.message)), 'the heads are cached with the logits');
+    assert.ok(
+      good.messages.some((m) => m.type === 'log' && /teacher logits: computed for 10000 samples .*; with the box head/.test(m.message)),
+      'the heads are cached with the logits',
+    );
     assert.ok(good.summary!.outputs!.box.teacher > 0);
 
-    const bad = await runConfig({ ...tiny, teachers: [{ id: 't', model: 'plain/model.json' }], student: mlpStudent, outputs: { box: { target: 'inkBox' } } }, dir);
+    const bad = await runConfig(
+      { ...tiny, teachers: [{ id: 't', model: 'plain/model.json' }], student: mlpStudent, outputs: { box: { target: 'inkBox' } } },
+      dir,
+    );
     assert.equal(bad.code, EXIT.badConfig);
     const issues = configError(bad);
-    assert.deepEqual(issues.map((i) => i.path), [['teachers', 0, 'model']]);
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      [['teachers', 0, 'model']],
+    );
     assert.match(issues[0].message, /outputs are plain_logits \[10\]: no output for "box" \(an output layer named "…_box" of size 4\)/);
   });
 
   it('the cached and the live teacher give identical box terms', async () => {
-    const cfg = KdConfig.parse({ ...tiny, teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] } }], student: mlpStudent, outputs: { box: { target: 'inkBox', loss: 'mse' }, centre: { target: 'inkCentre' } } });
+    const cfg = KdConfig.parse({
+      ...tiny,
+      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [32] } }],
+      student: mlpStudent,
+      outputs: { box: { target: 'inkBox', loss: 'mse' }, centre: { target: 'inkCentre' } },
+    });
     const p = await prepare(tf, cfg, fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-outputs-cache-')));
     const teacher = p.teachers[0].model;
-    assert.deepEqual(teacher.outputs.map((o) => o.shape), [[null, 10], [null, 4], [null, 2]]);
+    assert.deepEqual(
+      teacher.outputs.map((o) => o.shape),
+      [
+        [null, 10],
+        [null, 4],
+        [null, 2],
+      ],
+    );
     const forward = logitsFn(tf, teacher, false);
     const heads = { forward: outputsFn(tf, teacher, p.outputs, false), outputs: p.outputs };
     const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-outputs-cachedir-'));
@@ -115,9 +155,19 @@ describe('multi-output distillation, end to end on tiny data', function () {
       const model = await p.buildBaseline();
       const steps: StepEvent[] = [];
       await trainStage(tf, {
-        stage: 'distill', model, losses: [...hintonLoss(0.7, 4), ...outputLosses(p.outputs, true)], teacher: source, training: cfg.training, ds: p.ds, seed: 1, shift: 0, readEvery: 1,
-        studentForward: outputsFn(tf, model, p.outputs, true), targets: targetsFor(p.outputs, p.ds),
-        emit: (e) => e.type === 'step' && steps.push(e as StepEvent), shouldStop: () => false,
+        stage: 'distill',
+        model,
+        losses: [...hintonLoss(0.7, 4), ...outputLosses(p.outputs, true)],
+        teacher: source,
+        training: cfg.training,
+        ds: p.ds,
+        seed: 1,
+        shift: 0,
+        readEvery: 1,
+        studentForward: outputsFn(tf, model, p.outputs, true),
+        targets: targetsFor(p.outputs, p.ds),
+        emit: (e) => e.type === 'step' && steps.push(e as StepEvent),
+        shouldStop: () => false,
       });
       return steps.map((s) => s.terms);
     };
@@ -149,7 +199,10 @@ describe('multi-output distillation, end to end on tiny data', function () {
     const student = await loadLayersModel(tf, path.join(r.runDir!, 'student', 'model.json'));
     assert.equal(student.getLayer('student_ink').getConfig().activation, 'linear');
     const got = (await predictOutputs(tf, student, p.outputs, p.ds, p.ds.test)).ink;
-    assert.deepEqual(Array.from(got.truth), Array.from(p.ds.test.indices, (i) => ink[i]));
+    assert.deepEqual(
+      Array.from(got.truth),
+      Array.from(p.ds.test.indices, (i) => ink[i]),
+    );
     assert.ok(Math.abs(meanAbsoluteError(got.pred, got.truth) - out.student) < 1e-6);
     for (const v of [out.teacher, out.student, out.baseline!]) assert.ok(v > 0 && v < 1, `MAE ${v}`);
 
@@ -158,12 +211,22 @@ describe('multi-output distillation, end to end on tiny data', function () {
     const bad = await runConfig({ ...cfg, outputs: { ink: { target: 'short.idx' } } }, dir);
     assert.equal(bad.code, EXIT.badConfig);
     const issues = configError(bad);
-    assert.deepEqual(issues.map((i) => i.path), [['outputs', 'ink', 'target']]);
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      [['outputs', 'ink', 'target']],
+    );
     assert.match(issues[0].message, /has 10 rows, but the training images are 10000/);
   });
 
-  it('a run stopped in the baseline resumes with the student\'s heads from student/ and ends with the same box metrics', async () => {
-    const cfg = { ...tiny, data: { ...tiny.data, augment: { shift: 1 } }, training: { epochs: 2, batchSize: 50 }, teachers: [mlpTeacher], student: mlpStudent, outputs: { box: { target: 'inkBox' } } };
+  it("a run stopped in the baseline resumes with the student's heads from student/ and ends with the same box metrics", async () => {
+    const cfg = {
+      ...tiny,
+      data: { ...tiny.data, augment: { shift: 1 } },
+      training: { epochs: 2, batchSize: 50 },
+      teachers: [mlpTeacher],
+      student: mlpStudent,
+      outputs: { box: { target: 'inkBox' } },
+    };
     const whole = await runConfig(cfg);
     assert.equal(whole.code, EXIT.done);
     // Stopped in the second epoch of the baseline: its newest checkpoint is after epoch 1.
@@ -188,7 +251,15 @@ describe('multi-output distillation, end to end on tiny data', function () {
   });
 
   it('extra outputs with an ensemble are refused at "outputs"', async () => {
-    const r = await runConfig({ ...tiny, teachers: [{ id: 'a', architecture: { preset: 'mlp', hidden: [8] } }, { id: 'b', architecture: { preset: 'mlp', hidden: [8] } }], student: { architecture: { preset: 'mlp', hidden: [4] } }, outputs: { box: { target: 'inkBox' } } });
+    const r = await runConfig({
+      ...tiny,
+      teachers: [
+        { id: 'a', architecture: { preset: 'mlp', hidden: [8] } },
+        { id: 'b', architecture: { preset: 'mlp', hidden: [8] } },
+      ],
+      student: { architecture: { preset: 'mlp', hidden: [4] } },
+      outputs: { box: { target: 'inkBox' } },
+    });
     assert.equal(r.code, EXIT.badConfig);
     assert.ok(configError(r).some((i) => i.path.join('.') === 'outputs' && /one teacher/.test(i.message)));
   });

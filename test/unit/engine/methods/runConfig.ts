@@ -31,5 +31,11 @@ export async function runConfig(cfg: object, dir = fs.mkdtempSync(path.join(os.t
   const code = await runEngine({ request: newRunJob(file), send: (m) => messages.push(m), shouldStop: () => false });
   const started = messages.find((m) => m.type === 'run_started');
   const finished = messages.find((m) => m.type === 'run_finished');
-  return { code, messages, dir, runDir: started?.type === 'run_started' ? started.runDir : undefined, summary: finished?.type === 'run_finished' ? finished.summary : undefined };
+  return {
+    code,
+    messages,
+    dir,
+    runDir: started?.type === 'run_started' ? started.runDir : undefined,
+    summary: finished?.type === 'run_finished' ? finished.summary : undefined,
+  };
 }

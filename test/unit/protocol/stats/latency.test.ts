@@ -1,5 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { measureLatencies, measureLatency, medianRelativeError, quantile, summarise, withinNoise, type LatencyPlan } from '../../../../src/protocol/stats/latency';
+import {
+  measureLatencies,
+  measureLatency,
+  medianRelativeError,
+  quantile,
+  summarise,
+  withinNoise,
+  type LatencyPlan,
+} from '../../../../src/protocol/stats/latency';
 
 /** A fake forward pass on a fake clock: each pass takes the next of `durations` (cycling) milliseconds. */
 function fake(durations: number[]) {
@@ -17,7 +25,7 @@ function fake(durations: number[]) {
 const plan: LatencyPlan = { warmupPasses: 5, warmupMs: 0, minPasses: 20, maxPasses: 200, targetRelativeError: 0.02, budgetMs: 250 };
 
 describe('latency measurement (protocol/stats/latency)', () => {
-  it('quantiles interpolate between order statistics (type 7), the IQR gives the median\'s error', () => {
+  it("quantiles interpolate between order statistics (type 7), the IQR gives the median's error", () => {
     const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     assert.equal(quantile(xs, 0.5), 5.5);
     assert.equal(quantile(xs, 0.25), 3.25);
@@ -31,7 +39,11 @@ describe('latency measurement (protocol/stats/latency)', () => {
     // 5 cold passes of 50 ms, then 0.1 ms passes forever.
     let t = 0;
     let calls = 0;
-    const s = await measureLatency(async () => void (t += calls++ < 5 ? 50 : 0.1), () => t, plan);
+    const s = await measureLatency(
+      async () => void (t += calls++ < 5 ? 50 : 0.1),
+      () => t,
+      plan,
+    );
     assert.ok(Math.abs(s.medianMs - 0.1) < 1e-9, `median ${s.medianMs}`);
     assert.ok(Math.abs(s.q3Ms - 0.1) < 1e-9);
   });

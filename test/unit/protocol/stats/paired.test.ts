@@ -1,9 +1,17 @@
 import { strict as assert } from 'node:assert';
-import { mcnemarExactP, newcombePairedInterval, pairedSignificance, pairedTable, wilsonInterval, type PairedTable } from '../../../../src/protocol/stats/paired';
+import {
+  mcnemarExactP,
+  newcombePairedInterval,
+  pairedSignificance,
+  pairedTable,
+  wilsonInterval,
+  type PairedTable,
+} from '../../../../src/protocol/stats/paired';
 import { verdictOf } from '../../../../src/protocol/stats/verdict';
 import { mulberry32 } from '../../../../src/engine/util/rng';
 
-const close = (actual: number, expected: number, tol: number, what = '') => assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} ≠ ${expected} ± ${tol}`);
+const close = (actual: number, expected: number, tol: number, what = '') =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${what} ${actual} ≠ ${expected} ± ${tol}`);
 
 describe('paired statistics: McNemar exact test and Newcombe interval (protocol/stats/paired)', () => {
   it("McNemar's exact p-value equals 2·Σ C(n,k)/2ⁿ, computed by hand in exact rationals", () => {
@@ -94,7 +102,7 @@ describe('paired statistics: McNemar exact test and Newcombe interval (protocol/
     const s = pairedSignificance(labels, distilled, baseline);
     assert.deepEqual(s.discordant, [3, 1]);
     assert.equal(s.test, 'mcnemar');
-    close(s.pValue, 2 * (1 + 4) / 16, 1e-12, 'p'); // 2·(C(4,0)+C(4,1))/2⁴
+    close(s.pValue, (2 * (1 + 4)) / 16, 1e-12, 'p'); // 2·(C(4,0)+C(4,1))/2⁴
     assert.equal(s.verdict, 'no measurable difference');
     assert.match(s.method, /Newcombe/);
     // 0.25 points of difference on 8 samples: the interval is wide and holds the estimate.

@@ -30,7 +30,26 @@ describe('seed statistics (paired t over seeds)', () => {
 
   it('the quantile matches published t tables, and tends to the normal 1.959964', () => {
     // Two-sided 95 % critical values (p = 0.975), from standard t tables (4 decimals).
-    const table: [number, number][] = [[1, 12.7062], [2, 4.3027], [3, 3.1824], [4, 2.7764], [5, 2.5706], [6, 2.4469], [7, 2.3646], [8, 2.306], [9, 2.2622], [10, 2.2281], [15, 2.1314], [20, 2.086], [25, 2.0595], [29, 2.0452], [30, 2.0423], [40, 2.0211], [60, 2.0003], [120, 1.9799]];
+    const table: [number, number][] = [
+      [1, 12.7062],
+      [2, 4.3027],
+      [3, 3.1824],
+      [4, 2.7764],
+      [5, 2.5706],
+      [6, 2.4469],
+      [7, 2.3646],
+      [8, 2.306],
+      [9, 2.2622],
+      [10, 2.2281],
+      [15, 2.1314],
+      [20, 2.086],
+      [25, 2.0595],
+      [29, 2.0452],
+      [30, 2.0423],
+      [40, 2.0211],
+      [60, 2.0003],
+      [120, 1.9799],
+    ];
     for (const [df, t] of table) close(studentTQuantile(0.975, df), t, 6e-5, `t(0.975, ${df})`);
     close(studentTQuantile(0.95, 10), 1.8125, 6e-5, 't(0.95, 10)');
     close(studentTQuantile(0.99, 3), 4.5407, 6e-5, 't(0.99, 3)');
@@ -51,8 +70,18 @@ describe('seed statistics (paired t over seeds)', () => {
   });
 
   it('paired by seed: only seeds both sides finished; the verdict is whether the interval holds 0', () => {
-    const a = new Map([[1, 0.91], [2, 0.922], [3, 0.921], [4, 0.5]]);
-    const b = new Map([[1, 0.9], [2, 0.91], [3, 0.91], [5, 0.1]]);
+    const a = new Map([
+      [1, 0.91],
+      [2, 0.922],
+      [3, 0.921],
+      [4, 0.5],
+    ]);
+    const b = new Map([
+      [1, 0.9],
+      [2, 0.91],
+      [3, 0.91],
+      [5, 0.1],
+    ]);
     const c = compareBySeed(a, b);
     assert.deepEqual(c.seeds, [1, 2, 3]);
     close(c.meanDiff, 0.011, 1e-12, 'mean of the paired differences 0.010, 0.012, 0.011');
@@ -61,7 +90,16 @@ describe('seed statistics (paired t over seeds)', () => {
     assert.equal(c.verdict, 'better', `${c.interval95}`);
     assert.ok(distinguishable(c));
     // A difference that flips sign between seeds is noise.
-    const noisy = compareBySeed(new Map([[1, 0.92], [2, 0.9]]), new Map([[1, 0.9], [2, 0.91]]));
+    const noisy = compareBySeed(
+      new Map([
+        [1, 0.92],
+        [2, 0.9],
+      ]),
+      new Map([
+        [1, 0.9],
+        [2, 0.91],
+      ]),
+    );
     assert.equal(noisy.verdict, 'no measurable difference');
     assert.ok(!distinguishable(noisy));
     assert.equal(verdictOf([-0.03, -0.01]), 'worse');
