@@ -3,17 +3,11 @@
  * from mutating the state it is given (the run series can be 100 000 points long; it is
  * appended to, not copied).
  */
-import { reduceRunEvents, withSummary, type RunSeries } from '../../src/protocol/runSeries';
-import type { DashboardTab, HostMessage, LogitsFile, PredictionsFile } from '../../src/protocol/webviewMessages';
+import { reduceRunEvents, withSummary } from '../../src/protocol/runSeries';
+import type { DashboardInit, DashboardTab, HostMessage } from '../../src/protocol/webviewMessages';
 
-export interface DashboardModel {
-  runId: string;
-  runDir: string;
-  series: RunSeries;
-  skippedLines: number;
-  live: boolean;
-  predictions?: PredictionsFile;
-  logits?: LogitsFile;
+/** What the host's init says (the run, its series, predictions, logits), plus what the view keeps. */
+export interface DashboardModel extends Omit<DashboardInit, 'type' | 'view' | 'tab'> {
   tab: DashboardTab;
   notice?: { level: 'info' | 'error'; text: string };
   /** Live events received since the last init. */
