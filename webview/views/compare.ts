@@ -2,7 +2,7 @@
  * Compare runs: their validation accuracy and loss curves overlaid, the config keys that
  * differ between them, and their results side by side.
  */
-import { humanCount, intervalText, parameterRatioText, signedPoints, sizeText } from '../../src/protocol/format';
+import { baselineName, humanCount, intervalText, parameterRatioText, signedPoints, sizeText } from '../../src/protocol/format';
 import type { CompareRun, CompareUiState, HostMessage } from '../../src/protocol/webviewMessages';
 import { canvasHasInk, LineChart, type LineSpec } from '../lib/charts';
 import { fmtPct, h, replace } from '../lib/dom';
@@ -24,7 +24,7 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
     h(
       'div',
       { class: 'charts' },
-      h('section', { class: 'card' }, h('h3', null, 'Validation accuracy (distilled student; dashed: from scratch)'), h('div', { class: 'chart' }, valCanvas)),
+      h('section', { class: 'card' }, h('h3', null, 'Validation accuracy (distilled student; dashed: its baseline)'), h('div', { class: 'chart' }, valCanvas)),
       h('section', { class: 'card' }, h('h3', null, 'Distillation loss'), h('div', { class: 'chart' }, lossCanvas)),
     ),
     h('section', { class: 'card' }, h('h3', null, 'Results'), resultsBox),
@@ -47,7 +47,16 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
       const d = r.series.epochs.distill;
       if (d) val.push({ label: runName(r), xs: d.epoch, ys: d.val, color: color(i), points: true });
       const b = r.series.epochs.baseline;
-      if (b) val.push({ label: `${runName(r)} · scratch`, xs: b.epoch, ys: b.val, color: color(i), dash: [6, 4], points: true, width: 1 });
+      if (b)
+        val.push({
+          label: `${runName(r)} · ${baselineName(r.summary, 'short')}`,
+          xs: b.epoch,
+          ys: b.val,
+          color: color(i),
+          dash: [6, 4],
+          points: true,
+          width: 1,
+        });
       const l = r.series.loss['distill/total'];
       if (l) loss.push({ label: runName(r), xs: l.x, ys: l.y, color: color(i) });
     });
@@ -91,8 +100,8 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
             runs.map((r) => fmtPct(r.summary?.student?.testAccuracy)),
           ),
           row(
-            'scratch test acc.',
-            runs.map((r) => fmtPct(r.summary?.baseline?.testAccuracy)),
+            'baseline test acc.',
+            runs.map((r) => (r.summary?.baseline ? `${fmtPct(r.summary.baseline.testAccuracy)} (${baselineName(r.summary, 'short')})` : '—')),
           ),
           row(
             'gain',
