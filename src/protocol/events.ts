@@ -129,6 +129,8 @@ export interface RunStartedEvent extends Base {
   configPath: string;
   /** Set when this attempt continues the run from a checkpoint (`distill resume`). */
   resumedFrom?: string;
+  /** Where the baseline starts (kd.json student.init): live views name it before the summary exists. */
+  baselineStart?: 'scratch' | 'file';
 }
 
 export interface LogEvent extends Base {

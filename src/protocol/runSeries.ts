@@ -49,6 +49,8 @@ export interface RunSeries {
   name: string;
   backend: string;
   configPath: string;
+  /** Where the baseline starts (run_started): its name in the live views, before the summary says so. */
+  baselineStart?: 'scratch' | 'file';
   status: RunStatus;
   startedAt?: string;
   /** Stages in the order they started. */
@@ -127,6 +129,7 @@ export function reduceRunEvent(state: RunSeries, event: RunEvent): RunSeries {
       state.name = event.name;
       state.backend = event.backend;
       state.configPath = event.configPath;
+      if (event.baselineStart) state.baselineStart = event.baselineStart;
       state.startedAt ??= event.time;
       if (state.status === 'queued') state.status = 'running';
       break;

@@ -37,7 +37,7 @@ const assistantColor = (key: string, p: Palette): string => {
  */
 const stageLabel = (key: string, s: RunSeries): string => {
   const [stage, link] = key.split(':');
-  return `${stage === 'baseline' ? baselineName(s.summary) : (STAGE_LABEL[stage] ?? stage)}${link ? ` ${link}` : ''}`;
+  return `${stage === 'baseline' ? baselineName(s.summary ?? s.baselineStart) : (STAGE_LABEL[stage] ?? stage)}${link ? ` ${link}` : ''}`;
 };
 
 export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void } {

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName, KdConfig } from '../../protocol/config';
-import { BACKENDS } from '../../protocol/config';
+import { BACKENDS, baselineStart } from '../../protocol/config';
 import type { EngineMessage, RunSummary } from '../../protocol/events';
 import { checkWorkspacePaths, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../../protocol/loadConfig';
 import type { EngineRequest } from '../../protocol/engineArgs';
@@ -159,6 +159,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     pid: process.pid,
     backend: prepared.backend,
     configPath,
+    baselineStart: baselineStart(cfg.student),
     ...(resume ? { resumedFrom: path.basename(resume.checkpoint.dir) } : {}),
   });
   if (resume) {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { RunEvent, RunSummary } from '../../../src/protocol/events';
 import { parseEvents } from '../../../src/protocol/runFolder';
+import { baselineName } from '../../../src/protocol/format';
 import { currentStage, emptyRunSeries, reduceRunEvents, stageEtaSeconds, teacherAccuracy, withSummary } from '../../../src/protocol/runSeries';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -149,5 +150,27 @@ describe('run series reducer (events → curves)', () => {
     } as unknown as RunSummary);
     assert.deepEqual(teacherAccuracy(s), { value: 0.91, source: 'test' });
     assert.equal(s.status, 'done');
+  });
+});
+
+describe('run series: the baseline named before the summary exists', () => {
+  it('run_started says where the baseline starts, so a live run from a file’s weights is never called "from scratch"', () => {
+    const started: RunEvent = {
+      time: t(0),
+      type: 'run_started',
+      runId: 'r2',
+      runDir: '/x/r2',
+      name: 'f',
+      pid: 1,
+      backend: 'wasm',
+      configPath: '/x/kd.json',
+      baselineStart: 'file',
+    };
+    const s = reduceRunEvents(emptyRunSeries(), [started]);
+    assert.equal(s.baselineStart, 'file');
+    assert.equal(baselineName(s.summary ?? s.baselineStart), 'same start, no teacher');
+    // An older engine's event says nothing: from scratch, as it always was.
+    const old = reduceRunEvents(emptyRunSeries(), [{ ...started, baselineStart: undefined }]);
+    assert.equal(baselineName(old.summary ?? old.baselineStart), 'student from scratch');
   });
 });
