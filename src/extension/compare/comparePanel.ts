@@ -13,8 +13,6 @@ import type { RunManager } from '../runs/runManager';
 export const COMPARE_VIEW_TYPE = 'distillery.compare';
 
 export class ComparePanel extends PanelHost {
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-
   constructor(
     panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
@@ -29,7 +27,6 @@ export class ComparePanel extends PanelHost {
         if (message.type === 'epoch' || message.type === 'stage_done' || message.type === 'run_finished') this.scheduleRefresh();
       }),
     );
-    this.onDispose(() => this.refreshTimer && clearTimeout(this.refreshTimer));
   }
 
   static create(extensionUri: vscode.Uri, runDirs: string[], runs: RunManager, onGone: (p: ComparePanel) => void): ComparePanel {
@@ -44,10 +41,7 @@ export class ComparePanel extends PanelHost {
   }
 
   private scheduleRefresh(): void {
-    this.refreshTimer ??= setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.refresh();
-    }, 1000);
+    this.refreshSoon(1000, () => this.refresh());
   }
 
   private refresh(): void {

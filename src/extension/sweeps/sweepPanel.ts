@@ -18,8 +18,6 @@ import { loadSweep, sweepTitle } from './sweepData';
 export const SWEEP_VIEW_TYPE = 'distillery.sweep';
 
 export class SweepPanel extends PanelHost {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-
   constructor(
     panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
@@ -30,7 +28,6 @@ export class SweepPanel extends PanelHost {
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(sweepDir), '**/*.{json,jsonl}'));
     const changed = () => this.scheduleRefresh();
     for (const d of [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed)]) this.track(d);
-    this.onDispose(() => this.timer && clearTimeout(this.timer));
   }
 
   static create(extensionUri: vscode.Uri, sweepDir: string, onGone: (p: SweepPanel) => void): SweepPanel {
@@ -39,10 +36,7 @@ export class SweepPanel extends PanelHost {
   }
 
   private scheduleRefresh(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.post({ type: 'sweep', sweep: this.load() });
-    }, 250);
+    this.refreshSoon(250, () => this.post({ type: 'sweep', sweep: this.load() }));
   }
 
   protected onReady(_state: WebviewUiState | undefined): void {

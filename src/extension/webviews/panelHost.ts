@@ -109,4 +109,23 @@ export abstract class PanelHost extends Disposable {
   }
 
   protected onDisposed(): void {}
+
+  private soonTimer: ReturnType<typeof setTimeout> | undefined;
+  private soonTimerCleared = false;
+
+  /**
+   * Runs `refresh` once, `ms` after the first of a burst of calls (events, file changes), and
+   * never after the panel is gone: the one debounce of every panel that redraws on change.
+   */
+  protected refreshSoon(ms: number, refresh: () => void): void {
+    if (this.soonTimer || this.isDisposed) return;
+    if (!this.soonTimerCleared) {
+      this.soonTimerCleared = true;
+      this.onDispose(() => this.soonTimer && clearTimeout(this.soonTimer));
+    }
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined;
+      refresh();
+    }, ms);
+  }
 }
