@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { studentTQuantile } from '../../../src/protocol/stats/seeds';
 import { summarizeSweep, type SweepFile, type SweepTrial } from '../../../src/protocol/sweep';
 import { planApplyBest } from '../../../src/protocol/sweepBest';
+import { sweepFileOf } from '../sweep/sweepFixture';
 
 const T = 'distillation.temperature';
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
@@ -24,24 +25,11 @@ function sweepOf(base: number[], settings: Record<number, number[]>, seeds = [1,
   seeds.forEach((s, i) => base[i] !== undefined && trials.push(t(`baseline-s${s}`, 'baseline', {}, s, base[i])));
   for (const [temp, ms] of Object.entries(settings))
     seeds.forEach((s, i) => ms[i] !== undefined && trials.push(t(`T${temp}-s${s}`, 'distill', { [T]: Number(temp) }, s, ms[i])));
-  return {
-    format: 'distillery-sweep/1',
-    sweepId: 'sw',
-    name: 'n',
-    configPath: '/k/kd.json',
-    status: 'done',
-    startedAt: '',
-    metric: 'valAccuracy',
-    metricLabel: 'validation accuracy',
+  return sweepFileOf({
     params: [{ path: T, values: Object.keys(settings).map(Number) }],
     seeds,
-    epochs: 1,
-    parallel: 1,
     trials,
-    aggregates: [],
-    teacherCache: { dir: '', hits: 0, computed: 0 },
-    notes: [],
-  };
+  });
 }
 
 describe('a sweep’s verdict: intervals over seeds, best setting, warnings', () => {

@@ -14,6 +14,7 @@ import { ONE_SEED_NO_VERDICT, seedsVerdictLine } from '../../../src/protocol/swe
 import { applyBest } from '../../../src/sweep/cli';
 import { sweepTable } from '../../../src/sweep/table';
 import { settingRows, trialColumns } from '../../../webview/lib/sweep';
+import { sweepFileOf } from './sweepFixture';
 
 const T = 'distillation.temperature';
 const A = 'distillation.alpha';
@@ -37,27 +38,15 @@ function sweep(configPath: string): SweepFile {
   [0.8, 0.82, 0.81].forEach((m, i) => add(`baseline-s${i + 1}`, 'baseline', {}, i + 1, m));
   [0.84, 0.85, 0.845].forEach((m, i) => add(`t01-s${i + 1}`, 'distill', { [T]: 2, [A]: 0.9 }, i + 1, m));
   [0.8, 0.83, 0.88].forEach((m, i) => add(`t02-s${i + 1}`, 'distill', { [T]: 8, [A]: 0.5 }, i + 1, m));
-  const s: SweepFile = {
-    format: 'distillery-sweep/1',
-    sweepId: 'sw',
-    name: 'n',
-    configPath,
-    status: 'done',
-    startedAt: '',
-    metric: 'valAccuracy',
-    metricLabel: 'validation accuracy',
+  const s: SweepFile = sweepFileOf({
     params: [
       { path: T, values: [2, 8] },
       { path: A, values: [0.9, 0.5] },
     ],
     seeds: [1, 2, 3],
-    epochs: 1,
-    parallel: 1,
     trials,
-    aggregates: [],
-    teacherCache: { dir: '', hits: 0, computed: 0 },
-    notes: [],
-  };
+    configPath,
+  });
   summarizeSweep(s);
   return s;
 }

@@ -6,6 +6,7 @@ import { bestParamEdits, minimalReplace } from '../../../src/protocol/kdJsonEdit
 import { loadSweep, sweepTitle } from '../../../src/extension/sweeps/sweepData';
 import { applyEdits } from 'jsonc-parser';
 import { summarizeSweep, type SweepFile, type SweepTrial } from '../../../src/protocol/sweep';
+import { sweepFileOf } from '../sweep/sweepFixture';
 import {
   bestSettingRow,
   bestSingleTrial,
@@ -57,27 +58,14 @@ function engineFile(): SweepFile {
           valAccuracy: value(t, a, seed),
           testAccuracy: 0.5,
         });
-  return {
-    format: 'distillery-sweep/1',
-    sweepId: 'sw',
-    name: 'n',
-    configPath: '/k/kd.json',
-    status: 'done',
-    startedAt: '',
-    metric: 'valAccuracy',
-    metricLabel: 'validation accuracy',
+  return sweepFileOf({
     params: [
       { path: T, values: [1, 4, 8] },
       { path: A, values: [0.5, 0.9] },
     ],
     seeds: [1, 2],
-    epochs: 1,
-    parallel: 1,
     trials,
-    aggregates: [],
-    teacherCache: { dir: '', hits: 0, computed: 0 },
-    notes: [],
-  };
+  });
 }
 
 /** What the view is sent: sweep.json with summarizeSweep's statistics, as readSweep gives it. */
