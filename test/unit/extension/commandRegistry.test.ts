@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { COMMANDS } from '../../../src/extension/commands/ids';
 import { registerCommand, SHOW_LOG } from '../../../src/extension/commands/registry';
 import { recorded } from './fakeVscode';
+import { filesUnder } from '../sourceFiles';
 
 const repo = path.resolve(__dirname, '../../..');
 
@@ -30,24 +31,18 @@ describe('extension: the command registry', () => {
 
   it('names every command the source registers or executes through the registry, never as a string', () => {
     const offenders: string[] = [];
-    const walk = (dir: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (p.endsWith('.ts') && !p.endsWith(path.join('commands', 'ids.ts'))) {
-          fs.readFileSync(p, 'utf8')
-            .split('\n')
-            .forEach((line, i) => {
-              if (
-                /['"`]distillery\.(?!runs['"`]|models['"`]|dashboard['"`]|compare['"`]|sweep['"`]|run['"`])[a-zA-Z]+['"`]/.test(line) &&
-                !/getConfiguration|affectsConfiguration/.test(line)
-              )
-                offenders.push(`${path.relative(repo, p)}:${i + 1}: ${line.trim()}`);
-            });
-        }
-      }
-    };
-    walk(path.join(repo, 'src', 'extension'));
+    for (const p of filesUnder(path.join(repo, 'src', 'extension'))) {
+      if (p.endsWith(path.join('commands', 'ids.ts'))) continue;
+      fs.readFileSync(p, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (
+            /['"`]distillery\.(?!runs['"`]|models['"`]|dashboard['"`]|compare['"`]|sweep['"`]|run['"`])[a-zA-Z]+['"`]/.test(line) &&
+            !/getConfiguration|affectsConfiguration/.test(line)
+          )
+            offenders.push(`${path.relative(repo, p)}:${i + 1}: ${line.trim()}`);
+        });
+    }
     assert.deepEqual(offenders, []);
   });
 

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchPolicy } from '../../../src/extension/runs/launchPolicy';
 import { ENGINE_FLAGS, engineArgv, engineRequest, parseEngineArgv, type EngineRequest } from '../../../src/protocol/engineArgs';
+import { filesUnder } from '../sourceFiles';
 
 describe('extension: the launch policy', () => {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-launch-'));
@@ -56,9 +57,7 @@ describe('extension: the launch policy', () => {
     for (const f of ['extension/commands/startRun.ts', 'extension/commands/runCommands.ts', 'extension/sweeps/startSweep.ts'])
       assert.match(src(f), /launchFor\(/, f);
     // …and nothing in the extension picks the engine's Node or the workspace root on its own.
-    const extensionFiles = (dir: string): string[] =>
-      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? extensionFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-    for (const f of extensionFiles(path.resolve(__dirname, '../../../src/extension'))) {
+    for (const f of filesUnder(path.resolve(__dirname, '../../../src/extension'), '')) {
       const text = fs.readFileSync(f, 'utf8');
       assert.doesNotMatch(text, /process\.execPath/, f);
       if (!/(launchPolicy|trustedSettings)\.ts$/.test(f)) assert.doesNotMatch(text, /engineNodePath\(|workspaceRootFor\(/, f);

@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SETTING_KEYS } from '../../../src/extension/settings';
+import { filesUnder } from '../sourceFiles';
 
 const repo = path.resolve(__dirname, '../../..');
 
@@ -14,15 +15,9 @@ describe('extension: settings are read in one place', () => {
   });
 
   it('no other host file reads VS Code settings', () => {
-    const readers: string[] = [];
-    const walk = (dir: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (p.endsWith('.ts') && /getConfiguration|affectsConfiguration/.test(fs.readFileSync(p, 'utf8'))) readers.push(path.relative(repo, p));
-      }
-    };
-    walk(path.join(repo, 'src'));
+    const readers = filesUnder(path.join(repo, 'src'))
+      .filter((p) => /getConfiguration|affectsConfiguration/.test(fs.readFileSync(p, 'utf8')))
+      .map((p) => path.relative(repo, p));
     assert.deepEqual(readers, [path.join('src', 'extension', 'settings.ts')]);
   });
 });
