@@ -3,6 +3,7 @@
  * their optional packages installed, then wasm (SIMD, one thread), then tfjs's pure-JS cpu
  * backend as the last resort. Which one ran is recorded in every run.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName } from '../../protocol/config';
@@ -26,7 +27,7 @@ async function tryBackend(tf: typeof tfTypes, name: ConcreteBackend): Promise<st
     }
     if (name === 'wasm') {
       const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-      const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+      const dist = wasmBinariesDir() + path.sep;
       // Only the single-threaded SIMD build: the threaded one needs a blob: worker that Node refuses.
       wasm.setWasmPaths({
         'tfjs-backend-wasm.wasm': dist + 'tfjs-backend-wasm.wasm',
@@ -42,6 +43,15 @@ async function tryBackend(tf: typeof tfTypes, name: ConcreteBackend): Promise<st
     const msg = (e as Error).message.split('\n')[0];
     return NATIVE_PACKAGES[name] ? `${NATIVE_PACKAGES[name]} is not installed or cannot load (${msg})` : msg;
   }
+}
+
+/**
+ * Where the wasm backend's binaries are: beside a self-contained engine bundle (the .vsix, whose
+ * build copies them there and bundles tfjs), else in the installed @tensorflow/tfjs-backend-wasm.
+ */
+export function wasmBinariesDir(engineDir: string = __dirname): string {
+  if (fs.existsSync(path.join(engineDir, 'tfjs-backend-wasm-simd.wasm'))) return engineDir;
+  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 }
 
 /** Supplies wasm's missing and slow training kernels, when that module is present. */
