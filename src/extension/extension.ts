@@ -22,6 +22,8 @@ let runsOfThisWindow: RunManager | undefined;
 let sweepsOfThisWindow: EditorSweeps | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
+  // Reported to the integration suite, which holds it to the ≤ 100 ms goal with the bundle's load time.
+  const started = performance.now();
   const root = new Disposable();
   context.subscriptions.push(root);
   const log = root.track(vscode.window.createOutputChannel('Distillery'));
@@ -53,7 +55,7 @@ export function activate(context: vscode.ExtensionContext) {
   root.track(registerPanelSerializers(panels));
   root.track(registerPanelCommands(panels, src, log));
   const dashboards: DashboardsApi = panels;
-  return { runs, dashboards, sidebar };
+  return { runs, dashboards, sidebar, activationMs: performance.now() - started };
 }
 
 /**

@@ -60,6 +60,13 @@ async function installWasmKernels(tf: typeof tfTypes): Promise<void> {
   mod?.installWasmTrainingKernels?.(tf);
 }
 
+/** Every backend in "auto"'s order, each started once: which work here and why the others do not (`distill doctor`). */
+export async function probeBackends(tf: typeof tfTypes): Promise<{ name: ConcreteBackend; package?: string; why?: string }[]> {
+  const found = [];
+  for (const name of AUTO_ORDER) found.push({ name, package: NATIVE_PACKAGES[name], why: await tryBackend(tf, name) });
+  return found;
+}
+
 export const AUTO_ORDER: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /**
