@@ -22,19 +22,20 @@ const DEV_FIELDS = ['scripts', 'devDependencies', 'dependencies', 'optionalDepen
 
 const say = (msg) => console.error(`[package] ${msg}`);
 
-function run(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status})`);
+/** Runs a build step; `quiet` keeps its output for a failure's message (the tests use it). */
+function run(cmd, args, cwd, quiet) {
+  const r = spawnSync(cmd, args, { cwd, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status})${quiet ? `:\n${r.stdout}${r.stderr}` : ''}`);
 }
 
 /** Builds and packages one .vsix; returns its path and measurements. */
-export async function packageVsix({ target, outDir = REPO_ROOT } = {}) {
+export async function packageVsix({ target, outDir = REPO_ROOT, quiet = false } = {}) {
   const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
   const stage = path.join(REPO_ROOT, '.package', target ?? 'universal');
   fs.rmSync(stage, { recursive: true, force: true });
   fs.mkdirSync(stage, { recursive: true });
 
-  run(process.execPath, ['scripts/build.mjs', '--self-contained', '--outdir', path.join(stage, 'dist')], REPO_ROOT);
+  run(process.execPath, ['scripts/build.mjs', '--self-contained', '--outdir', path.join(stage, 'dist')], REPO_ROOT, quiet);
   fs.cpSync(path.join(REPO_ROOT, 'media'), path.join(stage, 'media'), { recursive: true });
   // The Marketplace wants a PNG icon; media/icon.svg is its source.
   await sharp(path.join(REPO_ROOT, 'media', 'icon.svg'), { density: 300 })
@@ -49,7 +50,7 @@ export async function packageVsix({ target, outDir = REPO_ROOT } = {}) {
 
   const vsix = path.join(outDir, `${manifest.name}-${manifest.version}${target ? `-${target}` : ''}.vsix`);
   const vsce = path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix, ...(target ? ['--target', target] : [])], stage);
+  run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', vsix, ...(target ? ['--target', target] : [])], stage, quiet);
   const measured = measureVsix(vsix);
   return { vsix, target: target ?? 'universal', natives: natives && { files: natives.files.length, bytes: natives.bytes }, ...measured };
 }

@@ -4,6 +4,7 @@
  * the wasm backend can use; for anything missing, why and what to install. Packages are looked up
  * from the engine's own folder, as the engine will.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { probeBackends } from '../engine/backend/select';
 import { loadTf } from '../engine/run/engineRun';
@@ -45,18 +46,26 @@ export function wasmFeatures(): Finding[] {
     {
       name: 'relaxed SIMD',
       ok: relaxed,
-      detail: relaxed ? 'available; tfjs 4.22 does not use it' : `not enabled in this Node's V8 (${process.version}; Node ≥ 22 with --experimental-wasm-relaxed-simd has it); tfjs 4.22 does not use it`,
+      detail: relaxed ? 'available; tfjs 4.22 does not use it' : `not enabled in this Node's V8 (${process.version}; V8 has it behind --experimental-wasm-relaxed-simd); tfjs 4.22 does not use it`,
     },
   ];
+}
+
+/** The folder of the installed package whose entry is `main` (some packages export no ./package.json). */
+function packageDirOf(main: string, name: string): string {
+  const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
+  const at = main.lastIndexOf(marker);
+  return at < 0 ? path.dirname(main) : main.slice(0, at + marker.length - 1);
 }
 
 export function optionalPackages(fromDir: string): Finding[] {
   return OPTIONAL_PACKAGES.map((p) => {
     try {
-      const manifest = require.resolve(`${p.name}/package.json`, { paths: [fromDir] });
-      const { version } = require(manifest) as { version: string };
-      require(require.resolve(p.name, { paths: [fromDir] }));
-      return { name: p.name, ok: true, detail: `${version} (${path.dirname(manifest)}), for ${p.for}` };
+      const main = require.resolve(p.name, { paths: [fromDir] });
+      const dir = packageDirOf(main, p.name);
+      const { version } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
+      require(main);
+      return { name: p.name, ok: true, detail: `${version} (${dir}), for ${p.for}` };
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       const missing = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
