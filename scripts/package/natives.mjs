@@ -22,7 +22,15 @@ const NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
 const FETCHED = path.join(REPO_ROOT, '.cache', 'natives');
 
 // What each package needs at run time; anything else in its folder stays out.
-const NOT_RUNTIME = [/\.md$/i, /\.map$/, /\.d\.[cm]?ts$/, /\.ts$/, /\.mjs$/, /(^|\/)(src|install|include|script|node_modules|docs?|test)\//, /(^|\/)dist\/esm\//];
+const NOT_RUNTIME = [
+  /\.md$/i,
+  /\.map$/,
+  /\.d\.[cm]?ts$/,
+  /\.ts$/,
+  /\.mjs$/,
+  /(^|\/)(src|install|include|script|node_modules|docs?|test)\//,
+  /(^|\/)dist\/esm\//,
+];
 // onnxruntime-node's own dependencies download its CUDA libraries at install time.
 const INSTALL_ONLY = new Set(['adm-zip', 'global-agent']);
 

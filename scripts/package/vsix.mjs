@@ -36,7 +36,8 @@ export async function packageVsix({ target, outDir = REPO_ROOT, quiet = false } 
   fs.mkdirSync(stage, { recursive: true });
 
   run(process.execPath, ['scripts/build.mjs', '--self-contained', '--outdir', path.join(stage, 'dist')], REPO_ROOT, quiet);
-  fs.cpSync(path.join(REPO_ROOT, 'media'), path.join(stage, 'media'), { recursive: true });
+  // The README's screenshots are shown from the repository (vsce points relative links there), not shipped.
+  fs.cpSync(path.join(REPO_ROOT, 'media'), path.join(stage, 'media'), { recursive: true, filter: (src) => !src.includes(`${path.sep}screenshots`) });
   // The Marketplace wants a PNG icon; media/icon.svg is its source.
   await sharp(path.join(REPO_ROOT, 'media', 'icon.svg'), { density: 300 })
     .resize(128, 128)

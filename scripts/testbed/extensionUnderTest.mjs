@@ -23,7 +23,11 @@ function vsixUnderTest(say) {
     return path.resolve(given);
   }
   say('packaging the extension (npm run package; DISTILLERY_TEST_EXTENSION=dev tests the development folder instead)');
-  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package', 'vsix.mjs')], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'package', 'vsix.mjs')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error('npm run package failed (see above): the suites test the packaged extension');
   return r.stdout.trim().split('\n').pop();
 }
@@ -36,7 +40,8 @@ export function installExtensionUnderTest({ extensionsDir, userDataDir }, say = 
   const { publisher, name, version, main } = manifestOf(REPO_ROOT);
   const id = `${publisher}.${name}`;
   if (devMode()) {
-    if (main && !fs.existsSync(path.join(REPO_ROOT, main))) throw new Error(`the extension's main ${path.join(REPO_ROOT, main)} does not exist; run: npm run build`);
+    if (main && !fs.existsSync(path.join(REPO_ROOT, main)))
+      throw new Error(`the extension's main ${path.join(REPO_ROOT, main)} does not exist; run: npm run build`);
     const link = path.join(extensionsDir, `${id}-${version}`);
     fs.symlinkSync(REPO_ROOT, link, 'dir');
     return { id, version, dir: link, from: `the development folder ${REPO_ROOT}` };

@@ -37,16 +37,26 @@ export function wasmFeatures(): Finding[] {
   const simd = validates(SIMD_MODULE);
   const relaxed = validates(RELAXED_SIMD_MODULE);
   return [
-    { name: 'SIMD', ok: simd, detail: simd ? 'the wasm backend runs its SIMD build' : `not in this Node's V8 (${process.version}): the wasm backend falls back to its slower plain build` },
+    {
+      name: 'SIMD',
+      ok: simd,
+      detail: simd
+        ? 'the wasm backend runs its SIMD build'
+        : `not in this Node's V8 (${process.version}): the wasm backend falls back to its slower plain build`,
+    },
     {
       name: 'threads',
       ok: !threads,
-      detail: threads ?? "available, but unused: the threaded wasm build needs a blob: worker that Node refuses, so the engine runs one thread (sweeps run trials in parallel instead)",
+      detail:
+        threads ??
+        'available, but unused: the threaded wasm build needs a blob: worker that Node refuses, so the engine runs one thread (sweeps run trials in parallel instead)',
     },
     {
       name: 'relaxed SIMD',
       ok: relaxed,
-      detail: relaxed ? 'available; tfjs 4.22 does not use it' : `not enabled in this Node's V8 (${process.version}; V8 has it behind --experimental-wasm-relaxed-simd); tfjs 4.22 does not use it`,
+      detail: relaxed
+        ? 'available; tfjs 4.22 does not use it'
+        : `not enabled in this Node's V8 (${process.version}; V8 has it behind --experimental-wasm-relaxed-simd); tfjs 4.22 does not use it`,
     },
   ];
 }
@@ -72,9 +82,7 @@ export function optionalPackages(fromDir: string): Finding[] {
       return {
         name: p.name,
         ok: false,
-        detail: missing
-          ? `not installed: ${p.for} need it (npm install ${p.name}, next to distill)`
-          : `installed but does not load (${msg}); ${p.for} need it`,
+        detail: missing ? `not installed: ${p.for} need it (npm install ${p.name}, next to distill)` : `installed but does not load (${msg}); ${p.for} need it`,
       };
     }
   });
@@ -85,7 +93,11 @@ export async function backends(): Promise<Finding[]> {
   return found.map((b) => ({
     name: b.name,
     ok: !b.why,
-    detail: b.why ? `${b.why}${b.package ? ` — for it: npm install ${b.package}, next to distill or globally with it` : ''}` : b.package ? `${b.package}` : 'built in',
+    detail: b.why
+      ? `${b.why}${b.package ? ` — for it: npm install ${b.package} where distill is installed (the same node_modules, so both use one tfjs)` : ''}`
+      : b.package
+        ? `${b.package}`
+        : 'built in',
   }));
 }
 

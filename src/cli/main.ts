@@ -180,7 +180,9 @@ program
 
 program
   .command('doctor')
-  .description('list the tfjs backends that start here, the optional native packages (onnxruntime-node, sharp) and WebAssembly features, and why any is missing')
+  .description(
+    'list the tfjs backends that start here, the optional native packages (onnxruntime-node, sharp) and WebAssembly features, and why any is missing',
+  )
   .option('--json', 'print the findings as JSON')
   .action(async (opts: { json?: boolean }) => {
     const { doctorCli } = await import('./doctor');

@@ -35,7 +35,15 @@ describe('npm run pack:cli: the distill CLI package', function () {
     const { packCli } = await import(pathToFileURL(path.join(ROOT, 'scripts', 'package', 'cli.mjs')).href);
     tarball = packCli({ outDir: tmp });
     const listing = sh('tar', ['tzf', tarball], {}).trim().split('\n');
-    for (const f of ['bin/distill.js', 'dist/cli.js', 'dist/engine.js', 'dist/kd.schema.json', 'dist/mnist-digits-images.idx3-ubyte', 'examples/mnist/kd.json', 'LICENSE'])
+    for (const f of [
+      'bin/distill.js',
+      'dist/cli.js',
+      'dist/engine.js',
+      'dist/kd.schema.json',
+      'dist/mnist-digits-images.idx3-ubyte',
+      'examples/mnist/kd.json',
+      'LICENSE',
+    ])
       assert.ok(listing.includes(`package/${f}`), `${f} is not in the tarball`);
     assert.deepEqual(
       listing.filter((f) => /\.(ts|map)$|node_modules|\/src\/|\/test\/|extension\.js|webview/.test(f)),
@@ -71,5 +79,30 @@ describe('npm run pack:cli: the distill CLI package', function () {
     assert.match(by(report.backends).tensorflow.detail, /npm install @tensorflow\/tfjs-node/);
     assert.equal(by(report.optionalPackages)['onnxruntime-node'].ok, false);
     assert.match(by(report.optionalPackages).sharp.detail, /not installed: .*npm install sharp/);
+  });
+
+  it('uses @tensorflow/tfjs-node when it is installed beside the CLI (here a stand-in with the same contract)', () => {
+    // Like the real package, it registers its 'tensorflow' backend on the tfjs it resolves, which
+    // is the CLI's only when both sit in one node_modules: tfjs's cpu kernels under that name.
+    const pkg = path.join(app, 'node_modules', '@tensorflow', 'tfjs-node');
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0', main: 'index.js' }));
+    fs.writeFileSync(
+      path.join(pkg, 'index.js'),
+      `const tf = require('@tensorflow/tfjs');
+       const { MathBackendCPU } = require('@tensorflow/tfjs-backend-cpu');
+       tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
+       for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
+       module.exports = tf;`,
+    );
+    const report = JSON.parse(sh('npx', ['distill', 'doctor', '--json'], { cwd: app }));
+    assert.equal(report.backends.find((b: { name: string }) => b.name === 'tensorflow').ok, true);
+    const { backend: _forced, ...auto } = JSON.parse(fs.readFileSync(TINY_KD_JSON, 'utf8'));
+    fs.writeFileSync(path.join(app, 'auto.kd.json'), JSON.stringify(auto));
+    sh('npx', ['distill', 'run', 'auto.kd.json'], { cwd: app });
+    const runs = path.join(app, '.distillery', 'runs');
+    const summaries = fs.readdirSync(runs).map((r) => JSON.parse(fs.readFileSync(path.join(runs, r, 'summary.json'), 'utf8')));
+    const fromAuto = summaries.find((s) => s.configPath.endsWith('auto.kd.json'));
+    assert.deepEqual([fromAuto.status, fromAuto.backend], ['done', 'tensorflow']);
   });
 });

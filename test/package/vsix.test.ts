@@ -55,7 +55,9 @@ describe('npm run package: the .vsix', function () {
       [],
       'development files in the .vsix',
     );
-    const shipped = JSON.parse(Buffer.from(unzipSync(fs.readFileSync(r.vsix), { filter: (f) => f.name === 'extension/package.json' })['extension/package.json']).toString());
+    const shipped = JSON.parse(
+      Buffer.from(unzipSync(fs.readFileSync(r.vsix), { filter: (f) => f.name === 'extension/package.json' })['extension/package.json']).toString(),
+    );
     assert.deepEqual(
       ['scripts', 'devDependencies', 'dependencies'].filter((k) => k in shipped),
       [],
