@@ -83,6 +83,46 @@ describe('npm run package: the .vsix', function () {
     assert.ok(summary.teacher.testAccuracy > 0.1, `teacher accuracy ${summary.teacher.testAccuracy} is no better than chance`);
   });
 
+  it("uses tfjs-node from the global packages of the Node that runs it (distillery.nodePath's), else wasm", () => {
+    // A Node "installed" in <tmp>/node (bin/node, a hard link to this one) with a global
+    // @tensorflow/tfjs-node: a stand-in that, like the real one, registers a 'tensorflow' backend
+    // with tfjs (its own copy: cpu kernels under that name).
+    const prefix = path.join(tmp, 'node');
+    const globals = path.join(prefix, 'lib', 'node_modules', '@tensorflow');
+    fs.mkdirSync(path.join(prefix, 'bin'), { recursive: true });
+    fs.mkdirSync(path.join(globals, 'tfjs-node'), { recursive: true });
+    const node = path.join(prefix, 'bin', 'node');
+    try {
+      fs.linkSync(process.execPath, node);
+    } catch {
+      fs.copyFileSync(process.execPath, node);
+      fs.chmodSync(node, 0o755);
+    }
+    for (const dep of ['tfjs', 'tfjs-backend-cpu']) fs.symlinkSync(path.join(ROOT, 'node_modules', '@tensorflow', dep), path.join(globals, dep), 'dir');
+    fs.writeFileSync(path.join(globals, 'tfjs-node', 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node', version: '4.22.0', main: 'index.js' }));
+    fs.writeFileSync(
+      path.join(globals, 'tfjs-node', 'index.js'),
+      `const tf = require('@tensorflow/tfjs');
+       const { MathBackendCPU } = require('@tensorflow/tfjs-backend-cpu');
+       tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
+       for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'tensorflow' });
+       module.exports = tf;`,
+    );
+    const engine = path.join(tmp, 'installed', 'extension', 'dist', 'engine.js');
+    const work = path.join(tmp, 'native');
+    fs.mkdirSync(work);
+    const { backend: _forced, ...auto } = JSON.parse(fs.readFileSync(TINY_KD_JSON, 'utf8'));
+    fs.writeFileSync(path.join(work, 'kd.json'), JSON.stringify(auto));
+    const backendOf = (nodeBinary: string, runDir: string) => {
+      const r = spawnSync(nodeBinary, [engine, '--config', path.join(work, 'kd.json'), '--run-dir', runDir], { cwd: work, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr.slice(-2000));
+      const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+      return [summary.status, summary.backend];
+    };
+    assert.deepEqual(backendOf(node, path.join(work, 'with')), ['done', 'tensorflow']);
+    assert.deepEqual(backendOf(process.execPath, path.join(work, 'without')), ['done', 'wasm']);
+  });
+
   it("carries one platform's sharp and onnxruntime-node in a --target package, and they load from it", async () => {
     const { packageVsix } = await load('vsix.mjs');
     const { checkBudget, zipEntries } = await load('budget.mjs');

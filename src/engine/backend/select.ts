@@ -21,8 +21,9 @@ async function tryBackend(tf: typeof tfTypes, name: ConcreteBackend): Promise<st
   try {
     const pkg = NATIVE_PACKAGES[name];
     if (pkg) {
-      // The native package registers the 'tensorflow' backend on the shared tfjs-core.
-      require(pkg);
+      // The native package registers the 'tensorflow' backend with tfjs's engine, which every
+      // tfjs-core copy in a process shares (a global), so even a global install's own tfjs serves.
+      require(resolveNativePackage(pkg));
       return (await tf.setBackend('tensorflow')) ? undefined : `${pkg} loaded but its backend did not initialise`;
     }
     if (name === 'wasm') {
@@ -42,6 +43,22 @@ async function tryBackend(tf: typeof tfTypes, name: ConcreteBackend): Promise<st
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
     return NATIVE_PACKAGES[name] ? `${NATIVE_PACKAGES[name]} is not installed or cannot load (${msg})` : msg;
+  }
+}
+
+/**
+ * Where a native tfjs package is: beside the engine (the CLI's node_modules) or on NODE_PATH, else
+ * among the global packages of the Node running the engine (`npm install -g` with that Node). The
+ * .vsix ships no node_modules, so the latter is how the extension finds one: with
+ * `distillery.nodePath` naming that Node.
+ */
+export function resolveNativePackage(pkg: string, execPath = process.execPath): string {
+  try {
+    return require.resolve(pkg);
+  } catch {
+    const bin = path.dirname(execPath);
+    const globalRoot = process.platform === 'win32' ? bin : path.join(bin, '..', 'lib');
+    return require.resolve(pkg, { paths: [globalRoot] });
   }
 }
 
