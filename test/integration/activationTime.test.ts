@@ -4,15 +4,28 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, waitFor } from './helpers';
 
-/** The issue's goal for the time activation costs a window (load the bundle, run activate()). */
+/**
+ * The issue's goal for what activation costs a window: load the bundle, run activate(). Held on
+ * CPU time, which other processes on a shared machine do not inflate; the wall clock is reported.
+ */
 const ACTIVATION_GOAL_MS = 100;
 
+interface Api {
+  activationMs: number;
+  activationCpuMs: number;
+}
+
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+};
+
 describe('activation cost', () => {
-  it(`loads and activates within ${ACTIVATION_GOAL_MS} ms, and never loads tfjs or the engine`, async function () {
-    const ext = vscode.extensions.getExtension<{ activationMs: number }>(EXTENSION_ID)!;
+  it(`loads and activates within ${ACTIVATION_GOAL_MS} ms of CPU, and never loads tfjs or the engine`, async function () {
+    const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID)!;
     await waitFor(`${EXTENSION_ID} to activate`, () => ext.isActive, 30_000);
-    const activateMs = ext.exports.activationMs;
-    assert.ok(Number.isFinite(activateMs) && activateMs > 0, `activate() reported ${activateMs} ms`);
+    const { activationMs, activationCpuMs } = ext.exports;
+    assert.ok(Number.isFinite(activationMs) && activationMs > 0, `activate() reported ${activationMs} ms`);
 
     // The bundle's load time, as the host paid it: a fresh copy of the main module beside it
     // (same folder, so the host's `vscode` module resolves for it as for the original).
@@ -20,17 +33,21 @@ describe('activation cost', () => {
     const copy = path.join(path.dirname(main), `load-time-probe-${process.pid}.js`);
     fs.copyFileSync(main, copy);
     let loadMs: number;
+    let loadCpuMs: number;
     try {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       require(copy);
+      loadCpuMs = cpuMs(c0);
       loadMs = performance.now() - t0;
     } finally {
       delete require.cache[copy];
       fs.rmSync(copy, { force: true });
     }
-    const total = loadMs + activateMs;
-    this.test!.title += ` (measured: load ${loadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms = ${total.toFixed(1)} ms)`;
-    assert.ok(total <= ACTIVATION_GOAL_MS, `activation took ${total.toFixed(1)} ms (load ${loadMs.toFixed(1)} + activate ${activateMs.toFixed(1)})`);
+    const cpu = loadCpuMs + activationCpuMs;
+    const wall = loadMs + activationMs;
+    this.test!.title += ` (measured: load ${loadCpuMs.toFixed(0)} + activate ${activationCpuMs.toFixed(0)} = ${cpu.toFixed(0)} ms CPU; wall ${loadMs.toFixed(0)} + ${activationMs.toFixed(0)} = ${wall.toFixed(0)} ms)`;
+    assert.ok(cpu <= ACTIVATION_GOAL_MS, `activation took ${cpu.toFixed(1)} ms of CPU (load ${loadCpuMs.toFixed(1)} + activate ${activationCpuMs.toFixed(1)})`);
 
     const loaded = Object.keys(require.cache).filter((f) => /[\\/]@tensorflow[\\/]|[\\/]dist[\\/]engine\.js$/.test(f));
     assert.deepEqual(loaded, [], 'the extension host loaded tfjs or the engine');
