@@ -13,7 +13,6 @@ export const README_SCREENSHOTS = {
   'kd-json.png': '01-kd-json-open.png',
   'live-run.png': 'sidebar-01-live-run.png',
   'dashboard.png': 'dashboard-02-done.png',
-  'verdict.png': '03-run-done-notification.png',
 };
 const OUT = path.join(REPO_ROOT, 'media', 'screenshots');
 
