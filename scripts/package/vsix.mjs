@@ -49,6 +49,7 @@ export async function packageVsix({ target, outDir = REPO_ROOT, quiet = false } 
   fs.writeFileSync(path.join(stage, '.vscodeignore'), '# Everything in this stage folder ships (scripts/package/vsix.mjs).\n');
   const natives = target ? stageNatives(target, path.join(stage, 'dist', 'node_modules')) : undefined;
 
+  fs.mkdirSync(outDir, { recursive: true });
   const vsix = path.join(outDir, `${manifest.name}-${manifest.version}${target ? `-${target}` : ''}.vsix`);
   const vsce = path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
   run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', vsix, ...(target ? ['--target', target] : [])], stage, quiet);
