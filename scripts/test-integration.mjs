@@ -1,13 +1,14 @@
 // Runs the integration suites (test/integration, bundled to out/) inside a real VS Code:
 //   - desktop VS Code via @vscode/test-electron when one is here (VSCODE_EXECUTABLE, or `code`
 //     on PATH); nothing is downloaded;
-//   - otherwise code-server 4.99.4 (VS Code 1.99.3) driven by headless Chromium, with the repo
-//     loaded as a development extension and out/tests.js as its extensionTestsPath.
+//   - otherwise code-server 4.99.4 (VS Code 1.99.3) driven by headless Chromium, with the packaged
+//     .vsix installed (testbed/extensionUnderTest.mjs; DISTILLERY_TEST_EXTENSION=dev: the repo)
+//     and its installed folder as the development extension that out/tests.js runs in.
 // Either way the suites write a results file from inside the extension host (path in
 // DISTILLERY_TEST_RESULTS); this copies it to test-results/integration/results.json, prints
 // it, and exits non-zero on any failure.
 //
-// Options: --extension <dir> (default: the repo), --tests <file> (default: out/tests.js),
+// Options: --extension <dir> (default: the installed .vsix; the repo for desktop VS Code), --tests <file> (default: out/tests.js),
 //          --workspace <dir> (default: test/fixtures/workspace, copied fresh each run),
 //          --timeout <seconds> (default 900, or DISTILLERY_TEST_TIMEOUT_S).
 import * as fs from 'node:fs';
@@ -17,18 +18,19 @@ import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT, CODE_SERVER_VERSION, TEST_RESULTS, copyDir, ensureTestbed, findDesktopVSCode, waitFor } from './testbed/util.mjs';
 import { startCodeServer, vscodeLogFiles } from './testbed/codeServer.mjs';
+import { installExtensionUnderTest } from './testbed/extensionUnderTest.mjs';
 import { launchBrowser, openWorkbench } from './testbed/browser.mjs';
 import { printResults, readResults } from './testbed/results.mjs';
 
 const { values: opts } = parseArgs({
   options: {
-    extension: { type: 'string', default: REPO_ROOT },
+    extension: { type: 'string' },
     tests: { type: 'string' },
     workspace: { type: 'string', default: path.join(REPO_ROOT, 'test', 'fixtures', 'workspace') },
     timeout: { type: 'string', default: process.env.DISTILLERY_TEST_TIMEOUT_S ?? '900' },
   },
 });
-const extensionPath = path.resolve(opts.extension);
+const extensionPath = path.resolve(opts.extension ?? REPO_ROOT);
 const timeoutMs = Number(opts.timeout) * 1000;
 const ARTIFACTS = path.join(TEST_RESULTS, 'integration');
 // The extension host writes into this run's own state folder (so that two runs at once do not
@@ -112,7 +114,8 @@ async function viaCodeServer({ testsPath, stateDir, workspace, resultsFile, id }
     page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
 
-    const url = server.workbenchUrl({ folder: workspace, extensionDevelopmentPath: extensionPath, extensionTestsPath: testsPath });
+    const ext = opts.extension ? { dir: extensionPath, from: 'the --extension folder' } : installExtensionUnderTest(server, say);
+    const url = server.workbenchUrl({ folder: workspace, extensionDevelopmentPath: ext.dir, extensionTestsPath: testsPath });
     await openWorkbench(page, url);
     const title = await waitFor(
       'the window title to say [Extension Development Host]',
@@ -122,7 +125,7 @@ async function viaCodeServer({ testsPath, stateDir, workspace, resultsFile, id }
       },
       { timeoutMs: 60_000 },
     );
-    say(`workbench is up: "${title}"; ${id} is loaded from ${extensionPath}; waiting for the suites (up to ${Math.round(left() / 1000)}s)`);
+    say(`workbench is up: "${title}"; ${id} is loaded from ${ext.dir} (${ext.from}); waiting for the suites (up to ${Math.round(left() / 1000)}s)`);
 
     const results = await waitFor(
       `${resultsFile} from the extension host`,

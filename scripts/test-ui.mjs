@@ -1,6 +1,6 @@
 // UI checks in the real workbench: code-server 4.99.4 (VS Code 1.99.3) in headless Chromium,
-// with Distillery installed the way a person has it (a `<publisher>.<name>-<version>` link in
-// the extensions folder, activated by its own activation events). Each test/ui/*.ui.ts
+// with Distillery installed the way a person has it (the packaged .vsix, `--install-extension`:
+// testbed/extensionUnderTest.mjs; activated by its own activation events). Each test/ui/*.ui.ts
 // default-exports a check; this runs them in order against one window.
 //
 // Run with `node --import tsx scripts/test-ui.mjs` (npm run test:ui) so the checks can be TS.
@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, TEST_RESULTS, CODE_SERVER_VERSION, copyDir, ensureTestbed, waitFor } from './testbed/util.mjs';
 import { codeVersionFromProduct, startCodeServer, vscodeLogFiles } from './testbed/codeServer.mjs';
 import { launchBrowser, openWorkbench, quickOpen, runCommand } from './testbed/browser.mjs';
+import { installExtensionUnderTest } from './testbed/extensionUnderTest.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -23,16 +24,6 @@ const { values: opts } = parseArgs({
 const ARTIFACTS = path.join(TEST_RESULTS, 'ui');
 const SCREENSHOTS = path.join(TEST_RESULTS, 'screenshots');
 const say = (msg) => console.log(`[ui] ${msg}`);
-
-function installAsExtension(extensionsDir) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
-  const main = manifest.main && path.join(REPO_ROOT, manifest.main);
-  if (main && !fs.existsSync(main)) throw new Error(`the extension's main ${main} does not exist; run: npm run build`);
-  const id = `${manifest.publisher}.${manifest.name}`;
-  const link = path.join(extensionsDir, `${id}-${manifest.version}`);
-  fs.symlinkSync(REPO_ROOT, link, 'dir');
-  return { id, version: manifest.version, link };
-}
 
 async function loadChecks() {
   const dir = path.join(REPO_ROOT, 'test', 'ui');
@@ -69,9 +60,9 @@ async function main() {
   const results = [];
   try {
     server = await startCodeServer({ stateDir, folder: workspace });
-    const ext = installAsExtension(server.extensionsDir);
+    const ext = installExtensionUnderTest(server, say);
     say(
-      `code-server ${CODE_SERVER_VERSION} (VS Code ${codeVersionFromProduct()}) at ${server.url}; ${ext.id} ${ext.version} installed as ${path.relative(stateDir, ext.link)} -> ${REPO_ROOT}`,
+      `code-server ${CODE_SERVER_VERSION} (VS Code ${codeVersionFromProduct()}) at ${server.url}; ${ext.id} ${ext.version} installed as ${path.relative(stateDir, ext.dir)} from ${ext.from}`,
     );
     browser = await launchBrowser();
     const { page } = browser;

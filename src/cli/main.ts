@@ -178,6 +178,17 @@ program
     process.exitCode = await validateCli(kdJson, { ...opts, enginePath: path.join(__dirname, 'engine.js'), printIssues });
   });
 
+program
+  .command('doctor')
+  .description(
+    'list the tfjs backends that start here, the optional native packages (onnxruntime-node, sharp) and WebAssembly features, and why any is missing',
+  )
+  .option('--json', 'print the findings as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const { doctorCli } = await import('./doctor');
+    process.exitCode = await doctorCli(program.version() ?? '?', __dirname, opts);
+  });
+
 program.parseAsync(process.argv).catch((e) => {
   process.stderr.write(`distill: ${(e as Error).message}\n`);
   process.exitCode = 1;

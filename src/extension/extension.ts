@@ -22,6 +22,10 @@ let runsOfThisWindow: RunManager | undefined;
 let sweepsOfThisWindow: EditorSweeps | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
+  // Reported to the integration suite, which holds it to the ≤ 100 ms goal with the bundle's load
+  // time; CPU time too, which a busy machine does not inflate as it does the wall clock.
+  const started = performance.now();
+  const startedCpu = process.cpuUsage();
   const root = new Disposable();
   context.subscriptions.push(root);
   const log = root.track(vscode.window.createOutputChannel('Distillery'));
@@ -53,7 +57,8 @@ export function activate(context: vscode.ExtensionContext) {
   root.track(registerPanelSerializers(panels));
   root.track(registerPanelCommands(panels, src, log));
   const dashboards: DashboardsApi = panels;
-  return { runs, dashboards, sidebar };
+  const cpu = process.cpuUsage(startedCpu);
+  return { runs, dashboards, sidebar, activationMs: performance.now() - started, activationCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 /**

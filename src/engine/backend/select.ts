@@ -3,6 +3,7 @@
  * their optional packages installed, then wasm (SIMD, one thread), then tfjs's pure-JS cpu
  * backend as the last resort. Which one ran is recorded in every run.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName } from '../../protocol/config';
@@ -20,13 +21,14 @@ async function tryBackend(tf: typeof tfTypes, name: ConcreteBackend): Promise<st
   try {
     const pkg = NATIVE_PACKAGES[name];
     if (pkg) {
-      // The native package registers the 'tensorflow' backend on the shared tfjs-core.
-      require(pkg);
+      // The native package registers the 'tensorflow' backend with tfjs's engine, which every
+      // tfjs-core copy in a process shares (a global), so even a global install's own tfjs serves.
+      require(resolveNativePackage(pkg));
       return (await tf.setBackend('tensorflow')) ? undefined : `${pkg} loaded but its backend did not initialise`;
     }
     if (name === 'wasm') {
       const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-      const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+      const dist = wasmBinariesDir() + path.sep;
       // Only the single-threaded SIMD build: the threaded one needs a blob: worker that Node refuses.
       wasm.setWasmPaths({
         'tfjs-backend-wasm.wasm': dist + 'tfjs-backend-wasm.wasm',
@@ -44,10 +46,42 @@ async function tryBackend(tf: typeof tfTypes, name: ConcreteBackend): Promise<st
   }
 }
 
+/**
+ * Where a native tfjs package is: beside the engine (the CLI's node_modules) or on NODE_PATH, else
+ * among the global packages of the Node running the engine (`npm install -g` with that Node). The
+ * .vsix ships no node_modules, so the latter is how the extension finds one: with
+ * `distillery.nodePath` naming that Node.
+ */
+export function resolveNativePackage(pkg: string, execPath = process.execPath): string {
+  try {
+    return require.resolve(pkg);
+  } catch {
+    const bin = path.dirname(execPath);
+    const globalRoot = process.platform === 'win32' ? bin : path.join(bin, '..', 'lib');
+    return require.resolve(pkg, { paths: [globalRoot] });
+  }
+}
+
+/**
+ * Where the wasm backend's binaries are: beside a self-contained engine bundle (the .vsix, whose
+ * build copies them there and bundles tfjs), else in the installed @tensorflow/tfjs-backend-wasm.
+ */
+export function wasmBinariesDir(engineDir: string = __dirname): string {
+  if (fs.existsSync(path.join(engineDir, 'tfjs-backend-wasm-simd.wasm'))) return engineDir;
+  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+}
+
 /** Supplies wasm's missing and slow training kernels, when that module is present. */
 async function installWasmKernels(tf: typeof tfTypes): Promise<void> {
   const mod = (await import('./wasmGradients').catch(() => undefined)) as { installWasmTrainingKernels?: (t: typeof tfTypes) => void } | undefined;
   mod?.installWasmTrainingKernels?.(tf);
+}
+
+/** Every backend in "auto"'s order, each started once: which work here and why the others do not (`distill doctor`). */
+export async function probeBackends(tf: typeof tfTypes): Promise<{ name: ConcreteBackend; package?: string; why?: string }[]> {
+  const found = [];
+  for (const name of AUTO_ORDER) found.push({ name, package: NATIVE_PACKAGES[name], why: await tryBackend(tf, name) });
+  return found;
 }
 
 export const AUTO_ORDER: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
