@@ -16,7 +16,7 @@ const node = {
   format: 'cjs',
   // jsonc-parser's UMD build hides its requires from esbuild; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
-  external: ['vscode', '@tensorflow/*', 'mnist'],
+  external: ['vscode', '@tensorflow/*', 'mnist', 'sharp'],
 };
 
 const builds = [

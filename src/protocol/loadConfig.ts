@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { createScanner, findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { KdConfig } from './config';
-import { configPaths, type JsonPath } from './configPaths';
+import { configPaths, fileOfPath, type JsonPath } from './configPaths';
 import { readIdxHeaderFile } from './idxHeader';
 import { modelFolderRefusal } from './modelFolder';
 import { DEFAULT_INPUT_SHAPE, presetInputIssues } from './architecture';
@@ -223,19 +223,23 @@ export function nonRegularKind(file: string): string | undefined {
 export function checkFiles(config: KdConfig, baseDir: string, options: Pick<LoadOptions, 'workspaceRoot'> = {}): ConfigIssue[] {
   const issues: ConfigIssue[] = options.workspaceRoot ? checkWorkspacePaths(config, baseDir, options.workspaceRoot) : [];
   const outside = new Set(issues.map((i) => formatPath(i.path)));
-  for (const { at, rel, key } of configPaths(config)) {
-    const abs = path.resolve(baseDir, rel);
+  for (const p of configPaths(config)) {
+    const { at, key } = p;
+    const abs = path.resolve(baseDir, fileOfPath(p));
     if (outside.has(formatPath(at))) continue;
     if (key.role === 'folder') {
       const refusal = modelFolderRefusal(abs);
       if (refusal) issues.push({ path: at, message: `${key.kind} ${refusal}` });
+    } else if (key.role === 'inputFolder') {
+      if (!fs.existsSync(abs)) issues.push({ path: at, message: `${key.kind} not found: ${abs}` });
+      else if (!fs.statSync(abs).isDirectory()) issues.push({ path: at, message: `${key.kind} is not a folder: ${abs}` });
     } else if (!fs.existsSync(abs)) issues.push({ path: at, message: `${key.kind}${key.missingHint ?? ''} not found: ${abs}` });
     else if (fs.statSync(abs).isDirectory()) issues.push({ path: at, message: `${key.kind} is a folder, expected a file: ${abs}` });
     else if (nonRegularKind(abs)) issues.push({ path: at, message: `${key.kind} is not a regular file (${nonRegularKind(abs)}): ${abs}` });
     else if (key.idx) {
       // The header only (a few bytes): a float images file is refused here, not after loading.
       try {
-        readIdxHeaderFile(abs, key.idx === 'uint8');
+        readIdxHeaderFile(abs, key.idx);
       } catch (e) {
         issues.push({ path: at, message: (e as Error).message });
       }

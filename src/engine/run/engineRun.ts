@@ -106,7 +106,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
 
   let prepared;
   try {
-    prepared = await prepare(tf, cfg, path.dirname(configPath), o.memo);
+    const progress = (done: number, total: number) => o.send({ type: 'data_progress', what: 'decoding images', done, total });
+    prepared = await prepare(tf, cfg, path.dirname(configPath), o.memo, progress);
   } catch (e) {
     if (e instanceof ConfigError) return configError(e.issues);
     if (e instanceof BackendUnavailableError) return configError([{ path: ['backend'], message: e.message }]);
