@@ -6,12 +6,12 @@
  *
  * Exit codes: 0 ok, 1 the engine itself failed, 2 bad config.
  */
-import { ProgressView } from './progress';
 import * as path from 'node:path';
 import { describeExit } from '../client/abnormalExit';
 import { EngineProcess } from '../client/engineProcess';
 import type { ConfigValidMessage } from '../protocol/events';
 import { loadConfigFile, type ConfigIssue } from '../protocol/loadConfig';
+import { ProgressView } from './progress';
 
 export interface ValidateOptions {
   workspace?: string;

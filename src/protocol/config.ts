@@ -211,12 +211,15 @@ export const DataSpec = z
     imageSize: z
       .tuple([positiveInt.max(4096), positiveInt.max(4096)])
       .optional()
-      .describe('imageFolder: resize every image to [height, width] (default: the first image\'s size).'),
-    channels: z.union([z.literal(1), z.literal(3)]).optional().describe('imageFolder: 1 (grey) or 3 (RGB); default 3 unless every image is grey.'),
+      .describe("imageFolder: resize every image to [height, width] (default: the first image's size)."),
+    channels: z
+      .union([z.literal(1), z.literal(3)])
+      .optional()
+      .describe('imageFolder: 1 (grey) or 3 (RGB); default 3 unless every image is grey.'),
     fit: z
       .enum(['cover', 'contain', 'fill'])
       .default('cover')
-      .describe('imageFolder: how an image of another aspect ratio is resized (sharp\'s fit): crop to cover, letterbox to contain, or stretch to fill.'),
+      .describe("imageFolder: how an image of another aspect ratio is resized (sharp's fit): crop to cover, letterbox to contain, or stretch to fill."),
     skipUnreadable: z.boolean().default(false).describe('imageFolder: skip (and count) corrupt or unreadable images instead of refusing the data.'),
     limit: positiveInt
       .optional()
@@ -247,7 +250,9 @@ export const DataSpec = z
           .min(0)
           .max(16)
           .default(0)
-          .describe('Random crop with this much zero padding (the CIFAR standard: 4): the image padded on every side, then cropped back to its size at a random place.'),
+          .describe(
+            'Random crop with this much zero padding (the CIFAR standard: 4): the image padded on every side, then cropped back to its size at a random place.',
+          ),
         flip: z.boolean().default(false).describe('Random horizontal flip (half the samples), the same for teacher and student.'),
       })
       .strict()

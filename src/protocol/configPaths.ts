@@ -39,7 +39,12 @@ export const PATH_KEYS: readonly PathKey[] = [
   { pattern: ['data', 'source', 'test', 'labels'], kind: 'IDX label file', role: 'file', idx: 'uint8' },
   { pattern: ['data', 'unlabeledImages'], kind: 'IDX image file', role: 'file', idx: 'uint8' },
   // data.source formats (issue 15).
-  ...(['train', 'validation', 'test'] as const).map((split): PathKey => ({ pattern: ['data', 'source', split], kind: 'image folder', role: 'inputFolder', format: 'imageFolder' })),
+  ...(['train', 'validation', 'test'] as const).map((split): PathKey => ({
+    pattern: ['data', 'source', split],
+    kind: 'image folder',
+    role: 'inputFolder',
+    format: 'imageFolder',
+  })),
   ...(['train', 'test'] as const).map((split): PathKey => ({ pattern: ['data', 'source', split], kind: 'CSV file', role: 'file', format: 'csv' })),
   { pattern: ['data', 'source', 'train'], kind: 'CIFAR batch file', role: 'file', format: 'cifar' },
   { pattern: ['data', 'source', 'train', '*'], kind: 'CIFAR batch file', role: 'file', format: 'cifar' },

@@ -169,7 +169,10 @@ function normalisation(spec: NormalizeSpec, trn: Split, tabular: boolean): Pick<
 function perChannelGiven(given: { mean: number[]; std: number[] }, channels: number): { mean: number[]; std: number[] } {
   for (const key of ['mean', 'std'] as const) {
     const n = given[key].length;
-    if (n !== 1 && n !== channels) throw new NormalizeError(`${n} values in ${key} for data of ${channels} channel${channels > 1 ? 's' : ''} (give ${channels === 1 ? '1' : `1 or ${channels}`})`);
+    if (n !== 1 && n !== channels)
+      throw new NormalizeError(
+        `${n} values in ${key} for data of ${channels} channel${channels > 1 ? 's' : ''} (give ${channels === 1 ? '1' : `1 or ${channels}`})`,
+      );
   }
   const at = (a: number[], k: number) => (a.length === 1 ? a[0] : a[k]);
   return { mean: Array.from({ length: channels }, (_, k) => at(given.mean, k)), std: Array.from({ length: channels }, (_, k) => at(given.std, k)) };

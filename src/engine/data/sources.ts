@@ -301,7 +301,11 @@ function loadCsv(src: Extract<FormatSource, { format: 'csv' }>, r: (p: string) =
   }
   const train = readCsvTable(files[0], src);
   const test = src.test ? readCsvTable(files[1], { ...src, features: train.features }, train.classNames) : undefined;
-  const meta: CsvMeta = { counts: { train: train.set.count, ...(test ? { test: test.set.count } : {}) }, features: train.features, classNames: train.classNames };
+  const meta: CsvMeta = {
+    counts: { train: train.set.count, ...(test ? { test: test.set.count } : {}) },
+    features: train.features,
+    classNames: train.classNames,
+  };
   if (key) {
     const arrays: Record<string, Pixels> = { 'train.x': train.set.images, 'train.y': train.set.labels };
     if (test) Object.assign(arrays, { 'test.x': test.set.images, 'test.y': test.set.labels });

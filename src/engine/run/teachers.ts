@@ -36,7 +36,18 @@ export function teacherCacheKey(cfg: KdConfig, spec: Extract<TeacherSpec, { arch
   const text = JSON.stringify({
     architecture,
     training,
-    data: { source, limit, validationSplit, testSplit, normalize, augment: augmentIdentity(augment), unlabeled, unlabeledImages, split: SPLIT_RULE, ...decodeIdentity(cfg) },
+    data: {
+      source,
+      limit,
+      validationSplit,
+      testSplit,
+      normalize,
+      augment: augmentIdentity(augment),
+      unlabeled,
+      unlabeledImages,
+      split: SPLIT_RULE,
+      ...decodeIdentity(cfg),
+    },
     seed: cfg.seed,
     ...(outputs.length ? { outputs } : {}),
   });

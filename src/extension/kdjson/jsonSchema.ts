@@ -79,7 +79,11 @@ const DATA_SOURCE_SNIPPETS = [
   {
     label: 'Data: CIFAR binary batches',
     description: 'CIFAR-10 (or CIFAR-100 with "labels": "fine" / "coarse") binary files.',
-    body: { format: 'cifar', train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'], test: 'test_batch.bin' },
+    body: {
+      format: 'cifar',
+      train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
+      test: 'test_batch.bin',
+    },
   },
 ];
 

@@ -43,13 +43,19 @@ describe('kd.json data.source formats', () => {
   it('a missing image folder, a file where a folder belongs, a missing archive: each at its key', () => {
     const r1 = check({ source: { format: 'imageFolder', train: 'imgs', test: 'nowhere' } });
     assert.ok(!r1.ok);
-    assert.deepEqual(r1.issues.map((i) => [i.path.join('.'), i.message]), [['data.source.test', `image folder not found: ${path.join(dir, 'nowhere')}`]]);
+    assert.deepEqual(
+      r1.issues.map((i) => [i.path.join('.'), i.message]),
+      [['data.source.test', `image folder not found: ${path.join(dir, 'nowhere')}`]],
+    );
     const r2 = check({ source: { format: 'imageFolder', train: 't.csv' } });
     assert.ok(!r2.ok);
     assert.match(r2.issues[0].message, /^image folder is not a folder: .*t\.csv$/);
     const r3 = check({ source: { format: 'npy', train: { x: 'gone.npz#x', y: 'd.npz#y' } } });
     assert.ok(!r3.ok);
-    assert.deepEqual(r3.issues.map((i) => i.path.join('.')), ['data.source.train.x']);
+    assert.deepEqual(
+      r3.issues.map((i) => i.path.join('.')),
+      ['data.source.train.x'],
+    );
     assert.match(r3.issues[0].message, /NumPy file not found: .*gone\.npz$/);
   });
 

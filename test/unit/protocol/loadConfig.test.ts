@@ -115,7 +115,10 @@ describe('protocol/loadConfig: positions and hard texts', () => {
       assert.ok(!r.ok);
       assert.equal(r.issues.length, 1);
       assert.deepEqual(r.issues[0].path, ['data', 'source', 'train', 'images']);
-      assert.match(r.issues[0].message, /double-images: IDX type 0x0e \(double\) is not supported here: images must be unsigned bytes \(0x08, pixels 0–255\) or floats \(0x0D\)/);
+      assert.match(
+        r.issues[0].message,
+        /double-images: IDX type 0x0e \(double\) is not supported here: images must be unsigned bytes \(0x08, pixels 0–255\) or floats \(0x0D\)/,
+      );
       assert.equal(r.issues[0].line, positionOf(text, '"double-images"').line);
       assert.ok(loadConfigText(kd('float-images', 'labels'), path.join(dir, 'kd.json')).ok, 'float32 images are a source now');
       const labelsAsFloats = loadConfigText(kd('float-images', 'float-images'), path.join(dir, 'kd.json'));

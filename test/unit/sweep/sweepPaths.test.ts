@@ -40,7 +40,11 @@ async function writeFormatData(d: (...p: string[]) => string) {
   const names = ['a', 'b', 'c', 'd'];
   const sets = { train: set(160, 4), val: set(20, 5), test: set(40, 6) };
   for (const [k, v] of Object.entries(sets)) await writePngFolder(v, d('data', 'folder', k), names);
-  const csvOf = (v: Digits) => ['y,' + Array.from({ length: 64 }, (_, p) => `p${p}`).join(','), ...Array.from({ length: v.count }, (_, k) => [names[v.labels[k]], ...v.images.subarray(k * 64, (k + 1) * 64)].join(','))].join('\n');
+  const csvOf = (v: Digits) =>
+    [
+      'y,' + Array.from({ length: 64 }, (_, p) => `p${p}`).join(','),
+      ...Array.from({ length: v.count }, (_, k) => [names[v.labels[k]], ...v.images.subarray(k * 64, (k + 1) * 64)].join(',')),
+    ].join('\n');
   fs.writeFileSync(d('data', 'train.csv'), csvOf(sets.train));
   fs.writeFileSync(d('data', 'test.csv'), csvOf(sets.test));
   // CIFAR records are 32×32: the 8×8 images sit in the corner of each.
@@ -155,7 +159,9 @@ describe('sweeps resolve every path-bearing key of kd.json', function () {
       teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }],
       student: { architecture: { preset: 'mlp', hidden: [4] } },
     });
-    const c = onFormat('paths-folder', { source: { format: 'imageFolder', train: formats.folder('train'), validation: formats.folder('val'), test: formats.folder('test') } });
+    const c = onFormat('paths-folder', {
+      source: { format: 'imageFolder', train: formats.folder('train'), validation: formats.folder('val'), test: formats.folder('test') },
+    });
     const e = onFormat('paths-csv', { source: { format: 'csv', train: formats.csv('train'), test: formats.csv('test'), label: 'y' } });
     const f = onFormat('paths-cifar', { source: { format: 'cifar', train: [formats.cifar('train')], test: formats.cifar('test') } });
     const g = onFormat('paths-cifar1', { source: { format: 'cifar', train: formats.cifar('train') }, testSplit: 0.25 });

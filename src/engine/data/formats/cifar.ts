@@ -23,7 +23,10 @@ export function readCifarFiles(files: string[], labels: Labels): ImageSet {
     const bytes = fs.readFileSync(file);
     if (bytes.length === 0 || bytes.length % record !== 0) {
       const other = labels === 'cifar10' ? 1 + 3 * PIXELS + 1 : 1 + 3 * PIXELS;
-      const hint = bytes.length % other === 0 && bytes.length ? ` (it reads as ${labels === 'cifar10' ? 'CIFAR-100: set "labels": "fine" or "coarse"' : 'CIFAR-10: set "labels": "cifar10"'})` : '';
+      const hint =
+        bytes.length % other === 0 && bytes.length
+          ? ` (it reads as ${labels === 'cifar10' ? 'CIFAR-100: set "labels": "fine" or "coarse"' : 'CIFAR-10: set "labels": "cifar10"'})`
+          : '';
       throw new Error(
         `${file}: wrong length for a CIFAR${labels === 'cifar10' ? '-10' : '-100'} batch: ${bytes.length} bytes is not a whole number of ${record}-byte records${hint}`,
       );

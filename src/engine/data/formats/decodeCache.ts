@@ -86,7 +86,7 @@ export function writeCacheEntry<M>(cacheDir: string, key: string, entry: CacheEn
   try {
     let at = 0;
     const put = (b: Uint8Array) => {
-      for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off, b.length - off);
+      for (let off = 0; off < b.length;) off += fs.writeSync(fd, b, off, b.length - off);
       at += b.length;
     };
     const pad = () => put(new Uint8Array(align4(at) - at));

@@ -87,7 +87,8 @@ export async function loadImageFolders(
   const train = listings.train;
   for (const s of splits) {
     const unknown = listings[s].classNames.filter((c) => !train.classNames.includes(c));
-    if (unknown.length) throw new Error(`${dirs[s]}: class folder${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in the training folder ${dirs.train}`);
+    if (unknown.length)
+      throw new Error(`${dirs[s]}: class folder${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in the training folder ${dirs.train}`);
   }
   const allFiles = splits.flatMap((s) => listings[s].files.flat());
   const opts = { imageSize: options.imageSize, channels: options.channels, fit: options.fit, skipUnreadable: options.skipUnreadable, splits };
@@ -115,9 +116,11 @@ export async function loadImageFolders(
   }
   const channels = options.channels ?? (decoder.colour > 0 ? 3 : 1);
   const notes: string[] = [];
-  if (decoder.skipped.length) notes.push(`skipped ${decoder.skipped.length} unreadable image${decoder.skipped.length > 1 ? 's' : ''} (data.skipUnreadable), e.g. ${decoder.skipped[0]}`);
+  if (decoder.skipped.length)
+    notes.push(`skipped ${decoder.skipped.length} unreadable image${decoder.skipped.length > 1 ? 's' : ''} (data.skipUnreadable), e.g. ${decoder.skipped[0]}`);
   const converted = channels === 3 ? decoder.grey : decoder.colour;
-  if (converted) notes.push(`converted ${converted} ${channels === 3 ? 'grey images to RGB' : 'colour images to grey'} (mixed channel counts; data.channels ${channels})`);
+  if (converted)
+    notes.push(`converted ${converted} ${channels === 3 ? 'grey images to RGB' : 'colour images to grey'} (mixed channel counts; data.channels ${channels})`);
   const sets: Partial<Record<SplitName, ImageSet>> = {};
   for (const s of splits) {
     const d = decoded[s]!;
@@ -217,7 +220,9 @@ class Decoder {
       channels = r.info.channels;
       if (channels !== 1 && channels !== 3) throw new Error(`${channels} channels after removing alpha (expected grey or RGB)`);
       if (r.info.width !== this.width || r.info.height !== this.height) {
-        throw new Error(`resized to ${r.info.height}×${r.info.width}, not ${this.height}×${this.width} (fit "${this.fit}" keeps the aspect ratio; use "cover" or "fill")`);
+        throw new Error(
+          `resized to ${r.info.height}×${r.info.width}, not ${this.height}×${this.width} (fit "${this.fit}" keeps the aspect ratio; use "cover" or "fill")`,
+        );
       }
     } catch (e) {
       const message = `${file}: unreadable image (${(e as Error).message.trim()})`;

@@ -53,7 +53,8 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new Error(`${name}: unreadable .npy header ${JSON.stringify(header.trim())}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw new Error(`${name}: unreadable .npy header ${JSON.stringify(header.trim())}`);
   if (fortran === 'True') throw new Error(`${name}: a Fortran-order array is not supported; save it with np.ascontiguousarray(x)`);
   const shape = shapeText
     .split(',')
@@ -68,7 +69,9 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - start !== count * info.bytes) {
-    throw new Error(`${name}: wrong length: shape (${shape.join(', ')}) of ${descr} needs ${count * info.bytes} bytes of data, the file has ${bytes.length - start}`);
+    throw new Error(
+      `${name}: wrong length: shape (${shape.join(', ')}) of ${descr} needs ${count * info.bytes} bytes of data, the file has ${bytes.length - start}`,
+    );
   }
   const little = order !== '>';
   const values = info.make(count);

@@ -60,7 +60,14 @@ describe('normalisation and augmentation', () => {
 
   it('"standard" over every value and "unit" on floats (taken as they are)', () => {
     const floats: LoadedSource = {
-      train: { images: Float32Array.from({ length: 8 }, (_, k) => k - 3.5), labels: Uint8Array.from([0, 1, 0, 1, 0, 1, 0, 1]), count: 8, height: 1, width: 1, channels: 1 },
+      train: {
+        images: Float32Array.from({ length: 8 }, (_, k) => k - 3.5),
+        labels: Uint8Array.from([0, 1, 0, 1, 0, 1, 0, 1]),
+        count: 8,
+        height: 1,
+        width: 1,
+        channels: 1,
+      },
       description: 'floats',
     };
     const unit = buildDataset(floats, DataSpec.parse({ testSplit: 0, validationSplit: 0 }), 1);

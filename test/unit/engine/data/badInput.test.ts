@@ -65,7 +65,10 @@ describe('bad data input: clear messages naming the place', function () {
       assert.equal(got.train.count, 4);
       assert.deepEqual(Array.from(got.train.labels), [0, 0, 0, 1]);
       assert.equal(got.train.images[3 * 64], 200, 'the readable image of b follows those of a');
-      assert.ok(got.notes!.some((m) => /^skipped 2 unreadable images \(data\.skipUnreadable\), e\.g\. .*\/b\/[12]\.png$/.test(m)), got.notes!.join('; '));
+      assert.ok(
+        got.notes!.some((m) => /^skipped 2 unreadable images \(data\.skipUnreadable\), e\.g\. .*\/b\/[12]\.png$/.test(m)),
+        got.notes!.join('; '),
+      );
     });
 
     it('mixed channel counts are converted and said: to RGB by default, to grey with data.channels 1', async () => {
@@ -88,7 +91,10 @@ describe('bad data input: clear messages naming the place', function () {
       await png(path.join(d, 'test', 'zebra', '0.png'), 1, 100, 16);
       const got = await load({ format: 'imageFolder', train: path.join(d, 'train') }, { imageSize: [4, 6] });
       assert.deepEqual([got.train.height, got.train.width], [4, 6]);
-      await assert.rejects(load({ format: 'imageFolder', train: path.join(d, 'train'), test: path.join(d, 'test') }), /test: class folder zebra not in the training folder/);
+      await assert.rejects(
+        load({ format: 'imageFolder', train: path.join(d, 'train'), test: path.join(d, 'test') }),
+        /test: class folder zebra not in the training folder/,
+      );
     });
   });
 
@@ -132,7 +138,10 @@ describe('bad data input: clear messages naming the place', function () {
       const y = path.join(d, 'y.npy');
       fs.writeFileSync(x, encodeNpy('<i4', [2, 2], new Uint8Array(16)));
       fs.writeFileSync(y, encodeNpy('<i8', [2], int64Bytes([0, 1])));
-      await assert.rejects(load({ format: 'npy', train: { x, y } }), new RegExp(`${x}: samples of dtype <i4 are not supported \\(uint8, float32 or float64\\)`));
+      await assert.rejects(
+        load({ format: 'npy', train: { x, y } }),
+        new RegExp(`${x}: samples of dtype <i4 are not supported \\(uint8, float32 or float64\\)`),
+      );
       fs.writeFileSync(x, encodeNpy('<f4', [2, 2], float32Bytes(new Float32Array(4))));
       fs.writeFileSync(y, encodeNpy('<f4', [2], float32Bytes(new Float32Array(2))));
       await assert.rejects(load({ format: 'npy', train: { x, y } }), new RegExp(`${y}: labels of dtype <f4: expected an integer type`));
@@ -161,7 +170,10 @@ describe('bad data input: clear messages naming the place', function () {
     const digits = pickDigits(2);
     const bad = path.join(d, 'bad.bin');
     fs.writeFileSync(bad, encodeCifar(digits).subarray(0, 5000));
-    await assert.rejects(load({ format: 'cifar', train: bad }), new RegExp(`${bad}: wrong length for a CIFAR-10 batch: 5000 bytes is not a whole number of 3073-byte records`));
+    await assert.rejects(
+      load({ format: 'cifar', train: bad }),
+      new RegExp(`${bad}: wrong length for a CIFAR-10 batch: 5000 bytes is not a whole number of 3073-byte records`),
+    );
     const fine = path.join(d, 'fine.bin');
     fs.writeFileSync(fine, encodeCifar(digits, true));
     await assert.rejects(load({ format: 'cifar', train: fine }), /it reads as CIFAR-100: set "labels": "fine" or "coarse"/);

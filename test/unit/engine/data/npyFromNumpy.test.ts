@@ -38,7 +38,10 @@ describe('NumPy files written by NumPy', () => {
   it('reads every dtype, shape and version to the values NumPy saved', () => {
     const u8 = readNpyRef(path.join(dir, 'u8.npy'));
     assert.deepEqual(u8.shape, [2, 3, 4]);
-    assert.deepEqual(Array.from(samplesOf(u8, 'u8')), Array.from({ length: 24 }, (_, i) => i));
+    assert.deepEqual(
+      Array.from(samplesOf(u8, 'u8')),
+      Array.from({ length: 24 }, (_, i) => i),
+    );
     assert.ok(samplesOf(u8, 'u8') instanceof Uint8Array);
     const f8 = samplesOf(readNpyRef(path.join(dir, 'f8.npy')), 'f8');
     assert.ok(f8 instanceof Float32Array);
@@ -52,6 +55,9 @@ describe('NumPy files written by NumPy', () => {
       assert.deepEqual(Array.from(readNpyRef(`${path.join(dir, z)}#x_train`).values), Array.from(u8.values), z);
       assert.deepEqual(Array.from(readNpyRef(`${path.join(dir, z)}#y_train`).values), [0, 1], z);
     }
-    assert.throws(() => readNpyRef(path.join(dir, 'fortran.npy')), /fortran\.npy: a Fortran-order array is not supported; save it with np\.ascontiguousarray\(x\)/);
+    assert.throws(
+      () => readNpyRef(path.join(dir, 'fortran.npy')),
+      /fortran\.npy: a Fortran-order array is not supported; save it with np\.ascontiguousarray\(x\)/,
+    );
   });
 });

@@ -69,8 +69,7 @@ describe('data sources: the same digits in every format', function () {
     for (const k of [0, 777, 1999])
       for (let r = 0; r < 28; r++)
         for (let c = 0; c < 28; c++)
-          for (let ch = 0; ch < 3; ch++)
-            assert.equal(got.train.images[k * 3072 + ((r + 2) * 32 + c + 2) * 3 + ch], idx.train.images[k * 784 + r * 28 + c]);
+          for (let ch = 0; ch < 3; ch++) assert.equal(got.train.images[k * 3072 + ((r + 2) * 32 + c + 2) * 3 + ch], idx.train.images[k * 784 + r * 28 + c]);
     assert.equal(got.train.images[5 * 3072], 0, 'the padding is zero');
   });
 
@@ -89,7 +88,10 @@ describe('data sources: the same digits in every format', function () {
     const col = 300;
     let sum = 0;
     let sq = 0;
-    for (let i = 0; i < ds.train.indices.length; i++) (sum += x[i * 784 + col]), (sq += x[i * 784 + col] ** 2);
+    for (let i = 0; i < ds.train.indices.length; i++) {
+      sum += x[i * 784 + col];
+      sq += x[i * 784 + col] ** 2;
+    }
     const n = ds.train.indices.length;
     assert.ok(Math.abs(sum / n) < 1e-4 && Math.abs(sq / n - 1) < 1e-3, `feature ${col}: mean ${sum / n}, variance ${sq / n}`);
   });
@@ -119,7 +121,10 @@ describe('data sources: the same digits in every format', function () {
     fs.renameSync(victim + '.tmp', victim);
     const third = await load({ format: 'imageFolder', train: f.folder }, {}, cache, (d) => calls.push(d));
     assert.ok(calls.length > 0, 'a changed file decodes again');
-    assert.ok(third.train.images.subarray(0, 784).every((v) => v === 255), 'the new pixels');
+    assert.ok(
+      third.train.images.subarray(0, 784).every((v) => v === 255),
+      'the new pixels',
+    );
     assert.equal(fs.readdirSync(cache).filter((n) => n.startsWith('decoded-')).length, 2);
     // Other decode options are another entry too.
     await load({ format: 'imageFolder', train: f.folder }, { imageSize: [14, 14] }, cache);
