@@ -239,7 +239,9 @@ export async function runEngine(o: EngineOptions): Promise<number> {
 /** The data as the run log and `distill validate` give it. */
 function describeData(prepared: Prepared): string {
   const { ds } = prepared;
-  return `${prepared.dataDescription}, ${describeSplits(ds)}, ${ds.numClasses} classes`;
+  // Named classes are listed (the first 12), so the log and `distill validate` say what the ids mean.
+  const names = ds.classNames ? ` (${ds.classNames.slice(0, 12).join(', ')}${ds.classNames.length > 12 ? ', …' : ''})` : '';
+  return `${prepared.dataDescription}, ${describeSplits(ds)}, ${ds.numClasses} classes${names}`;
 }
 
 /**

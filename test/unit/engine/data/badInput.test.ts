@@ -202,11 +202,11 @@ describe('bad data input: clear messages naming the place', function () {
     assert.match(err.issues[0].message, new RegExp(`${file}: line 42: 3 columns, the header has 2 \\(ragged row\\)`));
     assert.ok(err.issues[0].line! > 1, 'placed at the kd.json line of data.source');
     assert.ok(!fs.existsSync(path.join(d, '.distillery', 'runs')), 'no run folder');
-    fs.writeFileSync(file, 'a,y\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${i % 2}`).join('\n') + '\n');
+    fs.writeFileSync(file, 'a,y\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${i % 2 ? 'odd' : 'even'}`).join('\n') + '\n');
     messages.length = 0;
     assert.equal(await runEngine({ request: { kind: 'validate', configPath: kd }, send: (m) => messages.push(m), shouldStop: () => false }), EXIT.done);
     const ok = messages.find((m): m is ConfigValidMessage => m.type === 'config_valid')!;
-    assert.match(ok.data, /CSV t\.csv \(40 rows, 1 features, label "y"\)/);
+    assert.match(ok.data, /CSV t\.csv \(40 rows, 1 features, label "y": 2 classes\), .* 2 classes \(even, odd\)$/);
   });
 
   it('data.normalize with the wrong number of channel statistics is refused at data.normalize', async () => {
