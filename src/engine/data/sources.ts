@@ -10,11 +10,9 @@ import type { DataSpec, FormatSource } from '../../protocol/config';
 import { splitNpzRef } from '../../protocol/configPaths';
 import { encodeIdx, readIdxFile, readIdxImages } from './idx';
 import { cifarClassNames, readCifarFiles } from './formats/cifar';
-import { readCsvTable } from './formats/csv';
+import { loadCsvSource } from './formats/csv';
 import { listImageFolder, loadImageFolders, type Progress } from './formats/imageFolder';
-import { readNpyRef, samplesOf } from './formats/npy';
-import { classLabels } from './formats/labels';
-import { decodeKey, readCacheEntry, writeCacheEntry } from './formats/decodeCache';
+import { loadNpyPair } from './formats/npy';
 
 /** uint8 pixels (0–255) or float32 values, N×H×W×C interleaved. */
 export type Pixels = Uint8Array | Float32Array;
@@ -239,7 +237,7 @@ function loadFormat(src: FormatSource, r: (p: string) => string, cacheDir: strin
       return { train, test, description: `NumPy ${src.train.x} (${train.count} samples ${shapeText(train)}, ${kindOf(train)})` };
     }
     case 'csv':
-      return loadCsv(src, r, cacheDir);
+      return loadCsvSource(src, r, cacheDir);
     case 'cifar': {
       const files = (Array.isArray(src.train) ? src.train : [src.train]).map(r);
       const train = readCifarFiles(files, src.labels);
@@ -253,63 +251,4 @@ function loadFormat(src: FormatSource, r: (p: string) => string, cacheDir: strin
 
 function shapeText(s: ImageSet): string {
   return s.height === 1 && s.width === 1 ? `[${s.channels}]` : `${s.height}×${s.width}×${s.channels}`;
-}
-
-/** Samples [N, H, W, C], [N, H, W] or [N, D], and integer labels [N]. */
-function loadNpyPair(xRef: string, yRef: string): ImageSet {
-  const x = readNpyRef(xRef);
-  const y = readNpyRef(yRef);
-  const images = samplesOf(x, xRef);
-  const s = x.shape;
-  if (s.length < 2 || s.length > 4) throw new Error(`${xRef}: samples of shape (${s.join(', ')}): expected [N, H, W, C], [N, H, W] or [N, D]`);
-  if (s.slice(1).some((d) => d < 1)) throw new Error(`${xRef}: samples of shape (${s.join(', ')}): every dimension but N must be at least 1`);
-  if (y.shape.length !== 1 && !(y.shape.length === 2 && y.shape[1] === 1)) throw new Error(`${yRef}: labels of shape (${y.shape.join(', ')}): expected [N]`);
-  if (!/^[<>|=][iub]/.test(y.dtype)) throw new Error(`${yRef}: labels of dtype ${y.dtype}: expected an integer type`);
-  if (y.shape[0] !== s[0]) throw new Error(`${xRef} has ${s[0]} samples but ${yRef} has ${y.shape[0]} labels`);
-  if (s[0] === 0) throw new Error(`${xRef}: the data set is empty`);
-  const labels = classLabels(y.values, yRef);
-  const [height, width, channels] = s.length === 2 ? [1, 1, s[1]] : [s[1], s[2], s[3] ?? 1];
-  return { images, labels, count: s[0], height, width, channels };
-}
-
-interface CsvMeta {
-  counts: { train: number; test?: number };
-  features: string[];
-  classNames?: string[];
-}
-
-/** CSV tables, parsed once and kept in the decode cache (a large table parses in seconds, the cache reads in milliseconds). */
-function loadCsv(src: Extract<FormatSource, { format: 'csv' }>, r: (p: string) => string, cacheDir: string | undefined): LoadedSource {
-  const files = [r(src.train), ...(src.test ? [r(src.test)] : [])];
-  const key = cacheDir ? decodeKey('csv', files, { label: src.label, features: src.features, delimiter: src.delimiter, test: !!src.test }) : undefined;
-  const describe = (t: ImageSet, m: CsvMeta) =>
-    `CSV ${src.train} (${t.count} rows, ${m.features.length} features, label "${src.label}"${m.classNames ? `: ${m.classNames.length} classes` : ''})`;
-  const hit = key ? readCacheEntry<CsvMeta>(cacheDir!, key) : undefined;
-  if (hit) {
-    const d = hit.meta.features.length;
-    const set = (n: number, name: string): ImageSet => ({
-      images: hit.arrays[`${name}.x`],
-      labels: hit.arrays[`${name}.y`] as Uint8Array,
-      count: n,
-      height: 1,
-      width: 1,
-      channels: d,
-    });
-    const train = set(hit.meta.counts.train, 'train');
-    const test = hit.meta.counts.test !== undefined ? set(hit.meta.counts.test, 'test') : undefined;
-    return { train, test, classNames: hit.meta.classNames, tabular: true, description: describe(train, hit.meta) };
-  }
-  const train = readCsvTable(files[0], src);
-  const test = src.test ? readCsvTable(files[1], { ...src, features: train.features }, train.classNames) : undefined;
-  const meta: CsvMeta = {
-    counts: { train: train.set.count, ...(test ? { test: test.set.count } : {}) },
-    features: train.features,
-    classNames: train.classNames,
-  };
-  if (key) {
-    const arrays: Record<string, Pixels> = { 'train.x': train.set.images, 'train.y': train.set.labels };
-    if (test) Object.assign(arrays, { 'test.x': test.set.images, 'test.y': test.set.labels });
-    writeCacheEntry(cacheDir!, key, { meta, arrays });
-  }
-  return { train: train.set, test: test?.set, classNames: train.classNames, tabular: true, description: describe(train.set, meta) };
 }

@@ -7,7 +7,9 @@
  */
 import * as fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import type { ImageSet } from '../sources';
+import type { CsvSource } from '../../../protocol/config';
+import type { ImageSet, LoadedSource, Pixels } from '../sources';
+import { decodeKey, readCacheEntry, writeCacheEntry } from './decodeCache';
 
 export interface CsvTable {
   set: ImageSet;
@@ -93,4 +95,46 @@ function labelIds(
     labels[r] = k;
   });
   return { labels, classNames: names };
+}
+
+interface CsvMeta {
+  counts: { train: number; test?: number };
+  features: string[];
+  classNames?: string[];
+}
+
+/** CSV tables, parsed once and kept in the decode cache (a large table parses in seconds, the cache reads in milliseconds). */
+export function loadCsvSource(src: CsvSource, r: (p: string) => string, cacheDir: string | undefined): LoadedSource {
+  const files = [r(src.train), ...(src.test ? [r(src.test)] : [])];
+  const key = cacheDir ? decodeKey('csv', files, { label: src.label, features: src.features, delimiter: src.delimiter, test: !!src.test }) : undefined;
+  const describe = (t: ImageSet, m: CsvMeta) =>
+    `CSV ${src.train} (${t.count} rows, ${m.features.length} features, label "${src.label}"${m.classNames ? `: ${m.classNames.length} classes` : ''})`;
+  const hit = key ? readCacheEntry<CsvMeta>(cacheDir!, key) : undefined;
+  if (hit) {
+    const d = hit.meta.features.length;
+    const set = (n: number, name: string): ImageSet => ({
+      images: hit.arrays[`${name}.x`],
+      labels: hit.arrays[`${name}.y`] as Uint8Array,
+      count: n,
+      height: 1,
+      width: 1,
+      channels: d,
+    });
+    const train = set(hit.meta.counts.train, 'train');
+    const test = hit.meta.counts.test !== undefined ? set(hit.meta.counts.test, 'test') : undefined;
+    return { train, test, classNames: hit.meta.classNames, tabular: true, description: describe(train, hit.meta) };
+  }
+  const train = readCsvTable(files[0], src);
+  const test = src.test ? readCsvTable(files[1], { ...src, features: train.features }, train.classNames) : undefined;
+  const meta: CsvMeta = {
+    counts: { train: train.set.count, ...(test ? { test: test.set.count } : {}) },
+    features: train.features,
+    classNames: train.classNames,
+  };
+  if (key) {
+    const arrays: Record<string, Pixels> = { 'train.x': train.set.images, 'train.y': train.set.labels };
+    if (test) Object.assign(arrays, { 'test.x': test.set.images, 'test.y': test.set.labels });
+    writeCacheEntry(cacheDir!, key, { meta, arrays });
+  }
+  return { train: train.set, test: test?.set, classNames: train.classNames, tabular: true, description: describe(train.set, meta) };
 }

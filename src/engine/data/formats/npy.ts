@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import { unzipSync } from 'fflate';
 import { splitNpzRef } from '../../../protocol/configPaths';
+import type { ImageSet } from '../sources';
+import { classLabels } from './labels';
 
 export interface NpyArray {
   /** Like NumPy's `descr`: "<f4", "|u1", ">i8", … */
@@ -117,4 +119,21 @@ export function samplesOf(a: NpyArray, name: string): Uint8Array | Float32Array 
   if (kind === 'u1') return a.values as Uint8Array;
   if (kind === 'f4' || kind === 'f8') return a.values instanceof Float32Array ? a.values : Float32Array.from(a.values);
   throw new Error(`${name}: samples of dtype ${a.dtype} are not supported (uint8, float32 or float64)`);
+}
+
+/** Samples [N, H, W, C], [N, H, W] or [N, D], and integer labels [N]. */
+export function loadNpyPair(xRef: string, yRef: string): ImageSet {
+  const x = readNpyRef(xRef);
+  const y = readNpyRef(yRef);
+  const images = samplesOf(x, xRef);
+  const s = x.shape;
+  if (s.length < 2 || s.length > 4) throw new Error(`${xRef}: samples of shape (${s.join(', ')}): expected [N, H, W, C], [N, H, W] or [N, D]`);
+  if (s.slice(1).some((d) => d < 1)) throw new Error(`${xRef}: samples of shape (${s.join(', ')}): every dimension but N must be at least 1`);
+  if (y.shape.length !== 1 && !(y.shape.length === 2 && y.shape[1] === 1)) throw new Error(`${yRef}: labels of shape (${y.shape.join(', ')}): expected [N]`);
+  if (!/^[<>|=][iub]/.test(y.dtype)) throw new Error(`${yRef}: labels of dtype ${y.dtype}: expected an integer type`);
+  if (y.shape[0] !== s[0]) throw new Error(`${xRef} has ${s[0]} samples but ${yRef} has ${y.shape[0]} labels`);
+  if (s[0] === 0) throw new Error(`${xRef}: the data set is empty`);
+  const labels = classLabels(y.values, yRef);
+  const [height, width, channels] = s.length === 2 ? [1, 1, s[1]] : [s[1], s[2], s[3] ?? 1];
+  return { images, labels, count: s[0], height, width, channels };
 }
