@@ -542,6 +542,10 @@ export const KdConfig = z
               : undefined;
       if (why) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `extra outputs need ${why} for now` });
     }
+    const isFolder = typeof cfg.data.source === 'object' && 'format' in cfg.data.source && cfg.data.source.format === 'imageFolder';
+    for (const key of ['imageSize', 'channels'] as const)
+      if (cfg.data[key] !== undefined && !isFolder)
+        ctx.addIssue({ code: 'custom', path: ['data', key], message: `data.${key} applies to image folders only (data.source "format": "imageFolder")` });
     const testFiles = typeof cfg.data.source === 'object' && !!cfg.data.source.test;
     for (const [name, o] of Object.entries(cfg.outputs)) {
       const fromFile = !isBuiltinTarget(o.target);

@@ -74,6 +74,13 @@ describe('kd.json data.source formats', () => {
     assert.deepEqual(bad({ source: { format: 'csv', train: 't.csv' } }), ['data.source.label']);
     assert.deepEqual(bad({ source: { format: 'npy', train: { x: 'a.npy' } } }), ['data.source.train.y']);
     assert.deepEqual(bad({ source: 'mnist', imageSize: [32] }), ['data.imageSize']);
+    assert.deepEqual(
+      issues({ source: 'mnist', imageSize: [32, 32], channels: 3 }).map((i) => [i.path.join('.'), i.message]),
+      [
+        ['data.imageSize', 'data.imageSize applies to image folders only (data.source "format": "imageFolder")'],
+        ['data.channels', 'data.channels applies to image folders only (data.source "format": "imageFolder")'],
+      ],
+    );
     assert.deepEqual(bad({ source: 'mnist', normalize: { mean: [0.5, 0.5], std: [0.2] } }), ['data.normalize.std']);
   });
 
