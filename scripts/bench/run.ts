@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildDataset } from '../../src/engine/data/dataset';
 import { encodeIdx } from '../../src/engine/data/idx';
-import { loadSource } from '../../src/engine/data/sources';
+import { loadSourceSync } from '../../src/engine/data/sources';
 import { DataSpec } from '../../src/protocol/config';
 import { ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, tsxArgs } from './common';
 import { WORKLOADS, type WorkloadReport } from './workloads';
@@ -51,7 +51,7 @@ async function workloads(backend: 'wasm' | 'cpu'): Promise<WorkloadReport> {
 /** The bundled digits and the sweep's exact splits as raw files, for PyTorch. */
 function exportDigits(dir: string): void {
   const spec = DataSpec.parse(SWEEP_DATA);
-  const source = loadSource(spec, ROOT);
+  const source = loadSourceSync(spec, ROOT);
   const ds = buildDataset(source, spec, SWEEP_SEED);
   fs.writeFileSync(path.join(dir, 'images.u8'), source.train.images);
   fs.writeFileSync(path.join(dir, 'labels.u8'), source.train.labels);
@@ -133,7 +133,7 @@ async function sweep(dir: string): Promise<SweepResult> {
 /** Peak RSS (VmHWM) of the engine of a real `distill run` on 60 000 images. */
 async function memory60k(dir: string): Promise<{ peakRssMb: number; seconds: number }> {
   const spec = DataSpec.parse({ source: 'mnist' });
-  const digits = loadSource(spec, ROOT).train;
+  const digits = loadSourceSync(spec, ROOT).train;
   const n = 60_000;
   const px = digits.height * digits.width;
   const images = new Uint8Array(n * px);

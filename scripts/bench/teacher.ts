@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backend/select';
 import { buildDataset } from '../../src/engine/data/dataset';
-import { loadSource } from '../../src/engine/data/sources';
+import { loadSourceSync } from '../../src/engine/data/sources';
 import { hintonLoss } from '../../src/engine/losses/logits';
 import { saveLayersModel } from '../../src/engine/models/modelFiles';
 import { buildPreset } from '../../src/engine/models/presets';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   if (!out) throw new Error('--out DIR is required');
   await selectBackend(tf, 'wasm');
   const spec = DataSpec.parse(SWEEP_DATA);
-  const ds = buildDataset(loadSource(spec, process.cwd()), spec, SWEEP_SEED);
+  const ds = buildDataset(loadSourceSync(spec, process.cwd()), spec, SWEEP_SEED);
   const model = buildPreset(tf, ArchitectureSpec.parse(WORKLOADS[workload].teacher), ds.shape, ds.numClasses, 11, 'teacher');
   const r = await trainStage(tf, {
     stage: 'teacher',

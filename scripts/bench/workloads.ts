@@ -16,7 +16,7 @@ import { setConvGradMaxDensity } from '../../src/engine/backend/simd/convFilterG
 import { setSparseMaxDensity } from '../../src/engine/backend/simd/sparseMatMul';
 import { winogradCachedTensors } from '../../src/engine/backend/simd/winograd';
 import { buildDataset, type Dataset } from '../../src/engine/data/dataset';
-import { loadSource } from '../../src/engine/data/sources';
+import { loadSourceSync } from '../../src/engine/data/sources';
 import { hintonLoss } from '../../src/engine/losses/logits';
 import { logitsFn } from '../../src/engine/models/forward';
 import { buildPreset } from '../../src/engine/models/presets';
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     setSparseMaxDensity(Number(arg('sparse-max-density')));
     setConvGradMaxDensity(Number(arg('sparse-max-density')));
   }
-  const source = loadSource(DataSpec.parse({ source: 'mnist' }), process.cwd());
+  const source = loadSourceSync(DataSpec.parse({ source: 'mnist' }), process.cwd());
   const base = buildDataset(source, DataSpec.parse({ source: 'mnist', validationSplit: 0, testSplit: 0.1 }), 42);
   const measurements: Measurement[] = [];
   for (const workload of ['mlp', 'cnn'] as WorkloadName[]) {

@@ -58,6 +58,15 @@ export class ProgressView {
           `  ${STAGE_LABEL[m.stage]} epoch ${m.epoch}/${m.epochs}: loss ${m.loss.toFixed(4)}, train ${pct(m.trainAccuracy)}, validation ${pct(m.valAccuracy)} (${m.seconds.toFixed(1)} s)`,
         );
         break;
+      case 'data_progress': {
+        const frac = m.total ? m.done / m.total : 1;
+        const bar = '█'.repeat(Math.round(frac * 20)).padEnd(20, '░');
+        const line = `${m.what} ${bar} ${(frac * 100).toFixed(0)}% ${m.done.toLocaleString('en')}/${m.total.toLocaleString('en')}`;
+        // Off a terminal, a line at the end only (CI logs stay short).
+        if (this.tty) this.status(line);
+        else if (m.done === m.total) this.write(line);
+        break;
+      }
       case 'stage_done':
       case 'run_finished':
       case 'config_error':

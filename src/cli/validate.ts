@@ -11,6 +11,7 @@ import { describeExit } from '../client/abnormalExit';
 import { EngineProcess } from '../client/engineProcess';
 import type { ConfigValidMessage } from '../protocol/events';
 import { loadConfigFile, type ConfigIssue } from '../protocol/loadConfig';
+import { ProgressView } from './progress';
 
 export interface ValidateOptions {
   workspace?: string;
@@ -31,10 +32,13 @@ export async function validateCli(kdJson: string, o: ValidateOptions): Promise<n
   let issues: ConfigIssue[] | undefined;
   let valid: ConfigValidMessage | undefined;
   let failure: string | undefined;
+  // Validation decodes an image folder as a run would (then the run reads the cache): the same bar.
+  const progress = new ProgressView(process.stderr, !!process.stderr.isTTY);
   engine.onMessage((m) => {
     if (m.type === 'config_error') issues = m.issues;
     else if (m.type === 'config_valid') valid = m;
     else if (m.type === 'engine_failed') failure = m.message;
+    else if (m.type === 'data_progress') progress.handle(m);
   });
   const interrupted = () => engine.kill();
   process.once('SIGINT', interrupted);

@@ -116,6 +116,83 @@ export const IdxPair = z
   })
   .strict();
 
+/**
+ * The data sources besides "mnist" and IDX pairs (issue 15): each an object with a `format`.
+ * Paths are relative to kd.json; protocol/configPaths.ts lists them.
+ */
+const NpyPair = z
+  .object({
+    x: z.string().min(1).describe('A .npy file of samples, [N, H, W, C], [N, H, W] or [N, D] (uint8, float32 or float64), or "file.npz#key".'),
+    y: z.string().min(1).describe('A .npy file of integer labels [N] (any integer dtype), or "file.npz#key".'),
+  })
+  .strict();
+
+export const ImageFolderSource = z
+  .object({
+    format: z.literal('imageFolder').describe('A folder with one subfolder per class (torchvision ImageFolder): class names are the folder names, sorted.'),
+    train: z.string().min(1).describe('The training folder, e.g. "data/train".'),
+    validation: z.string().min(1).optional().describe('A validation folder with the same class subfolders (default: validationSplit of train).'),
+    test: z.string().min(1).optional().describe('A test folder with the same class subfolders (default: testSplit of train).'),
+  })
+  .strict();
+
+export const NpySource = z
+  .object({
+    format: z.literal('npy').describe('NumPy arrays: .npy files, or arrays in an .npz archive ("file.npz#key").'),
+    train: NpyPair.describe('Training samples and labels.'),
+    test: NpyPair.optional().describe('Held-out test samples and labels. Without it, testSplit is split off train.'),
+  })
+  .strict();
+
+export const CsvSource = z
+  .object({
+    format: z.literal('csv').describe('A table with a header row: numeric feature columns and a label column (a [D] input; train it with the mlp preset).'),
+    train: z.string().min(1).describe('The training table, e.g. "train.csv".'),
+    test: z.string().min(1).optional().describe('A test table with the same columns. Without it, testSplit is split off train.'),
+    label: z.string().min(1).describe('The label column: integers, or strings mapped to class ids in sorted order (the names are kept).'),
+    features: z.array(z.string().min(1)).min(1).optional().describe('The feature columns, in this order (default: every column but the label).'),
+    delimiter: z.string().length(1).default(',').describe('The column separator.'),
+  })
+  .strict();
+
+export const CifarSource = z
+  .object({
+    format: z.literal('cifar').describe('CIFAR-10 or CIFAR-100 binary files (32×32×3): class names from batches.meta.txt / fine_label_names.txt beside them.'),
+    train: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('The training batches, e.g. ["data_batch_1.bin", …] or "train.bin".'),
+    test: z.string().min(1).optional().describe('The test batch, e.g. "test_batch.bin". Without it, testSplit is split off train.'),
+    labels: z
+      .enum(['cifar10', 'coarse', 'fine'])
+      .default('cifar10')
+      .describe('"cifar10": 1 label byte a record; "coarse" / "fine": CIFAR-100 (2 label bytes a record), its 20 superclasses or 100 classes.'),
+  })
+  .strict();
+
+export type ImageFolderSource = z.output<typeof ImageFolderSource>;
+export type NpySource = z.output<typeof NpySource>;
+export type CsvSource = z.output<typeof CsvSource>;
+export type CifarSource = z.output<typeof CifarSource>;
+export const FormatSource = z.discriminatedUnion('format', [ImageFolderSource, NpySource, CsvSource, CifarSource]);
+export type FormatSource = z.infer<typeof FormatSource>;
+
+/** Per-channel statistics, in the units after "unit" scaling (pixels / 255): e.g. ImageNet's. */
+export const MeanStd = z
+  .object({
+    mean: z.array(z.number()).min(1).describe('One mean per channel (or one for all).'),
+    std: z.array(z.number().positive()).min(1).describe('One standard deviation per channel (or one for all).'),
+  })
+  .strict()
+  .refine((m) => m.mean.length === m.std.length, { message: 'mean and std need the same number of values', path: ['std'] });
+
+export const NormalizeSpec = z.union([
+  z
+    .enum(['unit', 'standard', 'perChannel'])
+    .describe(
+      '"unit": pixels / 255 (float data as is); "standard": zero mean, unit variance over the training split; "perChannel": the same per channel (per feature for tables).',
+    ),
+  MeanStd,
+]);
+export type NormalizeSpec = z.infer<typeof NormalizeSpec>;
+
 export const DataSpec = z
   .object({
     source: z
@@ -127,9 +204,23 @@ export const DataSpec = z
             test: IdxPair.optional().describe('Held-out test images and labels. Without it, testSplit is split off train.'),
           })
           .strict(),
+        FormatSource,
       ])
       .default('mnist')
-      .describe('Where the data comes from: "mnist" or IDX files.'),
+      .describe('Where the data comes from: "mnist", IDX files, or { "format": "imageFolder" | "npy" | "csv" | "cifar", … }.'),
+    imageSize: z
+      .tuple([positiveInt.max(4096), positiveInt.max(4096)])
+      .optional()
+      .describe("imageFolder: resize every image to [height, width] (default: the first image's size)."),
+    channels: z
+      .union([z.literal(1), z.literal(3)])
+      .optional()
+      .describe('imageFolder: 1 (grey) or 3 (RGB); default 3 unless every image is grey.'),
+    fit: z
+      .enum(['cover', 'contain', 'fill'])
+      .default('cover')
+      .describe("imageFolder: how an image of another aspect ratio is resized (sharp's fit): crop to cover, letterbox to contain, or stretch to fill."),
+    skipUnreadable: z.boolean().default(false).describe('imageFolder: skip (and count) corrupt or unreadable images instead of refusing the data.'),
     limit: positiveInt
       .optional()
       .describe(
@@ -147,10 +238,22 @@ export const DataSpec = z
       .max(0.5)
       .default(0.2)
       .describe('Fraction of the labelled samples held out for the final test (each class in proportion) when no test files are given.'),
-    normalize: z.enum(['unit', 'standard']).default('unit').describe('"unit": pixels / 255; "standard": zero mean, unit variance over the training split.'),
+    normalize: NormalizeSpec.default('unit').describe(
+      '"unit": pixels / 255 (float data as is); "standard" / "perChannel": zero mean, unit variance over the training split (overall / per channel); or { "mean": […], "std": […] } per channel in unit-scaled values. Tables (csv) are always standardised per feature unless mean/std are given.',
+    ),
     augment: z
       .object({
         shift: z.number().int().min(0).max(8).default(0).describe('Random translation by up to this many pixels, the same for teacher and student.'),
+        crop: z
+          .number()
+          .int()
+          .min(0)
+          .max(16)
+          .default(0)
+          .describe(
+            'Random crop with this much zero padding (the CIFAR standard: 4): the image padded on every side, then cropped back to its size at a random place.',
+          ),
+        flip: z.boolean().default(false).describe('Random horizontal flip (half the samples), the same for teacher and student.'),
       })
       .strict()
       .prefault({})
@@ -439,6 +542,10 @@ export const KdConfig = z
               : undefined;
       if (why) ctx.addIssue({ code: 'custom', path: ['outputs'], message: `extra outputs need ${why} for now` });
     }
+    const isFolder = typeof cfg.data.source === 'object' && 'format' in cfg.data.source && cfg.data.source.format === 'imageFolder';
+    for (const key of ['imageSize', 'channels'] as const)
+      if (cfg.data[key] !== undefined && !isFolder)
+        ctx.addIssue({ code: 'custom', path: ['data', key], message: `data.${key} applies to image folders only (data.source "format": "imageFolder")` });
     const testFiles = typeof cfg.data.source === 'object' && !!cfg.data.source.test;
     for (const [name, o] of Object.entries(cfg.outputs)) {
       const fromFile = !isBuiltinTarget(o.target);

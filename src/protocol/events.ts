@@ -96,6 +96,8 @@ export interface RunSummary {
   /** Multi-output distillation: each extra head's test metric, per model (absent in runs without kd.json `outputs`). */
   outputs?: Record<string, OutputResult>;
   numClasses: number;
+  /** The name of each class id, when the data names them (image-folder names, CSV label strings, CIFAR meta files). */
+  classNames?: string[];
   testSamples: number;
 }
 
@@ -235,8 +237,21 @@ export interface EngineFailedMessage {
   message: string;
 }
 
-/** Everything the engine sends its parent: the run's events, why no run started (or that one could), or that the engine failed. */
-export type EngineMessage = RunEvent | ConfigErrorMessage | ConfigValidMessage | EngineFailedMessage;
+/**
+ * Sent while a data source is decoded (an image folder's files), before the run folder exists
+ * and so not in events.jsonl: the CLI draws a bar, the extension a progress notification. A
+ * decode-cache hit sends none.
+ */
+export interface DataProgressMessage {
+  type: 'data_progress';
+  /** What is being done, in words: "decoding images". */
+  what: string;
+  done: number;
+  total: number;
+}
+
+/** Everything the engine sends its parent: the run's events, why no run started (or that one could), that the engine failed, or decoding progress. */
+export type EngineMessage = RunEvent | ConfigErrorMessage | ConfigValidMessage | EngineFailedMessage | DataProgressMessage;
 
 /** Messages a parent sends to the engine over IPC. */
 export type EngineCommand = { type: 'stop' };

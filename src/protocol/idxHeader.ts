@@ -9,6 +9,10 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 
 export const IDX_UBYTE = 0x08;
+export const IDX_FLOAT = 0x0d;
+
+/** Which value types a file may hold: labels are unsigned bytes; images bytes or float32 (0x0D); regression targets any. */
+export type IdxAllowed = 'uint8' | 'pixels' | 'any';
 
 /** The IDX value types: bytes per value and how to read one (big-endian). */
 export const IDX_TYPES: Record<number, { name: string; bytes: number; read: (v: DataView, at: number) => number }> = {
@@ -39,18 +43,22 @@ function typeByte(t: number): string {
 }
 
 /**
- * Parses the header. `ubyteOnly`: images and labels are pixels and class numbers, so only
- * unsigned bytes; regression targets take any type. Every error names the file.
+ * Parses the header. `allowed`: labels are class numbers, so only unsigned bytes; images are
+ * pixels 0–255 (bytes) or float32 values (0x0D, kept as floats); regression targets take any
+ * type. Every error names the file.
  */
-export function parseIdxHeader(bytes: Uint8Array, file: string, ubyteOnly: boolean): IdxHeader {
+export function parseIdxHeader(bytes: Uint8Array, file: string, allowed: IdxAllowed): IdxHeader {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new Error(`${file}: not an IDX file (bad magic number ${hex(bytes.subarray(0, 4))}; expected 00 00 ${ubyteOnly ? '08' : 'TT'} 0N)`);
+    throw new Error(`${file}: not an IDX file (bad magic number ${hex(bytes.subarray(0, 4))}; expected 00 00 ${allowed === 'uint8' ? '08' : 'TT'} 0N)`);
   }
   const type = IDX_TYPES[bytes[2]];
   if (!type) throw new Error(`${file}: unknown IDX value type 0x${bytes[2].toString(16)} (expected 08, 09, 0B, 0C, 0D or 0E)`);
-  if (ubyteOnly && bytes[2] !== IDX_UBYTE) {
+  if (allowed === 'uint8' && bytes[2] !== IDX_UBYTE) {
+    throw new Error(`${file}: IDX type ${typeByte(bytes[2])} (${type.name}) is not supported here: labels must be unsigned bytes (0x08), class numbers`);
+  }
+  if (allowed === 'pixels' && bytes[2] !== IDX_UBYTE && bytes[2] !== IDX_FLOAT) {
     throw new Error(
-      `${file}: IDX type ${typeByte(bytes[2])} (${type.name}) is not supported here: images and labels must be unsigned bytes (0x08), pixels 0–255 and class numbers`,
+      `${file}: IDX type ${typeByte(bytes[2])} (${type.name}) is not supported here: images must be unsigned bytes (0x08, pixels 0–255) or floats (0x0D)`,
     );
   }
   const rank = bytes[3];
@@ -85,6 +93,6 @@ function headBytes(file: string): Buffer {
 }
 
 /** Reads and checks only the header of an IDX file (gzipped or not); throws with the file named. */
-export function readIdxHeaderFile(file: string, ubyteOnly: boolean): IdxHeader {
-  return parseIdxHeader(headBytes(file), file, ubyteOnly);
+export function readIdxHeaderFile(file: string, allowed: IdxAllowed): IdxHeader {
+  return parseIdxHeader(headBytes(file), file, allowed);
 }

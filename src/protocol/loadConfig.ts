@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createScanner, findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
-import { KdConfig } from './config';
-import { configPaths, type JsonPath } from './configPaths';
+import { FormatSource, KdConfig } from './config';
+import { configPaths, fileOfPath, type JsonPath } from './configPaths';
 import { readIdxHeaderFile } from './idxHeader';
 import { modelFolderRefusal } from './modelFolder';
 import { DEFAULT_INPUT_SHAPE, presetInputIssues } from './architecture';
@@ -122,16 +122,26 @@ function nestingProblem(text: string): ConfigIssue | undefined {
 
 type ZodIssue = z.core.$ZodIssue;
 
+/** A branch that failed at its root for the value's kind (data.source "mnist" against an object): the author meant another branch. */
+function wrongKind(errors: ZodIssue[]): boolean {
+  return errors.length === 1 && errors[0].path.length === 0 && (errors[0].code === 'invalid_type' || errors[0].code === 'invalid_value');
+}
+
 /**
  * A failed union reports every branch's errors. The branch with the fewest problems is the
  * one the author meant (a teacher with `architecture` is not a model-file teacher), so only
- * its problems are reported, with their paths made absolute.
+ * its problems are reported, with their paths made absolute; a branch of another kind of
+ * value altogether comes last.
  */
 function flattenIssue(issue: ZodIssue, prefix: JsonPath): ConfigIssue[] {
   const at = [...prefix, ...(issue.path as JsonPath)];
   if (issue.code === 'invalid_union' && issue.errors.length) {
-    const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+    const rank = (e: ZodIssue[]) => (wrongKind(e) ? 1000 : 0) + e.length;
+    const best = [...issue.errors].sort((a, b) => rank(a) - rank(b))[0];
     if (best.length) return best.flatMap((i) => flattenIssue(i, at));
+  }
+  if (issue.code === 'invalid_union' && issue.discriminator === 'format') {
+    return [{ path: at, message: `unknown format: expected one of ${FormatSource.options.map((o) => o.shape.format.value).join(', ')}` }];
   }
   if (issue.code === 'invalid_union' && issue.discriminator) {
     return [{ path: at, message: `unknown ${issue.discriminator}: expected one of mlp, cnn` }];
@@ -223,19 +233,23 @@ export function nonRegularKind(file: string): string | undefined {
 export function checkFiles(config: KdConfig, baseDir: string, options: Pick<LoadOptions, 'workspaceRoot'> = {}): ConfigIssue[] {
   const issues: ConfigIssue[] = options.workspaceRoot ? checkWorkspacePaths(config, baseDir, options.workspaceRoot) : [];
   const outside = new Set(issues.map((i) => formatPath(i.path)));
-  for (const { at, rel, key } of configPaths(config)) {
-    const abs = path.resolve(baseDir, rel);
+  for (const p of configPaths(config)) {
+    const { at, key } = p;
+    const abs = path.resolve(baseDir, fileOfPath(p));
     if (outside.has(formatPath(at))) continue;
     if (key.role === 'folder') {
       const refusal = modelFolderRefusal(abs);
       if (refusal) issues.push({ path: at, message: `${key.kind} ${refusal}` });
+    } else if (key.role === 'inputFolder') {
+      if (!fs.existsSync(abs)) issues.push({ path: at, message: `${key.kind} not found: ${abs}` });
+      else if (!fs.statSync(abs).isDirectory()) issues.push({ path: at, message: `${key.kind} is not a folder: ${abs}` });
     } else if (!fs.existsSync(abs)) issues.push({ path: at, message: `${key.kind}${key.missingHint ?? ''} not found: ${abs}` });
     else if (fs.statSync(abs).isDirectory()) issues.push({ path: at, message: `${key.kind} is a folder, expected a file: ${abs}` });
     else if (nonRegularKind(abs)) issues.push({ path: at, message: `${key.kind} is not a regular file (${nonRegularKind(abs)}): ${abs}` });
     else if (key.idx) {
       // The header only (a few bytes): a float images file is refused here, not after loading.
       try {
-        readIdxHeaderFile(abs, key.idx === 'uint8');
+        readIdxHeaderFile(abs, key.idx);
       } catch (e) {
         issues.push({ path: at, message: (e as Error).message });
       }

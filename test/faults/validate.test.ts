@@ -36,6 +36,7 @@ async function writeFixtures(): Promise<void> {
     ),
   );
   fs.writeFileSync(fx('imgs-float'), encodeIdxFloat32([60, 28, 28], new Float32Array(60 * 784)));
+  fs.writeFileSync(fx('imgs-double'), Buffer.concat([Buffer.from([0, 0, 0x0e, 3, 0, 0, 0, 60, 0, 0, 0, 28, 0, 0, 0, 28]), Buffer.alloc(60 * 784 * 8)]));
   const tf = loadTf();
   await tf.setBackend('cpu');
   const model = tf.sequential({
@@ -171,13 +172,13 @@ describe('faults: distill validate finds what run refuses', function () {
     noRunFolder(file);
   });
 
-  it('float IDX images: exit 2 from the header alone, before any engine starts, in validate and in run', async () => {
-    const { file, text } = writeCase(kd({ data: { source: { train: { images: '../fixtures/imgs-float', labels: '../fixtures/labs' } } } }));
+  it('double IDX images: exit 2 from the header alone, before any engine starts, in validate and in run', async () => {
+    const { file, text } = writeCase(kd({ data: { source: { train: { images: '../fixtures/imgs-double', labels: '../fixtures/labs' } } } }));
     for (const cmd of ['validate', 'run']) {
       const r = await distill([cmd, file]);
       assert.equal(r.code, 2, r.stderr + r.stdout);
-      assert.ok(r.stderr.includes(`${at(text, '"../fixtures/imgs-float"')}: data.source.train.images: `), r.stderr);
-      assert.match(r.stderr, /imgs-float: IDX type 0x0d \(float\) is not supported here/);
+      assert.ok(r.stderr.includes(`${at(text, '"../fixtures/imgs-double"')}: data.source.train.images: `), r.stderr);
+      assert.match(r.stderr, /imgs-double: IDX type 0x0e \(double\) is not supported here/);
     }
     noRunFolder(file);
   });

@@ -150,13 +150,13 @@ export class ConfusionView {
           'tr',
           null,
           h('th', { class: 'corner', title: 'true ↓ / predicted →' }, 't\\p'),
-          shown.map((_, j) => h('th', { scope: 'col' }, String(j))),
+          shown.map((_, j) => h('th', { scope: 'col' }, this.className(j))),
         ),
       ),
     );
     const body = h('tbody');
     shown.forEach((row, i) => {
-      const tr = h('tr', null, h('th', { scope: 'row' }, String(i)));
+      const tr = h('tr', null, h('th', { scope: 'row' }, this.className(i)));
       row.forEach((v, j) => {
         const count = counts[i][j];
         const label = normalise
@@ -206,11 +206,16 @@ export class ConfusionView {
     );
   }
 
+  /** A class's name from summary.json (image folders, CSV strings, CIFAR), else its number. */
+  private className(i: number): string {
+    return this.input?.summary?.classNames?.[i] ?? String(i);
+  }
+
   private renderBars(teacher: number[][], student: number[][], studentLabel: string): void {
     const p = this.input!.palette;
     this.bars ??= new BarChart(this.barsCanvas, { xTitle: 'class', yTitle: 'accuracy', percent: true, yMax: 1 }, p);
     this.bars.setBars(
-      teacher.map((_, i) => String(i)),
+      teacher.map((_, i) => this.className(i)),
       [
         { label: 'teacher', values: perClassAccuracy(teacher), color: p.teacher },
         { label: studentLabel, values: perClassAccuracy(student), color: this.ui.confusionModel === 'baseline' ? p.baseline : p.student },

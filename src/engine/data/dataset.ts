@@ -4,7 +4,7 @@
  * epoch (by seed and epoch), so that the distilled student and its baseline see exactly the
  * same samples in the same order. Unlabeled images are never split: they join training once.
  */
-import type { DataSpec } from '../../protocol/config';
+import type { DataSpec, NormalizeSpec } from '../../protocol/config';
 import { deriveSeed, mulberry32, shuffleInPlace, type Rng } from '../util/rng';
 import type { ImageSet, LoadedSource } from './sources';
 import { classCounts, stratifiedTake } from './stratified';
@@ -23,6 +23,11 @@ export interface Dataset {
   /** x = pixel * scale + offset */
   scale: number;
   offset: number;
+  /** Per channel instead (normalize "perChannel" or {mean, std}, and tables): x = v * channelScale[c] + channelOffset[c]. */
+  channelScale?: number[];
+  channelOffset?: number[];
+  /** The name of each class id, when the source names them. */
+  classNames?: string[];
   /** Samples of the set from this index on are unlabeled images (data.unlabeledImages), all in the training split. */
   unlabeledFrom?: number;
   /** The classes the labelled data holds (training and test files), whether or not every subset holds them. */
@@ -57,33 +62,29 @@ export function buildDataset(source: LoadedSource, spec: DataSpec, seed: number)
     testSplit = { set: train, indices: drawn.taken };
     rest = drawn.rest;
   }
-  const drawn = stratifiedTake(rest, train.labels, Math.round(rest.length * spec.validationSplit));
-  const val: Split = { set: train, indices: drawn.taken };
+  // A validation folder of its own (imageFolder) is the validation split; else it is drawn from training.
+  const drawn = source.validation
+    ? { taken: Uint32Array.from({ length: source.validation.count }, (_, i) => i), rest }
+    : stratifiedTake(rest, train.labels, Math.round(rest.length * spec.validationSplit));
+  const val: Split = { set: source.validation ?? train, indices: drawn.taken };
   const extra = source.unlabeled ? Uint32Array.from({ length: source.unlabeled.count }, (_, i) => source.train.count + i) : new Uint32Array(0);
   const trn: Split = { set: train, indices: concat(drawn.rest, extra) };
   if (trn.indices.length === 0) throw new Error('the training split is empty: use more data or smaller validation/test splits');
 
   let maxLabel = 0;
   for (const s of [trn, val, testSplit]) for (const i of s.indices) maxLabel = Math.max(maxLabel, s.set.labels[i]);
-  const numClasses = Math.max(2, maxLabel + 1);
+  const numClasses = Math.max(2, maxLabel + 1, source.classNames?.length ?? 0);
 
-  let scale = 1 / 255;
-  let offset = 0;
-  if (spec.normalize === 'standard') {
-    const { mean, std } = pixelStats(trn);
-    scale = 1 / (255 * std);
-    offset = -mean / std;
-  }
-  const dataClasses = [...new Set([...source.train.labels, ...(source.test?.labels ?? [])])].sort((a, b) => a - b);
+  const dataClasses = [...new Set([...source.train.labels, ...(source.test?.labels ?? []), ...(source.validation?.labels ?? [])])].sort((a, b) => a - b);
   return {
     train: trn,
     val,
     test: testSplit,
     numClasses,
     shape: [train.height, train.width, train.channels],
-    scale,
-    offset,
+    ...normalisation(spec.normalize, trn, source.tabular === true),
     dataClasses,
+    ...(source.classNames ? { classNames: source.classNames } : {}),
     ...(source.unlabeled ? { unlabeledFrom: source.train.count } : {}),
   };
 }
@@ -127,6 +128,7 @@ export function splitWarnings(ds: Dataset): string[] {
 /** The labeled set with the unlabeled images appended (labels 0, masked out in training). */
 function withUnlabeled(labeled: ImageSet, unlabeled: ImageSet | undefined): ImageSet {
   if (!unlabeled) return labeled;
+  // sources.ts refuses unlabeled bytes beside float samples: both are bytes here.
   const images = new Uint8Array(labeled.images.length + unlabeled.images.length);
   images.set(labeled.images);
   images.set(unlabeled.images, labeled.images.length);
@@ -143,21 +145,58 @@ function concat(a: Uint32Array, b: Uint32Array): Uint32Array {
   return out;
 }
 
-function pixelStats(split: Split): { mean: number; std: number } {
-  const px = split.set.height * split.set.width * split.set.channels;
-  let sum = 0;
-  let sq = 0;
+/** data.normalize that does not fit the data (e.g. 3 means for 1 channel): the config's fault, at data.normalize. */
+export class NormalizeError extends Error {}
+
+/**
+ * The affine map from stored values to the model's input. Stored uint8 pixels are first
+ * scaled to 0–1 ("unit"); floats are taken as they are. Statistics come from the training
+ * split only. Tables are standardised per feature unless mean/std are given.
+ */
+function normalisation(spec: NormalizeSpec, trn: Split, tabular: boolean): Pick<Dataset, 'scale' | 'offset' | 'channelScale' | 'channelOffset'> {
+  const unit = trn.set.images instanceof Uint8Array ? 1 / 255 : 1;
+  const c = trn.set.channels;
+  const mode = tabular && spec === 'unit' ? 'perChannel' : spec;
+  if (mode === 'unit') return { scale: unit, offset: 0 };
+  if (mode === 'standard') {
+    const { mean, std } = valueStats(trn, unit, 1);
+    return { scale: unit / std[0], offset: -mean[0] / std[0] };
+  }
+  const { mean, std } = mode === 'perChannel' ? valueStats(trn, unit, c) : perChannelGiven(mode, c);
+  return { scale: unit, offset: 0, channelScale: std.map((s) => unit / s), channelOffset: mean.map((m, k) => -m / std[k]) };
+}
+
+function perChannelGiven(given: { mean: number[]; std: number[] }, channels: number): { mean: number[]; std: number[] } {
+  for (const key of ['mean', 'std'] as const) {
+    const n = given[key].length;
+    if (n !== 1 && n !== channels)
+      throw new NormalizeError(
+        `${n} values in ${key} for data of ${channels} channel${channels > 1 ? 's' : ''} (give ${channels === 1 ? '1' : `1 or ${channels}`})`,
+      );
+  }
+  const at = (a: number[], k: number) => (a.length === 1 ? a[0] : a[k]);
+  return { mean: Array.from({ length: channels }, (_, k) => at(given.mean, k)), std: Array.from({ length: channels }, (_, k) => at(given.std, k)) };
+}
+
+/** Mean and sd of the unit-scaled values of a split, over `groups` channel groups (1: every value; C: per channel). */
+function valueStats(split: Split, unit: number, groups: number): { mean: number[]; std: number[] } {
+  const c = split.set.channels;
+  const px = split.set.height * split.set.width * c;
+  const sum = new Float64Array(groups);
+  const sq = new Float64Array(groups);
+  const images = split.set.images;
   for (const i of split.indices) {
     const base = i * px;
     for (let p = 0; p < px; p++) {
-      const v = split.set.images[base + p] / 255;
-      sum += v;
-      sq += v * v;
+      const v = images[base + p] * unit;
+      const g = groups === 1 ? 0 : p % c;
+      sum[g] += v;
+      sq[g] += v * v;
     }
   }
-  const n = split.indices.length * px;
-  const mean = sum / n;
-  return { mean, std: Math.sqrt(Math.max(sq / n - mean * mean, 1e-12)) };
+  const n = (split.indices.length * px) / groups;
+  const mean = Array.from(sum, (s) => s / n);
+  return { mean, std: mean.map((m, g) => Math.sqrt(Math.max(sq[g] / n - m * m, 1e-12))) };
 }
 
 /** The training order of one epoch: the same for every stage that trains on these data. */
@@ -173,37 +212,81 @@ export interface Batch {
   size: number;
 }
 
+/** Train-time augmentation (data.augment), drawn per sample from the step's seeded stream. */
+export interface Augment {
+  shift: number;
+  crop?: number;
+  flip?: boolean;
+}
+
+/** Whether a batch's pixels move: then the teacher runs live on each batch (no logits cache). */
+export function isAugmented(a: Augment): boolean {
+  return a.shift > 0 || (a.crop ?? 0) > 0 || !!a.flip;
+}
+
+/** What of data.augment keys a teacher's save folder: the settings that are on (a shift-only spec keys as it always did). */
+export function augmentIdentity(a: Augment): Augment {
+  return { shift: a.shift, ...(a.crop ? { crop: a.crop } : {}), ...(a.flip ? { flip: true } : {}) };
+}
+
+/** In words, for the run log: "shift 2px, crop 4px, flip". */
+export function describeAugment(a: Augment): string {
+  return [a.shift ? `shift ${a.shift}px` : '', a.crop ? `crop ${a.crop}px` : '', a.flip ? 'flip' : ''].filter(Boolean).join(', ');
+}
+
 /**
- * Fills one float batch from uint8 storage. With `shift > 0`, each image moves by a random
- * (dx, dy) in [-shift, shift], zero-filled: the teacher and the student get this same array.
+ * Fills one float batch from uint8 (or float32) storage. With augmentation, each image moves
+ * by a random (dx, dy) in [-shift, shift] (and, for `crop` p, by a further [-p, p]: a crop of
+ * the image padded by p, which is the same thing), zero-filled, and with `flip` half of them
+ * are mirrored left to right after the move (crop, then flip: torchvision's CIFAR order). The
+ * teacher and the student get this same array. Draws are made only for what is on, so a
+ * shift-only run draws what it always drew.
  */
-export function makeBatch(ds: Dataset, split: Split, indices: ArrayLike<number>, shift = 0, rng?: Rng): Batch {
+export function makeBatch(ds: Dataset, split: Split, indices: ArrayLike<number>, augment: number | Augment = 0, rng?: Rng): Batch {
+  const aug: Augment = typeof augment === 'number' ? { shift: augment } : augment;
   const [h, w, c] = ds.shape;
   const px = h * w * c;
   const size = indices.length;
   const x = new Float32Array(size * px);
   const y = new Int32Array(size);
-  const { scale, offset } = ds;
+  const scale = ds.channelScale ?? new Array<number>(c).fill(ds.scale);
+  const offset = ds.channelOffset ?? new Array<number>(c).fill(ds.offset);
+  const perChannel = !!ds.channelScale;
   const images = split.set.images;
+  const moves = !!rng && (aug.shift > 0 || (aug.crop ?? 0) > 0 || !!aug.flip);
   for (let b = 0; b < size; b++) {
     const src = indices[b] * px;
     const dst = b * px;
     y[b] = split.set.labels[indices[b]];
-    if (shift > 0 && rng) {
-      const dx = Math.floor(rng() * (2 * shift + 1)) - shift;
-      const dy = Math.floor(rng() * (2 * shift + 1)) - shift;
-      x.fill(offset, dst, dst + px);
+    if (moves) {
+      let dx = 0;
+      let dy = 0;
+      if (aug.shift > 0) {
+        dx = Math.floor(rng() * (2 * aug.shift + 1)) - aug.shift;
+        dy = Math.floor(rng() * (2 * aug.shift + 1)) - aug.shift;
+      }
+      const p = aug.crop ?? 0;
+      if (p > 0) {
+        dx += Math.floor(rng() * (2 * p + 1)) - p;
+        dy += Math.floor(rng() * (2 * p + 1)) - p;
+      }
+      const flip = aug.flip ? rng() < 0.5 : false;
+      for (let ch = 0; ch < c; ch++) for (let q = ch; q < px; q += c) x[dst + q] = offset[ch];
       for (let r = 0; r < h; r++) {
         const sr = r - dy;
         if (sr < 0 || sr >= h) continue;
         for (let col = 0; col < w; col++) {
-          const sc = col - dx;
+          const sc = (flip ? w - 1 - col : col) - dx;
           if (sc < 0 || sc >= w) continue;
-          for (let ch = 0; ch < c; ch++) x[dst + (r * w + col) * c + ch] = images[src + (sr * w + sc) * c + ch] * scale + offset;
+          for (let ch = 0; ch < c; ch++) x[dst + (r * w + col) * c + ch] = images[src + (sr * w + sc) * c + ch] * scale[ch] + offset[ch];
         }
       }
+    } else if (perChannel) {
+      for (let q = 0; q < px; q++) x[dst + q] = images[src + q] * scale[q % c] + offset[q % c];
     } else {
-      for (let p = 0; p < px; p++) x[dst + p] = images[src + p] * scale + offset;
+      const s0 = ds.scale;
+      const o0 = ds.offset;
+      for (let q = 0; q < px; q++) x[dst + q] = images[src + q] * s0 + o0;
     }
   }
   return { x, y, size };

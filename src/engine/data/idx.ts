@@ -32,6 +32,21 @@ export function readIdxFile(file: string): IdxArray {
   return parseIdx(readMaybeGzipped(file), file);
 }
 
+/** An images file: unsigned bytes (kept as they are) or float32 values (0x0D, kept as float32). */
+export function readIdxImages(file: string): { dims: number[]; data: Uint8Array | Float32Array } {
+  const bytes = readMaybeGzipped(file);
+  const { type, dims, dataOffset } = parseIdxHeader(bytes, file, 'pixels');
+  if (type === IDX_UBYTE) return parseIdx(bytes, file);
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (bytes.length - dataOffset !== count * 4) {
+    throw new Error(`${file}: wrong length: dimensions ${dims.join('×')} of floats need ${count * 4} bytes of data, the file has ${bytes.length - dataOffset}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset + dataOffset, count * 4);
+  const data = new Float32Array(count);
+  for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, false);
+  return { dims, data };
+}
+
 export interface IdxValues {
   dims: number[];
   values: Float32Array;
@@ -40,7 +55,7 @@ export interface IdxValues {
 /** An IDX file of any value type (bytes, ints, floats, doubles) as float32 values: regression targets. */
 export function readIdxValues(file: string): IdxValues {
   const bytes = readMaybeGzipped(file);
-  const { type: typeByte, dims, dataOffset: start } = parseIdxHeader(bytes, file, false);
+  const { type: typeByte, dims, dataOffset: start } = parseIdxHeader(bytes, file, 'any');
   const type = IDX_TYPES[typeByte];
   const count = dims.reduce((a, b) => a * b, 1);
   if (bytes.length - start !== count * type.bytes) {
@@ -55,7 +70,7 @@ export function readIdxValues(file: string): IdxValues {
 }
 
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
-  const { dims, dataOffset: header } = parseIdxHeader(bytes, file, true);
+  const { dims, dataOffset: header } = parseIdxHeader(bytes, file, 'uint8');
   const count = dims.reduce((a, b) => a * b, 1);
   if (bytes.length - header !== count) {
     throw new Error(`${file}: wrong length: dimensions ${dims.join('×')} need ${count} bytes of data, the file has ${bytes.length - header}`);

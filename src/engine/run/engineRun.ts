@@ -106,7 +106,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
 
   let prepared;
   try {
-    prepared = await prepare(tf, cfg, path.dirname(configPath), o.memo);
+    const progress = (done: number, total: number) => o.send({ type: 'data_progress', what: 'decoding images', done, total });
+    prepared = await prepare(tf, cfg, path.dirname(configPath), o.memo, progress);
   } catch (e) {
     if (e instanceof ConfigError) return configError(e.issues);
     if (e instanceof BackendUnavailableError) return configError([{ path: ['backend'], message: e.message }]);
@@ -238,7 +239,9 @@ export async function runEngine(o: EngineOptions): Promise<number> {
 /** The data as the run log and `distill validate` give it. */
 function describeData(prepared: Prepared): string {
   const { ds } = prepared;
-  return `${prepared.dataDescription}, ${describeSplits(ds)}, ${ds.numClasses} classes`;
+  // Named classes are listed (the first 12), so the log and `distill validate` say what the ids mean.
+  const names = ds.classNames ? ` (${ds.classNames.slice(0, 12).join(', ')}${ds.classNames.length > 12 ? ', …' : ''})` : '';
+  return `${prepared.dataDescription}, ${describeSplits(ds)}, ${ds.numClasses} classes${names}`;
 }
 
 /**

@@ -122,6 +122,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     durationSec: 0,
     configPath: ctx.configPath,
     numClasses: ds.numClasses,
+    ...(ds.classNames ? { classNames: ds.classNames } : {}),
     testSamples: ds.test.indices.length,
   };
   // A stopped run ends fast (a stop must take effect within seconds): no evaluation.
@@ -205,11 +206,27 @@ function writeLogits(ctx: RunContext, teacher: Float32Array, student: Float32Arr
   const px = ds.shape[0] * ds.shape[1] * ds.shape[2];
   const rows = (a: Float32Array) => Array.from({ length: k }, (_, i) => Array.from(a.subarray(i * c, (i + 1) * c), (v) => Math.round(v * 1e4) / 1e4));
   const samples = Array.from(ds.test.indices.subarray(0, k));
+  // Thumbnails for images (grey or RGB, at their size); a table's rows are no picture.
+  const isImage = ds.shape[0] > 1 && (ds.shape[2] === 1 || ds.shape[2] === 3);
   ctx.writer.writeJson(FILES.logits, {
-    shape: ds.shape,
+    ...(isImage ? { shape: ds.shape } : {}),
     labels: samples.map((i) => ds.test.set.labels[i]),
     teacher: rows(teacher),
     student: rows(student),
-    images: samples.map((i) => Buffer.from(ds.test.set.images.subarray(i * px, (i + 1) * px)).toString('base64')),
+    ...(isImage ? { images: samples.map((i) => Buffer.from(thumbnailBytes(ds.test.set.images.subarray(i * px, (i + 1) * px))).toString('base64')) } : {}),
+    ...(ds.classNames ? { classNames: ds.classNames } : {}),
   });
+}
+
+/** One image's pixels as bytes: uint8 as stored, floats stretched from their own min–max to 0–255. */
+function thumbnailBytes(values: Uint8Array | Float32Array): Uint8Array {
+  if (values instanceof Uint8Array) return values;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  const span = hi > lo ? hi - lo : 1;
+  return Uint8Array.from(values, (v) => Math.round(((v - lo) / span) * 255));
 }

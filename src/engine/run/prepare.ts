@@ -8,7 +8,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { baselineStart, type KdConfig, type TrainingSpec } from '../../protocol/config';
 import { issueText, type ConfigIssue, type JsonPath } from '../../protocol/loadConfig';
 import { selectBackend, missingKernelOf, type ConcreteBackend } from '../backend/select';
-import { makeBatch, type Dataset } from '../data/dataset';
+import { makeBatch, NormalizeError, type Dataset } from '../data/dataset';
 import { presetInputIssues } from '../../protocol/architecture';
 import { describeArchitecture, buildPreset } from '../models/presets';
 import { loadLayersModel } from '../models/modelFiles';
@@ -21,6 +21,7 @@ import { deriveSeed } from '../util/rng';
 import { planTeachers } from './teachers';
 import { modelFolderRefusal } from '../../protocol/modelFolder';
 import type { RunMemo } from './memo';
+import type { Progress } from '../data/formats/imageFolder';
 import { DataSourceError, DataSplitError, loadData, loadTeacherModel } from './reuse';
 
 export class ConfigError extends Error {
@@ -217,8 +218,8 @@ function probeTraining(tf: typeof tfTypes, models: Models, ds: Dataset): string 
   }
 }
 
-/** `memo`: a worker engine's store of what its runs share (the data, teachers loaded from disk). */
-export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, memo?: RunMemo): Promise<Prepared> {
+/** `memo`: a worker engine's store of what its runs share (the data, teachers loaded from disk); `progress`: called while image files are decoded. */
+export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, memo?: RunMemo, progress?: Progress): Promise<Prepared> {
   const notes: string[] = [];
   const chosen = await selectBackend(tf, cfg.backend);
   notes.push(...chosen.skipped.map((s) => `backend skipped: ${s}`));
@@ -226,9 +227,10 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
 
   let data;
   try {
-    data = await loadData(cfg, baseDir, memo);
+    data = await loadData(cfg, baseDir, memo, progress);
   } catch (e) {
     if (e instanceof DataSourceError) throw new ConfigError([{ path: ['data', 'source'], message: e.message }]);
+    if (e instanceof NormalizeError) throw new ConfigError([{ path: ['data', 'normalize'], message: e.message }]);
     if (e instanceof DataSplitError) {
       const { limit, validationSplit, testSplit } = cfg.data;
       throw new ConfigError([
@@ -241,6 +243,7 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
     throw e;
   }
   const { ds } = data;
+  notes.push(...data.notes);
   // Presets too deep for the images: said before any model is built (a 0×0 feature map crashes the kernels).
   const tooSmall = presetInputIssues(cfg, ds.shape);
   if (tooSmall.length) throw new ConfigError(tooSmall);

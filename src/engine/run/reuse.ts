@@ -7,7 +7,10 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { KdConfig } from '../../protocol/config';
-import { buildDataset, type Dataset } from '../data/dataset';
+import { buildDataset, NormalizeError, type Dataset } from '../data/dataset';
+import * as path from 'node:path';
+import { cacheDirFor } from '../../protocol/teacherCacheDir';
+import type { Progress } from '../data/formats/imageFolder';
 import { loadSource, sourceFiles } from '../data/sources';
 import { fileIdentity, modelFromArtifacts, readModelArtifacts } from '../models/modelFiles';
 import { digest, type RunMemo } from './memo';
@@ -15,6 +18,8 @@ import { digest, type RunMemo } from './memo';
 export interface LoadedData {
   ds: Dataset;
   description: string;
+  /** What loading said (conversions, skipped files, the decode cache), for the run log. */
+  notes: string[];
 }
 
 /** The data source could not be read: the config's fault (data.source). */
@@ -23,25 +28,33 @@ export class DataSourceError extends Error {}
 /** The data could not be split as asked (e.g. nothing left to train on): the config's fault (data.limit and the splits). */
 export class DataSplitError extends Error {}
 
-/** Loads and splits the data. */
-export async function loadData(cfg: KdConfig, baseDir: string, memo?: RunMemo): Promise<LoadedData> {
-  const make = (): LoadedData => {
+/** Loads and splits the data; image folders and tables are decoded through the cache beside kd.json (or DISTILLERY_CACHE_DIR). */
+export async function loadData(cfg: KdConfig, baseDir: string, memo?: RunMemo, progress?: Progress): Promise<LoadedData> {
+  const make = async (): Promise<LoadedData> => {
     let source;
     try {
-      source = loadSource(cfg.data, baseDir);
+      source = await loadSource(cfg.data, baseDir, { cacheDir: cacheDirFor(path.join(baseDir, 'kd.json')), progress });
     } catch (e) {
       throw new DataSourceError((e as Error).message);
     }
     try {
-      return { ds: buildDataset(source, cfg.data, cfg.seed), description: source.description };
+      return { ds: buildDataset(source, cfg.data, cfg.seed), description: source.description, notes: source.notes ?? [] };
     } catch (e) {
+      if (e instanceof NormalizeError) throw e;
       throw new DataSplitError((e as Error).message);
     }
   };
   if (!memo) return make();
   const { source, limit, validationSplit, testSplit, normalize, unlabeledImages } = cfg.data;
-  const files = sourceFiles(cfg.data, baseDir).map((f) => [f, fileIdentity(f)]);
-  const key = `data:${digest(JSON.stringify({ source, unlabeledImages, baseDir, limit, validationSplit, testSplit, normalize, seed: cfg.seed, files }))}`;
+  const { imageSize, channels, fit, skipUnreadable } = cfg.data;
+  let files;
+  try {
+    files = sourceFiles(cfg.data, baseDir).map((f) => [f, fileIdentity(f)]);
+  } catch (e) {
+    throw new DataSourceError((e as Error).message);
+  }
+  const decode = typeof source === 'object' && 'format' in source && source.format === 'imageFolder' ? { imageSize, channels, fit, skipUnreadable } : {};
+  const key = `data:${digest(JSON.stringify({ source, unlabeledImages, baseDir, limit, validationSplit, testSplit, normalize, seed: cfg.seed, files, ...decode }))}`;
   return memo.get(key, make);
 }
 

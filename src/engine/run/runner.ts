@@ -9,6 +9,7 @@ import type { RunStatus, RunSummary } from '../../protocol/events';
 import { baselineStart } from '../../protocol/config';
 import { baselineName } from '../../protocol/format';
 import { FILES } from '../../protocol/runFolder';
+import { describeAugment, isAugmented } from '../data/dataset';
 import { argmaxRows, accuracy, labelsOf, predictLogits, rowsOf, type LogitsFn } from '../train/evaluate';
 import { hintonLoss, scheduledHintonLoss, type Knobs, type LossTerm } from '../losses/logits';
 import { AttentionTransfer, FeatureDistillation } from '../losses/features';
@@ -76,7 +77,7 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
   const { ds } = prepared;
   const emit = writer.emit.bind(writer);
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
-  const shift = cfg.data.augment.shift;
+  const shift = cfg.data.augment;
   const d = cfg.distillation;
   const labelMask = labelMaskOf(prepared, cfg.data.unlabeled);
   const common = { ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop, labelMask };
@@ -120,7 +121,7 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
   if ((!prepared.teachersToTrain.length || teacherModels.length > 1) && ds.val.indices.length) {
     // Where the student (or the first assistant) will learn from the teachers' cached logits,
     // they are read (or computed) now and give this accuracy too: the teacher runs once.
-    const cacheable = cfg.data.augment.shift === 0 && (cfg.assistants.length > 0 || !prepared.layerPlan);
+    const cacheable = !isAugmented(cfg.data.augment) && (cfg.assistants.length > 0 || !prepared.layerPlan);
     const forward = ensembleLogitsFn(tf, teacherModels, ensemble);
     const cached = cacheable ? await teacherSourceFor(ctx, teacherModels, forward, true) : undefined;
     const valLogits = cached?.kind === 'cached' ? rowsOf(cached.logits, ds.numClasses, ds.val) : await predictLogits(tf, forward, ds, ds.val);
@@ -300,8 +301,8 @@ async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], 
   const log = (message: string) => writer.emit({ type: 'log', level: 'info', message });
   // Outputs need one teacher (kd.json says so): its heads run, or are cached, with its logits.
   const heads = outputs.length ? { forward: outputsFn(tf, models[0], outputs, false), outputs } : undefined;
-  if (cfg.data.augment.shift > 0) {
-    log(`augmentation is on (shift ${cfg.data.augment.shift}px): the teacher runs live on each augmented batch${heads ? ', heads included' : ''}`);
+  if (isAugmented(cfg.data.augment)) {
+    log(`augmentation is on (${describeAugment(cfg.data.augment)}): the teacher runs live on each augmented batch${heads ? ', heads included' : ''}`);
     writer.emit({ type: 'teacher_logits', source: 'live' });
     return { kind: 'live', forward, ...(heads ? { withFeatures: heads.forward } : {}) };
   }

@@ -49,6 +49,7 @@ export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: 
       shape: ds.shape,
       scale: ds.scale,
       offset: ds.offset,
+      ...(ds.channelScale ? { channelScale: ds.channelScale, channelOffset: ds.channelOffset } : {}),
       classes: ds.numClasses,
       count: ds.train.set.count,
       ...(heads.length ? { heads } : {}),

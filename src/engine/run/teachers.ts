@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { KdConfig, TeacherSpec } from '../../protocol/config';
 import { DISTILLERY_DIR } from '../../protocol/runFolder';
-import { SPLIT_RULE } from '../data/dataset';
+import { augmentIdentity, SPLIT_RULE } from '../data/dataset';
 
 export type TeacherPlan =
   | { spec: TeacherSpec; index: number; kind: 'file'; modelJson: string }
@@ -36,11 +36,28 @@ export function teacherCacheKey(cfg: KdConfig, spec: Extract<TeacherSpec, { arch
   const text = JSON.stringify({
     architecture,
     training,
-    data: { source, limit, validationSplit, testSplit, normalize, augment, unlabeled, unlabeledImages, split: SPLIT_RULE },
+    data: {
+      source,
+      limit,
+      validationSplit,
+      testSplit,
+      normalize,
+      augment: augmentIdentity(augment),
+      unlabeled,
+      unlabeledImages,
+      split: SPLIT_RULE,
+      ...decodeIdentity(cfg),
+    },
     seed: cfg.seed,
     ...(outputs.length ? { outputs } : {}),
   });
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
+}
+
+/** How an image folder is decoded changes the pixels: in the key for image folders only (other sources key as they always did). */
+function decodeIdentity(cfg: KdConfig): object {
+  const { source, imageSize, channels, fit, skipUnreadable } = cfg.data;
+  return typeof source === 'object' && 'format' in source && source.format === 'imageFolder' ? { decode: { imageSize, channels, fit, skipUnreadable } } : {};
 }
 
 export function planTeachers(cfg: KdConfig, baseDir: string): TeacherPlan[] {

@@ -11,7 +11,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { TrainingSpec } from '../../protocol/config';
 import { withSimdAdam } from '../backend/simd/adam';
 import type { EventInput, StageName } from '../../protocol/events';
-import { epochOrder, makeBatch, type Dataset } from '../data/dataset';
+import { epochOrder, makeBatch, type Augment, type Dataset } from '../data/dataset';
 import { combineLosses, type LossTerm } from '../losses/logits';
 import { logitsFn } from '../models/forward';
 import type { TappedFn } from '../models/taps';
@@ -42,7 +42,8 @@ export interface StageOptions {
   training: TrainingSpec;
   ds: Dataset;
   seed: number;
-  shift: number;
+  /** data.augment (a number: a shift only). */
+  shift: number | Augment;
   emit: (e: EventInput) => void;
   shouldStop: () => boolean;
   readEvery?: number;

@@ -57,7 +57,9 @@ function showProgress(runs: RunManager, runId: string): Thenable<void> {
       let reported = 0;
       const sub = runs.onMessage(({ run, message: m }) => {
         if (run.runId !== runId) return;
-        if (m.type === 'stage_started') {
+        if (m.type === 'data_progress') {
+          progress.report({ message: `${m.what}: ${m.done.toLocaleString('en')} of ${m.total.toLocaleString('en')}` });
+        } else if (m.type === 'stage_started') {
           reported = 0;
           progress.report({ message: `${m.stage}: starting` });
         } else if (m.type === 'step') {

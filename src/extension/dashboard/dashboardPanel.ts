@@ -81,7 +81,14 @@ export class DashboardPanel extends PanelHost {
   }
 
   private onEngineMessage(message: EngineMessage): void {
-    if (message.type === 'config_error' || message.type === 'config_valid' || message.type === 'engine_failed' || !this.ready) return;
+    if (
+      message.type === 'config_error' ||
+      message.type === 'config_valid' ||
+      message.type === 'engine_failed' ||
+      message.type === 'data_progress' ||
+      !this.ready
+    )
+      return;
     this.live.push(message);
     if (message.type === 'run_finished') {
       this.live.flush();

@@ -60,6 +60,33 @@ const SWEEP_SNIPPETS = [
   },
 ];
 
+const DATA_SOURCE_SNIPPETS = [
+  {
+    label: 'Data: image folder (one subfolder per class)',
+    description: 'PNG, JPEG, WebP, GIF or TIFF images in class folders; class names are the folder names.',
+    body: { format: 'imageFolder', train: '${1:data/train}', test: '${2:data/test}' },
+  },
+  {
+    label: 'Data: NumPy arrays (.npy / .npz)',
+    description: 'Samples [N, H, W, C] or [N, D] (uint8 or float) and integer labels [N].',
+    body: { format: 'npy', train: { x: '${1:data.npz#x_train}', y: '${2:data.npz#y_train}' }, test: { x: '${3:data.npz#x_test}', y: '${4:data.npz#y_test}' } },
+  },
+  {
+    label: 'Data: CSV table',
+    description: 'Numeric feature columns and a label column (standardised per feature; train with the mlp preset).',
+    body: { format: 'csv', train: '${1:train.csv}', label: '${2:label}' },
+  },
+  {
+    label: 'Data: CIFAR binary batches',
+    description: 'CIFAR-10 (or CIFAR-100 with "labels": "fine" / "coarse") binary files.',
+    body: {
+      format: 'cifar',
+      train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
+      test: 'test_batch.bin',
+    },
+  },
+];
+
 /** Walks every subschema (properties, items, anyOf/oneOf/allOf, definitions). */
 function walk(schema: unknown, visit: (s: JsonSchema, path: string[]) => void, path: string[] = []): void {
   if (!schema || typeof schema !== 'object') return;
@@ -119,5 +146,6 @@ export function buildKdJsonSchema(): JsonSchema {
   );
   addSnippets(props.sweep, SWEEP_SNIPPETS);
   addSnippets(props.outputs, OUTPUT_SNIPPETS);
+  addSnippets(props.data?.properties?.source, DATA_SOURCE_SNIPPETS);
   return schema;
 }

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildDataset, describeSplits, splitWarnings, type Dataset, type Split } from '../../../src/engine/data/dataset';
 import { encodeIdx } from '../../../src/engine/data/idx';
-import { loadSource } from '../../../src/engine/data/sources';
+import { loadSourceSync } from '../../../src/engine/data/sources';
 import { classCounts as countsOf, stratifiedTake } from '../../../src/engine/data/stratified';
 import { mulberry32, shuffleInPlace } from '../../../src/engine/util/rng';
 import { DataSpec } from '../../../src/protocol/config';
@@ -34,7 +34,7 @@ function classCounts(split: Split, classes = 10): number[] {
 
 function load(spec: object, baseDir: string, seed = 7): Dataset {
   const parsed = DataSpec.parse(spec);
-  return buildDataset(loadSource(parsed, baseDir), parsed, seed);
+  return buildDataset(loadSourceSync(parsed, baseDir), parsed, seed);
 }
 
 describe('data splits', () => {

@@ -12,7 +12,20 @@ describe('extension/kdjson/jsonSchema: the editor schema from zod', () => {
   it('lists every enum value', () => {
     assert.deepEqual(schema.properties.backend.enum, ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
     assert.deepEqual(schema.properties.training.properties.optimizer.properties.type.enum, ['adam', 'sgd']);
-    assert.deepEqual(schema.properties.data.properties.normalize.enum, ['unit', 'standard']);
+    const normalize = schema.properties.data.properties.normalize;
+    assert.deepEqual(normalize.anyOf.find((s: { enum?: string[] }) => s.enum)?.enum, ['unit', 'standard', 'perChannel']);
+    assert.ok(normalize.anyOf.some((s: { properties?: object }) => s.properties && 'mean' in s.properties && 'std' in s.properties));
+  });
+
+  it('completes every data.source format: its const, its keys, and a snippet each', () => {
+    const source = schema.properties.data.properties.source;
+    const json = JSON.stringify(source);
+    for (const f of ['imageFolder', 'npy', 'csv', 'cifar']) assert.ok(json.includes(`"const":"${f}"`), f);
+    for (const key of ['"label"', '"delimiter"', '"validation"', '"labels"']) assert.ok(json.includes(key), key);
+    const labels = source.defaultSnippets.map((s: { label: string }) => s.label).join(' | ');
+    for (const word of ['image folder', 'NumPy', 'CSV', 'CIFAR']) assert.ok(labels.includes(word), labels);
+    for (const key of ['imageSize', 'channels', 'fit', 'skipUnreadable']) assert.ok(schema.properties.data.properties[key]?.description, key);
+    assert.deepEqual(Object.keys(schema.properties.data.properties.augment.properties), ['shift', 'crop', 'flip']);
   });
 
   it('offers whole-block snippets for teachers and students', () => {

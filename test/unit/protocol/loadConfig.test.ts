@@ -105,16 +105,25 @@ describe('protocol/loadConfig: positions and hard texts', () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
     const kd = (images: string, labels: string) => JSON.stringify({ ...base, data: { source: { train: { images, labels } } } }, null, 2);
 
-    it('refuses float (0x0D) images at data.source.train.images, naming the file and the type', () => {
+    it('refuses double (0x0E) images at data.source.train.images, naming the file and the type; float (0x0D) images pass', () => {
+      const doubles = Buffer.concat([Buffer.from([0, 0, 0x0e, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2]), Buffer.alloc(64)]);
+      fs.writeFileSync(path.join(dir, 'double-images'), doubles);
       fs.writeFileSync(path.join(dir, 'float-images'), encodeIdxFloat32([2, 2, 2], new Float32Array(8)));
       fs.writeFileSync(path.join(dir, 'labels'), encodeIdx([2], Uint8Array.from([0, 1])));
-      const text = kd('float-images', 'labels');
+      const text = kd('double-images', 'labels');
       const r = loadConfigText(text, path.join(dir, 'kd.json'));
       assert.ok(!r.ok);
       assert.equal(r.issues.length, 1);
       assert.deepEqual(r.issues[0].path, ['data', 'source', 'train', 'images']);
-      assert.match(r.issues[0].message, /float-images: IDX type 0x0d \(float\) is not supported here: images and labels must be unsigned bytes \(0x08\)/);
-      assert.equal(r.issues[0].line, positionOf(text, '"float-images"').line);
+      assert.match(
+        r.issues[0].message,
+        /double-images: IDX type 0x0e \(double\) is not supported here: images must be unsigned bytes \(0x08, pixels 0–255\) or floats \(0x0D\)/,
+      );
+      assert.equal(r.issues[0].line, positionOf(text, '"double-images"').line);
+      assert.ok(loadConfigText(kd('float-images', 'labels'), path.join(dir, 'kd.json')).ok, 'float32 images are a source now');
+      const labelsAsFloats = loadConfigText(kd('float-images', 'float-images'), path.join(dir, 'kd.json'));
+      assert.ok(!labelsAsFloats.ok);
+      assert.match(labelsAsFloats.issues[0].message, /IDX type 0x0d \(float\) is not supported here: labels must be unsigned bytes/);
     });
 
     it('reads the header of a gzipped file without its whole body, and accepts good files', () => {

@@ -1,6 +1,6 @@
 /**
  * Issue 13 item 4: a sweep's trial configs live in the sweep folder, so every relative path of
- * the base kd.json must resolve as it would beside kd.json. Two tiny sweeps between them use
+ * the base kd.json must resolve as it would beside kd.json. Seven tiny sweeps between them use
  * every path-bearing key of protocol/configPaths.ts (the test checks that they do), with every
  * file in a subfolder, and every trial must finish.
  */
@@ -12,7 +12,8 @@ import { encodeIdx, encodeIdxFloat32 } from '../../../src/engine/data/idx';
 import { saveLayersModel } from '../../../src/engine/models/modelFiles';
 import { buildPreset } from '../../../src/engine/models/presets';
 import { ArchitectureSpec } from '../../../src/protocol/config';
-import { configPaths, PATH_KEYS } from '../../../src/protocol/configPaths';
+import { configPaths, fileOfPath, PATH_KEYS } from '../../../src/protocol/configPaths';
+import { encodeNpy, encodeNpz, int64Bytes, writePngFolder, type Digits } from '../../../scripts/fixtures/digitFormats';
 import type { EngineMessage } from '../../../src/protocol/events';
 import { readEvents } from '../../../src/protocol/runFolder';
 import { readSweep } from '../../../src/protocol/sweep';
@@ -28,10 +29,54 @@ function writeImages(file: string, count: number, seed: number): void {
   fs.writeFileSync(file, encodeIdx([count, 8, 8], px));
 }
 
+/** 8×8 grey images in every data.source format under data/, relative paths as kd.json names them. */
+async function writeFormatData(d: (...p: string[]) => string) {
+  const set = (n: number, seed: number): Digits => {
+    const images = new Uint8Array(n * 64);
+    let s = seed;
+    for (let i = 0; i < images.length; i++) images[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+    return { images, labels: Uint8Array.from({ length: n }, (_, i) => Math.floor((i * 4) / n)), count: n, side: 8 };
+  };
+  const names = ['a', 'b', 'c', 'd'];
+  const sets = { train: set(160, 4), val: set(20, 5), test: set(40, 6) };
+  for (const [k, v] of Object.entries(sets)) await writePngFolder(v, d('data', 'folder', k), names);
+  const csvOf = (v: Digits) =>
+    [
+      'y,' + Array.from({ length: 64 }, (_, p) => `p${p}`).join(','),
+      ...Array.from({ length: v.count }, (_, k) => [names[v.labels[k]], ...v.images.subarray(k * 64, (k + 1) * 64)].join(',')),
+    ].join('\n');
+  fs.writeFileSync(d('data', 'train.csv'), csvOf(sets.train));
+  fs.writeFileSync(d('data', 'test.csv'), csvOf(sets.test));
+  // CIFAR records are 32×32: the 8×8 images sit in the corner of each.
+  fs.writeFileSync(d('data', 'cifar-train.bin'), cifarOf(sets.train));
+  fs.writeFileSync(d('data', 'cifar-test.bin'), cifarOf(sets.test));
+  const x = (v: Digits) => encodeNpy('|u1', [v.count, 8, 8], v.images);
+  const y = (v: Digits) => encodeNpy('<i8', [v.count], int64Bytes(v.labels));
+  fs.writeFileSync(d('data', 'train.npz'), encodeNpz({ x: x(sets.train), y: y(sets.train) }));
+  fs.writeFileSync(d('data', 'test-x.npy'), x(sets.test));
+  fs.writeFileSync(d('data', 'test-y.npy'), y(sets.test));
+  return {
+    folder: (k: string) => `data/folder/${k}`,
+    csv: (k: string) => `data/${k}.csv`,
+    cifar: (k: string) => `data/cifar-${k}.bin`,
+    npz: 'data/train.npz',
+    npy: { x: 'data/test-x.npy', y: 'data/test-y.npy' },
+  };
+}
+
+function cifarOf(v: Digits): Buffer {
+  const out = Buffer.alloc(v.count * 3073);
+  for (let k = 0; k < v.count; k++) {
+    out[k * 3073] = v.labels[k];
+    for (let p = 0; p < 64; p++) out[k * 3073 + 1 + Math.floor(p / 8) * 32 + (p % 8)] = v.images[k * 64 + p];
+  }
+  return out;
+}
+
 describe('sweeps resolve every path-bearing key of kd.json', function () {
   this.timeout(300_000);
 
-  it('two sweeps, one of each key between them, relative to kd.json: every trial done, every derived path absolute', async () => {
+  it('seven sweeps, one of each key between them (the data.source formats too), relative to kd.json: every trial done, every derived path absolute', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-sweep-paths-'));
     const d = (...p: string[]) => path.join(dir, ...p);
     fs.mkdirSync(d('data'));
@@ -104,14 +149,31 @@ describe('sweeps resolve every path-bearing key of kd.json', function () {
       student: { architecture: { preset: 'mlp', hidden: [4] } },
       outputs: { v: { target: 'data/values.idx', testTarget: 'data/test-values.idx', loss: 'mse' } },
     };
-    // Between them, the two configs use every key of the one list.
-    const used = new Set([a, b].flatMap((c) => configPaths(c).map((p) => p.key)));
+    // The data.source formats (issue 15), each a sweep of its own: the same 8×8 images as an
+    // image folder, a CSV table, CIFAR batches (a list, and one file) and NumPy arrays.
+    const formats = await writeFormatData(d);
+    const onFormat = (name: string, data: object) => ({
+      ...common,
+      name,
+      data,
+      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }],
+      student: { architecture: { preset: 'mlp', hidden: [4] } },
+    });
+    const c = onFormat('paths-folder', {
+      source: { format: 'imageFolder', train: formats.folder('train'), validation: formats.folder('val'), test: formats.folder('test') },
+    });
+    const e = onFormat('paths-csv', { source: { format: 'csv', train: formats.csv('train'), test: formats.csv('test'), label: 'y' } });
+    const f = onFormat('paths-cifar', { source: { format: 'cifar', train: [formats.cifar('train')], test: formats.cifar('test') } });
+    const g = onFormat('paths-cifar1', { source: { format: 'cifar', train: formats.cifar('train') }, testSplit: 0.25 });
+    const h = onFormat('paths-npy', { source: { format: 'npy', train: { x: `${formats.npz}#x`, y: `${formats.npz}#y` }, test: formats.npy } });
+    // Between them, the configs use every key of the one list.
+    const used = new Set([a, b, c, e, f, g, h].flatMap((cfg) => configPaths(cfg).map((p) => p.key)));
     assert.deepEqual(
       PATH_KEYS.filter((k) => !used.has(k)).map((k) => k.pattern.join('.')),
       [],
     );
 
-    for (const cfg of [a, b]) {
+    for (const cfg of [a, b, c, e, f, g, h]) {
       const file = d(`${cfg.name}.kd.json`);
       fs.writeFileSync(file, JSON.stringify(cfg, null, 2));
       const out = await new Sweep({ configPath: file, enginePath }).run();
@@ -127,7 +189,7 @@ describe('sweeps resolve every path-bearing key of kd.json', function () {
       assert.equal(s.teacherCache.hits, s.trials.length - 1);
       for (const t of s.trials) {
         const derived = JSON.parse(fs.readFileSync(path.join(out.dir, t.configFile), 'utf8'));
-        for (const p of configPaths(derived)) assert.ok(path.isAbsolute(p.rel) && fs.existsSync(p.rel), `${t.id} ${p.at.join('.')} = ${p.rel}`);
+        for (const p of configPaths(derived)) assert.ok(path.isAbsolute(p.rel) && fs.existsSync(fileOfPath(p)), `${t.id} ${p.at.join('.')} = ${p.rel}`);
       }
     }
   });
