@@ -45,6 +45,7 @@
  * Only NHWC data is supported; NCHW throws a clear error.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
+import { installBatchNormGradient } from './batchNormGradient';
 import { sparseFilterGradient } from './simd/convFilterGrad';
 import { maxPoolGradOnHeap, type MaxPoolGradArgs } from './simd/maxPoolGrad';
 import { sparseMatMulKernel } from './simd/sparseMatMul';
@@ -108,6 +109,7 @@ export function installWasmTrainingKernels(tf: Tf): void {
   wrapMatMulKernel(tf, 'BatchMatMul');
   wrapMatMulKernel(tf, '_FusedMatMul');
   installBatchMatMulGradient(tf);
+  installBatchNormGradient(tf);
 }
 
 /**
