@@ -64,6 +64,36 @@ describe('engine/backend: resnet and mobilenet training steps on wasm equal the 
     installWasmTrainingKernels(tf);
   });
 
+  it("batch norm's statistics: a mean over leading axes on wasm equals cpu's, without a transpose; other means stay wasm's own", async () => {
+    const r = seeded(11);
+    const x = Float32Array.from({ length: 5 * 6 * 7 * 9 }, () => r() * 3);
+    const mean = async (backend: string, axes: number[]) => {
+      await tf.setBackend(backend);
+      let out = new Float32Array();
+      const profile = await tf.profile(() => {
+        out = tf.mean(tf.tensor(x, [5, 6, 7, 9]), axes).dataSync() as Float32Array;
+      });
+      return { out, kernels: profile.kernels.map((k) => k.name) };
+    };
+    for (const axes of [[0, 1, 2], [0], [1, 2], [0, 2]]) {
+      const cpu = await mean('cpu', axes);
+      const wasm = await mean('wasm', axes);
+      assert.ok(maxDiff(cpu.out, wasm.out) < 1e-6, `axes ${axes}`);
+      if (axes[0] === 0 && axes.every((a, i) => a === i)) assert.ok(!wasm.kernels.includes('Transpose'), `axes ${axes}: ${wasm.kernels}`);
+    }
+  });
+
+  it('a clone on wasm shares its memory (no copy) and outlives the original', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor([1, 2, 3, 4]);
+    const b = tf.clone(a);
+    const backend = tf.backend() as unknown as { getMemoryOffset(id: object): number };
+    assert.equal(backend.getMemoryOffset(b.dataId), backend.getMemoryOffset(a.dataId));
+    a.dispose();
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4]);
+    b.dispose();
+  });
+
   for (const shape of [
     [4, 5, 3, 6],
     [7, 5],
