@@ -69,7 +69,7 @@ describe('engine/backend: resnet and mobilenet training steps on wasm equal the 
     const x = Float32Array.from({ length: 5 * 6 * 7 * 9 }, () => r() * 3);
     const mean = async (backend: string, axes: number[]) => {
       await tf.setBackend(backend);
-      let out = new Float32Array();
+      let out: Float32Array = new Float32Array(0);
       const profile = await tf.profile(() => {
         out = tf.mean(tf.tensor(x, [5, 6, 7, 9]), axes).dataSync() as Float32Array;
       });
