@@ -133,7 +133,10 @@ function graphInputProblem(spec: Partial<ArchitectureSpec> & { preset: GraphPres
   // Halvings (rounding up) before a side of min(h, w) reaches 1; the projections of a resnet block share their block's.
   const fit = Math.ceil(Math.log2(Math.max(1, Math.min(h, w))));
   const stages = new Set(strided.map(({ node }) => node.name.replace(/_[^_]*$/, ''))).size;
-  const what = spec.preset === 'resnet' ? 'a resnet has 2 (its second and third stages): it needs images of at least 3×3' : `${stages} are given (every filters entry after the first)`;
+  const what =
+    spec.preset === 'resnet'
+      ? 'a resnet has 2 (its second and third stages): it needs images of at least 3×3'
+      : `${stages} are given (every filters entry after the first)`;
   const [fh, fw] = flat.inputShape;
   return `the ${h}×${w} input is down to ${fh}×${fw} at ${flat.node.name}, a stride-2 layer with nothing left to halve (each stride-2 stage halves the map, rounding up); at most ${fit} stride-2 stage${fit === 1 ? '' : 's'} fit${fit === 1 ? 's' : ''} ${h}×${w} images, ${what}`;
 }
@@ -147,9 +150,12 @@ export function presetInputIssues(
   inputShape: number[],
 ): { path: (string | number)[]; message: string }[] {
   const specs: [(string | number)[], ArchitectureSpec, string][] = [];
-  cfg.teachers.forEach((t, i) => 'architecture' in t && specs.push([['teachers', i, 'architecture', DEPTH_KEY[t.architecture.preset]], t.architecture, teacherPrefix(i)]));
+  cfg.teachers.forEach(
+    (t, i) => 'architecture' in t && specs.push([['teachers', i, 'architecture', DEPTH_KEY[t.architecture.preset]], t.architecture, teacherPrefix(i)]),
+  );
   (cfg.assistants ?? []).forEach((a, i) => specs.push([['assistants', i, DEPTH_KEY[a.preset]], a, `assistant_${i + 1}`]));
-  if ('architecture' in cfg.student) specs.push([['student', 'architecture', DEPTH_KEY[cfg.student.architecture.preset]], cfg.student.architecture, STUDENT_PREFIX]);
+  if ('architecture' in cfg.student)
+    specs.push([['student', 'architecture', DEPTH_KEY[cfg.student.architecture.preset]], cfg.student.architecture, STUDENT_PREFIX]);
   return specs.flatMap(([at, spec, prefix]) => {
     const message = presetInputProblem(spec, inputShape, prefix);
     return message ? [{ path: at, message }] : [];

@@ -42,7 +42,10 @@ export const ResnetSpec = z
     depth: z
       .number()
       .int()
-      .refine(isResnetDepth, 'depth must be 6n + 2 (8, 14, 20, 32, 44, 56, 110): n basic blocks of two convs in each of three stages, plus the stem and the logits')
+      .refine(
+        isResnetDepth,
+        'depth must be 6n + 2 (8, 14, 20, 32, 44, 56, 110): n basic blocks of two convs in each of three stages, plus the stem and the logits',
+      )
       .default(20)
       .describe('Layers with weights: 6n + 2 for n blocks per stage, e.g. 8, 14, 20, 32, 56.'),
     width: positiveInt.max(1024).default(16).describe('Channels of the stem and first stage; the second and third stages have 2× and 4× as many.'),
@@ -63,7 +66,7 @@ export const MobilenetSpec = z
       .describe('Channels of each stage (before the width multiplier); every stage after the first halves the feature map.'),
     blocks: z.number().int().min(1).max(16).default(2).describe('Depthwise-separable blocks in each stage.'),
     stem: positiveInt.default(32).describe('Channels of the 3×3 stem conv (before the width multiplier).'),
-    widthMultiplier: z.number().positive().max(4).default(1).describe('MobileNet\'s α: every channel count is multiplied by it (rounded, at least 1).'),
+    widthMultiplier: z.number().positive().max(4).default(1).describe("MobileNet's α: every channel count is multiplied by it (rounded, at least 1)."),
     activation: z.enum(['relu', 'relu6']).default('relu6').describe('The activation after every batch norm.'),
   })
   .strict();

@@ -43,7 +43,11 @@ export function presetGraph(spec: Raw<GraphSpec> & { preset: GraphPresetName }, 
     return (last = node.name);
   };
   const convBnAct = (id: string, op: 'conv' | 'depthwise', settings: { filters?: number; kernel: number; stride: number }, activation?: GraphActivation) => {
-    add(op === 'conv' ? { op, name: name(`${id}conv`), input: last, filters: settings.filters!, ...settings } : { op, name: name(`${id}dw`), input: last, ...settings });
+    add(
+      op === 'conv'
+        ? { op, name: name(`${id}conv`), input: last, filters: settings.filters!, ...settings }
+        : { op, name: name(`${id}dw`), input: last, ...settings },
+    );
     add({ op: 'bn', name: name(`${id}${op === 'conv' ? '' : 'dw_'}bn`), input: last });
     if (activation) add({ op: 'act', name: name(`${id}${op === 'conv' ? '' : 'dw_'}relu`), input: last, activation });
   };
@@ -119,7 +123,8 @@ export function graphShapes(nodes: GraphNode[], inputShape: number[]): { node: G
       const out = node.op === 'conv' ? node.filters : c;
       outputShape = [Math.ceil(h / node.stride), Math.ceil(w / node.stride), out];
       params = node.kernel * node.kernel * (node.op === 'conv' ? c * node.filters : c);
-    } else if (node.op === 'bn') params = 4 * c; // gamma, beta, moving mean and variance
+    } else if (node.op === 'bn')
+      params = 4 * c; // gamma, beta, moving mean and variance
     else if (node.op === 'gap') outputShape = [c];
     shapes.set(node.name, outputShape);
     return { node, inputShape: input, outputShape, params };

@@ -48,7 +48,15 @@ export function installBatchNormGradient(tf: Tf): void {
  * shared sums are computed here, not in the closures: tfjs runs each closure in its own tidy,
  * which would dispose what one closure memoised before the next used it.
  */
-function wasmBatchNormGrads(tf: Tf, dy: Tensor, x: Tensor, mean: Tensor, variance: Tensor, scale: Tensor | undefined, epsilon: number): Record<string, () => Tensor> {
+function wasmBatchNormGrads(
+  tf: Tf,
+  dy: Tensor,
+  x: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  scale: Tensor | undefined,
+  epsilon: number,
+): Record<string, () => Tensor> {
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   const rstd = tf.rsqrt(tf.add(variance, epsilon));
   const gain = scale ? tf.mul(scale, rstd) : rstd;

@@ -47,7 +47,11 @@ export function buildPreset(
     const input = tf.input({ shape: inputShape, name: prefix('input') });
     const features = applyGraphPreset(tf, spec as Extract<ArchitectureSpec, { preset: 'resnet' | 'mobilenet' }>, input, name, () => layerSeed++);
     const logits = tf.layers.dense({ units: numClasses, name: prefix('logits'), ...init() }).apply(features) as tfTypes.SymbolicTensor;
-    return tf.model({ inputs: input, outputs: [logits, ...heads.map((head) => headLayer(tf, head, seed, prefix).apply(features) as tfTypes.SymbolicTensor)], name });
+    return tf.model({
+      inputs: input,
+      outputs: [logits, ...heads.map((head) => headLayer(tf, head, seed, prefix).apply(features) as tfTypes.SymbolicTensor)],
+      name,
+    });
   }
   if (spec.preset === 'mlp') {
     layers.push(tf.layers.flatten({ inputShape, name: prefix('flatten') }));

@@ -57,7 +57,8 @@ export function describeArchitecture(arch: Json): string {
   if (arch.preset === 'mlp') return `preset mlp ${list(arch.hidden)}`;
   if (arch.preset === 'cnn')
     return `preset cnn conv ${list(arch.filters)}${Array.isArray(arch.dense) && arch.dense.length ? ` dense ${list(arch.dense)}` : ''}`;
-  if (arch.preset === 'resnet') return `preset resnet${typeof arch.depth === 'number' ? arch.depth : 20} width ${typeof arch.width === 'number' ? arch.width : 16}`;
+  if (arch.preset === 'resnet')
+    return `preset resnet${typeof arch.depth === 'number' ? arch.depth : 20} width ${typeof arch.width === 'number' ? arch.width : 16}`;
   if (arch.preset === 'mobilenet')
     return `preset mobilenet ${Array.isArray(arch.filters) ? list(arch.filters) : '64-128-256'}${typeof arch.widthMultiplier === 'number' ? ` α ${arch.widthMultiplier}` : ''}`;
   return `preset ${String(arch.preset ?? '?')}`;

@@ -107,7 +107,8 @@ describe('engine/models: the resnet and mobilenet presets', () => {
     const x = tf.fill([1, 8, 8, 1], 50);
     // Stem weights all ones: 3×3 of 50 in the centre = 450 before batch norm (≈ 450 after, at its initial statistics).
     for (const m of [six, plain]) m.getLayer('student_stem_conv').setWeights([tf.ones([3, 3, 1, 4])]);
-    const stem = (m: tf.LayersModel) => tf.model({ inputs: m.inputs, outputs: m.getLayer('student_stem_relu').output as tf.SymbolicTensor }).predict(x) as tf.Tensor;
+    const stem = (m: tf.LayersModel) =>
+      tf.model({ inputs: m.inputs, outputs: m.getLayer('student_stem_relu').output as tf.SymbolicTensor }).predict(x) as tf.Tensor;
     assert.equal(tf.max(stem(six)).dataSync()[0], 6);
     assert.ok(tf.max(stem(plain)).dataSync()[0] > 400);
     six.dispose();

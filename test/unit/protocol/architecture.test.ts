@@ -32,12 +32,14 @@ describe('protocol/architecture: the presets without tfjs', () => {
       const model = buildPreset(tf, spec, c.input, c.classes, 1, 'teacher_0');
       const ours = presetLayers(spec, c.input, c.classes, 'teacher_0');
       // A graph preset (resnet, mobilenet) is a functional model with an input layer first.
-      const theirs = model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => ({
-        name: l.name,
-        className: l.getClassName(),
-        outputShape: (l.outputShape as number[]).slice(1),
-        params: l.countParams(),
-      }));
+      const theirs = model.layers
+        .filter((l) => l.getClassName() !== 'InputLayer')
+        .map((l) => ({
+          name: l.name,
+          className: l.getClassName(),
+          outputShape: (l.outputShape as number[]).slice(1),
+          params: l.countParams(),
+        }));
       assert.deepEqual(ours.layers, theirs);
       assert.equal(ours.params, model.countParams());
       // Raw (unvalidated) JSON gives the same answer: the defaults are applied here too.

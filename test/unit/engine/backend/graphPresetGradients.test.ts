@@ -111,7 +111,9 @@ describe('engine/backend: resnet and mobilenet training steps on wasm equal the 
         const f = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) => tf.mul(tf.batchNorm(x, m, v, o, s, 1e-3), tf.tensor(dy, shape));
         let out: Float32Array[] = [];
         const profile = await tf.profile(() => {
-          out = tf.grads(f)([x, mean, variance, offset, scale]).map((g) => g.dataSync() as Float32Array);
+          out = tf
+            .grads(f)([x, mean, variance, offset, scale])
+            .map((g) => g.dataSync() as Float32Array);
         });
         return { out, kernels: profile.kernels.map((k) => k.name) };
       };
@@ -137,7 +139,10 @@ describe('engine/backend: resnet and mobilenet training steps on wasm equal the 
       assert.ok(trained.some((k) => k.endsWith('_bn/gamma')) && trained.some((k) => k.includes('conv') || k.endsWith('_dw/depthwise_kernel')));
       assert.deepEqual([...wasm.grads.keys()].sort(), trained.sort());
       for (const [name, g] of cpu.grads) {
-        assert.ok(g.some((v) => v !== 0), `${name}: the cpu gradient is all zeros, so comparing it proves nothing`);
+        assert.ok(
+          g.some((v) => v !== 0),
+          `${name}: the cpu gradient is all zeros, so comparing it proves nothing`,
+        );
         const d = maxDiff(g, wasm.grads.get(name)!);
         assert.ok(d < 2e-4, `${name}: gradient differs by ${d}`);
       }

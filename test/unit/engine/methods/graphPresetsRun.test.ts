@@ -69,7 +69,10 @@ describe('engine: resnet and mobilenet presets end to end on RGB 32×32 data', f
     const teachers = path.join(dir, '.distillery', 'teachers');
     const saved = fs.readdirSync(teachers).filter((d) => d.startsWith('mobile-'));
     assert.equal(saved.length, 1);
-    assert.match(fs.readFileSync(path.join(teachers, saved[0], 'model.json'), 'utf8'), /"teacher_0_s2b1_dw".*"DepthwiseConv2D"|"DepthwiseConv2D".*"teacher_0_s2b1_dw"/s);
+    assert.match(
+      fs.readFileSync(path.join(teachers, saved[0], 'model.json'), 'utf8'),
+      /"teacher_0_s2b1_dw".*"DepthwiseConv2D"|"DepthwiseConv2D".*"teacher_0_s2b1_dw"/s,
+    );
     assert.ok(s.teacher!.testAccuracy > 0.3, `teacher ${s.teacher!.testAccuracy}`);
     assert.ok(s.student!.testAccuracy > 0.2, `student ${s.student!.testAccuracy}`);
     assert.deepEqual(logitsSources(first), ['computed']);
