@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { buildPreset } from '../../../src/engine/models/presets';
+import { layerShape, tappedFn } from '../../../src/engine/models/taps';
 import { presetInputIssues, presetInputProblem } from '../../../src/protocol/architecture';
 import { ArchitectureSpec, KdConfig } from '../../../src/protocol/config';
 
@@ -113,6 +114,18 @@ describe('engine/models: the resnet and mobilenet presets', () => {
     assert.ok(tf.max(stem(plain)).dataSync()[0] > 400);
     six.dispose();
     plain.dispose();
+  });
+
+  it("feature and attention pairs can name a block's output: tapped activations equal the layer's, beside the same logits", () => {
+    const m = build({ preset: 'resnet', depth: 8, width: 4 }, [16, 16, 3]);
+    assert.deepEqual(layerShape(m, 'student_s2b1_relu'), [8, 8, 8]);
+    const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 5);
+    const out = tappedFn(tf, m, ['student_s2b1_relu', 'student_s1b1_add'], false)(x);
+    const direct = tf.model({ inputs: m.inputs, outputs: m.getLayer('student_s2b1_relu').output as tf.SymbolicTensor }).predict(x) as tf.Tensor;
+    assert.equal(tf.max(tf.abs(tf.sub(out.features[0], direct))).dataSync()[0], 0);
+    assert.deepEqual(out.features[1].shape, [2, 16, 16, 4]);
+    assert.equal(tf.max(tf.abs(tf.sub(out.logits, m.predict(x) as tf.Tensor))).dataSync()[0], 0);
+    m.dispose();
   });
 
   it('refuses a depth that is not 6n + 2, naming the rule', () => {
