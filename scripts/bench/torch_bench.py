@@ -7,6 +7,8 @@ which exports the bundled digits and the sweep's exact splits as raw files first
 
 DATA_DIR holds images.u8 (N*28*28), labels.u8 (N), train.u32, val.u32, test.u32 (sample
 indices) and sweep.json ({"temperatures": [...], "alpha": a, "epochs": e, "teacherEpochs": t}).
+The resnet8 workload (CIFAR ResNet-8 student, cached ResNet-20 logits) reads the digits padded
+to 32x32 and tiled to three channels, as scripts/bench/workloads.ts does.
 Prints one JSON object on stdout.
 """
 import json
@@ -46,10 +48,43 @@ def cnn(filters, dense):
     return nn.Sequential(*layers, nn.Linear(width, 10))
 
 
+class BasicBlock(nn.Module):
+    """CIFAR ResNet block as the engine's resnet preset: conv-BN-ReLU-conv-BN + shortcut (1x1 stride-2 projection + BN where the shape changes), ReLU."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.proj = None if stride == 1 and cin == cout else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (x if self.proj is None else self.proj(x)))
+
+
+def resnet(depth, width=16, channels=3, classes=10):
+    n = (depth - 2) // 6
+    layers, cin = [nn.Conv2d(channels, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()], width
+    for stage in range(3):
+        cout = width * 2**stage
+        for b in range(n):
+            layers.append(BasicBlock(cin, cout, 2 if stage > 0 and b == 0 else 1))
+            cin = cout
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes))
+
+
 WORKLOADS = {
     'mlp': (lambda: mlp([1200, 1200]), lambda: mlp([300, 300])),
     'cnn': (lambda: cnn([32, 64], [128]), lambda: cnn([8, 16], [32])),
+    'resnet8': (lambda: resnet(20), lambda: resnet(8)),
 }
+
+
+def rgb32(x):
+    """The digits as the engine's bench feeds its resnet: 28x28 centred in 32x32, grey in all three channels."""
+    return F.pad(x, (2, 2, 2, 2)).repeat(1, 3, 1, 1)
 
 
 def kd_loss(s, t, y, T, alpha):
@@ -70,6 +105,7 @@ def load(data_dir):
 def step_throughput(x, y, kind, cached, steps):
     teacher, student = WORKLOADS[kind][0](), WORKLOADS[kind][1]()
     teacher.eval()
+    student.train()
     opt = torch.optim.Adam(student.parameters(), lr=1e-3)
     n = steps + 3
     xb = [x[i * BATCH:(i + 1) * BATCH] for i in range(n)]
@@ -145,6 +181,8 @@ def main():
     for kind in ('mlp', 'cnn'):
         for cached in (False, True):
             out[f'{kind}_{"cached" if cached else "live"}_sps'] = step_throughput(x, y, kind, cached, steps)
+    # As the engine's bench: cached teacher logits only, fewer steps (each is ~100x an MLP step).
+    out['resnet8_cached_sps'] = step_throughput(rgb32(x), y, 'resnet8', True, max(6, steps // 3))
     s = sweep(x, y, idx, spec, spec['workload'])
     out['sweep_seconds'] = s['seconds']
     out['sweep_trials'] = s['trials']

@@ -7,7 +7,7 @@
  * warm-up, Adam's slot variables) is dropped and the median of the rest reported.
  *
  * Run by scripts/bench/run.ts in its own process per backend:
- *   npx tsx scripts/bench/workloads.ts --backend wasm [--steps 40] [--profile] [--sparse-max-density D]
+ *   npx tsx scripts/bench/workloads.ts --backend wasm [--steps 40] [--resnet-steps 10] [--only resnet8-cached,…] [--profile] [--profile-only cnn-live,…] [--sparse-max-density D]
  * Prints one JSON line (WorkloadReport) on stdout.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -32,8 +32,33 @@ export const ALPHA = 0.7;
 export const WORKLOADS = {
   mlp: { teacher: { preset: 'mlp', hidden: [1200, 1200] }, student: { preset: 'mlp', hidden: [300, 300] } },
   cnn: { teacher: { preset: 'cnn', filters: [32, 64], kernelSize: 3, dense: [128] }, student: { preset: 'cnn', filters: [8, 16], kernelSize: 3, dense: [32] } },
+  // The KD literature's CIFAR pair, on the digits padded to 32×32 and tiled to RGB (rgbDigits): measured with cached logits only.
+  resnet8: { teacher: { preset: 'resnet', depth: 20, width: 16 }, student: { preset: 'resnet', depth: 8, width: 16 } },
 } as const;
 export type WorkloadName = keyof typeof WORKLOADS;
+
+/** Workloads on 32×32×3 inputs, and the teacher modes each is measured with. */
+const RGB_WORKLOADS: readonly WorkloadName[] = ['resnet8'];
+export const TEACHER_MODES: Record<WorkloadName, readonly ('live' | 'cached')[]> = { mlp: ['live', 'cached'], cnn: ['live', 'cached'], resnet8: ['cached'] };
+
+/** The digits as CIFAR-shaped images: 28×28 centred in 32×32 (zero border), the grey value in all three channels. */
+export function rgbDigits(ds: Dataset): Dataset {
+  const src = ds.train.set;
+  const side = 32;
+  const pad = (side - src.height) / 2;
+  const images = new Uint8Array(src.count * side * side * 3);
+  for (let n = 0; n < src.count; n++)
+    for (let y = 0; y < src.height; y++)
+      for (let x = 0; x < src.width; x++) {
+        const v = src.images[(n * src.height + y) * src.width + x];
+        const at = ((n * side + y + pad) * side + x + pad) * 3;
+        images[at] = images[at + 1] = images[at + 2] = v;
+      }
+  const set = { ...src, images, height: side, width: side, channels: 3 };
+  return { ...ds, shape: [side, side, 3], train: { ...ds.train, set }, val: { ...ds.val, set } };
+}
+
+const inputsFor = (workload: WorkloadName, ds: Dataset) => (RGB_WORKLOADS.includes(workload) ? rgbDigits(ds) : ds);
 
 export interface Measurement {
   workload: WorkloadName;
@@ -86,7 +111,7 @@ function datasetOf(base: Dataset, samples: number): Dataset {
 
 async function measure(base: Dataset, workload: WorkloadName, teacherMode: 'live' | 'cached', steps: number, readEvery: number): Promise<Measurement> {
   const spec = WORKLOADS[workload];
-  const ds = datasetOf(base, steps * BATCH);
+  const ds = inputsFor(workload, datasetOf(base, steps * BATCH));
   const teacher = buildPreset(tf, ArchitectureSpec.parse(spec.teacher), ds.shape, ds.numClasses, 1, 'teacher');
   const student = buildPreset(tf, ArchitectureSpec.parse(spec.student), ds.shape, ds.numClasses, 2, 'student');
   const forward = logitsFn(tf, teacher, false);
@@ -128,7 +153,7 @@ async function measure(base: Dataset, workload: WorkloadName, teacherMode: 'live
 /** Per-kernel wall ms of a few steps of trainStage (tf.profile), per step. */
 async function profile(base: Dataset, workload: WorkloadName, teacherMode: 'live' | 'cached', steps: number) {
   const spec = WORKLOADS[workload];
-  const ds = datasetOf(base, (steps + 1) * BATCH);
+  const ds = inputsFor(workload, datasetOf(base, (steps + 1) * BATCH));
   const teacher = buildPreset(tf, ArchitectureSpec.parse(spec.teacher), ds.shape, ds.numClasses, 1, 'teacher');
   const student = buildPreset(tf, ArchitectureSpec.parse(spec.student), ds.shape, ds.numClasses, 2, 'student');
   const forward = logitsFn(tf, teacher, false);
@@ -183,10 +208,13 @@ async function main(): Promise<void> {
   const source = loadSourceSync(DataSpec.parse({ source: 'mnist' }), process.cwd());
   const base = buildDataset(source, DataSpec.parse({ source: 'mnist', validationSplit: 0, testSplit: 0.1 }), 42);
   const measurements: Measurement[] = [];
-  for (const workload of ['mlp', 'cnn'] as WorkloadName[]) {
-    for (const teacher of ['live', 'cached'] as const) {
+  // A resnet8 step is ~100× an MLP step's work: fewer steps, read every 2 (the first window is still warm-up).
+  const resnetSteps = Number(arg('resnet-steps') ?? Math.max(6, Math.round(steps / 4)));
+  for (const workload of Object.keys(WORKLOADS) as WorkloadName[]) {
+    for (const teacher of TEACHER_MODES[workload]) {
       if (only && !only.includes(`${workload}-${teacher}`)) continue;
-      measurements.push(await measure(base, workload, teacher, steps, readEvery));
+      const big = RGB_WORKLOADS.includes(workload);
+      measurements.push(await measure(base, workload, teacher, big ? resnetSteps : steps, big ? 2 : readEvery));
       process.stderr.write(
         `  ${tf.getBackend()} ${workload} teacher ${teacher}: ${Math.round(measurements[measurements.length - 1].samplesPerSec)} samples/s\n`,
       );
@@ -195,7 +223,7 @@ async function main(): Promise<void> {
   const report: WorkloadReport = { backend: tf.getBackend(), measurements, peakRssMb: 0 };
   if (process.argv.includes('--profile')) {
     report.profiles = {};
-    for (const w of arg('profile-only')?.split(',') ?? ['cnn-live', 'mlp-live', 'cnn-cached']) {
+    for (const w of arg('profile-only')?.split(',') ?? ['cnn-live', 'mlp-live', 'cnn-cached', 'resnet8-cached']) {
       const [workload, teacher] = w.split('-') as [WorkloadName, 'live' | 'cached'];
       report.profiles[w] = await profile(base, workload, teacher, 4);
     }

@@ -6,6 +6,7 @@
  * the two cannot drift apart unnoticed.
  */
 import type { ArchitectureSpec, KdConfig } from './config';
+import { GRAPH_CLASS_NAMES, graphShapes, isGraphPreset, presetGraph, type GraphPresetName } from './presetGraphs';
 
 export interface LayerInfo {
   name: string;
@@ -33,6 +34,8 @@ export const teacherPrefix = (index: number) => `teacher_${index}`;
 export const STUDENT_PREFIX = 'student';
 
 type Partial<T> = { [K in keyof T]?: T[K] };
+/** A preset's spec as validated, or as raw JSON still being typed. */
+type RawPreset = Partial<ArchitectureSpec> & { preset: ArchitectureSpec['preset'] };
 
 /**
  * The layers a preset builds. Defaults (dropout 0, kernelSize 3, dense [], batchNorm false)
@@ -40,7 +43,7 @@ type Partial<T> = { [K in keyof T]?: T[K] };
  * the dense heads of kd.json `outputs`, after the logits.
  */
 export function presetLayers(
-  spec: Partial<ArchitectureSpec> & { preset: 'mlp' | 'cnn' },
+  spec: RawPreset,
   inputShape: number[] = DEFAULT_INPUT_SHAPE,
   numClasses = DEFAULT_NUM_CLASSES,
   prefix = STUDENT_PREFIX,
@@ -56,7 +59,12 @@ export function presetLayers(
   };
   const dense = (n: string, units: number) => push(n, 'Dense', [units], size(shape) * units + units);
   const dropout = Number((spec as { dropout?: number }).dropout ?? 0);
-  if (spec.preset === 'mlp') {
+  if (isGraphPreset(spec.preset)) {
+    for (const { node, outputShape, params } of graphShapes(presetGraph(spec as never, prefix), shape)) {
+      layers.push({ name: node.name, className: GRAPH_CLASS_NAMES[node.op], outputShape, params });
+      shape = outputShape;
+    }
+  } else if (spec.preset === 'mlp') {
     const hidden = ((spec as { hidden?: number[] }).hidden ?? []).filter(isPositiveInt);
     push('flatten', 'Flatten', [size(shape)]);
     hidden.forEach((units, i) => {
@@ -97,12 +105,9 @@ export function presetLayers(
  * happens, and how many blocks fit. Pure, so the engine's pre-run checks and the editor's
  * diagnostics say the same.
  */
-export function presetInputProblem(
-  spec: Partial<ArchitectureSpec> & { preset: 'mlp' | 'cnn' },
-  inputShape: number[],
-  prefix = STUDENT_PREFIX,
-): string | undefined {
+export function presetInputProblem(spec: RawPreset, inputShape: number[], prefix = STUDENT_PREFIX): string | undefined {
   const [h, w] = inputShape;
+  if (isGraphPreset(spec.preset)) return graphInputProblem(spec as never, inputShape, prefix);
   if (spec.preset !== 'cnn') return undefined;
   const layers = presetLayers(spec, inputShape, DEFAULT_NUM_CLASSES, prefix).layers;
   const empty = layers.find((l) => l.outputShape.length === 3 && (l.outputShape[0] === 0 || l.outputShape[1] === 0));
@@ -115,15 +120,42 @@ export function presetInputProblem(
   return `the ${h}×${w} input shrinks to ${eh}×${ew} at ${empty.name} (each conv block ends in a 2×2 max-pool, which halves it); ${advice}`;
 }
 
+/**
+ * For resnet and mobilenet: their 'same'-padded stride-2 layers halve the map rounding up, so it
+ * never reaches 0, but a stride-2 layer given a map 1 pixel high or wide has nothing left to
+ * halve: its stage sees padding, not the image. Refused at the first such layer.
+ */
+function graphInputProblem(spec: Partial<ArchitectureSpec> & { preset: GraphPresetName }, inputShape: number[], prefix: string): string | undefined {
+  const [h, w] = inputShape;
+  const strided = graphShapes(presetGraph(spec, prefix), inputShape).filter(({ node }) => (node.op === 'conv' || node.op === 'depthwise') && node.stride > 1);
+  const flat = strided.find(({ inputShape: [ih, iw] }) => ih < 2 || iw < 2);
+  if (!flat) return undefined;
+  // Halvings (rounding up) before a side of min(h, w) reaches 1; the projections of a resnet block share their block's.
+  const fit = Math.ceil(Math.log2(Math.max(1, Math.min(h, w))));
+  const stages = new Set(strided.map(({ node }) => node.name.replace(/_[^_]*$/, ''))).size;
+  const what =
+    spec.preset === 'resnet'
+      ? 'a resnet has 2 (its second and third stages): it needs images of at least 3×3'
+      : `${stages} are given (every filters entry after the first)`;
+  const [fh, fw] = flat.inputShape;
+  return `the ${h}×${w} input is down to ${fh}×${fw} at ${flat.node.name}, a stride-2 layer with nothing left to halve (each stride-2 stage halves the map, rounding up); at most ${fit} stride-2 stage${fit === 1 ? '' : 's'} fit${fit === 1 ? 's' : ''} ${h}×${w} images, ${what}`;
+}
+
+/** The kd.json key a preset's input problem is placed at: what to change. */
+const DEPTH_KEY: Record<ArchitectureSpec['preset'], string> = { mlp: 'hidden', cnn: 'filters', resnet: 'preset', mobilenet: 'filters' };
+
 /** presetInputProblem for every preset of a kd.json (teachers, assistants, student), each at its JSON path. */
 export function presetInputIssues(
   cfg: Pick<KdConfig, 'teachers' | 'student' | 'assistants'>,
   inputShape: number[],
 ): { path: (string | number)[]; message: string }[] {
   const specs: [(string | number)[], ArchitectureSpec, string][] = [];
-  cfg.teachers.forEach((t, i) => 'architecture' in t && specs.push([['teachers', i, 'architecture', 'filters'], t.architecture, teacherPrefix(i)]));
-  (cfg.assistants ?? []).forEach((a, i) => specs.push([['assistants', i, 'filters'], a, `assistant_${i + 1}`]));
-  if ('architecture' in cfg.student) specs.push([['student', 'architecture', 'filters'], cfg.student.architecture, STUDENT_PREFIX]);
+  cfg.teachers.forEach(
+    (t, i) => 'architecture' in t && specs.push([['teachers', i, 'architecture', DEPTH_KEY[t.architecture.preset]], t.architecture, teacherPrefix(i)]),
+  );
+  (cfg.assistants ?? []).forEach((a, i) => specs.push([['assistants', i, DEPTH_KEY[a.preset]], a, `assistant_${i + 1}`]));
+  if ('architecture' in cfg.student)
+    specs.push([['student', 'architecture', DEPTH_KEY[cfg.student.architecture.preset]], cfg.student.architecture, STUDENT_PREFIX]);
   return specs.flatMap(([at, spec, prefix]) => {
     const message = presetInputProblem(spec, inputShape, prefix);
     return message ? [{ path: at, message }] : [];
@@ -186,6 +218,15 @@ export function modelJsonLayers(modelJson: unknown): ModelInfo | undefined {
         shape = [convOut(h, kh, sh, same), convOut(w, kw, sw, same), cfg.filters];
         break;
       }
+      case 'DepthwiseConv2D': {
+        const [h, w, c] = shape;
+        const [kh, kw] = toPair(cfg.kernel_size);
+        const [sh, sw] = toPair(cfg.strides ?? 1);
+        const m = cfg.depth_multiplier ?? 1;
+        params = kh * kw * c * m + (cfg.use_bias === false ? 0 : c * m);
+        shape = [convOut(h, kh, sh, cfg.padding === 'same'), convOut(w, kw, sw, cfg.padding === 'same'), c * m];
+        break;
+      }
       case 'MaxPooling2D':
       case 'AveragePooling2D': {
         const [h, w, c] = shape;
@@ -208,6 +249,7 @@ export function modelJsonLayers(modelJson: unknown): ModelInfo | undefined {
       case 'GlobalMaxPooling2D':
         shape = [shape.at(-1) ?? 0];
         break;
+      case 'Add': // elementwise over equal shapes: the first input's
       case 'Dropout':
       case 'Activation':
       case 'ReLU':

@@ -29,13 +29,55 @@ export const CnnSpec = z
   })
   .strict();
 
+/** CIFAR ResNet depths: 6n + 2 for n basic blocks per stage (8, 14, 20, 32, 44, 56, 110). */
+export const isResnetDepth = (d: number) => d >= 8 && (d - 2) % 6 === 0;
+
+export const ResnetSpec = z
+  .object({
+    preset: z
+      .literal('resnet')
+      .describe(
+        'A CIFAR-style ResNet (He et al. 2016): a 3×3 conv stem, three stages of basic blocks (two 3×3 convs with batch norm and ReLU, identity shortcuts; a 1×1 stride-2 projection where the shape changes) at width, 2×width and 4×width channels, the last two starting with stride 2, then global average pooling and the logits.',
+      ),
+    depth: z
+      .number()
+      .int()
+      .refine(
+        isResnetDepth,
+        'depth must be 6n + 2 (8, 14, 20, 32, 44, 56, 110): n basic blocks of two convs in each of three stages, plus the stem and the logits',
+      )
+      .default(20)
+      .describe('Layers with weights: 6n + 2 for n blocks per stage, e.g. 8, 14, 20, 32, 56.'),
+    width: positiveInt.max(1024).default(16).describe('Channels of the stem and first stage; the second and third stages have 2× and 4× as many.'),
+  })
+  .strict();
+
+export const MobilenetSpec = z
+  .object({
+    preset: z
+      .literal('mobilenet')
+      .describe(
+        'A MobileNet (v1) of depthwise-separable blocks: a 3×3 conv stem, then per stage blocks of a 3×3 depthwise conv and a 1×1 pointwise conv, each with batch norm and ReLU/ReLU6; every stage after the first starts with stride 2; then global average pooling and the logits.',
+      ),
+    filters: z
+      .array(positiveInt)
+      .min(1)
+      .default([64, 128, 256])
+      .describe('Channels of each stage (before the width multiplier); every stage after the first halves the feature map.'),
+    blocks: z.number().int().min(1).max(16).default(2).describe('Depthwise-separable blocks in each stage.'),
+    stem: positiveInt.default(32).describe('Channels of the 3×3 stem conv (before the width multiplier).'),
+    widthMultiplier: z.number().positive().max(4).default(1).describe("MobileNet's α: every channel count is multiplied by it (rounded, at least 1)."),
+    activation: z.enum(['relu', 'relu6']).default('relu6').describe('The activation after every batch norm.'),
+  })
+  .strict();
+
 export const ModelFileSpec = z
   .object({
     model: z.string().min(1).describe('Path to a tfjs LayersModel `model.json` (weights beside it), relative to this kd.json.'),
   })
   .strict();
 
-export const ArchitectureSpec = z.discriminatedUnion('preset', [MlpSpec, CnnSpec]);
+export const ArchitectureSpec = z.discriminatedUnion('preset', [MlpSpec, CnnSpec, ResnetSpec, MobilenetSpec]);
 export type ArchitectureSpec = z.infer<typeof ArchitectureSpec>;
 
 export const OptimizerSpec = z
@@ -413,7 +455,7 @@ export function isBuiltinTarget(target: string): target is BuiltinTarget {
  * Layer names the presets use after their `<model>_` prefix: an output may not take one, since
  * its head is the layer `<model>_<output>`.
  */
-const RESERVED_OUTPUT_NAMES = /^(input|logits|flatten|(dense|conv|relu|pool|bn|dropout)\d+)$/;
+const RESERVED_OUTPUT_NAMES = /^(input|logits|flatten|gap|(dense|conv|relu|pool|bn|dropout)\d+)$/;
 
 export const OutputSpec = z
   .object({

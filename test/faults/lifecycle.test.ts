@@ -115,6 +115,29 @@ describe('faults: an engine that fails ends, and says why', function () {
     assertEnded(await distillBounded(['run', kd], BOUND_MS), 2, /student\.architecture\.filters: the 1×1 input shrinks to 0×0 at student_pool1/, kd);
   });
 
+  it('RGB 2×8 images with a resnet student, 5×40 RGB with a mobilenet of six stages: validate and run exit 2 naming the first stride-2 layer with nothing to halve', async () => {
+    const resnet = idxKd(idx('img-2x8x3', [32, 2, 8, 3]), labels('lab-32r', 32), { preset: 'resnet', depth: 8, width: 2 });
+    const problem =
+      /student\.architecture\.preset: the 2×8 input is down to 1×4 at student_s3b1_conv1, a stride-2 layer with nothing left to halve .*it needs images of at least 3×3/;
+    assertEnded(await distillBounded(['validate', resnet], BOUND_MS), 2, problem);
+    assertEnded(await distillBounded(['run', resnet], BOUND_MS), 2, problem, resnet);
+    const mobile = idxKd(idx('img-5x40x3', [32, 5, 40, 3]), labels('lab-32m', 32), { preset: 'mobilenet', filters: [2, 2, 2, 2, 2, 2], blocks: 1, stem: 2 });
+    assertEnded(
+      await distillBounded(['validate', mobile], BOUND_MS),
+      2,
+      /student\.architecture\.filters: the 5×40 input is down to 1×5 at student_s5b1_dw, .*at most 3 stride-2 stages fit 5×40 images, 5 are given/,
+    );
+  });
+
+  it('a CNN on non-square RGB images (5×40×3) too deep for their height: validate exits 2 naming pool3', async () => {
+    const kd = idxKd(idx('img-5x40x3c', [32, 5, 40, 3]), labels('lab-32c3', 32), { preset: 'cnn', filters: [4, 4, 4] });
+    assertEnded(
+      await distillBounded(['validate', kd], BOUND_MS),
+      2,
+      /student\.architecture\.filters: the 5×40 input shrinks to 0×5 at student_pool3 .*at most 2 fit 5×40 images, 3 are given/,
+    );
+  });
+
   it('IDX images of N×0×0: exit 2 naming data.source and the file', async () => {
     const kd = idxKd(idx('img-0x0', [32, 0, 0]), labels('lab-32c', 32), { preset: 'mlp', hidden: [4] });
     assertEnded(await distillBounded(['run', kd], BOUND_MS), 2, /data\.source: .*img-0x0: .*0×0/, kd);

@@ -11,11 +11,20 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { ArchitectureSpec } from '../../protocol/config';
 import { deriveSeed } from '../util/rng';
 import type { HeadSpec } from './heads';
+import { isGraphPreset } from '../../protocol/presetGraphs';
+import { applyGraphPreset } from './graphPresets';
 
 export function describeArchitecture(spec: ArchitectureSpec): string {
-  return spec.preset === 'mlp'
-    ? `mlp ${spec.hidden.join('-')}`
-    : `cnn conv${spec.filters.join('-conv')}${spec.dense.length ? '-dense' + spec.dense.join('-dense') : ''}`;
+  switch (spec.preset) {
+    case 'mlp':
+      return `mlp ${spec.hidden.join('-')}`;
+    case 'cnn':
+      return `cnn conv${spec.filters.join('-conv')}${spec.dense.length ? '-dense' + spec.dense.join('-dense') : ''}`;
+    case 'resnet':
+      return `resnet${spec.depth} width ${spec.width}`;
+    case 'mobilenet':
+      return `mobilenet ${spec.filters.join('-')}×${spec.blocks} α${spec.widthMultiplier} ${spec.activation}`;
+  }
 }
 
 export function buildPreset(
@@ -34,13 +43,23 @@ export function buildPreset(
   });
   const layers: tfTypes.layers.Layer[] = [];
   const prefix = (s: string) => `${name}_${s}`;
+  if (isGraphPreset(spec.preset)) {
+    const input = tf.input({ shape: inputShape, name: prefix('input') });
+    const features = applyGraphPreset(tf, spec as Extract<ArchitectureSpec, { preset: 'resnet' | 'mobilenet' }>, input, name, () => layerSeed++);
+    const logits = tf.layers.dense({ units: numClasses, name: prefix('logits'), ...init() }).apply(features) as tfTypes.SymbolicTensor;
+    return tf.model({
+      inputs: input,
+      outputs: [logits, ...heads.map((head) => headLayer(tf, head, seed, prefix).apply(features) as tfTypes.SymbolicTensor)],
+      name,
+    });
+  }
   if (spec.preset === 'mlp') {
     layers.push(tf.layers.flatten({ inputShape, name: prefix('flatten') }));
     spec.hidden.forEach((units, i) => {
       layers.push(tf.layers.dense({ units, activation: 'relu', name: prefix(`dense${i + 1}`), ...init() }));
       if (spec.dropout > 0) layers.push(tf.layers.dropout({ rate: spec.dropout, name: prefix(`dropout${i + 1}`) }));
     });
-  } else {
+  } else if (spec.preset === 'cnn') {
     spec.filters.forEach((filters, i) => {
       const conv = { filters, kernelSize: spec.kernelSize, padding: 'same' as const, name: prefix(`conv${i + 1}`), ...init() };
       layers.push(tf.layers.conv2d(i === 0 ? { ...conv, inputShape } : conv));
@@ -62,15 +81,16 @@ export function buildPreset(
   let h = input;
   for (const layer of layers) h = layer.apply(h) as tfTypes.SymbolicTensor;
   const outputs = [logits.apply(h) as tfTypes.SymbolicTensor];
-  for (const head of heads) {
-    const dense = tf.layers.dense({
-      units: head.units,
-      activation: head.activation,
-      name: prefix(head.name),
-      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, `head:${head.name}`) }),
-      biasInitializer: tf.initializers.zeros(),
-    });
-    outputs.push(dense.apply(h) as tfTypes.SymbolicTensor);
-  }
+  for (const head of heads) outputs.push(headLayer(tf, head, seed, prefix).apply(h) as tfTypes.SymbolicTensor);
   return tf.model({ inputs: input, outputs, name });
+}
+
+function headLayer(tf: typeof tfTypes, head: HeadSpec, seed: number, prefix: (s: string) => string): tfTypes.layers.Layer {
+  return tf.layers.dense({
+    units: head.units,
+    activation: head.activation,
+    name: prefix(head.name),
+    kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, `head:${head.name}`) }),
+    biasInitializer: tf.initializers.zeros(),
+  });
 }

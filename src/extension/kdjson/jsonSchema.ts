@@ -24,6 +24,11 @@ const TEACHER_SNIPPETS = [
     body: { id: '${1:cnn}', architecture: { preset: 'cnn', filters: ['^32', '^64'], dense: ['^128'] }, training: { epochs: '^${2:5}' } },
   },
   {
+    label: 'Teacher: ResNet preset (trained first)',
+    description: 'A CIFAR-style ResNet-20 teacher (batch norm, residual blocks), trained before distillation.',
+    body: { id: '${1:resnet}', architecture: { preset: 'resnet', depth: '^${2:20}', width: '^${3:16}' }, training: { epochs: '^${4:10}' } },
+  },
+  {
     label: 'Teacher: saved model file',
     description: 'A tfjs LayersModel model.json, relative to this kd.json.',
     body: { id: '${1:teacher}', model: '${2:models/teacher/model.json}' },
@@ -38,6 +43,14 @@ const STUDENT_SNIPPETS = [
   {
     label: 'Student: small CNN preset',
     body: { architecture: { preset: 'cnn', filters: ['^${1:8}', '^${2:16}'], dense: ['^${3:32}'] } },
+  },
+  {
+    label: 'Student: ResNet-8 preset',
+    body: { architecture: { preset: 'resnet', depth: '^${1:8}', width: '^${2:16}' } },
+  },
+  {
+    label: 'Student: MobileNet preset',
+    body: { architecture: { preset: 'mobilenet', filters: ['^${1:32}', '^${2:64}', '^${3:128}'], widthMultiplier: '^${4:0.5}' } },
   },
   {
     label: 'Student: saved model file',

@@ -57,6 +57,10 @@ export function describeArchitecture(arch: Json): string {
   if (arch.preset === 'mlp') return `preset mlp ${list(arch.hidden)}`;
   if (arch.preset === 'cnn')
     return `preset cnn conv ${list(arch.filters)}${Array.isArray(arch.dense) && arch.dense.length ? ` dense ${list(arch.dense)}` : ''}`;
+  if (arch.preset === 'resnet')
+    return `preset resnet${typeof arch.depth === 'number' ? arch.depth : 20} width ${typeof arch.width === 'number' ? arch.width : 16}`;
+  if (arch.preset === 'mobilenet')
+    return `preset mobilenet ${Array.isArray(arch.filters) ? list(arch.filters) : '64-128-256'}${typeof arch.widthMultiplier === 'number' ? ` α ${arch.widthMultiplier}` : ''}`;
   return `preset ${String(arch.preset ?? '?')}`;
 }
 
@@ -98,7 +102,7 @@ function entryOf(node: Node, value: Json, role: ModelEntry['role'], index: numbe
     return { ...base, source: value.model, modelFile, ...readModelJson(modelFile) };
   }
   const arch = value.architecture as Json | undefined;
-  if (arch && (arch.preset === 'mlp' || arch.preset === 'cnn')) {
+  if (arch && ['mlp', 'cnn', 'resnet', 'mobilenet'].includes(arch.preset as string)) {
     const prefix = role === 'student' ? STUDENT_PREFIX : teacherPrefix(index);
     return { ...base, source: describeArchitecture(arch), info: presetLayers(arch as never, undefined, undefined, prefix, heads) };
   }

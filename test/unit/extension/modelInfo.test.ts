@@ -57,6 +57,42 @@ describe('extension/tree/modelInfo: teachers and students of a kd.json', () => {
     assert.equal(text.slice(big.offset, big.offset + big.length).startsWith('{ "id": "big"'), true);
   });
 
+  it('resnet and mobilenet presets in the tree: their layers and parameter counts (defaults applied while typing)', () => {
+    const graph = modelsOfKdJson(
+      `{ "teachers": [{ "id": "r", "architecture": { "preset": "resnet" } }], "student": { "architecture": { "preset": "mobilenet", "filters": [8], "stem": 4, "widthMultiplier": 0.5 } } }`,
+      path.join(dir, 'kd.json'),
+    );
+    const resnet = graph.teachers[0];
+    assert.equal(resnet.source, 'preset resnet20 width 16');
+    // resnet20 at width 16 on 28×28×1: 272 474 trainable on 3 channels, less the stem's 2×9×16 weights, plus moving statistics (2 × 784 BN channels).
+    assert.equal(resnet.info!.params, 272_474 - 2 * 9 * 16 + 2 * 784);
+    assert.deepEqual(resnet.info!.layers.at(-2), { name: 'teacher_0_gap', className: 'GlobalAveragePooling2D', outputShape: [64], params: 0 });
+    const mobile = graph.student!;
+    assert.equal(mobile.source, 'preset mobilenet 8 α 0.5');
+    assert.deepEqual(
+      mobile.info!.layers.map((l) => `${l.name} [${l.outputShape}] ${l.params}`),
+      [
+        'student_stem_conv [28,28,2] 18',
+        'student_stem_bn [28,28,2] 8',
+        'student_stem_relu [28,28,2] 0',
+        'student_s1b1_dw [28,28,2] 18',
+        'student_s1b1_dw_bn [28,28,2] 8',
+        'student_s1b1_dw_relu [28,28,2] 0',
+        'student_s1b1_pw [28,28,4] 8',
+        'student_s1b1_pw_bn [28,28,4] 16',
+        'student_s1b1_pw_relu [28,28,4] 0',
+        'student_s1b2_dw [28,28,4] 36',
+        'student_s1b2_dw_bn [28,28,4] 16',
+        'student_s1b2_dw_relu [28,28,4] 0',
+        'student_s1b2_pw [28,28,4] 16',
+        'student_s1b2_pw_bn [28,28,4] 16',
+        'student_s1b2_pw_relu [28,28,4] 0',
+        'student_gap [4] 0',
+        'student_logits [10] 50',
+      ],
+    );
+  });
+
   it("kd.json outputs: presets show their heads (a file target's size read from its IDX header)", () => {
     const idx = Buffer.alloc(4 + 8 + 4 * 3 * 5);
     idx.set([0, 0, 0x0d, 2, 0, 0, 0, 3, 0, 0, 0, 5]);

@@ -12,6 +12,13 @@ const CASES: { spec: unknown; input: [number, number, number]; classes: number }
   { spec: { preset: 'cnn', filters: [8, 16], dense: [32] }, input: [28, 28, 1], classes: 10 },
   { spec: { preset: 'cnn', filters: [4, 8, 8], kernelSize: 5, dense: [16, 12], dropout: 0.3, batchNorm: true }, input: [28, 28, 1], classes: 10 },
   { spec: { preset: 'cnn', filters: [6], batchNorm: true }, input: [15, 13, 3], classes: 7 },
+  { spec: { preset: 'cnn', filters: [4, 8], dense: [16] }, input: [32, 24, 3], classes: 5 },
+  { spec: { preset: 'resnet', depth: 8 }, input: [32, 32, 3], classes: 10 },
+  { spec: { preset: 'resnet', depth: 14, width: 4 }, input: [28, 28, 1], classes: 10 },
+  { spec: { preset: 'resnet', depth: 8, width: 3 }, input: [9, 17, 3], classes: 4 },
+  { spec: { preset: 'mobilenet' }, input: [32, 32, 3], classes: 10 },
+  { spec: { preset: 'mobilenet', filters: [8, 16, 16, 32], blocks: 1, stem: 8, widthMultiplier: 0.75, activation: 'relu' }, input: [28, 28, 1], classes: 10 },
+  { spec: { preset: 'mobilenet', filters: [12, 24], blocks: 3, widthMultiplier: 1.5 }, input: [11, 7, 3], classes: 3 },
 ];
 
 describe('protocol/architecture: the presets without tfjs', () => {
@@ -24,12 +31,15 @@ describe('protocol/architecture: the presets without tfjs', () => {
       const spec = ArchitectureSchema.parse(c.spec) as ArchitectureSpec;
       const model = buildPreset(tf, spec, c.input, c.classes, 1, 'teacher_0');
       const ours = presetLayers(spec, c.input, c.classes, 'teacher_0');
-      const theirs = model.layers.map((l) => ({
-        name: l.name,
-        className: l.getClassName(),
-        outputShape: (l.outputShape as number[]).slice(1),
-        params: l.countParams(),
-      }));
+      // A graph preset (resnet, mobilenet) is a functional model with an input layer first.
+      const theirs = model.layers
+        .filter((l) => l.getClassName() !== 'InputLayer')
+        .map((l) => ({
+          name: l.name,
+          className: l.getClassName(),
+          outputShape: (l.outputShape as number[]).slice(1),
+          params: l.countParams(),
+        }));
       assert.deepEqual(ours.layers, theirs);
       assert.equal(ours.params, model.countParams());
       // Raw (unvalidated) JSON gives the same answer: the defaults are applied here too.
@@ -38,8 +48,17 @@ describe('protocol/architecture: the presets without tfjs', () => {
     });
   }
 
-  it('reads the same layers from a saved model.json topology', async () => {
-    const spec = ArchitectureSchema.parse({ preset: 'cnn', filters: [4, 8], dense: [16], batchNorm: true, dropout: 0.1 });
+  for (const raw of [
+    { preset: 'cnn', filters: [4, 8], dense: [16], batchNorm: true, dropout: 0.1 },
+    { preset: 'resnet', depth: 14, width: 4 },
+    { preset: 'mobilenet', filters: [8, 16], stem: 4, widthMultiplier: 0.5 },
+  ])
+    it(`reads the same layers from a saved model.json topology: ${raw.preset}`, async () => {
+      await savedTopologyReadsTheSame(raw);
+    });
+
+  async function savedTopologyReadsTheSame(raw: unknown) {
+    const spec = ArchitectureSchema.parse(raw);
     const model = buildPreset(tf, spec, [28, 28, 1], 10, 3, 'student');
     let artifacts: tf.io.ModelArtifacts | undefined;
     await model.save(
@@ -54,7 +73,7 @@ describe('protocol/architecture: the presets without tfjs', () => {
     assert.equal(info.params, model.countParams());
     assert.deepEqual(info.inputShape, [28, 28, 1]);
     model.dispose();
-  });
+  }
 
   it('with output heads: the same layers, then one dense head per output on what the logits read, in tfjs and without it, live and saved', async () => {
     const heads = [
@@ -65,6 +84,8 @@ describe('protocol/architecture: the presets without tfjs', () => {
       { preset: 'mlp', hidden: [32, 16], dropout: 0.2 },
       { preset: 'cnn', filters: [4, 8], dense: [16], batchNorm: true },
       { preset: 'cnn', filters: [4] },
+      { preset: 'resnet', depth: 8, width: 4 },
+      { preset: 'mobilenet', filters: [8], stem: 4 },
     ]) {
       const spec = ArchitectureSchema.parse(raw);
       const model = buildPreset(tf, spec, [28, 28, 1], 10, 3, 'student', heads);

@@ -106,4 +106,32 @@ describe('planSweep', () => {
     assert.equal(bad.length, 1, bad.join('\n'));
     assert.match(bad[0], /the trial with distillation\.alpha = 2: distillation\.alpha/);
   });
+
+  it("sweeps the resnet and mobilenet presets' keys: each trial builds its depth or width multiplier; a depth that is not 6n + 2 is refused naming the trial", () => {
+    const resnet = {
+      ...base,
+      student: { architecture: { preset: 'resnet' as const, depth: 8 } },
+      sweep: { params: { 'student.architecture.depth': [8, 14, 20] } },
+    };
+    const p = plan(resnet);
+    const depths = p.trials.filter((t) => t.trial.kind === 'distill').map((t) => (t.config as KdConfig).student);
+    assert.deepEqual(
+      depths.map((s) => ('architecture' in s && s.architecture.preset === 'resnet' ? s.architecture.depth : undefined)),
+      [8, 14, 20],
+    );
+    const mobile = plan({
+      ...base,
+      student: { architecture: { preset: 'mobilenet' } },
+      sweep: { params: { 'student.architecture.widthMultiplier': [0.25, 0.5] } },
+    });
+    assert.deepEqual(
+      mobile.trials.filter((t) => t.trial.kind === 'distill').map((t) => JSON.stringify((t.config as KdConfig).student)),
+      [0.25, 0.5].map((a) =>
+        JSON.stringify({ architecture: { preset: 'mobilenet', filters: [64, 128, 256], blocks: 2, stem: 32, widthMultiplier: a, activation: 'relu6' } }),
+      ),
+    );
+    const r = planSweep(KdConfig.parse({ ...resnet, sweep: { params: { 'student.architecture.depth': [8, 10] } } }), configPath);
+    assert.ok(!r.ok);
+    assert.match(r.issues.map((i) => i.message).join('\n'), /depth = 10.*depth must be 6n \+ 2/s);
+  });
 });
