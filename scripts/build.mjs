@@ -16,7 +16,8 @@ const node = {
   format: 'cjs',
   // jsonc-parser's UMD build hides its requires from esbuild; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
-  external: ['vscode', '@tensorflow/*', 'mnist'],
+  // onnxruntime-node loads its native binding relative to its own package.
+  external: ['vscode', '@tensorflow/*', 'mnist', 'onnxruntime-node', 'onnxruntime-node/*'],
 };
 
 const builds = [
