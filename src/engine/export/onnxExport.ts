@@ -353,7 +353,9 @@ class Exporter {
     const b = this.b;
     let graphInput: (number | string)[];
     let inner = ONNX_INPUT;
+    // The graph's own names first: a layer called "logits" then gets "logits_1", never the graph output's name.
     b.name(ONNX_INPUT);
+    b.name(ONNX_LOGITS);
     if (shape.length === 3) {
       const [h, w, c] = shape;
       graphInput = layout === 'nhwc' ? ['batch', h, w, c] : ['batch', c, h, w];
@@ -382,8 +384,8 @@ class Exporter {
     }
     const outputs = this.model.outputs.map((o, i) => {
       const v = this.values.get(o.sourceLayer.name)!;
-      const name = i === 0 ? ONNX_LOGITS : o.sourceLayer.name;
-      b.nodes.push({ op_type: 'Identity', name: b.name(`${name}/Identity`), input: [v.name], output: [b.name(name)], attribute: [] });
+      const name = i === 0 ? ONNX_LOGITS : b.name(`${o.sourceLayer.name}_output`);
+      b.nodes.push({ op_type: 'Identity', name: b.name(`${name}/Identity`), input: [v.name], output: [name], attribute: [] });
       return floatValueInfo(name, ['batch', ...v.shape]);
     });
     return {
