@@ -53,8 +53,11 @@ def main():
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
-    images = read_idx(os.path.join(args.dist, "mnist-digits-images.idx3-ubyte"))[: args.limit]
-    labels = read_idx(os.path.join(args.dist, "mnist-digits-labels.idx1-ubyte"))[: args.limit]
+    images = read_idx(os.path.join(args.dist, "mnist-digits-images.idx3-ubyte"))
+    labels = read_idx(os.path.join(args.dist, "mnist-digits-labels.idx1-ubyte"))
+    # The bundled digits are sorted by class: a seeded sample of all of them, not the first rows.
+    pick = np.random.default_rng(args.seed).permutation(len(images))[: args.limit]
+    images, labels = images[pick], labels[pick]
     x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
     y = torch.from_numpy(labels.astype(np.int64))
 
