@@ -104,6 +104,10 @@ export interface OnnxGraphSummary {
   /** Every node, in file order, with the op type and its outputs (any of which can be tapped by name). */
   nodes: { name: string; opType: string; domain: string; outputs: string[] }[];
   producer: string;
+  /** Elements of its initializers (the weights). */
+  params: number;
+  /** Shapes the file declares for values (graph outputs, value_info), by name. */
+  shapes: Map<string, OnnxDim[]>;
 }
 
 function dtypeName(t: number | undefined): string {
@@ -132,6 +136,10 @@ export function summarizeOnnx(model: OnnxModelProto, file: string): OnnxGraphSum
     outputs: (graph.output ?? []).map(valueOf),
     nodes: graph.node.map((n) => ({ name: n.name ?? '', opType: n.op_type ?? '', domain: n.domain ?? '', outputs: n.output ?? [] })),
     producer: [model.producer_name, model.producer_version].filter(Boolean).join(' '),
+    params: (graph.initializer ?? []).reduce((n, t) => n + (t.dims ?? []).reduce((a, b) => a * Number(b), 1), 0),
+    shapes: new Map(
+      [...(graph.value_info ?? []), ...(graph.output ?? [])].map(valueOf).flatMap((v) => (v.dims ? [[v.name, v.dims] as [string, OnnxDim[]]] : [])),
+    ),
   };
 }
 
