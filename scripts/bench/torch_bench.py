@@ -95,6 +95,19 @@ def step_throughput(x, y, kind, cached, steps):
     return BATCH / statistics.median(times)
 
 
+def forward_throughput(x, kind, samples):
+    """The teacher's forward over `samples` digits in batches of 512, as computing the logits cache does."""
+    teacher = WORKLOADS[kind][0]()
+    teacher.eval()
+    xs = x[:samples]
+    with torch.no_grad():
+        teacher(xs[:256])  # warm-up
+        t0 = time.perf_counter()
+        for i in range(0, len(xs), 512):
+            teacher(xs[i:i + 512])
+    return len(xs) / (time.perf_counter() - t0)
+
+
 def train_epoch(model, x, y, order, teacher_logits=None, T=1.0, alpha=0.0):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
@@ -145,6 +158,8 @@ def main():
     for kind in ('mlp', 'cnn'):
         for cached in (False, True):
             out[f'{kind}_{"cached" if cached else "live"}_sps'] = step_throughput(x, y, kind, cached, steps)
+    out['mlp_forward_sps'] = forward_throughput(x, 'mlp', 4096)
+    out['cnn_forward_sps'] = forward_throughput(x, 'cnn', 2048)
     s = sweep(x, y, idx, spec, spec['workload'])
     out['sweep_seconds'] = s['seconds']
     out['sweep_trials'] = s['trials']
