@@ -320,7 +320,9 @@ function printTable(o: Record<string, unknown>, wasm: WorkloadReport): void {
   }
   for (const w of ['mlp', 'cnn']) {
     const k = `${w}_onnx_live_sps`;
-    p(`  ${`${w.toUpperCase()} teacher ONNX (ORT) live`.padEnd(30)} ${fmt(n(k)).padStart(6)} ${'—'.padStart(8)} ${fmt(n(`torch_${w}_live_sps`)).padStart(15)} ${fmt(n(`ratio_${k}`), 2).padStart(13)}`);
+    p(
+      `  ${`${w.toUpperCase()} teacher ONNX (ORT) live`.padEnd(30)} ${fmt(n(k)).padStart(6)} ${'—'.padStart(8)} ${fmt(n(`torch_${w}_live_sps`)).padStart(15)} ${fmt(n(`ratio_${k}`), 2).padStart(13)}`,
+    );
   }
   const cache = (o.teacher_cache_sps ?? {}) as Record<string, number>;
   p('\nteacher forward for the logits cache (samples/s)   tfjs wasm   ONNX Runtime (1 thr)   PyTorch (1 thr)   ORT/PyTorch');

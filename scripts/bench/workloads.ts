@@ -127,7 +127,9 @@ async function measure(base: Dataset, workload: WorkloadName, teacherMode: Teach
   const forward = logitsFn(tf, teacher, false);
   // The cached source is exactly what a run builds: the teacher's logits over the whole set.
   const source: TeacherSource =
-    teacherMode !== 'cached' ? { kind: 'live', forward } : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
+    teacherMode !== 'cached'
+      ? { kind: 'live', forward }
+      : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
   const windows: number[] = [];
   const atWindowStart: number[] = [];
   const before = tf.memory().numTensors - winogradCachedTensors();

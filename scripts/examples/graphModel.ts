@@ -35,12 +35,22 @@ export function writeMlpGraphModel(dir: string, shape: [number, number, number],
     constNode('dense1/kernel', 'DT_FLOAT', [inputs, hidden]),
     { name: 'dense1/MatMul', op: 'MatMul', input: ['flat', 'dense1/kernel'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
     constNode('dense1/bias', 'DT_FLOAT', [hidden]),
-    { name: 'dense1/BiasAdd', op: 'BiasAdd', input: ['dense1/MatMul', 'dense1/bias'], attr: { T: float, data_format: { s: Buffer.from('NHWC').toString('base64') } } },
+    {
+      name: 'dense1/BiasAdd',
+      op: 'BiasAdd',
+      input: ['dense1/MatMul', 'dense1/bias'],
+      attr: { T: float, data_format: { s: Buffer.from('NHWC').toString('base64') } },
+    },
     { name: 'dense1/Relu', op: 'Relu', input: ['dense1/BiasAdd'], attr: { T: float } },
     constNode('dense2/kernel', 'DT_FLOAT', [hidden, classes]),
     { name: 'dense2/MatMul', op: 'MatMul', input: ['dense1/Relu', 'dense2/kernel'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
     constNode('dense2/bias', 'DT_FLOAT', [classes]),
-    { name: 'dense2/BiasAdd', op: 'BiasAdd', input: ['dense2/MatMul', 'dense2/bias'], attr: { T: float, data_format: { s: Buffer.from('NHWC').toString('base64') } } },
+    {
+      name: 'dense2/BiasAdd',
+      op: 'BiasAdd',
+      input: ['dense2/MatMul', 'dense2/bias'],
+      attr: { T: float, data_format: { s: Buffer.from('NHWC').toString('base64') } },
+    },
     { name: 'logits', op: 'Identity', input: ['dense2/BiasAdd'], attr: { T: float } },
   ];
   const weights = [
@@ -50,7 +60,10 @@ export function writeMlpGraphModel(dir: string, shape: [number, number, number],
     { name: 'dense2/kernel', shape: [hidden, classes], dtype: 'float32' },
     { name: 'dense2/bias', shape: [classes], dtype: 'float32' },
   ];
-  const bytes = Buffer.concat([Buffer.from(new Int32Array([-1, inputs]).buffer), ...[w.w1, w.b1, w.w2, w.b2].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]);
+  const bytes = Buffer.concat([
+    Buffer.from(new Int32Array([-1, inputs]).buffer),
+    ...[w.w1, w.b1, w.w2, w.b2].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)),
+  ]);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'group1-shard1of1.bin'), bytes);
   const modelJson = {

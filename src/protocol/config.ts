@@ -88,7 +88,11 @@ const TeacherFileSpec = z
       .enum(['nchw', 'nhwc'])
       .optional()
       .describe("For an ONNX teacher: the image layout its input takes. Default: read from the model's input shape (NCHW when either fits)."),
-    output: z.string().min(1).optional().describe("For an ONNX or GraphModel teacher: the output that gives the logits, by name. Default: the model's first output."),
+    output: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("For an ONNX or GraphModel teacher: the output that gives the logits, by name. Default: the model's first output."),
   })
   .strict();
 

@@ -104,12 +104,23 @@ describe('distill export, and exported students as teachers (CLI)', function () 
 
   describe('bad teacher files: found by distill validate, no run folder', () => {
     const cases: [string, () => string, RegExp][] = [
-      ['a truncated ONNX file', () => (fs.writeFileSync(path.join(dir, 'cut.onnx'), fs.readFileSync(records.onnx.path).subarray(0, 300)), 'cut.onnx'), /teachers\[0\]\.model: .*cut\.onnx: (not a readable ONNX model|ONNX Runtime cannot load it)/],
-      ['a Keras .h5 file', () => (fs.writeFileSync(path.join(dir, 'k.h5'), Buffer.from('\x89HDF\r\n\x1a\n' + 'x'.repeat(40), 'latin1')), 'k.h5'), /teachers\[0\]\.model: .*k\.h5: a Keras model file.*tensorflowjs_converter --input_format keras/],
+      [
+        'a truncated ONNX file',
+        () => (fs.writeFileSync(path.join(dir, 'cut.onnx'), fs.readFileSync(records.onnx.path).subarray(0, 300)), 'cut.onnx'),
+        /teachers\[0\]\.model: .*cut\.onnx: (not a readable ONNX model|ONNX Runtime cannot load it)/,
+      ],
+      [
+        'a Keras .h5 file',
+        () => (fs.writeFileSync(path.join(dir, 'k.h5'), Buffer.from('\x89HDF\r\n\x1a\n' + 'x'.repeat(40), 'latin1')), 'k.h5'),
+        /teachers\[0\]\.model: .*k\.h5: a Keras model file.*tensorflowjs_converter --input_format keras/,
+      ],
     ];
     for (const [what, make, message] of cases) {
       it(what, async () => {
-        const file = kd(`bad-${what.replace(/\W+/g, '-')}`, { teachers: [{ id: 'x', model: make() }], student: { architecture: { preset: 'mlp', hidden: [8] } } });
+        const file = kd(`bad-${what.replace(/\W+/g, '-')}`, {
+          teachers: [{ id: 'x', model: make() }],
+          student: { architecture: { preset: 'mlp', hidden: [8] } },
+        });
         const r = await distillBounded(['validate', file], 60_000);
         assert.equal(r.code, 2);
         assert.match(r.stderr, message);

@@ -170,7 +170,7 @@ export async function exportStudent(tf: typeof tfTypes, o: ExportOptions): Promi
   if (!fs.existsSync(studentJson)) throw new ExportError(`${runDir} has no saved student (${studentJson})`);
   const out = path.resolve(o.out ?? defaultOut(runDir, o.format));
   const { cfg, baseDir } = readRunConfig(runDir);
-  await selectBackend(tf, (o.backend ?? cfg.backend) as KdConfig["backend"]);
+  await selectBackend(tf, (o.backend ?? cfg.backend) as KdConfig['backend']);
   const { ds } = await loadData(cfg, baseDir);
   const student = await loadLayersModel(tf, studentJson);
   try {
@@ -195,7 +195,14 @@ export async function exportStudent(tf: typeof tfTypes, o: ExportOptions): Promi
         throw new ExportError(`the ONNX model's logits differ from the tfjs model's by up to ${diff} (more than ${ONNX_TOLERANCE}); nothing was written`);
       fs.mkdirSync(path.dirname(out), { recursive: true });
       writeDurably(out, Buffer.from(bytes));
-      record = { ...base, bytes: bytes.length, accuracy: accuracy(argmaxRows(logits, ds.numClasses), labels), maxAbsDiff: diff, layout, ortLatencyMs: latencyMs };
+      record = {
+        ...base,
+        bytes: bytes.length,
+        accuracy: accuracy(argmaxRows(logits, ds.numClasses), labels),
+        maxAbsDiff: diff,
+        layout,
+        ortLatencyMs: latencyMs,
+      };
     } else if (o.format === 'tfjs') {
       await saveLayersModel(student, out);
       record = { ...base, bytes: savedModelBytes(path.join(out, 'model.json')) ?? 0, accuracy: floatAccuracy, maxAbsDiff: 0 };

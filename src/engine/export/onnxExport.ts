@@ -237,7 +237,8 @@ class Exporter {
   private batchNorm(layer: Layer, x: Value): string {
     const cfg = layer.getConfig() as Config;
     const rank = x.shape.length + 1;
-    if (cfg.axis !== -1 && cfg.axis !== rank - 1) throw new UnsupportedLayerError(`BatchNormalization over axis ${String(cfg.axis)} (only the channel axis, -1)`);
+    if (cfg.axis !== -1 && cfg.axis !== rank - 1)
+      throw new UnsupportedLayerError(`BatchNormalization over axis ${String(cfg.axis)} (only the channel axis, -1)`);
     const c = x.shape[x.shape.length - 1];
     const { s, t } = this.bnScaleShift(layer, c);
     // As scale and shift with mean 0 and variance 1 - ε: the same numbers as the layer's own formula.
@@ -293,7 +294,12 @@ class Exporter {
       case 'ReLU': {
         const max = cfg.maxValue as number | null | undefined;
         if (max === null || max === undefined) return b.op('Relu', [x.name], {}, layer.name);
-        return b.op('Clip', [x.name, b.floats(`${layer.name}/min`, new Float32Array([0]), []), b.floats(`${layer.name}/max`, new Float32Array([max]), [])], {}, layer.name);
+        return b.op(
+          'Clip',
+          [x.name, b.floats(`${layer.name}/min`, new Float32Array([0]), []), b.floats(`${layer.name}/max`, new Float32Array([max]), [])],
+          {},
+          layer.name,
+        );
       }
       case 'LeakyReLU':
         return b.op('LeakyRelu', [x.name], { alpha: { float: (cfg.alpha as number) ?? 0.3 } }, layer.name);
@@ -318,23 +324,62 @@ class Exporter {
       }
       case 'ZeroPadding2D': {
         const p = cfg.padding as [number, number][] | number;
-        const [[t, bo], [l, r]] = typeof p === 'number' ? [[p, p], [p, p]] : p.map((q) => (Array.isArray(q) ? q : [q, q]));
+        const [[t, bo], [l, r]] =
+          typeof p === 'number'
+            ? [
+                [p, p],
+                [p, p],
+              ]
+            : p.map((q) => (Array.isArray(q) ? q : [q, q]));
         return b.op('Pad', [x.name, b.int64s(`${layer.name}/pads`, [0, 0, t, l, 0, 0, bo, r])], { mode: 'constant' }, layer.name);
       }
       case 'Add':
-        return b.op('Sum', inputs.map((v) => v.name), {}, layer.name);
+        return b.op(
+          'Sum',
+          inputs.map((v) => v.name),
+          {},
+          layer.name,
+        );
       case 'Multiply':
         return inputs.slice(1).reduce((acc, v) => b.op('Mul', [acc, v.name], {}, layer.name), x.name);
       case 'Subtract':
         return b.op('Sub', [x.name, inputs[1].name], {}, layer.name);
       case 'Average':
-        return b.op('Mul', [b.op('Sum', inputs.map((v) => v.name), {}, `${layer.name}/sum`), b.floats(`${layer.name}/n`, new Float32Array([1 / inputs.length]), [])], {}, layer.name);
+        return b.op(
+          'Mul',
+          [
+            b.op(
+              'Sum',
+              inputs.map((v) => v.name),
+              {},
+              `${layer.name}/sum`,
+            ),
+            b.floats(`${layer.name}/n`, new Float32Array([1 / inputs.length]), []),
+          ],
+          {},
+          layer.name,
+        );
       case 'Maximum':
-        return b.op('Max', inputs.map((v) => v.name), {}, layer.name);
+        return b.op(
+          'Max',
+          inputs.map((v) => v.name),
+          {},
+          layer.name,
+        );
       case 'Minimum':
-        return b.op('Min', inputs.map((v) => v.name), {}, layer.name);
+        return b.op(
+          'Min',
+          inputs.map((v) => v.name),
+          {},
+          layer.name,
+        );
       case 'Concatenate':
-        return b.op('Concat', inputs.map((v) => v.name), { axis: this.axisOf((cfg.axis as number) ?? -1, rank) }, layer.name);
+        return b.op(
+          'Concat',
+          inputs.map((v) => v.name),
+          { axis: this.axisOf((cfg.axis as number) ?? -1, rank) },
+          layer.name,
+        );
       case 'Dropout':
       case 'SpatialDropout1D':
       case 'GaussianNoise':

@@ -34,18 +34,22 @@ export async function loadGraphTeacher(tf: typeof tfTypes, modelJson: string, op
     throw new Error(`${modelJson}: ${message}`);
   };
   const [h, w, c] = opts.shape;
-  if (graph.inputs.length !== 1) fail(`the graph has ${graph.inputs.length} inputs (${graph.inputs.map((i) => i.name).join(', ')}); a teacher takes one, the images`);
+  if (graph.inputs.length !== 1)
+    fail(`the graph has ${graph.inputs.length} inputs (${graph.inputs.map((i) => i.name).join(', ')}); a teacher takes one, the images`);
   const dims = graph.inputs[0].shape ?? [];
   const fit = (d: number | undefined, n: number) => d === undefined || d < 0 || d === n;
   const flat = dims.length === 2 && fit(dims[1], h * w * c);
   if (!flat && !(dims.length === 4 && fit(dims[1], h) && fit(dims[2], w) && fit(dims[3], c)))
-    fail(`its input is [${dims.join(', ')}], which does not fit the ${h}×${w}×${c} images: expected [N, ${h}, ${w}, ${c}] or [N, ${h * w * c}] (a GraphModel takes NHWC)`);
+    fail(
+      `its input is [${dims.join(', ')}], which does not fit the ${h}×${w}×${c} images: expected [N, ${h}, ${w}, ${c}] or [N, ${h * w * c}] (a GraphModel takes NHWC)`,
+    );
   const names = nodeNames(artifacts.modelTopology);
   const logits = opts.output ?? graph.outputs[0]?.name;
   if (!logits) fail('the graph has no outputs');
   if (opts.output && !graph.outputs.some((o) => o.name === opts.output) && !names.includes(opts.output)) fail(`no output or node "${opts.output}"`);
   for (const t of opts.taps)
-    if (!names.includes(t)) fail(`no node "${t}" to tap (its nodes: ${names.slice(0, 40).join(', ')}${names.length > 40 ? `, … ${names.length - 40} more` : ''})`);
+    if (!names.includes(t))
+      fail(`no node "${t}" to tap (its nodes: ${names.slice(0, 40).join(', ')}${names.length > 40 ? `, … ${names.length - 40} more` : ''})`);
   const fetch = [logits, ...opts.taps];
   const runRaw = (images: Float32Array, n: number): tfTypes.Tensor[] =>
     tf.tidy(() => {
@@ -70,7 +74,21 @@ export async function loadGraphTeacher(tf: typeof tfTypes, modelJson: string, op
   }
   forward.outputShapes = probe.map((t) => t.shape.slice(1));
   tf.dispose(probe);
-  if (forward.outputShapes[0].length !== 1) fail(`output "${logits}" is [${forward.outputShapes[0].join(', ')}] per sample; a teacher's logits must be [N, classes]`);
+  if (forward.outputShapes[0].length !== 1)
+    fail(`output "${logits}" is [${forward.outputShapes[0].join(', ')}] per sample; a teacher's logits must be [N, classes]`);
   const identity = `graph-model:${digest(JSON.stringify(artifacts.modelTopology), JSON.stringify(artifacts.weightSpecs), artifacts.weightData as ArrayBuffer)}:${logits}`;
-  return externalTeacherModel(tf, opts.shape, forward, opts.taps, { kind: 'graph-model', file: modelJson, identity, tapNames: names, params: (artifacts.weightSpecs ?? []).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0) }, opts.name);
+  return externalTeacherModel(
+    tf,
+    opts.shape,
+    forward,
+    opts.taps,
+    {
+      kind: 'graph-model',
+      file: modelJson,
+      identity,
+      tapNames: names,
+      params: (artifacts.weightSpecs ?? []).reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0),
+    },
+    opts.name,
+  );
 }

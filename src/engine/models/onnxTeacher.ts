@@ -45,7 +45,8 @@ function inputLayout(file: string, dims: OnnxDim[] | undefined, [h, w, c]: [numb
   const expected = `[N, ${c}, ${h}, ${w}] (NCHW), [N, ${h}, ${w}, ${c}] (NHWC) or [N, ${h * w * c}]`;
   if (!dims) return asked ?? 'nchw';
   if (dims.length === 2) {
-    if (!fits(dims[1], h * w * c)) throw new Error(`${file}: its input is ${describeDims(dims)}, which does not fit the ${h}×${w}×${c} images: expected ${expected}`);
+    if (!fits(dims[1], h * w * c))
+      throw new Error(`${file}: its input is ${describeDims(dims)}, which does not fit the ${h}×${w}×${c} images: expected ${expected}`);
     return asked === 'nhwc' ? 'flat-nhwc' : 'flat-nchw';
   }
   if (dims.length !== 4) throw new Error(`${file}: its input is ${describeDims(dims)}, which does not fit the ${h}×${w}×${c} images: expected ${expected}`);
@@ -66,14 +67,18 @@ function checkGraph(g: OnnxGraphSummary, opts: OnnxTeacherOptions): void {
     throw new Error(`${file}: the model has ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(', ')}); a teacher takes one, the images`);
   if (g.inputs[0].dtype !== 'float32') throw new Error(`${file}: its input "${g.inputs[0].name}" is ${g.inputs[0].dtype}; a teacher takes float32 images`);
   if (g.opset > MAX_ONNX_OPSET || g.opset < 7)
-    throw new Error(`${file}: opset ${g.opset}; ONNX Runtime here runs opsets 7 to ${MAX_ONNX_OPSET} (export again with an opset in that range, e.g. opset_version=17)`);
+    throw new Error(
+      `${file}: opset ${g.opset}; ONNX Runtime here runs opsets 7 to ${MAX_ONNX_OPSET} (export again with an opset in that range, e.g. opset_version=17)`,
+    );
   if (opts.output && !g.outputs.some((o) => o.name === opts.output))
     throw new Error(`${file}: no output "${opts.output}" (its outputs: ${g.outputs.map((o) => o.name).join(', ')})`);
   const names = new Set(onnxTapNames(g));
   for (const t of opts.taps)
     if (!names.has(t)) {
       const list = [...names];
-      throw new Error(`${file}: no node output "${t}" to tap (its node outputs: ${list.slice(0, 40).join(', ')}${list.length > 40 ? `, … ${list.length - 40} more` : ''})`);
+      throw new Error(
+        `${file}: no node output "${t}" to tap (its node outputs: ${list.slice(0, 40).join(', ')}${list.length > 40 ? `, … ${list.length - 40} more` : ''})`,
+      );
     }
 }
 
@@ -82,7 +87,10 @@ function withTapOutputs(bytes: Uint8Array, taps: string[]): Uint8Array {
   const model = decodeOnnxModel(bytes);
   const graph = model.graph!;
   const have = new Set((graph.output ?? []).map((o) => o.name));
-  graph.output = [...(graph.output ?? []), ...taps.filter((t) => !have.has(t)).map((name) => ({ name, type: { tensor_type: { elem_type: ONNX_DTYPE.FLOAT } } }))];
+  graph.output = [
+    ...(graph.output ?? []),
+    ...taps.filter((t) => !have.has(t)).map((name) => ({ name, type: { tensor_type: { elem_type: ONNX_DTYPE.FLOAT } } })),
+  ];
   return encodeOnnxModel(model);
 }
 
@@ -90,8 +98,7 @@ function nchwToNhwc(data: Float32Array, n: number, c: number, h: number, w: numb
   const out = new Float32Array(data.length);
   for (let b = 0; b < n; b++)
     for (let k = 0; k < c; k++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + k] = data[((b * c + k) * h + y) * w + x];
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + k] = data[((b * c + k) * h + y) * w + x];
   return out;
 }
 
@@ -210,12 +217,5 @@ export function loadOnnxTeacher(tf: typeof tfTypes, file: string, opts: OnnxTeac
     throw new Error(m.startsWith(file) ? m : `${file}: ONNX Runtime cannot run it on ${opts.shape.join('×')} images (${m})`, { cause: e });
   }
   const identity = `onnx:${fileDigest(bytes)}:${layout}:${logitsName}`;
-  return externalTeacherModel(
-    tf,
-    opts.shape,
-    forward,
-    opts.taps,
-    { kind: 'onnx', file, identity, tapNames: onnxTapNames(summary), params },
-    opts.name,
-  );
+  return externalTeacherModel(tf, opts.shape, forward, opts.taps, { kind: 'onnx', file, identity, tapNames: onnxTapNames(summary), params }, opts.name);
 }

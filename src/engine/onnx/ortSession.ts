@@ -32,7 +32,11 @@ interface NativeSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
   readonly inputMetadata: RawMetadata[];
   readonly outputMetadata: RawMetadata[];
-  run(feeds: Record<string, OrtTensor>, fetches: Record<string, null>, options: object): Record<string, { data: unknown; dims: readonly number[]; type: string }>;
+  run(
+    feeds: Record<string, OrtTensor>,
+    fetches: Record<string, null>,
+    options: object,
+  ): Record<string, { data: unknown; dims: readonly number[]; type: string }>;
   dispose(): void;
 }
 
@@ -67,9 +71,7 @@ function metadata(raw: RawMetadata[]): OrtValueMetadata[] {
 
 /** Opens a session on the model's bytes; throws ONNX Runtime's own words (the caller names the file). */
 export function openOrtSession(bytes: Uint8Array, threads: number): OrtRunner {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const native = require('onnxruntime-node/dist/binding') as NativeBinding;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Tensor } = require('onnxruntime-node') as typeof import('onnxruntime-common');
   native.initOrt();
   const session = new native.binding.InferenceSession();

@@ -60,7 +60,15 @@ export interface Prepared {
 
 type Models = Pick<Prepared, 'teachers' | 'teachersToTrain' | 'student' | 'studentDescription' | 'buildBaseline'>;
 
-async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, ds: Dataset, heads: HeadSpec[], notes: string[], memo?: RunMemo): Promise<Models> {
+async function buildModels(
+  tf: typeof tfTypes,
+  cfg: KdConfig,
+  baseDir: string,
+  ds: Dataset,
+  heads: HeadSpec[],
+  notes: string[],
+  memo?: RunMemo,
+): Promise<Models> {
   const issues: ConfigIssue[] = [];
   const teachers: Models['teachers'] = [];
   const teachersToTrain: Models['teachersToTrain'] = [];

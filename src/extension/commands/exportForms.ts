@@ -45,7 +45,16 @@ export function runExportCli(o: { runDir: string; form: ExportForm; out: string;
     child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(stderr.trim().split('\n').pop()?.replace(/^distill export: /, '') || `distill export exited with code ${code}`));
+      if (code !== 0)
+        return reject(
+          new Error(
+            stderr
+              .trim()
+              .split('\n')
+              .pop()
+              ?.replace(/^distill export: /, '') || `distill export exited with code ${code}`,
+          ),
+        );
       try {
         resolve(JSON.parse(stdout.trim().split('\n').pop()!) as ExportRecord);
       } catch (e) {

@@ -117,16 +117,18 @@ export function registerRunCommands(owner: Disposable, runs: RunManager, log: vs
         // A target given (by a caller) is a tfjs folder, or an ONNX file by its name; otherwise the form is asked.
         let form: ExportForm = target && target.fsPath.toLowerCase().endsWith('.onnx') ? 'onnx' : 'tfjs';
         if (!dest) {
-          const picked = await vscode.window.showQuickPick(
-            EXPORT_FORM_ITEMS,
-            { title: `Export the student of "${r.name}" as`, placeHolder: 'the form to write' },
-          );
+          const picked = await vscode.window.showQuickPick(EXPORT_FORM_ITEMS, {
+            title: `Export the student of "${r.name}" as`,
+            placeHolder: 'the form to write',
+          });
           if (!picked) return undefined;
           form = picked.form;
           dest = await vscode.window.showSaveDialog({
             title: form === 'onnx' ? 'Export the distilled student (an .onnx file)' : 'Export the distilled student (a folder with model.json and weights)',
             saveLabel: 'Export',
-            defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(r.runDir), defaultExportName(r.name, form))),
+            defaultUri: vscode.Uri.file(
+              path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(r.runDir), defaultExportName(r.name, form)),
+            ),
             ...(form === 'onnx' ? { filters: { ONNX: ['onnx'] } } : {}),
           });
         }
@@ -138,8 +140,9 @@ export function registerRunCommands(owner: Disposable, runs: RunManager, log: vs
           const launch = uri ? launchFor(uri, log) : { execPath: undefined };
           if (!launch) return undefined;
           try {
-            const record = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting the student as ${form}…` }, () =>
-              runExportCli({ runDir: r.runDir, form, out: dest.fsPath, execPath: launch.execPath }),
+            const record = await vscode.window.withProgress(
+              { location: vscode.ProgressLocation.Notification, title: `Exporting the student as ${form}…` },
+              () => runExportCli({ runDir: r.runDir, form, out: dest.fsPath, execPath: launch.execPath }),
             );
             void vscode.window.showInformationMessage(`Exported the student of "${r.name}" as ${form} to ${dest.fsPath}: ${exportSummaryLine(record)}.`);
             return dest;

@@ -106,7 +106,11 @@ export function candidates(site: CompletionSite, text: string, file: string): Ca
       return [
         ...walkFiles(baseDir, isModelJson).map((value) => ({ value, kind: 'file' as const, detail: 'tfjs model.json' })),
         ...(site.teacherModel
-          ? walkFiles(baseDir, (_abs, name) => name.toLowerCase().endsWith('.onnx')).map((value) => ({ value, kind: 'file' as const, detail: 'ONNX (teachers only)' }))
+          ? walkFiles(baseDir, (_abs, name) => name.toLowerCase().endsWith('.onnx')).map((value) => ({
+              value,
+              kind: 'file' as const,
+              detail: 'ONNX (teachers only)',
+            }))
           : []),
       ];
     case 'idxFile':

@@ -49,7 +49,12 @@ function readOnnxInfo(file: string): { info?: ModelInfo; problem?: string } {
   try {
     const g = readOnnxGraph(file);
     const layers = g.nodes.flatMap((n) =>
-      n.outputs.map((name) => ({ name, className: n.opType, outputShape: (g.shapes.get(name) ?? []).slice(1).filter((d): d is number => typeof d === 'number'), params: 0 })),
+      n.outputs.map((name) => ({
+        name,
+        className: n.opType,
+        outputShape: (g.shapes.get(name) ?? []).slice(1).filter((d): d is number => typeof d === 'number'),
+        params: 0,
+      })),
     );
     const input = g.inputs[0]?.dims?.slice(1).filter((d): d is number => typeof d === 'number') ?? [];
     return { info: { layers, params: g.params, bytes: g.params * 4, inputShape: input } };

@@ -49,7 +49,10 @@ describe('engine/models/graphTeacher: tfjs GraphModel teachers', () => {
 
   it('an input that does not fit the images, and a node that is not there, are named', async () => {
     const file = writeMlpGraphModel(path.join(dir, 'small'), [8, 8, 1], { ...weights, w1: wave(64 * 8, 1.3) });
-    await assert.rejects(loadGraphTeacher(tf, file, opts()), /small[/\\]model\.json: its input is \[-1, 8, 8, 1\], which does not fit the 28×28×1 images: expected \[N, 28, 28, 1\]/);
+    await assert.rejects(
+      loadGraphTeacher(tf, file, opts()),
+      /small[/\\]model\.json: its input is \[-1, 8, 8, 1\], which does not fit the 28×28×1 images: expected \[N, 28, 28, 1\]/,
+    );
     const ok = writeMlpGraphModel(path.join(dir, 'tap'), [28, 28, 1], weights);
     await assert.rejects(loadGraphTeacher(tf, ok, opts({ taps: ['conv9'] })), /tap[/\\]model\.json: no node "conv9" to tap \(its nodes: flat, dense1\/MatMul/);
   });

@@ -38,7 +38,15 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function perturb(tf: typeof tfTypes, m: tfTypes.LayersModel): void {
   for (const l of m.layers) {
     if (!l.weights.length) continue;
-    l.setWeights(l.getWeights().map((w, i) => (l.getClassName() === 'BatchNormalization' ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', 7 + i) : tf.add(w, tf.randomNormal(w.shape, 0, 0.1, 'float32', 3 + i)))));
+    l.setWeights(
+      l
+        .getWeights()
+        .map((w, i) =>
+          l.getClassName() === 'BatchNormalization'
+            ? tf.randomUniform(w.shape, 0.5, 1.5, 'float32', 7 + i)
+            : tf.add(w, tf.randomNormal(w.shape, 0, 0.1, 'float32', 3 + i)),
+        ),
+    );
   }
 }
 
@@ -96,7 +104,15 @@ describe('engine/export/onnxExport: tfjs LayersModels as ONNX, checked by ONNX R
         const b = tf.layers.conv2d({ filters: 4, kernelSize: 1, name: 'b' }).apply(a) as Sym;
         let x = tf.layers.add({ name: 'add' }).apply([bn, b]) as Sym;
         x = tf.layers.leakyReLU({ alpha: 0.2, name: 'lrelu' }).apply(x) as Sym;
-        const padded = tf.layers.zeroPadding2d({ padding: [[1, 0], [0, 1]], name: 'pad' }).apply(x) as Sym;
+        const padded = tf.layers
+          .zeroPadding2d({
+            padding: [
+              [1, 0],
+              [0, 1],
+            ],
+            name: 'pad',
+          })
+          .apply(x) as Sym;
         const pooled = tf.layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'valid', name: 'mp' }).apply(padded) as Sym;
         x = tf.layers.concatenate({ name: 'cat' }).apply([x, pooled]) as Sym;
         x = tf.layers.globalMaxPooling2d({ name: 'gmp' }).apply(x) as Sym;
@@ -160,7 +176,9 @@ describe('engine/export/onnxExport: tfjs LayersModels as ONNX, checked by ONNX R
   });
 
   it('an unsupported layer is an error naming the layer and its kind', () => {
-    const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 6, name: 'd' }), tf.layers.reshape({ targetShape: [2, 3], name: 'shape_it' })] });
+    const m = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [4], units: 6, name: 'd' }), tf.layers.reshape({ targetShape: [2, 3], name: 'shape_it' })],
+    });
     assert.throws(() => layersModelToOnnx(tf, m), /layer "shape_it" \(Reshape\) cannot be exported to ONNX: the layer kind Reshape is not supported/);
     const lstm = tf.sequential({ layers: [tf.layers.lstm({ inputShape: [3, 4], units: 2, name: 'rnn' })] });
     assert.throws(() => layersModelToOnnx(tf, lstm), /a model input of shape \[3, 4\]/);

@@ -81,7 +81,10 @@ describe('engine/models/onnxTeacher: ONNX teachers run by ONNX Runtime', functio
       let d = 0;
       for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(want[i] - got[i]));
       assert.ok(d < 1e-4, `max |difference| ${d}`);
-      const argmax = (a: ArrayLike<number>) => Array.from({ length: a.length / 10 }, (_, r) => Array.from({ length: 10 }, (_, k) => a[r * 10 + k]).indexOf(Math.max(...Array.from({ length: 10 }, (_, k) => a[r * 10 + k]))));
+      const argmax = (a: ArrayLike<number>) =>
+        Array.from({ length: a.length / 10 }, (_, r) =>
+          Array.from({ length: 10 }, (_, k) => a[r * 10 + k]).indexOf(Math.max(...Array.from({ length: 10 }, (_, k) => a[r * 10 + k]))),
+        );
       assert.deepEqual(argmax(got), argmax(want));
       assert.equal(paramCount(teacher), model.countParams());
       x.dispose();
@@ -144,7 +147,11 @@ describe('engine/models/onnxTeacher: ONNX teachers run by ONNX Runtime', functio
 
   describe('bad files: named, with what was expected', () => {
     const cases: [string, () => { file: string; more?: object; shape?: [number, number, number] }, RegExp][] = [
-      ['a truncated file', () => ({ file: write('cut.onnx', nchw.subarray(0, Math.floor(nchw.length / 2))) }), /cut\.onnx: not a readable ONNX model .*truncated or not ONNX|cut\.onnx: ONNX Runtime cannot load it/],
+      [
+        'a truncated file',
+        () => ({ file: write('cut.onnx', nchw.subarray(0, Math.floor(nchw.length / 2))) }),
+        /cut\.onnx: not a readable ONNX model .*truncated or not ONNX|cut\.onnx: ONNX Runtime cannot load it/,
+      ],
       [
         'several inputs',
         () => ({
@@ -155,17 +162,56 @@ describe('engine/models/onnxTeacher: ONNX teachers run by ONNX Runtime', functio
         }),
         /two\.onnx: the model has 2 inputs \(input, mask\); a teacher takes one, the images/,
       ],
-      ['an opset ONNX Runtime does not run', () => ({ file: write('opset.onnx', edit(nchw, (m) => (m.opset_import![0].version = 99))) }), /opset\.onnx: opset 99; ONNX Runtime here runs opsets 7 to \d+/],
-      ['an unsupported op', () => ({ file: write('op.onnx', edit(nchw, (m) => (m.graph!.node!.find((n) => n.op_type === 'Relu')!.op_type = 'FancyRelu'))) }), /op\.onnx: ONNX Runtime cannot load it: .*FancyRelu/],
+      [
+        'an opset ONNX Runtime does not run',
+        () => ({
+          file: write(
+            'opset.onnx',
+            edit(nchw, (m) => (m.opset_import![0].version = 99)),
+          ),
+        }),
+        /opset\.onnx: opset 99; ONNX Runtime here runs opsets 7 to \d+/,
+      ],
+      [
+        'an unsupported op',
+        () => ({
+          file: write(
+            'op.onnx',
+            edit(nchw, (m) => (m.graph!.node!.find((n) => n.op_type === 'Relu')!.op_type = 'FancyRelu')),
+          ),
+        }),
+        /op\.onnx: ONNX Runtime cannot load it: .*FancyRelu/,
+      ],
       [
         'an output that is not [N, classes]',
-        () => ({ file: write('out4d.onnx', edit(nchw, (m) => (m.graph!.output = [{ name: 'r1', type: { tensor_type: { elem_type: 1 } } }]))) }),
+        () => ({
+          file: write(
+            'out4d.onnx',
+            edit(nchw, (m) => (m.graph!.output = [{ name: 'r1', type: { tensor_type: { elem_type: 1 } } }])),
+          ),
+        }),
         /out4d\.onnx: output "r1" is \[3, 28, 28\] per sample; a teacher's logits must be \[N, classes\]/,
       ],
-      ['an input shape that does not fit the data', () => ({ file: write('small.onnx', nchw), shape: [16, 16, 1] }), /small\.onnx: its input is \[batch, 1, 28, 28\], which does not fit the 16×16×1 images: expected \[N, 1, 16, 16\] \(NCHW\)/],
-      ['a layout asked that the input does not have', () => ({ file: write('lay.onnx', nchw), more: { layout: 'nhwc' } }), /lay\.onnx: layout "nhwc" was asked, but its input is \[batch, 1, 28, 28\]: expected \[N, 28, 28, 1\]/],
-      ['a tap that is no node output', () => ({ file: write('tap.onnx', nchw), more: { taps: ['nope'] } }), /tap\.onnx: no node output "nope" to tap \(its node outputs: c1, r1, p1/],
-      ['an output name that is not there', () => ({ file: write('name.onnx', nchw), more: { output: 'scores' } }), /name\.onnx: no output "scores" \(its outputs: logits\)/],
+      [
+        'an input shape that does not fit the data',
+        () => ({ file: write('small.onnx', nchw), shape: [16, 16, 1] }),
+        /small\.onnx: its input is \[batch, 1, 28, 28\], which does not fit the 16×16×1 images: expected \[N, 1, 16, 16\] \(NCHW\)/,
+      ],
+      [
+        'a layout asked that the input does not have',
+        () => ({ file: write('lay.onnx', nchw), more: { layout: 'nhwc' } }),
+        /lay\.onnx: layout "nhwc" was asked, but its input is \[batch, 1, 28, 28\]: expected \[N, 28, 28, 1\]/,
+      ],
+      [
+        'a tap that is no node output',
+        () => ({ file: write('tap.onnx', nchw), more: { taps: ['nope'] } }),
+        /tap\.onnx: no node output "nope" to tap \(its node outputs: c1, r1, p1/,
+      ],
+      [
+        'an output name that is not there',
+        () => ({ file: write('name.onnx', nchw), more: { output: 'scores' } }),
+        /name\.onnx: no output "scores" \(its outputs: logits\)/,
+      ],
     ];
     for (const [what, make, message] of cases) {
       it(what, () => {
