@@ -23,11 +23,14 @@ function nodeNames(topology: unknown): string[] {
 
 export async function loadGraphTeacher(tf: typeof tfTypes, modelJson: string, opts: GraphTeacherOptions): Promise<tfTypes.LayersModel> {
   const artifacts = readModelArtifacts(modelJson, { graphModel: true });
+  const what = 'a tfjs GraphModel (format "graph-model")';
+  if (!nodeNames(artifacts.modelTopology).length)
+    throw new Error(`${modelJson}: ${what} with no graph nodes: expected tensorflowjs_converter's model.json, its nodes and weights`);
   let graph: tfTypes.GraphModel;
   try {
     graph = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
   } catch (e) {
-    throw new Error(`${modelJson}: cannot build the GraphModel (${(e as Error).message})`, { cause: e });
+    throw new Error(`${modelJson}: ${what} that tfjs-converter cannot build (${(e as Error).message})`, { cause: e });
   }
   const fail = (message: string): never => {
     graph.dispose();
