@@ -115,6 +115,17 @@ describe('distill export, and exported students as teachers (CLI)', function () 
         /teachers\[0\]\.model: .*k\.h5: a Keras model file.*tensorflowjs_converter --input_format keras/,
       ],
     ];
+    it("a teacherLayer the ONNX graph lacks: at the pair's teacherLayer, with the graph's node outputs", async () => {
+      const file = kd('bad-tap', {
+        teachers: [{ id: 'x', model: records.onnx.path }],
+        student: { architecture: { preset: 'mlp', hidden: [8] } },
+        distillation: { features: [{ teacherLayer: 'nope', studentLayer: 'student_dense1' }] },
+      });
+      const r = await distillBounded(['validate', file], 60_000);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /distillation\.features\[0\]\.teacherLayer: .*student\.onnx: no node output "nope" to tap \(its node outputs: student_conv1, /);
+    });
+
     for (const [what, make, message] of cases) {
       it(what, async () => {
         const file = kd(`bad-${what.replace(/\W+/g, '-')}`, {

@@ -35,6 +35,16 @@ export function paramCount(model: tfTypes.LayersModel): number {
   return INFO.get(model)?.params ?? model.countParams();
 }
 
+/** A teacherLayer that the ONNX graph or GraphModel does not have: reported at the pair that names it. */
+export class UnknownTapError extends Error {
+  constructor(
+    message: string,
+    readonly tap: string,
+  ) {
+    super(message);
+  }
+}
+
 const INFO = new WeakMap<tfTypes.LayersModel, ExternalTeacherInfo>();
 
 /** The external teacher behind a model, or undefined for a tfjs LayersModel. */

@@ -6,7 +6,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { digest } from '../run/memo';
-import { externalTeacherModel, type ExternalForward } from './externalTeacher';
+import { externalTeacherModel, UnknownTapError, type ExternalForward } from './externalTeacher';
 import { readModelArtifacts } from './modelFiles';
 
 export interface GraphTeacherOptions {
@@ -51,8 +51,10 @@ export async function loadGraphTeacher(tf: typeof tfTypes, modelJson: string, op
   if (!logits) fail('the graph has no outputs');
   if (opts.output && !graph.outputs.some((o) => o.name === opts.output) && !names.includes(opts.output)) fail(`no output or node "${opts.output}"`);
   for (const t of opts.taps)
-    if (!names.includes(t))
-      fail(`no node "${t}" to tap (its nodes: ${names.slice(0, 40).join(', ')}${names.length > 40 ? `, … ${names.length - 40} more` : ''})`);
+    if (!names.includes(t)) {
+      graph.dispose();
+      throw new UnknownTapError(`${modelJson}: no node "${t}" to tap (its nodes: ${names.slice(0, 40).join(', ')}${names.length > 40 ? `, … ${names.length - 40} more` : ''})`, t);
+    }
   const fetch = [logits, ...opts.taps];
   const runRaw = (images: Float32Array, n: number): tfTypes.Tensor[] =>
     tf.tidy(() => {

@@ -21,7 +21,7 @@ import {
   type OnnxGraphSummary,
 } from '../../protocol/onnx/onnxModel';
 import { openOrtSession, type OrtRunner } from '../onnx/ortSession';
-import { externalTeacherModel, type ExternalForward } from './externalTeacher';
+import { externalTeacherModel, UnknownTapError, type ExternalForward } from './externalTeacher';
 
 /** The newest default-domain opset this onnxruntime-node (1.30) runs. */
 export const MAX_ONNX_OPSET = 23;
@@ -76,8 +76,9 @@ function checkGraph(g: OnnxGraphSummary, opts: OnnxTeacherOptions): void {
   for (const t of opts.taps)
     if (!names.has(t)) {
       const list = [...names];
-      throw new Error(
+      throw new UnknownTapError(
         `${file}: no node output "${t}" to tap (its node outputs: ${list.slice(0, 40).join(', ')}${list.length > 40 ? `, … ${list.length - 40} more` : ''})`,
+        t,
       );
     }
 }

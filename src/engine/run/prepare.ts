@@ -22,7 +22,7 @@ import { planTeachers } from './teachers';
 import { modelFolderRefusal } from '../../protocol/modelFolder';
 import type { RunMemo } from './memo';
 import { DataSourceError, DataSplitError, loadData, loadTeacherFile, loadTeacherModel, type FrozenTeacherOptions } from './reuse';
-import { detectProbabilities, externalTeacherInfo } from '../models/externalTeacher';
+import { detectProbabilities, externalTeacherInfo, UnknownTapError } from '../models/externalTeacher';
 
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
@@ -136,7 +136,9 @@ async function buildModels(
         issues.push(...problems);
       }
     } catch (e) {
-      issues.push({ path: [...at, 'model'], message: (e as Error).message });
+      const pairs = e instanceof UnknownTapError ? pairsNaming(cfg, plan.spec.id, e.tap) : [];
+      if (pairs.length) for (const p of pairs) issues.push({ path: p, message: (e as Error).message });
+      else issues.push({ path: [...at, 'model'], message: (e as Error).message });
     }
   }
   const studentSpec = cfg.student;
@@ -172,6 +174,13 @@ async function buildModels(
 function tappedLayers(cfg: KdConfig, id: string): string[] {
   const pairs = [...cfg.distillation.features, ...cfg.distillation.attention];
   return [...new Set(pairs.filter((p) => (p.teacher ?? cfg.teachers[0].id) === id).map((p) => p.teacherLayer))];
+}
+
+/** Where kd.json's pairs name `layer` of teacher `id`: [distillation, features|attention, i, teacherLayer]. */
+function pairsNaming(cfg: KdConfig, id: string, layer: string): JsonPath[] {
+  return (['features', 'attention'] as const).flatMap((kind) =>
+    cfg.distillation[kind].flatMap((p, i) => ((p.teacher ?? cfg.teachers[0].id) === id && p.teacherLayer === layer ? [['distillation', kind, i, 'teacherLayer']] : [])),
+  );
 }
 
 function frozenTeacherOptions(cfg: KdConfig, spec: KdConfig['teachers'][number], index: number, ds: Dataset): FrozenTeacherOptions {
