@@ -53,7 +53,10 @@ export async function loadGraphTeacher(tf: typeof tfTypes, modelJson: string, op
   for (const t of opts.taps)
     if (!names.includes(t)) {
       graph.dispose();
-      throw new UnknownTapError(`${modelJson}: no node "${t}" to tap (its nodes: ${names.slice(0, 40).join(', ')}${names.length > 40 ? `, … ${names.length - 40} more` : ''})`, t);
+      throw new UnknownTapError(
+        `${modelJson}: no node "${t}" to tap (its nodes: ${names.slice(0, 40).join(', ')}${names.length > 40 ? `, … ${names.length - 40} more` : ''})`,
+        t,
+      );
     }
   const fetch = [logits, ...opts.taps];
   const runRaw = (images: Float32Array, n: number): tfTypes.Tensor[] =>

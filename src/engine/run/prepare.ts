@@ -179,7 +179,9 @@ function tappedLayers(cfg: KdConfig, id: string): string[] {
 /** Where kd.json's pairs name `layer` of teacher `id`: [distillation, features|attention, i, teacherLayer]. */
 function pairsNaming(cfg: KdConfig, id: string, layer: string): JsonPath[] {
   return (['features', 'attention'] as const).flatMap((kind) =>
-    cfg.distillation[kind].flatMap((p, i) => ((p.teacher ?? cfg.teachers[0].id) === id && p.teacherLayer === layer ? [['distillation', kind, i, 'teacherLayer']] : [])),
+    cfg.distillation[kind].flatMap((p, i) =>
+      (p.teacher ?? cfg.teachers[0].id) === id && p.teacherLayer === layer ? [['distillation', kind, i, 'teacherLayer']] : [],
+    ),
   );
 }
 
