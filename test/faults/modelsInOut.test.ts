@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExportRecord, RunSummary } from '../../src/protocol/events';
-import { exportSummaryLine, runExportCli } from '../../src/extension/commands/exportForms';
+import { runExportCli } from '../../src/client/exportProcess';
+import { exportSummaryLine } from '../../src/extension/commands/exportForms';
 import { distillBounded } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-models-in-out-'));
@@ -86,11 +87,14 @@ describe('distill export, and exported students as teachers (CLI)', function () 
   it("the extension's Export Student path (a child process running distill export) gives the record, or the CLI's words", async () => {
     const cliPath = path.resolve(__dirname, '../../dist/cli.js');
     const out = path.join(dir, 'from-extension.onnx');
-    const record = await runExportCli({ runDir, form: 'onnx', out, cliPath });
+    const record = await runExportCli({ runDir, form: 'onnx', out, cliPath, launch: {} });
     assert.equal(record.path, out);
     assert.ok(fs.statSync(out).size === record.bytes);
     assert.match(exportSummaryLine(record), /KB, test accuracy \d+\.\d+% \(float \d+\.\d+%\), max \|Δlogit\| .*ms per sample under ONNX Runtime/);
-    await assert.rejects(runExportCli({ runDir: dir, form: 'uint8', out: path.join(dir, 'x'), cliPath }), /has no summary\.json: the run has not finished/);
+    await assert.rejects(
+      runExportCli({ runDir: dir, form: 'uint8', out: path.join(dir, 'x'), cliPath, launch: {} }),
+      /has no summary\.json: the run has not finished/,
+    );
   });
 
   it('an existing file that is not an ONNX file Distillery wrote is never replaced', async () => {

@@ -1,11 +1,8 @@
 /**
- * Export Student's forms: the quick pick's items (one line each on what the form is for), and
- * the non-tfjs forms written by `distill export` (dist/cli.js) in a child process, since the
- * extension host never loads tfjs or ONNX Runtime. The CLI checks and records each export
- * (src/engine/export/exportStudent.ts); its last stdout line is the record.
+ * Export Student's forms: the quick pick's items (one line each on what the form is for) and
+ * the notification's line. The non-tfjs forms are written by `distill export` in a child
+ * process (client/exportProcess.ts), since the extension host never loads tfjs or ONNX Runtime.
  */
-import { fork } from 'node:child_process';
-import * as path from 'node:path';
 import type { ExportRecord } from '../../protocol/events';
 import { humanBytes, pct } from '../../protocol/format';
 
@@ -28,38 +25,4 @@ export function exportSummaryLine(r: ExportRecord): string {
   const diff = r.format === 'tfjs' ? '' : `, max |Δlogit| ${r.maxAbsDiff.toExponential(1)}`;
   const ort = r.ortLatencyMs !== undefined ? `, ${r.ortLatencyMs.toFixed(3)} ms per sample under ONNX Runtime` : '';
   return `${humanBytes(r.bytes)}, test accuracy ${pct(r.accuracy)} (float ${pct(r.floatAccuracy)})${diff}${ort}`;
-}
-
-/** Runs `distill export` for one form; resolves with its record, or rejects with its words. */
-export function runExportCli(o: { runDir: string; form: ExportForm; out: string; execPath?: string; cliPath?: string }): Promise<ExportRecord> {
-  return new Promise((resolve, reject) => {
-    const cli = o.cliPath ?? path.join(__dirname, 'cli.js');
-    const child = fork(cli, ['export', o.runDir, '--format', o.form, '--out', o.out, '--json'], {
-      execPath: o.execPath ?? process.execPath,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0)
-        return reject(
-          new Error(
-            stderr
-              .trim()
-              .split('\n')
-              .pop()
-              ?.replace(/^distill export: /, '') || `distill export exited with code ${code}`,
-          ),
-        );
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop()!) as ExportRecord);
-      } catch (e) {
-        reject(new Error(`distill export printed no record (${(e as Error).message})`));
-      }
-    });
-  });
 }

@@ -14,7 +14,8 @@ import { deleteRefusal, exportRefusal, type RunRecord } from '../tree/runInfo';
 import type { RunsTreeProvider } from '../tree/runsTree';
 import { COMMANDS, type CommandId } from './ids';
 import { registerCommand } from './registry';
-import { defaultExportName, EXPORT_FORM_ITEMS, exportSummaryLine, runExportCli, type ExportForm } from './exportForms';
+import { runExportCli } from '../../client/exportProcess';
+import { defaultExportName, EXPORT_FORM_ITEMS, exportSummaryLine, type ExportForm } from './exportForms';
 import { freeKdJsonName, STARTER_KD_JSON } from './starterKdJson';
 import { whichRecord } from './whichRun';
 
@@ -136,13 +137,14 @@ export function registerRunCommands(owner: Disposable, runs: RunManager, log: vs
         if (form !== 'tfjs') {
           // Converting and checking run the student's model code: a trusted workspace only, in a child process (no tfjs here).
           if (refuseUntrusted('exports a student')) return undefined;
-          const uri = r.configPath && fs.existsSync(r.configPath) ? vscode.Uri.file(r.configPath) : undefined;
-          const launch = uri ? launchFor(uri, log) : { execPath: undefined };
+          // The launch policy for the run's kd.json (or, when that is gone, its config.json in the run folder).
+          const uri = vscode.Uri.file(r.configPath && fs.existsSync(r.configPath) ? r.configPath : path.join(r.runDir, FILES.config));
+          const launch = launchFor(uri, log);
           if (!launch) return undefined;
           try {
             const record = await vscode.window.withProgress(
               { location: vscode.ProgressLocation.Notification, title: `Exporting the student as ${form}…` },
-              () => runExportCli({ runDir: r.runDir, form, out: dest.fsPath, execPath: launch.execPath }),
+              () => runExportCli({ runDir: r.runDir, form, out: dest.fsPath, launch }),
             );
             void vscode.window.showInformationMessage(`Exported the student of "${r.name}" as ${form} to ${dest.fsPath}: ${exportSummaryLine(record)}.`);
             return dest;
