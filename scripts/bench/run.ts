@@ -255,6 +255,14 @@ async function main(): Promise<void> {
       mlp_live_sps: Math.round(sps(wasm, 'mlp', 'live')),
       mlp_cached_sps: Math.round(sps(wasm, 'mlp', 'cached')),
       resnet8_cached_sps: Math.round(sps(wasm, 'resnet8', 'cached')),
+      mlp_onnx_live_sps: Math.round(sps(wasm, 'mlp', 'onnx-live')),
+      cnn_onnx_live_sps: Math.round(sps(wasm, 'cnn', 'onnx-live')),
+      teacher_cache_sps: Object.fromEntries(
+        (wasm.cache ?? []).flatMap((c) => [
+          [`${c.workload}_tfjs`, Math.round(c.tfjsSps)],
+          [`${c.workload}_onnx`, Math.round(c.onnxSps)],
+        ]),
+      ),
       cpu: Object.fromEntries(cpu.measurements.map((m) => [`${m.workload}_${m.teacher}_sps`, Math.round(m.samplesPerSec)])),
       sweep_seconds: +sw.seconds.toFixed(1),
       sweep_trials: sw.trials,
@@ -276,6 +284,12 @@ async function main(): Promise<void> {
       for (const k of ['cnn_live_sps', 'cnn_cached_sps', 'mlp_live_sps', 'mlp_cached_sps', 'resnet8_cached_sps'] as const) {
         out[`torch_${k}`] = Math.round(torch[k]);
         out[`ratio_${k}`] = +((out[k] as number) / torch[k]).toFixed(2);
+      }
+      for (const w of ['mlp', 'cnn']) {
+        const cache = out.teacher_cache_sps as Record<string, number>;
+        if (torch[`${w}_forward_sps`]) cache[`${w}_torch`] = Math.round(torch[`${w}_forward_sps`]);
+        // The ONNX teacher's KD step against PyTorch's live-teacher step.
+        out[`ratio_${w}_onnx_live_sps`] = +((out[`${w}_onnx_live_sps`] as number) / torch[`${w}_live_sps`]).toFixed(2);
       }
       out.torch_sweep_seconds = +torch.sweep_seconds.toFixed(1);
       out.ratio_sweep_seconds = +(sw.seconds / torch.sweep_seconds).toFixed(2);
@@ -307,6 +321,18 @@ function printTable(o: Record<string, unknown>, wasm: WorkloadReport): void {
       );
     }
   }
+  for (const w of ['mlp', 'cnn']) {
+    const k = `${w}_onnx_live_sps`;
+    p(
+      `  ${`${w.toUpperCase()} teacher ONNX (ORT) live`.padEnd(30)} ${fmt(n(k)).padStart(6)} ${'—'.padStart(8)} ${fmt(n(`torch_${w}_live_sps`)).padStart(15)} ${fmt(n(`ratio_${k}`), 2).padStart(13)}`,
+    );
+  }
+  const cache = (o.teacher_cache_sps ?? {}) as Record<string, number>;
+  p('\nteacher forward for the logits cache (samples/s)   tfjs wasm   ONNX Runtime (1 thr)   PyTorch (1 thr)   ORT/PyTorch');
+  for (const w of ['mlp', 'cnn'])
+    p(
+      `  ${`${w.toUpperCase()} teacher`.padEnd(48)} ${fmt(cache[`${w}_tfjs`]).padStart(9)} ${fmt(cache[`${w}_onnx`]).padStart(22)} ${fmt(cache[`${w}_torch`]).padStart(17)} ${fmt(cache[`${w}_torch`] ? cache[`${w}_onnx`] / cache[`${w}_torch`] : undefined, 2).padStart(13)}`,
+    );
   p(`\nsweep: ${o.sweep_trials} trials (${SWEEP_TEMPERATURES.length} temperatures + baseline, CNN, 1 epoch on 8 000 digits), ${o.sweep_parallel} at once`);
   p(
     `  distill sweep ${fmt(n('sweep_seconds'), 1)} s (of which training epochs ${fmt(n('sweep_train_seconds'), 1)} s summed over trials; mean trial ${fmt(n('sweep_mean_trial_seconds'), 1)} s)`,

@@ -131,6 +131,19 @@ def step_throughput(x, y, kind, cached, steps):
     return BATCH / statistics.median(times)
 
 
+def forward_throughput(x, kind, samples):
+    """The teacher's forward over `samples` digits in batches of 512, as computing the logits cache does."""
+    teacher = WORKLOADS[kind][0]()
+    teacher.eval()
+    xs = x[:samples]
+    with torch.no_grad():
+        teacher(xs[:256])  # warm-up
+        t0 = time.perf_counter()
+        for i in range(0, len(xs), 512):
+            teacher(xs[i:i + 512])
+    return len(xs) / (time.perf_counter() - t0)
+
+
 def train_epoch(model, x, y, order, teacher_logits=None, T=1.0, alpha=0.0):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
@@ -183,6 +196,8 @@ def main():
             out[f'{kind}_{"cached" if cached else "live"}_sps'] = step_throughput(x, y, kind, cached, steps)
     # As the engine's bench: cached teacher logits only, fewer steps (each is ~100x an MLP step).
     out['resnet8_cached_sps'] = step_throughput(rgb32(x), y, 'resnet8', True, max(6, steps // 3))
+    out['mlp_forward_sps'] = forward_throughput(x, 'mlp', 4096)
+    out['cnn_forward_sps'] = forward_throughput(x, 'cnn', 2048)
     s = sweep(x, y, idx, spec, spec['workload'])
     out['sweep_seconds'] = s['seconds']
     out['sweep_trials'] = s['trials']

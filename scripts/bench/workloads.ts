@@ -20,6 +20,9 @@ import { loadSourceSync } from '../../src/engine/data/sources';
 import { hintonLoss } from '../../src/engine/losses/logits';
 import { logitsFn } from '../../src/engine/models/forward';
 import { buildPreset } from '../../src/engine/models/presets';
+import { layersModelToOnnx } from '../../src/engine/export/onnxExport';
+import { loadOnnxTeacher } from '../../src/engine/models/onnxTeacher';
+import { encodeOnnxModel } from '../../src/protocol/onnx/onnxModel';
 import { teacherLogitsForSet } from '../../src/engine/run/teacherCache';
 import { trainStage, type TeacherSource } from '../../src/engine/train/trainer';
 import { ArchitectureSpec, DataSpec, TrainingSpec, type BackendName } from '../../src/protocol/config';
@@ -37,9 +40,15 @@ export const WORKLOADS = {
 } as const;
 export type WorkloadName = keyof typeof WORKLOADS;
 
+export type TeacherMode = 'live' | 'cached' | 'onnx-live';
+
 /** Workloads on 32×32×3 inputs, and the teacher modes each is measured with. */
 const RGB_WORKLOADS: readonly WorkloadName[] = ['resnet8'];
-export const TEACHER_MODES: Record<WorkloadName, readonly ('live' | 'cached')[]> = { mlp: ['live', 'cached'], cnn: ['live', 'cached'], resnet8: ['cached'] };
+export const TEACHER_MODES: Record<WorkloadName, readonly TeacherMode[]> = {
+  mlp: ['live', 'cached', 'onnx-live'],
+  cnn: ['live', 'cached', 'onnx-live'],
+  resnet8: ['cached'],
+};
 
 /** The digits as CIFAR-shaped images: 28×28 centred in 32×32 (zero border), the grey value in all three channels. */
 export function rgbDigits(ds: Dataset): Dataset {
@@ -62,7 +71,8 @@ const inputsFor = (workload: WorkloadName, ds: Dataset) => (RGB_WORKLOADS.includ
 
 export interface Measurement {
   workload: WorkloadName;
-  teacher: 'live' | 'cached';
+  /** onnx-live: the same teacher exported to ONNX (our exporter) and run by ONNX Runtime, one thread, on every step. */
+  teacher: TeacherMode;
   samplesPerSec: number;
   /** Every window's samples/s (the first, warm-up window excluded). */
   windows: number[];
@@ -79,6 +89,33 @@ export interface WorkloadReport {
   /** Per-kernel ms per step, largest first (with --profile). */
   profiles?: Record<string, { kernel: string; ms: number; calls: number }[]>;
   peakRssMb: number;
+  /** Computing the teacher-logits cache (teacherLogitsForSet) over the same samples: tfjs's forward against ONNX Runtime's (one thread). */
+  cache?: { workload: WorkloadName; samples: number; tfjsSps: number; onnxSps: number }[];
+}
+
+/** The teacher as ONNX, run by ONNX Runtime on one thread (as the KD step's PyTorch runs), through the engine's ONNX teacher. */
+function onnxTeacherOf(teacher: tf.LayersModel, shape: [number, number, number]): tf.LayersModel {
+  const bytes = encodeOnnxModel(layersModelToOnnx(tf, teacher));
+  return loadOnnxTeacher(tf, 'bench-teacher.onnx', { shape, taps: [], threads: 1, name: 'onnx_teacher' }, bytes);
+}
+
+/** Samples/s of the teacher-logits cache computation, tfjs teacher and the same teacher under ONNX Runtime. */
+async function cacheSpeed(base: Dataset, workload: WorkloadName, samples: number) {
+  const ds = datasetOf(base, samples);
+  const teacher = buildPreset(tf, ArchitectureSpec.parse(WORKLOADS[workload].teacher), ds.shape, ds.numClasses, 1, 'teacher');
+  const onnx = onnxTeacherOf(teacher, ds.shape);
+  const time = async (m: tf.LayersModel) => {
+    const forward = logitsFn(tf, m, false);
+    await teacherLogitsForSet(tf, forward, datasetOf(ds, 256), undefined, undefined); // warm-up
+    const t0 = performance.now();
+    await teacherLogitsForSet(tf, forward, ds, undefined, undefined);
+    return (ds.train.indices.length / (performance.now() - t0)) * 1000;
+  };
+  const tfjsSps = await time(teacher);
+  const onnxSps = await time(onnx);
+  teacher.dispose();
+  onnx.dispose();
+  return { workload, samples: ds.train.indices.length, tfjsSps, onnxSps };
 }
 
 const median = (v: number[]) => {
@@ -109,15 +146,19 @@ function datasetOf(base: Dataset, samples: number): Dataset {
   return { ...base, train: { set, indices: Uint32Array.from(pick, (_, i) => i) }, val: { set, indices: new Uint32Array(0) } };
 }
 
-async function measure(base: Dataset, workload: WorkloadName, teacherMode: 'live' | 'cached', steps: number, readEvery: number): Promise<Measurement> {
+async function measure(base: Dataset, workload: WorkloadName, teacherMode: TeacherMode, steps: number, readEvery: number): Promise<Measurement> {
   const spec = WORKLOADS[workload];
   const ds = inputsFor(workload, datasetOf(base, steps * BATCH));
-  const teacher = buildPreset(tf, ArchitectureSpec.parse(spec.teacher), ds.shape, ds.numClasses, 1, 'teacher');
+  const built = buildPreset(tf, ArchitectureSpec.parse(spec.teacher), ds.shape, ds.numClasses, 1, 'teacher');
+  const teacher = teacherMode === 'onnx-live' ? onnxTeacherOf(built, ds.shape) : built;
+  if (teacher !== built) built.dispose();
   const student = buildPreset(tf, ArchitectureSpec.parse(spec.student), ds.shape, ds.numClasses, 2, 'student');
   const forward = logitsFn(tf, teacher, false);
   // The cached source is exactly what a run builds: the teacher's logits over the whole set.
   const source: TeacherSource =
-    teacherMode === 'live' ? { kind: 'live', forward } : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
+    teacherMode !== 'cached'
+      ? { kind: 'live', forward }
+      : { kind: 'cached', logits: (await teacherLogitsForSet(tf, forward, ds, undefined, undefined)).logits };
   const windows: number[] = [];
   const atWindowStart: number[] = [];
   const before = tf.memory().numTensors - winogradCachedTensors();
@@ -211,7 +252,8 @@ async function main(): Promise<void> {
   // A resnet8 step is ~100× an MLP step's work: fewer steps, read every 2 (the first window is still warm-up).
   const resnetSteps = Number(arg('resnet-steps') ?? Math.max(6, Math.round(steps / 4)));
   for (const workload of Object.keys(WORKLOADS) as WorkloadName[]) {
-    for (const teacher of TEACHER_MODES[workload]) {
+    // The ONNX teacher's rows on wasm only (the cpu backend's two steps say nothing of ONNX Runtime).
+    for (const teacher of TEACHER_MODES[workload].filter((t) => t !== 'onnx-live' || backend === 'wasm')) {
       if (only && !only.includes(`${workload}-${teacher}`)) continue;
       const big = RGB_WORKLOADS.includes(workload);
       measurements.push(await measure(base, workload, teacher, big ? resnetSteps : steps, big ? 2 : readEvery));
@@ -221,6 +263,7 @@ async function main(): Promise<void> {
     }
   }
   const report: WorkloadReport = { backend: tf.getBackend(), measurements, peakRssMb: 0 };
+  if (backend === 'wasm' && !only) report.cache = [await cacheSpeed(base, 'mlp', 4096), await cacheSpeed(base, 'cnn', 2048)];
   if (process.argv.includes('--profile')) {
     report.profiles = {};
     for (const w of arg('profile-only')?.split(',') ?? ['cnn-live', 'mlp-live', 'cnn-cached', 'resnet8-cached']) {

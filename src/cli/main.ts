@@ -189,6 +189,22 @@ program
     process.exitCode = await doctorCli(program.version() ?? '?', __dirname, opts);
   });
 
+program
+  .command('export')
+  .description(
+    "write a finished run's student as ONNX (checked with ONNX Runtime over the whole test split), a tfjs folder, or a tfjs folder with float16 or uint8 weights; the run's summary.json records each export's size and accuracy",
+  )
+  .argument('<run folder>', 'the run folder, e.g. .distillery/runs/20260101-120000-mnist-1a2b3c')
+  .option('--format <format>', 'onnx, tfjs, float16 or uint8', 'onnx')
+  .option('--out <path>', 'the .onnx file or model folder to write (default: exports/ in the run folder)')
+  .option('--layout <layout>', 'ONNX input layout: nchw (what PyTorch feeds, the default) or nhwc')
+  .option('--backend <name>', 'tfjs backend for the checks: tensorflow-gpu, tensorflow, wasm or cpu')
+  .option('--json', "print the export's record (size, accuracy, logit difference, latency) as JSON")
+  .action(async (runDir: string, opts: { format?: string; out?: string; layout?: string; backend?: string; json?: boolean }) => {
+    const { exportCli } = await import('./export');
+    process.exitCode = await exportCli(runDir, opts);
+  });
+
 program.parseAsync(process.argv).catch((e) => {
   process.stderr.write(`distill: ${(e as Error).message}\n`);
   process.exitCode = 1;

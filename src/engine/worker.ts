@@ -15,6 +15,7 @@ import type { WorkerCommand, WorkerMessage, WorkerRunRequest } from '../protocol
 import { catchStrayFailures, endProcess, failAndExit, watchParent } from './lifecycle';
 import { describeFailure, loadTf, runEngine } from './run/engineRun';
 import { RunMemo } from './run/memo';
+import { setOrtThreads } from './onnx/ortSession';
 import { seedMathRandom } from './util/rng';
 
 export function startWorker(): void {
@@ -24,6 +25,8 @@ export function startWorker(): void {
     return;
   }
   const memo = new RunMemo();
+  // A sweep runs `parallel` workers side by side: ONNX Runtime gets one core in each.
+  setOrtThreads(1);
   const queue: WorkerRunRequest[] = [];
   let stopping = false;
   let busy = false;

@@ -117,8 +117,29 @@ const teacherBase = {
     .describe('A short name for this teacher, used in logs, results and feature pairs.'),
 };
 
+/** A teacher from a file: a tfjs LayersModel or GraphModel model.json, or an ONNX model (frozen: run, never trained). */
+const TeacherFileSpec = z
+  .object({
+    model: z
+      .string()
+      .min(1)
+      .describe(
+        'Path to the teacher, relative to this kd.json: a tfjs LayersModel or GraphModel `model.json` (weights beside it), or an ONNX model (`.onnx`, e.g. from torch.onnx.export).',
+      ),
+    layout: z
+      .enum(['nchw', 'nhwc'])
+      .optional()
+      .describe("For an ONNX teacher: the image layout its input takes. Default: read from the model's input shape (NCHW when either fits)."),
+    output: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("For an ONNX or GraphModel teacher: the output that gives the logits, by name. Default: the model's first output."),
+  })
+  .strict();
+
 export const TeacherSpec = z.union([
-  z.object({ ...teacherBase, ...ModelFileSpec.shape }).strict(),
+  z.object({ ...teacherBase, ...TeacherFileSpec.shape }).strict(),
   z
     .object({
       ...teacherBase,

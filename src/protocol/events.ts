@@ -99,6 +99,28 @@ export interface RunSummary {
   /** The name of each class id, when the data names them (image-folder names, CSV label strings, CIFAR meta files). */
   classNames?: string[];
   testSamples: number;
+  /** The student's exported forms (`distill export`), newest last: added to summary.json after the run, one per format and path. */
+  exports?: ExportRecord[];
+}
+
+/** One exported form of a run's student: its size on disk and its test accuracy, against the trained float model. */
+export interface ExportRecord {
+  format: 'onnx' | 'tfjs' | 'float16' | 'uint8';
+  /** The file (ONNX) or model folder written, absolute. */
+  path: string;
+  bytes: number;
+  /** Test accuracy of the exported form (0..1), run by ONNX Runtime for ONNX, by tfjs otherwise. */
+  accuracy: number;
+  /** The trained student's own test accuracy (float32 tfjs). */
+  floatAccuracy: number;
+  /** Largest |logit difference| to the float tfjs model over the whole test split. */
+  maxAbsDiff: number;
+  testSamples: number;
+  /** ONNX: the graph input's layout. */
+  layout?: 'nchw' | 'nhwc';
+  /** ONNX: per-sample latency under onnxruntime-node at batch 1, median ms. */
+  ortLatencyMs?: number;
+  time: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Text renderings of results, shared by the CLI and the extension's output channel. */
-import type { EvalResult, ModelStats, OutputResult, RunSummary, Significance } from './events';
+import type { EvalResult, ExportRecord, ModelStats, OutputResult, RunSummary, Significance } from './events';
 import { withinNoise, type LatencyStats } from './stats/latency';
 
 export const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(2)}%`);
@@ -215,7 +215,31 @@ export function resultsTable(s: RunSummary): string {
   if (compression) out.push('', compression);
   out.push(verdict(s));
   for (const text of outputLines(s)) out.push(text);
+  if (s.exports?.length) out.push('', 'exported student (distill export):', ...exportRows(s.exports));
   return out.join('\n');
+}
+
+const EXPORT_NAMES: Record<ExportRecord['format'], string> = { onnx: 'ONNX', tfjs: 'tfjs float32', float16: 'tfjs float16', uint8: 'tfjs uint8' };
+
+/** The compression report's rows for exported forms: size on disk, test accuracy against the float model's, logit difference, ONNX Runtime latency. */
+export function exportRows(records: ExportRecord[]): string[] {
+  const header = ['form', 'size', 'accuracy', 'float accuracy', 'max |Δlogit|', 'ORT latency (batch 1)', 'file'];
+  const body = records.map((r) => [
+    `${EXPORT_NAMES[r.format] ?? r.format}${r.layout ? ` (${r.layout.toUpperCase()})` : ''}`,
+    humanBytes(r.bytes),
+    pct(r.accuracy),
+    pct(r.floatAccuracy),
+    r.maxAbsDiff === 0 ? '0' : r.maxAbsDiff.toExponential(1),
+    r.ortLatencyMs === undefined ? '—' : `${r.ortLatencyMs.toFixed(3)} ms`,
+    r.path,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line)];
 }
 
 const METRIC_WORDS: Record<OutputResult['metric'], { short: string; long: string; higherIsBetter: boolean }> = {

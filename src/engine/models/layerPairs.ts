@@ -4,6 +4,7 @@
  * (an unknown layer, shapes no adapter can bridge) comes back with its JSON path.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { externalTeacherInfo } from './externalTeacher';
 import type { DistillationSpec } from '../../protocol/config';
 import type { ConfigIssue } from '../../protocol/loadConfig';
 import type { AttentionPair, FeaturePair } from '../losses/features';
@@ -12,12 +13,14 @@ import { layerNames, layerShape, UnknownLayerError } from './taps';
 
 /** Whether the layer gives one of the model's outputs (its logits or a head). */
 function isOutputLayer(model: tfTypes.LayersModel, name: string): boolean {
+  // An ONNX or GraphModel teacher lists its taps as outputs after the logits (externalTeacher.ts): only the logits count.
+  if (externalTeacherInfo(model)) return model.outputs[0].sourceLayer.name === name;
   return model.outputs.some((o) => o.sourceLayer.name === name);
 }
 
 /** The layers a pair may name: all but the outputs. */
 function innerLayers(model: tfTypes.LayersModel): string[] {
-  return layerNames(model).filter((n) => !isOutputLayer(model, n));
+  return externalTeacherInfo(model)?.tapNames ?? layerNames(model).filter((n) => !isOutputLayer(model, n));
 }
 
 export interface LayerPlan {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { io } from '@tensorflow/tfjs';
-import { readModelJson } from './modelJson';
+import { isOnnxFile, readModelJson } from './modelJson';
 import { MODEL_MARKER, MODEL_MARKER_TEXT, modelFolderRefusal } from '../../protocol/modelFolder';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
@@ -65,13 +65,13 @@ export function fileIdentity(file: string): string {
  * (saveLayersModel), so when model.json is a different file after the weights were read than
  * before, the folder changed under the read, and it is read again.
  */
-export function readModelArtifacts(modelJson: string): io.ModelArtifacts {
+export function readModelArtifacts(modelJson: string, opts: { graphModel?: boolean } = {}): io.ModelArtifacts {
   for (let attempt = 0; ; attempt++) {
     const before = fileIdentity(modelJson);
     let result: io.ModelArtifacts | undefined;
     let error: unknown;
     try {
-      result = readModelArtifactsOnce(modelJson);
+      result = readModelArtifactsOnce(modelJson, opts);
     } catch (e) {
       error = e;
     }
@@ -82,8 +82,8 @@ export function readModelArtifacts(modelJson: string): io.ModelArtifacts {
   }
 }
 
-function readModelArtifactsOnce(modelJson: string): io.ModelArtifacts {
-  const json = readModelJson(modelJson);
+function readModelArtifactsOnce(modelJson: string, opts: { graphModel?: boolean }): io.ModelArtifacts {
+  const json = readModelJson(modelJson, opts);
   const dir = path.dirname(path.resolve(modelJson));
   const weightSpecs: io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
@@ -219,7 +219,9 @@ export function writeDurably(file: string, data: Buffer | string): void {
  */
 export function savedModelBytes(modelJson: string): number | undefined {
   try {
-    const json = readModelJson(modelJson);
+    // An ONNX teacher is one file.
+    if (isOnnxFile(modelJson)) return fs.statSync(modelJson).size;
+    const json = readModelJson(modelJson, { graphModel: true });
     const dir = path.dirname(path.resolve(modelJson));
     const files = new Set(json.weightsManifest.flatMap((g) => g.paths.map((p) => resolveInside(dir, p, modelJson))));
     let n = fs.statSync(modelJson).size;

@@ -32,8 +32,8 @@ function foreignFormat(file: string, head: Buffer): string | undefined {
   if (head.subarray(0, HDF5_MAGIC.length).equals(HDF5_MAGIC) || ext === '.h5' || ext === '.hdf5') return kerasAdvice(file);
   // Keras 3 saves .keras as a zip archive.
   if (ext === '.keras' || (head.subarray(0, 4).equals(ZIP_MAGIC) && ext !== '.json')) return kerasAdvice(file);
-  if (ext === '.onnx')
-    return `${file}: an ONNX model; ONNX teachers are not supported yet: ${LAYERS_NEEDED} (for a model trained in Keras, convert it with tensorflowjs_converter --input_format keras)`;
+  if (ext === '.onnx' || isOnnxBytes(head))
+    return `${file}: an ONNX model, which can be a teacher (teachers[].model) but not trained here: ${LAYERS_NEEDED} (for a model trained in Keras, convert it with tensorflowjs_converter --input_format keras)`;
   if (ext === '.pb' || ext === '.tflite')
     return `${file}: a TensorFlow ${ext === '.pb' ? 'SavedModel/frozen graph' : 'Lite'} file, which cannot be trained or tapped here; ${LAYERS_NEEDED} (from the Keras model: tensorflowjs_converter --input_format keras)`;
   return undefined;
@@ -70,8 +70,47 @@ function checkManifest(manifest: unknown, file: string): WeightsManifestGroup[] 
   return manifest as WeightsManifestGroup[];
 }
 
-/** Reads and checks a LayersModel model.json; throws with the file named and what it is instead. */
-export function readModelJson(file: string): ModelJson {
+/**
+ * An ONNX file's first bytes: the ModelProto's field 1 (ir_version, a varint: tag 0x08) and a
+ * small version, then usually field 2 (producer_name, tag 0x12) or 8 (opset_import, tag 0x42).
+ */
+export function isOnnxBytes(head: Buffer): boolean {
+  return head.length >= 3 && head[0] === 0x08 && head[1] > 0 && head[1] < 0x20 && (head[2] === 0x12 || head[2] === 0x3a || head[2] === 0x42);
+}
+
+/** Whether a teacher's `model` file is ONNX (by its name or its first bytes). */
+export function isOnnxFile(file: string): boolean {
+  if (path.extname(file).toLowerCase() === '.onnx') return true;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(4);
+      fs.readSync(fd, head, 0, 4, 0);
+      return isOnnxBytes(head);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a model.json is a tfjs GraphModel (by its format, or a topology of graph nodes); false when it cannot be read. */
+export function isGraphModelJson(file: string): boolean {
+  try {
+    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const topology = j.modelTopology as Record<string, unknown> | undefined;
+    return j.format === 'graph-model' || (!!topology && typeof topology === 'object' && 'node' in topology);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads and checks a LayersModel model.json (or, with `graphModel`, a GraphModel's); throws
+ * with the file named and what it is instead.
+ */
+export function readModelJson(file: string, opts: { graphModel?: boolean } = {}): ModelJson {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -89,9 +128,9 @@ export function readModelJson(file: string): ModelJson {
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${file}: not a tfjs model.json: it holds ${what(json)}, not an object`);
   const j = json as Record<string, unknown>;
   const topology = j.modelTopology as Record<string, unknown> | undefined;
-  if (j.format === 'graph-model' || (topology && typeof topology === 'object' && 'node' in topology)) {
+  if (!opts.graphModel && (j.format === 'graph-model' || (topology && typeof topology === 'object' && 'node' in topology))) {
     throw new Error(
-      `${file}: a tfjs GraphModel (format "graph-model"), converted from a SavedModel or a frozen graph: its layers cannot be trained or tapped, so ${LAYERS_NEEDED}; convert the Keras model with tensorflowjs_converter --input_format keras model.h5 out/`,
+      `${file}: a tfjs GraphModel (format "graph-model"), converted from a SavedModel or a frozen graph: it can be a teacher (teachers[].model) but its layers cannot be trained, so ${LAYERS_NEEDED}; convert the Keras model with tensorflowjs_converter --input_format keras model.h5 out/`,
     );
   }
   if (!j.modelTopology) throw new Error(`${file}: no modelTopology (is this a tfjs LayersModel model.json?)`);

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName, KdConfig } from '../../protocol/config';
+import { paramCount } from '../models/externalTeacher';
 import { BACKENDS, baselineStart } from '../../protocol/config';
 import type { EngineMessage, RunSummary } from '../../protocol/events';
 import { checkWorkspacePaths, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../../protocol/loadConfig';
@@ -177,7 +178,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
   writer.emit({
     type: 'log',
     level: 'info',
-    message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${t.model.countParams()} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)`,
+    message: `teachers: ${prepared.teachers.map((t) => `${t.id} (${t.description}, ${paramCount(t.model)} params)`).join(', ')}; student: ${prepared.studentDescription} (${prepared.student.countParams()} params)`,
   });
 
   try {

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { EvalResult, ModelStats, RunStatus, RunSummary } from '../../protocol/events';
+import { paramCount } from '../models/externalTeacher';
 import { FILES } from '../../protocol/runFolder';
 import { baselineStart } from '../../protocol/config';
 import { ensembleLogitsFn, logitsFn, type EnsembleOptions } from '../models/forward';
@@ -55,7 +56,7 @@ async function evaluate(
     result: {
       testAccuracy: accuracy(pred, labels),
       confusion: confusionMatrix(pred, labels, ds.numClasses),
-      params: models.reduce((n, m) => n + m.countParams(), 0),
+      params: models.reduce((n, m) => n + paramCount(m), 0),
       bytes: models.reduce((n, m) => n + modelBytes(m), 0),
       // Set by timeModels, once every model of the run is evaluated.
       latencyMs: NaN,

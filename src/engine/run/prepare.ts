@@ -22,7 +22,8 @@ import { planTeachers } from './teachers';
 import { modelFolderRefusal } from '../../protocol/modelFolder';
 import type { RunMemo } from './memo';
 import type { Progress } from '../data/formats/imageFolder';
-import { DataSourceError, DataSplitError, loadData, loadTeacherModel } from './reuse';
+import { DataSourceError, DataSplitError, loadData, loadTeacherFile, loadTeacherModel, type FrozenTeacherOptions } from './reuse';
+import { detectProbabilities, externalTeacherInfo, UnknownTapError } from '../models/externalTeacher';
 
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
@@ -60,7 +61,15 @@ export interface Prepared {
 
 type Models = Pick<Prepared, 'teachers' | 'teachersToTrain' | 'student' | 'studentDescription' | 'buildBaseline'>;
 
-async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, ds: Dataset, heads: HeadSpec[], memo?: RunMemo): Promise<Models> {
+async function buildModels(
+  tf: typeof tfTypes,
+  cfg: KdConfig,
+  baseDir: string,
+  ds: Dataset,
+  heads: HeadSpec[],
+  notes: string[],
+  memo?: RunMemo,
+): Promise<Models> {
   const issues: ConfigIssue[] = [];
   const teachers: Models['teachers'] = [];
   const teachersToTrain: Models['teachersToTrain'] = [];
@@ -94,13 +103,31 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
         teachers.push(t);
         teachersToTrain.push(t);
       } else {
-        const model = await loadTeacherModel(tf, plan.modelJson, memo);
+        const model =
+          plan.kind === 'file'
+            ? await loadTeacherFile(tf, plan.modelJson, frozenTeacherOptions(cfg, plan.spec, plan.index, ds), memo)
+            : await loadTeacherModel(tf, plan.modelJson, memo);
+        const external = externalTeacherInfo(model);
         teachers.push({
           id: plan.spec.id,
           model,
-          description: plan.kind === 'saved' ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})` : plan.modelJson,
+          description:
+            plan.kind === 'saved'
+              ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})`
+              : external
+                ? `${plan.modelJson} (${external.kind === 'onnx' ? 'ONNX, run by ONNX Runtime' : 'tfjs GraphModel'}, frozen)`
+                : plan.modelJson,
           modelJson: plan.modelJson,
         });
+        if (!external && 'model' in plan.spec && (plan.spec.layout || plan.spec.output))
+          issues.push({
+            path: [...at, plan.spec.layout ? 'layout' : 'output'],
+            message: `${plan.modelJson} is a tfjs LayersModel: "${plan.spec.layout ? 'layout' : 'output'}" applies to ONNX (and, for "output", GraphModel) teachers only`,
+          });
+        if (external && detectTeacherProbabilities(tf, model, ds))
+          notes.push(
+            `teacher "${plan.spec.id}" (${plan.modelJson}) outputs probabilities (rows ≥ 0 summing to 1 on the first batch): its log-probabilities stand in for logits`,
+          );
         const problems = checkModelShape(model, ds, [...at, plan.kind === 'file' ? 'model' : 'architecture'], heads);
         if (!problems.length) problems.push(...checkFiniteOutputs(tf, model, ds, plan.modelJson, [...at, plan.kind === 'file' ? 'model' : 'architecture']));
         // A teacher saved by an earlier run (an explicit `save` folder) may predate the outputs.
@@ -110,7 +137,9 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
         issues.push(...problems);
       }
     } catch (e) {
-      issues.push({ path: [...at, 'model'], message: (e as Error).message });
+      const pairs = e instanceof UnknownTapError ? pairsNaming(cfg, plan.spec.id, e.tap) : [];
+      if (pairs.length) for (const p of pairs) issues.push({ path: p, message: (e as Error).message });
+      else issues.push({ path: [...at, 'model'], message: (e as Error).message });
     }
   }
   const studentSpec = cfg.student;
@@ -140,6 +169,36 @@ async function buildModels(tf: typeof tfTypes, cfg: KdConfig, baseDir: string, d
     // Built the same way again: seeded presets, seeded fresh weights and model files give the same starting weights.
     buildBaseline: makeStudent,
   };
+}
+
+/** The layers kd.json's feature and attention pairs read from this teacher: an ONNX or GraphModel teacher exposes just these. */
+function tappedLayers(cfg: KdConfig, id: string): string[] {
+  const pairs = [...cfg.distillation.features, ...cfg.distillation.attention];
+  return [...new Set(pairs.filter((p) => (p.teacher ?? cfg.teachers[0].id) === id).map((p) => p.teacherLayer))];
+}
+
+/** Where kd.json's pairs name `layer` of teacher `id`: [distillation, features|attention, i, teacherLayer]. */
+function pairsNaming(cfg: KdConfig, id: string, layer: string): JsonPath[] {
+  return (['features', 'attention'] as const).flatMap((kind) =>
+    cfg.distillation[kind].flatMap((p, i) =>
+      (p.teacher ?? cfg.teachers[0].id) === id && p.teacherLayer === layer ? [['distillation', kind, i, 'teacherLayer']] : [],
+    ),
+  );
+}
+
+function frozenTeacherOptions(cfg: KdConfig, spec: KdConfig['teachers'][number], index: number, ds: Dataset): FrozenTeacherOptions {
+  const file = 'model' in spec ? spec : undefined;
+  return { shape: ds.shape, layout: file?.layout, output: file?.output, taps: tappedLayers(cfg, spec.id), name: `teacher_${index}` };
+}
+
+/** An external teacher's outputs on the first training batch: probabilities (then marked so) or logits. */
+function detectTeacherProbabilities(tf: typeof tfTypes, model: tfTypes.LayersModel, ds: Dataset): boolean {
+  const batch = makeBatch(ds, ds.train, ds.train.indices.subarray(0, 32));
+  const rows = tf.tidy(() => {
+    const y = [model.predict(tf.tensor(batch.x, [batch.size, ...ds.shape])) as tfTypes.Tensor | tfTypes.Tensor[]].flat()[0];
+    return y.dataSync() as Float32Array;
+  });
+  return detectProbabilities(model, rows, ds.numClasses);
 }
 
 /** The model must take the data's images and give one logit per class, then the heads of kd.json `outputs`. */
@@ -263,7 +322,7 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
   if (resolved.issues.length) throw new ConfigError(resolved.issues);
   const heads = headSpecs(resolved.outputs);
 
-  let models = await buildModels(tf, cfg, baseDir, ds, heads, memo);
+  let models = await buildModels(tf, cfg, baseDir, ds, heads, notes, memo);
   const missing = probeTraining(tf, models, ds);
   if (missing) {
     notes.push(`backend ${backend} lacks the kernel "${missing}" this model needs for training; falling back to cpu`);
@@ -271,7 +330,7 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
     await tf.setBackend('cpu');
     await tf.ready();
     backend = 'cpu';
-    models = await buildModels(tf, cfg, baseDir, ds, heads, memo);
+    models = await buildModels(tf, cfg, baseDir, ds, heads, [], memo);
   }
   let layerPlan: LayerPlan | undefined;
   if (hasLayerPairs(cfg.distillation)) {

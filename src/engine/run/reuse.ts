@@ -12,7 +12,12 @@ import * as path from 'node:path';
 import { cacheDirFor } from '../../protocol/teacherCacheDir';
 import type { Progress } from '../data/formats/imageFolder';
 import { loadSource, sourceFiles } from '../data/sources';
+import * as fs from 'node:fs';
 import { fileIdentity, modelFromArtifacts, readModelArtifacts } from '../models/modelFiles';
+import { isGraphModelJson, isOnnxFile } from '../models/modelJson';
+import { fileDigest, loadOnnxTeacher } from '../models/onnxTeacher';
+import { loadGraphTeacher } from '../models/graphTeacher';
+import { ortThreads } from '../onnx/ortSession';
 import { digest, type RunMemo } from './memo';
 
 export interface LoadedData {
@@ -68,4 +73,41 @@ export async function loadTeacherModel(tf: typeof tfTypes, modelJson: string, me
     () => modelFromArtifacts(tf, artifacts, modelJson),
     (m) => m.dispose(),
   );
+}
+
+/** What an ONNX or GraphModel teacher needs besides its file: the images' shape, kd.json's layout and output, the layers tapped. */
+export interface FrozenTeacherOptions {
+  shape: [number, number, number];
+  layout?: 'nchw' | 'nhwc';
+  output?: string;
+  taps: string[];
+  name: string;
+}
+
+/**
+ * A teacher's file, whatever it is: an ONNX model (run by ONNX Runtime), a tfjs GraphModel, or
+ * a LayersModel. The first two come as frozen tfjs models (models/externalTeacher.ts); in a
+ * worker they are kept by a key of their bytes and everything that shapes their outputs.
+ */
+export async function loadTeacherFile(tf: typeof tfTypes, file: string, opts: FrozenTeacherOptions, memo?: RunMemo): Promise<tfTypes.LayersModel> {
+  if (isOnnxFile(file)) {
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch (e) {
+      throw new Error(`${file}: not a readable ONNX file (${(e as Error).message})`, { cause: e });
+    }
+    const threads = ortThreads();
+    const make = () => loadOnnxTeacher(tf, file, { ...opts, threads }, bytes);
+    if (!memo) return make();
+    return memo.get(`onnx-teacher:${fileDigest(bytes)}:${digest(JSON.stringify({ ...opts, threads }))}`, make, (m) => m.dispose());
+  }
+  if (isGraphModelJson(file)) {
+    const make = () => loadGraphTeacher(tf, file, opts);
+    if (!memo) return make();
+    const a = readModelArtifacts(file, { graphModel: true });
+    const key = `graph-teacher:${tf.getBackend()}:${digest(JSON.stringify(a.modelTopology), JSON.stringify(a.weightSpecs), a.weightData as ArrayBuffer, JSON.stringify(opts))}`;
+    return memo.get(key, make, (m) => m.dispose());
+  }
+  return loadTeacherModel(tf, file, memo);
 }

@@ -18,6 +18,7 @@ import { predictLogits, type LogitsFn } from '../train/evaluate';
 import type { TappedFn } from '../models/taps';
 import type { TeacherSource } from '../train/trainer';
 import type { RunMemo } from './memo';
+import { externalTeacherInfo } from '../models/externalTeacher';
 
 /**
  * What of `ensemble` changes the teachers' combined logits: how they combine (and the
@@ -33,6 +34,9 @@ export function ensembleIdentity(teachers: number, ensemble: EnsembleOptions): o
 export async function teacherLogitsKey(models: tfTypes.LayersModel[], ensemble: EnsembleOptions, ds: Dataset, heads: string[] = []): Promise<string> {
   const h = createHash('sha256');
   for (const m of models) {
+    // An ONNX or GraphModel teacher: its file's bytes and what shapes its outputs (it has no tfjs weights).
+    const external = externalTeacherInfo(m);
+    if (external) h.update(`external:${external.identity};`);
     // By position, not name: tfjs suffixes the names of a model loaded twice in one process
     // (an engine that runs several trials), and the same weights must find the same entry.
     for (const [i, w] of m.weights.entries()) {

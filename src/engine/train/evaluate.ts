@@ -1,5 +1,6 @@
 /** Predictions, accuracy, confusion, agreement, size and latency of a model. */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { externalTeacherInfo } from '../models/externalTeacher';
 import type { Dataset, Split } from '../data/dataset';
 import { makeBatch } from '../data/dataset';
 import type { ModelLatency } from '../../protocol/events';
@@ -117,6 +118,8 @@ export async function measureModelLatencies(
 }
 
 export function modelBytes(model: tfTypes.LayersModel): number {
+  const external = externalTeacherInfo(model);
+  if (external) return external.params * 4;
   let n = 0;
   for (const w of model.weights) n += (w.shape as number[]).reduce((a, b) => a * b, 1) * 4;
   return n;

@@ -14,6 +14,8 @@ import { deleteRefusal, exportRefusal, type RunRecord } from '../tree/runInfo';
 import type { RunsTreeProvider } from '../tree/runsTree';
 import { COMMANDS, type CommandId } from './ids';
 import { registerCommand } from './registry';
+import { runExportCli } from '../../client/exportProcess';
+import { defaultExportName, EXPORT_FORM_ITEMS, exportSummaryLine, type ExportForm } from './exportForms';
 import { freeKdJsonName, STARTER_KD_JSON } from './starterKdJson';
 import { whichRecord } from './whichRun';
 
@@ -113,14 +115,44 @@ export function registerRunCommands(owner: Disposable, runs: RunManager, log: vs
           return undefined;
         }
         let dest = target;
+        // A target given (by a caller) is a tfjs folder, or an ONNX file by its name; otherwise the form is asked.
+        let form: ExportForm = target && target.fsPath.toLowerCase().endsWith('.onnx') ? 'onnx' : 'tfjs';
         if (!dest) {
+          const picked = await vscode.window.showQuickPick(EXPORT_FORM_ITEMS, {
+            title: `Export the student of "${r.name}" as`,
+            placeHolder: 'the form to write',
+          });
+          if (!picked) return undefined;
+          form = picked.form;
           dest = await vscode.window.showSaveDialog({
-            title: 'Export the distilled student (a folder with model.json and weights)',
+            title: form === 'onnx' ? 'Export the distilled student (an .onnx file)' : 'Export the distilled student (a folder with model.json and weights)',
             saveLabel: 'Export',
-            defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(r.runDir), `${r.name}-student`)),
+            defaultUri: vscode.Uri.file(
+              path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(r.runDir), defaultExportName(r.name, form)),
+            ),
+            ...(form === 'onnx' ? { filters: { ONNX: ['onnx'] } } : {}),
           });
         }
         if (!dest) return undefined;
+        if (form !== 'tfjs') {
+          // Converting and checking run the student's model code: a trusted workspace only, in a child process (no tfjs here).
+          if (refuseUntrusted('exports a student')) return undefined;
+          // The launch policy for the run's kd.json (or, when that is gone, its config.json in the run folder).
+          const uri = vscode.Uri.file(r.configPath && fs.existsSync(r.configPath) ? r.configPath : path.join(r.runDir, FILES.config));
+          const launch = launchFor(uri, log);
+          if (!launch) return undefined;
+          try {
+            const record = await vscode.window.withProgress(
+              { location: vscode.ProgressLocation.Notification, title: `Exporting the student as ${form}…` },
+              () => runExportCli({ runDir: r.runDir, form, out: dest.fsPath, launch }),
+            );
+            void vscode.window.showInformationMessage(`Exported the student of "${r.name}" as ${form} to ${dest.fsPath}: ${exportSummaryLine(record)}.`);
+            return dest;
+          } catch (e) {
+            void vscode.window.showErrorMessage(`Export failed: ${(e as Error).message}`);
+            return undefined;
+          }
+        }
         const refusal = exportRefusal(from, dest.fsPath);
         if (refusal) {
           void vscode.window.showErrorMessage(refusal);

@@ -18,6 +18,8 @@ export interface CompletionSite {
   length: number;
   /** For teacherLayer: the pair's `teacher` id, when it names one. */
   teacherId?: string;
+  /** For modelFile: a teacher's model (which may also be an ONNX file). */
+  teacherModel?: boolean;
 }
 
 export interface Candidate {
@@ -47,6 +49,7 @@ export function completionSite(text: string, offset: number): CompletionSite | u
     prev && prev.type === 'string' && offset >= prev.offset && offset <= prev.offset + prev.length
       ? { kind, offset: prev.offset, length: prev.length }
       : { kind, offset, length: 0 };
+  if (kind === 'modelFile' && p[0] === 'teachers') site.teacherModel = true;
   if (kind === 'teacherLayer') {
     const root = parseTree(text, [], { allowTrailingComma: true });
     const id = root && findNodeAtLocation(root, [...p.slice(0, 3), 'teacher']);
@@ -100,7 +103,16 @@ export function candidates(site: CompletionSite, text: string, file: string): Ca
   const baseDir = path.dirname(file);
   switch (site.kind) {
     case 'modelFile':
-      return walkFiles(baseDir, isModelJson).map((value) => ({ value, kind: 'file', detail: 'tfjs LayersModel' }));
+      return [
+        ...walkFiles(baseDir, isModelJson).map((value) => ({ value, kind: 'file' as const, detail: 'tfjs model.json' })),
+        ...(site.teacherModel
+          ? walkFiles(baseDir, (_abs, name) => name.toLowerCase().endsWith('.onnx')).map((value) => ({
+              value,
+              kind: 'file' as const,
+              detail: 'ONNX (teachers only)',
+            }))
+          : []),
+      ];
     case 'idxFile':
       return walkFiles(baseDir, (_abs, name) => IDX_NAME.test(name)).map((value) => ({ value, kind: 'file', detail: 'IDX file' }));
     case 'teacherId':

@@ -12,6 +12,7 @@ import { modelJsonLayers, presetLayers, STUDENT_PREFIX, teacherPrefix, type Mode
 import { BUILTIN_TARGET_DIM, isBuiltinTarget } from '../../protocol/config';
 import type { RunSummary } from '../../protocol/events';
 import { humanBytes, humanCount, pct } from '../../protocol/format';
+import { readOnnxGraph } from '../../protocol/onnx/onnxModel';
 
 export interface ModelEntry {
   role: 'teacher' | 'student';
@@ -39,8 +40,32 @@ export interface KdJsonModels {
 
 type Json = Record<string, unknown>;
 
-/** Reads a tfjs model.json's layers; undefined with a reason when it is not one. */
+/**
+ * An ONNX teacher's node outputs as its "layers" (what teacherLayer may name), with the op
+ * that makes each and its shape where the file declares one; read with protobufjs, no
+ * ONNX Runtime in the extension host.
+ */
+function readOnnxInfo(file: string): { info?: ModelInfo; problem?: string } {
+  try {
+    const g = readOnnxGraph(file);
+    const layers = g.nodes.flatMap((n) =>
+      n.outputs.map((name) => ({
+        name,
+        className: n.opType,
+        outputShape: (g.shapes.get(name) ?? []).slice(1).filter((d): d is number => typeof d === 'number'),
+        params: 0,
+      })),
+    );
+    const input = g.inputs[0]?.dims?.slice(1).filter((d): d is number => typeof d === 'number') ?? [];
+    return { info: { layers, params: g.params, bytes: g.params * 4, inputShape: input } };
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+}
+
+/** Reads a tfjs model.json's layers (a GraphModel's nodes), or an ONNX file's node outputs; undefined with a reason when it is none of them. */
 export function readModelJson(file: string): { info?: ModelInfo; problem?: string } {
+  if (file.toLowerCase().endsWith('.onnx')) return fs.existsSync(file) ? readOnnxInfo(file) : { problem: `model file not found: ${file}` };
   let value: unknown;
   try {
     value = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -48,8 +73,21 @@ export function readModelJson(file: string): { info?: ModelInfo; problem?: strin
     const code = (e as NodeJS.ErrnoException).code;
     return { problem: code === 'ENOENT' ? `model file not found: ${file}` : `not readable JSON: ${file}` };
   }
+  const graph = graphModelInfo(value);
+  if (graph) return { info: graph };
   const info = modelJsonLayers(value);
   return info ? { info } : { problem: `${file} has no modelTopology: not a tfjs LayersModel model.json` };
+}
+
+/** A tfjs GraphModel's nodes (not its constants and inputs) as its layers, and its weights' size. */
+function graphModelInfo(value: unknown): ModelInfo | undefined {
+  const j = value as { format?: string; modelTopology?: { node?: { name?: string; op?: string }[] }; weightsManifest?: { weights?: { shape?: number[] }[] }[] };
+  if (j?.format !== 'graph-model' && !Array.isArray(j?.modelTopology?.node)) return undefined;
+  const layers = (j.modelTopology?.node ?? [])
+    .filter((n) => typeof n.name === 'string' && n.op !== 'Const' && n.op !== 'Placeholder')
+    .map((n) => ({ name: n.name!, className: n.op ?? '?', outputShape: [], params: 0 }));
+  const params = (j.weightsManifest ?? []).flatMap((g) => g.weights ?? []).reduce((n, w) => n + (w.shape ?? []).reduce((a, b) => a * b, 1), 0);
+  return { layers, params, bytes: params * 4, inputShape: [] };
 }
 
 export function describeArchitecture(arch: Json): string {

@@ -48,7 +48,7 @@ describe('engine/models/modelFiles: files that are not a LayersModel', () => {
     [
       'a GraphModel',
       () => put('graph/model.json', JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] })),
-      /graph[/\\]model\.json: a tfjs GraphModel \(format "graph-model"\).*a tfjs LayersModel model\.json is needed.*tensorflowjs_converter --input_format keras/,
+      /graph[/\\]model\.json: a tfjs GraphModel \(format "graph-model"\).*can be a teacher.*a tfjs LayersModel model\.json is needed.*tensorflowjs_converter --input_format keras/,
     ],
     [
       'a Keras .h5 file',
@@ -68,7 +68,7 @@ describe('engine/models/modelFiles: files that are not a LayersModel', () => {
     [
       'an ONNX file',
       () => put('onnx/model.onnx', Buffer.from([0x08, 0x07, 0x12, 0x04])),
-      /onnx[/\\]model\.onnx: an ONNX model; ONNX teachers are not supported yet: a tfjs LayersModel model\.json is needed/,
+      /onnx[/\\]model\.onnx: an ONNX model, which can be a teacher \(teachers\[\]\.model\) but not trained here: a tfjs LayersModel model\.json is needed/,
     ],
   ];
   for (const [what, make, message] of cases) {

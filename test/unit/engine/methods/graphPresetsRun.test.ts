@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeIdx } from '../../../../src/engine/data/idx';
-import { loadSource } from '../../../../src/engine/data/sources';
+import { loadSourceSync } from '../../../../src/engine/data/sources';
 import { EXIT, runEngine } from '../../../../src/engine/run/engineRun';
 import { DataSpec } from '../../../../src/protocol/config';
 import type { EngineMessage } from '../../../../src/protocol/events';
@@ -21,7 +21,7 @@ import { runConfig, type RunResult } from './runConfig';
 const N = 600;
 
 function writeRgbDigits(dir: string): { images: string; labels: string } {
-  const digits = loadSource(DataSpec.parse({ source: 'mnist' }), process.cwd()).train;
+  const digits = loadSourceSync(DataSpec.parse({ source: 'mnist' }), process.cwd()).train;
   const images = new Uint8Array(N * 32 * 32 * 3);
   for (let n = 0; n < N; n++)
     for (let y = 0; y < 28; y++)
