@@ -28,6 +28,7 @@ import {
   trialColumns,
   trialsCsv,
 } from '../lib/sweep';
+import { drawParallel as drawParallelCanvas } from '../lib/parallelCoords';
 import { readPalette, withAlpha, type Palette } from '../lib/theme';
 import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
 
@@ -267,45 +268,13 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
 
   function drawParallel(bestIds: Set<string>) {
     const { axes, lines } = parallelAxes(sweep!);
-    const dpr = window.devicePixelRatio || 1;
-    const w = parCanvas.clientWidth || 500;
-    const hgt = parCanvas.clientHeight || 260;
-    parCanvas.width = Math.round(w * dpr);
-    parCanvas.height = Math.round(hgt * dpr);
-    const ctx = parCanvas.getContext('2d')!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, hgt);
-    const top = 24;
-    const bottom = hgt - 28;
-    const left = 40;
-    const right = w - 40;
-    const xAt = (i: number) => (axes.length > 1 ? left + ((right - left) * i) / (axes.length - 1) : (left + right) / 2);
-    const yAt = (v: number) => bottom - v * (bottom - top);
-    ctx.font = `12px ${palette.font}`;
-    ctx.textAlign = 'center';
-    axes.forEach((a, i) => {
-      ctx.strokeStyle = palette.grid;
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.moveTo(xAt(i), top);
-      ctx.lineTo(xAt(i), bottom);
-      ctx.stroke();
-      ctx.fillStyle = palette.foreground;
-      ctx.fillText(a.label, xAt(i), hgt - 8);
-      ctx.fillStyle = palette.muted;
-      const fmt = (v: number) => (a.key === 'valAccuracy' ? `${(v * 100).toFixed(1)}%` : String(Number(v.toPrecision(3))));
-      ctx.fillText(fmt(a.max), xAt(i), top - 8);
-      ctx.fillText(fmt(a.min), xAt(i), bottom + 14);
-    });
-    const draw = (l: { trial: string; values: number[] }, best: boolean) => {
-      ctx.strokeStyle = best ? palette.good : withAlpha(palette.student, 0.55);
-      ctx.lineWidth = best ? 3 : 1.5;
-      ctx.beginPath();
-      l.values.forEach((v, i) => (i ? ctx.lineTo(xAt(i), yAt(v)) : ctx.moveTo(xAt(i), yAt(v))));
-      ctx.stroke();
-    };
-    lines.filter((l) => !bestIds.has(l.trial)).forEach((l) => draw(l, false));
-    lines.filter((l) => bestIds.has(l.trial)).forEach((l) => draw(l, true));
+    const fmt = (key: string) => (v: number) => (key === 'valAccuracy' ? `${(v * 100).toFixed(1)}%` : String(Number(v.toPrecision(3))));
+    drawParallelCanvas(
+      parCanvas,
+      axes.map((a) => ({ ...a, format: fmt(a.key) })),
+      lines.map((l) => ({ values: l.values, highlight: bestIds.has(l.trial) })),
+      palette,
+    );
   }
 
   const schedule = throttledRender(render);
