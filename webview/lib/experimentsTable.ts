@@ -2,9 +2,10 @@
  * The experiments table's model, pure (unit-tested, test/unit/webview/experimentsTable.test.ts):
  * its columns (the run's facts, the settings that differ between the shown rows, the metrics),
  * sorting, filtering, grouping, the difference to a pinned row, and CSV with exact decimals
- * (every number as JavaScript's shortest round-trip text: parsed back, it is the same double).
+ * (every number as JavaScript's shortest round-trip text, lib/csv.ts: parsed back, it is the same double).
  */
-import type { ExperimentRow, ParamValue } from '../../src/protocol/experiments';
+import type { ExperimentRow } from '../../src/protocol/experiments';
+import { csvText } from './csv';
 
 export type CellValue = string | number | boolean | null | undefined;
 export type ColumnKind = 'text' | 'time' | 'duration' | 'percent' | 'points' | 'interval' | 'bytes' | 'ms' | 'param';
@@ -192,14 +193,6 @@ export function vsPinned(r: ExperimentRow, pinned: ExperimentRow | undefined, c:
   return typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b) ? a - b : undefined;
 }
 
-/** One CSV field (RFC 4180): numbers in their shortest exact form, text quoted when it must be. */
-export function csvField(v: CellValue | ParamValue): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  const s = String(v);
-  return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
  * The rows as CSV, one column per table column (the interval as its two bounds), plus the run
  * folder. Accuracies stay fractions (0.9345, not "93.45%"): exact, and what a script expects.
@@ -217,6 +210,5 @@ export function rowsCsv(rows: readonly ExperimentRow[], columns: readonly Column
   }
   fields.push({ header: 'sweep', value: (r) => (r.sweep ? r.sweep.sweepId : undefined) });
   fields.push({ header: 'run folder', value: (r) => r.runDir });
-  const lines = [fields.map((f) => csvField(f.header)).join(','), ...rows.map((r) => fields.map((f) => csvField(f.value(r))).join(','))];
-  return lines.join('\r\n') + '\r\n';
+  return csvText([fields.map((f) => f.header), ...rows.map((r) => fields.map((f) => f.value(r)))]);
 }

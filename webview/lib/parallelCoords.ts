@@ -35,8 +35,9 @@ export function drawParallel(canvas: HTMLCanvasElement, axes: readonly ParallelA
   const ctx = canvas.getContext('2d')!;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, hgt);
+  // Below each axis: its minimum, then its name, on separate lines.
   const top = 24;
-  const bottom = hgt - 28;
+  const bottom = hgt - 40;
   // Room for the outermost labels, which are centred on their axis.
   const left = Math.min(60, w / 8);
   const right = w - left;
@@ -52,7 +53,7 @@ export function drawParallel(canvas: HTMLCanvasElement, axes: readonly ParallelA
     ctx.lineTo(xAt(i), bottom);
     ctx.stroke();
     ctx.fillStyle = palette.foreground;
-    ctx.fillText(a.label, xAt(i), hgt - 8);
+    ctx.fillText(a.label, xAt(i), hgt - 6);
     ctx.fillStyle = palette.muted;
     ctx.fillText(a.format(a.max), xAt(i), top - 8);
     ctx.fillText(a.format(a.min), xAt(i), bottom + 14);
