@@ -24,7 +24,14 @@ async function viewFrame(ctx: UiContext, view: string): Promise<Frame> {
     async () => {
       for (const f of ctx.page.frames()) {
         const v = await f.evaluate(() => document.body?.dataset.view).catch(() => undefined);
-        if (v === view && (await f.locator('#app:not([aria-busy])').count().catch(() => 0))) return f;
+        if (
+          v === view &&
+          (await f
+            .locator('#app:not([aria-busy])')
+            .count()
+            .catch(() => 0))
+        )
+          return f;
       }
       return undefined;
     },
@@ -86,9 +93,15 @@ async function setTheme(ctx: UiContext, theme: string) {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill('>Preferences: Color Theme');
-  await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
+    .first()
+    .click();
   await input.fill(theme);
-  await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) }).first().click();
+  await page
+    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) })
+    .first()
+    .click();
   await page.waitForTimeout(800);
 }
 
@@ -131,7 +144,10 @@ const check: UiCheck = {
     await runCommand('View: Show Distillery');
     const runsPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Runs\b/i }) });
     await runsPane.locator('.pane-header').hover();
-    await runsPane.locator('.pane-header .action-label[aria-label="Distill: Show Experiments"], .pane-header .action-label[aria-label="Show Experiments"]').first().click();
+    await runsPane
+      .locator('.pane-header .action-label[aria-label="Distill: Show Experiments"], .pane-header .action-label[aria-label="Show Experiments"]')
+      .first()
+      .click();
     const frame = await viewFrame(ctx, 'experiments');
     const before = (await rowIds(frame)).length;
     log(`table open with ${before} rows`);
@@ -141,9 +157,13 @@ const check: UiCheck = {
     const cli = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'distill.js'), 'sweep', kdJson], { stdio: 'ignore', cwd: workspace });
     let sweepDir: string;
     try {
-      sweepDir = await waitFor('the sweep folder', () => (fs.existsSync(sweepsRoot) ? fs.readdirSync(sweepsRoot).map((n) => path.join(sweepsRoot, n))[0] : undefined), {
-        timeoutMs: 60_000,
-      });
+      sweepDir = await waitFor(
+        'the sweep folder',
+        () => (fs.existsSync(sweepsRoot) ? fs.readdirSync(sweepsRoot).map((n) => path.join(sweepsRoot, n))[0] : undefined),
+        {
+          timeoutMs: 60_000,
+        },
+      );
       await waitFor('the sweep to end', () => readSweep(sweepDir)?.status === 'done' || cli.exitCode !== null, { timeoutMs: 180_000, intervalMs: 500 });
     } finally {
       if (cli.exitCode === null) await new Promise((r) => cli.once('exit', r));
@@ -157,7 +177,9 @@ const check: UiCheck = {
       `the table to list all ${expected.length} run folders`,
       async () => {
         const shown = await rowIds(frame);
-        return shown.length === expected.length && (await frame.locator('table.experiments td[data-col=status]', { hasText: 'running' }).count()) === 0 ? shown : undefined;
+        return shown.length === expected.length && (await frame.locator('table.experiments td[data-col=status]', { hasText: 'running' }).count()) === 0
+          ? shown
+          : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 500 },
     );
@@ -168,7 +190,9 @@ const check: UiCheck = {
 
     // Sorted by the distilled student's accuracy: summary.json's order, rows without one last.
     await frame.locator('th[data-col=distilled]').click();
-    const sorted = await waitFor('a descending sort', async () => ((await frame.locator('th[data-col=distilled][aria-sort=descending]').count()) ? rowIds(frame) : undefined));
+    const sorted = await waitFor('a descending sort', async () =>
+      (await frame.locator('th[data-col=distilled][aria-sort=descending]').count()) ? rowIds(frame) : undefined,
+    );
     const dirOf = new Map<string, string>();
     for (const t of sweep.trials) dirOf.set(path.basename(t.runDir), path.join(sweepDir, t.runDir));
     for (const kd of [path.join(workspace, 'kd.json'), kdJson]) for (const d of listRunDirs(runsRootFor(kd))) dirOf.set(path.basename(d), d);
@@ -221,7 +245,10 @@ const check: UiCheck = {
     await waitFor('the save dialog to offer experiments.csv', async () => (await dialogInput.inputValue()).endsWith('experiments.csv'));
     await page.keyboard.press('Enter');
     const csv = await waitFor(`${target} on disk`, () => (fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined), { timeoutMs: 20_000 });
-    await page.locator('.notification-toast', { hasText: `Exported the experiments table to ${target}` }).first().waitFor({ timeout: 15_000 });
+    await page
+      .locator('.notification-toast', { hasText: `Exported the experiments table to ${target}` })
+      .first()
+      .waitFor({ timeout: 15_000 });
     const table: string[][] = parse(csv);
     const header = table[0];
     const col = (name: string) => header.indexOf(name);

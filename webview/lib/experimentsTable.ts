@@ -19,7 +19,13 @@ export interface Column {
   value(r: ExperimentRow): CellValue;
 }
 
-const col = (key: string, label: string, kind: ColumnKind, value: (r: ExperimentRow) => CellValue, title = label): Column => ({ key, label, title, kind, value });
+const col = (key: string, label: string, kind: ColumnKind, value: (r: ExperimentRow) => CellValue, title = label): Column => ({
+  key,
+  label,
+  title,
+  kind,
+  value,
+});
 
 export const RUN_COLUMNS: readonly Column[] = [
   col('name', 'name', 'text', (r) => r.name),
@@ -107,7 +113,8 @@ export function tableColumns(rows: readonly ExperimentRow[], choice: ColumnChoic
   return cols.filter((c) => c.key === 'name' || rows.some((r) => !sameCell(c.value(r), c.value(rows[0]))));
 }
 
-const sameCell = (a: CellValue, b: CellValue) => (a ?? null) === (b ?? null) || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+const sameCell = (a: CellValue, b: CellValue) =>
+  (a ?? null) === (b ?? null) || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
 const missing = (v: CellValue) => v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v));
 
 /** Compares two cells: numbers by value, booleans false < true, text naturally ("run 9" < "run 10"). */
@@ -204,7 +211,16 @@ export function rowsCsv(rows: readonly ExperimentRow[], columns: readonly Column
       fields.push({ header: 'gain 95% CI low', value: (r) => r.metrics.gainInterval?.[0] });
       fields.push({ header: 'gain 95% CI high', value: (r) => r.metrics.gainInterval?.[1] });
     } else {
-      const unit = c.kind === 'duration' ? ' (s)' : c.kind === 'bytes' ? ' (bytes)' : c.kind === 'ms' ? ' (ms)' : c.kind === 'percent' || c.kind === 'points' ? ' (0-1)' : '';
+      const unit =
+        c.kind === 'duration'
+          ? ' (s)'
+          : c.kind === 'bytes'
+            ? ' (bytes)'
+            : c.kind === 'ms'
+              ? ' (ms)'
+              : c.kind === 'percent' || c.kind === 'points'
+                ? ' (0-1)'
+                : '';
       fields.push({ header: c.kind === 'param' ? c.title : `${c.label}${unit}`, value: c.value });
     }
   }

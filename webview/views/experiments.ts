@@ -108,9 +108,18 @@ export function startExperiments(app: HTMLElement): { setPalette(p: Palette): vo
   unpinBtn.addEventListener('click', () => save({ pinned: undefined }));
 
   const tableBox = h('div', { class: 'table-scroll', 'data-testid': 'experiments' });
-  const metricSelect = h('select', { 'aria-label': 'Metric', 'data-testid': 'plot-metric' }, ...PLOT_METRICS.map((c) => h('option', { value: c.key }, c.label)));
+  const metricSelect = h(
+    'select',
+    { 'aria-label': 'Metric', 'data-testid': 'plot-metric' },
+    ...PLOT_METRICS.map((c) => h('option', { value: c.key }, c.label)),
+  );
   const paramSelect = h('select', { 'aria-label': 'Setting', 'data-testid': 'plot-param' });
-  const kindSelect = h('select', { 'aria-label': 'Plot kind', 'data-testid': 'plot-kind' }, h('option', { value: 'scatter' }, 'scatter'), h('option', { value: 'line' }, 'line'));
+  const kindSelect = h(
+    'select',
+    { 'aria-label': 'Plot kind', 'data-testid': 'plot-kind' },
+    h('option', { value: 'scatter' }, 'scatter'),
+    h('option', { value: 'line' }, 'line'),
+  );
   for (const s of [metricSelect, paramSelect, kindSelect]) s.addEventListener('change', () => schedule());
   const plotCanvas = h('canvas', { 'data-chart': 'metric-vs-param' });
   const parCanvas = h('canvas', { class: 'parallel', 'data-chart': 'parallel', 'aria-label': 'Parallel coordinates of the selected rows' });
@@ -132,14 +141,7 @@ export function startExperiments(app: HTMLElement): { setPalette(p: Palette): vo
       facts,
       notice,
     ),
-    h(
-      'div',
-      { class: 'toolbar' },
-      filterInput,
-      groupSelect,
-      h('label', null, onlyDiff, ' only differing columns'),
-      addColumn,
-    ),
+    h('div', { class: 'toolbar' }, filterInput, groupSelect, h('label', null, onlyDiff, ' only differing columns'), addColumn),
     h('div', { class: 'toolbar small' }, h('span', { class: 'muted' }, 'status'), statusChips, h('span', { class: 'muted' }, 'verdict'), verdictChips),
     plotBox,
     tableBox,
@@ -201,7 +203,13 @@ export function startExperiments(app: HTMLElement): { setPalette(p: Palette): vo
     chips(statusChips, STATUSES, new Set(rows.map((r) => r.status)), ui.statuses, 'statuses');
     chips(verdictChips, VERDICTS, new Set(rows.map((r) => r.metrics.verdict ?? 'none')), ui.verdicts, 'verdicts');
     const shownParams = new Set(columns.filter((c) => c.kind === 'param').map((c) => c.title));
-    replace(addColumn, h('option', { value: '' }, '+ add a setting as a column'), ...allParams(rows).filter((p) => !shownParams.has(p)).map((p) => h('option', { value: p }, p)));
+    replace(
+      addColumn,
+      h('option', { value: '' }, '+ add a setting as a column'),
+      ...allParams(rows)
+        .filter((p) => !shownParams.has(p))
+        .map((p) => h('option', { value: p }, p)),
+    );
     (compareBtn as HTMLElement & { disabled: boolean }).disabled = selected.size < 1;
     (unpinBtn as HTMLElement & { disabled: boolean }).disabled = !pinned;
     renderTable(shown, columns, pinned);
@@ -222,8 +230,9 @@ export function startExperiments(app: HTMLElement): { setPalette(p: Palette): vo
     const all = h('input', { type: 'checkbox', 'aria-label': 'Select every shown row', 'data-testid': 'select-all' });
     all.checked = shown.length > 0 && shown.every((r) => selected.has(r.id));
     all.addEventListener('change', () => {
-      for (const r of shown) if (all.checked) selected.add(r.id);
-      else selected.delete(r.id);
+      for (const r of shown)
+        if (all.checked) selected.add(r.id);
+        else selected.delete(r.id);
       schedule();
     });
     const head = h(
@@ -235,7 +244,14 @@ export function startExperiments(app: HTMLElement): { setPalette(p: Palette): vo
         const sorted = ui.sort?.key === c.key;
         const th = h(
           'th',
-          { scope: 'col', class: 'sortable', tabindex: 0, title: c.title, 'data-col': c.key, 'aria-sort': sorted ? (ui.sort!.descending ? 'descending' : 'ascending') : 'none' },
+          {
+            scope: 'col',
+            class: 'sortable',
+            tabindex: 0,
+            title: c.title,
+            'data-col': c.key,
+            'aria-sort': sorted ? (ui.sort!.descending ? 'descending' : 'ascending') : 'none',
+          },
           c.label,
           sorted ? (ui.sort!.descending ? ' ▼' : ' ▲') : '',
         );
@@ -253,7 +269,11 @@ export function startExperiments(app: HTMLElement): { setPalette(p: Palette): vo
         else selected.delete(r.id);
         schedule();
       });
-      const pin = h('button', { class: 'pin', title: r.id === ui.pinned ? 'Unpin' : 'Pin as the baseline', 'aria-pressed': String(r.id === ui.pinned) }, r.id === ui.pinned ? '📌' : '·');
+      const pin = h(
+        'button',
+        { class: 'pin', title: r.id === ui.pinned ? 'Unpin' : 'Pin as the baseline', 'aria-pressed': String(r.id === ui.pinned) },
+        r.id === ui.pinned ? '📌' : '·',
+      );
       pin.addEventListener('click', () => save({ pinned: r.id === ui.pinned ? undefined : r.id }));
       const tr = h(
         'tr',

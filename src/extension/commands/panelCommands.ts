@@ -36,7 +36,9 @@ export function registerPanelCommands(panels: Panels, src: RunSources, log: Comm
 
   async function sweepCommand(arg?: unknown): Promise<string | undefined> {
     const dir = sweepDirOf(arg) ?? (await pickSweep());
-    if (dir) panels.openSweep(dir);
+    // `{ sweepDir, preserveFocus }`: a sweep that just started opens its view without taking the editor's focus.
+    const preserveFocus = !!arg && typeof arg === 'object' && (arg as { preserveFocus?: unknown }).preserveFocus === true;
+    if (dir) panels.openSweep(dir, preserveFocus);
     return dir;
   }
 

@@ -39,8 +39,13 @@ export class ExperimentsPanel extends PanelHost {
     this.onDispose(() => this.poll && clearTimeout(this.poll));
   }
 
-  static create(extensionUri: vscode.Uri, tree: RunsTreeProvider, onGone: (p: ExperimentsPanel) => void): ExperimentsPanel {
-    const panel = vscode.window.createWebviewPanel(EXPERIMENTS_VIEW_TYPE, TITLE, vscode.ViewColumn.Beside, {});
+  static create(
+    extensionUri: vscode.Uri,
+    tree: RunsTreeProvider,
+    onGone: (p: ExperimentsPanel) => void,
+    column: vscode.ViewColumn = vscode.ViewColumn.Beside,
+  ): ExperimentsPanel {
+    const panel = vscode.window.createWebviewPanel(EXPERIMENTS_VIEW_TYPE, TITLE, column, {});
     return new ExperimentsPanel(panel, extensionUri, tree, onGone);
   }
 
@@ -103,7 +108,10 @@ export class ExperimentsPanel extends PanelHost {
       await vscode.commands.executeCommand(COMMANDS.openDashboard, vscode.Uri.file(dir));
     } else if (message.type === 'compareRuns') {
       const dirs = this.known(message.runDirs);
-      await vscode.commands.executeCommand(COMMANDS.compareRuns, dirs.map((d) => vscode.Uri.file(d)));
+      await vscode.commands.executeCommand(
+        COMMANDS.compareRuns,
+        dirs.map((d) => vscode.Uri.file(d)),
+      );
     } else if (message.type === 'openSweep') {
       if (!this.rows.some((r) => r.sweep && path.resolve(r.sweep.sweepDir) === path.resolve(message.sweepDir)))
         throw new Error(`Not opened: ${message.sweepDir} is not a sweep in the experiments table.`);

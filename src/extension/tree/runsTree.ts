@@ -83,9 +83,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
         return []; // Not created yet.
       }
     };
-    const runs = this.knownRoots.map((root) => `${root}:${names(root).map((n) => (fs.existsSync(path.join(root, n, FILES.summary)) ? `${n}+` : n)).join(',')}`);
+    const runs = this.knownRoots.map(
+      (root) =>
+        `${root}:${names(root)
+          .map((n) => (fs.existsSync(path.join(root, n, FILES.summary)) ? `${n}+` : n))
+          .join(',')}`,
+    );
     const sweeps = this.knownSweepRoots.map(
-      (root) => `${root}:${names(root).map((n) => `${n}@${fs.statSync(path.join(root, n, SWEEP_FILES.sweep), { throwIfNoEntry: false })?.mtimeMs ?? ''}`).join(',')}`,
+      (root) =>
+        `${root}:${names(root)
+          .map((n) => `${n}@${fs.statSync(path.join(root, n, SWEEP_FILES.sweep), { throwIfNoEntry: false })?.mtimeMs ?? ''}`)
+          .join(',')}`,
     );
     return [...runs, ...sweeps].join('|');
   }

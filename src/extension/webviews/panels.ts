@@ -14,7 +14,8 @@ import { SweepPanel } from '../sweeps/sweepPanel';
 import { ExperimentsPanel } from '../experiments/experimentsPanel';
 import type { RunsTreeProvider } from '../tree/runsTree';
 import type { RunRef } from '../commands/whichRun';
-import type { PanelStats } from './panelHost';
+import type { PanelHost, PanelStats } from './panelHost';
+import { viewsColumn } from './columns';
 
 export interface DashboardsApi {
   /** Every open Distillery panel's counters, for tests and diagnostics. */
@@ -36,11 +37,7 @@ export class Panels extends Disposable implements DashboardsApi {
     readonly tree: RunsTreeProvider,
   ) {
     super();
-    this.onDispose(() =>
-      [...this.dashboards.values(), ...this.sweeps.values(), ...(this.compare ? [this.compare] : []), ...(this.experiments ? [this.experiments] : [])].forEach(
-        (p) => p.dispose(),
-      ),
-    );
+    this.onDispose(() => this.all().forEach((p) => p.dispose()));
     // A run this window starts gets its dashboard at once, beside the kd.json, without taking focus.
     this.track(
       runs.onDidChange((run) => {
@@ -49,6 +46,21 @@ export class Panels extends Disposable implements DashboardsApi {
         this.openDashboard({ runId: run.runId, runDir: run.runDir }, undefined, true);
       }),
     );
+  }
+
+  /** Every open panel, newest kinds last. */
+  private all(): PanelHost[] {
+    return [
+      ...this.dashboards.values(),
+      ...this.sweeps.values(),
+      ...(this.compare ? [this.compare] : []),
+      ...(this.experiments ? [this.experiments] : []),
+    ].filter((p) => !p.isDisposed);
+  }
+
+  /** One editor group for every Distillery view, beside the code (webviews/columns.ts). */
+  private column(): vscode.ViewColumn {
+    return viewsColumn(this.all().map((p) => p.panel));
   }
 
   private readonly forgetDashboard = (p: DashboardPanel) => this.dashboards.get(p.runId) === p && this.dashboards.delete(p.runId);
@@ -63,7 +75,9 @@ export class Panels extends Disposable implements DashboardsApi {
       if (tab) existing.showTab(tab);
       return existing;
     }
-    return this.adoptDashboard(DashboardPanel.create(this.extensionUri, this.runs, ref.runId, ref.runDir, tab, this.forgetDashboard, preserveFocus));
+    return this.adoptDashboard(
+      DashboardPanel.create(this.extensionUri, this.runs, ref.runId, ref.runDir, tab, this.forgetDashboard, preserveFocus, this.column()),
+    );
   }
 
   openCompare(runDirs: string[]): void {
@@ -71,19 +85,19 @@ export class Panels extends Disposable implements DashboardsApi {
       this.compare.setRuns(runDirs);
       this.compare.panel.reveal(undefined, false);
     } else {
-      this.compare = ComparePanel.create(this.extensionUri, runDirs, this.runs, this.forgetCompare);
+      this.compare = ComparePanel.create(this.extensionUri, runDirs, this.runs, this.forgetCompare, this.column());
     }
   }
 
-  openSweep(sweepDir: string): void {
+  openSweep(sweepDir: string, preserveFocus = false): void {
     const existing = this.sweeps.get(sweepDir);
-    if (existing && !existing.isDisposed) existing.panel.reveal(undefined, false);
-    else this.sweeps.set(sweepDir, SweepPanel.create(this.extensionUri, sweepDir, this.forgetSweep));
+    if (existing && !existing.isDisposed) existing.panel.reveal(undefined, preserveFocus);
+    else this.sweeps.set(sweepDir, SweepPanel.create(this.extensionUri, sweepDir, this.forgetSweep, preserveFocus, this.column()));
   }
 
   openExperiments(): ExperimentsPanel {
     if (this.experiments && !this.experiments.isDisposed) this.experiments.panel.reveal(undefined, false);
-    else this.experiments = ExperimentsPanel.create(this.extensionUri, this.tree, this.forgetExperiments);
+    else this.experiments = ExperimentsPanel.create(this.extensionUri, this.tree, this.forgetExperiments, this.column());
     return this.experiments;
   }
 

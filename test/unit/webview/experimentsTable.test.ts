@@ -98,7 +98,11 @@ describe('webview: the experiments table model', () => {
     );
     const t = tableColumns([row('x', { params: { 'distillation.temperature': 10 } }), row('y', { params: { 'distillation.temperature': 9 } })]);
     assert.deepEqual(
-      sortRows([row('x', { params: { 'distillation.temperature': 10 } }), row('y', { params: { 'distillation.temperature': 9 } })], column(t, 'param:distillation.temperature'), false).map((r) => r.id),
+      sortRows(
+        [row('x', { params: { 'distillation.temperature': 10 } }), row('y', { params: { 'distillation.temperature': 9 } })],
+        column(t, 'param:distillation.temperature'),
+        false,
+      ).map((r) => r.id),
       ['y', 'x'],
       'a numeric setting sorts as a number, 9 before 10',
     );
