@@ -56,6 +56,19 @@ const check: UiCheck = {
       for (const [i, j, c] of cells) assert.equal(c, m[i][j], `${model} cell (${i}, ${j})`);
     }
     log(`confusion cells match summary.json for ${summary.numClasses} classes`);
+    // Beside kd.json the dashboard has half the editor: every matrix fits its card, no column cut off or scrolled away.
+    const boxes = await frame.locator('table.matrix').evaluateAll((tables) =>
+      tables.map((t) => {
+        const scroll = t.parentElement!;
+        const card = scroll.getBoundingClientRect();
+        const r = t.getBoundingClientRect();
+        return { model: t.getAttribute('data-model'), right: r.right, cardRight: card.right, overflow: scroll.scrollWidth - scroll.clientWidth, page: document.documentElement.clientWidth };
+      }),
+    );
+    for (const b of boxes) {
+      assert.ok(b.right <= b.cardRight + 0.5 && b.right <= b.page, `${b.model} matrix inside its card and the panel: ${JSON.stringify(b)}`);
+      assert.ok(b.overflow <= 0, `${b.model} matrix needs no scrolling: ${JSON.stringify(b)}`);
+    }
     await screenshot('dashboard-03-confusion');
 
     // A finished sweep of the engine's format beside kd.json; its best trial sets T = 2.5.
