@@ -40,6 +40,12 @@ const check: UiCheck = {
       }),
     );
     assert.deepEqual(inked, [true, true, true], 'loss, accuracy and learning-rate canvases have pixels');
+    // The accuracy axis fits the accuracies (a 1.6-point gap must be visible), not always 0–100 %.
+    const yRange = await frame
+      .locator('canvas[data-chart=accuracy]')
+      .evaluate((c) => [Number(c.getAttribute('data-y-min')), Number(c.getAttribute('data-y-max'))]);
+    assert.ok(yRange[0] >= 0 && yRange[1] <= 1 && yRange[1] - yRange[0] < 1, `accuracy axis ${yRange.join('–')} narrower than 0–100 %`);
+    log(`accuracy axis ${(yRange[0] * 100).toFixed(1)}–${(yRange[1] * 100).toFixed(1)} %`);
     assert.equal((await frame.locator('[data-testid=run-name]').innerText()).trim(), summary.name);
     await screenshot('dashboard-02-done');
 
@@ -62,7 +68,13 @@ const check: UiCheck = {
         const scroll = t.parentElement!;
         const card = scroll.getBoundingClientRect();
         const r = t.getBoundingClientRect();
-        return { model: t.getAttribute('data-model'), right: r.right, cardRight: card.right, overflow: scroll.scrollWidth - scroll.clientWidth, page: document.documentElement.clientWidth };
+        return {
+          model: t.getAttribute('data-model'),
+          right: r.right,
+          cardRight: card.right,
+          overflow: scroll.scrollWidth - scroll.clientWidth,
+          page: document.documentElement.clientWidth,
+        };
       }),
     );
     for (const b of boxes) {

@@ -180,6 +180,15 @@ export class LineChart {
             title: { display: true, text: axes.yTitle, color: palette.foreground },
             min: axes.yMin,
             max: axes.yMax,
+            // A fitted accuracy axis keeps a little room above and below its data, and never leaves 0–100 %.
+            afterDataLimits:
+              axes.percent && axes.yMin === undefined && axes.yMax === undefined
+                ? (scale) => {
+                    const pad = (scale.max - scale.min) * 0.1 || 0.01;
+                    scale.min = Math.max(0, scale.min - pad);
+                    scale.max = Math.min(1, scale.max + pad);
+                  }
+                : undefined,
             ...scaleColors(palette),
             ticks: { color: palette.muted, callback: axes.percent ? (v) => `${Math.round(Number(v) * 1000) / 10}%` : (v) => shortNumber(Number(v)) },
           },
@@ -214,6 +223,12 @@ export class LineChart {
     });
     this.chart.data.datasets = datasets;
     this.chart.update('none');
+    // The y range drawn, for tests and diagnostics (an accuracy axis fits its data, it is not always 0–100 %).
+    const y = this.chart.scales.y;
+    if (y && Number.isFinite(y.min) && Number.isFinite(y.max)) {
+      this.canvas.dataset.yMin = String(y.min);
+      this.canvas.dataset.yMax = String(y.max);
+    }
   }
 
   get pointCount(): number {

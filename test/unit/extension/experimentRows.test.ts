@@ -74,12 +74,22 @@ describe('extension: the experiments table rows', () => {
       status: 'done',
     });
     const sweepDir = '/ws/.distillery/sweeps/s1';
-    const sweep = { sweepId: 's1', name: 'temps', baselineStart: 'scratch', trials: [trial('t1', 'distill', 2), trial('b1', 'baseline')] } as unknown as SweepFile;
+    const sweep = {
+      sweepId: 's1',
+      name: 'temps',
+      baselineStart: 'scratch',
+      trials: [trial('t1', 'distill', 2), trial('b1', 'baseline')],
+    } as unknown as SweepFile;
     const trialRecord = (id: string, startedAt: string, s?: RunSummary) => record(id, { runDir: `${sweepDir}/trials/${id}`, startedAt, summary: s });
     const rows = experimentRows({
       records: [
         record('20260101-000000-a', { summary: summary() }),
-        record('20260103-000000-live', { status: 'running', summary: undefined, startedAt: '2026-01-03T00:00:00.000Z', progress: { stage: 'distill', epoch: 2, epochs: 5, percent: 40 } }),
+        record('20260103-000000-live', {
+          status: 'running',
+          summary: undefined,
+          startedAt: '2026-01-03T00:00:00.000Z',
+          progress: { stage: 'distill', epoch: 2, epochs: 5, percent: 40 },
+        }),
       ],
       sweeps: [{ sweep, sweepDir, trials: [trialRecord('t1', '2026-01-02T00:00:01.000Z', summary()), trialRecord('b1', '2026-01-02T00:00:00.000Z')] }],
       paramsOf: (dir) => ({ 'distillation.temperature': dir.endsWith('t1') ? 2 : 4 }),
