@@ -39,8 +39,8 @@ const check: UiCheck = {
   name: 'Sweep view: opens live at Start Sweep, counts like the CLI, shares one editor group',
   async run(ctx) {
     const { page, workspace, screenshot, runCommand, quickOpen, waitFor, log } = ctx;
-    const kdJson = path.join(workspace, 'live', 'sweep.kd.json');
-    fs.mkdirSync(path.dirname(kdJson), { recursive: true });
+    // At the workspace's root: Quick Open's file search can lag on a loaded machine, and its fallback lists root files.
+    const kdJson = path.join(workspace, 'livesweep.kd.json');
     fs.writeFileSync(
       kdJson,
       JSON.stringify(
@@ -62,10 +62,11 @@ const check: UiCheck = {
     );
     // One editor group with the kd.json alone.
     await runCommand('View: Close All Editor Groups');
-    await quickOpen('sweep.kd.json');
+    await quickOpen('livesweep.kd.json');
     await runCommand('Distill: Start Sweep');
     const root = sweepsRootFor(kdJson);
-    const sweepDir = await waitFor('the sweep folder', () => (fs.existsSync(root) ? fs.readdirSync(root).map((n) => path.join(root, n))[0] : undefined), {
+    // Beside the root's kd.json too: this sweep's folder is the one named after it.
+    const sweepDir = await waitFor('the sweep folder', () => (fs.existsSync(root) ? fs.readdirSync(root).filter((n) => n.includes('live-temps')).map((n) => path.join(root, n))[0] : undefined), {
       timeoutMs: 60_000,
     });
     const frame = await viewFrame(ctx, 'sweep');
