@@ -66,9 +66,19 @@ const check: UiCheck = {
     await runCommand('Distill: Start Sweep');
     const root = sweepsRootFor(kdJson);
     // Beside the root's kd.json too: this sweep's folder is the one named after it.
-    const sweepDir = await waitFor('the sweep folder', () => (fs.existsSync(root) ? fs.readdirSync(root).filter((n) => n.includes('live-temps')).map((n) => path.join(root, n))[0] : undefined), {
-      timeoutMs: 60_000,
-    });
+    const sweepDir = await waitFor(
+      'the sweep folder',
+      () =>
+        fs.existsSync(root)
+          ? fs
+              .readdirSync(root)
+              .filter((n) => n.includes('live-temps'))
+              .map((n) => path.join(root, n))[0]
+          : undefined,
+      {
+        timeoutMs: 60_000,
+      },
+    );
     const frame = await viewFrame(ctx, 'sweep');
     const statusWhenOpen = readSweep(sweepDir)?.status;
     assert.equal(statusWhenOpen, 'running', 'the sweep view is open while the trials run');
