@@ -62,6 +62,8 @@ const check: UiCheck = {
     );
     // One editor group with the kd.json alone.
     await runCommand('View: Close All Editor Groups');
+    // Quick Open's search can lag far behind under load; its fallback is the Explorer, which must be the side bar shown.
+    await runCommand('View: Show Explorer');
     await quickOpen('livesweep.kd.json');
     await runCommand('Distill: Start Sweep');
     const root = sweepsRootFor(kdJson);
