@@ -13,11 +13,13 @@ import { applyPaletteToAll } from './lib/charts';
 import { readPalette, watchTheme } from './lib/theme';
 import { startCompare } from './views/compare';
 import { startDashboard } from './views/dashboard';
+import { startExperiments } from './views/experiments';
 import { startSweep } from './views/sweep';
 
 const app = document.getElementById('app') ?? document.body.appendChild(document.createElement('main'));
 const view = document.body.dataset.view;
-const started = view === 'compare' ? startCompare(app) : view === 'sweep' ? startSweep(app) : startDashboard(app);
+const started =
+  view === 'compare' ? startCompare(app) : view === 'sweep' ? startSweep(app) : view === 'experiments' ? startExperiments(app) : startDashboard(app);
 applyPaletteToAll(readPalette());
 watchTheme((p) => {
   applyPaletteToAll(p);

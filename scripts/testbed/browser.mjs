@@ -18,7 +18,7 @@ export async function launchBrowser({ headless = true } = {}) {
       executablePath: CHROMIUM,
       headless,
       timeout: 60_000,
-      viewport: { width: 1400, height: 900 },
+      viewport: { width: 1600, height: 1000 },
       args: [
         '--no-sandbox',
         '--disable-gpu',

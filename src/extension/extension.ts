@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext) {
   );
   root.track(registerCommand(COMMANDS.showEngineLog, () => log.show(), log));
   root.track(registerCommand(COMMANDS.startSweep, (uri?: vscode.Uri) => startSweep(sweeps, log, uri), log));
-  const panels = root.track(new Panels(context.extensionUri, runs));
+  const panels = root.track(new Panels(context.extensionUri, runs, sidebar.runsTree));
   root.track(registerPanelSerializers(panels));
   root.track(registerPanelCommands(panels, src, log));
   const dashboards: DashboardsApi = panels;

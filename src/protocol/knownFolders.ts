@@ -86,6 +86,8 @@ export function sweepTrialProblem(sweepDir: string, runDir: string): string | un
 export function uiStateFolderProblem(state: WebviewUiState, roots?: readonly string[]): string | undefined {
   if (state.view === 'dashboard') return runFolderProblem(state.runDir, roots);
   if (state.view === 'compare') return state.runDirs.map((d) => runFolderProblem(d, roots)).find(Boolean);
+  // The experiments table names no folder: it reads the workspace's runs again.
+  if (state.view === 'experiments') return undefined;
   return sweepFolderProblem(state.sweepDir, roots);
 }
 

@@ -11,7 +11,7 @@ import type { WebviewMessage, WebviewUiState } from './webviewMessages';
 
 const id = z.string().min(1).max(400);
 const filePath = z.string().min(1).max(4096);
-const view = z.enum(['dashboard', 'compare', 'sweep']);
+const view = z.enum(['dashboard', 'compare', 'sweep', 'experiments']);
 const tab = z.enum(['curves', 'results', 'confusion', 'darkKnowledge', 'log']);
 
 const DashboardUiState = z.object({
@@ -32,7 +32,20 @@ const SweepUiState = z.object({
   sort: z.object({ key: z.string().max(200), descending: z.boolean() }).optional(),
 });
 
-export const WebviewUiStateSchema = z.discriminatedUnion('view', [DashboardUiState, CompareUiState, SweepUiState]);
+const words = z.array(z.string().max(60)).max(20);
+const ExperimentsUiState = z.object({
+  view: z.literal('experiments'),
+  sort: z.object({ key: z.string().max(400), descending: z.boolean() }).optional(),
+  filter: z.string().max(400).optional(),
+  statuses: words.optional(),
+  verdicts: words.optional(),
+  group: z.enum(['none', 'kdjson', 'sweep']).optional(),
+  pinned: id.optional(),
+  columns: z.array(z.string().max(400)).max(200).optional(),
+  onlyDiffering: z.boolean().optional(),
+});
+
+export const WebviewUiStateSchema = z.discriminatedUnion('view', [DashboardUiState, CompareUiState, SweepUiState, ExperimentsUiState]);
 
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), view, state: WebviewUiStateSchema.optional() }),
@@ -42,6 +55,8 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('applyBest') }),
   z.object({ type: z.literal('exportCsv'), fileName: z.string().max(255), csv: z.string().max(64 * 1024 * 1024) }),
   z.object({ type: z.literal('openRun'), runDir: filePath }),
+  z.object({ type: z.literal('compareRuns'), runDirs: z.array(filePath).min(1).max(64) }),
+  z.object({ type: z.literal('openSweep'), sweepDir: filePath }),
   z.object({
     type: z.literal('rendered'),
     view,

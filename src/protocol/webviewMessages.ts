@@ -5,10 +5,11 @@
  * fresh `init` after every `ready` (a hidden webview is torn down and loads again).
  */
 import type { RunEvent, RunSummary } from './events';
+import type { ExperimentRow } from './experiments';
 import type { RunSeries } from './runSeries';
 import type { SweepFile } from './sweep';
 
-export type ViewKind = 'dashboard' | 'compare' | 'sweep';
+export type ViewKind = 'dashboard' | 'compare' | 'sweep' | 'experiments';
 export type DashboardTab = 'curves' | 'results' | 'confusion' | 'darkKnowledge' | 'log';
 
 /** logits.json: teacher and student logits on the first K test samples, with their pixels. */
@@ -57,7 +58,23 @@ export interface SweepUiState {
   sort?: { key: string; descending: boolean };
 }
 
-export type WebviewUiState = DashboardUiState | CompareUiState | SweepUiState;
+/** How the experiments table was last arranged (it names no folder: the rows are re-read from the workspace). */
+export interface ExperimentsUiState {
+  view: 'experiments';
+  sort?: { key: string; descending: boolean };
+  filter?: string;
+  /** Statuses and verdicts shown; empty or absent: all. */
+  statuses?: string[];
+  verdicts?: string[];
+  group?: 'none' | 'kdjson' | 'sweep';
+  /** The row every other row's metrics are shown against (a run folder's name). */
+  pinned?: string;
+  /** Settings added as columns by hand (dotted config paths), beside the ones chosen because they differ. */
+  columns?: string[];
+  onlyDiffering?: boolean;
+}
+
+export type WebviewUiState = DashboardUiState | CompareUiState | SweepUiState | ExperimentsUiState;
 
 export interface DashboardInit {
   type: 'init';
@@ -101,10 +118,20 @@ export interface SweepInit {
   sweep?: SweepFile;
 }
 
+/** Every run and sweep trial of the workspace, one row each (protocol/experiments.ts). */
+export interface ExperimentsInit {
+  type: 'init';
+  view: 'experiments';
+  rows: ExperimentRow[];
+}
+
 export type HostMessage =
   | DashboardInit
   | CompareInit
   | SweepInit
+  | ExperimentsInit
+  /** The experiments table's rows again (a run started, progressed or ended). */
+  | { type: 'experiments'; rows: ExperimentRow[] }
   /** Live engine events for the dashboard's run, coalesced (at most 10 messages a second). */
   | { type: 'events'; runId: string; events: RunEvent[] }
   /** The run is (or is no longer) owned by a live engine in this window. */
@@ -126,10 +153,13 @@ export type WebviewMessage =
   | { type: 'applyBest' }
   | { type: 'exportCsv'; fileName: string; csv: string }
   | { type: 'openRun'; runDir: string }
+  /** Compare these runs (the experiments table's selection), in the Compare panel. */
+  | { type: 'compareRuns'; runDirs: string[] }
+  | { type: 'openSweep'; sweepDir: string }
   /** What the webview has drawn, for tests and diagnostics. */
   | { type: 'rendered'; view: ViewKind; steps: number; epochs: number; status: string; charts: number };
 
-const HOST_TYPES = new Set<HostMessage['type']>(['init', 'events', 'live', 'artifacts', 'showTab', 'sweep', 'notice']);
+const HOST_TYPES = new Set<HostMessage['type']>(['init', 'events', 'live', 'artifacts', 'showTab', 'sweep', 'notice', 'experiments']);
 // Messages from a webview are parsed with a schema: webviewMessageSchema.ts (kept out of the webview bundles).
 
 export function isHostMessage(value: unknown): value is HostMessage {

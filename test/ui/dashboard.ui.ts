@@ -40,6 +40,12 @@ const check: UiCheck = {
       }),
     );
     assert.deepEqual(inked, [true, true, true], 'loss, accuracy and learning-rate canvases have pixels');
+    // The accuracy axis fits the accuracies (a 1.6-point gap must be visible), not always 0–100 %.
+    const yRange = await frame
+      .locator('canvas[data-chart=accuracy]')
+      .evaluate((c) => [Number(c.getAttribute('data-y-min')), Number(c.getAttribute('data-y-max'))]);
+    assert.ok(yRange[0] >= 0 && yRange[1] <= 1 && yRange[1] - yRange[0] < 1, `accuracy axis ${yRange.join('–')} narrower than 0–100 %`);
+    log(`accuracy axis ${(yRange[0] * 100).toFixed(1)}–${(yRange[1] * 100).toFixed(1)} %`);
     assert.equal((await frame.locator('[data-testid=run-name]').innerText()).trim(), summary.name);
     await screenshot('dashboard-02-done');
 
@@ -56,6 +62,25 @@ const check: UiCheck = {
       for (const [i, j, c] of cells) assert.equal(c, m[i][j], `${model} cell (${i}, ${j})`);
     }
     log(`confusion cells match summary.json for ${summary.numClasses} classes`);
+    // Beside kd.json the dashboard has half the editor: every matrix fits its card, no column cut off or scrolled away.
+    const boxes = await frame.locator('table.matrix').evaluateAll((tables) =>
+      tables.map((t) => {
+        const scroll = t.parentElement!;
+        const card = scroll.getBoundingClientRect();
+        const r = t.getBoundingClientRect();
+        return {
+          model: t.getAttribute('data-model'),
+          right: r.right,
+          cardRight: card.right,
+          overflow: scroll.scrollWidth - scroll.clientWidth,
+          page: document.documentElement.clientWidth,
+        };
+      }),
+    );
+    for (const b of boxes) {
+      assert.ok(b.right <= b.cardRight + 0.5 && b.right <= b.page, `${b.model} matrix inside its card and the panel: ${JSON.stringify(b)}`);
+      assert.ok(b.overflow <= 0, `${b.model} matrix needs no scrolling: ${JSON.stringify(b)}`);
+    }
     await screenshot('dashboard-03-confusion');
 
     // A finished sweep of the engine's format beside kd.json; its best trial sets T = 2.5.

@@ -18,9 +18,10 @@ import {
   ScatterController,
   Tooltip,
   type ChartDataset,
+  type Plugin,
 } from 'chart.js';
 import { lttb } from './decimate';
-import type { Palette } from './theme';
+import { withAlpha, type Palette } from './theme';
 
 Chart.register(
   LineController,
@@ -48,7 +49,48 @@ export interface LineSpec {
   width?: number;
   /** Points to highlight (the best trial), by index into xs. */
   highlight?: number[];
+  /** Error bars: ± this much around each y (a setting's sd over seeds), drawn as whiskers with caps. */
+  errors?: ArrayLike<number>;
+  /** Fill from this line down to the one before it (a band: the lower edge first, then the upper with `fillToPrevious`). */
+  fillToPrevious?: boolean;
+  /** Left out of the legend (a band's lower edge). */
+  hideInLegend?: boolean;
 }
+
+type ErrorBarsDataset = { errorBars?: number[]; hideInLegend?: boolean; borderColor?: unknown; hidden?: boolean };
+
+/** Draws each dataset's `errorBars` (± per point) as vertical whiskers with caps, in the line's colour. */
+const errorBarsPlugin: Plugin<'line'> = {
+  id: 'distilleryErrorBars',
+  afterDatasetsDraw(chart) {
+    const { ctx } = chart;
+    const y = chart.scales.y;
+    chart.data.datasets.forEach((ds, i) => {
+      const errors = (ds as ErrorBarsDataset).errorBars;
+      const meta = chart.getDatasetMeta(i);
+      if (!errors || meta.hidden) return;
+      ctx.save();
+      ctx.strokeStyle = String((ds as ErrorBarsDataset).borderColor);
+      ctx.lineWidth = 1.5;
+      meta.data.forEach((pt, k) => {
+        const e = errors[k];
+        const v = (ds.data[k] as { y: number } | undefined)?.y;
+        if (!(e > 0) || typeof v !== 'number') return;
+        const top = y.getPixelForValue(v + e);
+        const bottom = y.getPixelForValue(v - e);
+        ctx.beginPath();
+        ctx.moveTo(pt.x, top);
+        ctx.lineTo(pt.x, bottom);
+        ctx.moveTo(pt.x - 4, top);
+        ctx.lineTo(pt.x + 4, top);
+        ctx.moveTo(pt.x - 4, bottom);
+        ctx.lineTo(pt.x + 4, bottom);
+        ctx.stroke();
+      });
+      ctx.restore();
+    });
+  },
+};
 
 export interface AxisOptions {
   xTitle: string;
@@ -102,6 +144,7 @@ export class LineChart {
     this.chart = new Chart(canvas, {
       type: 'line',
       data: { datasets: [] },
+      plugins: [errorBarsPlugin],
       options: {
         animation: false,
         responsive: true,
@@ -111,7 +154,14 @@ export class LineChart {
         spanGaps: true,
         interaction: { mode: 'nearest', intersect: false },
         plugins: {
-          legend: { labels: { boxWidth: 12, boxHeight: 2, color: palette.foreground } },
+          legend: {
+            labels: {
+              boxWidth: 12,
+              boxHeight: 2,
+              color: palette.foreground,
+              filter: (item, data) => !(data.datasets[item.datasetIndex ?? 0] as ErrorBarsDataset).hideInLegend,
+            },
+          },
           tooltip: {
             callbacks: {
               label: (ctx) => `${ctx.dataset.label}: ${axes.percent ? `${(ctx.parsed.y! * 100).toFixed(2)}%` : Number(ctx.parsed.y!.toPrecision(4))}`,
@@ -130,6 +180,15 @@ export class LineChart {
             title: { display: true, text: axes.yTitle, color: palette.foreground },
             min: axes.yMin,
             max: axes.yMax,
+            // A fitted accuracy axis keeps a little room above and below its data, and never leaves 0–100 %.
+            afterDataLimits:
+              axes.percent && axes.yMin === undefined && axes.yMax === undefined
+                ? (scale) => {
+                    const pad = (scale.max - scale.min) * 0.1 || 0.01;
+                    scale.min = Math.max(0, scale.min - pad);
+                    scale.max = Math.min(1, scale.max + pad);
+                  }
+                : undefined,
             ...scaleColors(palette),
             ticks: { color: palette.muted, callback: axes.percent ? (v) => `${Math.round(Number(v) * 1000) / 10}%` : (v) => shortNumber(Number(v)) },
           },
@@ -145,11 +204,16 @@ export class LineChart {
       const data = lttb(l.xs, l.ys, n);
       const hl = new Set(l.highlight ?? []);
       const radius = l.highlight?.length ? data.map((_, i) => (hl.has(i) ? 6 : 3)) : l.points ? 3 : 0;
+      // Whiskers only where every point was kept (a decimated line has no per-point spread to show).
+      const errorBars = l.errors && data.length === l.errors.length ? Array.from(l.errors) : undefined;
       return {
+        errorBars,
+        hideInLegend: l.hideInLegend,
+        fill: l.fillToPrevious ? '-1' : false,
         label: l.label,
         data,
         borderColor: l.color,
-        backgroundColor: l.color,
+        backgroundColor: l.fillToPrevious ? withAlpha(l.color, 0.15) : l.color,
         borderDash: l.dash,
         borderWidth: l.width ?? 2,
         pointRadius: radius,
@@ -159,6 +223,12 @@ export class LineChart {
     });
     this.chart.data.datasets = datasets;
     this.chart.update('none');
+    // The y range drawn, for tests and diagnostics (an accuracy axis fits its data, it is not always 0–100 %).
+    const y = this.chart.scales.y;
+    if (y && Number.isFinite(y.min) && Number.isFinite(y.max)) {
+      this.canvas.dataset.yMin = String(y.min);
+      this.canvas.dataset.yMax = String(y.max);
+    }
   }
 
   get pointCount(): number {

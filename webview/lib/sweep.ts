@@ -8,6 +8,7 @@ import { baselineName } from '../../src/protocol/format';
 import { describeComparison } from '../../src/protocol/stats/seeds';
 import type { SweepAggregate, SweepFile, SweepTrial } from '../../src/protocol/sweep';
 import { meanSd, ONE_SEED_NO_VERDICT } from '../../src/protocol/sweepBest';
+import { csvField, csvText } from './csv';
 
 export const TEMPERATURE = 'distillation.temperature';
 export const ALPHA = 'distillation.alpha';
@@ -135,17 +136,12 @@ export function sortTrials(trials: readonly SweepTrial[], column: Column, descen
   });
 }
 
-/** RFC 4180 CSV: fields with a comma, quote or line break are quoted, quotes doubled. */
-export function csvField(v: unknown): string {
-  const s = v === undefined || v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvField };
 
 export function trialsCsv(sweep: SweepFile): string {
   const cols = trialColumns(sweep);
   const header = cols.map((c) => (c.key.startsWith('param:') ? c.key.slice(6) : c.key));
-  const rows = distilledTrials(sweep).map((t) => cols.map((c) => csvField(c.value(t))).join(','));
-  return [header.map(csvField).join(','), ...rows].join('\r\n') + '\r\n';
+  return csvText([header, ...distilledTrials(sweep).map((t) => cols.map((c) => c.value(t)))]);
 }
 
 /** Parallel coordinates: each axis's numeric range, and each trial as values scaled to 0..1. */

@@ -39,7 +39,7 @@ export function startCompare(app: HTMLElement): { setPalette(p: Palette): void }
 
   function render() {
     heading.textContent = `Comparing ${runs.length} run${runs.length === 1 ? '' : 's'}`;
-    valChart ??= new LineChart(valCanvas, { xTitle: 'epoch', yTitle: 'validation accuracy', percent: true, yMin: 0, yMax: 1, xInteger: true }, palette);
+    valChart ??= new LineChart(valCanvas, { xTitle: 'epoch', yTitle: 'validation accuracy', percent: true, xInteger: true }, palette);
     lossChart ??= new LineChart(lossCanvas, { xTitle: 'step', yTitle: 'loss', xInteger: true }, palette);
     const val: LineSpec[] = [];
     const loss: LineSpec[] = [];

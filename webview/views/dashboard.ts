@@ -192,7 +192,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
   function renderCurves(m: DashboardModel): void {
     const s = m.series;
     lossChart ??= new LineChart(lossCanvas, { xTitle: 'step', yTitle: 'loss', log: false, xInteger: true }, palette);
-    accChart ??= new LineChart(accCanvas, { xTitle: 'epoch', yTitle: 'accuracy', percent: true, yMin: 0, yMax: 1, xInteger: true }, palette);
+    accChart ??= new LineChart(accCanvas, { xTitle: 'epoch', yTitle: 'accuracy', percent: true, xInteger: true }, palette);
     lrChart ??= new LineChart(lrCanvas, { xTitle: 'step', yTitle: 'learning rate', xInteger: true }, palette);
     lossChart.setLines(lossLines(s, palette));
     accChart.setLines(accuracyLines(s, palette));

@@ -28,6 +28,7 @@ import {
   trialColumns,
   trialsCsv,
 } from '../lib/sweep';
+import { drawParallel as drawParallelCanvas } from '../lib/parallelCoords';
 import { readPalette, withAlpha, type Palette } from '../lib/theme';
 import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
 
@@ -78,11 +79,13 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
     const trials = distilledTrials(sweep);
     text(chartTitle, `${metric[0].toUpperCase()}${metric.slice(1)} against temperature (mean over seeds)`);
     text(heading, sweep.name ? `${sweep.name} (${sweep.sweepId})` : `Sweep ${sweep.sweepId}`);
-    const done = trials.filter((t) => t.status === 'done').length;
+    // Counted as the CLI counts them: every trial, the baselines included.
+    const done = sweep.trials.filter((t) => t.status === 'done').length;
+    const baselines = sweep.trials.length - trials.length;
     text(
       summary,
       [
-        `${done}/${trials.length} trials done`,
+        `${done}/${sweep.trials.length} trials done${baselines ? ` (${trials.length} distilled, ${baselines} baseline${baselines === 1 ? '' : 's'})` : ''}`,
         sweep.status,
         b
           ? `best setting: ${settingLabel(b.params)}, ${metric} ${meanSd(b)} over ${b.n} seed${b.n === 1 ? '' : 's'}${b.vsBaseline?.n ? `; vs baseline ${describeComparison(b.vsBaseline)}${b.vsBaseline.verdict ? ` (${b.vsBaseline.verdict})` : ''}` : ''}`
@@ -104,9 +107,27 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
       ys: g.points.map((p) => p.y),
       color: palette.series[i % palette.series.length],
       points: true,
+      // Each point is a setting's mean over its seeds; the whiskers are ± one sd.
+      errors: g.points.map((p) => p.sd),
       highlight: bestRow ? g.points.flatMap((p, k) => (p.trials.some((id) => bestIds.has(id)) ? [k] : [])) : undefined,
     }));
     const xs = groups.flatMap((g) => g.points.map((p) => p.x));
+    const baseSd = sweep.baseline?.metric?.sd;
+    if (baselineY !== undefined && Number.isFinite(baselineY) && xs.length && baseSd !== undefined && baseSd > 0) {
+      // The baseline's band: its mean ± sd over the seeds, the spread a setting must clear.
+      const span = [Math.min(...xs), Math.max(...xs)];
+      lines.push(
+        { label: 'baseline − sd', xs: span, ys: [baselineY - baseSd, baselineY - baseSd], color: palette.baseline, width: 0, hideInLegend: true },
+        {
+          label: `${baselineName(sweep.baselineStart, 'from')} ± sd`,
+          xs: span,
+          ys: [baselineY + baseSd, baselineY + baseSd],
+          color: palette.baseline,
+          width: 0,
+          fillToPrevious: true,
+        },
+      );
+    }
     if (baselineY !== undefined && Number.isFinite(baselineY) && xs.length)
       lines.push({
         label: `${baselineName(sweep.baselineStart, 'from')} (baseline)`,
@@ -210,7 +231,8 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
   function renderTable(bestIds: Set<string>) {
     const cols = trialColumns(sweep!);
     const sortCol = cols.find((c) => c.key === ui.sort?.key);
-    const trials = distilledTrials(sweep!);
+    // Every trial, the baselines too (labelled): the count agrees with the CLI's.
+    const trials = sweep!.trials;
     const rows = sortCol ? sortTrials(trials, sortCol, !!ui.sort?.descending) : trials;
     const head = h(
       'tr',
@@ -255,7 +277,17 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
             const tr = h(
               'tr',
               { class: bestIds.has(t.id) ? 'best' : '', 'data-trial': t.id },
-              cols.map((c) => h('td', { class: typeof c.value(t) === 'number' ? 'num' : '' }, cell(c.value(t), c.key))),
+              cols.map((c) => {
+                if (c.key !== 'id') return h('td', { class: typeof c.value(t) === 'number' ? 'num' : '' }, cell(c.value(t), c.key));
+                const open = h('a', { href: '#', title: 'Open this trial’s dashboard', 'data-testid': 'open-trial' }, t.id);
+                open.addEventListener('click', (e) => (e.preventDefault(), post({ type: 'openRun', runDir: t.runDir })));
+                return h(
+                  'td',
+                  null,
+                  open,
+                  t.kind === 'baseline' ? [' ', h('span', { class: 'tag' }, `baseline (${baselineName(sweep!.baselineStart, 'short')})`)] : '',
+                );
+              }),
             );
             tr.addEventListener('dblclick', () => post({ type: 'openRun', runDir: t.runDir }));
             return tr;
@@ -267,45 +299,13 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
 
   function drawParallel(bestIds: Set<string>) {
     const { axes, lines } = parallelAxes(sweep!);
-    const dpr = window.devicePixelRatio || 1;
-    const w = parCanvas.clientWidth || 500;
-    const hgt = parCanvas.clientHeight || 260;
-    parCanvas.width = Math.round(w * dpr);
-    parCanvas.height = Math.round(hgt * dpr);
-    const ctx = parCanvas.getContext('2d')!;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, w, hgt);
-    const top = 24;
-    const bottom = hgt - 28;
-    const left = 40;
-    const right = w - 40;
-    const xAt = (i: number) => (axes.length > 1 ? left + ((right - left) * i) / (axes.length - 1) : (left + right) / 2);
-    const yAt = (v: number) => bottom - v * (bottom - top);
-    ctx.font = `12px ${palette.font}`;
-    ctx.textAlign = 'center';
-    axes.forEach((a, i) => {
-      ctx.strokeStyle = palette.grid;
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.moveTo(xAt(i), top);
-      ctx.lineTo(xAt(i), bottom);
-      ctx.stroke();
-      ctx.fillStyle = palette.foreground;
-      ctx.fillText(a.label, xAt(i), hgt - 8);
-      ctx.fillStyle = palette.muted;
-      const fmt = (v: number) => (a.key === 'valAccuracy' ? `${(v * 100).toFixed(1)}%` : String(Number(v.toPrecision(3))));
-      ctx.fillText(fmt(a.max), xAt(i), top - 8);
-      ctx.fillText(fmt(a.min), xAt(i), bottom + 14);
-    });
-    const draw = (l: { trial: string; values: number[] }, best: boolean) => {
-      ctx.strokeStyle = best ? palette.good : withAlpha(palette.student, 0.55);
-      ctx.lineWidth = best ? 3 : 1.5;
-      ctx.beginPath();
-      l.values.forEach((v, i) => (i ? ctx.lineTo(xAt(i), yAt(v)) : ctx.moveTo(xAt(i), yAt(v))));
-      ctx.stroke();
-    };
-    lines.filter((l) => !bestIds.has(l.trial)).forEach((l) => draw(l, false));
-    lines.filter((l) => bestIds.has(l.trial)).forEach((l) => draw(l, true));
+    const fmt = (key: string) => (v: number) => (key === 'valAccuracy' ? `${(v * 100).toFixed(1)}%` : String(Number(v.toPrecision(3))));
+    drawParallelCanvas(
+      parCanvas,
+      axes.map((a) => ({ ...a, format: fmt(a.key) })),
+      lines.map((l) => ({ values: l.values, highlight: bestIds.has(l.trial) })),
+      palette,
+    );
   }
 
   const schedule = throttledRender(render);

@@ -13,6 +13,7 @@ export const COMMANDS = {
   openConfusion: 'distillery.openConfusion',
   compareRuns: 'distillery.compareRuns',
   openSweep: 'distillery.openSweep',
+  showExperiments: 'distillery.showExperiments',
   newKdJson: 'distillery.newKdJson',
   rerun: 'distillery.rerun',
   resumeRun: 'distillery.resumeRun',

@@ -1,6 +1,6 @@
 /**
  * The commands that open panels: a run's dashboard (or straight to its teacher-vs-student
- * tab), Compare Runs, and a sweep's view. Which run they mean is whichRun.ts's decision; which
+ * tab), Compare Runs, a sweep's view, and the experiments table. Which run they mean is whichRun.ts's decision; which
  * panel opens or is revealed is the registry's (webviews/panels.ts).
  */
 import * as fs from 'node:fs';
@@ -36,7 +36,9 @@ export function registerPanelCommands(panels: Panels, src: RunSources, log: Comm
 
   async function sweepCommand(arg?: unknown): Promise<string | undefined> {
     const dir = sweepDirOf(arg) ?? (await pickSweep());
-    if (dir) panels.openSweep(dir);
+    // `{ sweepDir, preserveFocus }`: a sweep that just started opens its view without taking the editor's focus.
+    const preserveFocus = !!arg && typeof arg === 'object' && (arg as { preserveFocus?: unknown }).preserveFocus === true;
+    if (dir) panels.openSweep(dir, preserveFocus);
     return dir;
   }
 
@@ -45,6 +47,7 @@ export function registerPanelCommands(panels: Panels, src: RunSources, log: Comm
     registerCommand(COMMANDS.openConfusion, (arg?: unknown) => dashboardCommand(arg, 'confusion'), log),
     registerCommand(COMMANDS.compareRuns, compareCommand, log),
     registerCommand(COMMANDS.openSweep, sweepCommand, log),
+    registerCommand(COMMANDS.showExperiments, () => void panels.openExperiments(), log),
   );
 }
 

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { codeColumn } from '../webviews/columns';
 import { FILES } from '../../protocol/runFolder';
 import type { Disposable } from '../disposable';
 import { launchFor, refuseUntrusted } from '../runs/launch';
@@ -76,7 +77,8 @@ export function registerRunCommands(owner: Disposable, runs: RunManager, log: vs
       async (arg?: unknown) => {
         const r = await pickRun(arg, 'Open the kd.json of which run?');
         const uri = r && configUriOf(r);
-        if (uri) await vscode.window.showTextDocument(uri);
+        // In the code's group: from a dashboard, the focus is in the views' group.
+        if (uri) await vscode.window.showTextDocument(uri, { viewColumn: codeColumn() });
         return uri;
       },
     ],

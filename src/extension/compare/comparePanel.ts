@@ -29,8 +29,14 @@ export class ComparePanel extends PanelHost {
     );
   }
 
-  static create(extensionUri: vscode.Uri, runDirs: string[], runs: RunManager, onGone: (p: ComparePanel) => void): ComparePanel {
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runDirs.length} runs`, vscode.ViewColumn.Beside, {});
+  static create(
+    extensionUri: vscode.Uri,
+    runDirs: string[],
+    runs: RunManager,
+    onGone: (p: ComparePanel) => void,
+    column: vscode.ViewColumn = vscode.ViewColumn.Beside,
+  ): ComparePanel {
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runDirs.length} runs`, column, {});
     return new ComparePanel(panel, extensionUri, runDirs, runs, onGone);
   }
 

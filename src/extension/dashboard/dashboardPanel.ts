@@ -14,6 +14,7 @@ import { COMMANDS } from '../commands/ids';
 import type { RunManager } from '../runs/runManager';
 import { Coalescer } from './coalescer';
 import { PanelHost } from '../webviews/panelHost';
+import { codeColumn } from '../webviews/columns';
 import { loadDashboardInit, loadRunSeries, readLogits, readPredictions } from './runData';
 
 export const DASHBOARD_VIEW_TYPE = 'distillery.dashboard';
@@ -58,8 +59,9 @@ export class DashboardPanel extends PanelHost {
     tab: DashboardTab | undefined,
     onGone: (p: DashboardPanel) => void,
     preserveFocus: boolean,
+    column: vscode.ViewColumn = vscode.ViewColumn.Beside,
   ): DashboardPanel {
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, titleFor(runId, runDir), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {});
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, titleFor(runId, runDir), { viewColumn: column, preserveFocus }, {});
     return new DashboardPanel(panel, extensionUri, runId, runDir, runs, tab, onGone);
   }
 
@@ -123,7 +125,7 @@ export class DashboardPanel extends PanelHost {
       }
       case 'openConfig': {
         const configPath = this.configPath();
-        if (configPath) await vscode.window.showTextDocument(vscode.Uri.file(configPath), { viewColumn: vscode.ViewColumn.One });
+        if (configPath) await vscode.window.showTextDocument(vscode.Uri.file(configPath), { viewColumn: codeColumn() });
         break;
       }
       default:

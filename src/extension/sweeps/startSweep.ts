@@ -18,7 +18,10 @@ import { pickSavedKdJson } from '../kdjson/pick';
 import { launchFor, refuseUntrusted } from '../runs/launch';
 import type { LaunchRequest } from '../runs/launchPolicy';
 import { sweepParallel } from '../settings';
+import { COMMANDS } from '../commands/ids';
 import type { EditorSweeps } from './editorSweeps';
+
+const OPEN = 'Open';
 
 export type SweepResult = { sweepId: string; sweepDir: string; status: string };
 
@@ -45,6 +48,7 @@ export async function runSweepInWindow(
   seeds?: number[],
 ): Promise<SweepResult | undefined> {
   const parallel = sweepParallel();
+  let sweepDir: string | undefined;
   return vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
@@ -70,7 +74,12 @@ export async function runSweepInWindow(
               message: `${done}/${s.trials.length} trials${t.kind === 'distill' ? ` · last ${paramsKey(t.params)}` : ''}`,
             });
           } else if (c.type === 'note') log.appendLine(`sweep ${s.sweepId}: ${c.message}`);
-          else if (c.type === 'started') progress.report({ message: `${s.trials.length} trials, ${s.parallel} at once` });
+          else if (c.type === 'started') {
+            progress.report({ message: `${s.trials.length} trials, ${s.parallel} at once` });
+            // The sweep's view opens as it starts and fills as trials finish (beside the kd.json, which keeps the focus).
+            sweepDir = c.dir;
+            void vscode.commands.executeCommand(COMMANDS.openSweep, { sweepDir: c.dir, preserveFocus: true });
+          }
         },
       });
       token.onCancellationRequested(() => sweep.stop());
@@ -87,8 +96,9 @@ export async function runSweepInWindow(
       const msg = seeds
         ? `Seeded run ${out.sweep.status}: ${seedsVerdictLine(out.sweep.aggregates[0]?.vsBaseline, out.sweep.baselineStart)}`
         : `Sweep ${out.sweep.status}: ${out.sweep.trials.length} trials${best ? `; best setting ${paramsKey(best.params)} at ${meanSd(best)} over ${best.n} seed(s)${best.warnings.length ? ` — ${best.warnings.join('; ')}` : ''}` : ''}`;
-      if (out.sweep.status === 'done') void vscode.window.showInformationMessage(msg);
-      else void vscode.window.showWarningMessage(msg);
+      const dir = sweepDir ?? out.dir;
+      const shown = out.sweep.status === 'done' ? vscode.window.showInformationMessage(msg, OPEN) : vscode.window.showWarningMessage(msg, OPEN);
+      void shown.then((choice) => choice === OPEN && vscode.commands.executeCommand(COMMANDS.openSweep, { sweepDir: dir }));
       return { sweepId: out.sweep.sweepId, sweepDir: out.dir, status: out.sweep.status };
     },
   );

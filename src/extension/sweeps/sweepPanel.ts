@@ -30,8 +30,14 @@ export class SweepPanel extends PanelHost {
     for (const d of [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed)]) this.track(d);
   }
 
-  static create(extensionUri: vscode.Uri, sweepDir: string, onGone: (p: SweepPanel) => void): SweepPanel {
-    const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, sweepTitle(sweepDir, readSweep(sweepDir)), vscode.ViewColumn.Beside, {});
+  static create(
+    extensionUri: vscode.Uri,
+    sweepDir: string,
+    onGone: (p: SweepPanel) => void,
+    preserveFocus = false,
+    column: vscode.ViewColumn = vscode.ViewColumn.Beside,
+  ): SweepPanel {
+    const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, sweepTitle(sweepDir, readSweep(sweepDir)), { viewColumn: column, preserveFocus }, {});
     return new SweepPanel(panel, extensionUri, sweepDir, onGone);
   }
 

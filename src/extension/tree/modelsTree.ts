@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { codeColumn } from '../webviews/columns';
 import type { RunSummary } from '../../protocol/events';
 import { humanCount } from '../../protocol/format';
 import { listRunDirs, readSummary, runsRootFor } from '../../protocol/runFolder';
@@ -124,8 +125,9 @@ export class ModelsTreeProvider extends Disposable implements vscode.TreeDataPro
 export async function openModelDefinition(node: ModelNode): Promise<vscode.TextEditor | undefined> {
   if (node.kind !== 'model') return undefined;
   const e = node.entry;
-  if (e.modelFile && fs.existsSync(e.modelFile)) return vscode.window.showTextDocument(vscode.Uri.file(e.modelFile));
+  if (e.modelFile && fs.existsSync(e.modelFile)) return vscode.window.showTextDocument(vscode.Uri.file(e.modelFile), { viewColumn: codeColumn() });
   const doc = await vscode.workspace.openTextDocument(node.uri);
   const range = new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length));
-  return vscode.window.showTextDocument(doc, { selection: range });
+  // In the code's group, not the dashboard's (the tree's click would otherwise open it wherever the focus is).
+  return vscode.window.showTextDocument(doc, { selection: range, viewColumn: codeColumn() });
 }

@@ -21,6 +21,8 @@ export interface RunRecord {
   configPath?: string;
   name: string;
   status: RunStatus;
+  /** The tfjs backend it ran on (summary, else run_started). */
+  backend?: string;
   progress?: RunProgress;
   summary?: RunSummary;
   /** ISO time the run started (summary, run_started, or the id's stamp). */
@@ -55,6 +57,7 @@ export function deriveRunRecord(
     configPath: configPath ?? summary?.configPath ?? started?.configPath,
     name: summary?.name ?? started?.name ?? folder.runId,
     status,
+    backend: summary?.backend ?? started?.backend,
     progress: status === 'running' ? folder.events.progress : undefined,
     summary,
     startedAt: summary?.startedAt ?? started?.time ?? timeFromRunId(folder.runId),

@@ -36,6 +36,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   records: RunRecord[] = [];
   /** Runs folders seen by the last load, and what they held, for the safety-net scan. */
   private knownRoots: string[] = [];
+  /** Sweeps folders beside every kd.json, for the same scan: a sweep started elsewhere (the CLI) appears without a watcher event. */
+  private knownSweepRoots: string[] = [];
   private lastSignature = '';
   /** Reads only what the engines appended to each events.jsonl since the last refresh. */
   private readonly reader = new RunFolderReader();
@@ -72,19 +74,28 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
     this.disposables.push({ dispose: () => clearInterval(scan) });
   }
 
-  /** Run folder names and which have a summary, under every known runs root. */
+  /** Run folder names and which have a summary, under every known runs root; sweep folders and when their sweep.json changed. */
   private signature(): string {
-    return this.knownRoots
-      .map((root) => {
-        let names: string[] = [];
-        try {
-          names = fs.readdirSync(root);
-        } catch {
-          // Not created yet.
-        }
-        return `${root}:${names.map((n) => (fs.existsSync(path.join(root, n, FILES.summary)) ? `${n}+` : n)).join(',')}`;
-      })
-      .join('|');
+    const names = (root: string) => {
+      try {
+        return fs.readdirSync(root);
+      } catch {
+        return []; // Not created yet.
+      }
+    };
+    const runs = this.knownRoots.map(
+      (root) =>
+        `${root}:${names(root)
+          .map((n) => (fs.existsSync(path.join(root, n, FILES.summary)) ? `${n}+` : n))
+          .join(',')}`,
+    );
+    const sweeps = this.knownSweepRoots.map(
+      (root) =>
+        `${root}:${names(root)
+          .map((n) => `${n}@${fs.statSync(path.join(root, n, SWEEP_FILES.sweep), { throwIfNoEntry: false })?.mtimeMs ?? ''}`)
+          .join(',')}`,
+    );
+    return [...runs, ...sweeps].join('|');
   }
 
   refreshSoon(ms = 300): void {
@@ -137,6 +148,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
   async loadSweeps(): Promise<Extract<RunNode, { kind: 'sweep' }>[]> {
     const kdJsons = await vscode.workspace.findFiles(KD_GLOB, KD_EXCLUDE, 500);
     const roots = new Set(kdJsons.map((u) => sweepsRootFor(u.fsPath)));
+    this.knownSweepRoots = [...roots];
     const now = Date.now();
     const out: Extract<RunNode, { kind: 'sweep' }>[] = [];
     for (const root of roots) {

@@ -1,6 +1,6 @@
 /**
  * The open Distillery panels: at most one dashboard per run, one Compare panel, one sweep view
- * per sweep folder. Opening one that is open reveals it; a panel closed by the user leaves
+ * per sweep folder, one experiments table. Opening one that is open reveals it; a panel closed by the user leaves
  * the registry; disposing the registry closes them all. A run this window starts gets its
  * dashboard at once. The counters (PanelStats) are what the integration tests read.
  */
@@ -11,12 +11,15 @@ import { DashboardPanel } from '../dashboard/dashboardPanel';
 import { Disposable } from '../disposable';
 import type { RunManager } from '../runs/runManager';
 import { SweepPanel } from '../sweeps/sweepPanel';
+import { ExperimentsPanel } from '../experiments/experimentsPanel';
+import type { RunsTreeProvider } from '../tree/runsTree';
 import type { RunRef } from '../commands/whichRun';
-import type { PanelStats } from './panelHost';
+import type { PanelHost, PanelStats } from './panelHost';
+import { viewsColumn } from './columns';
 
 export interface DashboardsApi {
   /** Every open Distillery panel's counters, for tests and diagnostics. */
-  panels(): (PanelStats & { runId?: string; runDir?: string; sweepDir?: string; runDirs?: string[] })[];
+  panels(): (PanelStats & { runId?: string; runDir?: string; sweepDir?: string; runDirs?: string[]; rows?: number })[];
   dashboard(runId: string): PanelStats | undefined;
 }
 
@@ -24,14 +27,17 @@ export class Panels extends Disposable implements DashboardsApi {
   private readonly dashboards = new Map<string, DashboardPanel>();
   private readonly sweeps = new Map<string, SweepPanel>();
   private compare: ComparePanel | undefined;
+  private experiments: ExperimentsPanel | undefined;
   private readonly seen = new Set<string>();
 
   constructor(
     readonly extensionUri: vscode.Uri,
     readonly runs: RunManager,
+    /** Where the experiments table reads the workspace's runs and sweeps: the Runs view's provider. */
+    readonly tree: RunsTreeProvider,
   ) {
     super();
-    this.onDispose(() => [...this.dashboards.values(), ...this.sweeps.values(), ...(this.compare ? [this.compare] : [])].forEach((p) => p.dispose()));
+    this.onDispose(() => this.all().forEach((p) => p.dispose()));
     // A run this window starts gets its dashboard at once, beside the kd.json, without taking focus.
     this.track(
       runs.onDidChange((run) => {
@@ -42,9 +48,25 @@ export class Panels extends Disposable implements DashboardsApi {
     );
   }
 
+  /** Every open panel, newest kinds last. */
+  private all(): PanelHost[] {
+    return [
+      ...this.dashboards.values(),
+      ...this.sweeps.values(),
+      ...(this.compare ? [this.compare] : []),
+      ...(this.experiments ? [this.experiments] : []),
+    ].filter((p) => !p.isDisposed);
+  }
+
+  /** One editor group for every Distillery view, beside the code (webviews/columns.ts). */
+  private column(): vscode.ViewColumn {
+    return viewsColumn(this.all().map((p) => p.panel));
+  }
+
   private readonly forgetDashboard = (p: DashboardPanel) => this.dashboards.get(p.runId) === p && this.dashboards.delete(p.runId);
   private readonly forgetSweep = (p: SweepPanel) => this.sweeps.get(p.sweepDir) === p && this.sweeps.delete(p.sweepDir);
   private readonly forgetCompare = (p: ComparePanel) => this.compare === p && (this.compare = undefined);
+  private readonly forgetExperiments = (p: ExperimentsPanel) => this.experiments === p && (this.experiments = undefined);
 
   openDashboard(ref: RunRef, tab?: DashboardTab, preserveFocus = false): DashboardPanel {
     const existing = this.dashboards.get(ref.runId);
@@ -53,7 +75,9 @@ export class Panels extends Disposable implements DashboardsApi {
       if (tab) existing.showTab(tab);
       return existing;
     }
-    return this.adoptDashboard(DashboardPanel.create(this.extensionUri, this.runs, ref.runId, ref.runDir, tab, this.forgetDashboard, preserveFocus));
+    return this.adoptDashboard(
+      DashboardPanel.create(this.extensionUri, this.runs, ref.runId, ref.runDir, tab, this.forgetDashboard, preserveFocus, this.column()),
+    );
   }
 
   openCompare(runDirs: string[]): void {
@@ -61,14 +85,25 @@ export class Panels extends Disposable implements DashboardsApi {
       this.compare.setRuns(runDirs);
       this.compare.panel.reveal(undefined, false);
     } else {
-      this.compare = ComparePanel.create(this.extensionUri, runDirs, this.runs, this.forgetCompare);
+      this.compare = ComparePanel.create(this.extensionUri, runDirs, this.runs, this.forgetCompare, this.column());
     }
   }
 
-  openSweep(sweepDir: string): void {
+  openSweep(sweepDir: string, preserveFocus = false): void {
     const existing = this.sweeps.get(sweepDir);
-    if (existing && !existing.isDisposed) existing.panel.reveal(undefined, false);
-    else this.sweeps.set(sweepDir, SweepPanel.create(this.extensionUri, sweepDir, this.forgetSweep));
+    if (existing && !existing.isDisposed) existing.panel.reveal(undefined, preserveFocus);
+    else this.sweeps.set(sweepDir, SweepPanel.create(this.extensionUri, sweepDir, this.forgetSweep, preserveFocus, this.column()));
+  }
+
+  openExperiments(): ExperimentsPanel {
+    if (this.experiments && !this.experiments.isDisposed) this.experiments.panel.reveal(undefined, false);
+    else this.experiments = ExperimentsPanel.create(this.extensionUri, this.tree, this.forgetExperiments, this.column());
+    return this.experiments;
+  }
+
+  restoreExperiments(panel: vscode.WebviewPanel): void {
+    this.experiments?.dispose();
+    this.experiments = new ExperimentsPanel(panel, this.extensionUri, this.tree, this.forgetExperiments);
   }
 
   /** Restored after a reload (serializers.ts): the panel VS Code kept, under the state's folders. */
@@ -97,6 +132,7 @@ export class Panels extends Disposable implements DashboardsApi {
       ...[...this.dashboards.values()].map((p) => ({ ...p.stats, runId: p.runId, runDir: p.runDir })),
       ...(this.compare ? [{ ...this.compare.stats, runDirs: this.compare.runDirs }] : []),
       ...[...this.sweeps.values()].map((p) => ({ ...p.stats, sweepDir: p.sweepDir })),
+      ...(this.experiments ? [{ ...this.experiments.stats, rows: this.experiments.shownRows.length }] : []),
     ];
   }
 

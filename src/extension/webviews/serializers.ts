@@ -11,6 +11,7 @@ import type { WebviewUiState } from '../../protocol/webviewMessages';
 import { COMPARE_VIEW_TYPE } from '../compare/comparePanel';
 import { DASHBOARD_VIEW_TYPE } from '../dashboard/dashboardPanel';
 import { SWEEP_VIEW_TYPE } from '../sweeps/sweepPanel';
+import { EXPERIMENTS_VIEW_TYPE } from '../experiments/experimentsPanel';
 import type { Panels } from './panels';
 
 function restorableState(raw: unknown): WebviewUiState | undefined {
@@ -48,6 +49,10 @@ export function registerPanelSerializers(panels: Panels): vscode.Disposable {
     vscode.window.registerWebviewPanelSerializer(
       SWEEP_VIEW_TYPE,
       serializer((panel, state) => state?.view === 'sweep' && !!state.sweepDir && (panels.restoreSweep(panel, state.sweepDir), true)),
+    ),
+    vscode.window.registerWebviewPanelSerializer(
+      EXPERIMENTS_VIEW_TYPE,
+      serializer((panel, state) => state?.view === 'experiments' && (panels.restoreExperiments(panel), true)),
     ),
   );
 }

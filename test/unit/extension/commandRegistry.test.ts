@@ -37,7 +37,7 @@ describe('extension: the command registry', () => {
         .split('\n')
         .forEach((line, i) => {
           if (
-            /['"`]distillery\.(?!runs['"`]|models['"`]|dashboard['"`]|compare['"`]|sweep['"`]|run['"`])[a-zA-Z]+['"`]/.test(line) &&
+            /['"`]distillery\.(?!runs['"`]|models['"`]|dashboard['"`]|compare['"`]|sweep['"`]|experiments['"`]|run['"`])[a-zA-Z]+['"`]/.test(line) &&
             !/getConfiguration|affectsConfiguration/.test(line)
           )
             offenders.push(`${path.relative(repo, p)}:${i + 1}: ${line.trim()}`);
