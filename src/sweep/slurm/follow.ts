@@ -4,12 +4,12 @@
  * the scheduler once for every job of the sweep (scheduler.ts), folds the answer and the trial
  * folders into sweep.json (reconcile.ts) and rewrites it atomically when anything changed.
  * Polls back off while nothing changes (2, 4, 8 … s, capped), and start over at the shortest
- * interval when something did. `cancelSweep` cancels the jobs (`distill sweep cancel`, Stop).
+ * interval when something did. A trial that requeued itself is let start at once (releaseRequeued). `cancelSweep` cancels the jobs (`distill sweep cancel`, Stop).
  */
 import { readSweep, type SweepFile } from '../../protocol/sweep';
 import { writeSweepFile } from '../runSweep';
-import { reconcileSweep } from './reconcile';
-import { queryStates, runCommand, type Run } from './scheduler';
+import { readTaskRecord, reconcileSweep } from './reconcile';
+import { queryStates, runCommand, type Run, type TaskState } from './scheduler';
 
 export interface FollowOptions {
   /** Called after every poll that changed sweep.json. */
@@ -28,10 +28,25 @@ export async function refreshSweep(dir: string, run: Run = runCommand): Promise<
   if (!sweep) return undefined;
   if (sweep.executor?.type !== 'slurm' || sweep.status !== 'running') return { sweep, changed: false };
   const { states, via } = await queryStates(sweep.executor.jobs, run);
+  await releaseRequeued(sweep, dir, states, run);
   const changed = reconcileSweep(sweep, dir, states) || sweep.executor.via !== via;
   sweep.executor.via = via;
   if (changed) writeSweepFile(dir, sweep);
   return { sweep, changed };
+}
+
+/**
+ * Slurm holds a requeued job back for about two minutes (its BeginTime) before it may start
+ * again; a trial that requeued itself after USR2 has its checkpoint and nothing to wait for, so
+ * a follower lets it start at once. Unfollowed, it starts after Slurm's delay.
+ */
+async function releaseRequeued(sweep: SweepFile, dir: string, states: Map<number, TaskState>, run: Run): Promise<void> {
+  const jobs = sweep.executor!.jobs;
+  for (const [i, s] of states) {
+    if (s.state !== 'PENDING' || (s.reason && s.reason !== 'BeginTime') || !readTaskRecord(dir, sweep, i)?.requeues) continue;
+    const id = jobs.first?.trialIndex === i ? jobs.first.jobId : `${jobs.array!.jobId}_${i}`;
+    await run('scontrol', ['update', `JobId=${id}`, 'StartTime=now']);
+  }
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
