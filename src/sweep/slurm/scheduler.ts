@@ -9,6 +9,8 @@
  * one job array whose task indices are the other trials' indices in sweep.json.
  */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** The sweep's jobs as sweep.json records them (SweepFile.executor). */
 export interface SlurmJobs {
@@ -146,4 +148,16 @@ export function phaseOf(state: string): 'queued' | 'running' | 'ended' {
   if (['PENDING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'CONFIGURING', 'SUSPENDED', 'RESIZING', 'RESV_DEL_HOLD', 'STOPPED'].includes(state))
     return 'queued';
   return 'ended';
+}
+
+/** Whether `cmd` (sbatch) is on the PATH: where it is, Start Sweep offers Slurm. */
+export function onPath(cmd: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env.PATH ?? '').split(path.delimiter).some((d) => {
+    try {
+      fs.accessSync(path.join(d, cmd), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
