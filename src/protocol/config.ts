@@ -275,7 +275,7 @@ const SLURM_TIME = /^(\d+-)?\d+(:\d{1,2}){0,2}$/;
 /** Where a sweep's trials run: engine workers on this machine (default), or a Slurm job array (src/sweep/slurm/). */
 export const SlurmExecutorSpec = z
   .object({
-    type: z.literal('slurm'),
+    type: z.literal('slurm').describe("Run the trials as one Slurm job array (sbatch on this machine's PATH: a login node)."),
     partition: z.string().min(1).optional().describe("sbatch --partition: the queue the trials wait in (default: the cluster's default partition)."),
     account: z.string().min(1).optional().describe('sbatch --account.'),
     qos: z.string().min(1).optional().describe('sbatch --qos.'),
@@ -316,7 +316,7 @@ export const SlurmExecutorSpec = z
 export type SlurmExecutorSpec = z.output<typeof SlurmExecutorSpec>;
 
 export const SweepExecutorSpec = z
-  .discriminatedUnion('type', [z.object({ type: z.literal('local') }).strict(), SlurmExecutorSpec])
+  .discriminatedUnion('type', [z.object({ type: z.literal('local').describe('Engine workers on this machine.') }).strict(), SlurmExecutorSpec])
   .describe(
     'Where the trials run: {"type": "local"} (engine workers on this machine, the default) or {"type": "slurm", …} (one Slurm job array, submitted without waiting; follow it with "distill sweep status <folder>").',
   );
