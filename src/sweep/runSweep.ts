@@ -245,7 +245,6 @@ export class Sweep {
       await submitSweep(
         sweep,
         dir,
-        teacherTrains,
         { cliPath: path.join(path.dirname(this.o.enginePath), 'cli.js'), nodePath: launch.execPath, backend: launch.backend },
         saved,
       );
@@ -262,7 +261,7 @@ export class Sweep {
     const { first, array } = sweep.executor.jobs;
     const firstTrial = first ? sweep.trials[first.trialIndex].id : undefined;
     sweep.notes.push(
-      `submitted to Slurm: ${first ? `job ${first.jobId} (${firstTrial}: ${teacherTrains ? 'trains the teacher' : "computes the teacher's logits"})` : ''}${first && array ? ', then ' : ''}${array ? `array ${array.jobId} (${array.trialIndices.length} trials${first ? `, after ${first.jobId}` : ''})` : ''}`,
+      `submitted to Slurm: ${first ? `job ${first.jobId} (${firstTrial}: ${teacherTrains ? 'trains the teacher' : "the teacher's logits, or the cache's"})` : ''}${first && array ? ', then ' : ''}${array ? `array ${array.jobId} (${array.trialIndices.length} trials${first ? `, after ${first.jobId}` : ''})` : ''}`,
     );
     save({ type: 'note', message: sweep.notes[sweep.notes.length - 1] });
     return { ok: true, sweep, dir };

@@ -141,8 +141,8 @@ describe('Slurm executor on a real one-node cluster', function () {
     const first = readSweep(dir)!;
     assert.equal(first.status, 'running');
     assert.equal(first.owner, undefined, 'no owner process: the sweep runs on the cluster');
-    assert.deepEqual(first.executor?.jobs.array?.trialIndices, [0, 2, 3], 'the array holds every trial but the first job’s');
-    assert.equal(first.executor?.jobs.first?.trialIndex, 1, 'the first distilled trial computes the teacher logits first');
+    assert.deepEqual(first.executor?.jobs.array?.trialIndices, [1, 2, 3], 'the array holds every trial but the first job’s');
+    assert.equal(first.executor?.jobs.first?.trialIndex, 0, 'the first trial runs first, as locally: it computes the teacher logits');
 
     // `distill sweep status` while the array runs: the trials waiting on the first job are pending, then trials run.
     const seen = new Set<string>();
@@ -179,7 +179,7 @@ describe('Slurm executor on a real one-node cluster', function () {
     const s0 = readSweep(dir)!;
     const jobs = s0.executor!.jobs;
     const [warned, killed] = [s0.trials[jobs.first!.trialIndex], s0.trials[2]];
-    assert.equal(warned.id, 't01-T2-s42');
+    assert.deepEqual([warned.id, killed.id], ['baseline-s42', 't02-T4-s42']);
 
     // A PATH without sacct: the follower must take the squeue + scontrol path.
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-no-sacct-'));
@@ -230,7 +230,7 @@ describe('Slurm executor on a real one-node cluster', function () {
     assert.equal(s.executor?.via, 'squeue', 'followed through squeue + scontrol');
     assert.equal(s.status, 'failed', 'the sweep ended, one trial short');
     const byId = Object.fromEntries(s.trials.map((t) => [t.id, t]));
-    assert.equal(byId['baseline-s42'].status, 'done');
+    assert.equal(byId['t01-T2-s42'].status, 'done');
 
     // The warned trial: requeued once, resumed from its checkpoint, done.
     const w = byId[warned.id];

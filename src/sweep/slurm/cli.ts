@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { SlurmExecutorSpec, type SweepExecutorSpec } from '../../protocol/config';
-import { pct } from '../../protocol/format';
+import { pct, trialStatusText } from '../../protocol/format';
 import { SWEEP_FILES, type SweepFile, type SweepTrial } from '../../protocol/sweep';
 import { sweepTable } from '../table';
 import { cancelSweep, followSweep, refreshSweep } from './follow';
@@ -67,13 +67,10 @@ export function executorFromFlags(f: ExecutorFlags, fromKd?: SweepExecutorSpec):
 
 const err = (line: string) => process.stderr.write(line + '\n');
 
-/** A trial's state in a word or three: "pending (Resources)", "running", "done 91.20 %", "failed: …". */
+/** A trial's state in a word or three: "pending (Resources)", "running", "done 91.20%", "failed: …". */
 export function trialStateText(t: SweepTrial): string {
-  if (t.status === 'queued')
-    return `pending${t.scheduler?.reason ? ` (${t.scheduler.reason})` : ''}${t.scheduler?.requeues ? `, requeued ${t.scheduler.requeues}×` : ''}`;
-  if (t.status === 'running') return `running${t.scheduler?.requeues ? ` (requeued ${t.scheduler.requeues}×)` : ''}`;
   if (t.status === 'done') return `done ${pct(t.metric)}${t.scheduler?.requeues ? ` (requeued ${t.scheduler.requeues}×)` : ''}`;
-  return `${t.status}${t.error ? `: ${t.error}` : ''}`;
+  return `${trialStatusText(t)}${t.error ? `: ${t.error}` : ''}`;
 }
 
 /** The trials, one line each, and the counts. */

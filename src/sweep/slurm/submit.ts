@@ -30,14 +30,12 @@ export interface SubmitOptions {
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * The trial the array waits for: the first, when it trains the teacher (a local sweep trains it
- * in its first trial too); else the first distilled trial, which computes the teacher's logits
- * into the shared cache that every other trial then reads. None for a sweep without one.
+ * The trial the array waits for: the first, as a local sweep's first trial runs before the
+ * others: it trains the teacher when it has no saved weights, and computes the teacher's logits
+ * into the shared cache that every later trial reads. None for an empty sweep.
  */
-export function firstTrialIndex(sweep: SweepFile, teacherTrains: boolean): number | undefined {
-  if (teacherTrains) return 0;
-  const i = sweep.trials.findIndex((t) => t.kind === 'distill');
-  return i < 0 ? undefined : i;
+export function firstTrialIndex(sweep: SweepFile): number | undefined {
+  return sweep.trials.length ? 0 : undefined;
 }
 
 /** sbatch's arguments every job of the sweep shares (the options'), before the script. */
@@ -92,13 +90,7 @@ export function slurmRecord(o: SlurmExecutorSpec): SlurmSweepRecord {
  * Submits every trial of `sweep` (written in `sweepDir` with its trials queued and its
  * `executor` record) and records the jobs there, calling `save` after each submission.
  */
-export async function submitSweep(
-  sweep: SweepFile & { executor: SlurmSweepRecord },
-  sweepDir: string,
-  teacherTrains: boolean,
-  so: SubmitOptions,
-  save: () => void,
-): Promise<void> {
+export async function submitSweep(sweep: SweepFile & { executor: SlurmSweepRecord }, sweepDir: string, so: SubmitOptions, save: () => void): Promise<void> {
   const run = so.run ?? runCommand;
   const o = sweep.executor.options;
   const slurmDir = path.join(sweepDir, sweep.executor.logDir);
@@ -108,7 +100,7 @@ export async function submitSweep(
   const name = `distill-${sweep.name}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
   const common = [...sbatchArgs(o, name), `--chdir=${sweepDir}`];
 
-  const first = firstTrialIndex(sweep, teacherTrains);
+  const first = firstTrialIndex(sweep);
   if (first !== undefined) {
     const jobId = await sbatch(run, [...common, `--output=${path.join(slurmDir, taskLogName(first))}`, script, String(first)]);
     sweep.executor.jobs.first = { jobId, trialIndex: first };

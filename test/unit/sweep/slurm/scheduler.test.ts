@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { trialStatusText } from '../../../../src/protocol/format';
 import { loadConfigFile } from '../../../../src/protocol/loadConfig';
 import { executorFromFlags } from '../../../../src/sweep/slurm/cli';
 import { indexList, parseIndexList, parseJobId, phaseOf, queryStates, type Run, type SlurmJobs } from '../../../../src/sweep/slurm/scheduler';
@@ -115,5 +116,14 @@ describe('sweep/slurm/cli: executor flags over kd.json', () => {
       r.issues.some((i) => /gpu/.test(i.message) || i.path.includes('gpu')),
       JSON.stringify(r.issues),
     );
+  });
+});
+
+describe('a Slurm trial in words (CLI and sweep view)', () => {
+  it("says pending with the scheduler's reason, and how often it requeued", () => {
+    assert.equal(trialStatusText({ status: 'queued', scheduler: { state: 'PENDING', reason: 'Dependency' } }), 'pending (Dependency)');
+    assert.equal(trialStatusText({ status: 'queued', scheduler: { state: 'PENDING', reason: 'BeginTime', requeues: 1 } }), 'pending (BeginTime), requeued 1×');
+    assert.equal(trialStatusText({ status: 'running', scheduler: { state: 'RUNNING', requeues: 2 } }), 'running (requeued 2×)');
+    assert.equal(trialStatusText({ status: 'queued' }), 'queued', 'a local trial as before');
   });
 });
