@@ -24,6 +24,7 @@ import { readEvents, readSummary } from '../../src/protocol/runFolder';
 import { readSweep, type SweepFile } from '../../src/protocol/sweep';
 import { CACHE_DIR_ENV } from '../../src/protocol/teacherCacheDir';
 import { Sweep } from '../../src/sweep/runSweep';
+import { followSweep } from '../../src/sweep/slurm/follow';
 import { readTaskRecord } from '../../src/sweep/slurm/reconcile';
 import { wasmTf } from '../unit/engine/helpers';
 import { assertSameRunFolders } from '../unit/sweep/runFolders';
@@ -197,9 +198,10 @@ describe('Slurm executor on a real one-node cluster', function () {
     let signalledAt = 0;
     try {
       await preemptAndCancel();
-    } finally {
-      // Whatever failed, the watcher must not outlive the test (it would hold mocha open).
+    } catch (e) {
+      // The watcher must not outlive a failed test (it would hold mocha open).
       watcher.kill();
+      throw e;
     }
     async function preemptAndCancel(): Promise<void> {
       // USR2 to the first job once it has a checkpoint to come back to, as Slurm sends it before a time limit or a preemption.
@@ -278,5 +280,20 @@ describe('Slurm executor on a real one-node cluster', function () {
     assert.match(k.error ?? '', /CANCELLED/);
     assert.match(k.error ?? '', /t02-T4-s42/, 'the log tail names the trial');
     assert.match(watched, /pending|running/, 'the watcher showed live states');
+  });
+
+  it('a trial warned of its time limit past its requeue bound is reported failed with its log, and the trials waiting on it are cancelled, not left pending', async () => {
+    // --time 1 (minute) with the warning 50 s ahead: USR2 comes about 10 s in; maxRequeues 0 refuses the requeue.
+    const kd = await experiment('timelimit', { epochs: 200 }, { params: { 'distillation.temperature': [2] }, executor: { type: 'slurm', signalSeconds: 50 } });
+    const { dir } = submit(kd, path.join(path.dirname(kd), 'slurm'), ['--time', '1', '--max-requeues', '0']);
+    const s = (await followSweep(dir, { minSeconds: 0.5, maxSeconds: 2 }))!;
+    assert.equal(s.status, 'failed');
+    const [first, waiting] = s.trials;
+    assert.equal(first.status, 'failed');
+    assert.match(first.error ?? '', /not requeued.*maxRequeues 0/, first.error);
+    const log = fs.readFileSync(path.join(dir, s.executor!.logDir, 'task-0.log'), 'utf8');
+    assert.match(log, /USR2/);
+    assert.equal(waiting.status, 'failed');
+    assert.match(waiting.error ?? '', /CANCELLED|without a result/, waiting.error);
   });
 });
