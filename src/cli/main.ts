@@ -14,6 +14,7 @@ import { resultsTable } from '../protocol/format';
 import { formatIssue, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../protocol/loadConfig';
 import { newRunJob } from '../protocol/runId';
 import { runSeeds } from '../protocol/sweep';
+import type { ExecutorFlags } from '../sweep/slurm/cli';
 import { ProgressView } from './progress';
 
 const EXIT = { done: 0, failed: 1, badConfig: 2 } as const;
@@ -139,9 +140,16 @@ program
     process.exitCode = await runCli(kdJson, opts);
   });
 
-program
+const sweepCommand = program
   .command('sweep')
-  .description('run the sweep block of a kd.json: trials on long-lived engine workers, several at once; results go to .distillery/sweeps/ beside it')
+  .description(
+    'run the sweep block of a kd.json (on engine workers here, or as a Slurm job array), and follow or cancel a Slurm sweep; results go to .distillery/sweeps/ beside it',
+  );
+const collect = (v: string, all: string[] = []) => [...all, v];
+const count = (v: string) => Number(v);
+sweepCommand
+  .command('start', { isDefault: true })
+  .description('run a sweep (the default: `distill sweep kd.json` is `distill sweep start kd.json`)')
   .argument('<kd.json>', 'the experiment file (with a "sweep" block)')
   .option('--parallel <n>', 'trials at once (default: sweep.parallel, else the number of CPU cores)', (v) => Number.parseInt(v, 10))
   .option('--backend <name>', 'force a tfjs backend for every trial: tensorflow-gpu, tensorflow, wasm or cpu')
@@ -151,9 +159,65 @@ program
     '--apply',
     'write the best setting (best mean over seeds) into kd.json, comments kept, and print why it may not be better than the runner-up or the baseline',
   )
-  .action(async (kdJson: string, opts: { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean; apply?: boolean }) => {
-    const { runSweepCli } = await import('../sweep/cli');
-    process.exitCode = await runSweepCli(kdJson, { ...opts, launch: { backend: opts.backend }, enginePath: path.join(__dirname, 'engine.js'), printIssues });
+  .option(
+    '--executor <local|slurm>',
+    'where the trials run: engine workers on this machine, or one Slurm job array (default: kd.json sweep.executor, else local)',
+  )
+  .option('--partition <name>', 'Slurm: sbatch --partition')
+  .option('--account <name>', 'Slurm: sbatch --account')
+  .option('--qos <name>', 'Slurm: sbatch --qos')
+  .option('--time <limit>', "Slurm: each trial's time limit, e.g. 01:00:00 (the trial checkpoints and requeues itself before it)")
+  .option('--cpus-per-task <n>', 'Slurm: cores per trial', count)
+  .option('--mem <size>', 'Slurm: memory per trial, e.g. 4G')
+  .option('--gpus <n>', 'Slurm: GPUs per trial', count)
+  .option('--max-parallel <k>', "Slurm: trials running at once (the array's %K)", count)
+  .option('--max-requeues <n>', 'Slurm: requeues per trial after preemption or its time limit (default 3)', count)
+  .option('--setup <line>', 'Slurm: a shell line each job runs first, e.g. "module load nodejs" (repeatable)', collect)
+  .option('--sbatch-arg <arg>', 'Slurm: one more sbatch argument, e.g. --constraint=a100 (repeatable)', collect)
+  .option('--wait', 'Slurm: follow the sweep to its end instead of returning once it is submitted')
+  .action(
+    async (
+      kdJson: string,
+      opts: ExecutorFlags & { parallel?: number; backend?: string; sweepsRoot?: string; json?: boolean; apply?: boolean; wait?: boolean },
+    ) => {
+      const { runSweepCli } = await import('../sweep/cli');
+      process.exitCode = await runSweepCli(kdJson, {
+        ...opts,
+        executorFlags: opts,
+        launch: { backend: opts.backend },
+        enginePath: path.join(__dirname, 'engine.js'),
+        printIssues,
+      });
+    },
+  );
+sweepCommand
+  .command('status')
+  .description("a Slurm sweep's trials as the scheduler and their folders say now (pending, running, done, failed), sweep.json brought up to date")
+  .argument('<sweep folder>', 'the sweep folder, e.g. .distillery/sweeps/20260101-120000-mnist-1a2b3c')
+  .option('--watch', 'poll (2, 4, 8 … s, at most 30 s between polls) until the sweep has ended')
+  .option('--json', 'print sweep.json on stdout instead of the trial lines')
+  .action(async (dir: string, opts: { watch?: boolean; json?: boolean }) => {
+    const { sweepStatusCli } = await import('../sweep/slurm/cli');
+    process.exitCode = await sweepStatusCli(dir, opts);
+  });
+sweepCommand
+  .command('cancel')
+  .description("cancel a Slurm sweep's jobs (its trials end stopped)")
+  .argument('<sweep folder>', 'the sweep folder')
+  .action(async (dir: string) => {
+    const { sweepCancelCli } = await import('../sweep/slurm/cli');
+    process.exitCode = await sweepCancelCli(dir);
+  });
+
+program
+  .command('sweep-task', { hidden: true })
+  .description("one trial of a Slurm sweep, inside its job (what the sweep folder's slurm/task.sh runs)")
+  .argument('<sweep folder>')
+  .argument('<trial index>')
+  .option('--backend <name>')
+  .action(async (dir: string, index: string, opts: { backend?: string }) => {
+    const { runSweepTask } = await import('../sweep/slurm/task');
+    process.exitCode = await runSweepTask(dir, Number(index), { enginePath: path.join(__dirname, 'engine.js'), backend: opts.backend });
   });
 
 program

@@ -30,6 +30,9 @@ function runOne({ request }: Exclude<typeof parsed, { worker: true }>): void {
   process.on('message', (m: { type?: string }) => m?.type === 'stop' && requestStop());
   process.on('SIGTERM', requestStop);
   process.on('SIGINT', requestStop);
+  // Slurm's warning before a time limit or a preemption (sbatch --signal=USR2, scancel --full --signal=USR2):
+  // Node's default would kill the engine; it stops after its step instead, its checkpoints kept (sweep/slurm/task.ts).
+  process.on('SIGUSR2', requestStop);
   // A parent that dies takes its IPC channel with it: an orphan finishes its step and stops,
   // or is killed by the watchdog when it cannot (lifecycle.ts).
   watchParent(requestStop);

@@ -435,6 +435,59 @@ export const SeedsSpec = z.union([
   positiveInt.max(100),
 ]);
 
+/** Slurm's time limit formats: "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS". */
+const SLURM_TIME = /^(\d+-)?\d+(:\d{1,2}){0,2}$/;
+
+/** Where a sweep's trials run: engine workers on this machine (default), or a Slurm job array (src/sweep/slurm/). */
+export const SlurmExecutorSpec = z
+  .object({
+    type: z.literal('slurm').describe("Run the trials as one Slurm job array (sbatch on this machine's PATH: a login node)."),
+    partition: z.string().min(1).optional().describe("sbatch --partition: the queue the trials wait in (default: the cluster's default partition)."),
+    account: z.string().min(1).optional().describe('sbatch --account.'),
+    qos: z.string().min(1).optional().describe('sbatch --qos.'),
+    time: z
+      .string()
+      .regex(SLURM_TIME, 'a Slurm time limit: "MM", "HH:MM:SS", "D-HH:MM" …, e.g. "01:00:00"')
+      .optional()
+      .describe('sbatch --time: each trial\'s time limit, e.g. "01:00:00". Before it runs out the trial checkpoints and requeues itself (see maxRequeues).'),
+    cpusPerTask: positiveInt.max(1024).default(1).describe('sbatch --cpus-per-task: cores per trial.'),
+    mem: z
+      .string()
+      .regex(/^\d+[KMGT]?$/, 'a Slurm memory size: a number of megabytes, or with K, M, G or T, e.g. "4G"')
+      .optional()
+      .describe('sbatch --mem: memory per trial, e.g. "4G".'),
+    gpus: z.number().int().min(0).max(64).optional().describe('sbatch --gpus-per-task: GPUs per trial (the engine uses tensorflow-gpu where it installs).'),
+    maxParallel: positiveInt.max(10_000).optional().describe("Trials running at once: the array's %K throttle (default: sweep.parallel, else no limit)."),
+    setup: z
+      .array(z.string())
+      .default([])
+      .describe('Shell lines each trial\'s job runs before the engine, e.g. ["module load nodejs/20", "source ~/venv/bin/activate"].'),
+    sbatchArgs: z.array(z.string()).default([]).describe('More sbatch arguments, as given, e.g. ["--constraint=a100", "--exclusive"].'),
+    signalSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(3600)
+      .default(90)
+      .describe('sbatch --signal=B:USR2@N: seconds before the time limit that a trial is told to checkpoint and requeue itself.'),
+    maxRequeues: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(3)
+      .describe('Times a trial requeues itself after a preemption or time-limit warning before it is reported failed.'),
+  })
+  .strict();
+export type SlurmExecutorSpec = z.output<typeof SlurmExecutorSpec>;
+
+export const SweepExecutorSpec = z
+  .discriminatedUnion('type', [z.object({ type: z.literal('local').describe('Engine workers on this machine.') }).strict(), SlurmExecutorSpec])
+  .describe(
+    'Where the trials run: {"type": "local"} (engine workers on this machine, the default) or {"type": "slurm", …} (one Slurm job array, submitted without waiting; follow it with "distill sweep status <folder>").',
+  );
+export type SweepExecutorSpec = z.output<typeof SweepExecutorSpec>;
+
 export const SweepSpec = z
   .object({
     params: z
@@ -455,6 +508,7 @@ export const SweepSpec = z
       .max(256)
       .optional()
       .describe('Trials run at once: one long-lived engine worker each, running trials one after another (default: the number of CPU cores).'),
+    executor: SweepExecutorSpec.optional(),
   })
   .strict();
 export type SweepSpec = z.output<typeof SweepSpec>;

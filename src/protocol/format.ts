@@ -1,5 +1,6 @@
 /** Text renderings of results, shared by the CLI and the extension's output channel. */
 import type { EvalResult, ExportRecord, ModelStats, OutputResult, RunSummary, Significance } from './events';
+import type { SweepTrial } from './sweep';
 import { withinNoise, type LatencyStats } from './stats/latency';
 
 export const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '—' : `${(x * 100).toFixed(2)}%`);
@@ -275,4 +276,14 @@ export function outputLines(s: RunSummary): string[] {
     }
     return `output "${name}" (${o.target}, ${words.long}): teacher ${formatMetric(o, o.teacher)}, ${baselineName(s, 'from')} ${formatMetric(o, o.baseline)}, distilled ${formatMetric(o, o.student)}${verdictText}`;
   });
+}
+
+/**
+ * A trial's status in words, for the CLI and the sweep view alike: a Slurm trial that waits is
+ * "pending" with the scheduler's reason (Dependency, Resources …), and says how often it requeued itself.
+ */
+export function trialStatusText(t: Pick<SweepTrial, 'status' | 'scheduler'>): string {
+  const requeued = t.scheduler?.requeues ? `requeued ${t.scheduler.requeues}×` : '';
+  if (t.status === 'queued' && t.scheduler) return `pending${t.scheduler.reason ? ` (${t.scheduler.reason})` : ''}${requeued ? `, ${requeued}` : ''}`;
+  return requeued ? `${t.status} (${requeued})` : t.status;
 }

@@ -21,7 +21,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KdConfig, SweepSpec } from './config';
+import type { KdConfig, SlurmExecutorSpec, SweepSpec } from './config';
 import type { ConfigIssue } from './loadConfig';
 import { DISTILLERY_DIR } from './runFolder';
 import { isHeartbeatProcess, systemProbe, type EngineProbe } from './runStatus';
@@ -65,6 +65,29 @@ export interface SweepTrial {
   /** Where the teacher's logits came from: the on-disk cache, computed (and cached), or live (augmentation/feature terms). */
   teacherLogits?: 'cache-hit' | 'computed' | 'live';
   error?: string;
+  /** A Slurm sweep's trial: what the scheduler last said (PENDING with its reason, RUNNING …) and how often the trial requeued itself. */
+  scheduler?: { state: string; reason?: string; requeues?: number };
+}
+
+/**
+ * A sweep whose trials are a Slurm job array (src/sweep/slurm/): its jobs (a first job for the
+ * trial that prepares the teacher, the array for the rest, task index = trial index), its
+ * options, where the jobs' logs are, and how the scheduler was last asked. Such a sweep has no
+ * owner process: it runs on the cluster, and `distill sweep status` (or the sweep view) reads
+ * the scheduler and the trial folders into sweep.json.
+ */
+export interface SlurmSweepRecord {
+  type: 'slurm';
+  jobs: { first?: { jobId: string; trialIndex: number }; array?: { jobId: string; trialIndices: number[] } };
+  /** The sbatch options the trials were submitted with. */
+  options: SlurmExecutorSpec;
+  /** Folder of the jobs' logs (task-<trial index>.log), relative to the sweep folder. */
+  logDir: string;
+  submittedAt: string;
+  /** `distill sweep cancel` (or Stop) cancelled the jobs. */
+  cancelledAt?: string;
+  /** Which path answered last: one sacct, or squeue + scontrol (no accounting). */
+  via?: 'sacct' | 'squeue';
 }
 
 export interface Stat {
@@ -123,6 +146,8 @@ export interface SweepFile {
   teacherCache: { dir: string; hits: number; computed: number };
   /** Plain-language lines: cache reuse, teacher training, failures. */
   notes: string[];
+  /** Where the trials run: absent for this machine's engine workers. */
+  executor?: SlurmSweepRecord;
 }
 
 export function sweepsRootFor(kdJsonPath: string): string {

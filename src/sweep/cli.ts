@@ -9,10 +9,12 @@ import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { EngineLaunch } from '../protocol/engineArgs';
 import { bestParamEdits } from '../protocol/kdJsonEdits';
-import type { ConfigIssue } from '../protocol/loadConfig';
+import type { SweepExecutorSpec } from '../protocol/config';
+import { loadConfigFile, type ConfigIssue } from '../protocol/loadConfig';
 import { paramsKey, SWEEP_FILES, type SweepFile } from '../protocol/sweep';
 import { planApplyBest } from '../protocol/sweepBest';
 import { Sweep, type SweepChange } from './runSweep';
+import { afterSubmission, executorFromFlags, type ExecutorFlags } from './slurm/cli';
 import { sweepTable } from './table';
 
 export interface SweepCliOptions {
@@ -23,6 +25,10 @@ export interface SweepCliOptions {
   json?: boolean;
   enginePath: string;
   printIssues: (file: string, issues: ConfigIssue[]) => void;
+  /** `--executor` and the Slurm flags (slurm/cli.ts), over kd.json's sweep.executor. */
+  executorFlags?: ExecutorFlags;
+  /** A Slurm sweep: follow it to its end instead of returning once it is submitted. */
+  wait?: boolean;
 }
 
 const err = (line: string) => process.stderr.write(line + '\n');
@@ -52,7 +58,18 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
     err('--parallel must be a whole number ≥ 1');
     return { code: 2 };
   }
+  let executor: SweepExecutorSpec | undefined;
+  if (o.executorFlags && !seeds) {
+    const loaded = loadConfigFile(file, { workspaceRoot: o.launch.workspaceRoot });
+    const r = executorFromFlags(o.executorFlags, loaded.ok ? loaded.config.sweep?.executor : undefined);
+    if (r.error) {
+      err(r.error);
+      return { code: 2 };
+    }
+    executor = r.executor;
+  }
   const sweep = new Sweep({
+    executor,
     configPath: file,
     enginePath: o.enginePath,
     parallel: o.parallel,
@@ -77,6 +94,15 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
     o.printIssues(file, out.issues);
     return { code: 2 };
   }
+  if (out.sweep.executor && out.sweep.status === 'running') {
+    // Submitted: the sweep runs on the cluster whether or not this process waits.
+    const s = await afterSubmission(out.sweep, out.dir, !!o.wait);
+    if (s.status === 'running') {
+      if (o.json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+      return { code: 0, sweep: s, dir: out.dir };
+    }
+    out.sweep = s;
+  }
   if (o.json) process.stdout.write(JSON.stringify(out.sweep, null, 2) + '\n');
   else
     process.stdout.write(
@@ -88,7 +114,8 @@ async function runToEnd(file: string, o: SweepCliOptions, seeds?: number[]): Pro
 export async function runSweepCli(kdJson: string, o: SweepCliOptions & { apply?: boolean }): Promise<number> {
   const file = path.resolve(kdJson);
   const { code, sweep } = await runToEnd(file, o);
-  if (o.apply && sweep) applyBest(file, sweep);
+  if (o.apply && sweep?.status === 'running') err('not applied: the sweep is still running on the cluster (use --wait with --apply)');
+  else if (o.apply && sweep) applyBest(file, sweep);
   return code;
 }
 

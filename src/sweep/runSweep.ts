@@ -30,9 +30,21 @@ import type { ConfigIssue } from '../protocol/loadConfig';
 import { issueText, loadConfigFile } from '../protocol/loadConfig';
 import { createRunDir } from '../protocol/runId';
 import { processStartOf } from '../protocol/runStatus';
-import { METRIC_LABELS, summarizeSweep, sweepsRootFor, SWEEP_FILES, SWEEP_FORMAT, type SweepFile, type SweepTrial } from '../protocol/sweep';
+import type { SweepExecutorSpec } from '../protocol/config';
+import {
+  METRIC_LABELS,
+  summarizeSweep,
+  sweepsRootFor,
+  SWEEP_FILES,
+  SWEEP_FORMAT,
+  type SlurmSweepRecord,
+  type SweepFile,
+  type SweepTrial,
+} from '../protocol/sweep';
 import { CACHE_DIR_ENV, defaultCacheDir } from '../protocol/teacherCacheDir';
 import { planSweep } from './plan';
+import { runCommand } from './slurm/scheduler';
+import { slurmRecord, submitSweep } from './slurm/submit';
 
 /** How long `dispose` lets workers stop (their trials write a "stopped" summary) before killing them. */
 export const DISPOSE_GRACE_MS = 3000;
@@ -47,6 +59,8 @@ export interface SweepOptions {
   sweepsRoot?: string;
   /** A seeded run over these seeds instead of the kd.json's sweep block. */
   seeds?: number[];
+  /** Where the trials run, over kd.json's sweep.executor: engine workers here (default), or a Slurm job array (submitted, not waited for). */
+  executor?: SweepExecutorSpec;
   onUpdate?: (s: SweepFile, change: SweepChange) => void;
 }
 
@@ -116,6 +130,8 @@ export class Sweep {
     const planned = planSweep(loaded.config, configPath, { seeds: this.o.seeds, parallel: this.o.parallel });
     if (!planned.ok) return planned;
     const plan = planned.plan;
+    const executor = this.o.executor ?? (this.o.seeds ? undefined : loaded.config.sweep?.executor);
+    const slurm = executor?.type === 'slurm' ? executor : undefined;
 
     const { id: sweepId, dir } = createRunDir(this.o.sweepsRoot ?? sweepsRootFor(configPath), this.o.seeds ? `${plan.name} seeds` : plan.name);
     fs.mkdirSync(path.join(dir, SWEEP_FILES.configs));
@@ -128,18 +144,20 @@ export class Sweep {
       configPath,
       status: 'running',
       startedAt: new Date().toISOString(),
-      owner: ownerProcess(),
+      // A Slurm sweep runs on the cluster, not in this process: its state is the scheduler's (slurm/follow.ts).
+      ...(slurm ? {} : { owner: ownerProcess() }),
       metric: plan.metric,
       metricLabel: METRIC_LABELS[plan.metric],
       params: plan.params,
       seeds: plan.seeds,
       epochs: plan.epochs,
-      parallel: plan.parallel,
+      parallel: slurm ? (slurm.maxParallel ?? plan.trials.length) : plan.parallel,
       baselineStart: plan.baselineStart,
       trials: [],
       aggregates: [],
       teacherCache: { dir: cacheDir, hits: 0, computed: 0 },
       notes: [],
+      ...(slurm ? { executor: slurmRecord(slurm) } : {}),
     };
     for (const p of plan.trials) {
       const configFile = path.join(SWEEP_FILES.configs, `${p.trial.id}.kd.json`);
@@ -155,6 +173,10 @@ export class Sweep {
       sweep.notes.push(message);
       save({ type: 'note', message });
     };
+    if (sweep.executor) {
+      save({ type: 'started', dir });
+      return this.submit(sweep as SweepFile & { executor: SlurmSweepRecord }, dir, plan.teacherTrains, save);
+    }
     const ctx: TrialContext = { sweep, dir, save, spawn: () => this.spawnWorker(cacheDir) };
     this.active = ctx;
     save({ type: 'started', dir });
@@ -207,6 +229,41 @@ export class Sweep {
     finish(sweep, this.stopped ? 'stopped' : sweep.trials.every((t) => t.status === 'done') ? 'done' : 'failed');
     save({ type: 'finished' });
     this.active = undefined;
+    return { ok: true, sweep, dir };
+  }
+
+  /** A Slurm sweep: its jobs submitted and recorded in sweep.json; the outcome is the running sweep (slurm/follow.ts follows it). */
+  private async submit(
+    sweep: SweepFile & { executor: SlurmSweepRecord },
+    dir: string,
+    teacherTrains: boolean,
+    save: (c: SweepChange) => void,
+  ): Promise<SweepOutcome> {
+    const launch = this.o.launch ?? {};
+    const saved = () => save({ type: 'note', message: 'submitted' });
+    try {
+      await submitSweep(
+        sweep,
+        dir,
+        { cliPath: path.join(path.dirname(this.o.enginePath), 'cli.js'), nodePath: launch.execPath, backend: launch.backend },
+        saved,
+      );
+    } catch (e) {
+      // Whatever was submitted is cancelled: a half-submitted sweep would run trials nobody follows.
+      const ids = [sweep.executor.jobs.first?.jobId, sweep.executor.jobs.array?.jobId].filter((j): j is string => !!j);
+      if (ids.length) await runCommand('scancel', ids);
+      for (const t of sweep.trials) t.status = 'stopped';
+      sweep.notes.push(`the sweep could not be submitted: ${(e as Error).message}`);
+      finish(sweep, 'failed');
+      save({ type: 'finished' });
+      throw e;
+    }
+    const { first, array } = sweep.executor.jobs;
+    const firstTrial = first ? sweep.trials[first.trialIndex].id : undefined;
+    sweep.notes.push(
+      `submitted to Slurm: ${first ? `job ${first.jobId} (${firstTrial}: ${teacherTrains ? 'trains the teacher' : "the teacher's logits, or the cache's"})` : ''}${first && array ? ', then ' : ''}${array ? `array ${array.jobId} (${array.trialIndices.length} trials${first ? `, after ${first.jobId}` : ''})` : ''}`,
+    );
+    save({ type: 'note', message: sweep.notes[sweep.notes.length - 1] });
     return { ok: true, sweep, dir };
   }
 
@@ -294,6 +351,6 @@ function finish(sweep: SweepFile, status: SweepFile['status']): void {
 }
 
 /** Atomically: a reader always sees a whole file. */
-function writeSweepFile(dir: string, sweep: SweepFile): void {
+export function writeSweepFile(dir: string, sweep: SweepFile): void {
   writeFileAtomic.sync(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(sweep, null, 2) + '\n');
 }

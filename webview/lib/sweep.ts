@@ -4,7 +4,7 @@
  * interval and verdict, the best setting, the best single trial, each trial's gain) are
  * sweep.json's, computed once by summarizeSweep; nothing here averages or ranks trials.
  */
-import { baselineName } from '../../src/protocol/format';
+import { baselineName, trialStatusText } from '../../src/protocol/format';
 import { describeComparison } from '../../src/protocol/stats/seeds';
 import type { SweepAggregate, SweepFile, SweepTrial } from '../../src/protocol/sweep';
 import { meanSd, ONE_SEED_NO_VERDICT } from '../../src/protocol/sweepBest';
@@ -116,7 +116,8 @@ export function trialColumns(sweep: SweepFile): Column[] {
     { key: 'id', label: 'trial', value: (t) => t.id },
     ...sweptPaths(sweep).map((p) => ({ key: `param:${p}`, label: p.replace(/^distillation\./, ''), value: (t: SweepTrial) => t.params[p] })),
     { key: 'seed', label: 'seed', value: (t) => t.seed },
-    { key: 'status', label: 'status', value: (t) => t.status },
+    // A Slurm trial waiting shows as pending, with the scheduler's reason.
+    { key: 'status', label: 'status', value: (t) => trialStatusText(t) },
     { key: 'valAccuracy', label: 'validation acc.', value: (t) => t.valAccuracy },
     { key: 'testAccuracy', label: 'test acc.', value: (t) => t.testAccuracy },
     { key: 'gain', label: `gain vs ${baselineName(sweep.baselineStart, 'short')}`, value: (t) => t.gain },

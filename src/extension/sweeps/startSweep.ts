@@ -9,10 +9,13 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatIssue } from '../../protocol/loadConfig';
+import { SlurmExecutorSpec, type SweepExecutorSpec } from '../../protocol/config';
+import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
 import { paramsKey } from '../../protocol/sweep';
 import { meanSd, seedsVerdictLine } from '../../protocol/sweepBest';
 import { Sweep } from '../../sweep/runSweep';
+import { cancelSweep, followSweep } from '../../sweep/slurm/follow';
+import { onPath } from '../../sweep/slurm/scheduler';
 import { sweepTable } from '../../sweep/table';
 import { pickSavedKdJson } from '../kdjson/pick';
 import { launchFor, refuseUntrusted } from '../runs/launch';
@@ -32,7 +35,30 @@ export async function startSweep(owner: EditorSweeps, log: vscode.OutputChannel,
   // The same launch policy as a run: trust, distillery.nodePath, the workspace's paths.
   const launch = launchFor(uri, log);
   if (!launch) return undefined;
-  return runSweepInWindow(owner, log, uri, launch);
+  const executor = await pickExecutor(uri);
+  if (!executor) return undefined;
+  return runSweepInWindow(owner, log, uri, launch, undefined, executor);
+}
+
+/**
+ * Where the trials run: asked only where sbatch is on the PATH ("on this machine" or "on Slurm",
+ * kd.json's sweep.executor first); undefined when the pick was dismissed.
+ */
+async function pickExecutor(uri: vscode.Uri): Promise<SweepExecutorSpec | undefined> {
+  if (!onPath('sbatch')) return { type: 'local' };
+  const loaded = loadConfigFile(uri.fsPath);
+  const fromKd = loaded.ok ? loaded.config.sweep?.executor : undefined;
+  const slurm = fromKd?.type === 'slurm' ? fromKd : SlurmExecutorSpec.parse({ type: 'slurm' });
+  const items = [
+    { label: 'On this machine', description: 'engine workers here', executor: { type: 'local' } as SweepExecutorSpec },
+    {
+      label: 'On Slurm',
+      description: `one job array${slurm.partition ? ` on ${slurm.partition}` : ''} (sbatch; kd.json sweep.executor sets partition, time, GPUs …)`,
+      executor: slurm as SweepExecutorSpec,
+    },
+  ];
+  if (fromKd?.type === 'slurm') items.reverse();
+  return (await vscode.window.showQuickPick(items, { title: 'Run the sweep where?', ignoreFocusOut: true }))?.executor;
 }
 
 /**
@@ -46,6 +72,7 @@ export async function runSweepInWindow(
   uri: vscode.Uri,
   launch: LaunchRequest,
   seeds?: number[],
+  executor?: SweepExecutorSpec,
 ): Promise<SweepResult | undefined> {
   const parallel = sweepParallel();
   let sweepDir: string | undefined;
@@ -62,6 +89,7 @@ export async function runSweepInWindow(
         parallel,
         seeds,
         launch,
+        executor,
         onUpdate: (s, c) => {
           const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
           if (c.type === 'trial_finished') {
@@ -90,6 +118,18 @@ export async function runSweepInWindow(
         log.show(true);
         void vscode.window.showErrorMessage(`Sweep cannot start: ${formatIssue(path.basename(uri.fsPath), out.issues[0])}`);
         return undefined;
+      }
+      if (out.sweep.executor && out.sweep.status === 'running') {
+        // Submitted: follow it here (Cancel cancels its jobs); it runs on whether or not this window follows it.
+        log.appendLine(`sweep ${out.sweep.sweepId}: follow it from a terminal with: distill sweep status ${out.dir} --watch`);
+        token.onCancellationRequested(() => void cancelSweep(out.dir).then((r) => log.appendLine(`sweep ${out.sweep.sweepId}: ${r.message}`)));
+        const followed = await followSweep(out.dir, {
+          onUpdate: (s) => {
+            const n = (st: string) => s.trials.filter((t) => t.status === st).length;
+            progress.report({ message: `Slurm: ${n('queued')} pending, ${n('running')} running, ${n('done')} done, ${n('failed')} failed` });
+          },
+        });
+        if (followed) out.sweep = followed;
       }
       log.appendLine(sweepTable(out.sweep));
       const best = out.sweep.bestSetting;

@@ -28,26 +28,28 @@ function filesUnder(dir: string, rel = ''): string[] {
 
 const TIMING_KEYS = new Set(['time', 'startedAt', 'endedAt', 'durationSec', 'seconds', 'samplesPerSec', 'latencyMs', 'latency', 'pid', 'eventsBytes']);
 
-/** A JSON value without its timing fields, with `dir` written as <run>, and durations in log lines as N. */
-function normalise(value: unknown, dir: string): unknown {
-  if (typeof value === 'string')
-    return value
-      .split(dir)
-      .join('<run>')
-      .replace(/\d+(\.\d+)? s\b/g, 'N s');
-  if (Array.isArray(value)) return value.map((v) => normalise(v, dir));
+/** A JSON value without its timing fields, with `dir` written as <run> (and `outer`, a folder around it, as <outer>), and durations in log lines as N. */
+function normalise(value: unknown, dir: string, outer?: string): unknown {
+  if (typeof value === 'string') {
+    const inRun = value.split(dir).join('<run>');
+    return (outer ? inRun.split(outer).join('<outer>') : inRun).replace(/\d+(\.\d+)? s\b/g, 'N s');
+  }
+  if (Array.isArray(value)) return value.map((v) => normalise(v, dir, outer));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value)
         .filter(([k]) => !TIMING_KEYS.has(k))
-        .map(([k, v]) => [k, normalise(v, dir)]),
+        .map(([k, v]) => [k, normalise(v, dir, outer)]),
     );
   }
   return value;
 }
 
-/** Asserts that two run folders hold the same files with the same bytes, timings aside. */
-export function assertSameRunFolders(a: string, b: string): void {
+/**
+ * Asserts that two run folders hold the same files with the same bytes, timings aside;
+ * `outer`: the folders around them (two sweep folders), whose paths the events may name.
+ */
+export function assertSameRunFolders(a: string, b: string, outer?: [string, string]): void {
   const files = filesUnder(a);
   assert.deepEqual(filesUnder(b), files, 'the same files');
   assert.ok(files.includes('summary.json') && files.some((f) => f.endsWith('optimizer.bin')), `a whole run folder: ${files.join(', ')}`);
@@ -60,10 +62,11 @@ export function assertSameRunFolders(a: string, b: string): void {
           .toString('utf8')
           .trim()
           .split('\n')
-          .map((l) => normalise(JSON.parse(l), dir));
+          .map((l) => normalise(JSON.parse(l), dir, dir === a ? outer?.[0] : outer?.[1]));
       assert.deepEqual(lines(y, b), lines(x, a), f);
-    } else if (f === 'summary.json' || f.endsWith('state.json')) {
-      assert.deepEqual(normalise(JSON.parse(y.toString('utf8')), b), normalise(JSON.parse(x.toString('utf8')), a), f);
+    } else if (f === 'summary.json' || f.endsWith('state.json') || (outer && f === 'config.json')) {
+      // config.json names the derived kd.json it was read from, which lies in the sweep folder (outer).
+      assert.deepEqual(normalise(JSON.parse(y.toString('utf8')), b, outer?.[1]), normalise(JSON.parse(x.toString('utf8')), a, outer?.[0]), f);
     } else {
       assert.ok(x.equals(y), `${f} differs`);
     }
