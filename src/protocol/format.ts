@@ -222,10 +222,11 @@ export function resultsTable(s: RunSummary): string {
 
 const EXPORT_NAMES: Record<ExportRecord['format'], string> = { onnx: 'ONNX', tfjs: 'tfjs float32', float16: 'tfjs float16', uint8: 'tfjs uint8' };
 
-/** The compression report's rows for exported forms: size on disk, test accuracy against the float model's, logit difference, ONNX Runtime latency. */
-export function exportRows(records: ExportRecord[]): string[] {
-  const header = ['form', 'size', 'accuracy', 'float accuracy', 'max |Δlogit|', 'ORT latency (batch 1)', 'file'];
-  const body = records.map((r) => [
+export const EXPORT_HEADER = ['form', 'size', 'accuracy', 'float accuracy', 'max |Δlogit|', 'ORT latency (batch 1)', 'file'];
+
+/** Each exported form's cells, in EXPORT_HEADER's order: the CLI's compression report and the results card show the same words. */
+export function exportCells(records: ExportRecord[]): string[][] {
+  return records.map((r) => [
     `${EXPORT_NAMES[r.format] ?? r.format}${r.layout ? ` (${r.layout.toUpperCase()})` : ''}`,
     humanBytes(r.bytes),
     pct(r.accuracy),
@@ -234,6 +235,12 @@ export function exportRows(records: ExportRecord[]): string[] {
     r.ortLatencyMs === undefined ? '—' : `${r.ortLatencyMs.toFixed(3)} ms`,
     r.path,
   ]);
+}
+
+/** The compression report's rows for exported forms: size on disk, test accuracy against the float model's, logit difference, ONNX Runtime latency. */
+export function exportRows(records: ExportRecord[]): string[] {
+  const header = EXPORT_HEADER;
+  const body = exportCells(records);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) =>
     cells

@@ -144,7 +144,9 @@ function flattenIssue(issue: ZodIssue, prefix: JsonPath): ConfigIssue[] {
     return [{ path: at, message: `unknown format: expected one of ${FormatSource.options.map((o) => o.shape.format.value).join(', ')}` }];
   }
   if (issue.code === 'invalid_union' && issue.discriminator) {
-    return [{ path: at, message: `unknown ${issue.discriminator}: expected one of mlp, cnn` }];
+    // zod lists the discriminator's values (the presets, the executors): the message never goes stale.
+    const options = (issue as { options?: unknown[] }).options?.map(String) ?? [];
+    return [{ path: at, message: `unknown ${issue.discriminator}${options.length ? `: expected one of ${options.join(', ')}` : ''}` }];
   }
   // A record's key failed its own schema (e.g. an `outputs` name): say why, not just "Invalid key".
   if (issue.code === 'invalid_key' && issue.issues.length) {

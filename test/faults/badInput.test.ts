@@ -182,7 +182,11 @@ const schemaCases: Case[] = [
     schemaKd({ teachers: [{ id: 't', model: 'm/model.json', architecture: { preset: 'mlp', hidden: [4] } }] }),
     [/teachers\[0\]\.\w+: unknown key/],
   ],
-  ['an unknown preset', schemaKd({ student: { architecture: { preset: 'resnet', hidden: [4] } } }), [/student\.architecture\.preset: unknown preset/]],
+  [
+    'an unknown preset',
+    schemaKd({ student: { architecture: { preset: 'transformer', hidden: [4] } } }),
+    [/student\.architecture\.preset: unknown preset: expected one of mlp, cnn, resnet, mobilenet/],
+  ],
   ['an MLP without hidden layers', schemaKd({ student: { architecture: { preset: 'mlp', hidden: [] } } }), [/student\.architecture\.hidden: .*>=1/]],
   [
     'a CNN kernel too large',

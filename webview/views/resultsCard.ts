@@ -2,6 +2,8 @@
 import {
   baselineName,
   batchLatencyHeader,
+  EXPORT_HEADER,
+  exportCells,
   humanCount,
   intervalText,
   latencyText,
@@ -90,10 +92,34 @@ export function resultsCard(s: RunSummary | undefined): HTMLElement {
     stats,
     table,
     heads,
+    exportsTable(s),
     s.error ? h('p', { class: 'error' }, s.error) : null,
   );
 }
 
 function stat(label: string, value: string, tone = ''): HTMLElement {
   return h('div', { class: `stat ${tone}` }, h('div', { class: 'value' }, value), h('div', { class: 'label' }, label));
+}
+
+/** The student's exported forms (distill export, Export Student): the same cells as the CLI's compression report; the file path is the row's tooltip. */
+function exportsTable(s: RunSummary): HTMLElement | null {
+  if (!s.exports?.length) return null;
+  const cols = EXPORT_HEADER.slice(0, -1);
+  return h(
+    'table',
+    { class: 'grid exports', 'data-testid': 'exports' },
+    h('caption', null, 'exported student'),
+    h('thead', null, h('tr', null, cols.map((c, i) => h('th', { class: i ? 'num' : '' }, c)))),
+    h(
+      'tbody',
+      null,
+      exportCells(s.exports).map((cells) =>
+        h(
+          'tr',
+          { title: cells[cells.length - 1] },
+          cells.slice(0, -1).map((c, i) => (i ? h('td', { class: 'num' }, c) : h('th', { scope: 'row' }, c))),
+        ),
+      ),
+    ),
+  );
 }

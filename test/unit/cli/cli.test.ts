@@ -122,7 +122,11 @@ describe('distill CLI', function () {
   const bad: [string, unknown, RegExp[]][] = [
     ['a missing model file', tinyKd({ teachers: [{ id: 't', model: 'nowhere/model.json' }] }), [/teachers\[0\]\.model: teacher model not found/]],
     ['a wrong type', tinyKd({ training: { epochs: 'three' } }), [/training\.epochs: .*expected number/]],
-    ['an unknown preset', tinyKd({ student: { architecture: { preset: 'resnet', hidden: [4] } } }), [/student\.architecture\.preset: unknown preset/]],
+    [
+      'an unknown preset',
+      tinyKd({ student: { architecture: { preset: 'transformer', hidden: [4] } } }),
+      [/student\.architecture\.preset: unknown preset: expected one of mlp, cnn, resnet, mobilenet/],
+    ],
     ['α outside [0, 1]', tinyKd({ distillation: { alpha: 1.5 } }), [/distillation\.alpha: .*<=1/]],
     ['T ≤ 0', tinyKd({ distillation: { temperature: 0 } }), [/distillation\.temperature: must be > 0/]],
     [

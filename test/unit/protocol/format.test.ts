@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { RunSummary, Significance } from '../../../src/protocol/events';
-import { baselineName, outputLines, resultsTable, runFinishedMessage, shortVerdict, verdict } from '../../../src/protocol/format';
+import { baselineName, EXPORT_HEADER, exportCells, exportRows, outputLines, resultsTable, runFinishedMessage, shortVerdict, verdict } from '../../../src/protocol/format';
 
 const result = (testAccuracy: number) => ({ testAccuracy, confusion: [], params: 1000, bytes: 4000, latencyMs: 0.1 });
 const sig = (interval95: [number, number], pValue: number, discordant: [number, number]): Significance => ({
@@ -238,5 +238,26 @@ describe('result texts (CLI table, output channel, dashboard card)', () => {
     // Summaries written before `start` existed, and fresh starts, read "from scratch".
     assert.equal(baselineName(summary()), 'student from scratch');
     assert.equal(baselineName(summary({ baseline: { ...result(0.92), start: 'scratch' } }), 'short'), 'scratch');
+  });
+});
+
+describe('format: exported forms (distill export), one set of cells for the CLI report and the results card', () => {
+  const onnx = { format: 'onnx', path: '/r/exports/student.onnx', bytes: 52_224, accuracy: 0.78, floatAccuracy: 0.78, maxAbsDiff: 3.3e-6, testSamples: 600, layout: 'nchw', ortLatencyMs: 0.0853 } as const;
+  const uint8 = { format: 'uint8', path: '/r/exports/uint8', bytes: 15_974, accuracy: 0.7867, floatAccuracy: 0.78, maxAbsDiff: 0.027, testSamples: 600 } as const;
+
+  it('gives each record its form, size, accuracies, logit difference and ORT latency, in the header order', () => {
+    assert.deepEqual(EXPORT_HEADER, ['form', 'size', 'accuracy', 'float accuracy', 'max |Δlogit|', 'ORT latency (batch 1)', 'file']);
+    assert.deepEqual(exportCells([onnx, uint8]), [
+      ['ONNX (NCHW)', '51.0 KB', '78.00%', '78.00%', '3.3e-6', '0.085 ms', '/r/exports/student.onnx'],
+      ['tfjs uint8', '15.6 KB', '78.67%', '78.00%', '2.7e-2', '—', '/r/exports/uint8'],
+    ]);
+  });
+
+  it('the CLI rows are those cells aligned under the header', () => {
+    const rows = exportRows([onnx, uint8]);
+    assert.equal(rows.length, 4);
+    assert.match(rows[0], /^form\s+size\s+accuracy\s+float accuracy\s+max \|Δlogit\|\s+ORT latency \(batch 1\)\s+file$/);
+    assert.match(rows[2], /^ONNX \(NCHW\)\s+51\.0 KB\s+78\.00%\s+78\.00%\s+3\.3e-6\s+0\.085 ms\s+\/r\/exports\/student\.onnx$/);
+    assert.equal(new Set(rows.map((r) => r.indexOf('KB'))).size, 2, 'sizes right-aligned: both end in the same column');
   });
 });
