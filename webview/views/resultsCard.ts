@@ -109,7 +109,15 @@ function exportsTable(s: RunSummary): HTMLElement | null {
     'table',
     { class: 'grid exports', 'data-testid': 'exports' },
     h('caption', null, 'exported student'),
-    h('thead', null, h('tr', null, cols.map((c, i) => h('th', { class: i ? 'num' : '' }, c)))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        cols.map((c, i) => h('th', { class: i ? 'num' : '' }, c)),
+      ),
+    ),
     h(
       'tbody',
       null,

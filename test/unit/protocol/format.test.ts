@@ -1,6 +1,16 @@
 import { strict as assert } from 'node:assert';
 import type { RunSummary, Significance } from '../../../src/protocol/events';
-import { baselineName, EXPORT_HEADER, exportCells, exportRows, outputLines, resultsTable, runFinishedMessage, shortVerdict, verdict } from '../../../src/protocol/format';
+import {
+  baselineName,
+  EXPORT_HEADER,
+  exportCells,
+  exportRows,
+  outputLines,
+  resultsTable,
+  runFinishedMessage,
+  shortVerdict,
+  verdict,
+} from '../../../src/protocol/format';
 
 const result = (testAccuracy: number) => ({ testAccuracy, confusion: [], params: 1000, bytes: 4000, latencyMs: 0.1 });
 const sig = (interval95: [number, number], pValue: number, discordant: [number, number]): Significance => ({
@@ -242,8 +252,28 @@ describe('result texts (CLI table, output channel, dashboard card)', () => {
 });
 
 describe('format: exported forms (distill export), one set of cells for the CLI report and the results card', () => {
-  const onnx = { format: 'onnx', path: '/r/exports/student.onnx', bytes: 52_224, accuracy: 0.78, floatAccuracy: 0.78, maxAbsDiff: 3.3e-6, testSamples: 600, layout: 'nchw', ortLatencyMs: 0.0853 } as const;
-  const uint8 = { format: 'uint8', path: '/r/exports/uint8', bytes: 15_974, accuracy: 0.7867, floatAccuracy: 0.78, maxAbsDiff: 0.027, testSamples: 600 } as const;
+  const onnx = {
+    format: 'onnx',
+    path: '/r/exports/student.onnx',
+    bytes: 52_224,
+    accuracy: 0.78,
+    floatAccuracy: 0.78,
+    maxAbsDiff: 3.3e-6,
+    testSamples: 600,
+    layout: 'nchw',
+    ortLatencyMs: 0.0853,
+    time: '2026-12-02T01:00:00Z',
+  } as const;
+  const uint8 = {
+    format: 'uint8',
+    path: '/r/exports/uint8',
+    bytes: 15_974,
+    accuracy: 0.7867,
+    floatAccuracy: 0.78,
+    maxAbsDiff: 0.027,
+    testSamples: 600,
+    time: '2026-12-02T01:00:00Z',
+  } as const;
 
   it('gives each record its form, size, accuracies, logit difference and ORT latency, in the header order', () => {
     assert.deepEqual(EXPORT_HEADER, ['form', 'size', 'accuracy', 'float accuracy', 'max |Δlogit|', 'ORT latency (batch 1)', 'file']);
