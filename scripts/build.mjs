@@ -47,7 +47,7 @@ const node = {
 const builds = [
   // tfjs stays external to the host bundle in every build: a stray import fails there, never ships.
   { ...node, external: [...node.external, '@tensorflow/*'], entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist },
-  { ...node, entryPoints: selfContained ? { engine: 'src/engine/main.ts' } : { engine: 'src/engine/main.ts', cli: 'src/cli/main.ts' }, outdir: dist },
+  { ...node, entryPoints: { engine: 'src/engine/main.ts', cli: 'src/cli/main.ts' }, outdir: dist },
   { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { webview: 'webview/index.ts' }, outdir: path.join(dist, 'webview') },
 ];
 

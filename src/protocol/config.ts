@@ -117,6 +117,39 @@ const teacherBase = {
     .describe('A short name for this teacher, used in logs, results and feature pairs.'),
 };
 
+/** Per-channel statistics, in the units after "unit" scaling (pixels / 255): e.g. ImageNet's. */
+export const MeanStd = z
+  .object({
+    mean: z.array(z.number()).min(1).describe('One mean per channel (or one for all).'),
+    std: z.array(z.number().positive()).min(1).describe('One standard deviation per channel (or one for all).'),
+  })
+  .strict()
+  .refine((m) => m.mean.length === m.std.length, { message: 'mean and std need the same number of values', path: ['std'] });
+
+export const NormalizeSpec = z.union([
+  z
+    .enum(['unit', 'standard', 'perChannel'])
+    .describe(
+      '"unit": pixels / 255 (float data as is); "standard": zero mean, unit variance over the training split; "perChannel": the same per channel (per feature for tables).',
+    ),
+  MeanStd,
+]);
+export type NormalizeSpec = z.infer<typeof NormalizeSpec>;
+
+/** A teacher trained on other inputs than the student's: its input is made from the student's batch (engine/models/teacherInput.ts). */
+export const TeacherPreprocess = z
+  .object({
+    imageSize: z
+      .tuple([positiveInt.max(4096), positiveInt.max(4096)])
+      .optional()
+      .describe("The teacher's input [height, width]: the student's images are resized to it (bilinear) for the teacher only."),
+    normalize: NormalizeSpec.optional().describe(
+      'How the teacher\'s input is normalised, e.g. ImageNet\'s { "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225] }: the student\'s normalisation is undone and this applied. Default: the student\'s.',
+    ),
+  })
+  .strict();
+export type TeacherPreprocess = z.infer<typeof TeacherPreprocess>;
+
 /** A teacher from a file: a tfjs LayersModel or GraphModel model.json, or an ONNX model (frozen: run, never trained). */
 const TeacherFileSpec = z
   .object({
@@ -135,6 +168,9 @@ const TeacherFileSpec = z
       .min(1)
       .optional()
       .describe("For an ONNX or GraphModel teacher: the output that gives the logits, by name. Default: the model's first output."),
+    preprocess: TeacherPreprocess.optional().describe(
+      "For a teacher trained on other inputs than the student's: its input size and normalisation. Applied to the teacher's input only, and part of the teacher-logits cache key.",
+    ),
   })
   .strict();
 
@@ -236,25 +272,6 @@ export type CsvSource = z.output<typeof CsvSource>;
 export type CifarSource = z.output<typeof CifarSource>;
 export const FormatSource = z.discriminatedUnion('format', [ImageFolderSource, NpySource, CsvSource, CifarSource]);
 export type FormatSource = z.infer<typeof FormatSource>;
-
-/** Per-channel statistics, in the units after "unit" scaling (pixels / 255): e.g. ImageNet's. */
-export const MeanStd = z
-  .object({
-    mean: z.array(z.number()).min(1).describe('One mean per channel (or one for all).'),
-    std: z.array(z.number().positive()).min(1).describe('One standard deviation per channel (or one for all).'),
-  })
-  .strict()
-  .refine((m) => m.mean.length === m.std.length, { message: 'mean and std need the same number of values', path: ['std'] });
-
-export const NormalizeSpec = z.union([
-  z
-    .enum(['unit', 'standard', 'perChannel'])
-    .describe(
-      '"unit": pixels / 255 (float data as is); "standard": zero mean, unit variance over the training split; "perChannel": the same per channel (per feature for tables).',
-    ),
-  MeanStd,
-]);
-export type NormalizeSpec = z.infer<typeof NormalizeSpec>;
 
 export const DataSpec = z
   .object({

@@ -39,6 +39,8 @@ describe('npm run package: the .vsix', function () {
     for (const f of [
       'dist/extension.js',
       'dist/engine.js',
+      // Export Student (ONNX, quantized) and Slurm tasks run the CLI beside the engine.
+      'dist/cli.js',
       'dist/tfjs-backend-wasm-simd.wasm',
       'dist/tfjs-backend-wasm.wasm',
       'dist/mnist-digits-images.idx3-ubyte',

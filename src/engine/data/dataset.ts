@@ -153,7 +153,7 @@ export class NormalizeError extends Error {}
  * scaled to 0–1 ("unit"); floats are taken as they are. Statistics come from the training
  * split only. Tables are standardised per feature unless mean/std are given.
  */
-function normalisation(spec: NormalizeSpec, trn: Split, tabular: boolean): Pick<Dataset, 'scale' | 'offset' | 'channelScale' | 'channelOffset'> {
+export function normalisation(spec: NormalizeSpec, trn: Split, tabular: boolean): Pick<Dataset, 'scale' | 'offset' | 'channelScale' | 'channelOffset'> {
   const unit = trn.set.images instanceof Uint8Array ? 1 / 255 : 1;
   const c = trn.set.channels;
   const mode = tabular && spec === 'unit' ? 'perChannel' : spec;
@@ -196,7 +196,9 @@ function valueStats(split: Split, unit: number, groups: number): { mean: number[
   }
   const n = (split.indices.length * px) / groups;
   const mean = Array.from(sum, (s) => s / n);
-  return { mean, std: mean.map((m, g) => Math.sqrt(Math.max(sq[g] / n - m * m, 1e-12))) };
+  // A value constant over the training split (a table's constant column, a border pixel always 0)
+  // keeps its scale (sd 1, as scikit-learn does): dividing by ~0 would blow any other value up.
+  return { mean, std: mean.map((m, g) => (sq[g] / n - m * m > 1e-12 ? Math.sqrt(sq[g] / n - m * m) : 1)) };
 }
 
 /** The training order of one epoch: the same for every stage that trains on these data. */

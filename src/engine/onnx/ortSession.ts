@@ -8,6 +8,7 @@
  */
 import * as os from 'node:os';
 import type { Tensor as OrtTensor } from 'onnxruntime-common';
+import { requireOptionalNative } from '../util/optionalNative';
 
 let threadsSetting: number | undefined;
 
@@ -71,8 +72,8 @@ function metadata(raw: RawMetadata[]): OrtValueMetadata[] {
 
 /** Opens a session on the model's bytes; throws ONNX Runtime's own words (the caller names the file). */
 export function openOrtSession(bytes: Uint8Array, threads: number): OrtRunner {
-  const native = require('onnxruntime-node/dist/binding') as NativeBinding;
-  const { Tensor } = require('onnxruntime-node') as typeof import('onnxruntime-common');
+  const native = requireOptionalNative<NativeBinding>('onnxruntime-node', 'ONNX teachers and ONNX export', '/dist/binding');
+  const { Tensor } = requireOptionalNative<typeof import('onnxruntime-common')>('onnxruntime-node', 'ONNX teachers and ONNX export');
   native.initOrt();
   const session = new native.binding.InferenceSession();
   session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, {

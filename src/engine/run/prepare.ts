@@ -21,6 +21,7 @@ import { deriveSeed } from '../util/rng';
 import { planTeachers } from './teachers';
 import { modelFolderRefusal } from '../../protocol/modelFolder';
 import type { RunMemo } from './memo';
+import { teacherInputOf } from '../models/teacherInput';
 import type { Progress } from '../data/formats/imageFolder';
 import { DataSourceError, DataSplitError, loadData, loadTeacherFile, loadTeacherModel, type FrozenTeacherOptions } from './reuse';
 import { detectProbabilities, externalTeacherInfo, UnknownTapError } from '../models/externalTeacher';
@@ -115,11 +116,11 @@ async function buildModels(
             plan.kind === 'saved'
               ? `${describeArchitecture(plan.spec.architecture as never)} (saved: ${plan.modelJson})`
               : external
-                ? `${plan.modelJson} (${external.kind === 'onnx' ? 'ONNX, run by ONNX Runtime' : 'tfjs GraphModel'}, frozen)`
+                ? `${plan.modelJson} (${EXTERNAL_KINDS[external.kind] ?? external.kind}, frozen${'model' in plan.spec && plan.spec.preprocess ? `; its own input ${teacherInputOf(ds, plan.spec.preprocess)?.shape.join('×')}` : ''})`
                 : plan.modelJson,
           modelJson: plan.modelJson,
         });
-        if (!external && 'model' in plan.spec && (plan.spec.layout || plan.spec.output))
+        if ((!external || external.kind === 'layers-model') && 'model' in plan.spec && (plan.spec.layout || plan.spec.output))
           issues.push({
             path: [...at, plan.spec.layout ? 'layout' : 'output'],
             message: `${plan.modelJson} is a tfjs LayersModel: "${plan.spec.layout ? 'layout' : 'output'}" applies to ONNX (and, for "output", GraphModel) teachers only`,
@@ -138,7 +139,8 @@ async function buildModels(
       }
     } catch (e) {
       const pairs = e instanceof UnknownTapError ? pairsNaming(cfg, plan.spec.id, e.tap) : [];
-      if (pairs.length) for (const p of pairs) issues.push({ path: p, message: (e as Error).message });
+      if (e instanceof NormalizeError) issues.push({ path: [...at, 'preprocess', 'normalize'], message: e.message });
+      else if (pairs.length) for (const p of pairs) issues.push({ path: p, message: (e as Error).message });
       else issues.push({ path: [...at, 'model'], message: (e as Error).message });
     }
   }
@@ -186,9 +188,19 @@ function pairsNaming(cfg: KdConfig, id: string, layer: string): JsonPath[] {
   );
 }
 
+const EXTERNAL_KINDS: Record<string, string> = { onnx: 'ONNX, run by ONNX Runtime', 'graph-model': 'tfjs GraphModel', 'layers-model': 'tfjs LayersModel' };
+
 function frozenTeacherOptions(cfg: KdConfig, spec: KdConfig['teachers'][number], index: number, ds: Dataset): FrozenTeacherOptions {
   const file = 'model' in spec ? spec : undefined;
-  return { shape: ds.shape, layout: file?.layout, output: file?.output, taps: tappedLayers(cfg, spec.id), name: `teacher_${index}` };
+  const input = teacherInputOf(ds, file?.preprocess);
+  return {
+    shape: ds.shape,
+    layout: file?.layout,
+    output: file?.output,
+    taps: tappedLayers(cfg, spec.id),
+    name: `teacher_${index}`,
+    ...(input ? { input } : {}),
+  };
 }
 
 /** An external teacher's outputs on the first training batch: probabilities (then marked so) or logits. */
@@ -306,6 +318,16 @@ export async function prepare(tf: typeof tfTypes, cfg: KdConfig, baseDir: string
   // Presets too deep for the images: said before any model is built (a 0×0 feature map crashes the kernels).
   const tooSmall = presetInputIssues(cfg, ds.shape);
   if (tooSmall.length) throw new ConfigError(tooSmall);
+  // Tables and [N, D] arrays are held as 1×1×D images: a shift or crop would move the one pixel
+  // off the image (the sample becomes padding), a flip does nothing.
+  if (ds.shape[0] === 1 && ds.shape[1] === 1) {
+    const a = cfg.data.augment;
+    const on = (['shift', 'crop', 'flip'] as const).filter((k) => !!a[k]);
+    if (on.length)
+      throw new ConfigError(
+        on.map((k) => ({ path: ['data', 'augment', k], message: `the samples are vectors of ${ds.shape[2]} values, not images: ${k} applies to images only` })),
+      );
+  }
   if (cfg.training.batchSize > ds.train.indices.length) {
     throw new ConfigError([
       { path: ['training', 'batchSize'], message: `${cfg.training.batchSize} is larger than the ${ds.train.indices.length} training samples` },

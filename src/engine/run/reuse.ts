@@ -18,6 +18,8 @@ import { isGraphModelJson, isOnnxFile } from '../models/modelJson';
 import { fileDigest, loadOnnxTeacher } from '../models/onnxTeacher';
 import { loadGraphTeacher } from '../models/graphTeacher';
 import { ortThreads } from '../onnx/ortSession';
+import { withTeacherInput, type TeacherInput } from '../models/teacherInput';
+import { MissingNativeError } from '../util/optionalNative';
 import { digest, type RunMemo } from './memo';
 
 export interface LoadedData {
@@ -40,6 +42,7 @@ export async function loadData(cfg: KdConfig, baseDir: string, memo?: RunMemo, p
     try {
       source = await loadSource(cfg.data, baseDir, { cacheDir: cacheDirFor(path.join(baseDir, 'kd.json')), progress });
     } catch (e) {
+      if (e instanceof MissingNativeError) throw e;
       throw new DataSourceError((e as Error).message);
     }
     try {
@@ -82,6 +85,8 @@ export interface FrozenTeacherOptions {
   output?: string;
   taps: string[];
   name: string;
+  /** kd.json preprocess: the teacher's own input is made from the student's batch (`shape`), and the model loaded for `input.shape`. */
+  input?: TeacherInput;
 }
 
 /**
@@ -90,6 +95,22 @@ export interface FrozenTeacherOptions {
  * worker they are kept by a key of their bytes and everything that shapes their outputs.
  */
 export async function loadTeacherFile(tf: typeof tfTypes, file: string, opts: FrozenTeacherOptions, memo?: RunMemo): Promise<tfTypes.LayersModel> {
+  const input = opts.input;
+  if (input) {
+    // The model runs on its own input; the wrapper takes the student's batch (models/teacherInput.ts).
+    const own: FrozenTeacherOptions = { ...opts, shape: input.shape, input: undefined, name: `${opts.name}_own` };
+    const make = async () => {
+      const inner =
+        isOnnxFile(file) || isGraphModelJson(file) ? await loadTeacherFile(tf, file, own) : await modelFromArtifacts(tf, readModelArtifacts(file), file);
+      return withTeacherInput(tf, inner, input, opts.shape, opts.taps, file, opts.name);
+    };
+    if (!memo) return make();
+    const a = isOnnxFile(file) ? undefined : readModelArtifacts(file, { graphModel: isGraphModelJson(file) });
+    const contents = a
+      ? digest(JSON.stringify(a.modelTopology), JSON.stringify(a.weightSpecs), a.weightData as ArrayBuffer)
+      : fileDigest(fs.readFileSync(file));
+    return memo.get(`preprocessed-teacher:${tf.getBackend()}:${contents}:${digest(JSON.stringify(opts))}`, make, (m) => m.dispose());
+  }
   if (isOnnxFile(file)) {
     let bytes: Buffer;
     try {

@@ -124,7 +124,9 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
     const cacheable = !isAugmented(cfg.data.augment) && (cfg.assistants.length > 0 || !prepared.layerPlan);
     const forward = ensembleLogitsFn(tf, teacherModels, ensemble);
     const cached = cacheable ? await teacherSourceFor(ctx, teacherModels, forward, true) : undefined;
-    const valLogits = cached?.kind === 'cached' ? rowsOf(cached.logits, ds.numClasses, ds.val) : await predictLogits(tf, forward, ds, ds.val);
+    // The cache holds rows of the training set: a validation split of it reads them, a validation set of its own (an image folder's) is run.
+    const valLogits =
+      cached?.kind === 'cached' && ds.val.set === ds.train.set ? rowsOf(cached.logits, ds.numClasses, ds.val) : await predictLogits(tf, forward, ds, ds.val);
     emit({ type: 'stage_done', stage: 'teacher', valAccuracy: accuracy(argmaxRows(valLogits, ds.numClasses), labelsOf(ds.val)), testAccuracy: NaN });
   }
 

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { DataSpec, ImageFolderSource } from '../../../protocol/config';
 import type { ImageSet } from '../sources';
 import { decodeKey, readCacheEntry, writeCacheEntry } from './decodeCache';
+import { requireOptionalNative } from '../../util/optionalNative';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.bmp', '.avif'];
 
@@ -39,6 +40,8 @@ export function listImageFolder(dir: string): Listing {
       `${dir}: no class subfolders${loose ? ` (${loose} images lie directly in it)` : ''}; an image folder holds one subfolder of images per class, e.g. ${path.join(dir, 'cat', '001.png')}`,
     );
   }
+  // Labels are held as one byte a sample (data/sources.ts): a 257th class would wrap to class 0.
+  if (classNames.length > 256) throw new Error(`${dir}: ${classNames.length} class subfolders; at most 256 classes`);
   const files = classNames.map((c) => {
     const sub = path.join(dir, c);
     const images = fs
@@ -106,7 +109,7 @@ export async function loadImageFolders(
       return { sets, classNames: meta.classNames, notes: meta.notes, cacheFile: path.join(cacheDir, `decoded-${key}.bin`), cacheHit: true };
     }
   }
-  const sharp = (await import('sharp')).default;
+  const sharp = requireOptionalNative<Sharp>('sharp', 'image folders (data.source format "imageFolder")');
   const [height, width] = options.imageSize ?? (await firstSize(sharp, train.files[0][0]));
   const decoder = new Decoder(sharp, height, width, options.fit, options.skipUnreadable, allFiles.length, progress);
   const decoded: Partial<Record<SplitName, { rgb: Uint8Array; labels: Uint8Array; count: number }>> = {};

@@ -47,6 +47,16 @@ describe('normalisation and augmentation', () => {
     assert.notEqual(all.channelOffset![0], ds.channelOffset![0]);
   });
 
+  it('a channel constant over the training split keeps its scale (sd 1), so a test value off that constant stays finite', () => {
+    const src = rgbSource(50);
+    for (let i = 0; i < 50; i++) src.train.images[i * 4] = src.train.images[i * 4 + 2] = 7; // channel 0 always 7
+    const ds = buildDataset(src, DataSpec.parse({ normalize: 'perChannel' }), 4);
+    assert.ok(Math.abs(ds.channelScale![0] - 1 / 255) < 1e-12, `scale ${ds.channelScale![0]} (was 1/255 / 1e-6)`);
+    assert.ok(Math.abs(ds.channelOffset![0] + 7 / 255) < 1e-12);
+    // A value of 200 in that channel maps to (200 − 7) / 255, not ~7.6e5.
+    assert.ok(Math.abs(200 * ds.channelScale![0] + ds.channelOffset![0] - 193 / 255) < 1e-9);
+  });
+
   it('{ mean, std } per channel in unit-scaled values: x = (v / 255 − mean) / std; one value stands for every channel', () => {
     const src = rgbSource(10);
     const ds = buildDataset(src, DataSpec.parse({ normalize: { mean: [0.5, 0.25], std: [0.5, 0.125] } }), 1);

@@ -229,4 +229,32 @@ describe('bad data input: clear messages naming the place', function () {
     assert.deepEqual(err.issues[0].path, ['data', 'normalize']);
     assert.match(err.issues[0].message, /3 values in mean for data of 1 channel \(give 1\)/);
   });
+
+  it('more than 256 class folders are refused (labels are one byte: class 256 would read as class 0)', async () => {
+    const d = fresh();
+    for (let c = 0; c < 257; c++) fs.mkdirSync(path.join(d, `c${String(c).padStart(3, '0')}`));
+    await assert.rejects(load({ format: 'imageFolder', train: d }), new RegExp(`${d}: 257 class subfolders; at most 256 classes`));
+  });
+
+  it('shift, crop or flip on a table (1×1×D vectors) is refused at data.augment before training', async () => {
+    const d = fresh();
+    fs.writeFileSync(path.join(d, 't.csv'), 'a,b,y\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${i % 3},${i % 2}`).join('\n') + '\n');
+    const kd = path.join(d, 'kd.json');
+    const cfg = {
+      backend: 'cpu',
+      data: { source: { format: 'csv', train: 't.csv', label: 'y' }, augment: { shift: 2, flip: true } },
+      teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [4] } }],
+      student: { architecture: { preset: 'mlp', hidden: [2] } },
+      training: { batchSize: 8 },
+    };
+    fs.writeFileSync(kd, JSON.stringify(cfg));
+    const messages: EngineMessage[] = [];
+    assert.equal(await runEngine({ request: { kind: 'validate', configPath: kd }, send: (m) => messages.push(m), shouldStop: () => false }), EXIT.badConfig);
+    const err = messages.find((m): m is ConfigErrorMessage => m.type === 'config_error')!;
+    assert.deepEqual(
+      err.issues.map((i) => i.path.join('.')),
+      ['data.augment.shift', 'data.augment.flip'],
+    );
+    assert.match(err.issues[0].message, /vectors of 2 values, not images: shift applies to images only/);
+  });
 });
