@@ -30,8 +30,7 @@ function teacher14(tf: typeof tfTypes): tfTypes.LayersModel {
   return tf.model({ inputs: input, outputs: logits });
 }
 
-const maxDiff = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array) =>
-  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 describe('teachers[].preprocess: the teacher sees its own input size and normalisation', function () {
   this.timeout(60_000);
