@@ -134,6 +134,7 @@ export function loadCsvSource(src: CsvSource, r: (p: string) => string, cacheDir
   if (key) {
     const arrays: Record<string, Pixels> = { 'train.x': train.set.images, 'train.y': train.set.labels };
     if (test) Object.assign(arrays, { 'test.x': test.set.images, 'test.y': test.set.labels });
+    // Best effort: a table that cannot be cached is parsed again next time (writeCacheEntry returns why).
     writeCacheEntry(cacheDir!, key, { meta, arrays });
   }
   return { train: train.set, test: test?.set, classNames: train.classNames, tabular: true, description: describe(train.set, meta) };

@@ -7,7 +7,8 @@
  * arrays it lists, byte for byte; it is written under a temporary name and renamed, so that
  * a reader never sees half an entry and parallel trials can write the same one.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -73,15 +74,35 @@ export function readCacheEntry<M>(cacheDir: string, key: string): CacheEntry<M> 
   }
 }
 
-export function writeCacheEntry<M>(cacheDir: string, key: string, entry: CacheEntry<M>): string {
+/**
+ * Writes the entry (atomically: a temporary file renamed), or returns why it could not: a cache
+ * is an optimisation, so a full disk or a read-only folder costs the next run a decode, never
+ * this run, whose data is already decoded.
+ */
+export function writeCacheEntry<M>(cacheDir: string, key: string, entry: CacheEntry<M>): string | Error {
   const file = cacheFile(cacheDir, key);
+  // Host and a random suffix too: tasks on several nodes of a cluster share the folder and may share a pid.
+  const tmp = `${file}.tmp-${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    writeEntry(cacheDir, file, tmp, entry);
+    return file;
+  } catch (e) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // No folder, no temporary file.
+    }
+    return e as Error;
+  }
+}
+
+function writeEntry<M>(cacheDir: string, file: string, tmp: string, entry: CacheEntry<M>): void {
   fs.mkdirSync(cacheDir, { recursive: true });
   const header: Header<M> = {
     meta: entry.meta,
     arrays: Object.entries(entry.arrays).map(([name, a]) => ({ name, type: a instanceof Float32Array ? 'float32' : 'uint8', length: a.length })),
   };
   const json = Buffer.from(JSON.stringify(header));
-  const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
     let at = 0;
@@ -104,7 +125,6 @@ export function writeCacheEntry<M>(cacheDir: string, key: string, entry: CacheEn
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
-  return file;
 }
 
 function align4(n: number): number {

@@ -139,7 +139,9 @@ export async function loadImageFolders(
       arrays[`${s}.images`] = sets[s]!.images;
       arrays[`${s}.labels`] = sets[s]!.labels;
     }
-    cacheFile = writeCacheEntry(cacheDir, key, { meta, arrays });
+    const written = writeCacheEntry(cacheDir, key, { meta, arrays });
+    if (written instanceof Error) notes.push(`the decode cache could not be written (${written.message}): the next run decodes the images again`);
+    else cacheFile = written;
   }
   return { sets, classNames: train.classNames, notes, cacheFile, cacheHit: false };
 }
