@@ -65,7 +65,8 @@ export function configParams(config: Record<string, unknown> | undefined): Recor
   const walk = (v: unknown, at: string) => {
     if (at.startsWith('$') || NOT_PARAMS.has(at) || paths.has(at)) return;
     if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')) {
-      if (at) out[at] = JSON.stringify(v);
+      // A list of files (CIFAR's training batches) is paths, element by element: no setting either.
+      if (at && !paths.has(`${at}.0`)) out[at] = JSON.stringify(v);
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
     } else if (at && (v === null || ['string', 'number', 'boolean'].includes(typeof v))) {

@@ -135,4 +135,10 @@ describe('extension: the experiments table rows', () => {
       baseline: true,
     });
   });
+
+  it('a list of files (CIFAR batches) is no setting: a sweep trial (absolute paths) and a run (relative) do not differ by it', () => {
+    const cifar = (dir: string) => ({ data: { source: { format: 'cifar', train: [`${dir}data_batch_1.bin`, `${dir}data_batch_2.bin`], labels: 'cifar10' } } });
+    assert.deepEqual(configParams(cifar('')), { 'data.source.format': 'cifar', 'data.source.labels': 'cifar10' });
+    assert.deepEqual(configParams(cifar('/ws/')), configParams(cifar('')));
+  });
 });
