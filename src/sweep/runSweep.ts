@@ -303,12 +303,7 @@ export class Sweep {
     if (trial.teacherLogits === 'cache-hit') sweep.teacherCache.hits++;
     if (trial.teacherLogits === 'computed') sweep.teacherCache.computed++;
     if (summary) {
-      trial.durationSec = summary.durationSec;
-      trial.valAccuracy = summary.student?.valAccuracy;
-      trial.testAccuracy = summary.student?.testAccuracy;
-      trial.metric = sweep.metric === 'valAccuracy' ? trial.valAccuracy : trial.testAccuracy;
-      trial.status = summary.status === 'done' ? 'done' : summary.status === 'stopped' ? 'stopped' : 'failed';
-      if (summary.error) trial.error = summary.error;
+      trialResultFrom(sweep, trial, summary);
     } else {
       trial.status = this.stopped ? 'stopped' : 'failed';
       const exit = outcome.ended ? undefined : outcome.exit;
@@ -324,6 +319,16 @@ export class Sweep {
     void worker.close();
     return undefined;
   }
+}
+
+/** A finished trial's results and status from its summary.json: the one rule for local workers and Slurm tasks. */
+export function trialResultFrom(sweep: SweepFile, trial: SweepTrial, summary: RunSummary): void {
+  trial.durationSec = summary.durationSec;
+  trial.valAccuracy = summary.student?.valAccuracy;
+  trial.testAccuracy = summary.student?.testAccuracy;
+  trial.metric = sweep.metric === 'valAccuracy' ? trial.valAccuracy : trial.testAccuracy;
+  trial.status = summary.status === 'done' ? 'done' : summary.status === 'stopped' ? 'stopped' : 'failed';
+  if (summary.error) trial.error = summary.error;
 }
 
 /**

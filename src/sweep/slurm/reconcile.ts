@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { EngineMessage } from '../../protocol/events';
 import { readEvents, readSummary } from '../../protocol/runFolder';
 import { summarizeSweep, type SweepFile, type SweepTrial } from '../../protocol/sweep';
-import { trialTeacherLogits } from '../runSweep';
+import { trialResultFrom, trialTeacherLogits } from '../runSweep';
 import { phaseOf, type TaskState } from './scheduler';
 
 /** Lines of a job's log a failed trial's error quotes. */
@@ -58,12 +58,7 @@ function fromRunFolder(sweep: SweepFile, sweepDir: string, trial: SweepTrial): b
   const runDir = path.join(sweepDir, trial.runDir);
   const summary = readSummary(runDir);
   if (!summary || summary.status === 'running') return false;
-  trial.durationSec = summary.durationSec;
-  trial.valAccuracy = summary.student?.valAccuracy;
-  trial.testAccuracy = summary.student?.testAccuracy;
-  trial.metric = sweep.metric === 'valAccuracy' ? trial.valAccuracy : trial.testAccuracy;
-  trial.status = summary.status === 'done' ? 'done' : summary.status === 'stopped' ? 'stopped' : 'failed';
-  if (summary.error) trial.error = summary.error;
+  trialResultFrom(sweep, trial, summary);
   // What the trial did with the teacher's logits, from the same typed event a local sweep reads.
   let logits: SweepTrial['teacherLogits'];
   for (const e of readEvents(runDir).events) logits = trialTeacherLogits(logits, e as EngineMessage);
