@@ -1,7 +1,9 @@
 /**
  * The temperature-sweep view: one panel per sweep folder, titled by the sweep's name. It
- * re-reads the folder on `ready` and whenever a file under it changes (debounced), so trials
- * fill in while the sweep runs; it displays sweep.json's model and computes no statistic.
+ * re-reads the folder on `ready`, whenever a file under it changes (debounced), and, while the
+ * sweep runs, whenever a poll of its files sees a change (file events do not arrive everywhere:
+ * sweepChanges.ts), so trials fill in while the sweep runs; it displays sweep.json's model and
+ * computes no statistic.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,11 +15,16 @@ import { PanelHost } from '../webviews/panelHost';
 import { bestParamEdits, minimalReplace } from '../../protocol/kdJsonEdits';
 import { readSweep, SWEEP_FILES, type SweepFile } from '../../protocol/sweep';
 import { planApplyBest } from '../../protocol/sweepBest';
+import { sweepMayChange, SWEEP_POLL_MS, sweepSignature } from './sweepChanges';
 import { loadSweep, sweepTitle } from './sweepData';
 
 export const SWEEP_VIEW_TYPE = 'distillery.sweep';
 
 export class SweepPanel extends PanelHost {
+  /** The sweep as last posted, and its files' signature then: what the poll compares with. */
+  private shown: SweepFile | undefined;
+  private shownSignature = '';
+
   constructor(
     panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
@@ -28,6 +35,14 @@ export class SweepPanel extends PanelHost {
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(sweepDir), '**/*.{json,jsonl}'));
     const changed = () => this.scheduleRefresh();
     for (const d of [watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed)]) this.track(d);
+    const poll = setInterval(() => this.pollChanges(), SWEEP_POLL_MS);
+    this.onDispose(() => clearInterval(poll));
+  }
+
+  /** The safety net under the watcher: while the sweep may change, a changed signature refreshes the view. */
+  private pollChanges(): void {
+    if (!this.ready || !sweepMayChange(this.shown)) return;
+    if (sweepSignature(this.sweepDir, this.shown) !== this.shownSignature) this.scheduleRefresh();
   }
 
   static create(
@@ -51,7 +66,11 @@ export class SweepPanel extends PanelHost {
 
   /** The sweep as it stands, the tab titled by its name; a notice when sweep.json cannot be read. */
   private load(): SweepFile | undefined {
+    // Stamped before the read: a change made while the folder is read, or a trial that starts, is seen by the next poll.
+    const signature = sweepSignature(this.sweepDir, this.shown);
     const sweep = loadSweep(this.sweepDir);
+    this.shown = sweep;
+    this.shownSignature = sweepSignature(this.sweepDir, sweep) === signature ? signature : '';
     this.panel.title = sweepTitle(this.sweepDir, sweep);
     if (!sweep)
       this.post({ type: 'notice', level: 'error', text: `${path.join(this.sweepDir, SWEEP_FILES.sweep)} is missing or is not a Distillery sweep.json.` });
