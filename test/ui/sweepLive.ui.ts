@@ -108,13 +108,19 @@ const check: UiCheck = {
     // While the trials run the view fills: a count between 0 and all of them is seen, and shot, before the sweep ends.
     const facts = async () => (await frame.locator('.run-header .facts').innerText()).replace(/\s+/g, ' ');
     let midRun: string | undefined;
+    let progressToast: string | undefined;
     const sweep = await waitFor(
       'the sweep to end',
       async () => {
         const s = readSweep(sweepDir);
-        const shown = /^(\d+)\/(\d+) trials done/.exec(await facts().catch(() => ''));
+        const shown = /^(\d+)\/(\d+) trials finished/.exec(await facts().catch(() => ''));
         if (!midRun && s?.status === 'running' && shown && +shown[1] > 0 && +shown[1] < +shown[2]) {
           midRun = shown[0];
+          progressToast = await page
+            .locator('.notification-toast', { hasText: 'trials finished' })
+            .first()
+            .innerText({ timeout: 2_000 })
+            .catch(() => undefined);
           await screenshot('sweep-02-mid-run');
         }
         return s && s.status !== 'running' ? s : undefined;
@@ -124,17 +130,23 @@ const check: UiCheck = {
     assert.equal(sweep.status, 'done');
     log(`while the sweep ran the view said "${midRun}"`);
     assert.ok(midRun, 'the view counted some, not all, trials done while the sweep ran');
+    log(`progress notification then: ${progressToast?.replace(/\s+/g, ' ')}`);
+    assert.match(progressToast ?? '', /Sweep live-temps[\s\S]*\d+\/\d+ trials finished \(8 distilled, 2 baselines\)/, 'the progress is titled by the sweep’s name and counts like the CLI');
     // Counted as `distill sweep` counts them: every trial, the baselines included; the view says done.
     const done = sweep.trials.filter((t) => t.status === 'done').length;
     const baselines = sweep.trials.filter((t) => t.kind === 'baseline').length;
     assert.ok(baselines > 0 && done === sweep.trials.length, `every trial done, baselines among them (${done}/${sweep.trials.length}, ${baselines} baselines)`);
-    const want = `${done}/${sweep.trials.length} trials done (${sweep.trials.length - baselines} distilled, ${baselines} baselines) · done`;
+    const want = `${done}/${sweep.trials.length} trials finished (${sweep.trials.length - baselines} distilled, ${baselines} baselines) · done`;
     const final = await waitFor('the view to count every trial and say done', async () => ((await facts()).includes(want) ? facts() : undefined), {
       timeoutMs: 15_000,
     }).catch(async () => assert.fail(`the sweep view did not catch up with sweep.json: it says "${await facts().catch(() => '?')}", want "${want}"`));
     log(`facts: ${final}`);
     const baselineRows = await frame.locator('[data-testid=trials] tbody tr', { hasText: 'baseline (scratch)' }).count();
     assert.equal(baselineRows, baselines, 'each baseline trial is listed, labelled as a baseline');
+    // The notification says the same count under the sweep's name (kd.json's "name", not the folder's), with Open.
+    const toast = page.locator('.notification-toast', { hasText: `Sweep live-temps done: ${want.replace(/ · done$/, '')}` }).first();
+    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await toast.locator('.monaco-button', { hasText: 'Open' }).count(), 1, 'the final notification has an Open button');
     await screenshot('sweep-03-done');
 
     // The experiments table and a trial's dashboard join the sweep view's group.

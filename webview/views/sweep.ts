@@ -14,6 +14,7 @@ import { throttledRender } from '../lib/schedule';
 import { describeComparison } from '../../src/protocol/stats/seeds';
 import { baselineName } from '../../src/protocol/format';
 import { meanSd } from '../../src/protocol/sweepBest';
+import { trialCounts, trialCountsText } from '../../src/protocol/sweepCounts';
 import {
   bestSettingRow,
   bestSingleTrial,
@@ -79,13 +80,11 @@ export function startSweep(app: HTMLElement): { setPalette(p: Palette): void } {
     const trials = distilledTrials(sweep);
     text(chartTitle, `${metric[0].toUpperCase()}${metric.slice(1)} against temperature (mean over seeds)`);
     text(heading, sweep.name ? `${sweep.name} (${sweep.sweepId})` : `Sweep ${sweep.sweepId}`);
-    // Counted as the CLI counts them: every trial, the baselines included.
-    const done = sweep.trials.filter((t) => t.status === 'done').length;
-    const baselines = sweep.trials.length - trials.length;
     text(
       summary,
       [
-        `${done}/${sweep.trials.length} trials done${baselines ? ` (${trials.length} distilled, ${baselines} baseline${baselines === 1 ? '' : 's'})` : ''}`,
+        // Counted as the CLI counts them (sweepCounts.ts): every trial, the baselines included.
+        trialCountsText(trialCounts(sweep.trials)),
         sweep.status,
         b
           ? `best setting: ${settingLabel(b.params)}, ${metric} ${meanSd(b)} over ${b.n} seed${b.n === 1 ? '' : 's'}${b.vsBaseline?.n ? `; vs baseline ${describeComparison(b.vsBaseline)}${b.vsBaseline.verdict ? ` (${b.vsBaseline.verdict})` : ''}` : ''}`

@@ -17,12 +17,14 @@ import { Sweep } from '../../sweep/runSweep';
 import { cancelSweep, followSweep } from '../../sweep/slurm/follow';
 import { onPath } from '../../sweep/slurm/scheduler';
 import { sweepTable } from '../../sweep/table';
+import { trialCounts, trialCountsText } from '../../protocol/sweepCounts';
 import { pickSavedKdJson } from '../kdjson/pick';
 import { launchFor, refuseUntrusted } from '../runs/launch';
 import type { LaunchRequest } from '../runs/launchPolicy';
 import { sweepParallel } from '../settings';
 import { COMMANDS } from '../commands/ids';
 import type { EditorSweeps } from './editorSweeps';
+import { sweepProgressTitle } from './sweepNames';
 
 const OPEN = 'Open';
 
@@ -79,7 +81,8 @@ export async function runSweepInWindow(
   return vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `Distill ${seeds ? `${seeds.length} seeds` : 'sweep'}: ${path.basename(path.dirname(uri.fsPath))}`,
+      // Named by kd.json's name (or file), as the sweep itself is: never by the folder.
+      title: sweepProgressTitle(uri.fsPath, seeds),
       cancellable: true,
     },
     async (progress, token) => {
@@ -91,7 +94,6 @@ export async function runSweepInWindow(
         launch,
         executor,
         onUpdate: (s, c) => {
-          const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
           if (c.type === 'trial_finished') {
             const t = c.trial;
             log.appendLine(
@@ -99,11 +101,12 @@ export async function runSweepInWindow(
             );
             progress.report({
               increment: 100 / s.trials.length,
-              message: `${done}/${s.trials.length} trials${t.kind === 'distill' ? ` · last ${paramsKey(t.params)}` : ''}`,
+              // The CLI's count (sweepCounts.ts), as the view's header and the Runs tree say it.
+              message: `${trialCountsText(trialCounts(s.trials))}${t.kind === 'distill' && Object.keys(t.params).length ? ` · last ${paramsKey(t.params)}` : ''}`,
             });
           } else if (c.type === 'note') log.appendLine(`sweep ${s.sweepId}: ${c.message}`);
           else if (c.type === 'started') {
-            progress.report({ message: `${s.trials.length} trials, ${s.parallel} at once` });
+            progress.report({ message: `${trialCountsText(trialCounts(s.trials))}, ${s.parallel} at once` });
             // The sweep's view opens as it starts and fills as trials finish (beside the kd.json, which keeps the focus).
             sweepDir = c.dir;
             void vscode.commands.executeCommand(COMMANDS.openSweep, { sweepDir: c.dir, preserveFocus: true });
@@ -134,8 +137,8 @@ export async function runSweepInWindow(
       log.appendLine(sweepTable(out.sweep));
       const best = out.sweep.bestSetting;
       const msg = seeds
-        ? `Seeded run ${out.sweep.status}: ${seedsVerdictLine(out.sweep.aggregates[0]?.vsBaseline, out.sweep.baselineStart)}`
-        : `Sweep ${out.sweep.status}: ${out.sweep.trials.length} trials${best ? `; best setting ${paramsKey(best.params)} at ${meanSd(best)} over ${best.n} seed(s)${best.warnings.length ? ` — ${best.warnings.join('; ')}` : ''}` : ''}`;
+        ? `Seeded run ${out.sweep.name} ${out.sweep.status}: ${seedsVerdictLine(out.sweep.aggregates[0]?.vsBaseline, out.sweep.baselineStart)}`
+        : `Sweep ${out.sweep.name} ${out.sweep.status}: ${trialCountsText(trialCounts(out.sweep.trials))}${best ? `; best setting ${paramsKey(best.params)} at ${meanSd(best)} over ${best.n} seed(s)${best.warnings.length ? ` — ${best.warnings.join('; ')}` : ''}` : ''}`;
       const dir = sweepDir ?? out.dir;
       const shown = out.sweep.status === 'done' ? vscode.window.showInformationMessage(msg, OPEN) : vscode.window.showWarningMessage(msg, OPEN);
       void shown.then((choice) => choice === OPEN && vscode.commands.executeCommand(COMMANDS.openSweep, { sweepDir: dir }));

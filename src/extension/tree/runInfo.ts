@@ -13,6 +13,7 @@ import { runFolderProblem } from '../../protocol/knownFolders';
 import { runStatusOf, systemProbe, type EngineProbe, type LauncherState } from '../../protocol/runStatus';
 import type { SeedComparison } from '../../protocol/stats/seeds';
 import { ONE_SEED_NO_VERDICT, seedsVerdictLine } from '../../protocol/sweepBest';
+import { trialCounts } from '../../protocol/sweepCounts';
 
 export interface RunRecord {
   runId: string;
@@ -191,7 +192,7 @@ export function sweepItemModel(
     name: string;
     status: 'running' | 'done' | 'failed' | 'stopped';
     startedAt: string;
-    trials: { status: string }[];
+    trials: { status: string; kind?: string }[];
     bestSetting?: { params: Record<string, number>; mean: number; warnings?: string[] };
     params?: { path: string }[];
     aggregates?: { vsBaseline?: SeedComparison }[];
@@ -199,7 +200,8 @@ export function sweepItemModel(
   },
   nowMs: number,
 ): Omit<RunItemModel, 'contextValue'> & { contextValue: string } {
-  const done = s.trials.filter((t) => t.status === 'done').length;
+  // Finished of all, baselines included: the CLI's count, the view's and the notification's (sweepCounts.ts).
+  const done = trialCounts(s.trials).finished;
   if (s.params && !s.params.length) return seededItemModel({ ...s, params: s.params }, done, nowMs);
   const best = s.bestSetting
     ? `best ${Object.entries(s.bestSetting.params)
