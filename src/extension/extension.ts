@@ -15,6 +15,7 @@ import { Disposable } from './disposable';
 import { RunManager } from './runs/runManager';
 import { registerSidebar } from './sidebar';
 import { startSweep } from './sweeps/startSweep';
+import { registerSweepCommands } from './sweeps/sweepCommands';
 import { Panels, type DashboardsApi } from './webviews/panels';
 import { registerPanelSerializers } from './webviews/serializers';
 
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext) {
   );
   root.track(registerCommand(COMMANDS.showEngineLog, () => log.show(), log));
   root.track(registerCommand(COMMANDS.startSweep, (uri?: vscode.Uri) => startSweep(sweeps, log, uri), log));
+  root.track(registerSweepCommands(sweeps, sidebar.runsTree, log));
   const panels = root.track(new Panels(context.extensionUri, runs, sidebar.runsTree));
   root.track(registerPanelSerializers(panels));
   root.track(registerPanelCommands(panels, src, log));

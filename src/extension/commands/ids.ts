@@ -24,6 +24,9 @@ export const COMMANDS = {
   openRun: 'distillery.openRun',
   refreshRuns: 'distillery.refreshRuns',
   openModelDefinition: 'distillery.openModelDefinition',
+  stopSweep: 'distillery.stopSweep',
+  revealSweepFolder: 'distillery.revealSweepFolder',
+  deleteSweep: 'distillery.deleteSweep',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

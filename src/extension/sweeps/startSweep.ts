@@ -94,6 +94,9 @@ export async function runSweepInWindow(
         launch,
         executor,
         onUpdate: (s, c) => {
+          // The Runs tree shows the sweep at once, and Stop there finds it (editorSweeps.ts).
+          if (c.type === 'started') sweepDir = c.dir;
+          if (sweepDir) owner.changed(sweep, sweepDir);
           if (c.type === 'trial_finished') {
             const t = c.trial;
             log.appendLine(
@@ -108,7 +111,6 @@ export async function runSweepInWindow(
           else if (c.type === 'started') {
             progress.report({ message: `${trialCountsText(trialCounts(s.trials))}, ${s.parallel} at once` });
             // The sweep's view opens as it starts and fills as trials finish (beside the kd.json, which keeps the focus).
-            sweepDir = c.dir;
             void vscode.commands.executeCommand(COMMANDS.openSweep, { sweepDir: c.dir, preserveFocus: true });
           }
         },
