@@ -64,7 +64,10 @@ const check: UiCheck = {
     // network and WSL folders, inotify limits on a loaded CI machine (where this view stayed at "0/N trials done ·
     // running" after the sweep ended). Here none arrive for the sweep folders, so the view must fill without them.
     fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'files.watcherExclude': { '**/.distillery/sweeps/**': true } }, null, 2));
+    fs.writeFileSync(
+      path.join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify({ 'files.watcherExclude': { '**/.distillery/sweeps/**': true } }, null, 2),
+    );
     // One editor group with the kd.json alone.
     await runCommand('View: Close All Editor Groups');
     // Quick Open's search can lag far behind under load; its fallback is the Explorer, which must be the side bar shown.
@@ -131,7 +134,11 @@ const check: UiCheck = {
     log(`while the sweep ran the view said "${midRun}"`);
     assert.ok(midRun, 'the view counted some, not all, trials done while the sweep ran');
     log(`progress notification then: ${progressToast?.replace(/\s+/g, ' ')}`);
-    assert.match(progressToast ?? '', /Sweep live-temps[\s\S]*\d+\/\d+ trials finished \(8 distilled, 2 baselines\)/, 'the progress is titled by the sweep’s name and counts like the CLI');
+    assert.match(
+      progressToast ?? '',
+      /Sweep live-temps[\s\S]*\d+\/\d+ trials finished \(8 distilled, 2 baselines\)/,
+      'the progress is titled by the sweep’s name and counts like the CLI',
+    );
     // Counted as `distill sweep` counts them: every trial, the baselines included; the view says done.
     const done = sweep.trials.filter((t) => t.status === 'done').length;
     const baselines = sweep.trials.filter((t) => t.kind === 'baseline').length;

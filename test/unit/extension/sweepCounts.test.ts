@@ -24,12 +24,23 @@ describe('sweep progress counts (protocol/sweepCounts) and names', () => {
   it('counts as the CLI does: finished of all, baselines included', () => {
     assert.deepEqual(trialCounts(trials), { total: 6, finished: 4, done: 2, failed: 1, baselines: 2, distilled: 4 });
     assert.equal(trialCountsText(trialCounts(trials)), '4/6 trials finished (4 distilled, 2 baselines), 1 failed');
-    assert.equal(trialCountsText(trialCounts([{ status: 'done', kind: 'distill' }, { status: 'queued', kind: 'baseline' }])), '1/2 trials finished (1 distilled, 1 baseline)');
+    assert.equal(
+      trialCountsText(
+        trialCounts([
+          { status: 'done', kind: 'distill' },
+          { status: 'queued', kind: 'baseline' },
+        ]),
+      ),
+      '1/2 trials finished (1 distilled, 1 baseline)',
+    );
     assert.equal(trialCountsText(trialCounts([{ status: 'done', kind: 'distill' }])), '1/1 trials finished');
   });
 
   it('the Runs tree’s running sweep says the same k/N', () => {
-    const m = sweepItemModel({ name: 'temps', status: 'running', startedAt: new Date(0).toISOString(), trials, params: [{ path: 'distillation.temperature' }] }, 0);
+    const m = sweepItemModel(
+      { name: 'temps', status: 'running', startedAt: new Date(0).toISOString(), trials, params: [{ path: 'distillation.temperature' }] },
+      0,
+    );
     assert.match(m.description, /^running 4\/6 trials · /);
   });
 
