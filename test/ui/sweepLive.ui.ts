@@ -108,6 +108,21 @@ const check: UiCheck = {
     log(`sweep view open while the sweep is ${statusWhenOpen}, tab titled "${(await tab.first().innerText()).trim()}"`);
     await screenshot('sweep-01-live');
 
+    // The sweep's node is in the Runs view while it runs (this window's sweeps tell the tree at once), counting like the CLI.
+    await runCommand('View: Show Distillery');
+    const runsPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Runs\b/i }) });
+    const sweepRow = runsPane.locator('.monaco-list-row', { hasText: 'live-temps (sweep)' }).first();
+    const rowText = async () => (await sweepRow.innerText({ timeout: 1_000 }).catch(() => '')).replace(/\s+/g, ' ');
+    const liveRow = await waitFor(
+      'the sweep listed as running in the Runs view',
+      async () => {
+        const text = await rowText();
+        return /running \d+\/10 trials/.test(text) ? text : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+    log(`Runs view while the sweep runs: ${liveRow}`);
+
     // While the trials run the view fills: a count between 0 and all of them is seen, and shot, before the sweep ends.
     const facts = async () => (await frame.locator('.run-header .facts').innerText()).replace(/\s+/g, ' ');
     let midRun: string | undefined;
@@ -156,6 +171,28 @@ const check: UiCheck = {
     assert.equal(await toast.locator('.monaco-button', { hasText: 'Open' }).count(), 1, 'the final notification has an Open button');
     await screenshot('sweep-03-done');
 
+    // The node now says done with every trial, and its menu offers Open, Reveal and Delete, not Stop.
+    const doneRow = await waitFor(
+      'the sweep listed as done in the Runs view',
+      async () => ((await rowText()).includes('done · 10 trials') ? rowText() : undefined),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    log(`Runs view after the sweep: ${doneRow}`);
+    const menuItems = async () => {
+      await sweepRow.click({ button: 'right' });
+      const menu = page.locator('.context-view .monaco-menu .action-label');
+      await menu.first().waitFor({ state: 'visible', timeout: 5_000 });
+      return (await menu.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    };
+    const items = await menuItems();
+    log(`sweep menu: ${items.join(' | ')}`);
+    for (const want of ['Open Temperature Sweep', 'Reveal Sweep Folder', 'Delete Sweep']) assert.ok(items.includes(want), `the sweep's menu has ${want}`);
+    assert.ok(!items.includes('Stop Sweep'), 'an ended sweep has no Stop');
+    await screenshot('sweep-04-menu');
+    await page.keyboard.press('Escape');
+
     // The experiments table and a trial's dashboard join the sweep view's group.
     const groups = await groupCount(ctx);
     assert.equal(groups, 2, 'kd.json and the sweep view side by side');
@@ -167,7 +204,23 @@ const check: UiCheck = {
     await sweepView.locator('[data-testid=open-trial]').first().click();
     await viewFrame(ctx, 'dashboard');
     assert.equal(await groupCount(ctx), 2, 'the trial’s dashboard opened in the views’ group, not a third one');
-    await screenshot('sweep-04-one-group');
+    await screenshot('sweep-05-one-group');
+
+    // Delete Sweep asks first, then removes the folder (its trials with it) and the node.
+    await menuItems();
+    // The workbench's menus act on the item the pointer highlights and Enter (a synthetic click can land before the highlight).
+    await page.locator('.context-view .monaco-menu .action-label', { hasText: 'Delete Sweep' }).first().hover();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await dialog.innerText(), /Delete sweep "live-temps"[\s\S]*10 trials/);
+    await dialog
+      .locator('.monaco-button', { hasText: /^Delete$/ })
+      .first()
+      .click();
+    await waitFor('the sweep folder deleted', () => !fs.existsSync(sweepDir), { timeoutMs: 10_000 });
+    await waitFor('the sweep gone from the Runs view', async () => (await sweepRow.count()) === 0, { timeoutMs: 15_000 });
+    log('Delete Sweep (confirmed) removed the folder and its node');
   },
 };
 
