@@ -221,6 +221,8 @@ const check: UiCheck = {
     await waitFor('the sweep folder deleted', () => !fs.existsSync(sweepDir), { timeoutMs: 10_000 });
     await waitFor('the sweep gone from the Runs view', async () => (await sweepRow.count()) === 0, { timeoutMs: 15_000 });
     log('Delete Sweep (confirmed) removed the folder and its node');
+    // The checks share one workbench: file events come back for whatever check runs next.
+    fs.rmSync(path.join(workspace, '.vscode', 'settings.json'), { force: true });
   },
 };
 
