@@ -3,7 +3,8 @@
  * (cross-entropy, batch 128) through the engine's own trainStage, on one backend.
  * Until scripts/bench/workloads.ts has this workload (helper `bench`), this is the measurement.
  *
- *   npx tsx scripts/speed/teacherTrain.ts [--backend wasm] [--steps 40] [--read-every 5] [--profile] [--ab winograd,matmul]
+ *   npx tsx scripts/speed/teacherTrain.ts [--backend wasm] [--steps 40] [--read-every 5] [--profile] [--ab winograd,matmul] [--off winograd,matmul]
+ * --off NAMES: those changes off for the whole run (a 'before' profile).
  * --ab NAMES: A/B in one process, rounds alternating everything on and the named changes off (the machine is shared
  * and its speed drifts by 2× within minutes, so only interleaved rounds compare).
  * Prints one JSON line: samples/s (median of the windows after the first), per-kernel ms per step with --profile.
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
   const spec = DataSpec.parse({ source: 'mnist', validationSplit: 0, testSplit: 0.1 });
   const base = buildDataset(loadSourceSync(spec, process.cwd()), spec, 42);
   const before = tf.memory().numTensors;
+  const off = arg('off')?.split(',') ?? [];
+  if (off.includes('winograd')) setWinogradInTraining(false);
+  if (off.includes('matmul')) setTransposedResultMatMul(false);
   const ab = arg('ab')?.split(',');
   if (ab) {
     const toggle = (on: boolean) => {

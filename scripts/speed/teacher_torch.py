@@ -3,6 +3,11 @@ convs, ReLU, 2x2 max pooling), cross-entropy, Adam, batch 128, one thread; sampl
 (median). Random inputs: a step's cost does not depend on the pixels' values in PyTorch.
 
     /usr/bin/python3 scripts/speed/teacher_torch.py [--steps 40]
+
+This machine's python3-torch links Debian's reference BLAS (libblas3: a 1024² matmul at ~4 GFLOP/s), which makes
+PyTorch's dense layers ~20× slower than the OpenBLAS it is meant to run with. Compare against OpenBLAS, unpacked
+without installing it (`apt-get download libopenblas0-pthread && dpkg-deb -x *.deb DIR`):
+    LD_LIBRARY_PATH=DIR/usr/lib/x86_64-linux-gnu/openblas-pthread OPENBLAS_NUM_THREADS=1 /usr/bin/python3 ...
 """
 import json, statistics, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
