@@ -53,29 +53,25 @@ async function main(): Promise<void> {
     'conv2 dw (Conv2DBackpropFilter)',
     reps,
     () =>
-      tf
-        .engine()
-        .runKernel('Conv2DBackpropFilter', { x: x2, dy: dy2 }, {
-          strides: 1,
-          pad: 'same',
-          dataFormat: 'NHWC',
-          dimRoundingMode: undefined,
-          filterShape: [3, 3, 32, 64],
-        } as never) as tf.Tensor,
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: x2, dy: dy2 }, {
+        strides: 1,
+        pad: 'same',
+        dataFormat: 'NHWC',
+        dimRoundingMode: undefined,
+        filterShape: [3, 3, 32, 64],
+      } as never) as tf.Tensor,
   );
   time(
     'conv1 dw (Conv2DBackpropFilter)',
     reps,
     () =>
-      tf
-        .engine()
-        .runKernel('Conv2DBackpropFilter', { x: x1, dy: dy1 }, {
-          strides: 1,
-          pad: 'same',
-          dataFormat: 'NHWC',
-          dimRoundingMode: undefined,
-          filterShape: [3, 3, 1, 32],
-        } as never) as tf.Tensor,
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: x1, dy: dy1 }, {
+        strides: 1,
+        pad: 'same',
+        dataFormat: 'NHWC',
+        dimRoundingMode: undefined,
+        filterShape: [3, 3, 1, 32],
+      } as never) as tf.Tensor,
   );
   time('dense1 fwd (fused relu)', reps, () => tf.fused.matMul({ a: h, b: wd, bias: bd, activation: 'relu' }));
   time('dense1 dx = dy·Wᵀ', reps, () => tf.matMul(dyd, wd, false, true));

@@ -3,7 +3,7 @@
  * (cross-entropy, batch 128) through the engine's own trainStage, on one backend.
  * Until scripts/bench/workloads.ts has this workload (helper `bench`), this is the measurement.
  *
- *   npx tsx scripts/speed/teacherTrain.ts [--backend wasm] [--steps 40] [--read-every 5] [--profile] [--ab winograd,matmul] [--off winograd,matmul]
+ *   npx tsx scripts/speed/teacherTrain.ts [--backend wasm] [--steps 40] [--read-every 5] [--profile] [--ab winograd] [--off winograd]
  * --off NAMES: those changes off for the whole run (a 'before' profile).
  * --ab NAMES: A/B in one process, rounds alternating everything on and the named changes off (the machine is shared
  * and its speed drifts by 2× within minutes, so only interleaved rounds compare).
@@ -12,7 +12,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backend/select';
 import { setWinogradInTraining } from '../../src/engine/backend/simd/winograd';
-import { setTransposedResultMatMul } from '../../src/engine/backend/wasmGradients';
 import { buildDataset, type Dataset } from '../../src/engine/data/dataset';
 import { loadSourceSync } from '../../src/engine/data/sources';
 import { hintonLoss } from '../../src/engine/losses/logits';
@@ -67,12 +66,10 @@ async function main(): Promise<void> {
   const before = tf.memory().numTensors;
   const off = arg('off')?.split(',') ?? [];
   if (off.includes('winograd')) setWinogradInTraining(false);
-  if (off.includes('matmul')) setTransposedResultMatMul(false);
   const ab = arg('ab')?.split(',');
   if (ab) {
     const toggle = (on: boolean) => {
       if (ab.includes('winograd')) setWinogradInTraining(on);
-      if (ab.includes('matmul')) setTransposedResultMatMul(on);
     };
     const rounds: Record<'on' | 'off', number[]> = { on: [], off: [] };
     for (let r = 0; r < 6; r++) {

@@ -377,8 +377,8 @@ function conv2dBackpropInput(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
     const perChannel = tf.depthwiseConv2d(dyIn, flipped, 1, pad, 'NHWC', g.dilation);
     return tf.reshape(sumLastAxis(tf, perChannel), a.inputShape);
   }
-  const isPlain3x3 = g.dilation[0] === 1 && g.dilation[1] === 1;
-  return (isPlain3x3 && winogradInputGradient(tf, dyIn, flipped, pad)) || tf.conv2d(dyIn, flipped, 1, pad, 'NHWC', g.dilation);
+  const undilated = g.dilation[0] === 1 && g.dilation[1] === 1; // winogradInputGradient checks the rest (3×3, channels)
+  return (undilated && winogradInputGradient(tf, dyIn, flipped, pad)) || tf.conv2d(dyIn, flipped, 1, pad, 'NHWC', g.dilation);
 }
 
 // ---------------------------------------------------------------------------
@@ -490,26 +490,15 @@ function wrapMatMulKernel(tf: Tf, kernelName: 'BatchMatMul' | '_FusedMatMul'): v
     const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
     if (!attrs.transposeA && !attrs.transposeB) return multiply(args as never);
     const temporaries: TensorInfo[] = [];
-    const swapLastTwo = (t: TensorInfo, temporary = true): TensorInfo => {
+    const swapLastTwo = (t: TensorInfo): TensorInfo => {
       const rank = t.shape.length;
       const perm = [...Array(rank).keys()];
       [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
       const out = transposeKernel.kernelFunc({ inputs: { x: t }, backend: args.backend, attrs: { perm } } as never) as TensorInfo;
-      if (temporary) temporaries.push(out);
+      temporaries.push(out);
       return out;
     };
     const inputs = { ...args.inputs };
-    try {
-      if (kernelName === 'BatchMatMul' && !attrs.transposeA && transposingResultPays(inputs.a.shape, inputs.b.shape)) {
-        transposedResultStats.calls++;
-        const plain = { transposeA: false, transposeB: false };
-        const resultT = multiply({ ...args, inputs: { a: inputs.b, b: swapLastTwo(inputs.a) }, attrs: { ...attrs, ...plain } } as never) as TensorInfo;
-        temporaries.push(resultT);
-        return swapLastTwo(resultT, false);
-      }
-    } finally {
-      for (const t of temporaries.splice(0)) args.backend.disposeData(t.dataId);
-    }
     if (attrs.transposeA) inputs.a = swapLastTwo(inputs.a);
     if (attrs.transposeB) inputs.b = swapLastTwo(inputs.b);
     try {
@@ -520,32 +509,6 @@ function wrapMatMulKernel(tf: Tf, kernelName: 'BatchMatMul' | '_FusedMatMul'): v
   }) as unknown as KernelFunc);
   tf.unregisterKernel(kernelName, BACKEND);
   tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, setupFunc: original.setupFunc, disposeFunc: original.disposeFunc });
-}
-
-let transposeResults = true;
-
-/** How many products took the (B·Aᵀ)ᵀ route, for the tests. */
-export const transposedResultStats = { calls: 0 };
-
-/** Turns the (B·Aᵀ)ᵀ route off (false) or back on (true / undefined), for A/B benches. */
-export function setTransposedResultMatMul(on: boolean | undefined): void {
-  transposeResults = on ?? true;
-}
-
-/**
- * A·Bᵀ as (B·Aᵀ)ᵀ, where B [N, K] outweighs A [M, K] and the result [M, N] together: a dense
- * layer's input gradient dy·Wᵀ with a wide layer (dy 128×256, W 3136×256). Then the transposes
- * move dy and the result instead of W, and XNNPACK packs the small Aᵀ as its right operand
- * instead of the large Bᵀ (it packs a new right operand on every call): 14 instead of 27 ms for
- * that product. Only without broadcast batch dimensions (a and b with the same leading shape).
- */
-function transposingResultPays(aShape: number[], bShape: number[]): boolean {
-  if (!transposeResults) return false;
-  const rank = aShape.length;
-  if (rank !== bShape.length || aShape.slice(0, -2).some((d, i) => d !== bShape[i])) return false;
-  const [m, k] = aShape.slice(-2);
-  const n = bShape[rank - 2];
-  return n * k > m * k + m * n;
 }
 
 /**

@@ -58,18 +58,22 @@ const ones = (v: number | number[] | undefined) => v === undefined || (Array.isA
 
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
 
-/** 'same', 'valid', or explicit non-negative H/W padding (as a conv's input gradient pads dy); no batch or channel padding. */
-function padSupported(pad: unknown): pad is 'same' | 'valid' | ExplicitPad {
+/** 'same', 'valid', or (with `explicit`) explicit non-negative H/W padding, as a conv's input gradient pads dy; no batch or channel padding. */
+function padSupported(pad: unknown, explicit: boolean): pad is 'same' | 'valid' | ExplicitPad {
   if (pad === 'same' || pad === 'valid') return true;
-  if (!Array.isArray(pad) || pad.length !== 4) return false;
+  if (!explicit || !Array.isArray(pad) || pad.length !== 4) return false;
   const p = pad as number[][];
   return p.every(
     (pair, i) => Array.isArray(pair) && pair.length === 2 && pair.every((v) => Number.isInteger(v) && v >= 0 && ((i !== 0 && i !== 3) || v === 0)),
   );
 }
 
-/** Whether winograd can take this convolution (see the module comment). */
-export function winogradApplies(tf: Tf, { inputs, attrs }: ConvArgs): boolean {
+/**
+ * Whether winograd can take this convolution (see the module comment). Explicit padding only for the input
+ * gradient (`explicitPad`): the kernels here also run convolutions with explicit padding on temporary filters
+ * (the filter gradient's dy as a filter), which Winograd's inference path would cache.
+ */
+export function winogradApplies(tf: Tf, { inputs, attrs }: ConvArgs, explicitPad = false): boolean {
   const [kh, kw, c, out] = inputs.filter.shape;
   const activation = attrs?.activation ?? 'linear';
   return (
@@ -82,7 +86,7 @@ export function winogradApplies(tf: Tf, { inputs, attrs }: ConvArgs): boolean {
     ones(attrs?.strides) &&
     ones(attrs?.dilations) &&
     (attrs?.dataFormat ?? 'NHWC') === 'NHWC' &&
-    padSupported(attrs?.pad) &&
+    padSupported(attrs?.pad, explicitPad) &&
     (activation === 'linear' || activation === 'relu') &&
     !inputs.preluActivationWeights &&
     (!inputs.bias || (inputs.bias.shape.length === 1 && inputs.bias.shape[0] === out)) &&
@@ -150,7 +154,7 @@ export function winogradConvKernel(tf: Tf, original: KernelFunc): (args: ConvArg
  */
 export function winogradInputGradient(tf: Tf, dy: Tensor, flippedFilter: Tensor, pad: ExplicitPad): Tensor | undefined {
   const args: ConvArgs = { inputs: { x: dy, filter: flippedFilter }, backend: tf.backend(), attrs: { strides: 1, dilations: 1, pad, dataFormat: 'NHWC' } };
-  if (!inTraining || !simdKernelsFor(args.backend) || !winogradApplies(tf, args)) return undefined;
+  if (!inTraining || !simdKernelsFor(args.backend) || !winogradApplies(tf, args, true)) return undefined;
   winogradStats.inputGradient++;
   return tf.engine().makeTensorFromTensorInfo(winogradConv(tf, args, false));
 }

@@ -3,13 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { convGradStats } from '../../../../src/engine/backend/simd/convFilterGrad';
-import {
-  installWasmTrainingKernels,
-  missingTrainingKernels,
-  setTransposedResultMatMul,
-  transposedResultStats,
-  WASM_TRAINING_KERNELS,
-} from '../../../../src/engine/backend/wasmGradients';
+import { installWasmTrainingKernels, missingTrainingKernels, WASM_TRAINING_KERNELS } from '../../../../src/engine/backend/wasmGradients';
 
 // Each gradient computed on wasm (with our kernels) is compared with the same
 // gradient on the cpu backend, whose kernels are tfjs's reference ones.
@@ -271,35 +265,6 @@ describe('wasm training kernels', function () {
       });
     });
   }
-
-  // A wide layer's input gradient dy·Wᵀ (B much larger than A and the result) runs as (W·dyᵀ)ᵀ.
-  it('a·bᵀ with a large b goes the (b·aᵀ)ᵀ way, equal to cpu in value and gradients, rank 2 and batched', async () => {
-    const before = transposedResultStats.calls;
-    await expectMatch('matMul a·bᵀ wide b 2D', {
-      inputs: [input([6, 9], 40), input([50, 9], 41)],
-      forward: (a, b) => tf.matMul(a, b, false, true),
-    });
-    await expectMatch('matMul a·bᵀ wide b 3D', {
-      inputs: [input([2, 6, 9], 42), input([2, 50, 9], 43)],
-      forward: (a, b) => tf.matMul(a, b, false, true),
-    });
-    assert.ok(transposedResultStats.calls >= before + 2, 'the (b·aᵀ)ᵀ route did not run');
-    await tf.setBackend('wasm');
-    const a = tf.tensor2d(randomArray([6, 9], 44), [6, 9]);
-    const b = tf.tensor2d(randomArray([50, 9], 45), [50, 9]);
-    const tensorsBefore = tf.memory().numTensors;
-    const viaResult = tf.matMul(a, b, false, true);
-    assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'the route leaves its temporaries');
-    setTransposedResultMatMul(false);
-    const calls = transposedResultStats.calls;
-    const plain = tf.matMul(a, b, false, true);
-    setTransposedResultMatMul(undefined);
-    assert.equal(transposedResultStats.calls, calls, 'switched off, yet the route ran');
-    assert.deepEqual(viaResult.shape, [6, 50]);
-    const err = tf.max(tf.abs(tf.sub(viaResult, plain))).dataSync()[0];
-    assert.ok(err <= 1e-5, `(b·aᵀ)ᵀ differs from a·bᵀ by ${err}`);
-    tf.dispose([a, b, viaResult, plain]);
-  });
 
   it('matMul gradient sums over broadcast batch dims (equal to explicitly tiling the operand)', async () => {
     for (const [backend, bShape] of [

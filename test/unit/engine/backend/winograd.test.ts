@@ -80,9 +80,10 @@ describe('Winograd F(2×2, 3×3) for 3×3 convolutions on wasm', function () {
       [2, 0],
       [0, 0],
     ];
-    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: explicit })), true, 'explicit H/W padding');
-    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: [[1, 0], ...explicit.slice(1)] })), false, 'batch padding');
-    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: [[0, 0], [-1, 0], ...explicit.slice(2)] })), false, 'a crop');
+    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: explicit })), false, "explicit padding: not a layer's conv");
+    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: explicit }), true), true, 'explicit H/W padding (input gradients)');
+    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: [[1, 0], ...explicit.slice(1)] }), true), false, 'batch padding');
+    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: [[0, 0], [-1, 0], ...explicit.slice(2)] }), true), false, 'a crop');
   });
 
   // A training step's forward (under a gradient) and its input gradient (dy with the flipped filter)
@@ -148,6 +149,7 @@ describe('Winograd F(2×2, 3×3) for 3×3 convolutions on wasm', function () {
     try {
       run();
       assert.equal(winogradStats.training, counted + 1, 'Winograd ran though switched off');
+      assert.equal(tf.memory().numTensors, before, "switched off, the input gradient's conv kept a transformed filter");
     } finally {
       setWinogradInTraining(undefined);
     }
