@@ -22,10 +22,10 @@
  * output: dense layers' forward passes and weight gradients) skip the zeros
  * (simd/sparseMatMul.ts); the result is XNNPACK's to the bit.
  *
- * Inference 3×3 convolutions (a live teacher's forward pass) go through
- * Winograd F(2×2, 3×3) where it applies (simd/winograd.ts): 2.25× fewer
- * multiplies than XNNPACK's direct convolution, which already runs at wasm
- * SIMD's peak.
+ * 3×3 stride-1 convolutions (forward passes, and the input gradient's
+ * convolution with the flipped filter) go through Winograd F(2×2, 3×3) where
+ * it applies (simd/winograd.ts): 2.25× fewer multiplies than XNNPACK's direct
+ * convolution, which already runs at wasm SIMD's peak.
  *
  * Everything here is registered as a *kernel* for the 'wasm' backend only,
  * built from kernels wasm runs fast (XNNPACK convolutions, plain matmuls,
@@ -50,7 +50,7 @@ import { sparseFilterGradient } from './simd/convFilterGrad';
 import { maxPoolGradOnHeap, type MaxPoolGradArgs } from './simd/maxPoolGrad';
 import { sparseMatMulKernel } from './simd/sparseMatMul';
 import { meanLeadingAxesKernel, sumLeadingAxesKernel } from './simd/sumLeadingAxes';
-import { winogradConvKernel } from './simd/winograd';
+import { winogradConvKernel, winogradInputGradient } from './simd/winograd';
 
 type Tf = typeof tfNamespace;
 type Tensor = tfNamespace.Tensor;
@@ -377,7 +377,8 @@ function conv2dBackpropInput(tf: Tf, { inputs, attrs }: KernelArgs): Tensor {
     const perChannel = tf.depthwiseConv2d(dyIn, flipped, 1, pad, 'NHWC', g.dilation);
     return tf.reshape(sumLastAxis(tf, perChannel), a.inputShape);
   }
-  return tf.conv2d(dyIn, flipped, 1, pad, 'NHWC', g.dilation);
+  const undilated = g.dilation[0] === 1 && g.dilation[1] === 1; // winogradInputGradient checks the rest (3×3, channels)
+  return (undilated && winogradInputGradient(tf, dyIn, flipped, pad)) || tf.conv2d(dyIn, flipped, 1, pad, 'NHWC', g.dilation);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../../src/engine/backend/select';
-import { winogradApplies } from '../../../../src/engine/backend/simd/winograd';
+import { setWinogradInTraining, winogradApplies, winogradStats } from '../../../../src/engine/backend/simd/winograd';
 
 function values(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -31,7 +31,7 @@ async function convOn(backend: string, c: Case, seed = 1): Promise<{ shape: numb
   });
 }
 
-describe('Winograd F(2×2, 3×3) for inference convolutions on wasm', function () {
+describe('Winograd F(2×2, 3×3) for 3×3 convolutions on wasm', function () {
   this.timeout(60000);
 
   before(async () => {
@@ -61,7 +61,7 @@ describe('Winograd F(2×2, 3×3) for inference convolutions on wasm', function (
     });
   }
 
-  it('takes only what it can: 3×3, stride 1, ≥16 channels (multiples of 4), no gradient being recorded', () => {
+  it('takes only what it can: 3×3, stride 1, ≥16 channels (multiples of 4), same/valid/explicit padding', () => {
     const info = (shape: number[], dtype = 'float32') => ({ shape, dtype, dataId: {} }) as unknown as tf.TensorInfo;
     const args = (x: number[], f: number[], attrs: object = {}) => ({
       inputs: { x: info(x), filter: info(f) },
@@ -74,12 +74,86 @@ describe('Winograd F(2×2, 3×3) for inference convolutions on wasm', function (
     assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [5, 5, 16, 16])), false, '5×5');
     assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { strides: 2 })), false, 'stride 2');
     assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { activation: 'elu' })), false, 'elu');
-    let underGradient: boolean | undefined;
-    tf.grad((x: tf.Tensor) => {
-      underGradient = winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16]));
-      return tf.sum(x);
-    })(tf.scalar(1));
-    assert.equal(underGradient, false, "a training forward keeps XNNPACK (and tfjs's gradients)");
+    const explicit = [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ];
+    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: explicit })), false, "explicit padding: not a layer's conv");
+    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: explicit }), true), true, 'explicit H/W padding (input gradients)');
+    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: [[1, 0], ...explicit.slice(1)] }), true), false, 'batch padding');
+    assert.equal(winogradApplies(tf, args([1, 8, 8, 16], [3, 3, 16, 16], { pad: [[0, 0], [-1, 0], ...explicit.slice(2)] }), true), false, 'a crop');
+  });
+
+  // A training step's forward (under a gradient) and its input gradient (dy with the flipped filter)
+  // go through Winograd as well; the gradients are tfjs's, read from the saved x, filter and output.
+  const trainingCases: { x: [number, number, number, number]; out: number; pad: 'same' | 'valid' }[] = [
+    { x: [3, 14, 14, 32], out: 64, pad: 'same' },
+    { x: [2, 9, 7, 16], out: 20, pad: 'valid' },
+  ];
+  for (const c of trainingCases) {
+    it(`training: loss and every gradient equal the cpu backend's, through Winograd both ways: x ${c.x.join('×')} → ${c.out}, ${c.pad}, bias + ReLU`, async () => {
+      const step = async (backend: string) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const x = tf.tensor4d(
+            values(
+              c.x.reduce((a, b) => a * b),
+              11,
+            ),
+            c.x,
+          );
+          const filter = tf.tensor4d(values(9 * c.x[3] * c.out, 12), [3, 3, c.x[3], c.out]);
+          const bias = tf.tensor1d(values(c.out, 13));
+          const f = (xs: tf.Tensor, fs: tf.Tensor, bs: tf.Tensor) => {
+            const y = tf.fused.conv2d({ x: xs as tf.Tensor4D, filter: fs as tf.Tensor4D, strides: 1, pad: c.pad, bias: bs as tf.Tensor1D, activation: 'relu' });
+            return tf.sum(tf.mul(y, tf.tensor(values(y.size, 14), y.shape)));
+          };
+          const { value, grads } = tf.valueAndGrads(f)([x, filter, bias]);
+          return [value.dataSync()[0], ...grads.map((g) => g.dataSync() as Float32Array)] as const;
+        });
+      };
+      const ref = await step('cpu');
+      const before = { ...winogradStats };
+      const got = await step('wasm');
+      assert.equal(winogradStats.training, before.training + 1, 'the training forward did not go through Winograd');
+      assert.equal(winogradStats.inputGradient, before.inputGradient + 1, 'the input gradient did not go through Winograd');
+      assert.ok(Math.abs(got[0] - ref[0]) <= 1e-4 * Math.max(1, Math.abs(ref[0])), `loss ${got[0]} vs ${ref[0]}`);
+      ['dx', 'dfilter', 'dbias'].forEach((name, i) => {
+        const r = ref[i + 1] as Float32Array;
+        const g = got[i + 1] as Float32Array;
+        const scale = Math.max(1, ...Array.from(r, Math.abs));
+        let worst = 0;
+        r.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - g[j]))));
+        assert.ok(worst <= 1e-4 * scale, `${name}: max abs error ${worst} (scale ${scale})`);
+      });
+    });
+  }
+
+  it("training keeps no transformed filter: a step's tensors are all freed, and the switch turns it off", async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(values(2 * 8 * 8 * 16, 15), [2, 8, 8, 16]);
+    const run = () => {
+      const filter = tf.tensor4d(values(9 * 16 * 16, 16), [3, 3, 16, 16]);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, filter]);
+      tf.dispose([filter, ...grads]);
+    };
+    run();
+    const before = tf.memory().numTensors;
+    const counted = winogradStats.training;
+    run();
+    assert.equal(tf.memory().numTensors, before, 'tensors left after a training step');
+    assert.equal(winogradStats.training, counted + 1);
+    setWinogradInTraining(false);
+    try {
+      run();
+      assert.equal(winogradStats.training, counted + 1, 'Winograd ran though switched off');
+      assert.equal(tf.memory().numTensors, before, "switched off, the input gradient's conv kept a transformed filter");
+    } finally {
+      setWinogradInTraining(undefined);
+    }
+    x.dispose();
   });
 
   it('keeps one transformed filter per live filter, and frees it when the filter goes', async () => {
