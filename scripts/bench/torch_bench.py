@@ -131,6 +131,25 @@ def step_throughput(x, y, kind, cached, steps):
     return BATCH / statistics.median(times)
 
 
+def scratch_throughput(x, y, steps):
+    """The seed's CNN teacher (conv32-conv64-dense256) trained from scratch: cross-entropy, Adam, batch 128."""
+    model = cnn([32, 64], [256])
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    times = []
+    for i in range(steps + 3):
+        xb, yb = x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH]
+        t0 = time.perf_counter()
+        loss = F.cross_entropy(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+        if i >= 3:
+            times.append(time.perf_counter() - t0)
+    return BATCH / statistics.median(times)
+
+
 def forward_throughput(x, kind, samples):
     """The teacher's forward over `samples` digits in batches of 512, as computing the logits cache does."""
     teacher = WORKLOADS[kind][0]()
@@ -194,6 +213,7 @@ def main():
     for kind in ('mlp', 'cnn'):
         for cached in (False, True):
             out[f'{kind}_{"cached" if cached else "live"}_sps'] = step_throughput(x, y, kind, cached, steps)
+    out['teacher_scratch_sps'] = scratch_throughput(x, y, steps)
     # As the engine's bench: cached teacher logits only, fewer steps (each is ~100x an MLP step).
     out['resnet8_cached_sps'] = step_throughput(rgb32(x), y, 'resnet8', True, max(6, steps // 3))
     out['mlp_forward_sps'] = forward_throughput(x, 'mlp', 4096)
