@@ -32,6 +32,40 @@ export interface E2eResult {
   accuracies: { teacher: number; student: number; baseline: number };
   peakRssMb: number;
   torch?: { seconds: number; phases: Record<string, number>; accuracies: { teacher: number; student: number; baseline: number } };
+  besides?: BaselineBeside;
+}
+
+/**
+ * What training the baseline in a second engine process beside the distilled student would buy (issue 20's
+ * cheapest "both cores in one run" option), measured with the teacher already saved and its logits cached
+ * (both reused from the e2e run): one `distill run` doing distill then baseline, against two `distill run`s
+ * started together, one distilling (baseline off), one training the same student with α = 0 (the baseline's
+ * work), each process's own start, data loading and evaluation included.
+ */
+export interface BaselineBeside {
+  sequentialSeconds: number;
+  parallelSeconds: number;
+  /** The distilling process and the baseline's, alone in the parallel pair. */
+  parallelEach: [number, number];
+}
+
+async function baselineBeside(dir: string, kd: Record<string, unknown>): Promise<BaselineBeside> {
+  const write = (name: string, o: Record<string, unknown>) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, JSON.stringify({ ...kd, ...o }, null, 2));
+    return f;
+  };
+  const run = async (file: string) => {
+    const r = await runProcess(process.execPath, [CLI, 'run', file, '--json'], { cwd: dir });
+    if (r.code !== 0) throw new Error(`${path.basename(file)}: distill run failed (${r.code}):\n${r.stderr.slice(-2000)}`);
+    return r.seconds;
+  };
+  const sequentialSeconds = await run(write('kd-seq.json', {}));
+  const distillOnly = write('kd-distill.json', { baseline: false });
+  const baselineOnly = write('kd-base.json', { baseline: false, distillation: { temperature: 4, alpha: 0 } });
+  const t0 = performance.now();
+  const each = await Promise.all([run(distillOnly), run(baselineOnly)]);
+  return { sequentialSeconds: +sequentialSeconds.toFixed(1), parallelSeconds: +((performance.now() - t0) / 1000).toFixed(1), parallelEach: [+each[0].toFixed(1), +each[1].toFixed(1)] };
 }
 
 /** The bundled digits tiled to 60 000, as IDX files in `dir` (the fallback when Fashion-MNIST is not installed). */
@@ -114,7 +148,7 @@ export function phasesOf(events: Ev[], wallSeconds: number, startMs: number): Re
 }
 
 /** Reads the engine's peak RSS (VmHWM) every 100 ms from its run_started pid. */
-function rssWatcher() {
+export function rssWatcher() {
   let peakKb = 0;
   let timer: NodeJS.Timeout | undefined;
   return {
@@ -184,6 +218,8 @@ export async function endToEnd(dir: string, o: { quick: boolean; torchPython?: s
     },
     peakRssMb: Math.round(peakRssMb),
   };
+  o.log('e2e: the baseline beside the student in a second process, against one process doing both (teacher and logits reused)…');
+  result.besides = await baselineBeside(dir, kd);
   if (o.torchPython) {
     o.log('e2e: the same in PyTorch, one thread…');
     const t = await runProcess(o.torchPython, [path.join(__dirname, 'torch_e2e.py'), path.join(dir, 'torch'), String(teacherEpochs), String(studentEpochs)], {

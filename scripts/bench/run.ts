@@ -13,7 +13,11 @@
  *     CNN pair, teacher pre-trained and saved before the clock starts, logits cached) through
  *     the real `distill sweep`, one engine worker per core (each runs trials one after another).
  *  3. Peak RSS of a real `distill run` on 60 000 28×28 images (the bundled digits tiled, as IDX).
- *  4. PyTorch (scripts/bench/torch_bench.py, one thread) on the same workloads and sweep.
+ *  4. The seed's recipe end to end (scripts/bench/e2e.ts): `distill run` against torch_e2e.py, our
+ *     time by phase, and the baseline beside the student in a second process against one doing both.
+ *  5. PyTorch (scripts/bench/torch_bench.py, one thread) on the same workloads and sweep, and the
+ *     sweep split over one process per core (torchParallel.ts).
+ *  6. The ceiling: GFLOP/s of the teacher's kernels on its shapes, wasm against PyTorch (ceiling.ts).
  * Needs `npm run build` (dist/) for the CLI parts. Timings on a shared machine are noisy: the
  * step figures are medians of several windows, and the sweep is one wall-clock measurement.
  */
@@ -24,7 +28,9 @@ import { buildDataset } from '../../src/engine/data/dataset';
 import { loadSourceSync } from '../../src/engine/data/sources';
 import { DataSpec } from '../../src/protocol/config';
 import { ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, tsxArgs } from './common';
-import { endToEnd, tiledDigits } from './e2e';
+import { ceiling } from './ceiling';
+import { endToEnd } from './e2e';
+import { memory60k } from './memory';
 import { printTable } from './table';
 import { torchSweepParallel } from './torchParallel';
 import { WORKLOADS, type WorkloadReport } from './workloads';
@@ -132,47 +138,6 @@ async function sweep(dir: string): Promise<SweepResult> {
   };
 }
 
-/** Peak RSS (VmHWM) of the engine of a real `distill run` on 60 000 images. */
-async function memory60k(dir: string): Promise<{ peakRssMb: number; seconds: number }> {
-  tiledDigits(dir);
-  const kdFile = path.join(dir, 'kd.json');
-  fs.writeFileSync(
-    kdFile,
-    JSON.stringify({
-      name: 'bench-60k',
-      backend: 'wasm',
-      data: { source: { train: { images: 'train-images.idx3-ubyte', labels: 'train-labels.idx1-ubyte' } }, validationSplit: 0.05, testSplit: 0.05 },
-      teachers: [{ id: 'teacher', architecture: { preset: 'mlp', hidden: [128] }, training: { epochs: 1, batchSize: 256 } }],
-      student: { architecture: { preset: 'mlp', hidden: [32] } },
-      training: { epochs: 1, batchSize: 256 },
-      baseline: false,
-      evaluation: { latencySamples: 10, logitsSamples: 0 },
-    }),
-  );
-  log('memory: distill run on 60 000 images (1 epoch, small MLPs)…');
-  let peakKb = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const poll = (pid: number) => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      /* the engine has exited: the last reading stands */
-    }
-  };
-  const r = await runProcess(process.execPath, [CLI, 'run', kdFile, '--json'], {
-    onLine: (line) => {
-      if (!line.includes('"run_started"')) return;
-      const pid = (JSON.parse(line) as { pid: number }).pid;
-      timer = setInterval(() => poll(pid), 100);
-    },
-  });
-  if (timer) clearInterval(timer);
-  if (r.code !== 0) throw new Error(`distill run on 60k images failed (${r.code}):\n${r.stderr.slice(-2000)}`);
-  if (!peakKb) throw new Error("never read the engine's VmHWM (no run_started event with a pid?)");
-  return { peakRssMb: peakKb / 1024, seconds: r.seconds };
-}
-
 async function findTorchPython(): Promise<string | undefined> {
   for (const py of ['python3', '/usr/bin/python3']) {
     try {
@@ -220,7 +185,7 @@ async function main(): Promise<void> {
     log('cpu (pure JS): 2 steps per workload (the first is warm-up)…');
     const cpu = await phase('cpu', () => workloads('cpu'));
     const sw = await phase('sweep', () => sweep(dirs.sweep));
-    const mem = await phase('memory_60k', () => memory60k(dirs.mem));
+    const mem = await phase('memory_60k', () => memory60k(dirs.mem, { log }));
     const py = NO_TORCH ? undefined : await findTorchPython();
     if (!NO_TORCH && !py) log('PyTorch: not importable (python3 -c "import torch"); skipping the comparison');
     const e2e = await phase('e2e', () => endToEnd(dirs.e2e, { quick: QUICK, torchPython: py, log }));
@@ -228,6 +193,8 @@ async function main(): Promise<void> {
     // After the main PyTorch run, which saved the sweep's teacher: the same sweep split over one process per core.
     if (py) log(`PyTorch: the sweep split over ${os.availableParallelism()} processes, one thread each…`);
     const torch2 = py && (await phase('torch_sweep_parallel', () => torchSweepParallel(py, dirs.data, os.availableParallelism())));
+    log("ceiling: GFLOP/s of the teacher's kernels on its shapes, wasm and PyTorch…");
+    const gflops = await phase('ceiling', () => ceiling(py));
 
     const sps = (rep: WorkloadReport, w: string, t: string) => rep.measurements.find((m) => m.workload === w && m.teacher === t)?.samplesPerSec ?? NaN;
     // In-loop growth where enough windows ran (wasm), and what each whole stage left behind (both backends).
@@ -263,6 +230,7 @@ async function main(): Promise<void> {
       peak_rss_mb: Math.round(Math.max(wasm.peakRssMb, cpu.peakRssMb)),
       peak_rss_60k_mb: Math.round(mem.peakRssMb),
       e2e_seconds: e2e.seconds,
+      gflops,
       e2e,
       profile_ms_per_step: wasm.profiles,
       threaded_wasm: THREADED_WASM,

@@ -66,6 +66,14 @@ end to end, the seed's recipe (${e2e.data}; ${e2e.trainSamples} training samples
     p(`  PyTorch (guide's loop, teacher live in KD) ${fmt(e2e.torch.seconds, 1)} s (${ph(e2e.torch.phases)}); test accuracy ${acc(e2e.torch.accuracies)}`);
     p(`  ours/PyTorch ${fmt(n('ratio_e2e_seconds'), 2)}× (target ≤ 0.7: ${verdict(n('ratio_e2e_seconds'), 0.7, true)})`);
   }
+  const b = e2e.besides;
+  if (b)
+    p(
+      `  baseline beside the student in a 2nd engine process (teacher and logits reused): ${fmt(b.parallelSeconds, 1)} s (distill ${fmt(b.parallelEach[0], 1)} s ∥ baseline ${fmt(b.parallelEach[1], 1)} s) against ${fmt(b.sequentialSeconds, 1)} s in one process → saves ${fmt(b.sequentialSeconds - b.parallelSeconds, 1)} s of the run's ${fmt(e2e.seconds, 1)} s`,
+    );
+  const g = (o.gflops ?? {}) as Record<string, { wasm: number; torch?: number }>;
+  p("\nceiling: GFLOP/s on the teacher's shapes, batch 128, one thread        wasm (XNNPACK)   PyTorch   wasm/PyTorch");
+  for (const [name, v] of Object.entries(g)) p(`  ${name.padEnd(66)} ${fmt(v.wasm, 1).padStart(9)} ${fmt(v.torch, 1).padStart(9)} ${fmt(v.torch ? v.wasm / v.torch : undefined, 2).padStart(14)}`);
   p(
     `\ntensors leaked per step: ${o.leaked_tensors_per_step}    peak RSS of the training process: ${o.peak_rss_mb} MB    60 000-image run: ${o.peak_rss_60k_mb} MB (target < 800)`,
   );
