@@ -65,7 +65,11 @@ async function baselineBeside(dir: string, kd: Record<string, unknown>): Promise
   const baselineOnly = write('kd-base.json', { baseline: false, distillation: { temperature: 4, alpha: 0 } });
   const t0 = performance.now();
   const each = await Promise.all([run(distillOnly), run(baselineOnly)]);
-  return { sequentialSeconds: +sequentialSeconds.toFixed(1), parallelSeconds: +((performance.now() - t0) / 1000).toFixed(1), parallelEach: [+each[0].toFixed(1), +each[1].toFixed(1)] };
+  return {
+    sequentialSeconds: +sequentialSeconds.toFixed(1),
+    parallelSeconds: +((performance.now() - t0) / 1000).toFixed(1),
+    parallelEach: [+each[0].toFixed(1), +each[1].toFixed(1)],
+  };
 }
 
 /** The bundled digits tiled to 60 000, as IDX files in `dir` (the fallback when Fashion-MNIST is not installed). */
@@ -235,7 +239,11 @@ export async function endToEnd(dir: string, o: { quick: boolean; torchPython?: s
 // Alone: npx tsx scripts/bench/e2e.ts [--quick] [--no-torch] (after npm run build); prints the E2eResult.
 if (require.main === module) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-e2e-'));
-  endToEnd(dir, { quick: process.argv.includes('--quick'), torchPython: process.argv.includes('--no-torch') ? undefined : '/usr/bin/python3', log: (s) => process.stderr.write(s + '\n') })
+  endToEnd(dir, {
+    quick: process.argv.includes('--quick'),
+    torchPython: process.argv.includes('--no-torch') ? undefined : '/usr/bin/python3',
+    log: (s) => process.stderr.write(s + '\n'),
+  })
     .then((r) => process.stdout.write(JSON.stringify(r, null, 2) + '\n'))
     .finally(() => fs.rmSync(dir, { recursive: true, force: true }))
     .catch((e) => {

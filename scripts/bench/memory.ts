@@ -31,4 +31,3 @@ export async function memory60k(dir: string, o: { log: (s: string) => void }): P
   if (!peakRssMb) throw new Error("never read the engine's VmHWM (no run_started event with a pid?)");
   return { peakRssMb, seconds: r.seconds };
 }
-

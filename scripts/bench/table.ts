@@ -46,9 +46,7 @@ export function printTable(o: Record<string, unknown>, wasm: WorkloadReport): vo
     `  distill sweep ${fmt(n('sweep_seconds'), 1)} s (of which training epochs ${fmt(n('sweep_train_seconds'), 1)} s summed over trials; mean trial ${fmt(n('sweep_mean_trial_seconds'), 1)} s)`,
   );
   if (n('torch_sweep_seconds') !== undefined)
-    p(
-      `  PyTorch, sequential in one process: ${fmt(n('torch_sweep_seconds'), 1)} s → ours/PyTorch ${fmt(n('ratio_sweep_seconds'), 2)}×`,
-    );
+    p(`  PyTorch, sequential in one process: ${fmt(n('torch_sweep_seconds'), 1)} s → ours/PyTorch ${fmt(n('ratio_sweep_seconds'), 2)}×`);
   if (n('torch_sweep_parallel_seconds') !== undefined)
     p(
       `  PyTorch split over ${o.torch_sweep_parallel_processes} processes (1 thread each): ${fmt(n('torch_sweep_parallel_seconds'), 1)} s → ours/PyTorch ${fmt(n('ratio_sweep_parallel_seconds'), 2)}× (target ≤ 0.7: ${verdict(n('ratio_sweep_parallel_seconds'), 0.7, true)})`,
@@ -60,7 +58,8 @@ end to end, the seed's recipe (${e2e.data}; ${e2e.trainSamples} training samples
     Object.entries(r)
       .map(([k, v]) => `${k} ${fmt(v, 1)}`)
       .join(', ');
-  const acc = (a: E2eResult['accuracies']) => `teacher ${fmt(a.teacher * 100, 1)} %, student ${fmt(a.student * 100, 1)} %, baseline ${fmt(a.baseline * 100, 1)} %`;
+  const acc = (a: E2eResult['accuracies']) =>
+    `teacher ${fmt(a.teacher * 100, 1)} %, student ${fmt(a.student * 100, 1)} %, baseline ${fmt(a.baseline * 100, 1)} %`;
   p(`  distill run ${fmt(e2e.seconds, 1)} s (${ph(e2e.phases)}); test accuracy ${acc(e2e.accuracies)}; engine peak RSS ${e2e.peakRssMb} MB`);
   if (e2e.torch) {
     p(`  PyTorch (guide's loop, teacher live in KD) ${fmt(e2e.torch.seconds, 1)} s (${ph(e2e.torch.phases)}); test accuracy ${acc(e2e.torch.accuracies)}`);
@@ -73,7 +72,8 @@ end to end, the seed's recipe (${e2e.data}; ${e2e.trainSamples} training samples
     );
   const g = (o.gflops ?? {}) as Record<string, { wasm: number; torch?: number }>;
   p("\nceiling: GFLOP/s on the teacher's shapes, batch 128, one thread        wasm (XNNPACK)   PyTorch   wasm/PyTorch");
-  for (const [name, v] of Object.entries(g)) p(`  ${name.padEnd(66)} ${fmt(v.wasm, 1).padStart(9)} ${fmt(v.torch, 1).padStart(9)} ${fmt(v.torch ? v.wasm / v.torch : undefined, 2).padStart(14)}`);
+  for (const [name, v] of Object.entries(g))
+    p(`  ${name.padEnd(66)} ${fmt(v.wasm, 1).padStart(9)} ${fmt(v.torch, 1).padStart(9)} ${fmt(v.torch ? v.wasm / v.torch : undefined, 2).padStart(14)}`);
   p(
     `\ntensors leaked per step: ${o.leaked_tensors_per_step}    peak RSS of the training process: ${o.peak_rss_mb} MB    60 000-image run: ${o.peak_rss_60k_mb} MB (target < 800)`,
   );
@@ -88,4 +88,3 @@ end to end, the seed's recipe (${e2e.data}; ${e2e.trainSamples} training samples
       .join(', ')})`,
   );
 }
-

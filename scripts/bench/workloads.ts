@@ -312,7 +312,9 @@ async function main(): Promise<void> {
   // The teacher from scratch: `--only teacher-scratch` measures it alone (the command speed work iterates with).
   if (!only || only.includes('teacher-scratch')) {
     report.scratch = await measureScratch(base, steps, readEvery);
-    process.stderr.write(`  ${tf.getBackend()} teacher from scratch (conv32-conv64-dense256, cross-entropy): ${Math.round(report.scratch.samplesPerSec)} samples/s\n`);
+    process.stderr.write(
+      `  ${tf.getBackend()} teacher from scratch (conv32-conv64-dense256, cross-entropy): ${Math.round(report.scratch.samplesPerSec)} samples/s\n`,
+    );
   }
   if (backend === 'wasm' && !only) report.cache = [await cacheSpeed(base, 'mlp', 4096), await cacheSpeed(base, 'cnn', 2048)];
   if (process.argv.includes('--profile')) {
