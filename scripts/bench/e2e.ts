@@ -15,7 +15,7 @@ import { buildDataset } from '../../src/engine/data/dataset';
 import { encodeIdx } from '../../src/engine/data/idx';
 import { loadSourceSync } from '../../src/engine/data/sources';
 import { DataSpec } from '../../src/protocol/config';
-import { ROOT, runProcess } from './common';
+import { ROOT, runProcess, torchEnv } from './common';
 import { SCRATCH_TEACHER } from './workloads';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -32,7 +32,7 @@ export interface E2eResult {
   accuracies: { teacher: number; student: number; baseline: number };
   peakRssMb: number;
   torch?: { seconds: number; phases: Record<string, number>; accuracies: { teacher: number; student: number; baseline: number } };
-  besides?: BaselineBeside;
+  besides?: BaselineBeside | { error: string };
 }
 
 /**
@@ -223,11 +223,12 @@ export async function endToEnd(dir: string, o: { quick: boolean; torchPython?: s
     peakRssMb: Math.round(peakRssMb),
   };
   o.log('e2e: the baseline beside the student in a second process, against one process doing both (teacher and logits reused)…');
-  result.besides = await baselineBeside(dir, kd);
+  // A measurement beside the main one: its failure is reported, not the bench's end.
+  result.besides = await baselineBeside(dir, kd).catch((e: Error) => ({ error: e.message.slice(0, 500) }));
   if (o.torchPython) {
     o.log('e2e: the same in PyTorch, one thread…');
     const t = await runProcess(o.torchPython, [path.join(__dirname, 'torch_e2e.py'), path.join(dir, 'torch'), String(teacherEpochs), String(studentEpochs)], {
-      env: { ...process.env, OMP_NUM_THREADS: '1' },
+      env: torchEnv(),
     });
     if (t.code !== 0) throw new Error(`torch_e2e.py failed:\n${t.stderr.slice(-2000)}`);
     const out = JSON.parse(t.stdout.trim().split('\n').pop()!) as { phases: Record<string, number>; accuracies: E2eResult['accuracies'] };

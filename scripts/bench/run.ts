@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import { buildDataset } from '../../src/engine/data/dataset';
 import { loadSourceSync } from '../../src/engine/data/sources';
 import { DataSpec } from '../../src/protocol/config';
-import { ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, tsxArgs } from './common';
+import { ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, torchBlas, torchEnv, tsxArgs } from './common';
 import { ceiling } from './ceiling';
 import { endToEnd } from './e2e';
 import { memory60k } from './memory';
@@ -156,7 +156,7 @@ async function torchBench(dir: string, py: string | undefined): Promise<Torch | 
   if (!py) return undefined;
   log(`PyTorch: ${py}, one thread…`);
   const r = await runProcess(py, [path.join(__dirname, 'torch_bench.py'), dir, '--steps', QUICK ? '10' : '30'], {
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    env: torchEnv(),
   });
   if (r.code !== 0) throw new Error(`torch_bench.py failed:\n${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Torch;
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     if (py) log(`PyTorch: the sweep split over ${os.availableParallelism()} processes, one thread each…`);
     const torch2 = py && (await phase('torch_sweep_parallel', () => torchSweepParallel(py, dirs.data, os.availableParallelism())));
     log("ceiling: GFLOP/s of the teacher's kernels on its shapes, wasm and PyTorch…");
-    const gflops = await phase('ceiling', () => ceiling(py));
+    const gflops = await phase('ceiling', () => ceiling(py).catch((e: Error) => ({ error: { wasm: NaN, message: e.message.slice(0, 500) } })));
 
     const sps = (rep: WorkloadReport, w: string, t: string) => rep.measurements.find((m) => m.workload === w && m.teacher === t)?.samplesPerSec ?? NaN;
     // In-loop growth where enough windows ran (wasm), and what each whole stage left behind (both backends).
@@ -252,6 +252,7 @@ async function main(): Promise<void> {
       out.torch_sweep_seconds = +torch.sweep_seconds.toFixed(1);
       out.ratio_sweep_seconds = +(sw.seconds / torch.sweep_seconds).toFixed(2);
       out.torch_version = torch.torch;
+      out.torch_blas = torchBlas();
       if (e2e.torch) {
         out.torch_e2e_seconds = e2e.torch.seconds;
         out.ratio_e2e_seconds = +(e2e.seconds / e2e.torch.seconds).toFixed(2);

@@ -16,6 +16,8 @@ export function printTable(o: Record<string, unknown>, wasm: WorkloadReport): vo
   const cpu = o.cpu as Record<string, number>;
   const p = (s: string) => process.stdout.write(s + '\n');
   p(`\nDistillery bench — backend ${o.backend}, ${o.cores} cores (shared machines make these noisy: step figures are medians of windows)`);
+  if (o.torch_blas)
+    p(`PyTorch ${o.torch_version}, one thread, BLAS: ${o.torch_blas === 'system' ? "the system's libblas.so.3" : `OpenBLAS from ${o.torch_blas}`}`);
   p('\nKD step, batch 128 (samples/s)   wasm      cpu   PyTorch(1 thr)  wasm/PyTorch  target');
   for (const w of ['mlp', 'cnn', 'resnet8']) {
     for (const t of w === 'resnet8' ? ['cached'] : ['live', 'cached']) {
@@ -66,7 +68,8 @@ end to end, the seed's recipe (${e2e.data}; ${e2e.trainSamples} training samples
     p(`  ours/PyTorch ${fmt(n('ratio_e2e_seconds'), 2)}× (target ≤ 0.7: ${verdict(n('ratio_e2e_seconds'), 0.7, true)})`);
   }
   const b = e2e.besides;
-  if (b)
+  if (b && 'error' in b) p(`  baseline beside the student: failed to measure (${b.error})`);
+  else if (b)
     p(
       `  baseline beside the student in a 2nd engine process (teacher and logits reused): ${fmt(b.parallelSeconds, 1)} s (distill ${fmt(b.parallelEach[0], 1)} s ∥ baseline ${fmt(b.parallelEach[1], 1)} s) against ${fmt(b.sequentialSeconds, 1)} s in one process → saves ${fmt(b.sequentialSeconds - b.parallelSeconds, 1)} s of the run's ${fmt(e2e.seconds, 1)} s`,
     );

@@ -4,7 +4,7 @@
  * together; the wall time from the first spawn to the last exit, process starts included as ours are.
  */
 import * as path from 'node:path';
-import { runProcess } from './common';
+import { runProcess, torchEnv } from './common';
 
 export interface TorchParallelSweep {
   seconds: number;
@@ -16,7 +16,7 @@ export async function torchSweepParallel(py: string, dataDir: string, processes:
   const t0 = performance.now();
   const parts = await Promise.all(
     Array.from({ length: processes }, (_, k) =>
-      runProcess(py, [path.join(__dirname, 'torch_bench.py'), dataDir, '--sweep-part', `${k}/${processes}`], { env: { ...process.env, OMP_NUM_THREADS: '1' } }),
+      runProcess(py, [path.join(__dirname, 'torch_bench.py'), dataDir, '--sweep-part', `${k}/${processes}`], { env: torchEnv() }),
     ),
   );
   const seconds = (performance.now() - t0) / 1000;
