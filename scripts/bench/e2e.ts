@@ -16,7 +16,7 @@ import { encodeIdx } from '../../src/engine/data/idx';
 import { loadSourceSync } from '../../src/engine/data/sources';
 import { DataSpec } from '../../src/protocol/config';
 import { ROOT, runProcess, torchEnv } from './common';
-import { SCRATCH_TEACHER } from './workloads';
+import { SCRATCH_TEACHER } from './scratch';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 const CLI = path.join(ROOT, 'bin', 'distill.js');

@@ -27,6 +27,9 @@ import { teacherLogitsForSet } from '../../src/engine/run/teacherCache';
 import { trainStage, type TeacherSource } from '../../src/engine/train/trainer';
 import { ArchitectureSpec, DataSpec, TrainingSpec, type BackendName } from '../../src/protocol/config';
 import type { EventInput } from '../../src/protocol/events';
+import { measureScratch, type ScratchMeasurement } from './scratch';
+// Where the speed work (and issue 20's notes) first found it.
+export { SCRATCH_TEACHER } from './scratch';
 
 export const BATCH = 128;
 export const TEMPERATURE = 4;
@@ -39,12 +42,6 @@ export const WORKLOADS = {
   resnet8: { teacher: { preset: 'resnet', depth: 20, width: 16 }, student: { preset: 'resnet', depth: 8, width: 16 } },
 } as const;
 export type WorkloadName = keyof typeof WORKLOADS;
-
-/**
- * Training a teacher from scratch (issue 20): the seed's CNN teacher conv32-conv64-dense256, cross-entropy only
- * (the run's teacher stage: hintonLoss(0, 1)), batch 128, through trainStage with stage 'teacher'.
- */
-export const SCRATCH_TEACHER = { preset: 'cnn', filters: [32, 64], kernelSize: 3, dense: [256] } as const;
 
 export type TeacherMode = 'live' | 'cached' | 'onnx-live';
 
@@ -99,14 +96,6 @@ export interface WorkloadReport {
   cache?: { workload: WorkloadName; samples: number; tfjsSps: number; onnxSps: number }[];
   /** The teacher trained from scratch (SCRATCH_TEACHER, cross-entropy), samples/s of its trainStage. */
   scratch?: ScratchMeasurement;
-}
-
-export interface ScratchMeasurement {
-  architecture: typeof SCRATCH_TEACHER;
-  samplesPerSec: number;
-  windows: number[];
-  steps: number;
-  leakedPerStep: number;
 }
 
 /** The teacher as ONNX, run by ONNX Runtime on one thread (as the KD step's PyTorch runs), through the engine's ONNX teacher. */
@@ -207,36 +196,6 @@ async function measure(base: Dataset, workload: WorkloadName, teacherMode: Teach
   return { workload, teacher: teacherMode, samplesPerSec: median(kept), windows: kept.map(Math.round), steps, leakedPerStep, leakedAfterStage };
 }
 
-/** Samples/s of a teacher's own training (no teacher to learn from): the run's teacher stage, as `distill run` trains one. */
-async function measureScratch(base: Dataset, steps: number, readEvery: number): Promise<ScratchMeasurement> {
-  const ds = datasetOf(base, steps * BATCH);
-  const model = buildPreset(tf, ArchitectureSpec.parse(SCRATCH_TEACHER), ds.shape, ds.numClasses, 1, 'teacher');
-  const windows: number[] = [];
-  const atWindowStart: number[] = [];
-  await trainStage(tf, {
-    stage: 'teacher',
-    model,
-    losses: hintonLoss(0, 1),
-    training: TrainingSpec.parse({ epochs: 1, batchSize: BATCH }),
-    ds,
-    seed: 7,
-    shift: 0,
-    readEvery,
-    emit: (e: EventInput) => {
-      if (e.type === 'step') windows.push(e.samplesPerSec);
-    },
-    onStep: (step) => {
-      if (step % readEvery === 1 % readEvery) atWindowStart.push(tf.memory().numTensors);
-    },
-    shouldStop: () => false,
-  });
-  model.dispose();
-  const kept = windows.slice(1);
-  const span = (atWindowStart.length - 2) * readEvery;
-  const leakedPerStep = atWindowStart.length >= 3 ? (atWindowStart[atWindowStart.length - 1] - atWindowStart[1]) / span : NaN;
-  return { architecture: SCRATCH_TEACHER, samplesPerSec: median(kept), windows: kept.map(Math.round), steps, leakedPerStep };
-}
-
 /** Per-kernel wall ms of a few steps of trainStage (tf.profile), per step. */
 async function profile(base: Dataset, workload: WorkloadName, teacherMode: 'live' | 'cached', steps: number) {
   const spec = WORKLOADS[workload];
@@ -311,7 +270,7 @@ async function main(): Promise<void> {
   const report: WorkloadReport = { backend: tf.getBackend(), measurements, peakRssMb: 0 };
   // The teacher from scratch: `--only teacher-scratch` measures it alone (the command speed work iterates with).
   if (!only || only.includes('teacher-scratch')) {
-    report.scratch = await measureScratch(base, steps, readEvery);
+    report.scratch = await measureScratch(datasetOf(base, steps * BATCH), steps, readEvery, BATCH);
     process.stderr.write(
       `  ${tf.getBackend()} teacher from scratch (conv32-conv64-dense256, cross-entropy): ${Math.round(report.scratch.samplesPerSec)} samples/s\n`,
     );
