@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --no-torch] [-- --save FILE]`: how fast Distillery trains, on this
- * machine, against PyTorch when it is importable. A benchmark, not a test: it prints figures and
+ * `npm run bench [-- --json] [-- --quick] [-- --no-torch] [-- --save FILE] [-- --torch-blas DIR|system]`: how fast Distillery trains, on this
+ * machine, against PyTorch (one thread, on OpenBLAS where found: common.ts torchEnv) when it is importable. A benchmark, not a test: it prints figures and
  * the targets beside them, and exits 0 unless something failed to run.
  *
  *  1. samples/s of one KD step (teacher forward live or cached logits gathered, student
