@@ -199,7 +199,8 @@ export async function endToEnd(dir: string, o: { quick: boolean; torchPython?: s
   const startMs = Date.now();
   const r = await runProcess(process.execPath, [CLI, 'run', kdFile, '--json'], { cwd: dir, onLine: rss.onLine });
   const peakRssMb = rss.stop();
-  if (r.code !== 0) throw new Error(`e2e distill run failed (${r.code}):\n${r.stderr.slice(-2000)}`);
+  // With --json a config error is a line on stdout, not stderr.
+  if (r.code !== 0) throw new Error(`e2e distill run failed (${r.code}):\n${r.stderr.slice(-2000)}${r.stdout.slice(-2000)}`);
   const runDir = fs.readdirSync(path.join(dir, '.distillery', 'runs')).map((d) => path.join(dir, '.distillery', 'runs', d))[0];
   const events = fs
     .readFileSync(path.join(runDir, 'events.jsonl'), 'utf8')
