@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --json] [-- --quick] [-- --no-torch] [-- --save FILE]`: how fast Distillery trains, on this
- * machine, against PyTorch when it is importable. A benchmark, not a test: it prints figures and
+ * `npm run bench [-- --json] [-- --quick] [-- --no-torch] [-- --save FILE] [-- --torch-blas DIR|system]`: how fast Distillery trains, on this
+ * machine, against PyTorch (one thread, on OpenBLAS where found: common.ts torchEnv) when it is importable. A benchmark, not a test: it prints figures and
  * the targets beside them, and exits 0 unless something failed to run.
  *
  *  1. samples/s of one KD step (teacher forward live or cached logits gathered, student
@@ -13,7 +13,11 @@
  *     CNN pair, teacher pre-trained and saved before the clock starts, logits cached) through
  *     the real `distill sweep`, one engine worker per core (each runs trials one after another).
  *  3. Peak RSS of a real `distill run` on 60 000 28×28 images (the bundled digits tiled, as IDX).
- *  4. PyTorch (scripts/bench/torch_bench.py, one thread) on the same workloads and sweep.
+ *  4. The seed's recipe end to end (scripts/bench/e2e.ts): `distill run` against torch_e2e.py, our
+ *     time by phase, and the baseline beside the student in a second process against one doing both.
+ *  5. PyTorch (scripts/bench/torch_bench.py, one thread) on the same workloads and sweep, and the
+ *     sweep split over one process per core (torchParallel.ts).
+ *  6. The ceiling: GFLOP/s of the teacher's kernels on its shapes, wasm against PyTorch (ceiling.ts).
  * Needs `npm run build` (dist/) for the CLI parts. Timings on a shared machine are noisy: the
  * step figures are medians of several windows, and the sweep is one wall-clock measurement.
  */
@@ -21,10 +25,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildDataset } from '../../src/engine/data/dataset';
-import { encodeIdx } from '../../src/engine/data/idx';
 import { loadSourceSync } from '../../src/engine/data/sources';
 import { DataSpec } from '../../src/protocol/config';
-import { ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, tsxArgs } from './common';
+import { ROOT, runProcess, SWEEP_ALPHA, SWEEP_DATA, SWEEP_SEED, SWEEP_TEMPERATURES, SWEEP_WORKLOAD, torchBlas, torchEnv, tsxArgs } from './common';
+import { ceiling } from './ceiling';
+import { endToEnd } from './e2e';
+import { memory60k } from './memory';
+import { printTable } from './table';
+import { torchSweepParallel } from './torchParallel';
 import { WORKLOADS, type WorkloadReport } from './workloads';
 
 const JSON_OUT = process.argv.includes('--json');
@@ -36,8 +44,6 @@ const CLI = path.join(ROOT, 'bin', 'distill.js');
 /** What happened when we tried the threaded (multi-core) wasm build in Node; see README "Performance". */
 const THREADED_WASM =
   "threaded wasm: initialises in Node, but cannot help here. tfjs-backend-wasm 4.22 starts its pthread workers from blob: URLs, which Node refuses; serving the worker script from a file (URL.createObjectURL polyfilled to write it) and its main script from wasm-out/tfjs-backend-wasm-threaded-simd.js (the blob's function source references the bundle's require$$0) gets the threaded SIMD build running. It still uses one thread: its pthreadpool is sized at logical cores / 2 (1 on this 2-vCPU machine), it reported 1 thread with setThreadsCount(2), and its matmul calls XNNPACK with no thread pool at all, so the MLP's matmuls could not go parallel anyway. Measured: CPU time equal to wall time, and no faster than the single-threaded build. Parallelism is one engine process per core (distill sweep), not threads.";
-
-const TARGETS = { cnn_live_sps: 2500, mlp_live_sps: 6000, mlp_cached_sps: 15000 };
 
 async function workloads(backend: 'wasm' | 'cpu'): Promise<WorkloadReport> {
   const args =
@@ -132,59 +138,6 @@ async function sweep(dir: string): Promise<SweepResult> {
   };
 }
 
-/** Peak RSS (VmHWM) of the engine of a real `distill run` on 60 000 images. */
-async function memory60k(dir: string): Promise<{ peakRssMb: number; seconds: number }> {
-  const spec = DataSpec.parse({ source: 'mnist' });
-  const digits = loadSourceSync(spec, ROOT).train;
-  const n = 60_000;
-  const px = digits.height * digits.width;
-  const images = new Uint8Array(n * px);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const j = i % digits.count;
-    images.set(digits.images.subarray(j * px, (j + 1) * px), i * px);
-    labels[i] = digits.labels[j];
-  }
-  fs.writeFileSync(path.join(dir, 'train-images.idx3-ubyte'), encodeIdx([n, digits.height, digits.width], images));
-  fs.writeFileSync(path.join(dir, 'train-labels.idx1-ubyte'), encodeIdx([n], labels));
-  const kdFile = path.join(dir, 'kd.json');
-  fs.writeFileSync(
-    kdFile,
-    JSON.stringify({
-      name: 'bench-60k',
-      backend: 'wasm',
-      data: { source: { train: { images: 'train-images.idx3-ubyte', labels: 'train-labels.idx1-ubyte' } }, validationSplit: 0.05, testSplit: 0.05 },
-      teachers: [{ id: 'teacher', architecture: { preset: 'mlp', hidden: [128] }, training: { epochs: 1, batchSize: 256 } }],
-      student: { architecture: { preset: 'mlp', hidden: [32] } },
-      training: { epochs: 1, batchSize: 256 },
-      baseline: false,
-      evaluation: { latencySamples: 10, logitsSamples: 0 },
-    }),
-  );
-  log('memory: distill run on 60 000 images (1 epoch, small MLPs)…');
-  let peakKb = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const poll = (pid: number) => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    } catch {
-      /* the engine has exited: the last reading stands */
-    }
-  };
-  const r = await runProcess(process.execPath, [CLI, 'run', kdFile, '--json'], {
-    onLine: (line) => {
-      if (!line.includes('"run_started"')) return;
-      const pid = (JSON.parse(line) as { pid: number }).pid;
-      timer = setInterval(() => poll(pid), 100);
-    },
-  });
-  if (timer) clearInterval(timer);
-  if (r.code !== 0) throw new Error(`distill run on 60k images failed (${r.code}):\n${r.stderr.slice(-2000)}`);
-  if (!peakKb) throw new Error("never read the engine's VmHWM (no run_started event with a pid?)");
-  return { peakRssMb: peakKb / 1024, seconds: r.seconds };
-}
-
 async function findTorchPython(): Promise<string | undefined> {
   for (const py of ['python3', '/usr/bin/python3']) {
     try {
@@ -199,23 +152,15 @@ async function findTorchPython(): Promise<string | undefined> {
 
 type Torch = Record<string, number> & { torch?: string };
 
-async function torchBench(dir: string): Promise<Torch | undefined> {
-  if (NO_TORCH) return undefined;
-  const py = await findTorchPython();
-  if (!py) {
-    log('PyTorch: not importable (python3 -c "import torch"); skipping the comparison');
-    return undefined;
-  }
+async function torchBench(dir: string, py: string | undefined): Promise<Torch | undefined> {
+  if (!py) return undefined;
   log(`PyTorch: ${py}, one thread…`);
   const r = await runProcess(py, [path.join(__dirname, 'torch_bench.py'), dir, '--steps', QUICK ? '10' : '30'], {
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    env: torchEnv(),
   });
   if (r.code !== 0) throw new Error(`torch_bench.py failed:\n${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Torch;
 }
-
-const fmt = (v: number | undefined, digits = 0) =>
-  v === undefined || !Number.isFinite(v) ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist', 'engine.js')) || !fs.existsSync(path.join(ROOT, 'dist', 'cli.js')))
@@ -223,7 +168,7 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-bench-'));
   const t0 = performance.now();
   try {
-    const dirs = { data: path.join(tmp, 'data'), sweep: path.join(tmp, 'sweep'), mem: path.join(tmp, 'mem') };
+    const dirs = { data: path.join(tmp, 'data'), sweep: path.join(tmp, 'sweep'), mem: path.join(tmp, 'mem'), e2e: path.join(tmp, 'e2e') };
     Object.values(dirs).forEach((d) => fs.mkdirSync(d));
     exportDigits(dirs.data);
     const phases: Record<string, number> = {};
@@ -240,13 +185,22 @@ async function main(): Promise<void> {
     log('cpu (pure JS): 2 steps per workload (the first is warm-up)…');
     const cpu = await phase('cpu', () => workloads('cpu'));
     const sw = await phase('sweep', () => sweep(dirs.sweep));
-    const mem = await phase('memory_60k', () => memory60k(dirs.mem));
-    const torch = await phase('torch', () => torchBench(dirs.data));
+    const mem = await phase('memory_60k', () => memory60k(dirs.mem, { log }));
+    const py = NO_TORCH ? undefined : await findTorchPython();
+    if (!NO_TORCH && !py) log('PyTorch: not importable (python3 -c "import torch"); skipping the comparison');
+    const e2e = await phase('e2e', () => endToEnd(dirs.e2e, { quick: QUICK, torchPython: py, log }));
+    const torch = await phase('torch', () => torchBench(dirs.data, py));
+    // After the main PyTorch run, which saved the sweep's teacher: the same sweep split over one process per core.
+    if (py) log(`PyTorch: the sweep split over ${os.availableParallelism()} processes, one thread each…`);
+    const torch2 = py && (await phase('torch_sweep_parallel', () => torchSweepParallel(py, dirs.data, os.availableParallelism())));
+    log("ceiling: GFLOP/s of the teacher's kernels on its shapes, wasm and PyTorch…");
+    const gflops = await phase('ceiling', () => ceiling(py).catch((e: Error) => ({ error: { wasm: NaN, message: e.message.slice(0, 500) } })));
 
     const sps = (rep: WorkloadReport, w: string, t: string) => rep.measurements.find((m) => m.workload === w && m.teacher === t)?.samplesPerSec ?? NaN;
     // In-loop growth where enough windows ran (wasm), and what each whole stage left behind (both backends).
     const leaked = Math.max(
       ...[...wasm.measurements, ...cpu.measurements].flatMap((m) => [m.leakedPerStep, m.leakedAfterStage / m.steps].filter(Number.isFinite).map(Math.abs)),
+      ...[wasm.scratch?.leakedPerStep ?? NaN].filter(Number.isFinite).map(Math.abs),
     );
     const out: Record<string, unknown> = {
       backend: wasm.backend,
@@ -255,6 +209,7 @@ async function main(): Promise<void> {
       mlp_live_sps: Math.round(sps(wasm, 'mlp', 'live')),
       mlp_cached_sps: Math.round(sps(wasm, 'mlp', 'cached')),
       resnet8_cached_sps: Math.round(sps(wasm, 'resnet8', 'cached')),
+      teacher_scratch_sps: Math.round(wasm.scratch?.samplesPerSec ?? NaN),
       mlp_onnx_live_sps: Math.round(sps(wasm, 'mlp', 'onnx-live')),
       cnn_onnx_live_sps: Math.round(sps(wasm, 'cnn', 'onnx-live')),
       teacher_cache_sps: Object.fromEntries(
@@ -274,6 +229,9 @@ async function main(): Promise<void> {
       leaked_tensors_per_step: leaked,
       peak_rss_mb: Math.round(Math.max(wasm.peakRssMb, cpu.peakRssMb)),
       peak_rss_60k_mb: Math.round(mem.peakRssMb),
+      e2e_seconds: e2e.seconds,
+      gflops,
+      e2e,
       profile_ms_per_step: wasm.profiles,
       threaded_wasm: THREADED_WASM,
       cores: os.availableParallelism(),
@@ -281,7 +239,7 @@ async function main(): Promise<void> {
       phase_seconds: phases,
     };
     if (torch) {
-      for (const k of ['cnn_live_sps', 'cnn_cached_sps', 'mlp_live_sps', 'mlp_cached_sps', 'resnet8_cached_sps'] as const) {
+      for (const k of ['cnn_live_sps', 'cnn_cached_sps', 'mlp_live_sps', 'mlp_cached_sps', 'resnet8_cached_sps', 'teacher_scratch_sps'] as const) {
         out[`torch_${k}`] = Math.round(torch[k]);
         out[`ratio_${k}`] = +((out[k] as number) / torch[k]).toFixed(2);
       }
@@ -294,6 +252,16 @@ async function main(): Promise<void> {
       out.torch_sweep_seconds = +torch.sweep_seconds.toFixed(1);
       out.ratio_sweep_seconds = +(sw.seconds / torch.sweep_seconds).toFixed(2);
       out.torch_version = torch.torch;
+      out.torch_blas = torchBlas();
+      if (e2e.torch) {
+        out.torch_e2e_seconds = e2e.torch.seconds;
+        out.ratio_e2e_seconds = +(e2e.seconds / e2e.torch.seconds).toFixed(2);
+      }
+      if (torch2) {
+        out.torch_sweep_parallel_seconds = +torch2.seconds.toFixed(1);
+        out.torch_sweep_parallel_processes = torch2.processes;
+        out.ratio_sweep_parallel_seconds = +(sw.seconds / torch2.seconds).toFixed(2);
+      }
       out.torch_sweep_trials = (torch as unknown as { sweep_trials: unknown }).sweep_trials;
     }
     out.bench_seconds = Math.round((performance.now() - t0) / 1000);
@@ -304,56 +272,6 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-function printTable(o: Record<string, unknown>, wasm: WorkloadReport): void {
-  const n = (k: string) => o[k] as number | undefined;
-  const cpu = o.cpu as Record<string, number>;
-  const p = (s: string) => process.stdout.write(s + '\n');
-  p(`\nDistillery bench — backend ${o.backend}, ${o.cores} cores (shared machines make these noisy: step figures are medians of windows)`);
-  p('\nKD step, batch 128 (samples/s)   wasm      cpu   PyTorch(1 thr)  wasm/PyTorch  target');
-  for (const w of ['mlp', 'cnn', 'resnet8']) {
-    for (const t of w === 'resnet8' ? ['cached'] : ['live', 'cached']) {
-      const k = `${w}_${t}_sps`;
-      const target = (TARGETS as Record<string, number>)[k];
-      p(
-        `  ${(w === 'resnet8' ? `ResNet-8 32×32×3, ResNet-20 ${t}` : `${w.toUpperCase()} teacher ${t}`).padEnd(30)} ${fmt(n(k)).padStart(6)} ${fmt(cpu[k]).padStart(8)} ${fmt(n(`torch_${k}`)).padStart(15)} ${fmt(n(`ratio_${k}`), 2).padStart(13)}  ${target ? `≥ ${fmt(target)} ${n(k)! >= target ? 'met' : 'MISSED'}` : ''}`,
-      );
-    }
-  }
-  for (const w of ['mlp', 'cnn']) {
-    const k = `${w}_onnx_live_sps`;
-    p(
-      `  ${`${w.toUpperCase()} teacher ONNX (ORT) live`.padEnd(30)} ${fmt(n(k)).padStart(6)} ${'—'.padStart(8)} ${fmt(n(`torch_${w}_live_sps`)).padStart(15)} ${fmt(n(`ratio_${k}`), 2).padStart(13)}`,
-    );
-  }
-  const cache = (o.teacher_cache_sps ?? {}) as Record<string, number>;
-  p('\nteacher forward for the logits cache (samples/s)   tfjs wasm   ONNX Runtime (1 thr)   PyTorch (1 thr)   ORT/PyTorch');
-  for (const w of ['mlp', 'cnn'])
-    p(
-      `  ${`${w.toUpperCase()} teacher`.padEnd(48)} ${fmt(cache[`${w}_tfjs`]).padStart(9)} ${fmt(cache[`${w}_onnx`]).padStart(22)} ${fmt(cache[`${w}_torch`]).padStart(17)} ${fmt(cache[`${w}_torch`] ? cache[`${w}_onnx`] / cache[`${w}_torch`] : undefined, 2).padStart(13)}`,
-    );
-  p(`\nsweep: ${o.sweep_trials} trials (${SWEEP_TEMPERATURES.length} temperatures + baseline, CNN, 1 epoch on 8 000 digits), ${o.sweep_parallel} at once`);
-  p(
-    `  distill sweep ${fmt(n('sweep_seconds'), 1)} s (of which training epochs ${fmt(n('sweep_train_seconds'), 1)} s summed over trials; mean trial ${fmt(n('sweep_mean_trial_seconds'), 1)} s)`,
-  );
-  if (n('torch_sweep_seconds') !== undefined)
-    p(
-      `  PyTorch, sequential in one process: ${fmt(n('torch_sweep_seconds'), 1)} s → ours/PyTorch ${fmt(n('ratio_sweep_seconds'), 2)}× (target ≤ 1: ${n('ratio_sweep_seconds')! <= 1 ? 'met' : 'MISSED'})`,
-    );
-  p(
-    `\ntensors leaked per step: ${o.leaked_tensors_per_step}    peak RSS of the training process: ${o.peak_rss_mb} MB    60 000-image run: ${o.peak_rss_60k_mb} MB (target < 800)`,
-  );
-  p(`${o.threaded_wasm}`);
-  for (const [name, rows] of Object.entries(wasm.profiles ?? {})) {
-    p(`\nwasm profile, ${name} (ms per step; "__op" rows wrap the kernels below them):`);
-    for (const r of rows) p(`  ${r.kernel.padEnd(26)} ${r.ms.toFixed(2).padStart(7)}  ×${r.calls}`);
-  }
-  p(
-    `\nbench took ${o.bench_seconds} s (${Object.entries(o.phase_seconds as Record<string, number>)
-      .map(([k, v]) => `${k} ${v} s`)
-      .join(', ')})`,
-  );
 }
 
 main().catch((e) => {

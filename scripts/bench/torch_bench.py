@@ -4,6 +4,7 @@ plus (1 - alpha) * cross-entropy, Adam), on one thread. Spawned by scripts/bench
 which exports the bundled digits and the sweep's exact splits as raw files first.
 
     python3 torch_bench.py DATA_DIR [--steps 30]
+    python3 torch_bench.py DATA_DIR --sweep-part K/N   (after the first: the sweep's K-th share of N processes)
 
 DATA_DIR holds images.u8 (N*28*28), labels.u8 (N), train.u32, val.u32, test.u32 (sample
 indices) and sweep.json ({"temperatures": [...], "alpha": a, "epochs": e, "teacherEpochs": t}).
@@ -131,6 +132,25 @@ def step_throughput(x, y, kind, cached, steps):
     return BATCH / statistics.median(times)
 
 
+def scratch_throughput(x, y, steps):
+    """The seed's CNN teacher (conv32-conv64-dense256) trained from scratch: cross-entropy, Adam, batch 128."""
+    model = cnn([32, 64], [256])
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    times = []
+    for i in range(steps + 3):
+        xb, yb = x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH]
+        t0 = time.perf_counter()
+        loss = F.cross_entropy(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+        if i >= 3:
+            times.append(time.perf_counter() - t0)
+    return BATCH / statistics.median(times)
+
+
 def forward_throughput(x, kind, samples):
     """The teacher's forward over `samples` digits in batches of 512, as computing the logits cache does."""
     teacher = WORKLOADS[kind][0]()
@@ -162,19 +182,27 @@ def accuracy(model, x, y, idx):
         return (model(x[idx]).argmax(1) == y[idx]).float().mean().item()
 
 
-def sweep(x, y, idx, spec, kind):
+def sweep(x, y, idx, spec, kind, teacher_file=None, part=(0, 1)):
+    """The sweep's trials in one process: all of them (part 0/1), or every n-th from the k-th (part k/n), for
+    n processes given the same cores. The teacher is trained before the clock starts and saved to teacher_file,
+    or, in a part, loaded from it (the bench's own sweep loads a saved teacher too)."""
     make_teacher, make_student = WORKLOADS[kind]
     g = torch.Generator().manual_seed(1)
     teacher = make_teacher()
-    for _ in range(spec['teacherEpochs']):  # trained before the clock starts, as the bench's saved teacher
-        train_epoch(teacher, x, y, idx['train'][torch.randperm(len(idx['train']), generator=g)])
+    if part[1] > 1:
+        teacher.load_state_dict(torch.load(teacher_file))
+    else:
+        for _ in range(spec['teacherEpochs']):  # trained before the clock starts, as the bench's saved teacher
+            train_epoch(teacher, x, y, idx['train'][torch.randperm(len(idx['train']), generator=g)])
+        if teacher_file:
+            torch.save(teacher.state_dict(), teacher_file)
     teacher_acc = accuracy(teacher, x, y, idx['test'])
     t0 = time.perf_counter()
     with torch.no_grad():  # teacher logits cached once, over every sample
         logits = torch.cat([teacher(x[i:i + 512]) for i in range(0, len(x), 512)])
     trials = []
-    # The baseline (alpha 0) first, then one trial per temperature, all sequential.
-    for T in [None] + spec['temperatures']:
+    # The baseline (alpha 0) first, then one trial per temperature, all sequential (this part's share of them).
+    for T in ([None] + spec['temperatures'])[part[0]::part[1]]:
         torch.manual_seed(2)
         student = make_student()
         for epoch in range(spec['epochs']):
@@ -190,15 +218,21 @@ def main():
     x, y, idx = load(data_dir)
     with open(os.path.join(data_dir, 'sweep.json')) as f:
         spec = json.load(f)
+    teacher_file = os.path.join(data_dir, 'torch_teacher.pt')
+    if '--sweep-part' in sys.argv:  # python3 torch_bench.py DIR --sweep-part K/N: this process's share of the sweep
+        k, n = map(int, sys.argv[sys.argv.index('--sweep-part') + 1].split('/'))
+        print(json.dumps(sweep(x, y, idx, spec, spec['workload'], teacher_file, (k, n))))
+        return
     out = {'torch': torch.__version__, 'threads': torch.get_num_threads()}
     for kind in ('mlp', 'cnn'):
         for cached in (False, True):
             out[f'{kind}_{"cached" if cached else "live"}_sps'] = step_throughput(x, y, kind, cached, steps)
+    out['teacher_scratch_sps'] = scratch_throughput(x, y, steps)
     # As the engine's bench: cached teacher logits only, fewer steps (each is ~100x an MLP step).
     out['resnet8_cached_sps'] = step_throughput(rgb32(x), y, 'resnet8', True, max(6, steps // 3))
     out['mlp_forward_sps'] = forward_throughput(x, 'mlp', 4096)
     out['cnn_forward_sps'] = forward_throughput(x, 'cnn', 2048)
-    s = sweep(x, y, idx, spec, spec['workload'])
+    s = sweep(x, y, idx, spec, spec['workload'], teacher_file)
     out['sweep_seconds'] = s['seconds']
     out['sweep_trials'] = s['trials']
     out['teacher_test_accuracy'] = s['teacherTestAccuracy']

@@ -7,7 +7,7 @@
  * warm-up, Adam's slot variables) is dropped and the median of the rest reported.
  *
  * Run by scripts/bench/run.ts in its own process per backend:
- *   npx tsx scripts/bench/workloads.ts --backend wasm [--steps 40] [--resnet-steps 10] [--only resnet8-cached,…] [--profile] [--profile-only cnn-live,…] [--sparse-max-density D]
+ *   npx tsx scripts/bench/workloads.ts --backend wasm [--steps 40] [--resnet-steps 10] [--only resnet8-cached,teacher-scratch,…] [--profile] [--profile-only cnn-live,…] [--sparse-max-density D]
  * Prints one JSON line (WorkloadReport) on stdout.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -27,6 +27,9 @@ import { teacherLogitsForSet } from '../../src/engine/run/teacherCache';
 import { trainStage, type TeacherSource } from '../../src/engine/train/trainer';
 import { ArchitectureSpec, DataSpec, TrainingSpec, type BackendName } from '../../src/protocol/config';
 import type { EventInput } from '../../src/protocol/events';
+import { measureScratch, type ScratchMeasurement } from './scratch';
+// Where the speed work (and issue 20's notes) first found it.
+export { SCRATCH_TEACHER } from './scratch';
 
 export const BATCH = 128;
 export const TEMPERATURE = 4;
@@ -91,6 +94,8 @@ export interface WorkloadReport {
   peakRssMb: number;
   /** Computing the teacher-logits cache (teacherLogitsForSet) over the same samples: tfjs's forward against ONNX Runtime's (one thread). */
   cache?: { workload: WorkloadName; samples: number; tfjsSps: number; onnxSps: number }[];
+  /** The teacher trained from scratch (SCRATCH_TEACHER, cross-entropy), samples/s of its trainStage. */
+  scratch?: ScratchMeasurement;
 }
 
 /** The teacher as ONNX, run by ONNX Runtime on one thread (as the KD step's PyTorch runs), through the engine's ONNX teacher. */
@@ -263,6 +268,13 @@ async function main(): Promise<void> {
     }
   }
   const report: WorkloadReport = { backend: tf.getBackend(), measurements, peakRssMb: 0 };
+  // The teacher from scratch: `--only teacher-scratch` measures it alone (the command speed work iterates with).
+  if (!only || only.includes('teacher-scratch')) {
+    report.scratch = await measureScratch(datasetOf(base, steps * BATCH), steps, readEvery, BATCH);
+    process.stderr.write(
+      `  ${tf.getBackend()} teacher from scratch (conv32-conv64-dense256, cross-entropy): ${Math.round(report.scratch.samplesPerSec)} samples/s\n`,
+    );
+  }
   if (backend === 'wasm' && !only) report.cache = [await cacheSpeed(base, 'mlp', 4096), await cacheSpeed(base, 'cnn', 2048)];
   if (process.argv.includes('--profile')) {
     report.profiles = {};
