@@ -5,7 +5,11 @@
  * (every number as JavaScript's shortest round-trip text, lib/csv.ts: parsed back, it is the same double).
  */
 import type { ExperimentRow } from '../../src/protocol/experiments';
+import { differingParams, paramLabels } from '../../src/protocol/runLabels';
 import { csvText } from './csv';
+
+// What differs between rows is decided once, for the table and the runs' labels alike (protocol/runLabels.ts).
+export { allParams, differingParams, paramLabels } from '../../src/protocol/runLabels';
 
 export type CellValue = string | number | boolean | null | undefined;
 export type ColumnKind = 'text' | 'time' | 'duration' | 'percent' | 'points' | 'interval' | 'bytes' | 'ms' | 'param';
@@ -48,48 +52,8 @@ export const METRIC_COLUMNS: readonly Column[] = [
   col('latency', 'latency', 'ms', (r) => r.metrics.latencyMs, "the student's median latency at batch 1, ms"),
 ];
 
-/** The settings a person looks for first, in this order; then the student's, distillation's and training's. */
-const FIRST = ['distillation.temperature', 'distillation.alpha', 'distillation.beta', 'training.epochs', 'seed', 'student.architecture.preset'];
-const SHORT: Record<string, string> = { 'distillation.temperature': 'T', 'distillation.alpha': 'α', 'distillation.beta': 'β' };
 /** Auto-chosen setting columns at most; more are added by hand. */
 export const MAX_AUTO_PARAMS = 8;
-
-function rank(p: string): number {
-  const i = FIRST.indexOf(p);
-  if (i >= 0) return i;
-  return p.startsWith('student.') ? 10 : p.startsWith('distillation.') ? 11 : p.startsWith('training.') ? 12 : 20;
-}
-
-const byRank = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
-
-/** Every setting any row has, first ones first. */
-export function allParams(rows: readonly ExperimentRow[]): string[] {
-  const keys = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r.params)) keys.add(k);
-  return [...keys].sort(byRank);
-}
-
-/** The settings whose value is not the same in every row (a row without it counts as different), first ones first. */
-export function differingParams(rows: readonly ExperimentRow[]): string[] {
-  if (rows.length < 2) return [];
-  return allParams(rows).filter((k) => rows.some((r) => !(k in r.params) || r.params[k] !== rows[0].params[k]));
-}
-
-/** Header labels for settings: the last segment, more segments where two would read the same ("training.epochs", "teachers.0.training.epochs"). */
-export function paramLabels(paths: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  const tail = (p: string, n: number) => p.split('.').slice(-n).join('.');
-  for (const p of paths) {
-    if (SHORT[p]) {
-      out.set(p, SHORT[p]);
-      continue;
-    }
-    let n = 1;
-    while (n < p.split('.').length && paths.some((q) => q !== p && tail(q, n) === tail(p, n))) n++;
-    out.set(p, tail(p, n));
-  }
-  return out;
-}
 
 export function paramColumn(p: string, label: string): Column {
   return col(`param:${p}`, label, 'param', (r) => r.params[p], p);
