@@ -37,6 +37,7 @@ export const RUN_COLUMNS: readonly Column[] = [
   col('started', 'started', 'time', (r) => r.startedAt),
   col('duration', 'duration', 'duration', (r) => r.durationSec),
   col('backend', 'backend', 'text', (r) => r.backend),
+  col('git', 'git', 'text', (r) => r.git, "the workspace's commit when the run started, and whether it had changes (dirty)"),
 ];
 
 export const METRIC_COLUMNS: readonly Column[] = [
@@ -105,7 +106,7 @@ export function sortRows(rows: readonly ExperimentRow[], column: Column, descend
 }
 
 export interface RowFilter {
-  /** Words that must all appear (case-insensitive) in the row's name, id, kd.json, sweep, status, backend or `setting=value`. */
+  /** Words that must all appear (case-insensitive) in the row's name, label, tags (`#tag` too), note, id, kd.json, sweep, status, backend, git or `setting=value`. */
   text?: string;
   /** Statuses shown; empty: all. */
   statuses?: readonly string[];
@@ -115,7 +116,9 @@ export interface RowFilter {
 
 function haystack(r: ExperimentRow): string {
   const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`);
-  return [r.name, r.id, r.kdJson, r.sweep?.name ?? '', r.sweep?.kind ?? '', r.status, r.backend ?? '', ...params].join('\n').toLowerCase();
+  const tags = (r.tags ?? []).map((t) => `#${t}`);
+  const identity = [r.autoLabel ?? '', ...tags, r.note ?? '', r.git ?? ''];
+  return [r.name, r.id, r.kdJson, r.sweep?.name ?? '', r.sweep?.kind ?? '', r.status, r.backend ?? '', ...identity, ...params].join('\n').toLowerCase();
 }
 
 export function filterRows(rows: readonly ExperimentRow[], f: RowFilter): ExperimentRow[] {

@@ -24,6 +24,9 @@ export const COMMANDS = {
   openRun: 'distillery.openRun',
   refreshRuns: 'distillery.refreshRuns',
   openModelDefinition: 'distillery.openModelDefinition',
+  renameRun: 'distillery.renameRun',
+  editRunTags: 'distillery.editRunTags',
+  editRunNote: 'distillery.editRunNote',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
