@@ -39,7 +39,15 @@ export function gitStateAt(dir: string): GitState {
     const inside = git(dir, ['rev-parse', '--is-inside-work-tree']);
     return { commit: null, reason: 'out' in inside ? 'no commit yet' : head.reason };
   }
-  const status = git(dir, ['status', '--porcelain', '--untracked-files=normal', '--', ':(top)', ':(top,exclude,glob)**/.distillery/**', ':(top,exclude,glob)**/.distillery']);
+  const status = git(dir, [
+    'status',
+    '--porcelain',
+    '--untracked-files=normal',
+    '--',
+    ':(top)',
+    ':(top,exclude,glob)**/.distillery/**',
+    ':(top,exclude,glob)**/.distillery',
+  ]);
   if ('reason' in status) return { commit: null, reason: status.reason };
   const changes = status.out.split('\n').filter((l) => l.trim()).length;
   return { commit: head.out.trim(), dirty: changes > 0, changes };

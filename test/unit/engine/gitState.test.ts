@@ -75,6 +75,9 @@ describe('engine: the workspace’s git state at a run’s start', () => {
     };
     fs.writeFileSync(path.join(dir, FILES.config), JSON.stringify({ ...kd, $configPath: path.join(root, 'kd.json'), $git: { commit: null, reason: 'x' } }));
     // Past the config's validation, to the checkpoint it lacks.
-    assert.throws(() => openForResume(dir), (e: unknown) => e instanceof ResumeError && /no checkpoint yet/.test(e.message));
+    assert.throws(
+      () => openForResume(dir),
+      (e: unknown) => e instanceof ResumeError && /no checkpoint yet/.test(e.message),
+    );
   });
 });

@@ -86,7 +86,10 @@ describe('webview: the experiments table finds runs by their identity', () => {
   });
   it('has a git column, hidden with "only differing" where every row has the same one', () => {
     const git = tableColumns(rows).find((c) => c.key === 'git')!;
-    assert.deepEqual(rows.map((r) => git.value(r)), ['a1b2c3d · dirty', 'a1b2c3d', undefined]);
+    assert.deepEqual(
+      rows.map((r) => git.value(r)),
+      ['a1b2c3d · dirty', 'a1b2c3d', undefined],
+    );
     const same = [row('x', { git: 'a1b2c3d' }), row('y', { git: 'a1b2c3d' })];
     assert.ok(!tableColumns(same, { onlyDiffering: true }).some((c) => c.key === 'git'));
   });

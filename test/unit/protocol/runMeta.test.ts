@@ -16,7 +16,10 @@ function runFolder(root: string, id: string, o: { temperature?: number; git?: un
   fs.mkdirSync(dir, { recursive: true });
   const config = { ...KD, distillation: { ...KD.distillation, temperature: o.temperature ?? 4 }, $configPath: path.join(root, 'kd.json'), $git: o.git };
   fs.writeFileSync(path.join(dir, FILES.config), JSON.stringify(config));
-  fs.writeFileSync(path.join(dir, FILES.events), JSON.stringify({ type: 'run_started', runId: id, runDir: dir, name: 'tiny', time: '2026-12-02T10:00:00.000Z' }) + '\n');
+  fs.writeFileSync(
+    path.join(dir, FILES.events),
+    JSON.stringify({ type: 'run_started', runId: id, runDir: dir, name: 'tiny', time: '2026-12-02T10:00:00.000Z' }) + '\n',
+  );
   return dir;
 }
 
