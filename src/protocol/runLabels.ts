@@ -66,6 +66,10 @@ export function shortRunId(runId: string): string {
   if (m) return `#${m[1].slice(0, 4)}`;
   let h = 0x811c9dc5; // FNV-1a, 32 bits
   for (let i = 0; i < runId.length; i++) h = Math.imul(h ^ runId.charCodeAt(i), 0x01000193) >>> 0;
+  // Murmur3's finaliser: names that differ in their last character ("…-s11", "…-s12") get unlike ids.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
   return `#${h.toString(16).padStart(8, '0').slice(0, 4)}`;
 }
 

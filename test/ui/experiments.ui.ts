@@ -307,7 +307,10 @@ async function identity(ctx: UiContext, frame: Frame, sweep: NonNullable<ReturnT
   if ((await sweepRow.getAttribute('aria-expanded')) !== 'true') await sweepRow.locator('.monaco-tl-twistie').click();
   const trialRow = rowNamed(trialLabel(trial, sweep.baselineStart));
   await trialRow.click({ button: 'right' });
-  await page.locator('.monaco-menu .action-label', { hasText: /^Rename Run…$/ }).first().click();
+  // The workbench's menu acts on the item under the pointer as it is released: hover it, then Enter.
+  const rename = page.locator('.monaco-menu .action-label:visible', { hasText: /^Rename Run…$/ }).first();
+  await rename.hover();
+  await page.keyboard.press('Enter');
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   const name = 'warm start, T1';
