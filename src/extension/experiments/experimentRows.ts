@@ -9,7 +9,8 @@ import { type ExperimentMetrics, type ExperimentRow, type ParamValue } from '../
 import type { RunSummary } from '../../protocol/events';
 import type { SweepFile } from '../../protocol/sweep';
 import { gitText } from '../../protocol/runMeta';
-import { isRenamed, progressText, trialLabel, type RunRecord } from '../tree/runInfo';
+import { isRenamed } from '../tree/runIdentity';
+import { progressText, trialLabel, type RunRecord } from '../tree/runInfo';
 
 export interface SweepOfRows {
   sweep: SweepFile;

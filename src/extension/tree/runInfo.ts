@@ -9,7 +9,6 @@ import * as path from 'node:path';
 import type { RunStatus, RunSummary } from '../../protocol/events';
 import type { ParamValue } from '../../protocol/experiments';
 import type { RunFolder, RunProgress } from '../../protocol/runReader';
-import { autoLabels, shortRunId } from '../../protocol/runLabels';
 import { gitText, type GitState } from '../../protocol/runMeta';
 import { baselineName, intervalPoints, pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
 import { runFolderProblem } from '../../protocol/knownFolders';
@@ -87,17 +86,6 @@ export function deriveRunRecord(
     problem: folder.summaryProblem,
   };
 }
-
-/** Gives each record its automatic label among its siblings (the runs in the same folder; protocol/runLabels.ts). */
-export function labelRecords(records: readonly RunRecord[]): void {
-  // A run without config.json yet (queued) differs in nothing known: its short id alone.
-  const known = records.filter((r) => r.params);
-  const labels = autoLabels(known.map((r) => ({ runId: r.runId, runDir: r.runDir, params: r.params! })));
-  for (const r of records) r.autoLabel = labels.get(r.runId) ?? shortRunId(r.runId);
-}
-
-/** Whether a person renamed the run (meta.json's name), so its own name wins over a sweep trial's label. */
-export const isRenamed = (r: RunRecord): boolean => r.kdName !== undefined && r.name !== r.kdName;
 
 /** "3 min ago", "2 h ago", "yesterday", or a date. */
 export function relativeTime(iso: string | undefined, nowMs: number): string {

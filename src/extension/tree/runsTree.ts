@@ -15,7 +15,8 @@ import { readSweep, SWEEP_FILES, sweepsRootFor, type SweepFile } from '../../pro
 import { COMMANDS } from '../commands/ids';
 import { KD_EXCLUDE, KD_GLOB } from '../kdjson/kdFiles';
 import type { RunManager } from '../runs/runManager';
-import { deriveRunRecord, isRenamed, labelRecords, runItemModel, sweepItemModel, timeFromRunId, trialLabel, type RunRecord } from './runInfo';
+import { isRenamed, labelRecords } from './runIdentity';
+import { deriveRunRecord, runItemModel, sweepItemModel, timeFromRunId, trialLabel, type RunRecord } from './runInfo';
 
 /** How often the runs folders are scanned, in case a file watcher missed an event. */
 const SCAN_MS = 4000;

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { FILES } from '../../../src/protocol/runFolder';
 import { configWithoutBookkeeping, gitStateOf, gitText, parseTags, readRunMeta, updateRunMeta } from '../../../src/protocol/runMeta';
 import { readRunFolder, RunFolderReader } from '../../../src/protocol/runReader';
-import { deriveRunRecord, labelRecords, runItemModel } from '../../../src/extension/tree/runInfo';
-import { readRunIdentity } from '../../../src/extension/tree/runIdentity';
+import { deriveRunRecord, runItemModel } from '../../../src/extension/tree/runInfo';
+import { labelRecords, readRunIdentity } from '../../../src/extension/tree/runIdentity';
 
 const KD = { name: 'tiny', seed: 1, data: { source: 'mnist' }, distillation: { temperature: 4, alpha: 0.7 }, training: { epochs: 2 } };
 
