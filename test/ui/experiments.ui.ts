@@ -290,7 +290,11 @@ async function identity(ctx: UiContext, frame: Frame, sweep: NonNullable<ReturnT
   const { page, screenshot, waitFor, log } = ctx;
   for (const t of sweep.trials) {
     const config = JSON.parse(fs.readFileSync(path.join(sweepDir, t.runDir, 'config.json'), 'utf8'));
-    assert.deepEqual({ commit: config.$git?.commit, dirty: config.$git?.dirty }, { commit: head, dirty: true }, `${t.id}: config.json records the commit, dirty`);
+    assert.deepEqual(
+      { commit: config.$git?.commit, dirty: config.$git?.dirty },
+      { commit: head, dirty: true },
+      `${t.id}: config.json records the commit, dirty`,
+    );
   }
   const dirty = `${head.slice(0, 7)} · dirty`;
   const gitCells = (await frame.locator('table.experiments tbody tr[data-run] td[data-col=git]').allInnerTexts()).map((t) => t.trim());
@@ -301,7 +305,9 @@ async function identity(ctx: UiContext, frame: Frame, sweep: NonNullable<ReturnT
   const runId = path.basename(trial.runDir);
   const runsPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Runs\b/i }) });
   const rowNamed = (label: string) =>
-    runsPane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+    runsPane
+      .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) })
+      .first();
   const sweepRow = rowNamed(`${sweep.name} (sweep)`);
   await sweepRow.waitFor({ timeout: 15_000 });
   if ((await sweepRow.getAttribute('aria-expanded')) !== 'true') await sweepRow.locator('.monaco-tl-twistie').click();
@@ -323,7 +329,9 @@ async function identity(ctx: UiContext, frame: Frame, sweep: NonNullable<ReturnT
   assert.equal(meta.name, name);
   await rowNamed(name).waitFor({ timeout: 15_000 });
   const cell = frame.locator(`table.experiments tr[data-run="${runId}"] td[data-col=name]`);
-  await waitFor('the table to show the new name', async () => ((await cell.locator('a').innerText()).trim() === name ? true : undefined), { timeoutMs: 15_000 });
+  await waitFor('the table to show the new name', async () => ((await cell.locator('a').innerText()).trim() === name ? true : undefined), {
+    timeoutMs: 15_000,
+  });
   const label = (await cell.locator('[data-testid=auto-label]').innerText()).trim();
   assert.match(label, /^T\S+ .*· #[0-9a-f]{4}$/, `the automatic label names the swept T and the short id: "${label}"`);
   log(`renamed ${runId} to "${name}" (label "${label}"); git ${dirty} on ${rows} rows`);

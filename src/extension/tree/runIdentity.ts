@@ -13,7 +13,6 @@ import { gitText } from '../../protocol/runMeta';
 import type { RunIdentity } from '../../protocol/webviewMessages';
 import type { RunRecord } from './runInfo';
 
-
 /** Gives each record its automatic label among its siblings (the runs in the same folder; protocol/runLabels.ts). */
 export function labelRecords(records: readonly RunRecord[]): void {
   // A run without config.json yet (queued) differs in nothing known: its short id alone.

@@ -119,7 +119,15 @@ describe('extension: the experiments table rows', () => {
     const t = { id: 't1', kind: 'distill', params: { 'distillation.temperature': 2 }, seed: 7, runDir: 'trials/t1', configFile: 'c', status: 'done' };
     const sweep = { sweepId: 's1', name: 'temps', baselineStart: 'scratch', trials: [t] } as unknown as SweepFile;
     const git = { commit: 'a1b2c3d4e5', dirty: true, changes: 1 };
-    const renamed = record('t1', { runDir: `${sweepDir}/trials/t1`, name: 'warm', kdName: 'temps t1', tags: ['paper'], note: 'n', git, autoLabel: 'T2 · #abcd' });
+    const renamed = record('t1', {
+      runDir: `${sweepDir}/trials/t1`,
+      name: 'warm',
+      kdName: 'temps t1',
+      tags: ['paper'],
+      note: 'n',
+      git,
+      autoLabel: 'T2 · #abcd',
+    });
     const [row] = experimentRows({ records: [], sweeps: [{ sweep, sweepDir, trials: [renamed] }], relative: (p) => p, nowMs: 0 });
     assert.deepEqual(
       { name: row.name, autoLabel: row.autoLabel, tags: row.tags, note: row.note, git: row.git },
