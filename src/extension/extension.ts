@@ -14,6 +14,7 @@ import { resolveRun } from './commands/whichRun';
 import { Disposable } from './disposable';
 import { RunManager } from './runs/runManager';
 import { registerSidebar } from './sidebar';
+import { registerIdentityCommands } from './tree/identityCommands';
 import { startSweep } from './sweeps/startSweep';
 import { registerSweepCommands } from './sweeps/sweepCommands';
 import { Panels, type DashboardsApi } from './webviews/panels';
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext) {
   const panels = root.track(new Panels(context.extensionUri, runs, sidebar.runsTree));
   root.track(registerPanelSerializers(panels));
   root.track(registerPanelCommands(panels, src, log));
+  root.track(registerIdentityCommands(src, log, (runId) => panels.reloadDashboard(runId)));
   const dashboards: DashboardsApi = panels;
   const cpu = process.cpuUsage(startedCpu);
   return { runs, dashboards, sidebar, activationMs: performance.now() - started, activationCpuMs: (cpu.user + cpu.system) / 1000 };

@@ -48,6 +48,13 @@ export interface ExperimentRow {
   /** config.json's settings by dotted path (paths to files, `$…` bookkeeping and the name left out). */
   params: Record<string, ParamValue>;
   metrics: ExperimentMetrics;
+  /** What differs from its sibling runs and its short id ("T4 α0.7 · #68c7", protocol/runLabels.ts). */
+  autoLabel?: string;
+  /** meta.json's tags and note (a person's name for the run is `name`). */
+  tags?: string[];
+  note?: string;
+  /** The workspace's commit and dirty state at the start, as text ("a1b2c3d · dirty", runMeta.ts gitText). */
+  git?: string;
 }
 
 /** Keys of config.json that are no experiment setting: bookkeeping, and the run's name (a column of its own). */

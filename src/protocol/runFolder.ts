@@ -9,6 +9,10 @@
  *   logits.json    teacher and student logits on the first test samples (dark-knowledge view)
  *   predictions.json  test labels and the teacher's, student's and baseline's predictions
  *   heartbeat.json rewritten every few seconds while the engine lives (see runStatus.ts)
+ *   meta.json      a person's name, tags and note for the run, written atomically when edited (runMeta.ts)
+ *
+ * config.json's `$…` keys are bookkeeping, not settings: `$configPath` (the kd.json), `$git`
+ * (the workspace's commit and dirty state at the start, runMeta.ts GitState).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +29,7 @@ export const FILES = {
   predictions: 'predictions.json',
   engineLog: 'engine.log',
   heartbeat: 'heartbeat.json',
+  meta: 'meta.json',
 } as const;
 
 export function runsRootFor(kdJsonPath: string): string {

@@ -5,11 +5,16 @@
  * what a run's row needs (its start, its end, its progress, its last step). A RunFolderReader
  * keeps one EventsTail per folder, so a view that re-reads every few hundred milliseconds
  * reads only what the engines appended. The status of what is read: runStatus.ts runStatusOf.
+ * A run's identity is read here too: meta.json (a person's name, tags and note) on every read,
+ * config.json's settings and git state once per folder (config.json never changes once written).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { configParams, type ParamValue } from './experiments';
 import type { EngineMessage, RunEvent, RunFinishedEvent, RunStartedEvent, RunSummary, StageName, StepEvent } from './events';
 import { EventsTail, fsTailIo, type TailIo } from './eventsTail';
 import { FILES, readSummaryFile } from './runFolder';
+import { gitStateOf, readRunMeta, type GitState, type RunMeta } from './runMeta';
 import { readHeartbeat, type Heartbeat } from './runStatus';
 
 export interface RunProgress {
@@ -68,11 +73,38 @@ export interface RunFolder {
   summaryProblem?: string;
   /** Read only while there is no summary (the engine's last word makes it moot). */
   heartbeat?: Heartbeat;
+  /** meta.json: undefined when never edited. */
+  meta?: RunMeta;
+  /** "unreadable <meta.json>: why", when meta.json is there but torn or foreign. */
+  metaProblem?: string;
+  /** What config.json says about the run; undefined before the engine wrote it (a queued run) or when it is unreadable. */
+  config?: RunConfigFacts;
+}
+
+export interface RunConfigFacts {
+  /** Its settings by dotted path (experiments.ts configParams). */
+  params: Record<string, ParamValue>;
+  /** The workspace's git state at the start; undefined for runs from before it was recorded. */
+  git?: GitState;
+}
+
+/** config.json's settings and git state, or undefined when it is not there (yet) or not a JSON object. */
+export function readConfigFacts(runDir: string): RunConfigFacts | undefined {
+  let config: unknown;
+  try {
+    config = JSON.parse(fs.readFileSync(path.join(runDir, FILES.config), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!config || typeof config !== 'object' || Array.isArray(config)) return undefined;
+  const c = config as Record<string, unknown>;
+  return { params: configParams(c), git: gitStateOf(c) };
 }
 
 /** A run folder's summary and heartbeat, and when its events last changed; for readers that fold the events themselves (the dashboard). */
-export function readRunFiles(runDir: string): Omit<RunFolder, 'events' | 'skipped'> {
+export function readRunFiles(runDir: string, config = readConfigFacts(runDir)): Omit<RunFolder, 'events' | 'skipped'> {
   const { summary, problem } = readSummaryFile(runDir);
+  const meta = readRunMeta(runDir);
   return {
     runId: path.basename(runDir),
     runDir,
@@ -80,12 +112,17 @@ export function readRunFiles(runDir: string): Omit<RunFolder, 'events' | 'skippe
     summaryProblem: problem,
     heartbeat: summary ? undefined : readHeartbeat(runDir),
     eventsMtimeMs: fsTailIo.stat(path.join(runDir, FILES.events))?.mtimeMs,
+    meta: meta.meta,
+    metaProblem: meta.problem,
+    config,
   };
 }
 
 /** Reads run folders, remembering each one's events.jsonl offset and fold between reads. */
 export class RunFolderReader {
   private readonly tails = new Map<string, EventsTail<RunEventsFold>>();
+  /** config.json's facts, once it is there. */
+  private readonly configs = new Map<string, RunConfigFacts>();
   private readonly touched = new Set<string>();
 
   constructor(private readonly io?: TailIo) {}
@@ -95,12 +132,15 @@ export class RunFolderReader {
     if (!tail) this.tails.set(runDir, (tail = new EventsTail<RunEventsFold>(path.join(runDir, FILES.events), {}, foldRunEvent, this.io)));
     this.touched.add(runDir);
     const { state, skipped, mtimeMs } = tail.read();
-    return { ...readRunFiles(runDir), events: state, skipped, eventsMtimeMs: mtimeMs };
+    let config = this.configs.get(runDir);
+    if (!config && (config = readConfigFacts(runDir))) this.configs.set(runDir, config);
+    return { ...readRunFiles(runDir, config), events: state, skipped, eventsMtimeMs: mtimeMs };
   }
 
   /** Forgets the folders not read since the last prune (deleted runs, folded sweeps). */
   prune(): void {
     for (const dir of this.tails.keys()) if (!this.touched.has(dir)) this.tails.delete(dir);
+    for (const dir of this.configs.keys()) if (!this.touched.has(dir)) this.configs.delete(dir);
     this.touched.clear();
   }
 }

@@ -91,6 +91,22 @@ export interface DashboardInit {
   logits?: LogitsFile;
   /** The tab to show when the webview has no remembered one (openConfusion asks for 'confusion'). */
   tab?: DashboardTab;
+  /** Who the run is: a person's name, tags and note (meta.json), its automatic label, the git state it started from. */
+  identity?: RunIdentity;
+}
+
+/** A run's identity as the dashboard header shows it (protocol/runMeta.ts, protocol/runLabels.ts). */
+export interface RunIdentity {
+  /** meta.json's name, when a person gave one (else the header shows the kd.json's). */
+  name?: string;
+  /** "T4 α0.7 · #68c7": what differs from its sibling runs, and its short id. */
+  autoLabel: string;
+  tags: string[];
+  note?: string;
+  /** "a1b2c3d · dirty", "no git (not a git repository)"; absent for runs from before it was recorded. */
+  git?: string;
+  /** Why meta.json could not be read, naming the file. */
+  problem?: string;
 }
 
 /** One compared run: its curves and results, folded on the host. */

@@ -4,15 +4,20 @@
  * trials while it runs; its rows are the workspace's run folders; sorted by the distilled
  * accuracy its order is summary.json's; its headers never break inside a word; selected rows
  * plot with pixels; Export CSV writes the exact numbers of summary.json to the file picked.
+ * Run identity: the workspace is a git repository with the sweep's kd.json not committed, so
+ * every trial records the commit and "dirty" (config.json, the table's git column, the
+ * dashboard header); a trial renamed through the Runs tree's "Rename Run…" shows its new name
+ * in the tree, the table and its dashboard.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Frame } from 'playwright-core';
 import { listRunDirs, readSummary, runsRootFor } from '../../src/protocol/runFolder';
 import { readSweep, sweepsRootFor } from '../../src/protocol/sweep';
+import { trialLabel } from '../../src/extension/tree/runInfo';
 import type { UiCheck, UiContext } from './context';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
@@ -118,6 +123,16 @@ const check: UiCheck = {
   name: 'Experiments: the table lists every run folder live, sorts, plots and exports exact CSV',
   async run(ctx) {
     const { page, workspace, screenshot, runCommand, quickOpen, waitFor, log } = ctx;
+    // A git repository whose last commit lacks the sweep's kd.json (written below): a dirty work tree.
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.email=ui@example.com', '-c', 'user.name=ui', '-c', 'commit.gpgsign=false', ...args], {
+        cwd: workspace,
+        encoding: 'utf8',
+      }).trim();
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'the fixture workspace');
+    const head = git('rev-parse', 'HEAD');
     const kdJson = path.join(workspace, 'exp', 'kd.json');
     fs.mkdirSync(path.dirname(kdJson), { recursive: true });
     fs.writeFileSync(
@@ -266,7 +281,71 @@ const check: UiCheck = {
     assert.ok(exact >= 6, `exact accuracies checked on ${exact} rows`);
     log(`CSV: ${table.length - 1} rows, ${exact} checked exact against summary.json`);
     await screenshot('experiments-04-exported');
+    await identity(ctx, frame, sweep, sweepDir, head, expected.length);
   },
 };
+
+/** The git state every trial recorded, shown in the table; a trial renamed from the Runs tree, in the tree, the table and its dashboard. */
+async function identity(ctx: UiContext, frame: Frame, sweep: NonNullable<ReturnType<typeof readSweep>>, sweepDir: string, head: string, rows: number) {
+  const { page, screenshot, waitFor, log } = ctx;
+  for (const t of sweep.trials) {
+    const config = JSON.parse(fs.readFileSync(path.join(sweepDir, t.runDir, 'config.json'), 'utf8'));
+    assert.deepEqual(
+      { commit: config.$git?.commit, dirty: config.$git?.dirty },
+      { commit: head, dirty: true },
+      `${t.id}: config.json records the commit, dirty`,
+    );
+  }
+  const dirty = `${head.slice(0, 7)} · dirty`;
+  const gitCells = (await frame.locator('table.experiments tbody tr[data-run] td[data-col=git]').allInnerTexts()).map((t) => t.trim());
+  assert.deepEqual(gitCells, Array(rows).fill(dirty), 'every row shows the commit and "dirty"');
+
+  // Rename the first distilled trial from its node in the Runs tree (the sweep's node expanded).
+  const trial = sweep.trials.find((t) => t.kind === 'distill')!;
+  const runId = path.basename(trial.runDir);
+  const runsPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Runs\b/i }) });
+  const rowNamed = (label: string) =>
+    runsPane
+      .locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) })
+      .first();
+  const sweepRow = rowNamed(`${sweep.name} (sweep)`);
+  await sweepRow.waitFor({ timeout: 15_000 });
+  if ((await sweepRow.getAttribute('aria-expanded')) !== 'true') await sweepRow.locator('.monaco-tl-twistie').click();
+  const trialRow = rowNamed(trialLabel(trial, sweep.baselineStart));
+  await trialRow.click({ button: 'right' });
+  // The workbench's menu acts on the item under the pointer as it is released: hover it, then Enter.
+  const rename = page.locator('.monaco-menu .action-label:visible', { hasText: /^Rename Run…$/ }).first();
+  await rename.hover();
+  await page.keyboard.press('Enter');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  const name = 'warm start, T1';
+  await input.fill(name);
+  await page.keyboard.press('Enter');
+  const meta = await waitFor('meta.json with the new name', () => {
+    const file = path.join(sweepDir, trial.runDir, 'meta.json');
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+  });
+  assert.equal(meta.name, name);
+  await rowNamed(name).waitFor({ timeout: 15_000 });
+  const cell = frame.locator(`table.experiments tr[data-run="${runId}"] td[data-col=name]`);
+  await waitFor('the table to show the new name', async () => ((await cell.locator('a').innerText()).trim() === name ? true : undefined), {
+    timeoutMs: 15_000,
+  });
+  const label = (await cell.locator('[data-testid=auto-label]').innerText()).trim();
+  assert.match(label, /^T\S+ .*· #[0-9a-f]{4}$/, `the automatic label names the swept T and the short id: "${label}"`);
+  log(`renamed ${runId} to "${name}" (label "${label}"); git ${dirty} on ${rows} rows`);
+  await screenshot('experiments-05-renamed');
+
+  // Its dashboard: the new name as the title, the label, and the dirty commit.
+  await cell.locator('a').click();
+  const dash = await viewFrame(ctx, 'dashboard');
+  await waitFor('the dashboard header to show the name and git state', async () => {
+    const title = (await dash.locator('[data-testid=run-name]').innerText()).trim();
+    const line = await dash.locator('[data-testid=run-identity]').innerText();
+    return title === name && line.includes(dirty) && line.includes(label) ? true : undefined;
+  });
+  await screenshot('experiments-06-dashboard-identity');
+}
 
 export default check;

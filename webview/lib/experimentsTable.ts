@@ -5,7 +5,11 @@
  * (every number as JavaScript's shortest round-trip text, lib/csv.ts: parsed back, it is the same double).
  */
 import type { ExperimentRow } from '../../src/protocol/experiments';
+import { differingParams, paramLabels } from '../../src/protocol/runLabels';
 import { csvText } from './csv';
+
+// What differs between rows is decided once, for the table and the runs' labels alike (protocol/runLabels.ts).
+export { allParams, differingParams, paramLabels } from '../../src/protocol/runLabels';
 
 export type CellValue = string | number | boolean | null | undefined;
 export type ColumnKind = 'text' | 'time' | 'duration' | 'percent' | 'points' | 'interval' | 'bytes' | 'ms' | 'param';
@@ -33,6 +37,7 @@ export const RUN_COLUMNS: readonly Column[] = [
   col('started', 'started', 'time', (r) => r.startedAt),
   col('duration', 'duration', 'duration', (r) => r.durationSec),
   col('backend', 'backend', 'text', (r) => r.backend),
+  col('git', 'git', 'text', (r) => r.git, "the workspace's commit when the run started, and whether it had changes (dirty)"),
 ];
 
 export const METRIC_COLUMNS: readonly Column[] = [
@@ -48,48 +53,8 @@ export const METRIC_COLUMNS: readonly Column[] = [
   col('latency', 'latency', 'ms', (r) => r.metrics.latencyMs, "the student's median latency at batch 1, ms"),
 ];
 
-/** The settings a person looks for first, in this order; then the student's, distillation's and training's. */
-const FIRST = ['distillation.temperature', 'distillation.alpha', 'distillation.beta', 'training.epochs', 'seed', 'student.architecture.preset'];
-const SHORT: Record<string, string> = { 'distillation.temperature': 'T', 'distillation.alpha': 'α', 'distillation.beta': 'β' };
 /** Auto-chosen setting columns at most; more are added by hand. */
 export const MAX_AUTO_PARAMS = 8;
-
-function rank(p: string): number {
-  const i = FIRST.indexOf(p);
-  if (i >= 0) return i;
-  return p.startsWith('student.') ? 10 : p.startsWith('distillation.') ? 11 : p.startsWith('training.') ? 12 : 20;
-}
-
-const byRank = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
-
-/** Every setting any row has, first ones first. */
-export function allParams(rows: readonly ExperimentRow[]): string[] {
-  const keys = new Set<string>();
-  for (const r of rows) for (const k of Object.keys(r.params)) keys.add(k);
-  return [...keys].sort(byRank);
-}
-
-/** The settings whose value is not the same in every row (a row without it counts as different), first ones first. */
-export function differingParams(rows: readonly ExperimentRow[]): string[] {
-  if (rows.length < 2) return [];
-  return allParams(rows).filter((k) => rows.some((r) => !(k in r.params) || r.params[k] !== rows[0].params[k]));
-}
-
-/** Header labels for settings: the last segment, more segments where two would read the same ("training.epochs", "teachers.0.training.epochs"). */
-export function paramLabels(paths: readonly string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  const tail = (p: string, n: number) => p.split('.').slice(-n).join('.');
-  for (const p of paths) {
-    if (SHORT[p]) {
-      out.set(p, SHORT[p]);
-      continue;
-    }
-    let n = 1;
-    while (n < p.split('.').length && paths.some((q) => q !== p && tail(q, n) === tail(p, n))) n++;
-    out.set(p, tail(p, n));
-  }
-  return out;
-}
 
 export function paramColumn(p: string, label: string): Column {
   return col(`param:${p}`, label, 'param', (r) => r.params[p], p);
@@ -141,7 +106,7 @@ export function sortRows(rows: readonly ExperimentRow[], column: Column, descend
 }
 
 export interface RowFilter {
-  /** Words that must all appear (case-insensitive) in the row's name, id, kd.json, sweep, status, backend or `setting=value`. */
+  /** Words that must all appear (case-insensitive) in the row's name, label, tags (`#tag` too), note, id, kd.json, sweep, status, backend, git or `setting=value`. */
   text?: string;
   /** Statuses shown; empty: all. */
   statuses?: readonly string[];
@@ -151,7 +116,9 @@ export interface RowFilter {
 
 function haystack(r: ExperimentRow): string {
   const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`);
-  return [r.name, r.id, r.kdJson, r.sweep?.name ?? '', r.sweep?.kind ?? '', r.status, r.backend ?? '', ...params].join('\n').toLowerCase();
+  const tags = (r.tags ?? []).map((t) => `#${t}`);
+  const identity = [r.autoLabel ?? '', ...tags, r.note ?? '', r.git ?? ''];
+  return [r.name, r.id, r.kdJson, r.sweep?.name ?? '', r.sweep?.kind ?? '', r.status, r.backend ?? '', ...identity, ...params].join('\n').toLowerCase();
 }
 
 export function filterRows(rows: readonly ExperimentRow[], f: RowFilter): ExperimentRow[] {

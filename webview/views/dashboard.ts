@@ -16,6 +16,7 @@ import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
 import { ConfusionView } from './confusionView';
 import { DarkKnowledgeView } from './darkKnowledgeView';
 import { resultsCard } from './resultsCard';
+import { renderRunIdentity } from './runIdentity';
 
 const TABS: { id: DashboardTab; label: string }[] = [
   { id: 'curves', label: 'Curves & results' },
@@ -124,6 +125,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
     const s = m.series;
     text(title, s.name || m.runId);
     title.title = m.runDir;
+    renderRunIdentity(header, m.identity);
     text(status, s.status);
     status.className = `status-${s.status}`;
     const st = currentStage(s) ?? (s.stageOrder.length ? s.stages[s.stageOrder[s.stageOrder.length - 1]] : undefined);

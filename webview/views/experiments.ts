@@ -26,6 +26,7 @@ import {
   type GroupBy,
 } from '../lib/experimentsTable';
 import { drawParallel, onAxis } from '../lib/parallelCoords';
+import { runIdentityBits } from './runIdentity';
 import { throttledRender } from '../lib/schedule';
 import { readPalette, type Palette } from '../lib/theme';
 import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
@@ -321,6 +322,7 @@ export function startExperiments(app: HTMLElement): { setPalette(p: Palette): vo
       a.addEventListener('click', (e) => (e.preventDefault(), post({ type: 'openRun', runDir: r.runDir })));
       td.append(a);
       if (r.sweep?.kind === 'baseline') td.append(' ', h('span', { class: 'tag' }, 'baseline'));
+      td.append(...runIdentityBits(r));
       return td;
     }
     td.append(shown);

@@ -19,6 +19,7 @@ import { validateConfigValue } from '../../protocol/loadConfig';
 import { MODEL_MARKER, MODEL_MARKER_TEXT, modelFolderRefusal } from '../../protocol/modelFolder';
 import { decodeOnnxModel, encodeOnnxModel } from '../../protocol/onnx/onnxModel';
 import { FILES, readSummaryFile } from '../../protocol/runFolder';
+import { configWithoutBookkeeping } from '../../protocol/runMeta';
 import { selectBackend } from '../backend/select';
 import { makeBatch, type Dataset } from '../data/dataset';
 import { logitsModel } from '../models/heads';
@@ -56,7 +57,8 @@ function readRunConfig(runDir: string): { cfg: KdConfig; baseDir: string } {
   } catch (e) {
     throw new ExportError(`${runDir} is not a run folder with a readable config.json (${(e as Error).message})`);
   }
-  const { $configPath, ...config } = raw;
+  const { $configPath } = raw;
+  const config = configWithoutBookkeeping(raw);
   const v = validateConfigValue(config);
   if (!v.ok) throw new ExportError(`${path.join(runDir, FILES.config)}: ${v.issues.map((i) => i.message).join('; ')}`);
   return { cfg: v.config, baseDir: path.dirname(typeof $configPath === 'string' ? $configPath : path.join(runDir, FILES.config)) };

@@ -21,6 +21,7 @@ import type { RunMemo } from './memo';
 import { executeRun } from './runner';
 import { describeSplits, splitWarnings } from '../data/dataset';
 import { RunWriter } from './runWriter';
+import { gitStateAt } from './gitState';
 
 export const EXIT = { done: 0, failed: 1, badConfig: 2, stopped: 3 } as const;
 
@@ -152,7 +153,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
   const writer = new RunWriter(dir);
   writer.onEvent(o.send);
   const stopBeating = startHeartbeat(writer);
-  if (!resume) writer.writeJson(FILES.config, { ...cfg, $configPath: configPath });
+  // The code behind the result: the workspace's commit and dirty state, beside the settings (never a failure).
+  if (!resume) writer.writeJson(FILES.config, { ...cfg, $configPath: configPath, $git: gitStateAt(path.dirname(configPath)) });
   writer.emit({
     type: 'run_started',
     runId,

@@ -11,6 +11,7 @@ import type { KdConfig } from '../../protocol/config';
 import type { ConfigIssue } from '../../protocol/loadConfig';
 import { validateConfigValue } from '../../protocol/loadConfig';
 import { FILES, readSummary } from '../../protocol/runFolder';
+import { configWithoutBookkeeping } from '../../protocol/runMeta';
 import { writeDurably } from '../models/modelFiles';
 import { cleanTemporaryCheckpoints, latestCheckpoint, type CheckpointState } from './checkpoint';
 
@@ -39,7 +40,8 @@ export function openForResume(runDir: string): ResumePoint | { issues: ConfigIss
   } catch (e) {
     throw new ResumeError(`${dir} is not a run folder with a readable config.json (${(e as Error).message})`);
   }
-  const { $configPath, ...config } = raw;
+  const { $configPath } = raw;
+  const config = configWithoutBookkeeping(raw);
   const configPath = typeof $configPath === 'string' ? $configPath : path.join(dir, FILES.config);
   const validated = validateConfigValue(config);
   if (!validated.ok) return { issues: validated.issues, configPath };

@@ -27,6 +27,9 @@ export const COMMANDS = {
   stopSweep: 'distillery.stopSweep',
   revealSweepFolder: 'distillery.revealSweepFolder',
   deleteSweep: 'distillery.deleteSweep',
+  renameRun: 'distillery.renameRun',
+  editRunTags: 'distillery.editRunTags',
+  editRunNote: 'distillery.editRunNote',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

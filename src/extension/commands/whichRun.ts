@@ -69,7 +69,8 @@ type RecordFilter = (r: RunRecord) => boolean;
 function pickItems(records: RunRecord[]) {
   return records.map((r) => ({
     label: r.name,
-    description: `${r.status} · ${r.runId}`,
+    // What differs from its sibling runs ("T4 α0.7 · #68c7") says which of a kd.json's runs it is.
+    description: [r.autoLabel, ...(r.tags ?? []).map((t) => `#${t}`), r.status, r.runId].filter(Boolean).join(' · '),
     detail: [vscode.workspace.asRelativePath(r.runDir), keyResult(r)].filter(Boolean).join(' · '),
     record: r,
   }));

@@ -78,6 +78,11 @@ export class DashboardPanel extends PanelHost {
     this.tab = undefined;
   }
 
+  /** Reads the run folder again and starts the view over from it, as when it is shown again (meta.json changed). */
+  reload(): void {
+    if (this.ready) this.onReady(undefined);
+  }
+
   protected onNotReady(): void {
     this.live.clear();
   }

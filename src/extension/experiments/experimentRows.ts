@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { type ExperimentMetrics, type ExperimentRow, type ParamValue } from '../../protocol/experiments';
 import type { RunSummary } from '../../protocol/events';
 import type { SweepFile } from '../../protocol/sweep';
+import { gitText } from '../../protocol/runMeta';
+import { isRenamed } from '../tree/runIdentity';
 import { progressText, trialLabel, type RunRecord } from '../tree/runInfo';
 
 export interface SweepOfRows {
@@ -20,8 +22,8 @@ export interface SweepOfRows {
 export interface RowSources {
   records: readonly RunRecord[];
   sweeps: readonly SweepOfRows[];
-  /** A run's settings (config.json through configParams); cached by the caller, config.json never changes. */
-  paramsOf: (runDir: string) => Record<string, ParamValue>;
+  /** A run's settings where its record has none (records from the run-folder reader carry config.json's). */
+  paramsOf?: (runDir: string) => Record<string, ParamValue>;
   /** A kd.json path as the workspace names it. */
   relative: (fsPath: string) => string;
   nowMs: number;
@@ -54,7 +56,8 @@ function rowOf(r: RunRecord, src: RowSources, sweep?: ExperimentRow['sweep'], la
   return {
     id: r.runId,
     runDir: r.runDir,
-    name: label ?? r.name,
+    // A trial reads as its sweep's setting and seed, unless a person named it.
+    name: isRenamed(r) ? r.name : (label ?? r.name),
     status: r.status,
     progress: r.status === 'running' ? progressText(r.progress) : undefined,
     startedAt: r.startedAt,
@@ -62,8 +65,12 @@ function rowOf(r: RunRecord, src: RowSources, sweep?: ExperimentRow['sweep'], la
     backend: r.backend,
     kdJson: r.configPath ? src.relative(r.configPath) : '',
     sweep,
-    params: src.paramsOf(r.runDir),
+    params: r.params ?? src.paramsOf?.(r.runDir) ?? {},
     metrics: metricsOf(r.summary, sweep?.kind),
+    autoLabel: r.autoLabel,
+    tags: r.tags,
+    note: r.note,
+    git: gitText(r.git),
   };
 }
 

@@ -1,16 +1,15 @@
 /**
  * "Distill: Show Experiments": one table of every run and sweep trial of the workspace (CLI
  * runs included), read through the Runs tree's records (the one reader and status rule) and
- * sweeps (readSweep). It re-reads when the tree learns of a change (file watchers, this
+ * sweeps (readSweep), their settings, names, tags and git state included. It re-reads when the tree learns of a change (file watchers, this
  * window's engines; debounced), and every few seconds while a row is live, so durations tick
  * and a dead engine turns crashed. Paths the webview posts back are only ever rows it was sent.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { configParams, type ExperimentRow, type ParamValue } from '../../protocol/experiments';
+import type { ExperimentRow } from '../../protocol/experiments';
 import type { WebviewMessage, WebviewUiState } from '../../protocol/webviewMessages';
 import { COMMANDS } from '../commands/ids';
-import { readConfig } from '../dashboard/runData';
 import type { RunsTreeProvider } from '../tree/runsTree';
 import { PanelHost } from '../webviews/panelHost';
 import { experimentRows } from './experimentRows';
@@ -22,8 +21,6 @@ const LIVE_POLL_MS = 3000;
 
 export class ExperimentsPanel extends PanelHost {
   private rows: ExperimentRow[] = [];
-  /** config.json is written once, before training: read it once per run folder. */
-  private readonly params = new Map<string, Record<string, ParamValue>>();
   private poll: ReturnType<typeof setTimeout> | undefined;
   /** Loads since the panel opened, for tests and diagnostics. */
   loads = 0;
@@ -54,17 +51,6 @@ export class ExperimentsPanel extends PanelHost {
     return this.rows;
   }
 
-  private paramsOf = (runDir: string): Record<string, ParamValue> => {
-    let p = this.params.get(runDir);
-    if (!p) {
-      const config = readConfig(runDir);
-      p = configParams(config);
-      // Not cached before config.json exists (a queued run): it is read again next time.
-      if (config) this.params.set(runDir, p);
-    }
-    return p;
-  };
-
   async load(): Promise<ExperimentRow[]> {
     const [records, sweeps] = await Promise.all([this.tree.loadRecords(), this.tree.loadSweeps()]);
     this.loads++;
@@ -75,7 +61,6 @@ export class ExperimentsPanel extends PanelHost {
         sweepDir: s.sweepDir,
         trials: s.trials.flatMap((t) => (t.kind === 'run' ? [t.record] : [])),
       })),
-      paramsOf: this.paramsOf,
       relative: (p) => vscode.workspace.asRelativePath(p, true),
       nowMs: Date.now(),
     });

@@ -7,7 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStatus, RunSummary } from '../../protocol/events';
+import type { ParamValue } from '../../protocol/experiments';
 import type { RunFolder, RunProgress } from '../../protocol/runReader';
+import { gitText, type GitState } from '../../protocol/runMeta';
 import { baselineName, intervalPoints, pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
 import { runFolderProblem } from '../../protocol/knownFolders';
 import { runStatusOf, systemProbe, type EngineProbe, type LauncherState } from '../../protocol/runStatus';
@@ -31,6 +33,18 @@ export interface RunRecord {
   error?: string;
   /** Why summary.json could not be read (torn or foreign), naming the file. */
   problem?: string;
+  /** The kd.json's name for the run (`name` is the one a person gave it, when they did). */
+  kdName?: string;
+  /** meta.json's tags and note (its name is `name`). */
+  tags?: string[];
+  note?: string;
+  /** Why meta.json could not be read, naming the file. */
+  metaProblem?: string;
+  /** config.json's settings (for the automatic label) and the workspace's git state at the start. */
+  params?: Record<string, ParamValue>;
+  git?: GitState;
+  /** What differs from the sibling runs, and the short id ("T4 α0.7 · #68c7"; protocol/runLabels.ts), once the siblings are known. */
+  autoLabel?: string;
 }
 
 /** `YYYYMMDD-HHMMSS-…` → ISO time (local), or undefined. */
@@ -52,11 +66,18 @@ export function deriveRunRecord(
   const { started, finished } = folder.events;
   const summary = folder.summary ?? finished?.summary;
   const { status } = runStatusOf({ ...folder, summary }, { launcher, now: nowMs, probe });
+  const kdName = summary?.name ?? started?.name ?? folder.runId;
   return {
     runId: folder.runId,
     runDir: folder.runDir,
     configPath: configPath ?? summary?.configPath ?? started?.configPath,
-    name: summary?.name ?? started?.name ?? folder.runId,
+    name: folder.meta?.name ?? kdName,
+    kdName,
+    tags: folder.meta?.tags,
+    note: folder.meta?.note,
+    metaProblem: folder.metaProblem,
+    params: folder.config?.params,
+    git: folder.config?.git,
     status,
     backend: summary?.backend ?? started?.backend,
     progress: status === 'running' ? folder.events.progress : undefined,
@@ -122,8 +143,15 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
   else detail = r.status;
   // A torn or foreign summary.json: the row says so, the tooltip names the file.
   if (r.problem && !r.summary) detail = `${detail} · unreadable summary`;
+  const tags = r.tags?.length ? r.tags.map((t) => `#${t}`).join(' ') : '';
   const tooltip = [
     `${r.name} — ${r.status}`,
+    r.kdName && r.kdName !== r.name ? `kd.json name: ${r.kdName}` : '',
+    r.autoLabel ? `differs from its siblings: ${r.autoLabel}` : '',
+    tags ? `tags: ${tags}` : '',
+    r.note ? `note: ${r.note}` : '',
+    r.git ? `git: ${gitText(r.git)}` : '',
+    r.metaProblem ?? '',
     `run ${r.runId}`,
     r.startedAt ? `started ${new Date(r.startedAt).toLocaleString()}` : '',
     r.status === 'running' ? progressText(r.progress) : '',
@@ -136,7 +164,14 @@ export function runItemModel(r: RunRecord, nowMs: number): RunItemModel {
       : '',
   ].filter(Boolean);
   const { icon, color } = STATUS_ICONS[r.status];
-  return { label: r.name, description: [detail, when].filter(Boolean).join(' · '), tooltip: tooltip.join('\n'), icon, color, contextValue: `run.${r.status}` };
+  return {
+    label: r.name,
+    description: [r.autoLabel, tags, detail, when].filter(Boolean).join(' · '),
+    tooltip: tooltip.join('\n'),
+    icon,
+    color,
+    contextValue: `run.${r.status}`,
+  };
 }
 
 /** The status-bar text for the active runs (pure, for the unit test). */

@@ -15,6 +15,7 @@ import { readSweep, SWEEP_FILES, sweepsRootFor, type SweepFile } from '../../pro
 import { COMMANDS } from '../commands/ids';
 import { KD_EXCLUDE, KD_GLOB } from '../kdjson/kdFiles';
 import type { RunManager } from '../runs/runManager';
+import { isRenamed, labelRecords } from './runIdentity';
 import { deriveRunRecord, runItemModel, sweepItemModel, timeFromRunId, trialLabel, type RunRecord } from './runInfo';
 
 /** How often the runs folders are scanned, in case a file watcher missed an event. */
@@ -139,6 +140,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       });
     }
     records.sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
+    labelRecords(records);
     this.knownRoots = [...roots.keys()];
     this.lastSignature = this.signature();
     return records;
@@ -175,6 +177,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
               } as RunRecord);
           return { kind: 'run', record, runId: record.runId, runDir, label: trialLabel(t, sweep.baselineStart) };
         });
+        // Siblings are the sweep's own trials (their folders share the sweep's runs folder).
+        labelRecords(trials.flatMap((n) => (n.kind === 'run' ? [n.record] : [])));
         out.push({ kind: 'sweep', sweep, sweepDir, trials });
       }
     }
@@ -216,7 +220,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunNode>, vscod
       return item;
     }
     const m = runItemModel(node.record, Date.now());
-    const item = new vscode.TreeItem(node.label ?? m.label, vscode.TreeItemCollapsibleState.None);
+    // A sweep trial reads as its setting and seed, unless a person named it.
+    const item = new vscode.TreeItem(isRenamed(node.record) ? m.label : (node.label ?? m.label), vscode.TreeItemCollapsibleState.None);
     item.id = node.record.runId;
     item.description = m.description;
     item.tooltip = new vscode.MarkdownString(m.tooltip.split('\n').join('  \n'));

@@ -68,6 +68,11 @@ export class Panels extends Disposable implements DashboardsApi {
   private readonly forgetCompare = (p: ComparePanel) => this.compare === p && (this.compare = undefined);
   private readonly forgetExperiments = (p: ExperimentsPanel) => this.experiments === p && (this.experiments = undefined);
 
+  /** An open dashboard of the run reads its folder again (its name, tags or note changed). */
+  reloadDashboard(runId: string): void {
+    this.dashboards.get(runId)?.reload();
+  }
+
   openDashboard(ref: RunRef, tab?: DashboardTab, preserveFocus = false): DashboardPanel {
     const existing = this.dashboards.get(ref.runId);
     if (existing && !existing.isDisposed) {

@@ -114,6 +114,29 @@ describe('extension: the experiments table rows', () => {
     assert.equal(rows[3].kdJson, 'kd.json');
   });
 
+  it('a trial a person renamed keeps its name; its label, tags, note and git state come along', () => {
+    const sweepDir = '/ws/.distillery/sweeps/s1';
+    const t = { id: 't1', kind: 'distill', params: { 'distillation.temperature': 2 }, seed: 7, runDir: 'trials/t1', configFile: 'c', status: 'done' };
+    const sweep = { sweepId: 's1', name: 'temps', baselineStart: 'scratch', trials: [t] } as unknown as SweepFile;
+    const git = { commit: 'a1b2c3d4e5', dirty: true, changes: 1 };
+    const renamed = record('t1', {
+      runDir: `${sweepDir}/trials/t1`,
+      name: 'warm',
+      kdName: 'temps t1',
+      tags: ['paper'],
+      note: 'n',
+      git,
+      autoLabel: 'T2 · #abcd',
+    });
+    const [row] = experimentRows({ records: [], sweeps: [{ sweep, sweepDir, trials: [renamed] }], relative: (p) => p, nowMs: 0 });
+    assert.deepEqual(
+      { name: row.name, autoLabel: row.autoLabel, tags: row.tags, note: row.note, git: row.git },
+      { name: 'warm', autoLabel: 'T2 · #abcd', tags: ['paper'], note: 'n', git: 'a1b2c3d · dirty' },
+    );
+    const [unnamed] = experimentRows({ records: [], sweeps: [{ sweep, sweepDir, trials: [{ ...renamed, name: 'temps t1' }] }], relative: (p) => p, nowMs: 0 });
+    assert.equal(unnamed.name, 'temps · temperature=2 · seed 7', 'not renamed: the trial reads as its setting and seed');
+  });
+
   it('reads config.json’s settings, leaving out file paths and bookkeeping', () => {
     const params = configParams({
       name: 'tiny',
