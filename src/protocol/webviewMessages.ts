@@ -7,6 +7,7 @@
 import type { RunEvent, RunSummary } from './events';
 import type { ExperimentRow } from './experiments';
 import type { RunSeries } from './runSeries';
+import type { RunPlan } from './runProgress';
 import type { SweepFile } from './sweep';
 
 export type ViewKind = 'dashboard' | 'compare' | 'sweep' | 'experiments';
@@ -44,6 +45,9 @@ export interface DashboardUiState {
   cell?: { model: 'teacher' | 'student' | 'diff'; actual: number; predicted: number };
   sample?: number;
   temperature?: number;
+  /** Loss charts: logarithmic y axis, and EMA smoothing. */
+  logScale?: boolean;
+  smooth?: boolean;
 }
 
 export interface CompareUiState {
@@ -91,6 +95,8 @@ export interface DashboardInit {
   logits?: LogitsFile;
   /** The tab to show when the webview has no remembered one (openConfusion asks for 'confusion'). */
   tab?: DashboardTab;
+  /** The stages the run will train, from its config.json: the whole run's ETA (runProgress.ts). */
+  plan?: RunPlan;
 }
 
 /** One compared run: its curves and results, folded on the host. */

@@ -27,6 +27,7 @@ export function reduceDashboard(model: DashboardModel | undefined, message: Host
       live: message.live,
       predictions: message.predictions,
       logits: message.logits,
+      plan: message.plan,
       tab: rememberedTab ?? message.tab ?? model?.tab ?? 'curves',
       liveEvents: 0,
       version: (model?.version ?? 0) + 1,

@@ -6,6 +6,7 @@ import { FILES, readEvents, readSummary } from '../../protocol/runFolder';
 import { readRunFiles } from '../../protocol/runReader';
 import { emptyRunSeries, reduceRunEvents, withSummary } from '../../protocol/runSeries';
 import { runStatusOf } from '../../protocol/runStatus';
+import { runPlanOf } from '../../protocol/runProgress';
 import type { CompareRun, DashboardInit, DashboardTab, LogitsFile, PredictionsFile } from '../../protocol/webviewMessages';
 
 /** logits.json and predictions.json are read whole; past this size a view does without them. */
@@ -61,6 +62,7 @@ export function loadDashboardInit(runDir: string, runId: string, live: boolean, 
     predictions: readPredictions(runDir),
     logits: readLogits(runDir),
     tab,
+    plan: runPlanOf(readConfig(runDir)),
   };
 }
 

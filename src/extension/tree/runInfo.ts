@@ -86,8 +86,7 @@ export function keyResult(r: RunRecord): string | undefined {
 
 export function progressText(p: RunProgress | undefined): string {
   if (!p) return 'starting';
-  const epochs = p.epochs ? `/${p.epochs}` : '';
-  return `${p.stage} epoch ${p.epoch}${epochs} · ${p.percent.toFixed(0)}%`;
+  return `${p.stage} ${epochText(p)} · ${p.percent.toFixed(0)}%`;
 }
 
 /** ThemeIcon id and ThemeColor id per status. */
