@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStatus, RunSummary } from '../../protocol/events';
 import type { RunFolder, RunProgress } from '../../protocol/runReader';
+import { epochText } from '../../protocol/runProgress';
 import { baselineName, intervalPoints, pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
 import { runFolderProblem } from '../../protocol/knownFolders';
 import { runStatusOf, systemProbe, type EngineProbe, type LauncherState } from '../../protocol/runStatus';
