@@ -143,7 +143,7 @@ export type HostMessage =
   /** The run is (or is no longer) owned by a live engine in this window. */
   | { type: 'live'; runId: string; live: boolean }
   /** Artifacts that appeared after init (predictions.json and logits.json are written at the end). */
-  | { type: 'artifacts'; runId: string; predictions?: PredictionsFile; logits?: LogitsFile; summary?: RunSummary }
+  | { type: 'artifacts'; runId: string; predictions?: PredictionsFile; logits?: LogitsFile; summary?: RunSummary; plan?: RunPlan }
   | { type: 'showTab'; tab: DashboardTab }
   /** The sweep folder changed on disk. */
   | { type: 'sweep'; sweep?: SweepFile }

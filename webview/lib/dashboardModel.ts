@@ -50,6 +50,7 @@ export function reduceDashboard(model: DashboardModel | undefined, message: Host
       if (message.predictions) model.predictions = message.predictions;
       if (message.logits) model.logits = message.logits;
       if (message.summary) withSummary(model.series, message.summary);
+      if (message.plan) model.plan = message.plan;
       break;
     case 'showTab':
       model.tab = message.tab;
