@@ -96,4 +96,3 @@ export function runEtaSeconds(s: RunSeries, plan: RunPlan | undefined): { second
   }
   return { seconds: ms / 1000, wholeRun: true };
 }
-

@@ -61,10 +61,20 @@ export async function checkDoneDashboard(ctx: UiContext, frame: FrameLocator, su
   log(`dashboard width maximised: ${width} px`);
   await screenshot('dashboard-02b-full-width-light');
   await setTheme(ctx, 'Dark Modern');
-  await waitFor('the webview to take the dark theme', () => frame.locator('body').evaluate(() => document.body.classList.contains('vscode-dark')).catch(() => false));
+  await waitFor('the webview to take the dark theme', () =>
+    frame
+      .locator('body')
+      .evaluate(() => document.body.classList.contains('vscode-dark'))
+      .catch(() => false),
+  );
   await screenshot('dashboard-02c-full-width-dark');
   await runCommand('View: Toggle Maximized Editor Group');
   await screenshot('dashboard-02d-half-width-dark');
   await setTheme(ctx, 'Light Modern');
-  await waitFor('the webview back in the light theme', () => frame.locator('body').evaluate(() => document.body.classList.contains('vscode-light')).catch(() => false));
+  await waitFor('the webview back in the light theme', () =>
+    frame
+      .locator('body')
+      .evaluate(() => document.body.classList.contains('vscode-light'))
+      .catch(() => false),
+  );
 }

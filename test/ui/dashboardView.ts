@@ -37,7 +37,9 @@ export const headerText = async (frame: FrameLocator) => (await frame.locator('[
 
 /** Whether a vscode-button is drawn as the primary (no `secondary` attribute) and shown. */
 export async function buttonLook(frame: FrameLocator, testId: string): Promise<'primary' | 'secondary' | 'hidden'> {
-  return frame.locator(`[data-testid=${testId}]`).evaluate((b) => ((b as HTMLElement).hidden ? 'hidden' : b.hasAttribute('secondary') ? 'secondary' : 'primary'));
+  return frame
+    .locator(`[data-testid=${testId}]`)
+    .evaluate((b) => ((b as HTMLElement).hidden ? 'hidden' : b.hasAttribute('secondary') ? 'secondary' : 'primary'));
 }
 
 /** The lines a chart draws (label, colour, dash), as the chart set them. */
@@ -111,7 +113,9 @@ export async function checkLiveThenStopped(ctx: UiContext): Promise<void> {
   await frame.locator('[data-testid=stop]').click();
   const summary = await waitFor('the stopped summary', () => readSummary(runDir), { timeoutMs: 60_000 });
   assert.equal(summary.status, 'stopped');
-  await waitFor('the dashboard to show stopped', async () => (await frame.locator('[data-testid=status]').innerText()).trim() === 'stopped', { timeoutMs: 30_000 });
+  await waitFor('the dashboard to show stopped', async () => (await frame.locator('[data-testid=status]').innerText()).trim() === 'stopped', {
+    timeoutMs: 30_000,
+  });
   // The card: the teacher's epochs done of 200 and its last validation accuracy, as events.jsonl has them.
   const epochs = readEvents(runDir).events.filter((e) => e.type === 'epoch' && e.stage === 'teacher');
   const last = epochs[epochs.length - 1] as { epoch: number; valAccuracy: number };

@@ -67,4 +67,3 @@ export const marksPlugin: Plugin<'line'> = {
     ctx.restore();
   },
 };
-

@@ -18,7 +18,11 @@ import { withAlpha, type Palette } from './theme';
 const STAGE_LABEL: Record<string, string> = { teacher: 'teacher', distill: 'distilled student', assistant: 'teacher assistant' };
 const STAGE_DASH: Record<string, number[] | undefined> = { distill: undefined, baseline: [6, 4], teacher: [2, 3], assistant: [3, 2] };
 /** Dashes for a colour's second, third… use once the palette has run out. */
-const REPEAT_DASH = [[8, 3, 2, 3], [1, 3], [10, 5]];
+const REPEAT_DASH = [
+  [8, 3, 2, 3],
+  [1, 3],
+  [10, 5],
+];
 
 /**
  * `assistant:2` (one link of a progressive chain) reads "teacher assistant 2"; the baseline is

@@ -9,11 +9,14 @@ const key = (l: { color: string; dash?: number[] }) => `${l.color} ${JSON.string
 describe('dashboard curves (webview/lib/runCurves)', () => {
   it('offsets each stage’s steps by the planned steps before it: teacher 1–7, distill 8–21, baseline 22–35', () => {
     const s = wholeRun();
-    assert.deepEqual([...stageOffsets(s)], [
-      ['teacher', 0],
-      ['distill', 7],
-      ['baseline', 21],
-    ]);
+    assert.deepEqual(
+      [...stageOffsets(s)],
+      [
+        ['teacher', 0],
+        ['distill', 7],
+        ['baseline', 21],
+      ],
+    );
     const lines = lossLines(s, PALETTE);
     const range = (label: string) => {
       const l = lines.find((x) => x.label === label)!;

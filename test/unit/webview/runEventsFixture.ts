@@ -37,7 +37,17 @@ export interface StagePlan {
 /** The events of the stages in order; `clock` advances one second per step. */
 export function stageEvents(stages: StagePlan[], clock = { s: 0 }): RunEvent[] {
   const ev: RunEvent[] = [
-    { time: time(clock.s), type: 'run_started', runId: 'r1', runDir: '/x/r1', name: 'mnist', pid: 1, backend: 'wasm', configPath: '/x/kd.json', baselineStart: 'scratch' },
+    {
+      time: time(clock.s),
+      type: 'run_started',
+      runId: 'r1',
+      runDir: '/x/r1',
+      name: 'mnist',
+      pid: 1,
+      backend: 'wasm',
+      configPath: '/x/kd.json',
+      baselineStart: 'scratch',
+    },
   ];
   for (const p of stages) {
     const model = p.model ?? (p.stage === 'teacher' ? 'teacher_0' : 'student');

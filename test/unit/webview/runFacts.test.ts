@@ -59,7 +59,12 @@ describe('dashboard header and partial results (webview/lib/runFacts, protocol/r
   });
 
   it('reads the plan from config.json: assistants, distill, then the baseline unless turned off', () => {
-    const cfg = { teachers: [{ id: 't', training: { epochs: 1, batchSize: 32 } }], training: { epochs: 5, batchSize: 64 }, assistants: [{}, {}], baseline: true };
+    const cfg = {
+      teachers: [{ id: 't', training: { epochs: 1, batchSize: 32 } }],
+      training: { epochs: 5, batchSize: 64 },
+      assistants: [{}, {}],
+      baseline: true,
+    };
     assert.deepEqual(runPlanOf(cfg), {
       teacherBatchSize: 32,
       after: [
@@ -69,7 +74,10 @@ describe('dashboard header and partial results (webview/lib/runFacts, protocol/r
         { key: 'baseline', epochs: 5, batchSize: 64 },
       ],
     });
-    assert.deepEqual(runPlanOf({ ...cfg, assistants: [], baseline: false })?.after.map((p) => p.key), ['distill']);
+    assert.deepEqual(
+      runPlanOf({ ...cfg, assistants: [], baseline: false })?.after.map((p) => p.key),
+      ['distill'],
+    );
     assert.equal(runPlanOf({ training: {} }), undefined);
     assert.equal(runPlanOf('garbage'), undefined);
   });
