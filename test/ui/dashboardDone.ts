@@ -56,7 +56,7 @@ export async function checkDoneDashboard(ctx: UiContext, frame: FrameLocator, su
   await waitFor('a linear loss axis', async () => ((await yScale()) === 'linear' ? true : undefined), { timeoutMs: 10_000 });
 
   // Full width (the group maximised), light; then both widths dark.
-  await runCommand('View: Toggle Maximized Editor Group');
+  await runCommand('View: Toggle Maximize Editor Group');
   const width = await frame.locator('body').evaluate(() => document.documentElement.clientWidth);
   log(`dashboard width maximised: ${width} px`);
   await screenshot('dashboard-02b-full-width-light');
@@ -68,7 +68,7 @@ export async function checkDoneDashboard(ctx: UiContext, frame: FrameLocator, su
       .catch(() => false),
   );
   await screenshot('dashboard-02c-full-width-dark');
-  await runCommand('View: Toggle Maximized Editor Group');
+  await runCommand('View: Toggle Maximize Editor Group');
   await screenshot('dashboard-02d-half-width-dark');
   await setTheme(ctx, 'Light Modern');
   await waitFor('the webview back in the light theme', () =>
