@@ -24,6 +24,8 @@ const DashboardUiState = z.object({
   cell: z.object({ model: z.enum(['teacher', 'student', 'diff']), actual: z.number().int(), predicted: z.number().int() }).optional(),
   sample: z.number().int().nonnegative().optional(),
   temperature: z.number().finite().optional(),
+  logScale: z.boolean().optional(),
+  smooth: z.boolean().optional(),
 });
 const CompareUiState = z.object({ view: z.literal('compare'), runDirs: z.array(filePath).max(64), metric: z.enum(['val', 'loss']).optional() });
 const SweepUiState = z.object({

@@ -7,6 +7,7 @@
 import type { RunEvent, RunSummary } from './events';
 import type { ExperimentRow } from './experiments';
 import type { RunSeries } from './runSeries';
+import type { RunPlan } from './runProgress';
 import type { SweepFile } from './sweep';
 
 export type ViewKind = 'dashboard' | 'compare' | 'sweep' | 'experiments';
@@ -44,6 +45,9 @@ export interface DashboardUiState {
   cell?: { model: 'teacher' | 'student' | 'diff'; actual: number; predicted: number };
   sample?: number;
   temperature?: number;
+  /** Loss charts: logarithmic y axis, and EMA smoothing. */
+  logScale?: boolean;
+  smooth?: boolean;
 }
 
 export interface CompareUiState {
@@ -93,6 +97,8 @@ export interface DashboardInit {
   tab?: DashboardTab;
   /** Who the run is: a person's name, tags and note (meta.json), its automatic label, the git state it started from. */
   identity?: RunIdentity;
+  /** The stages the run will train, from its config.json: the whole run's ETA (runProgress.ts). */
+  plan?: RunPlan;
 }
 
 /** A run's identity as the dashboard header shows it (protocol/runMeta.ts, protocol/runLabels.ts). */
@@ -153,7 +159,7 @@ export type HostMessage =
   /** The run is (or is no longer) owned by a live engine in this window. */
   | { type: 'live'; runId: string; live: boolean }
   /** Artifacts that appeared after init (predictions.json and logits.json are written at the end). */
-  | { type: 'artifacts'; runId: string; predictions?: PredictionsFile; logits?: LogitsFile; summary?: RunSummary }
+  | { type: 'artifacts'; runId: string; predictions?: PredictionsFile; logits?: LogitsFile; summary?: RunSummary; plan?: RunPlan }
   | { type: 'showTab'; tab: DashboardTab }
   /** The sweep folder changed on disk. */
   | { type: 'sweep'; sweep?: SweepFile }

@@ -10,6 +10,8 @@ import { listRunDirs, readSummary, runsRootFor } from '../../src/protocol/runFol
 import type { RunSummary } from '../../src/protocol/events';
 import type { Page } from 'playwright-core';
 import type { UiCheck } from './context';
+import { checkDoneDashboard } from './dashboardDone';
+import { checkLiveThenStopped } from './dashboardView';
 
 /** Our webview's document: outer iframe.webview of this extension, inner #active-frame. */
 const webviewFrame = (page: Page, newest = false) => {
@@ -18,7 +20,7 @@ const webviewFrame = (page: Page, newest = false) => {
 };
 
 const check: UiCheck = {
-  name: 'Dashboard: live curves draw, confusion cells match summary.json, Apply best edits kd.json',
+  name: 'Dashboard: live curves draw, confusion cells match summary.json, Apply best edits kd.json, a live run stops with partial results',
   async run({ page, workspace, screenshot, runCommand, quickOpen, waitFor, log }) {
     const kdJson = path.join(workspace, 'kd.json');
     const runsRoot = runsRootFor(kdJson);
@@ -39,7 +41,8 @@ const check: UiCheck = {
         return false;
       }),
     );
-    assert.deepEqual(inked, [true, true, true], 'loss, accuracy and learning-rate canvases have pixels');
+    assert.deepEqual(inked, [true, true, true, true], 'loss, accuracy, distilled − scratch and learning-rate canvases have pixels');
+    await checkDoneDashboard({ page, workspace, screenshot, runCommand, quickOpen, waitFor, log }, frame, summary);
     // The accuracy axis fits the accuracies (a 1.6-point gap must be visible), not always 0–100 %.
     const yRange = await frame
       .locator('canvas[data-chart=accuracy]')
@@ -172,6 +175,8 @@ const check: UiCheck = {
     const parsed = JSON.parse(kdAfter.replace(/^\s*\/\/.*$/gm, ''));
     assert.equal(parsed.distillation?.temperature, 2.5, 'the best trial’s temperature was applied');
     await screenshot('dashboard-05-applied');
+
+    await checkLiveThenStopped({ page, workspace, screenshot, runCommand, quickOpen, waitFor, log });
   },
 };
 

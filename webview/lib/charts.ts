@@ -18,8 +18,8 @@ import {
   ScatterController,
   Tooltip,
   type ChartDataset,
-  type Plugin,
 } from 'chart.js';
+import { chartMarks, errorBarsPlugin, marksPlugin, type ErrorBarsDataset } from './chartPlugins';
 import { lttb } from './decimate';
 import { withAlpha, type Palette } from './theme';
 
@@ -57,45 +57,12 @@ export interface LineSpec {
   hideInLegend?: boolean;
 }
 
-type ErrorBarsDataset = { errorBars?: number[]; hideInLegend?: boolean; borderColor?: unknown; hidden?: boolean };
-
-/** Draws each dataset's `errorBars` (± per point) as vertical whiskers with caps, in the line's colour. */
-const errorBarsPlugin: Plugin<'line'> = {
-  id: 'distilleryErrorBars',
-  afterDatasetsDraw(chart) {
-    const { ctx } = chart;
-    const y = chart.scales.y;
-    chart.data.datasets.forEach((ds, i) => {
-      const errors = (ds as ErrorBarsDataset).errorBars;
-      const meta = chart.getDatasetMeta(i);
-      if (!errors || meta.hidden) return;
-      ctx.save();
-      ctx.strokeStyle = String((ds as ErrorBarsDataset).borderColor);
-      ctx.lineWidth = 1.5;
-      meta.data.forEach((pt, k) => {
-        const e = errors[k];
-        const v = (ds.data[k] as { y: number } | undefined)?.y;
-        if (!(e > 0) || typeof v !== 'number') return;
-        const top = y.getPixelForValue(v + e);
-        const bottom = y.getPixelForValue(v - e);
-        ctx.beginPath();
-        ctx.moveTo(pt.x, top);
-        ctx.lineTo(pt.x, bottom);
-        ctx.moveTo(pt.x - 4, top);
-        ctx.lineTo(pt.x + 4, top);
-        ctx.moveTo(pt.x - 4, bottom);
-        ctx.lineTo(pt.x + 4, bottom);
-        ctx.stroke();
-      });
-      ctx.restore();
-    });
-  },
-};
-
 export interface AxisOptions {
   xTitle: string;
   yTitle: string;
   percent?: boolean;
+  /** A difference of accuracies (a fraction) in signed points; the range always shows 0. */
+  points?: boolean;
   log?: boolean;
   yMin?: number;
   yMax?: number;
@@ -144,7 +111,7 @@ export class LineChart {
     this.chart = new Chart(canvas, {
       type: 'line',
       data: { datasets: [] },
-      plugins: [errorBarsPlugin],
+      plugins: [errorBarsPlugin, marksPlugin],
       options: {
         animation: false,
         responsive: true,
@@ -164,7 +131,8 @@ export class LineChart {
           },
           tooltip: {
             callbacks: {
-              label: (ctx) => `${ctx.dataset.label}: ${axes.percent ? `${(ctx.parsed.y! * 100).toFixed(2)}%` : Number(ctx.parsed.y!.toPrecision(4))}`,
+              label: (ctx) =>
+                `${ctx.dataset.label}: ${axes.percent ? `${(ctx.parsed.y! * 100).toFixed(2)}%` : axes.points ? `${(ctx.parsed.y! * 100).toFixed(2)} pts` : Number(ctx.parsed.y!.toPrecision(4))}`,
             },
           },
         },
@@ -188,13 +156,29 @@ export class LineChart {
                     scale.min = Math.max(0, scale.min - pad);
                     scale.max = Math.min(1, scale.max + pad);
                   }
-                : undefined,
+                : axes.points
+                  ? (scale) => {
+                      const lo = Math.min(0, scale.min);
+                      const hi = Math.max(0, scale.max);
+                      const pad = (hi - lo) * 0.1 || 0.01;
+                      scale.min = lo - pad;
+                      scale.max = hi + pad;
+                    }
+                  : undefined,
             ...scaleColors(palette),
-            ticks: { color: palette.muted, callback: axes.percent ? (v) => `${Math.round(Number(v) * 1000) / 10}%` : (v) => shortNumber(Number(v)) },
+            ticks: {
+              color: palette.muted,
+              callback: axes.percent
+                ? (v) => `${Math.round(Number(v) * 1000) / 10}%`
+                : axes.points
+                  ? (v) => `${Number(v) > 0 ? '+' : Number(v) < 0 ? '−' : ''}${Math.abs(Math.round(Number(v) * 1000) / 10)}`
+                  : (v) => shortNumber(Number(v)),
+            },
           },
         },
       },
     });
+    canvas.dataset.yScale = axes.log ? 'logarithmic' : 'linear';
     live.add(this);
   }
 
@@ -223,12 +207,29 @@ export class LineChart {
     });
     this.chart.data.datasets = datasets;
     this.chart.update('none');
+    // What each line is drawn as, for tests (every line its own colour) and diagnostics.
+    this.canvas.dataset.lines = JSON.stringify(lines.filter((l) => !l.hideInLegend).map((l) => ({ label: l.label, color: l.color, dash: l.dash ?? [] })));
     // The y range drawn, for tests and diagnostics (an accuracy axis fits its data, it is not always 0–100 %).
     const y = this.chart.scales.y;
     if (y && Number.isFinite(y.min) && Number.isFinite(y.max)) {
       this.canvas.dataset.yMin = String(y.min);
       this.canvas.dataset.yMax = String(y.max);
     }
+  }
+
+  /** Vertical marks (stage boundaries), drawn with the next redraw. */
+  setMarks(marks: { x: number; label: string }[]): void {
+    chartMarks.set(this.chart as unknown as Chart, marks);
+  }
+
+  /** Switches the y axis between linear and logarithmic (loss charts); redraws when it changes. */
+  setLogScale(log: boolean): void {
+    const y = this.chart.options.scales!.y!;
+    const type = log ? 'logarithmic' : 'linear';
+    if (y.type === type) return;
+    (y as { type: string }).type = type;
+    this.chart.update('none');
+    this.canvas.dataset.yScale = type;
   }
 
   get pointCount(): number {

@@ -28,6 +28,7 @@ export function reduceDashboard(model: DashboardModel | undefined, message: Host
       predictions: message.predictions,
       logits: message.logits,
       identity: message.identity,
+      plan: message.plan,
       tab: rememberedTab ?? message.tab ?? model?.tab ?? 'curves',
       liveEvents: 0,
       version: (model?.version ?? 0) + 1,
@@ -50,6 +51,7 @@ export function reduceDashboard(model: DashboardModel | undefined, message: Host
       if (message.predictions) model.predictions = message.predictions;
       if (message.logits) model.logits = message.logits;
       if (message.summary) withSummary(model.series, message.summary);
+      if (message.plan) model.plan = message.plan;
       break;
     case 'showTab':
       model.tab = message.tab;

@@ -4,14 +4,15 @@
  * baseline beside the student), the results card, teacher vs. student and dark
  * knowledge tabs. It keeps only UI choices in vscode.setState; the host re-sends the run.
  */
-import { baselineName, formatDuration } from '../../src/protocol/format';
-import { currentStage, isLiveStatus, stageEtaSeconds, stageOfKey, teacherAccuracy, type RunSeries } from '../../src/protocol/runSeries';
+import { isLiveStatus } from '../../src/protocol/runSeries';
 import type { DashboardTab, DashboardUiState, HostMessage } from '../../src/protocol/webviewMessages';
-import { LineChart, type LineSpec } from '../lib/charts';
+import { LineChart } from '../lib/charts';
 import { reduceDashboard, type DashboardModel } from '../lib/dashboardModel';
 import { h, replace, text } from '../lib/dom';
+import { accuracyLines, gainLines, lossLines, lrLines, stageMarks } from '../lib/runCurves';
+import { headerFacts } from '../lib/runFacts';
 import { throttledRender } from '../lib/schedule';
-import { readPalette, withAlpha, type Palette } from '../lib/theme';
+import { readPalette, type Palette } from '../lib/theme';
 import { connect, getUiState, post, setUiState } from '../lib/vscodeApi';
 import { ConfusionView } from './confusionView';
 import { DarkKnowledgeView } from './darkKnowledgeView';
@@ -25,21 +26,14 @@ const TABS: { id: DashboardTab; label: string }[] = [
   { id: 'log', label: 'Log' },
 ];
 
-const STAGE_LABEL: Record<string, string> = { teacher: 'teacher', distill: 'distilled student', assistant: 'teacher assistant' };
-/** Each link of a progressive chain in its own colour, after the ones the loss terms take first. */
-const assistantColor = (key: string, p: Palette): string => {
-  const n = p.series.length;
-  return p.series[(((n - 2 - Number(key.split(':')[1] ?? 0)) % n) + n) % n] ?? p.student;
-};
-/**
- * `assistant:2` (one link of a progressive chain) reads "teacher assistant 2"; the baseline is
- * named by its start (baselineName): known from the summary, so "from scratch" until a run
- * whose student starts from a file's weights ends (the dashboard has no config).
- */
-const stageLabel = (key: string, s: RunSeries): string => {
-  const [stage, link] = key.split(':');
-  return `${stage === 'baseline' ? baselineName(s.summary ?? s.baselineStart) : (STAGE_LABEL[stage] ?? stage)}${link ? ` ${link}` : ''}`;
-};
+/** The EMA weight of the loss charts' smoothing toggle (TensorBoard's default is 0.6; steps here are many and noisy). */
+const SMOOTHING = 0.9;
+
+/** vscode-button's look: primary or secondary. */
+function setSecondary(button: HTMLElement, secondary: boolean): void {
+  (button as HTMLElement & { secondary: boolean }).secondary = secondary;
+  button.toggleAttribute('secondary', secondary);
+}
 
 export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void } {
   let palette = readPalette();
@@ -55,7 +49,8 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
   const status = h('vscode-badge', { 'data-testid': 'status' });
   const facts = h('div', { class: 'facts', 'data-testid': 'progress' });
   const progress = h('progress', { max: 1, value: 0, 'aria-label': 'progress of the current stage' });
-  const stopBtn = h('vscode-button', { 'data-testid': 'stop', secondary: true }, 'Stop');
+  // While the run trains Stop is the primary button and Re-run steps back; once it ends, Re-run leads.
+  const stopBtn = h('vscode-button', { 'data-testid': 'stop' }, 'Stop');
   const rerunBtn = h('vscode-button', { 'data-testid': 'rerun' }, 'Re-run');
   const configBtn = h('vscode-button', { secondary: true, title: 'Open the kd.json this run came from' }, 'Open kd.json');
   stopBtn.addEventListener('click', () => model && post({ type: 'stop', runId: model.runId }));
@@ -91,8 +86,31 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
   // Curves
   const lossCanvas = h('canvas', { 'aria-label': 'Loss per step', 'data-chart': 'loss' });
   const accCanvas = h('canvas', { 'aria-label': 'Accuracy per epoch', 'data-chart': 'accuracy' });
+  const gainCanvas = h('canvas', { 'aria-label': 'Distilled minus baseline validation accuracy per epoch', 'data-chart': 'gain' });
   const lrCanvas = h('canvas', { 'aria-label': 'Learning rate per step', 'data-chart': 'lr' });
   const results = h('div');
+  // Loss chart toggles, kept in the webview's state (a reload or a hidden tab keeps them).
+  const toggle = (label: string, key: 'logScale' | 'smooth', title: string) => {
+    const box = h('input', { type: 'checkbox', 'data-testid': `loss-${key}`, title }) as HTMLInputElement;
+    box.checked = !!ui[key];
+    box.addEventListener('change', () => {
+      saveUi({ [key]: box.checked });
+      render();
+    });
+    return h('label', { class: 'chart-toggle', title }, box, ` ${label}`);
+  };
+  const lossTools = h(
+    'div',
+    { class: 'chart-tools' },
+    toggle('log scale', 'logScale', 'Logarithmic loss axis'),
+    toggle('smooth', 'smooth', `Exponential moving average of the loss (weight ${SMOOTHING})`),
+  );
+  const gainCard = h(
+    'section',
+    { class: 'card', 'data-testid': 'gain-card' },
+    h('h3', null, 'Distilled − baseline (validation, points)'),
+    h('div', { class: 'chart short' }, gainCanvas),
+  );
   panels
     .get('curves')!
     .append(
@@ -100,13 +118,15 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
       h(
         'div',
         { class: 'charts' },
-        h('section', { class: 'card' }, h('h3', null, 'Loss'), h('div', { class: 'chart' }, lossCanvas)),
+        h('section', { class: 'card' }, h('div', { class: 'card-title' }, h('h3', null, 'Loss'), lossTools), h('div', { class: 'chart' }, lossCanvas)),
         h('section', { class: 'card' }, h('h3', null, 'Accuracy'), h('div', { class: 'chart' }, accCanvas)),
+        gainCard,
         h('section', { class: 'card' }, h('h3', null, 'Learning rate'), h('div', { class: 'chart short' }, lrCanvas)),
       ),
     );
   let lossChart: LineChart | undefined;
   let accChart: LineChart | undefined;
+  let gainChart: LineChart | undefined;
   let lrChart: LineChart | undefined;
 
   const confusion = new ConfusionView(ui, (u) => saveUi(u));
@@ -128,22 +148,14 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
     renderRunIdentity(header, m.identity);
     text(status, s.status);
     status.className = `status-${s.status}`;
-    const st = currentStage(s) ?? (s.stageOrder.length ? s.stages[s.stageOrder[s.stageOrder.length - 1]] : undefined);
-    const parts = [`backend ${s.backend || '—'}`];
-    if (st) {
-      parts.push(`${stageLabel(st.stage, s)}`, `epoch ${st.epoch}/${st.epochs}`, `step ${st.step}/${st.totalSteps}`);
-      if (st.samplesPerSec) parts.push(`${Math.round(st.samplesPerSec)} samples/s`);
-    }
+    text(facts, headerFacts({ series: s, plan: m.plan, skippedLines: m.skippedLines }));
     const live = m.live && isLiveStatus(s.status);
-    const eta = live ? stageEtaSeconds(currentStage(s)) : undefined;
-    if (live) parts.push(`ETA ${eta === undefined ? '—' : formatDuration(eta)}${s.stageOrder.includes('baseline') ? '' : ' (this stage)'}`);
-    else if (s.summary) parts.push(`took ${formatDuration(s.summary.durationSec)}`);
-    if (m.skippedLines) parts.push(`${m.skippedLines} unreadable line${m.skippedLines === 1 ? '' : 's'} in events.jsonl skipped`);
-    text(facts, parts.join(' · '));
+    const st = s.stageOrder.length ? s.stages[s.stageOrder[s.stageOrder.length - 1]] : undefined;
     progress.value = st && st.totalSteps ? Math.min(1, st.step / st.totalSteps) : s.summary ? 1 : 0;
     progress.hidden = !live;
     (stopBtn as HTMLElement & { disabled: boolean }).disabled = !live;
     stopBtn.hidden = !live;
+    setSecondary(rerunBtn, live);
     (rerunBtn as HTMLElement & { disabled: boolean }).disabled = !s.configPath && !s.summary?.configPath;
     if (m.notice) {
       text(notice, m.notice.text);
@@ -151,75 +163,27 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
     } else notice.textContent = '';
   }
 
-  function lossLines(s: RunSeries, p: Palette): LineSpec[] {
-    const lines: LineSpec[] = [];
-    const stageDash: Record<string, number[] | undefined> = { distill: undefined, baseline: [6, 4], teacher: [2, 3], assistant: [3, 2] };
-    const termColor = new Map<string, string>();
-    for (const key of Object.keys(s.loss)) {
-      const [stageKey, term] = key.split('/') as [string, string];
-      const stage = stageOfKey(stageKey);
-      if (!termColor.has(term)) termColor.set(term, term === 'total' ? p.foreground : p.series[termColor.size % p.series.length]);
-      const color =
-        stage === 'baseline' ? p.baseline : stage === 'teacher' ? p.teacher : stage === 'assistant' ? assistantColor(stageKey, p) : termColor.get(term)!;
-      const series = s.loss[key];
-      lines.push({
-        label: `${stageLabel(stageKey, s)}: ${term}`,
-        xs: series.x,
-        ys: series.y,
-        color,
-        dash: stageDash[stage],
-        width: term === 'total' ? 2 : 1.5,
-      });
-    }
-    return lines;
-  }
-
-  function accuracyLines(s: RunSeries, p: Palette): LineSpec[] {
-    const lines: LineSpec[] = [];
-    const add = (stage: string, color: string, who: string) => {
-      const e = s.epochs[stage];
-      if (!e?.epoch.length) return;
-      lines.push({ label: `${who}: validation`, xs: e.epoch, ys: e.val, color, points: true });
-      lines.push({ label: `${who}: train`, xs: e.epoch, ys: e.train, color: withAlpha(color, 0.6), dash: [4, 3], points: true, width: 1.5 });
-    };
-    add('distill', p.student, 'distilled');
-    add('baseline', p.baseline, baselineName(s.summary, 'from'));
-    for (const key of s.stageOrder) if (stageOfKey(key) === 'assistant') add(key, assistantColor(key, p), stageLabel(key, s));
-    const t = teacherAccuracy(s);
-    const maxEpoch = Math.max(1, ...Object.values(s.epochs).map((e) => e?.epoch.at(-1) ?? 0), ...Object.values(s.stages).map((st) => st?.epochs ?? 0));
-    if (t) lines.push({ label: `teacher (${t.source})`, xs: [1, maxEpoch], ys: [t.value, t.value], color: p.teacher, dash: [8, 4] });
-    return lines;
-  }
-
   function renderCurves(m: DashboardModel): void {
     const s = m.series;
-    lossChart ??= new LineChart(lossCanvas, { xTitle: 'step', yTitle: 'loss', log: false, xInteger: true }, palette);
+    lossChart ??= new LineChart(lossCanvas, { xTitle: 'step (stages one after another)', yTitle: 'loss', log: !!ui.logScale, xInteger: true }, palette);
     accChart ??= new LineChart(accCanvas, { xTitle: 'epoch', yTitle: 'accuracy', percent: true, xInteger: true }, palette);
-    lrChart ??= new LineChart(lrCanvas, { xTitle: 'step', yTitle: 'learning rate', xInteger: true }, palette);
-    lossChart.setLines(lossLines(s, palette));
+    gainChart ??= new LineChart(gainCanvas, { xTitle: 'epoch', yTitle: 'points', points: true, xInteger: true }, palette);
+    lrChart ??= new LineChart(lrCanvas, { xTitle: 'step (stages one after another)', yTitle: 'learning rate', xInteger: true }, palette);
+    const marks = stageMarks(s);
+    lossChart.setMarks(marks);
+    lrChart.setMarks(marks);
+    lossChart.setLogScale(!!ui.logScale);
+    lossChart.setLines(lossLines(s, palette, ui.smooth ? SMOOTHING : 0));
     accChart.setLines(accuracyLines(s, palette));
-    lrChart.setLines(
-      (Object.entries(s.lr) as [string, { x: number[]; y: number[] }][]).map(([key, l]) => {
-        const stage = stageOfKey(key);
-        return {
-          label: stageLabel(key, s),
-          xs: l.x,
-          ys: l.y,
-          color:
-            stage === 'baseline'
-              ? palette.baseline
-              : stage === 'teacher'
-                ? palette.teacher
-                : stage === 'assistant'
-                  ? assistantColor(key, palette)
-                  : palette.student,
-          dash: stage === 'baseline' ? [6, 4] : stage === 'assistant' ? [3, 2] : undefined,
-        };
-      }),
-    );
-    if (drawn.resultsFor !== s.summary) {
-      drawn.resultsFor = s.summary;
-      replace(results, resultsCard(s.summary));
+    const gain = gainLines(s, palette);
+    gainCard.hidden = !gain.length;
+    gainChart.setLines(gain);
+    lrChart.setLines(lrLines(s, palette));
+    // The card follows the summary, or while there is none (a stopped or resumed run), each new epoch.
+    const resultsKey = s.summary ?? Object.values(s.epochs).reduce((n, e) => n + (e?.epoch.length ?? 0), 0);
+    if (drawn.resultsFor !== resultsKey) {
+      drawn.resultsFor = resultsKey;
+      replace(results, resultsCard(s));
     }
   }
 
@@ -249,7 +213,7 @@ export function startDashboard(app: HTMLElement): { setPalette(p: Palette): void
       dark.update(model.logits, palette);
     } else if (model.tab === 'log') renderLog(model);
     // Charts holding data (cheap; reading pixels back on every redraw is not): tests check pixels themselves.
-    const charts = [lossChart, accChart, lrChart].filter((c) => c && c.pointCount > 0).length;
+    const charts = [lossChart, accChart, gainChart, lrChart].filter((c) => c && c.pointCount > 0).length;
     post({
       type: 'rendered',
       view: 'dashboard',

@@ -1,4 +1,9 @@
-/** The end-of-run card: distilled vs. baseline (from scratch, or the same start) vs. teacher, with the verdict, its interval, and compression. */
+/**
+ * The end-of-run card: distilled vs. baseline (from scratch, or the same start) vs. teacher, with
+ * the verdict, its interval, and compression. A run without final results (stopped, failed,
+ * crashed, or resumed and training again) shows what it measured so far instead: each stage's
+ * epochs done of planned and its last evaluated accuracies.
+ */
 import {
   baselineName,
   batchLatencyHeader,
@@ -18,10 +23,61 @@ import {
   verdict,
 } from '../../src/protocol/format';
 import type { RunSummary } from '../../src/protocol/events';
+import { isLiveStatus, type RunSeries } from '../../src/protocol/runSeries';
 import { fmtPct, h } from '../lib/dom';
+import { hasFinalResults, partialRows } from '../lib/runFacts';
 
-export function resultsCard(s: RunSummary | undefined): HTMLElement {
-  if (!s) return h('section', { class: 'card results empty', 'data-testid': 'results' }, h('p', { class: 'muted' }, 'Results appear here when the run ends.'));
+export function resultsCard(series: RunSeries): HTMLElement {
+  if (hasFinalResults(series)) return finalCard(series.summary!);
+  const rows = partialRows(series).filter((r) => r.epochsDone > 0 || r.stageVal !== undefined);
+  if (!rows.length)
+    return h('section', { class: 'card results empty', 'data-testid': 'results' }, h('p', { class: 'muted' }, 'Results appear here when the run ends.'));
+  return partialCard(series, rows);
+}
+
+/** What a run that has no final results measured so far: validation accuracies per stage, not a card of dashes. */
+function partialCard(series: RunSeries, rows: ReturnType<typeof partialRows>): HTMLElement {
+  const live = isLiveStatus(series.status);
+  const head = live
+    ? 'Partial results: the run is training; the final test accuracies come when it ends.'
+    : `Partial results: the run ${series.status === 'stopped' ? 'was stopped' : series.status} before its final evaluation; these are the last accuracies it measured.`;
+  return h(
+    'section',
+    { class: 'card results partial', 'data-testid': 'results', 'data-partial': 'true' },
+    h('h2', null, 'Results so far'),
+    h('p', { class: 'verdict' }, head),
+    h(
+      'table',
+      { class: 'grid' },
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          ['stage', 'epochs done', 'validation accuracy', 'train accuracy'].map((c, i) => h('th', { class: i ? 'num' : '' }, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        rows.map((r) =>
+          h(
+            'tr',
+            { 'data-stage': r.key },
+            h('th', { scope: 'row' }, r.label),
+            h('td', { class: 'num', 'data-testid': 'epochs-done' }, `${r.epochsDone} of ${r.epochsPlanned || '?'}`),
+            h('td', { class: 'num', 'data-testid': 'val-accuracy' }, fmtPct(r.lastVal ?? r.stageVal)),
+            h('td', { class: 'num' }, fmtPct(r.lastTrain)),
+          ),
+        ),
+      ),
+    ),
+    series.error ? h('p', { class: 'error' }, series.error) : null,
+  );
+}
+
+function finalCard(s: RunSummary): HTMLElement {
   // The card lists the distilled student first (CLI order is teacher first).
   const order = { student: 0, baseline: 1, teacher: 2 };
   const rows = resultRows(s).sort((a, b) => order[a.role] - order[b.role]);

@@ -15,7 +15,8 @@ import type { RunManager } from '../runs/runManager';
 import { Coalescer } from './coalescer';
 import { PanelHost } from '../webviews/panelHost';
 import { codeColumn } from '../webviews/columns';
-import { loadDashboardInit, loadRunSeries, readLogits, readPredictions } from './runData';
+import { loadDashboardInit, loadRunSeries, readConfig, readLogits, readPredictions } from './runData';
+import { runPlanOf } from '../../protocol/runProgress';
 
 export const DASHBOARD_VIEW_TYPE = 'distillery.dashboard';
 /** Live messages per second at most. */
@@ -97,6 +98,8 @@ export class DashboardPanel extends PanelHost {
     )
       return;
     this.live.push(message);
+    // A dashboard opened before the engine wrote config.json learns the run's plan (the whole run's ETA) now.
+    if (message.type === 'run_started') this.post({ type: 'artifacts', runId: this.runId, plan: runPlanOf(readConfig(this.runDir)) });
     if (message.type === 'run_finished') {
       this.live.flush();
       this.sendArtifacts();

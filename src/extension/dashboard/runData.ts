@@ -7,6 +7,7 @@ import { readRunFiles } from '../../protocol/runReader';
 import { emptyRunSeries, reduceRunEvents, withSummary } from '../../protocol/runSeries';
 import { runStatusOf } from '../../protocol/runStatus';
 import { readRunIdentity } from '../tree/runIdentity';
+import { runPlanOf } from '../../protocol/runProgress';
 import type { CompareRun, DashboardInit, DashboardTab, LogitsFile, PredictionsFile } from '../../protocol/webviewMessages';
 
 /** logits.json and predictions.json are read whole; past this size a view does without them. */
@@ -63,6 +64,7 @@ export function loadDashboardInit(runDir: string, runId: string, live: boolean, 
     logits: readLogits(runDir),
     tab,
     identity: readRunIdentity(runDir),
+    plan: runPlanOf(readConfig(runDir)),
   };
 }
 

@@ -10,6 +10,7 @@ import type { RunStatus, RunSummary } from '../../protocol/events';
 import type { ParamValue } from '../../protocol/experiments';
 import type { RunFolder, RunProgress } from '../../protocol/runReader';
 import { gitText, type GitState } from '../../protocol/runMeta';
+import { epochText } from '../../protocol/runProgress';
 import { baselineName, intervalPoints, pct, shortVerdict, signedPoints, verdict } from '../../protocol/format';
 import { runFolderProblem } from '../../protocol/knownFolders';
 import { runStatusOf, systemProbe, type EngineProbe, type LauncherState } from '../../protocol/runStatus';
@@ -108,8 +109,7 @@ export function keyResult(r: RunRecord): string | undefined {
 
 export function progressText(p: RunProgress | undefined): string {
   if (!p) return 'starting';
-  const epochs = p.epochs ? `/${p.epochs}` : '';
-  return `${p.stage} epoch ${p.epoch}${epochs} · ${p.percent.toFixed(0)}%`;
+  return `${p.stage} ${epochText(p)} · ${p.percent.toFixed(0)}%`;
 }
 
 /** ThemeIcon id and ThemeColor id per status. */

@@ -62,6 +62,15 @@ describe('dashboard message reducer', () => {
     assert.ok(m.version > v, 'the version bumps so views redraw');
   });
 
+  it('the run’s plan comes with init, or later with artifacts (a dashboard opened before config.json was written)', () => {
+    const plan = { after: [{ key: 'distill', epochs: 2, batchSize: 64 }] };
+    assert.equal(reduceDashboard(undefined, { ...init(), plan })!.plan, plan);
+    const m = reduceDashboard(undefined, init())!;
+    assert.equal(m.plan, undefined);
+    reduceDashboard(m, { type: 'artifacts', runId: 'r1', plan });
+    assert.equal(m.plan, plan);
+  });
+
   it('a second init (the webview came back) starts over from what the host read', () => {
     const m = reduceDashboard(undefined, init())!;
     reduceDashboard(m, { type: 'events', runId: 'r1', events: [step(1)] });
