@@ -115,7 +115,12 @@ describe('sidebar+editor: kd.json in the editor', () => {
       ['distillation.temperature', '"temperature": 1,'],
     ] as const) {
       const d = await waitFor(`the ${key} error`, () => schemaErrors().find((x) => x.message.startsWith(`${key}:`)), 10_000);
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        doc.uri,
+        d.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
       const fix = actions.find((a) => a.title.startsWith(`Set ${key} to`));
       assert.ok(fix?.edit, `quick fixes for ${key}: ${actions.map((a) => a.title).join(', ')}`);
       assert.ok(await vscode.workspace.applyEdit(fix.edit));

@@ -12,7 +12,7 @@ import type { EditorSweeps } from '../sweeps/editorSweeps';
 import { runSweepInWindow } from '../sweeps/startSweep';
 import type { RunManager } from '../runs/runManager';
 import { showRunProgress } from '../runs/runNotices';
-import { askWhenLive } from '../runs/runQueue';
+import { askWhenLive, liveRuns } from '../runs/runQueue';
 import { COMMANDS } from './ids';
 import { launchFor, refuseUntrusted } from '../runs/launch';
 import { pickSavedKdJson } from '../kdjson/pick';
@@ -49,7 +49,7 @@ export async function startRun(
     return undefined;
   }
   // Runs of this window already live: open one of them, queue this one, or run both (runQueue.ts).
-  const live = runs.active;
+  const live = liveRuns(runs.active);
   const answer = live.length ? await askWhenLive(live, runName(uri.fsPath, loaded.config.name)) : { kind: 'queue' as const };
   if (!answer) return undefined;
   if (answer.kind === 'open') {

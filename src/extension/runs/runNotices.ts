@@ -53,32 +53,35 @@ export function progressTitle(run: Pick<ManagedRun, 'name' | 'runId' | 'job'>): 
  */
 export function showRunProgress(runs: RunManager, runId: string): Thenable<void> {
   const run = runs.get(runId)!;
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: progressTitle(run), cancellable: true }, async (progress, token) => {
-    token.onCancellationRequested(() => void runs.stop(runId));
-    if (run.state === 'queued') progress.report({ message: 'queued: starts when a slot frees (Stop cancels it)' });
-    let reported = 0;
-    const subs = [
-      runs.onDidChange((r) => {
-        if (r.runId === runId && r.state === 'running' && reported === 0) progress.report({ message: 'starting' });
-      }),
-      runs.onMessage(({ run: r, message: m }) => {
-        if (r.runId !== runId) return;
-        if (m.type === 'data_progress') {
-          progress.report({ message: `${m.what}: ${m.done.toLocaleString('en')} of ${m.total.toLocaleString('en')}` });
-        } else if (m.type === 'stage_started') {
-          reported = 0;
-          progress.report({ message: `${m.stage}: starting` });
-        } else if (m.type === 'step') {
-          const pctDone = (100 * m.step) / m.totalSteps;
-          progress.report({ increment: pctDone - reported, message: `${m.stage} epoch ${m.epoch} · ${pctDone.toFixed(0)}% · loss ${m.loss.toFixed(3)}` });
-          reported = pctDone;
-        } else if (m.type === 'epoch') {
-          progress.report({ message: `${m.stage} epoch ${m.epoch}/${m.epochs} · validation ${pct(m.valAccuracy)}` });
-        }
-      }),
-    ];
-    await run.finished;
-    subs.forEach((s) => s.dispose());
-    show(runEndNotice(run));
-  });
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: progressTitle(run), cancellable: true },
+    async (progress, token) => {
+      token.onCancellationRequested(() => void runs.stop(runId));
+      if (run.state === 'queued') progress.report({ message: 'queued: starts when a slot frees (Stop cancels it)' });
+      let reported = 0;
+      const subs = [
+        runs.onDidChange((r) => {
+          if (r.runId === runId && r.state === 'running' && reported === 0) progress.report({ message: 'starting' });
+        }),
+        runs.onMessage(({ run: r, message: m }) => {
+          if (r.runId !== runId) return;
+          if (m.type === 'data_progress') {
+            progress.report({ message: `${m.what}: ${m.done.toLocaleString('en')} of ${m.total.toLocaleString('en')}` });
+          } else if (m.type === 'stage_started') {
+            reported = 0;
+            progress.report({ message: `${m.stage}: starting` });
+          } else if (m.type === 'step') {
+            const pctDone = (100 * m.step) / m.totalSteps;
+            progress.report({ increment: pctDone - reported, message: `${m.stage} epoch ${m.epoch} · ${pctDone.toFixed(0)}% · loss ${m.loss.toFixed(3)}` });
+            reported = pctDone;
+          } else if (m.type === 'epoch') {
+            progress.report({ message: `${m.stage} epoch ${m.epoch}/${m.epochs} · validation ${pct(m.valAccuracy)}` });
+          }
+        }),
+      ];
+      await run.finished;
+      subs.forEach((s) => s.dispose());
+      show(runEndNotice(run));
+    },
+  );
 }

@@ -23,6 +23,13 @@ export interface LiveRun {
   runId: string;
   name: string;
   state: 'queued' | 'running' | 'finished';
+  last?: { type: string };
+}
+
+/** The runs a Start Run asks about: queued or training; one whose engine has said its last word (it is exiting) is not. */
+export function liveRuns<R extends LiveRun>(active: R[]): R[] {
+  const ended = new Set(['run_finished', 'config_error', 'engine_failed']);
+  return active.filter((r) => r.state !== 'finished' && !(r.last && ended.has(r.last.type)));
 }
 
 export interface WhenLiveItem extends vscode.QuickPickItem {
@@ -39,14 +46,12 @@ export function whenLiveItems(live: LiveRun[], slots: number): WhenLiveItem[] {
   const free = running < slots && waiting === 0;
   const perCore = `${slots} at once${slots === os.cpus().length ? ', one per core' : ''}`;
   return [
-    ...[...live].reverse().map(
-      (r): WhenLiveItem => ({
-        label: `$(go-to-file) Open ${runLabel(r)}`,
-        description: r.state === 'queued' ? 'queued' : 'running',
-        detail: 'Shows its dashboard; starts nothing.',
-        answer: { kind: 'open', runId: r.runId },
-      }),
-    ),
+    ...[...live].reverse().map((r): WhenLiveItem => ({
+      label: `$(go-to-file) Open ${runLabel(r)}`,
+      description: r.state === 'queued' ? 'queued' : 'running',
+      detail: 'Shows its dashboard; starts nothing.',
+      answer: { kind: 'open', runId: r.runId },
+    })),
     {
       label: '$(list-ordered) Queue this run',
       description: free ? `a slot is free: starts now (${perCore})` : `starts when a slot frees (${perCore}; ${waiting} waiting ahead)`,

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunManager, type ManagedRun } from '../../../src/extension/runs/runManager';
 import { runEndNotice, runLabel, showRunProgress } from '../../../src/extension/runs/runNotices';
-import { askWhenLive, runSlots, whenLiveItems } from '../../../src/extension/runs/runQueue';
+import { askWhenLive, liveRuns, runSlots, whenLiveItems } from '../../../src/extension/runs/runQueue';
 import type { RunSummary } from '../../../src/protocol/events';
 
 /** An engine that lives until it is told to stop: enough for the queue, which never reads what it writes. */
@@ -84,6 +84,9 @@ describe('extension/runs: the queue policy (runQueue.ts) and RunManager', functi
     const free = whenLiveItems(live.slice(0, 1), 2);
     assert.match(free[1].description!, /a slot is free: starts now/);
 
+    const exiting = { runId: 'x', name: 'x', state: 'running' as const, last: { type: 'run_finished' } };
+    assert.deepEqual(liveRuns([...live, exiting]), live, 'a run that has sent its result is exiting, not live');
+
     recorded.quickPickAnswer = 1;
     assert.deepEqual(await askWhenLive(live.slice(0, 1), 'tiny'), { kind: 'queue' });
     assert.equal(recorded.quickPicks[0].title, '"long" is live. Start "tiny" too?');
@@ -98,7 +101,10 @@ describe('extension/runs: the queue policy (runQueue.ts) and RunManager', functi
     const done = runEndNotice({ ...base, last: { type: 'run_finished', time: '', status: 'done', summary } } as unknown as ManagedRun);
     assert.equal(done.severity, 'information');
     assert.ok(done.text.startsWith(`${label}: done in 0:12 — `), done.text);
-    const configError = runEndNotice({ ...base, last: { type: 'config_error', issues: [{ path: ['distillation', 'alpha'], message: 'must be ≤ 1' }] } } as ManagedRun);
+    const configError = runEndNotice({
+      ...base,
+      last: { type: 'config_error', issues: [{ path: ['distillation', 'alpha'], message: 'must be ≤ 1' }] },
+    } as ManagedRun);
     assert.equal(configError.text, `${label}: kd.json cannot run: distillation.alpha: must be ≤ 1`);
     const failed = runEndNotice({ ...base, job: { kind: 'resume', runDir: 'x' }, last: { type: 'engine_failed', message: 'no checkpoint' } } as ManagedRun);
     assert.equal(failed.text, `${label}: cannot resume: no checkpoint`);
