@@ -25,7 +25,8 @@ describe('Distill: Resume Run', function () {
     started = await startRun(fixture('long.kd.json'));
     const { runId, runDir } = started;
     const steps = () => readEvents(runDir).events.filter((e) => e.type === 'step').length;
-    await waitFor('a training step', () => steps() > 0, 3 * 60_000, 100);
+    // A run checkpoints after each epoch: one epoch done, there is something to resume from.
+    await waitFor('a finished epoch (its checkpoint)', () => readEvents(runDir).events.some((e) => e.type === 'epoch'), 3 * 60_000, 100);
     await vscode.commands.executeCommand('distillery.stopRun', runId);
     assert.equal((await waitFor('the stopped summary', () => readSummary(runDir), 30_000)).status, 'stopped');
     await waitFor('the engine to exit', () => runs.get(runId)?.state === 'finished', 30_000);
