@@ -1,6 +1,6 @@
 /**
  * The one policy for runs of this window that meet each other (RunManager keeps the queue):
- * runs start one at a time per CPU core (setting `distillery.runsAtOnce` overrides), the rest
+ * runs start one at a time per CPU core (the runsAtOnce setting overrides), the rest
  * wait first in, first out; and a Start Run while runs are live asks what the person means —
  * open a running one, queue this one, or run both now (past the limit). The CLI is unaffected:
  * each `distill run` is its own process.
