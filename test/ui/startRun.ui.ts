@@ -92,7 +92,12 @@ const check: UiCheck = {
       [longDir],
       '"Open" started no second run',
     );
-    await runCommand('Distill: Stop Run');
+    // Its progress notification, named by the run, stops it with Cancel (the webview has the keyboard's focus now).
+    await page
+      .locator('.notification-toast', { hasText: `Distill ${longLabel}` })
+      .first()
+      .getByRole('button', { name: 'Cancel' })
+      .click();
     const stopped = await waitFor(`${FILES.summary} in ${longDir}`, () => readSummary(longDir), { timeoutMs: 60_000, intervalMs: 250 });
     assert.equal(stopped.status, 'stopped');
     const stoppedToast = page.locator('.notification-toast', { hasText: `${longLabel}: stopped` }).first();
