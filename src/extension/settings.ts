@@ -11,7 +11,7 @@ import type { LaunchSettings } from './runs/launchPolicy';
 const SECTION = 'distillery';
 
 /** The keys under "distillery." that this module reads. */
-export const SETTING_KEYS = ['allowPathsOutsideWorkspace', 'nodePath', 'studentSizeHintRatio', 'sweep.parallel'] as const;
+export const SETTING_KEYS = ['allowPathsOutsideWorkspace', 'nodePath', 'studentSizeHintRatio', 'sweep.parallel', 'runsAtOnce'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
 const section = () => vscode.workspace.getConfiguration(SECTION);
@@ -36,6 +36,11 @@ export function studentSizeHintRatio(): number {
 /** Trials an editor sweep runs at once; undefined (0 or unset): kd.json's sweep.parallel, else one per CPU core. */
 export function sweepParallel(): number | undefined {
   return section().get<number>('sweep.parallel') || undefined;
+}
+
+/** Runs this window trains at once (more wait in a queue); undefined (0 or unset): one per CPU core. */
+export function runsAtOnce(): number | undefined {
+  return section().get<number>('runsAtOnce') || undefined;
 }
 
 export function affectsSetting(e: vscode.ConfigurationChangeEvent, key: SettingKey): boolean {

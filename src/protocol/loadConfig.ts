@@ -23,6 +23,15 @@ export interface ConfigIssue {
   column?: number;
   offset?: number;
   length?: number;
+  /** A number out of the schema's range: the bound it broke (the editor's quick fix moves the value inside). */
+  bound?: NumericBound;
+}
+
+/** One side of a number's allowed range: `value` itself allowed when `inclusive`. */
+export interface NumericBound {
+  side: 'min' | 'max';
+  value: number;
+  inclusive: boolean;
 }
 
 export type LoadResult = { ok: true; config: KdConfig; path: string } | { ok: false; issues: ConfigIssue[]; path: string };
@@ -160,7 +169,21 @@ function flattenIssue(issue: ZodIssue, prefix: JsonPath): ConfigIssue[] {
       return one;
     });
   }
+  if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'number') return [numberOutOfRange(issue, at)];
   return [{ path: at, message: issue.message }];
+}
+
+/**
+ * A number out of range, in the words people write (`must be ≤ 1`, `must be > 0`) instead of
+ * zod's "Too big: expected number to be <=1"; a message the schema chose itself is kept.
+ */
+function numberOutOfRange(issue: Extract<ZodIssue, { code: 'too_big' | 'too_small' }>, at: JsonPath): ConfigIssue {
+  const side = issue.code === 'too_big' ? 'max' : 'min';
+  const value = Number(side === 'max' ? (issue as { maximum: number | bigint }).maximum : (issue as { minimum: number | bigint }).minimum);
+  const inclusive = issue.inclusive !== false;
+  const op = side === 'max' ? (inclusive ? '≤' : '<') : inclusive ? '≥' : '>';
+  const message = /^Too (big|small)\b/.test(issue.message) ? `must be ${op} ${value}` : issue.message;
+  return { path: at, message, bound: { side, value, inclusive } };
 }
 
 /** A schema error as config issues: absolute paths, a union reduced to the branch the author meant. */

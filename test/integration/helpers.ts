@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { RunManager } from '../../src/extension/runs/runManager';
 
 export const EXTENSION_ID = 'distillery.distillery';
 
@@ -49,7 +50,13 @@ export interface StartRunResult {
   runDir: string;
 }
 
+/**
+ * Start Run while a run of this window is live asks what is meant (runs/runQueue.ts), so this
+ * waits for none to be live first: a previous suite's run may still be exiting after its summary.json.
+ */
 export async function startRun(kdJsonPath: string): Promise<StartRunResult> {
+  const { runs } = await vscode.extensions.getExtension<{ runs: RunManager }>(EXTENSION_ID)!.activate();
+  await waitFor('no run of this window to be live before Start Run', () => runs.active.length === 0, 30_000);
   const result = await vscode.commands.executeCommand<StartRunResult | undefined>('distillery.startRun', vscode.Uri.file(kdJsonPath));
   if (!result || typeof result.runId !== 'string' || typeof result.runDir !== 'string') {
     throw new Error(`distillery.startRun should resolve to { runId, runDir }, got ${JSON.stringify(result)}`);

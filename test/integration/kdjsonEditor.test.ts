@@ -97,6 +97,39 @@ describe('sidebar+editor: kd.json in the editor', () => {
     await waitFor('the advice to go away', () => !ours(doc.uri).some((d) => d.code === 'alpha-one'), 10_000);
   });
 
+  it("names a schema error's key path in the CLI's words, and each out-of-range quick fix makes the value valid", async () => {
+    const bad = TEXT.replace('"alpha": 1,', '"alpha": 1.5, "temperature": -2,');
+    const doc = await open('range.kd.json', bad);
+    // TEXT has other schema errors (an empty model path, an empty layer name): those stay, named by their paths too.
+    const schemaErrors = () => ours(doc.uri).filter((d) => d.code === 'schema' && /^distillation\.(alpha|temperature):/.test(d.message));
+    const diags = await waitFor('two schema errors', () => schemaErrors().length >= 2 && schemaErrors(), 10_000);
+    assert.deepEqual(diags.map((d) => d.message).sort(), ['distillation.alpha: must be ≤ 1', 'distillation.temperature: must be > 0']);
+    assert.ok(
+      ours(doc.uri).some((d) => d.code === 'schema' && d.message.startsWith('teachers[1].model: ')),
+      ours(doc.uri)
+        .map((d) => d.message)
+        .join('; '),
+    );
+    for (const [key, fixed] of [
+      ['distillation.alpha', '"alpha": 1,'],
+      ['distillation.temperature', '"temperature": 1,'],
+    ] as const) {
+      const d = await waitFor(`the ${key} error`, () => schemaErrors().find((x) => x.message.startsWith(`${key}:`)), 10_000);
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        doc.uri,
+        d.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      const fix = actions.find((a) => a.title.startsWith(`Set ${key} to`));
+      assert.ok(fix?.edit, `quick fixes for ${key}: ${actions.map((a) => a.title).join(', ')}`);
+      assert.ok(await vscode.workspace.applyEdit(fix.edit));
+      assert.ok(doc.getText().includes(fixed), `${key} fixed to ${fixed}: ${doc.getText()}`);
+      await waitFor(`the ${key} error to go away`, () => !schemaErrors().some((x) => x.message.startsWith(`${key}:`)), 10_000);
+    }
+    assert.deepEqual(schemaErrors(), [], 'no range error is left');
+  });
+
   it("shows a teacher's parameters and layers on hover", async () => {
     const doc = await open('complete.kd.json', TEXT);
     const pos = doc.positionAt(doc.getText().indexOf('"big"') + 2);

@@ -11,6 +11,7 @@ import { FILES } from '../../protocol/runFolder';
 import type { Disposable } from '../disposable';
 import { launchFor, refuseUntrusted } from '../runs/launch';
 import type { RunManager } from '../runs/runManager';
+import { showRunProgress } from '../runs/runNotices';
 import { deleteRefusal, exportRefusal, type RunRecord } from '../tree/runInfo';
 import type { RunsTreeProvider } from '../tree/runsTree';
 import { COMMANDS, type CommandId } from './ids';
@@ -51,10 +52,11 @@ export function registerRunCommands(owner: Disposable, runs: RunManager, log: vs
         if (!launch) return undefined;
         const run = runs.enqueueResume(r.runDir, r.name, r.configPath, launch);
         log.appendLine(`[${run.runId}] resuming from its last checkpoint`);
-        // A run that cannot be resumed (no checkpoint yet, finished) says why.
-        void run.finished.then(() => {
-          if (run.last?.type === 'engine_failed') void vscode.window.showErrorMessage(`Cannot resume ${r.name}: ${run.last.message}`);
-        });
+        // As Start Run: its dashboard (the window may have shown this run before, so it is opened
+        // here, not left to the first-start rule) and a progress notification named by the run,
+        // which ends with why a run that cannot be resumed (no checkpoint yet) was not.
+        void showRunProgress(runs, run.runId);
+        await vscode.commands.executeCommand(COMMANDS.openDashboard, { runId: run.runId, runDir: run.runDir });
         return { runId: run.runId, runDir: run.runDir };
       },
     ],

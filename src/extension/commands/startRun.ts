@@ -1,15 +1,19 @@
 /**
  * "Distill: Start Run": pick the kd.json (kdjson/pick.ts), check it under the launch policy
- * (runs/launch.ts), queue it, and show its progress in a cancellable notification.
+ * (runs/launch.ts), ask what is meant while runs are live (runs/runQueue.ts), queue it, and
+ * show its progress in a cancellable notification named by the run (runs/runNotices.ts).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatIssue, issueText, loadConfigFile } from '../../protocol/loadConfig';
+import { formatIssue, loadConfigFile } from '../../protocol/loadConfig';
+import { runName } from '../../protocol/runId';
 import { runSeeds } from '../../protocol/sweep';
 import type { EditorSweeps } from '../sweeps/editorSweeps';
 import { runSweepInWindow } from '../sweeps/startSweep';
-import { pct, runFinishedMessage } from '../../protocol/format';
 import type { RunManager } from '../runs/runManager';
+import { showRunProgress } from '../runs/runNotices';
+import { askWhenLive, liveRuns } from '../runs/runQueue';
+import { COMMANDS } from './ids';
 import { launchFor, refuseUntrusted } from '../runs/launch';
 import { pickSavedKdJson } from '../kdjson/pick';
 
@@ -44,49 +48,16 @@ export async function startRun(
     });
     return undefined;
   }
-  const run = runs.enqueueRun(uri.fsPath, loaded.config.name, launch);
-  void showProgress(runs, run.runId);
+  // Runs of this window already live: open one of them, queue this one, or run both (runQueue.ts).
+  const live = liveRuns(runs.active);
+  const answer = live.length ? await askWhenLive(live, runName(uri.fsPath, loaded.config.name)) : { kind: 'queue' as const };
+  if (!answer) return undefined;
+  if (answer.kind === 'open') {
+    const open = runs.get(answer.runId)!;
+    await vscode.commands.executeCommand(COMMANDS.openDashboard, { runId: open.runId, runDir: open.runDir });
+    return { runId: open.runId, runDir: open.runDir };
+  }
+  const run = runs.enqueueRun(uri.fsPath, loaded.config.name, launch, answer.kind === 'both');
+  void showRunProgress(runs, run.runId);
   return { runId: run.runId, runDir: run.runDir };
-}
-
-function showProgress(runs: RunManager, runId: string): Thenable<void> {
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Distill ${runs.get(runId)?.name}`, cancellable: true },
-    async (progress, token) => {
-      token.onCancellationRequested(() => void runs.stop(runId));
-      let reported = 0;
-      const sub = runs.onMessage(({ run, message: m }) => {
-        if (run.runId !== runId) return;
-        if (m.type === 'data_progress') {
-          progress.report({ message: `${m.what}: ${m.done.toLocaleString('en')} of ${m.total.toLocaleString('en')}` });
-        } else if (m.type === 'stage_started') {
-          reported = 0;
-          progress.report({ message: `${m.stage}: starting` });
-        } else if (m.type === 'step') {
-          const pctDone = (100 * m.step) / m.totalSteps;
-          progress.report({ increment: pctDone - reported, message: `${m.stage} epoch ${m.epoch} · ${pctDone.toFixed(0)}% · loss ${m.loss.toFixed(3)}` });
-          reported = pctDone;
-        } else if (m.type === 'epoch') {
-          progress.report({ message: `${m.stage} epoch ${m.epoch}/${m.epochs} · validation ${pct(m.valAccuracy)}` });
-        }
-      });
-      const run = runs.get(runId)!;
-      const exit = await run.finished;
-      sub.dispose();
-      const last = run.last;
-      if (last?.type === 'run_finished') {
-        const s = last.summary;
-        const msg = runFinishedMessage(s);
-        if (s.status === 'done') void vscode.window.showInformationMessage(msg);
-        else if (s.status === 'failed') void vscode.window.showErrorMessage(msg);
-        else void vscode.window.showWarningMessage(msg);
-      } else if (last?.type === 'config_error') {
-        void vscode.window.showErrorMessage(`kd.json cannot run: ${last.issues.map(issueText).join('; ')}`);
-      } else if (last?.type === 'engine_failed') {
-        void vscode.window.showErrorMessage(`The Distillery engine failed: ${last.message}`);
-      } else if (exit) {
-        void vscode.window.showErrorMessage(`The Distillery engine exited (${exit.signal ?? exit.code}) without a result. See "Distill: Show Engine Log".`);
-      }
-    },
-  );
 }

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
 import { adapterProblem } from '../../protocol/architecture';
 import { isBuiltinTarget } from '../../protocol/config';
-import { loadConfigText, type JsonPath } from '../../protocol/loadConfig';
+import { issueText, loadConfigText, type JsonPath, type NumericBound } from '../../protocol/loadConfig';
 import { modelsOfKdJson, type ModelEntry } from '../tree/modelInfo';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -37,6 +37,8 @@ export interface KdDiagnostic {
   severity: Severity;
   code: (typeof CODES)[keyof typeof CODES];
   path: JsonPath;
+  /** A schema error on a number out of range: the bound it broke (quickFixes.ts moves the value inside). */
+  bound?: NumericBound;
 }
 
 export interface DiagnosticOptions {
@@ -70,8 +72,9 @@ export function computeDiagnostics(text: string, file: string, options: Diagnost
   if (!loaded.ok) {
     for (const i of loaded.issues) {
       if (i.message.startsWith('invalid JSON')) continue;
+      // Named by its key path, in the CLI's words (issueText): `distillation.alpha: must be ≤ 1`.
       if (i.offset !== undefined)
-        out.push({ offset: i.offset, length: i.length ?? 1, message: i.message, severity: 'error', code: CODES.schema, path: i.path });
+        out.push({ offset: i.offset, length: i.length ?? 1, message: issueText(i), severity: 'error', code: CODES.schema, path: i.path, bound: i.bound });
     }
   }
 
@@ -178,11 +181,4 @@ export function computeDiagnostics(text: string, file: string, options: Diagnost
     );
   }
   return out;
-}
-
-/** The text edit a quick fix makes, or undefined when the diagnostic has none. */
-export function quickFixFor(d: Pick<KdDiagnostic, 'code'>): { title: string; newText: string } | undefined {
-  if (d.code === CODES.alphaOne) return { title: 'Set α to 0.7 (keep 30% weight on the labels)', newText: '0.7' };
-  if (d.code === CODES.temperature) return { title: 'Set T to 4', newText: '4' };
-  return undefined;
 }

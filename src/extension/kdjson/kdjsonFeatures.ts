@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import { getLocation } from 'jsonc-parser';
 import { candidates, completionSite } from './completions';
-import { computeDiagnostics, quickFixFor, type KdDiagnostic } from './diagnostics';
+import { computeDiagnostics, type KdDiagnostic } from './diagnostics';
+import { kdCodeActions } from './codeActions';
 import { engineIssuesToDiagnostics } from './engineDiagnostics';
 import { EngineValidation } from './engineValidation';
 import { modelMarkdown, modelsOfKdJson } from '../tree/modelInfo';
@@ -47,11 +48,23 @@ export function registerKdJsonFeatures(owner: Disposable, enginePath: string): v
     const doc = documentOf(uri);
     if (doc) validate(doc);
   });
+  /** The diagnostics of each document's text, as last computed, with the version they were computed for. */
+  const latest = new Map<string, { version: number; found: KdDiagnostic[] }>();
+  const textDiagnostics = (doc: vscode.TextDocument): KdDiagnostic[] => {
+    const found = computeDiagnostics(doc.getText(), doc.uri.fsPath, { studentSizeHintRatio: studentSizeHintRatio() });
+    latest.set(doc.uri.toString(), { version: doc.version, found });
+    return found;
+  };
+  /** The quick fixes' view: the latest diagnostics when they are of this text, else computed afresh. */
+  const diagnosticsOf = (doc: vscode.TextDocument): KdDiagnostic[] => {
+    const known = latest.get(doc.uri.toString());
+    return known && known.version === doc.version ? known.found : textDiagnostics(doc);
+  };
   /** The text's own diagnostics, then the last engine check's issues placed in the current text. */
   const validate = (doc: vscode.TextDocument): KdDiagnostic[] => {
     if (!isKdJsonDocument(doc) || doc.uri.scheme !== 'file') return [];
     const text = doc.getText();
-    const found = computeDiagnostics(text, doc.uri.fsPath, { studentSizeHintRatio: studentSizeHintRatio() });
+    const found = textDiagnostics(doc);
     const all = [...found, ...engineIssuesToDiagnostics(text, engine.issuesOf(doc.uri), found)];
     collection.set(
       doc.uri,
@@ -91,6 +104,7 @@ export function registerKdJsonFeatures(owner: Disposable, enginePath: string): v
     vscode.workspace.onDidCloseTextDocument((d) => {
       engine.forget(d.uri);
       collection.delete(d.uri);
+      latest.delete(d.uri.toString());
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsSetting(e, 'studentSizeHintRatio')) vscode.workspace.textDocuments.forEach((d) => validate(d));
@@ -128,27 +142,10 @@ export function registerKdJsonFeatures(owner: Disposable, enginePath: string): v
       '/',
     ),
 
-    vscode.languages.registerCodeActionsProvider(
-      KD_SELECTOR,
-      {
-        provideCodeActions(doc, _range, ctx) {
-          const actions: vscode.CodeAction[] = [];
-          for (const d of ctx.diagnostics) {
-            if (d.source !== DIAGNOSTIC_SOURCE) continue;
-            const fix = quickFixFor({ code: String(d.code) as KdDiagnostic['code'] });
-            if (!fix) continue;
-            const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
-            action.edit = new vscode.WorkspaceEdit();
-            action.edit.replace(doc.uri, d.range, fix.newText);
-            action.diagnostics = [d];
-            action.isPreferred = true;
-            actions.push(action);
-          }
-          return actions;
-        },
-      },
-      { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
-    ),
+    // Quick fixes (codeActions.ts), from the diagnostics of the document's current text.
+    vscode.languages.registerCodeActionsProvider(KD_SELECTOR, kdCodeActions(diagnosticsOf, DIAGNOSTIC_SOURCE), {
+      providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+    }),
 
     vscode.languages.registerHoverProvider(KD_SELECTOR, {
       provideHover(doc, position) {

@@ -1,6 +1,6 @@
 /**
- * The runs this window started: one EngineProcess each, at most `maxParallel` at once, the
- * rest queued. A new run's folder is decided here, when it is queued (runId.ts), and its
+ * The runs this window started: one EngineProcess each, at most `maxParallel` at once (the
+ * policy: runQueue.ts), the rest queued first in, first out. A new run's folder is decided here, when it is queued (runId.ts), and its
  * engine is told to write exactly there, so the Runs tree, the dashboards and a crash record
  * all point at the folder the engine writes. Everything it creates (processes, emitters) it
  * owns. Other parts of the host (progress UI, tree, dashboards) listen to `onDidChange` and
@@ -9,7 +9,6 @@
  * still running after a grace period; `shutdown()` resolves when all have exited, and
  * deactivate returns it.
  */
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { recordAbnormalExit } from '../../client/abnormalExit';
@@ -19,6 +18,7 @@ import type { EngineMessage } from '../../protocol/events';
 import { newRunJob, runName } from '../../protocol/runId';
 import { Disposable } from '../disposable';
 import type { LaunchRequest } from './launchPolicy';
+import { runSlots } from './runQueue';
 
 /** How long a stopped engine may take to write its summary before it is killed. */
 export const STOP_GRACE_MS = 3000;
@@ -57,7 +57,8 @@ export class RunManager extends Disposable {
   constructor(
     private readonly enginePath: string,
     private readonly log: Pick<vscode.OutputChannel, 'append' | 'appendLine'>,
-    private readonly maxParallel: () => number = () => Math.max(1, os.cpus().length),
+    /** How many run at once (runQueue.ts: one per core); the rest wait in a FIFO queue. */
+    private readonly maxParallel: () => number = runSlots,
   ) {
     super();
   }
@@ -77,13 +78,21 @@ export class RunManager extends Disposable {
     return this.all.filter((r) => r.state !== 'finished');
   }
 
+  /** The runs waiting for a slot, first to start first. */
+  get queued(): ManagedRun[] {
+    return [...this.queue];
+  }
+
   get(runId: string): ManagedRun | undefined {
     return this.runs.get(runId);
   }
 
-  /** Queues a new run of `configPath` (`name`: kd.json's, if it has one), in a folder decided now. */
-  enqueueRun(configPath: string, name: string | undefined, launch: LaunchRequest): ManagedRun {
-    return this.enqueue(newRunJob(configPath, name), runName(configPath, name), launch, configPath);
+  /**
+   * Queues a new run of `configPath` (`name`: kd.json's, if it has one), in a folder decided now;
+   * `now`: starts it at once, beyond the runs-at-once limit (Start Run's "Run both now").
+   */
+  enqueueRun(configPath: string, name: string | undefined, launch: LaunchRequest, now = false): ManagedRun {
+    return this.enqueue(newRunJob(configPath, name), runName(configPath, name), launch, configPath, now);
   }
 
   /** Queues the continuation of the run folder `runDir`; `configPath`, its kd.json if known, is only shown. */
@@ -91,17 +100,20 @@ export class RunManager extends Disposable {
     return this.enqueue({ kind: 'resume', runDir }, name, launch, configPath);
   }
 
-  /** Queues a run; it starts at once when fewer than `maxParallel` are running. */
-  private enqueue(job: NewRunJob | ResumeJob, name: string, launch: LaunchRequest, configPath: string | undefined): ManagedRun {
+  /** Queues a run; it starts at once when fewer than `maxParallel` are running (or `now`). */
+  private enqueue(job: NewRunJob | ResumeJob, name: string, launch: LaunchRequest, configPath: string | undefined, now = false): ManagedRun {
     const runId = path.basename(job.runDir);
     let resolve!: (e: EngineExit | undefined) => void;
     const finished = new Promise<EngineExit | undefined>((r) => (resolve = r));
     const run: ManagedRun = { runId, runDir: job.runDir, configPath, name, state: 'queued', finished, job, launch };
     this.resolvers.set(runId, resolve);
     this.runs.set(runId, run);
-    this.queue.push(run);
     this.changed.fire(run);
-    this.pump();
+    if (now && !this.shuttingDown) this.launch(run);
+    else {
+      this.queue.push(run);
+      this.pump();
+    }
     return run;
   }
 

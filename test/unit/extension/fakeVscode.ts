@@ -63,7 +63,22 @@ export const recorded = {
   errorAnswer: undefined as string | undefined,
   trusted: true,
   grantTrust: new EventEmitter<void>(),
+  /** Information and warning messages shown, and progress notifications (their title, reports). */
+  infos: [] as string[],
+  warnings: [] as string[],
+  progress: [] as { title?: string; messages: string[] }[],
+  /** Quick picks shown (their items' labels) and the answer the next one gives: an index into its items. */
+  quickPicks: [] as { title?: string; labels: string[] }[],
+  quickPickAnswer: undefined as number | undefined,
+  /** Settings under "distillery." (workspace.getConfiguration). */
+  settings: new Map<string, unknown>(),
   reset(): void {
+    this.infos.length = 0;
+    this.warnings.length = 0;
+    this.progress.length = 0;
+    this.quickPicks.length = 0;
+    this.quickPickAnswer = undefined;
+    this.settings.clear();
     this.commands.clear();
     this.errors.length = 0;
     this.errorAnswer = undefined;
@@ -94,10 +109,34 @@ const fakeVscode = {
       recorded.errors.push({ message, items });
       return recorded.errorAnswer;
     },
+    async showInformationMessage(message: string) {
+      recorded.infos.push(message);
+      return undefined;
+    },
+    async showWarningMessage(message: string) {
+      recorded.warnings.push(message);
+      return undefined;
+    },
+    async showQuickPick<T extends { label: string }>(items: T[], options?: { title?: string }) {
+      recorded.quickPicks.push({ title: options?.title, labels: items.map((i) => i.label) });
+      return recorded.quickPickAnswer === undefined ? undefined : items[recorded.quickPickAnswer];
+    },
+    withProgress<R>(
+      options: { title?: string },
+      task: (p: { report(v: { message?: string }): void }, token: { onCancellationRequested(l: () => void): { dispose(): void } }) => Promise<R>,
+    ) {
+      const shown = { title: options.title, messages: [] as string[] };
+      recorded.progress.push(shown);
+      return task({ report: (v) => void (v.message && shown.messages.push(v.message)) }, { onCancellationRequested: () => ({ dispose() {} }) });
+    },
   },
+  ProgressLocation: { Notification: 15 },
   workspace: {
     get isTrusted() {
       return recorded.trusted;
+    },
+    getConfiguration() {
+      return { get: <T>(key: string, fallback?: T) => (recorded.settings.has(key) ? (recorded.settings.get(key) as T) : fallback) };
     },
     onDidGrantWorkspaceTrust: (l: Listener<void>, thisArg?: unknown, bucket?: { dispose(): unknown }[]) => recorded.grantTrust.event(l, thisArg, bucket),
   },

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { candidates, completionSite } from '../../../src/extension/kdjson/completions';
-import { CODES, computeDiagnostics, quickFixFor } from '../../../src/extension/kdjson/diagnostics';
+import { CODES, computeDiagnostics } from '../../../src/extension/kdjson/diagnostics';
+import { quickFixesFor } from '../../../src/extension/kdjson/quickFixes';
 
 /** Text with a `|` cursor marker → [text, offset]. */
 const at = (marked: string): [string, number] => [marked.replace('|', ''), marked.indexOf('|')];
@@ -102,6 +103,8 @@ describe('extension/kdjson: completions', () => {
   });
 });
 
+type JsonPathLike = (string | number)[];
+
 describe('extension/kdjson: diagnostics from text', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kddiag-'));
   const file = path.join(dir, 'kd.json');
@@ -123,6 +126,45 @@ describe('extension/kdjson: diagnostics from text', () => {
     const [d] = computeDiagnostics(text, file);
     assert.equal(d.code, CODES.schema);
     assert.equal(slice(text, d), '-3');
+  });
+
+  it("names a schema error's key path in the CLI's words, not zod's (\"Too big: expected number to be <=1\")", () => {
+    const text = base('"distillation": { "alpha": 1.5, "temperature": -2 }, "training": { "epochs": 0 }');
+    const messages = computeDiagnostics(text, file)
+      .filter((d) => d.code === CODES.schema)
+      .map((d) => d.message)
+      .sort();
+    assert.deepEqual(messages, ['distillation.alpha: must be ≤ 1', 'distillation.temperature: must be > 0', 'training.epochs: must be > 0']);
+  });
+
+  it('fixes an out-of-range number into its range: α clamped into [0, 1], T > 0 and epochs > 0 set to 1, any other bound too', () => {
+    const cases: [string, JsonPathLike, string][] = [
+      ['"distillation": { "alpha": 1.5 }', ['distillation', 'alpha'], '1'],
+      ['"distillation": { "alpha": -0.25 }', ['distillation', 'alpha'], '0'],
+      ['"distillation": { "temperature": -2 }', ['distillation', 'temperature'], '1'],
+      ['"distillation": { "temperature": 0 }', ['distillation', 'temperature'], '1'],
+      ['"distillation": { "temperature": 250 }', ['distillation', 'temperature'], '100'],
+      ['"training": { "epochs": 0 }', ['training', 'epochs'], '1'],
+      ['"training": { "optimizer": { "momentum": 1.5 } }', ['training', 'optimizer', 'momentum'], '0.999'],
+    ];
+    for (const [extra, at, expected] of cases) {
+      const text = base(extra);
+      const d = computeDiagnostics(text, file).find((x) => x.code === CODES.schema && JSON.stringify(x.path) === JSON.stringify(at));
+      assert.ok(d, `a schema error at ${at.join('.')} in ${extra}: ${JSON.stringify(computeDiagnostics(text, file))}`);
+      const fixes = quickFixesFor(d, slice(text, d));
+      assert.equal(fixes.length, 1, `${extra}: ${JSON.stringify(fixes)}`);
+      assert.equal(fixes[0].newText, expected, extra);
+      // Applied, the value is valid: no schema error left at that path.
+      const fixed = text.slice(0, d.offset) + fixes[0].newText + text.slice(d.offset + d.length);
+      const left = computeDiagnostics(fixed, file).filter((x) => x.severity === 'error');
+      assert.deepEqual(left, [], `after "${fixes[0].title}": ${JSON.stringify(left)}`);
+    }
+  });
+
+  it('offers no range fix for a schema error that is not a number out of range', () => {
+    const text = base('"training": { "epochs": "many" }');
+    const d = computeDiagnostics(text, file).find((x) => x.code === CODES.schema)!;
+    assert.deepEqual(quickFixesFor(d, slice(text, d)), []);
   });
 
   it('flags a CNN too deep for the bundled 28×28 digits on its filters, naming the layer', () => {
@@ -172,7 +214,7 @@ describe('extension/kdjson: diagnostics from text', () => {
     const alpha = ds.find((d) => d.code === CODES.alphaOne)!;
     assert.equal(alpha.severity, 'information');
     assert.equal(slice(text, alpha), '1');
-    assert.equal(quickFixFor(alpha)!.newText, '0.7');
+    assert.equal(quickFixesFor(alpha, slice(text, alpha))[0].newText, '0.7');
     const t = ds.find((d) => d.code === CODES.temperature)!;
     assert.equal(t.severity, 'hint');
     assert.equal(slice(text, t), '20');
