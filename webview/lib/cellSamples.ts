@@ -49,7 +49,17 @@ export function cellSamples(p: PredictionsFile, samples: InspectedSamples | unde
     const teacher = p.teacher[position];
     const student = studentPreds[position];
     const top = stored >= 0 && studentTop ? { teacher: samples!.top.teacher[stored], student: studentTop[stored] } : undefined;
-    return { position, index, label: p.labels[position], teacher, student, disagree: teacher !== student, stored, ...(top ? { top } : {}), ...(note ? { note } : {}) };
+    return {
+      position,
+      index,
+      label: p.labels[position],
+      teacher,
+      student,
+      disagree: teacher !== student,
+      stored,
+      ...(top ? { top } : {}),
+      ...(note ? { note } : {}),
+    };
   });
 }
 

@@ -103,14 +103,25 @@ export class CellPopover {
     for (const s of items.slice(0, this.limit)) list.append(this.item(s));
     const more =
       items.length > this.limit
-        ? h('vscode-button', { secondary: true, 'data-testid': 'show-more' }, `Show ${Math.min(PAGE, items.length - this.limit)} more (${this.limit} of ${items.length} shown)`)
+        ? h(
+            'vscode-button',
+            { secondary: true, 'data-testid': 'show-more' },
+            `Show ${Math.min(PAGE, items.length - this.limit)} more (${this.limit} of ${items.length} shown)`,
+          )
         : null;
     more?.addEventListener('click', () => {
       this.limit += PAGE;
       this.render();
     });
     const note = unstoredNote(items, logits?.samples);
-    replace(this.el, header, h('div', { class: 'toolbar' }, filter, count), list, more, note ? h('p', { class: 'muted small', 'data-testid': 'unstored-note' }, note) : null);
+    replace(
+      this.el,
+      header,
+      h('div', { class: 'toolbar' }, filter, count),
+      list,
+      more,
+      note ? h('p', { class: 'muted small', 'data-testid': 'unstored-note' }, note) : null,
+    );
   }
 
   private item(s: CellSample): HTMLElement {

@@ -49,7 +49,8 @@ export class ConfusionView {
   private closeCell(): void {
     const cell = this.ui.cell;
     this.set({ cell: undefined });
-    if (cell) this.matrices.querySelector<HTMLElement>(`td[data-model="${cell.model}"][data-actual="${cell.actual}"][data-predicted="${cell.predicted}"]`)?.focus();
+    if (cell)
+      this.matrices.querySelector<HTMLElement>(`td[data-model="${cell.model}"][data-actual="${cell.actual}"][data-predicted="${cell.predicted}"]`)?.focus();
   }
 
   update(input: ConfusionInput): void {
@@ -234,7 +235,8 @@ export class ConfusionView {
   /** The clicked cell's samples, in the popover beside that cell (cellPopover.ts). */
   private renderSamples(studentLabel: string, focus = false): void {
     const cell = this.ui.cell;
-    const anchor = cell && this.matrices.querySelector<HTMLElement>(`td[data-model="${cell.model}"][data-actual="${cell.actual}"][data-predicted="${cell.predicted}"]`);
+    const anchor =
+      cell && this.matrices.querySelector<HTMLElement>(`td[data-model="${cell.model}"][data-actual="${cell.actual}"][data-predicted="${cell.predicted}"]`);
     if (!cell || !anchor) {
       this.popover.close();
       replace(this.samples, h('p', { class: 'muted' }, 'Click a cell (or focus it and press Enter) to see its test samples beside it.'));

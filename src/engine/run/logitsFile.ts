@@ -90,7 +90,9 @@ export function inspectedSamples(input: LogitsInput): InspectedSamples {
   return {
     rule: INSPECT_RULE,
     positions,
-    ...(thumb ? { shape: thumb, images: positions.map((i) => Buffer.from(reduce(thumbnailBytes(input.pixelsAt(i)), input.shape, thumb, factor)).toString('base64')) } : {}),
+    ...(thumb
+      ? { shape: thumb, images: positions.map((i) => Buffer.from(reduce(thumbnailBytes(input.pixelsAt(i)), input.shape, thumb, factor)).toString('base64')) }
+      : {}),
     top: { teacher: top(teacher), student: top(student), ...(baseline ? { baseline: top(baseline) } : {}) },
     total,
     omitted: total - positions.length,

@@ -20,7 +20,11 @@ const samples: InspectedSamples = {
   rule: 'test',
   positions: stored,
   top: {
-    teacher: stored.map((pos) => [[p.teacher[pos], 0.8], [(p.teacher[pos] + 1) % 3, 0.15], [(p.teacher[pos] + 2) % 3, 0.05]]),
+    teacher: stored.map((pos) => [
+      [p.teacher[pos], 0.8],
+      [(p.teacher[pos] + 1) % 3, 0.15],
+      [(p.teacher[pos] + 2) % 3, 0.05],
+    ]),
     student: stored.map((pos) => [[p.student[pos], 0.6]]),
     baseline: stored.map((pos) => [[p.baseline![pos], 0.5]]),
   },

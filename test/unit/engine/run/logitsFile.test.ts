@@ -21,7 +21,11 @@ const softmax = (z: number[]) => {
 };
 
 /** n samples of `classes` classes whose predictions are the argmax of the given logits rows. */
-function synthetic(rows: { label: number; t: number[]; s: number[] }[], shape: [number, number, number], pixels: (i: number) => Uint8Array | Float32Array): LogitsInput {
+function synthetic(
+  rows: { label: number; t: number[]; s: number[] }[],
+  shape: [number, number, number],
+  pixels: (i: number) => Uint8Array | Float32Array,
+): LogitsInput {
   const classes = rows[0].t.length;
   const argmax = (z: number[]) => z.indexOf(Math.max(...z));
   const flat = (k: 't' | 's') => Float32Array.from(rows.flatMap((r) => r[k]));
@@ -132,7 +136,15 @@ describe('logits.json samples (logitsFile.ts)', () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('grey digits: every misclassified or disagreeing test sample is stored with its own pixels (baseline included)', async () => {
-      const r = await runConfig({ ...tiny, teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }], student: { architecture: { preset: 'mlp', hidden: [4] } }, baseline: true }, fs.mkdtempSync(path.join(dir, 'grey-')));
+      const r = await runConfig(
+        {
+          ...tiny,
+          teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }],
+          student: { architecture: { preset: 'mlp', hidden: [4] } },
+          baseline: true,
+        },
+        fs.mkdtempSync(path.join(dir, 'grey-')),
+      );
       assert.equal(r.code, 0);
       const pred = readJson<PredictionsFile>(path.join(r.runDir!, 'predictions.json'));
       const logits = readJson<LogitsFile>(path.join(r.runDir!, 'logits.json'));
@@ -167,7 +179,12 @@ describe('logits.json samples (logitsFile.ts)', () => {
       const file = path.join(dir, 'rgb.bin');
       fs.writeFileSync(file, bin);
       const r = await runConfig(
-        { ...tiny, data: { source: { format: 'cifar', train: file } }, teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }], student: { architecture: { preset: 'mlp', hidden: [4] } } },
+        {
+          ...tiny,
+          data: { source: { format: 'cifar', train: file } },
+          teachers: [{ id: 't', architecture: { preset: 'mlp', hidden: [8] }, training: { epochs: 1, batchSize: 50 } }],
+          student: { architecture: { preset: 'mlp', hidden: [4] } },
+        },
         fs.mkdtempSync(path.join(dir, 'rgb-')),
       );
       assert.equal(r.code, 0, JSON.stringify(r.messages.filter((m) => m.type !== 'step').slice(-2)));
