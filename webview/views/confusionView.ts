@@ -1,7 +1,7 @@
 /**
  * Teacher vs. student: both confusion matrices side by side (counts or row-normalised), their
- * difference, per-class accuracy bars, the agreement rate, and the samples behind a clicked
- * cell with their thumbnails where logits.json has the pixels.
+ * difference, per-class accuracy bars, the agreement rate, and, beside a clicked cell, that
+ * cell's samples (cellPopover.ts: thumbnails and top classes from logits.json's stored samples).
  */
 import type { RunSummary } from '../../src/protocol/events';
 import { baselineName } from '../../src/protocol/format';
