@@ -77,7 +77,7 @@ export class CellPopover {
     const where = cell.model === 'diff' ? `changed between teacher and ${studentLabel}` : cell.model === 'teacher' ? 'teacher' : studentLabel;
     const title = `${where} · true ${name(cell.actual)}, predicted ${name(cell.predicted)}`;
     this.el.setAttribute('aria-label', `Samples: ${title}`);
-    const close = h('vscode-button', { appearance: 'icon', 'aria-label': 'Close', title: 'Close (Escape)', 'data-testid': 'popover-close' }, '✕');
+    const close = h('vscode-button', { secondary: true, 'aria-label': 'Close', title: 'Close (Escape)', 'data-testid': 'popover-close' }, '✕');
     close.addEventListener('click', () => this.onClose());
     const header = h('div', { class: 'popover-head' }, h('h3', null, title), close);
     if (!predictions) {
