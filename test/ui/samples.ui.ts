@@ -56,15 +56,19 @@ async function setTheme(ctx: UiContext, theme: string) {
   await page.waitForTimeout(800);
 }
 
-/** Where the popover sits against the cell, in the webview's coordinates. */
-function boxes(frame: Frame, sel: string) {
-  return frame.evaluate((s) => {
-    const r = (el: Element | null) => {
-      const b = el!.getBoundingClientRect();
-      return { left: b.left, right: b.right, top: b.top, bottom: b.bottom };
-    };
-    return { cell: r(document.querySelector(s)), popover: r(document.querySelector('[data-testid=cell-popover]')), page: document.documentElement.clientWidth };
-  }, sel);
+/** Where the popover sits against the cell, in the webview's coordinates (no named functions inside: tsx would wrap them in __name). */
+async function boxes(frame: Frame, sel: string) {
+  const [cell, popover, page] = await frame.evaluate(
+    (s) => [
+      ...[document.querySelector(s)!, document.querySelector('[data-testid=cell-popover]')!].map((el) => {
+        const b = el.getBoundingClientRect();
+        return { left: b.left, right: b.right, top: b.top, bottom: b.bottom };
+      }),
+      document.documentElement.clientWidth,
+    ],
+    sel,
+  );
+  return { cell: cell as Box, popover: popover as Box, page: page as number };
 }
 
 type Box = { left: number; right: number; top: number; bottom: number };
