@@ -155,8 +155,8 @@ export class CellPopover {
     if (!this.anchor || this.el.hidden) return;
     const host = this.host.getBoundingClientRect();
     const a = this.anchor.getBoundingClientRect();
-    const width = Math.min(WIDTH, this.host.clientWidth - 2 * GAP);
-    this.el.style.width = `${width}px`;
+    this.el.style.width = `${Math.min(WIDTH, this.host.clientWidth - 2 * GAP)}px`;
+    const width = this.el.offsetWidth;
     let left = a.right - host.left + GAP;
     let top = a.top - host.top;
     if (left + width > this.host.clientWidth) {
