@@ -137,13 +137,13 @@ const check: UiCheck = {
       const side = nextTo(b.cell, b.popover);
       assert.ok(side, `${label}: the popover is beside the cell: ${JSON.stringify(b)}`);
       assert.ok(b.popover.left >= 0 && b.popover.right <= b.page + 0.5, `${label}: the popover inside the panel: ${JSON.stringify(b)}`);
-      // One thumbnail per sample, the digit's 28 px drawn ×2 (pixelated), each with ink.
+      // One thumbnail per sample, the digit’s 28 px drawn ×2 (pixelated; clientWidth leaves out its 1 px border), each with ink.
       const thumbs = await frame.locator('[data-testid=cell-samples] li canvas.thumb').evaluateAll((cs) =>
         (cs as HTMLCanvasElement[]).map((c) => {
           const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
           let ink = 0;
           for (let i = 0; i < d.length; i += 4) if (d[i] > 128) ink++;
-          return { w: c.width, css: c.getBoundingClientRect().width, scale: Number(c.dataset.scale), ink, pixelated: getComputedStyle(c).imageRendering };
+          return { w: c.width, css: c.clientWidth, scale: Number(c.dataset.scale), ink, pixelated: getComputedStyle(c).imageRendering };
         }),
       );
       assert.equal(thumbs.length, shown, `${label}: a thumbnail for every sample`);
