@@ -201,14 +201,14 @@ const check: UiCheck = {
     await inspect('half width, dark');
     await screenshot('samples-03-half-dark');
     // The whole editor area (1600 px wide window).
-    await runCommand('View: Toggle Maximized Editor Group');
+    await runCommand('View: Toggle Maximize Editor Group');
     await page.waitForTimeout(800);
     await inspect('maximised, dark');
     await screenshot('samples-04-full-dark');
     await setTheme(ctx, 'Light Modern');
     await inspect('maximised, light');
     await screenshot('samples-05-full-light');
-    await runCommand('View: Toggle Maximized Editor Group');
+    await runCommand('View: Toggle Maximize Editor Group');
   },
 };
 
