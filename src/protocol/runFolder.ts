@@ -6,7 +6,8 @@
  *   events.jsonl   append-only, one RunEvent per line; the last line may be torn while live
  *   summary.json   written atomically once, at the end
  *   student/       the distilled student (tfjs LayersModel format)
- *   logits.json    teacher and student logits on the first test samples (dark-knowledge view)
+ *   logits.json    teacher and student logits on the first test samples (dark-knowledge view),
+ *                  and every wrong or disagreeing sample's thumbnail and top classes (confusion view)
  *   predictions.json  test labels and the teacher's, student's and baseline's predictions
  *   heartbeat.json rewritten every few seconds while the engine lives (see runStatus.ts)
  *   meta.json      a person's name, tags and note for the run, written atomically when edited (runMeta.ts)

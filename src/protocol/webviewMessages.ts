@@ -23,6 +23,33 @@ export interface LogitsFile {
   /** base64 of uint8 pixels (h·w·c per sample), for image data. */
   images?: string[];
   classNames?: string[];
+  /** Every misclassified or disagreeing test sample, for the confusion view's cells (newer runs only). */
+  samples?: InspectedSamples;
+}
+
+/** One class and its probability (softmax at T = 1, rounded down so that a sample's top classes never sum above 1). */
+export type ClassProbability = [cls: number, probability: number];
+
+/**
+ * logits.json's `samples`: the test samples that some model got wrong or on which the teacher and
+ * a student disagree, each with its thumbnail and every model's top classes. Bounded: past
+ * `cap` samples (or the thumbnails' byte budget) the rest, in test order, are left out and counted.
+ */
+export interface InspectedSamples {
+  /** Which samples qualify, in words. */
+  rule: string;
+  /** Positions into predictions.json's arrays (the test split's order), ascending. */
+  positions: number[];
+  /** [height, width, channels] of every thumbnail: the data's size, or reduced by an integer factor past `maxSide`. */
+  shape?: number[];
+  /** base64 of uint8 pixels (h·w·c per sample), one per position; absent for non-image data. */
+  images?: string[];
+  /** Top classes per position, per model. */
+  top: { teacher: ClassProbability[][]; student: ClassProbability[][]; baseline?: ClassProbability[][] };
+  /** How many test samples qualify; `omitted` of them are not stored (cap). */
+  total: number;
+  omitted: number;
+  cap: number;
 }
 
 /** predictions.json: predicted classes over the whole test split. */

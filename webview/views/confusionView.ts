@@ -1,16 +1,16 @@
 /**
  * Teacher vs. student: both confusion matrices side by side (counts or row-normalised), their
- * difference, per-class accuracy bars, the agreement rate, and the samples behind a clicked
- * cell with their thumbnails where logits.json has the pixels.
+ * difference, per-class accuracy bars, the agreement rate, and, beside a clicked cell, that
+ * cell's samples (cellPopover.ts: thumbnails and top classes from logits.json's stored samples).
  */
 import type { RunSummary } from '../../src/protocol/events';
 import { baselineName } from '../../src/protocol/format';
 import type { DashboardUiState, LogitsFile, PredictionsFile } from '../../src/protocol/webviewMessages';
 import { BarChart } from '../lib/charts';
-import { agreementRate, confusionFrom, difference, perClassAccuracy, rowNormalise, samplesInCell, samplesInDiffCell } from '../lib/confusion';
+import { agreementRate, confusionFrom, difference, perClassAccuracy, rowNormalise } from '../lib/confusion';
 import { fmtPct, h, replace } from '../lib/dom';
 import { withAlpha, type Palette } from '../lib/theme';
-import { thumbnail } from './thumbnails';
+import { CellPopover } from './cellPopover';
 
 export interface ConfusionInput {
   summary?: RunSummary;
@@ -22,8 +22,6 @@ export interface ConfusionInput {
 type Model = 'teacher' | 'student' | 'diff';
 type Ui = Pick<DashboardUiState, 'normalise' | 'cell' | 'confusionModel'>;
 
-const MAX_LISTED = 60;
-
 export class ConfusionView {
   readonly root = h('div', { class: 'confusion', 'data-testid': 'confusion' });
   private readonly controls = h('div', { class: 'toolbar' });
@@ -32,6 +30,7 @@ export class ConfusionView {
   private readonly barsCanvas = h('canvas', { 'aria-label': 'Per-class accuracy of teacher and student' });
   private bars?: BarChart;
   private input?: ConfusionInput;
+  private readonly popover = new CellPopover(this.root, () => this.closeCell());
 
   constructor(
     private ui: Ui,
@@ -40,9 +39,18 @@ export class ConfusionView {
     this.root.append(
       this.controls,
       this.matrices,
-      h('section', { class: 'card' }, h('h3', null, 'Per-class accuracy'), h('div', { class: 'chart short' }, this.barsCanvas)),
       this.samples,
+      h('section', { class: 'card' }, h('h3', null, 'Per-class accuracy'), h('div', { class: 'chart short' }, this.barsCanvas)),
+      this.popover.el,
     );
+  }
+
+  /** Escape or ✕ in the popover: the cell is unselected and gets the focus back. */
+  private closeCell(): void {
+    const cell = this.ui.cell;
+    this.set({ cell: undefined });
+    if (cell)
+      this.matrices.querySelector<HTMLElement>(`td[data-model="${cell.model}"][data-actual="${cell.actual}"][data-predicted="${cell.predicted}"]`)?.focus();
   }
 
   update(input: ConfusionInput): void {
@@ -63,7 +71,7 @@ export class ConfusionView {
     return { teacher, student, studentLabel: which === 'baseline' ? baselineName(summary) : 'distilled student' };
   }
 
-  private render(): void {
+  private render(focusSamples = false): void {
     const input = this.input;
     if (!input) return;
     const { teacher, student, studentLabel } = this.matricesOf();
@@ -71,6 +79,7 @@ export class ConfusionView {
     if (!teacher || !student) {
       replace(this.matrices, h('p', { class: 'muted' }, 'The confusion matrices appear when the run has evaluated its models on the test split.'));
       this.samples.replaceChildren();
+      this.popover.close();
       return;
     }
     const normalise = !!this.ui.normalise;
@@ -102,7 +111,7 @@ export class ConfusionView {
       ),
     );
     this.renderBars(teacher, student, studentLabel);
-    this.renderSamples();
+    this.renderSamples(studentLabel, focusSamples);
   }
 
   private renderControls(): void {
@@ -123,10 +132,10 @@ export class ConfusionView {
     replace(this.controls, h('label', null, 'Compare the teacher with ', select), toggle);
   }
 
-  private set(patch: Partial<Ui>): void {
+  private set(patch: Partial<Ui>, focusSamples = false): void {
     this.ui = { ...this.ui, ...patch };
     this.onUi(this.ui);
-    this.render();
+    this.render(focusSamples);
   }
 
   private matrix(model: Model, title: string, shown: number[][], counts: number[][], normalise: boolean): HTMLElement {
@@ -189,9 +198,9 @@ export class ConfusionView {
           alpha = i === j ? Math.abs(v) / maxAbs : Math.abs(v) / offMax;
         }
         if (v !== 0) td.style.backgroundColor = withAlpha(color, 0.12 + 0.75 * Math.min(1, alpha));
-        const pick = () => this.set({ cell: { model, actual: i, predicted: j } });
-        td.addEventListener('click', pick);
-        td.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), pick()));
+        const pick = (focus: boolean) => this.set({ cell: { model, actual: i, predicted: j } }, focus);
+        td.addEventListener('click', () => pick(false));
+        td.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), pick(true)));
         tr.append(td);
       });
       body.append(tr);
@@ -223,55 +232,20 @@ export class ConfusionView {
     );
   }
 
-  private renderSamples(): void {
+  /** The clicked cell's samples, in the popover beside that cell (cellPopover.ts). */
+  private renderSamples(studentLabel: string, focus = false): void {
     const cell = this.ui.cell;
+    const anchor =
+      cell && this.matrices.querySelector<HTMLElement>(`td[data-model="${cell.model}"][data-actual="${cell.actual}"][data-predicted="${cell.predicted}"]`);
+    if (!cell || !anchor) {
+      this.popover.close();
+      replace(this.samples, h('p', { class: 'muted' }, 'Click a cell (or focus it and press Enter) to see its test samples beside it.'));
+      return;
+    }
+    this.samples.replaceChildren();
     const { predictions, logits } = this.input!;
-    if (!cell) {
-      replace(this.samples, h('p', { class: 'muted' }, 'Click a cell to list its test samples.'));
-      return;
-    }
-    if (!predictions) {
-      replace(this.samples, h('p', { class: 'muted' }, 'predictions.json is not in this run folder, so the samples behind a cell cannot be listed.'));
-      return;
-    }
     const studentKey = this.ui.confusionModel ?? 'student';
-    const items =
-      cell.model === 'diff'
-        ? samplesInDiffCell(predictions, studentKey, cell.actual, cell.predicted).map((x) => ({
-            ...x,
-            note: x.student ? 'only the student' : 'only the teacher',
-          }))
-        : samplesInCell(predictions, cell.model === 'teacher' ? 'teacher' : studentKey, cell.actual, cell.predicted).map((x) => ({ ...x, note: '' }));
-    const heading = `${cell.model === 'diff' ? 'Changed between teacher and student' : cell.model} · true ${cell.actual}, predicted ${cell.predicted}: ${items.length} sample${items.length === 1 ? '' : 's'}`;
-    const list = h('ul', { class: 'sample-list', 'data-testid': 'cell-samples' });
-    for (const it of items.slice(0, MAX_LISTED)) {
-      const thumb = thumbnail(logits, it.position);
-      const t = predictions.teacher[it.position];
-      const s = predictions[studentKey]?.[it.position];
-      list.append(
-        h(
-          'li',
-          { 'data-index': it.index },
-          thumb ?? h('span', { class: 'nothumb', title: 'logits.json stores pixels only for the first test samples' }, '·'),
-          h('span', null, `#${it.index}`),
-          h('span', { class: 'muted small' }, `teacher ${t} · student ${s ?? '—'}${it.note ? ` · ${it.note}` : ''}`),
-        ),
-      );
-    }
-    const withoutPixels = items.filter((it) => !logits?.images?.[it.position]).length;
-    replace(
-      this.samples,
-      h('h3', null, heading),
-      list,
-      items.length > MAX_LISTED ? h('p', { class: 'muted' }, `… and ${items.length - MAX_LISTED} more`) : null,
-      withoutPixels && logits?.images
-        ? h(
-            'p',
-            { class: 'muted small' },
-            `${withoutPixels} of these have no thumbnail: logits.json keeps pixels for the first ${logits.images.length} test samples only.`,
-          )
-        : null,
-    );
+    this.popover.open({ cell, predictions, logits, studentKey, studentLabel, className: (i) => this.className(i) }, anchor, focus);
   }
 
   applyPalette(p: Palette): void {

@@ -1,5 +1,6 @@
 /** Sample thumbnails from logits.json's pixels, drawn on canvases (no markup, no URLs). */
-import type { LogitsFile } from '../../src/protocol/webviewMessages';
+import type { InspectedSamples, LogitsFile } from '../../src/protocol/webviewMessages';
+import { thumbnailScale } from '../lib/cellSamples';
 import { h } from '../lib/dom';
 import { decodeBase64, toRgba } from '../lib/softmax';
 
@@ -28,6 +29,34 @@ export function thumbnail(logits: LogitsFile | undefined, position: number, cssS
   const c = h('canvas', { class: 'thumb', width: img.width, height: img.height, 'data-position': position });
   c.style.width = `${cssSize}px`;
   c.style.height = `${Math.round((cssSize * img.height) / img.width)}px`;
+  c.getContext('2d')!.putImageData(img, 0, 0);
+  return c;
+}
+
+const storedCache = new WeakMap<InspectedSamples, Map<number, ImageData>>();
+
+/**
+ * A canvas with stored sample `k` of logits.json's `samples` at its own size, shown at an integer
+ * multiple of it (thumbnailScale: 28 px digits ×2, 32 px CIFAR ×2, 64 px ×1) and pixelated, so
+ * every pixel of the data is a crisp square; undefined without pixels.
+ */
+export function storedThumbnail(samples: InspectedSamples | undefined, k: number, label: string): HTMLCanvasElement | undefined {
+  const b64 = samples?.images?.[k];
+  const shape = samples?.shape;
+  if (!samples || !b64 || !shape || shape.length < 2) return undefined;
+  let byK = storedCache.get(samples);
+  if (!byK) storedCache.set(samples, (byK = new Map()));
+  let img = byK.get(k);
+  if (!img) {
+    const pixels = decodeBase64(b64);
+    if (pixels.length < shape[0] * shape[1] * (shape[2] ?? 1)) return undefined;
+    img = new ImageData(toRgba(pixels, shape), shape[1], shape[0]);
+    byK.set(k, img);
+  }
+  const scale = thumbnailScale(img.height, img.width);
+  const c = h('canvas', { class: 'thumb', width: img.width, height: img.height, role: 'img', 'aria-label': label, 'data-scale': scale });
+  c.style.width = `${img.width * scale}px`;
+  c.style.height = `${img.height * scale}px`;
   c.getContext('2d')!.putImageData(img, 0, 0);
   return c;
 }

@@ -1,6 +1,6 @@
 /**
  * The end of a run: every model evaluated on the test split at T = 1, the summary written
- * atomically, predictions and logits stored for the views.
+ * atomically, predictions and logits stored for the views (logits.json: logitsFile.ts).
  */
 import * as path from 'node:path';
 import type { EvalResult, ModelStats, RunStatus, RunSummary } from '../../protocol/events';
@@ -27,6 +27,7 @@ import { ensembleOptions, unlabeledCount, type RunContext, type Stages } from '.
 import { evaluateOutputs, outputResults } from './outputHeads';
 import { digest } from './memo';
 import { ensembleIdentity } from './teacherCache';
+import { logitsFileOf } from './logitsFile';
 
 /** `forward`: what the latency is measured on, after every model is evaluated (timeModels). */
 type Evaluated = { result: EvalResult; pred: Int32Array; logits: Float32Array; forward: LogitsFn };
@@ -171,8 +172,10 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
       teacher: Array.from(teacher.pred),
       student: Array.from(student.pred),
     };
+    let baselineEval: Evaluated | undefined;
     if (stages.baseline && prepared.baseline && !stages.baseline.stopped) {
       const base = await evaluate(ctx, logitsFn(tf, prepared.baseline, false), prepared.baseline);
+      baselineEval = base;
       summary.baseline = { ...base.result, valAccuracy: stages.baseline.valAccuracy, start: baselineStart(cfg.student) };
       timed.push({ evaluated: base, into: [summary.baseline] });
       summary.gain = student.result.testAccuracy - base.result.testAccuracy;
@@ -189,7 +192,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     }
     await timeModels(ctx, timed);
     writer.writeJson(FILES.predictions, { indices: Array.from(ds.test.indices), ...predictions });
-    writeLogits(ctx, teacher.logits, student.logits);
+    writeLogits(ctx, teacher, student, baselineEval);
   }
   const ended = new Date();
   summary.endedAt = ended.toISOString();
@@ -199,35 +202,25 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
   return summary;
 }
 
-/** Teacher and student logits of the first test samples, with their pixels: the dark-knowledge view re-softens these. */
-function writeLogits(ctx: RunContext, teacher: Float32Array, student: Float32Array): void {
+/** logits.json from the evaluated models (logitsFile.ts decides its contents). */
+function writeLogits(ctx: RunContext, teacher: Evaluated, student: Evaluated, baseline?: Evaluated): void {
   const { ds } = ctx.prepared;
-  const k = Math.min(ctx.cfg.evaluation.logitsSamples, ds.test.indices.length);
-  const c = ds.numClasses;
   const px = ds.shape[0] * ds.shape[1] * ds.shape[2];
-  const rows = (a: Float32Array) => Array.from({ length: k }, (_, i) => Array.from(a.subarray(i * c, (i + 1) * c), (v) => Math.round(v * 1e4) / 1e4));
-  const samples = Array.from(ds.test.indices.subarray(0, k));
-  // Thumbnails for images (grey or RGB, at their size); a table's rows are no picture.
-  const isImage = ds.shape[0] > 1 && (ds.shape[2] === 1 || ds.shape[2] === 3);
-  ctx.writer.writeJson(FILES.logits, {
-    ...(isImage ? { shape: ds.shape } : {}),
-    labels: samples.map((i) => ds.test.set.labels[i]),
-    teacher: rows(teacher),
-    student: rows(student),
-    ...(isImage ? { images: samples.map((i) => Buffer.from(thumbnailBytes(ds.test.set.images.subarray(i * px, (i + 1) * px))).toString('base64')) } : {}),
-    ...(ds.classNames ? { classNames: ds.classNames } : {}),
-  });
-}
-
-/** One image's pixels as bytes: uint8 as stored, floats stretched from their own min–max to 0–255. */
-function thumbnailBytes(values: Uint8Array | Float32Array): Uint8Array {
-  if (values instanceof Uint8Array) return values;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  const span = hi > lo ? hi - lo : 1;
-  return Uint8Array.from(values, (v) => Math.round(((v - lo) / span) * 255));
+  const { images } = ds.test.set;
+  const indices = ds.test.indices;
+  const outputs = (e: Evaluated) => ({ logits: e.logits, pred: e.pred });
+  ctx.writer.writeJson(
+    FILES.logits,
+    logitsFileOf({
+      numClasses: ds.numClasses,
+      shape: ds.shape,
+      labels: labelsOf(ds.test),
+      pixelsAt: (i) => images.subarray(indices[i] * px, (indices[i] + 1) * px),
+      teacher: outputs(teacher),
+      student: outputs(student),
+      ...(baseline ? { baseline: outputs(baseline) } : {}),
+      logitsSamples: ctx.cfg.evaluation.logitsSamples,
+      ...(ds.classNames ? { classNames: ds.classNames } : {}),
+    }),
+  );
 }
