@@ -77,6 +77,8 @@ export interface RunSummary {
   /** Training samples whose labels were hidden (unlabeled transfer data). */
   unlabeled?: number;
   student?: EvalResult;
+  /** The student learned from the labels alone (no teacher term: a sweep's baseline trial, or α = 0 with no other term; teacherTerm.ts). */
+  noTeacherTerm?: true;
   /**
    * `start`: where the baseline (and the student) started: "scratch", fresh seeded weights, or
    * "file", a model file's weights (student.init "file"); absent in runs before it was recorded,

@@ -84,6 +84,7 @@ export function pValueText(p: number): string {
  */
 export function verdict(s: RunSummary): string {
   if (!s.student) return `run ${s.status}${s.error ? `: ${s.error}` : ''}`;
+  if (s.noTeacherTerm && !s.baseline) return `baseline: the student trained without a teacher term, ${pct(s.student.testAccuracy)} test accuracy`;
   if (!s.baseline || s.gain === undefined) return `distilled student: ${pct(s.student.testAccuracy)} test accuracy (no baseline was trained)`;
   const scores = `${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)}`;
   const sig = s.significance;
@@ -171,7 +172,7 @@ export function resultRows(s: RunSummary): { name: string; role: ResultRole; res
   const rows: { name: string; role: ResultRole; result: EvalResult | undefined }[] = [
     { name: `teacher (${s.teacher?.id ?? '?'})`, role: 'teacher', result: s.teacher },
     { name: baselineName(s), role: 'baseline', result: s.baseline },
-    { name: 'distilled student', role: 'student', result: s.student },
+    { name: s.noTeacherTerm ? 'student, no teacher term (baseline)' : 'distilled student', role: 'student', result: s.student },
   ];
   return rows.filter((r): r is { name: string; role: ResultRole; result: EvalResult } => !!r.result);
 }

@@ -7,6 +7,7 @@ import type { EvalResult, ModelStats, RunStatus, RunSummary } from '../../protoc
 import { paramCount } from '../models/externalTeacher';
 import { FILES } from '../../protocol/runFolder';
 import { baselineStart } from '../../protocol/config';
+import { hasTeacherTerm } from '../../protocol/teacherTerm';
 import { ensembleLogitsFn, logitsFn, type EnsembleOptions } from '../models/forward';
 import {
   accuracy,
@@ -126,6 +127,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     numClasses: ds.numClasses,
     ...(ds.classNames ? { classNames: ds.classNames } : {}),
     testSamples: ds.test.indices.length,
+    ...(hasTeacherTerm(cfg) ? {} : { noTeacherTerm: true as const }),
   };
   // A stopped run ends fast (a stop must take effect within seconds): no evaluation.
   if (status === 'done' && stages.distilled && ds.test.indices.length) {

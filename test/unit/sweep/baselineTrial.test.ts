@@ -10,6 +10,7 @@ import { EXIT } from '../../../src/engine/run/engineRun';
 import { KdConfig } from '../../../src/protocol/config';
 import type { StepEvent } from '../../../src/protocol/events';
 import { deriveTrialConfig } from '../../../src/sweep/derive';
+import { resultRows, verdict } from '../../../src/protocol/format';
 import { runConfig, tiny } from '../engine/methods/runConfig';
 
 const withBox = {
@@ -41,6 +42,15 @@ describe("a sweep's baseline trial", function () {
     assert.equal(plain.code, EXIT.done);
     assert.deepEqual(trialTerms, termNames(plain.messages, 'baseline'));
     assert.deepEqual(trialTerms, ['box_gt', 'ce']);
+    // It says what it is: a baseline, not a "distilled student" (dashboard card, verdict, CLI).
+    assert.equal(trial.summary?.noTeacherTerm, true);
+    assert.equal(plain.summary?.noTeacherTerm, undefined);
+    assert.deepEqual(
+      resultRows(trial.summary!).map((r) => r.name),
+      ['teacher (t)', 'student, no teacher term (baseline)'],
+    );
+    assert.match(verdict(trial.summary!), /^baseline: the student trained without a teacher term, \d+\.\d+% test accuracy$/);
+    assert.ok(resultRows(plain.summary!).some((r) => r.name === 'distilled student'));
   });
 
   it('keeps student.init of a student from a model file', () => {
