@@ -38,9 +38,11 @@ export function sweepParallel(): number | undefined {
   return section().get<number>('sweep.parallel') || undefined;
 }
 
-/** Runs this window trains at once (more wait in a queue); undefined (0 or unset): one per CPU core. */
+/** Runs this window trains at once (more wait in a queue); undefined (0, unset, or not a whole number ≥ 1): one per CPU core. */
 export function runsAtOnce(): number | undefined {
-  return section().get<number>('runsAtOnce') || undefined;
+  // package.json's minimum only warns in the settings editor: a negative value would queue every run for good.
+  const n = section().get<number>('runsAtOnce');
+  return typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.floor(n) : undefined;
 }
 
 export function affectsSetting(e: vscode.ConfigurationChangeEvent, key: SettingKey): boolean {

@@ -103,7 +103,7 @@ export function verdict(s: RunSummary): string {
 /** The verdict in a few words, for the sidebar: "96.12% vs 94.21% scratch (+1.91 pts, 95 % CI +0.5 to +3.3): better". */
 export function shortVerdict(s: RunSummary): string | undefined {
   if (!s.student) return undefined;
-  if (!s.baseline || s.gain === undefined) return `${pct(s.student.testAccuracy)} distilled`;
+  if (!s.baseline || s.gain === undefined) return `${pct(s.student.testAccuracy)} ${studentName(s, 'short')}`;
   const head = `${pct(s.student.testAccuracy)} vs ${pct(s.baseline.testAccuracy)} ${baselineName(s, 'short')}`;
   const sig = s.significance;
   return sig ? `${head} (${signedPoints(s.gain)}, ${intervalText(sig)}): ${sig.verdict}` : `${head} (${signedPoints(s.gain)})`;
@@ -167,12 +167,22 @@ export const NOT_SAVED_NOTE = '* not saved: float32 weights, params × 4';
 
 export type ResultRole = 'teacher' | 'baseline' | 'student';
 
+/**
+ * What a run's student is called: "distilled student", or, for a run with no teacher term
+ * (summary.noTeacherTerm: a sweep's baseline trial, α = 0 alone), a baseline. The one place for
+ * those words: results rows, verdicts, the sidebar, the dashboard header and its curves.
+ */
+export function studentName(s: { noTeacherTerm?: true } | undefined, form: 'row' | 'short' = 'row'): string {
+  if (s?.noTeacherTerm) return form === 'row' ? 'student, no teacher term (baseline)' : 'baseline (no teacher term)';
+  return form === 'row' ? 'distilled student' : 'distilled';
+}
+
 /** The rows every results table shows (CLI, dashboard card): one per model present. */
 export function resultRows(s: RunSummary): { name: string; role: ResultRole; result: EvalResult }[] {
   const rows: { name: string; role: ResultRole; result: EvalResult | undefined }[] = [
     { name: `teacher (${s.teacher?.id ?? '?'})`, role: 'teacher', result: s.teacher },
     { name: baselineName(s), role: 'baseline', result: s.baseline },
-    { name: s.noTeacherTerm ? 'student, no teacher term (baseline)' : 'distilled student', role: 'student', result: s.student },
+    { name: studentName(s), role: 'student', result: s.student },
   ];
   return rows.filter((r): r is { name: string; role: ResultRole; result: EvalResult } => !!r.result);
 }

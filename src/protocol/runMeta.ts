@@ -91,7 +91,8 @@ export function updateRunMeta(runDir: string, patch: Partial<RunMeta>): RunMeta 
 }
 
 /** The workspace's git state when the run started (config.json `$git`): its commit and whether it had changes, or why there is none. */
-export type GitState = { commit: string; dirty: boolean; changes: number } | { commit: null; reason: string };
+/** The commit and whether the work tree differed from it; `dirty: null` when the commit is known but `git status` failed or timed out (reason says why). */
+export type GitState = { commit: string; dirty: boolean; changes: number } | { commit: string; dirty: null; reason: string } | { commit: null; reason: string };
 
 /** config.json's `$git`, checked; undefined for runs from before it was recorded (or a foreign value). */
 export function gitStateOf(config: Record<string, unknown> | undefined): GitState | undefined {
@@ -99,14 +100,17 @@ export function gitStateOf(config: Record<string, unknown> | undefined): GitStat
   if (!g || typeof g !== 'object') return undefined;
   if (typeof g.commit === 'string' && /^[0-9a-f]{7,64}$/.test(g.commit) && typeof g.dirty === 'boolean')
     return { commit: g.commit, dirty: g.dirty, changes: typeof g.changes === 'number' ? g.changes : 0 };
+  if (typeof g.commit === 'string' && /^[0-9a-f]{7,64}$/.test(g.commit) && g.dirty === null && typeof g.reason === 'string')
+    return { commit: g.commit, dirty: null, reason: g.reason };
   if (g.commit === null && typeof g.reason === 'string') return { commit: null, reason: g.reason };
   return undefined;
 }
 
-/** "a1b2c3d · dirty", "a1b2c3d", "no git (not a git repository)"; undefined for runs that did not record it. */
+/** "a1b2c3d · dirty", "a1b2c3d", "a1b2c3d · dirty state unknown", "no git (not a git repository)"; undefined for runs that did not record it. */
 export function gitText(g: GitState | undefined): string | undefined {
   if (!g) return undefined;
   if (g.commit === null) return `no git (${g.reason})`;
+  if (g.dirty === null) return `${g.commit.slice(0, 7)} · dirty state unknown`;
   return g.dirty ? `${g.commit.slice(0, 7)} · dirty` : g.commit.slice(0, 7);
 }
 

@@ -112,7 +112,7 @@ describe('sidebar+editor: kd.json in the editor', () => {
     );
     for (const [key, fixed] of [
       ['distillation.alpha', '"alpha": 1,'],
-      ['distillation.temperature', '"temperature": 1,'],
+      ['distillation.temperature', '"temperature": 4,'],
     ] as const) {
       const d = await waitFor(`the ${key} error`, () => schemaErrors().find((x) => x.message.startsWith(`${key}:`)), 10_000);
       const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(

@@ -20,7 +20,7 @@ import { EngineProcess } from '../../src/client/engineProcess';
 import { saveLayersModel } from '../../src/engine/models/modelFiles';
 import { buildPreset } from '../../src/engine/models/presets';
 import { ArchitectureSpec } from '../../src/protocol/config';
-import { readEvents, readSummary } from '../../src/protocol/runFolder';
+import { FILES, readEvents, readSummary } from '../../src/protocol/runFolder';
 import { readSweep, type SweepFile } from '../../src/protocol/sweep';
 import { CACHE_DIR_ENV } from '../../src/protocol/teacherCacheDir';
 import { Sweep } from '../../src/sweep/runSweep';
@@ -220,10 +220,11 @@ describe('Slurm executor on a real one-node cluster', function () {
         'the third trial running',
         () =>
           spawnSync('squeue', ['-h', '-j', killedTask, '-o', '%T'], { encoding: 'utf8' }).stdout.trim() === 'RUNNING' &&
-          fs.existsSync(path.join(dir, killed.runDir)),
+          fs.existsSync(path.join(dir, killed.runDir, FILES.events)),
         120,
       );
-      await sleep(1500);
+      // At once: its engine is under way (events.jsonl exists) and its log names it. A fixed wait here
+      // let the 30-epoch trial on 200 digits finish first on a fast minute (seen in CI: all done).
       assert.equal(spawnSync('scancel', [killedTask], { encoding: 'utf8' }).status, 0);
       await until('the sweep to end', () => readSweep(dir)?.status !== 'running', 180);
     }

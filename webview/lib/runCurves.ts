@@ -10,12 +10,12 @@
  * - the loss may be smoothed (EMA, debiased as TensorBoard does);
  * - "distilled − scratch": the gap in validation accuracy at each epoch both stages reached.
  */
-import { baselineName } from '../../src/protocol/format';
+import { baselineName, studentName } from '../../src/protocol/format';
 import { stageOfKey, teacherAccuracy, type RunSeries, type Series, type StageKey } from '../../src/protocol/runSeries';
 import type { LineSpec } from './charts';
 import { withAlpha, type Palette } from './theme';
 
-const STAGE_LABEL: Record<string, string> = { teacher: 'teacher', distill: 'distilled student', assistant: 'teacher assistant' };
+const STAGE_LABEL: Record<string, string> = { teacher: 'teacher', assistant: 'teacher assistant' };
 const STAGE_DASH: Record<string, number[] | undefined> = { distill: undefined, baseline: [6, 4], teacher: [2, 3], assistant: [3, 2] };
 /** Dashes for a colour's second, third… use once the palette has run out. */
 const REPEAT_DASH = [
@@ -30,7 +30,8 @@ const REPEAT_DASH = [
  */
 export function stageLabel(key: StageKey, s: RunSeries): string {
   const [stage, link] = key.split(':');
-  return `${stage === 'baseline' ? baselineName(s.summary ?? s.baselineStart) : (STAGE_LABEL[stage] ?? stage)}${link ? ` ${link}` : ''}`;
+  const name = stage === 'baseline' ? baselineName(s.summary ?? s.baselineStart) : stage === 'distill' ? studentName(s.summary) : (STAGE_LABEL[stage] ?? stage);
+  return `${name}${link ? ` ${link}` : ''}`;
 }
 
 /** Each stage's own colour: teacher, student and baseline from the palette; each chain link one of the rest. */
@@ -155,7 +156,7 @@ export function accuracyLines(s: RunSeries, p: Palette): LineSpec[] {
     lines.push({ label: `${who}: validation`, xs: e.epoch, ys: e.val, color, points: true });
     lines.push({ label: `${who}: train`, xs: e.epoch, ys: e.train, color: withAlpha(color, 0.6), dash: [4, 3], points: true, width: 1.5 });
   };
-  add('distill', 'distilled');
+  add('distill', studentName(s.summary, 'short'));
   add('baseline', baselineName(s.summary ?? s.baselineStart, 'from'));
   for (const key of s.stageOrder) if (stageOfKey(key) === 'assistant') add(key, stageLabel(key, s));
   const t = teacherAccuracy(s);

@@ -5,7 +5,7 @@
  * accuracies and the wall time, or for a stopped, failed or crashed run, where it stopped and
  * the last accuracies it had evaluated.
  */
-import { baselineName, formatDuration, pct, signedPoints } from '../../src/protocol/format';
+import { baselineName, formatDuration, pct, signedPoints, studentName } from '../../src/protocol/format';
 import { epochText, runEtaSeconds, type RunPlan } from '../../src/protocol/runProgress';
 import { currentStage, isLiveStatus, stageOfKey, type RunSeries, type StageKey } from '../../src/protocol/runSeries';
 import { stageLabel } from './runCurves';
@@ -65,7 +65,7 @@ export function headerFacts(m: HeaderInput): string {
     parts.push(eta ? `ETA ${formatDuration(eta.seconds)} (${eta.wholeRun ? 'whole run' : 'this stage'})` : 'ETA —');
   } else if (hasFinalResults(s)) {
     const sum = s.summary!;
-    parts.push(`distilled ${pct(sum.student!.testAccuracy)}`);
+    parts.push(`${studentName(sum, 'short')} ${pct(sum.student!.testAccuracy)}`);
     if (sum.baseline) parts.push(`${baselineName(sum, 'from')} ${pct(sum.baseline.testAccuracy)}`);
     if (sum.gain !== undefined) parts.push(`gain ${signedPoints(sum.gain)}`);
     if (sum.teacher) parts.push(`teacher ${pct(sum.teacher.testAccuracy)}`);

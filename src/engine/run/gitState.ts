@@ -48,7 +48,8 @@ export function gitStateAt(dir: string): GitState {
     ':(top,exclude,glob)**/.distillery/**',
     ':(top,exclude,glob)**/.distillery',
   ]);
-  if ('reason' in status) return { commit: null, reason: status.reason };
+  // The commit is still worth recording when only the status is slow (a large work tree) or fails.
+  if ('reason' in status) return { commit: head.out.trim(), dirty: null, reason: status.reason };
   const changes = status.out.split('\n').filter((l) => l.trim()).length;
   return { commit: head.out.trim(), dirty: changes > 0, changes };
 }

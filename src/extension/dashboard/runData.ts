@@ -6,6 +6,7 @@ import { FILES, readEvents, readSummary } from '../../protocol/runFolder';
 import { readRunFiles } from '../../protocol/runReader';
 import { emptyRunSeries, reduceRunEvents, withSummary } from '../../protocol/runSeries';
 import { runStatusOf } from '../../protocol/runStatus';
+import { configWithoutBookkeeping } from '../../protocol/runMeta';
 import { readRunIdentity } from '../tree/runIdentity';
 import { runPlanOf } from '../../protocol/runProgress';
 import type { CompareRun, DashboardInit, DashboardTab, LogitsFile, PredictionsFile } from '../../protocol/webviewMessages';
@@ -72,7 +73,7 @@ export function loadDashboardInit(runDir: string, runId: string, live: boolean, 
 export function loadCompareRun(runDir: string): CompareRun {
   const runId = path.basename(runDir);
   const { series } = loadRunSeries(runDir, runId);
-  const config = readConfig(runDir) ?? {};
-  delete config.$configPath;
+  // Only the settings: `$configPath` and `$git` differ between runs of the same kd.json and are no setting to diff.
+  const config = configWithoutBookkeeping(readConfig(runDir) ?? {});
   return { runId, runDir, name: series.name || runId, series, summary: readSummary(runDir), config };
 }

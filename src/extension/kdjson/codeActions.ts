@@ -25,7 +25,7 @@ export function kdCodeActions(diagnosticsOf: (doc: vscode.TextDocument) => KdDia
           action.edit = new vscode.WorkspaceEdit();
           action.edit.replace(doc.uri, d.range, fix.newText);
           action.diagnostics = [d];
-          action.isPreferred = true;
+          action.isPreferred = fix.preferred;
           actions.push(action);
         }
       }

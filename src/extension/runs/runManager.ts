@@ -19,6 +19,7 @@ import { newRunJob, runName } from '../../protocol/runId';
 import { Disposable } from '../disposable';
 import type { LaunchRequest } from './launchPolicy';
 import { runSlots } from './runQueue';
+import { affectsSetting } from '../settings';
 
 /** How long a stopped engine may take to write its summary before it is killed. */
 export const STOP_GRACE_MS = 3000;
@@ -61,6 +62,12 @@ export class RunManager extends Disposable {
     private readonly maxParallel: () => number = runSlots,
   ) {
     super();
+    // Raising the runsAtOnce setting starts what waits now, not only when the next run ends.
+    this.track(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsSetting(e, 'runsAtOnce')) this.pump();
+      }),
+    );
   }
 
   /** The log, while it is ours to write: after disposal (the window closing) it may be closed. */

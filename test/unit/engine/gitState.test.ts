@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { gitStateAt } from '../../../src/engine/run/gitState';
 import { openForResume, ResumeError } from '../../../src/engine/run/resume';
 import { FILES } from '../../../src/protocol/runFolder';
+import { gitStateOf, gitText } from '../../../src/protocol/runMeta';
 
 describe('engine: the workspace’s git state at a run’s start', () => {
   let root: string;
@@ -53,6 +54,21 @@ describe('engine: the workspace’s git state at a run’s start', () => {
     assert.deepEqual(gitStateAt(root), { commit: null, reason: 'not a git repository' });
     git(root, 'init', '-q');
     assert.deepEqual(gitStateAt(root), { commit: null, reason: 'no commit yet' });
+  });
+
+  it('a commit whose status cannot be read (a corrupt index) keeps the commit, dirty state unknown', () => {
+    git(root, 'init', '-q');
+    fs.writeFileSync(path.join(root, 'a.txt'), 'a\n');
+    git(root, 'add', '.');
+    git(root, 'commit', '-q', '-m', 'first');
+    const head = git(root, 'rev-parse', 'HEAD');
+    fs.writeFileSync(path.join(root, '.git', 'index'), 'not an index');
+    const state = gitStateAt(root);
+    assert.equal(state.commit, head);
+    assert.ok(state.commit !== null && state.dirty === null && /git status failed/.test(state.reason), JSON.stringify(state));
+    // config.json's $git reads back the same, and is shown as such.
+    assert.deepEqual(gitStateOf({ $git: state }), state);
+    assert.equal(gitText(state), `${head.slice(0, 7)} · dirty state unknown`);
   });
 
   it('git missing from the PATH is recorded, not a failure', () => {

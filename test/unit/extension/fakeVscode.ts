@@ -63,6 +63,8 @@ export const recorded = {
   errorAnswer: undefined as string | undefined,
   trusted: true,
   grantTrust: new EventEmitter<void>(),
+  /** Fire with a key under "distillery." to say that setting changed (workspace.onDidChangeConfiguration). */
+  configChange: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
   /** Information and warning messages shown, and progress notifications (their title, reports). */
   infos: [] as string[],
   warnings: [] as string[],
@@ -139,6 +141,9 @@ const fakeVscode = {
       return { get: <T>(key: string, fallback?: T) => (recorded.settings.has(key) ? (recorded.settings.get(key) as T) : fallback) };
     },
     onDidGrantWorkspaceTrust: (l: Listener<void>, thisArg?: unknown, bucket?: { dispose(): unknown }[]) => recorded.grantTrust.event(l, thisArg, bucket),
+
+    onDidChangeConfiguration: (l: Listener<{ affectsConfiguration(section: string): boolean }>, thisArg?: unknown, bucket?: { dispose(): unknown }[]) =>
+      recorded.configChange.event(l, thisArg, bucket),
   },
 };
 

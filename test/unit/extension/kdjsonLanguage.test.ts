@@ -137,14 +137,15 @@ describe('extension/kdjson: diagnostics from text', () => {
     assert.deepEqual(messages, ['distillation.alpha: must be ≤ 1', 'distillation.temperature: must be > 0', 'training.epochs: must be > 0']);
   });
 
-  it('fixes an out-of-range number into its range: α clamped into [0, 1], T > 0 and epochs > 0 set to 1, any other bound too', () => {
+  it("fixes an out-of-range number into its range: α clamped into [0, 1], past an exclusive bound (T > 0, epochs > 0, a learning rate > 0) the schema's default", () => {
     const cases: [string, JsonPathLike, string][] = [
       ['"distillation": { "alpha": 1.5 }', ['distillation', 'alpha'], '1'],
       ['"distillation": { "alpha": -0.25 }', ['distillation', 'alpha'], '0'],
-      ['"distillation": { "temperature": -2 }', ['distillation', 'temperature'], '1'],
-      ['"distillation": { "temperature": 0 }', ['distillation', 'temperature'], '1'],
+      ['"distillation": { "temperature": -2 }', ['distillation', 'temperature'], '4'],
+      ['"distillation": { "temperature": 0 }', ['distillation', 'temperature'], '4'],
       ['"distillation": { "temperature": 250 }', ['distillation', 'temperature'], '100'],
-      ['"training": { "epochs": 0 }', ['training', 'epochs'], '1'],
+      ['"training": { "epochs": 0 }', ['training', 'epochs'], '5'],
+      ['"training": { "optimizer": { "learningRate": 0 } }', ['training', 'optimizer', 'learningRate'], '0.001'],
       ['"training": { "optimizer": { "momentum": 1.5 } }', ['training', 'optimizer', 'momentum'], '0.999'],
     ];
     for (const [extra, at, expected] of cases) {
@@ -159,6 +160,21 @@ describe('extension/kdjson: diagnostics from text', () => {
       const left = computeDiagnostics(fixed, file).filter((x) => x.severity === 'error');
       assert.deepEqual(left, [], `after "${fixes[0].title}": ${JSON.stringify(left)}`);
     }
+  });
+
+  it('marks only the clamp to an inclusive bound as the preferred fix; past an exclusive bound without a default it offers none', () => {
+    const fixOf = (extra: string, at: string) => {
+      const text = base(extra);
+      const d = computeDiagnostics(text, file).find((x) => x.code === CODES.schema && x.path.join('.') === at)!;
+      assert.ok(d, `${at} in ${extra}`);
+      return quickFixesFor(d, slice(text, d));
+    };
+    assert.equal(fixOf('"distillation": { "alpha": 1.5 }', 'distillation.alpha')[0].preferred, true);
+    const t = fixOf('"distillation": { "temperature": 0 }', 'distillation.temperature');
+    assert.equal(t[0].preferred, false);
+    assert.match(t[0].title, /to 4 \(the default; it must be > 0\)/);
+    // data.limit has no default (absent means all): no value is "the" fix for a limit of 0.
+    assert.deepEqual(fixOf('"data": { "source": "mnist", "limit": 0 }', 'data.limit'), []);
   });
 
   it('offers no range fix for a schema error that is not a number out of range', () => {

@@ -34,6 +34,25 @@ describe('extension/runs: the queue policy (runQueue.ts) and RunManager', functi
     assert.equal(runSlots(), 1);
   });
 
+  it('ignores a runsAtOnce below 1 (one per core), and raising the setting starts the queued runs at once', async () => {
+    recorded.settings.set('runsAtOnce', -1);
+    assert.equal(runSlots(), os.cpus().length, 'a negative value would queue every run for good');
+    recorded.settings.set('runsAtOnce', 1);
+    const runs = new RunManager(enginePath, quiet);
+    try {
+      const kd = path.join(dir, 'kd.json');
+      const a = runs.enqueueRun(kd, 'a', launch());
+      const b = runs.enqueueRun(kd, 'b', launch());
+      assert.deepEqual([a.state, b.state], ['running', 'queued']);
+      recorded.settings.set('runsAtOnce', 2);
+      recorded.configChange.fire({ affectsConfiguration: (section) => section === 'distillery.runsAtOnce' });
+      assert.equal(b.state, 'running', 'the second slot is used without waiting for a run to end');
+    } finally {
+      await runs.shutdown(500);
+      runs.dispose();
+    }
+  });
+
   it('starts queued runs first in, first out as slots free, and "now" starts one beyond the limit', async () => {
     const runs = new RunManager(enginePath, quiet, () => 1);
     try {

@@ -23,6 +23,12 @@ describe('hasTeacherTerm: whether the distill stage reads the teacher', () => {
     assert.equal(term({ alpha: 0 }, { outputs: { box: { target: 'inkBox', weight: 2 } } }), true);
     assert.equal(term({ alpha: 0 }, { outputs: { box: { target: 'inkBox', weight: 0 } } }), false);
   });
+  it('does not count terms that weigh 0 throughout: a pair of weight 0, β = 0, a constant schedule', () => {
+    assert.equal(term({ alpha: 0, features: [{ teacherLayer: 'a', studentLayer: 'b', weight: 0 }] }), false);
+    assert.equal(term({ alpha: 0, beta: 0, attention: [{ teacherLayer: 'a', studentLayer: 'b' }] }), false);
+    assert.equal(term({ alpha: 0, beta: 0, schedule: { beta: { to: 1 } }, attention: [{ teacherLayer: 'a', studentLayer: 'b' }] }), true);
+    assert.equal(term({ alpha: 0, schedule: { alpha: { type: 'constant', to: 0.5 } } }), false);
+  });
   it("is false for a sweep's baseline trial and true for its distilled trials", () => {
     const cfg = KdConfig.parse({ ...base, distillation: { features: [{ teacherLayer: 'a', studentLayer: 'b' }] } });
     const trial = (baseline: boolean) => deriveTrialConfig(cfg, '/x', { params: {}, seed: 1, epochs: 1, name: 'n', baseline }).config as KdConfig;

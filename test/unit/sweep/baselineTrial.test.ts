@@ -10,7 +10,7 @@ import { EXIT } from '../../../src/engine/run/engineRun';
 import { KdConfig } from '../../../src/protocol/config';
 import type { StepEvent } from '../../../src/protocol/events';
 import { deriveTrialConfig } from '../../../src/sweep/derive';
-import { resultRows, verdict } from '../../../src/protocol/format';
+import { resultRows, shortVerdict, verdict } from '../../../src/protocol/format';
 import { runConfig, tiny } from '../engine/methods/runConfig';
 
 const withBox = {
@@ -51,6 +51,7 @@ describe("a sweep's baseline trial", function () {
     );
     assert.match(verdict(trial.summary!), /^baseline: the student trained without a teacher term, \d+\.\d+% test accuracy$/);
     assert.ok(resultRows(plain.summary!).some((r) => r.name === 'distilled student'));
+    assert.match(shortVerdict(trial.summary!)!, /^\d+\.\d+% baseline \(no teacher term\)$/);
   });
 
   it('keeps student.init of a student from a model file', () => {

@@ -6,6 +6,7 @@ import { emptyRunSeries, reduceRunEvent, reduceRunEvents, withSummary } from '..
 import { parseWebviewUiState } from '../../../src/protocol/webviewMessageSchema';
 import { statusText } from '../../../src/extension/tree/runInfo';
 import { headerFacts, partialRows } from '../../../webview/lib/runFacts';
+import { stageLabel } from '../../../webview/lib/runCurves';
 import { doneSummary, stageEvents, WHOLE_RUN } from './runEventsFixture';
 
 const PLAN: RunPlan = {
@@ -88,6 +89,13 @@ describe('dashboard header and partial results (webview/lib/runFacts, protocol/r
     const facts = headerFacts({ series: s, plan: PLAN });
     assert.equal(facts, 'distilled 43.33% · from scratch 41.67% · gain +1.66 pts · teacher 91.17% · took 1:15 · backend wasm');
     assert.doesNotMatch(facts, /samples\/s|ETA|step/);
+  });
+
+  it("a sweep's baseline trial (no teacher term) is named a baseline in the header and its curves, not 'distilled'", () => {
+    const s = reduceRunEvents(emptyRunSeries(), stageEvents(WHOLE_RUN));
+    withSummary(s, { ...doneSummary(), baseline: undefined, gain: undefined, significance: undefined, noTeacherTerm: true });
+    assert.match(headerFacts({ series: s, plan: PLAN }), /^baseline \(no teacher term\) 43\.33% · teacher/);
+    assert.equal(stageLabel('distill', s), 'student, no teacher term (baseline)');
   });
 
   it('a stopped run: where it stopped, epochs done of planned, and the last validation accuracies', () => {
