@@ -4,7 +4,7 @@
  * assistants → distill → baseline), from the plan's epochs and the pace measured so far.
  * Pure: no vscode, no tfjs, no DOM.
  */
-import { currentStage, type RunSeries, type StageKey, type StageProgress } from './runSeries';
+import { currentStage, stageEtaSeconds, type RunSeries, type StageKey, type StageProgress } from './runSeries';
 
 /**
  * "epoch 3/5": the epoch in progress (or the last one finished) of the planned ones. Both folds
@@ -74,10 +74,10 @@ function msPerSample(st: StageProgress, batchSize: number): number | undefined {
  */
 export function runEtaSeconds(s: RunSeries, plan: RunPlan | undefined): { seconds: number; wholeRun: boolean } | undefined {
   const current = currentStage(s);
-  if (!current || current.totalSteps <= 0) return undefined;
-  const perStep = current.step > 0 && current.lastMs > current.startedMs ? (current.lastMs - current.startedMs) / current.step : undefined;
-  if (perStep === undefined) return undefined;
-  let ms = Math.max(0, current.totalSteps - current.step) * perStep;
+  // The current stage's rest at its own pace: the one rule, runSeries.ts stageEtaSeconds.
+  const left = stageEtaSeconds(current);
+  if (!current || left === undefined) return undefined;
+  let ms = left * 1000;
   if (!plan) return { seconds: ms / 1000, wholeRun: false };
   const started = s.stageOrder.map((k) => s.stages[k]).filter((st): st is StageProgress => !!st);
   // Samples per epoch: a started stage's steps per epoch times its batch (the last batch may be short: a little over).
