@@ -13,6 +13,7 @@ import type { SweepExecutorSpec } from '../protocol/config';
 import { loadConfigFile, type ConfigIssue } from '../protocol/loadConfig';
 import { paramsKey, SWEEP_FILES, type SweepFile } from '../protocol/sweep';
 import { planApplyBest } from '../protocol/sweepBest';
+import { trialCounts } from '../protocol/sweepCounts';
 import { Sweep, type SweepChange } from './runSweep';
 import { afterSubmission, executorFromFlags, type ExecutorFlags } from './slurm/cli';
 import { sweepTable } from './table';
@@ -34,11 +35,9 @@ export interface SweepCliOptions {
 const err = (line: string) => process.stderr.write(line + '\n');
 
 function printProgress(s: SweepFile, c: SweepChange): void {
-  const done = s.trials.filter((t) => t.status !== 'queued' && t.status !== 'running').length;
+  const counts = trialCounts(s.trials);
   if (c.type === 'started')
-    err(
-      `sweep ${s.sweepId}: ${s.trials.length} trials (${s.trials.filter((t) => t.kind === 'baseline').length} baseline), ${s.parallel} at once, ${s.epochs} epochs each\n  folder: ${c.dir}`,
-    );
+    err(`sweep ${s.sweepId}: ${counts.total} trials (${counts.baselines} baseline), ${s.parallel} at once, ${s.epochs} epochs each\n  folder: ${c.dir}`);
   else if (c.type === 'trial_started') err(`  ▶ ${c.trial.id}`);
   else if (c.type === 'trial_finished') {
     const t = c.trial;
@@ -47,7 +46,7 @@ function printProgress(s: SweepFile, c: SweepChange): void {
         ? `${s.metricLabel} ${((t.metric ?? NaN) * 100).toFixed(2)}%${s.metric === 'testAccuracy' ? '' : `, test ${((t.testAccuracy ?? NaN) * 100).toFixed(2)}%`}${t.teacherLogits === 'cache-hit' ? ', teacher logits from cache' : ''}`
         : `${t.status}${t.error ? `: ${t.error}` : ''}`;
     err(
-      `  ${t.status === 'done' ? '✓' : '✗'} ${t.id} ${t.kind === 'distill' && Object.keys(t.params).length ? `(${paramsKey(t.params)}) ` : ''}— ${what} [${done}/${s.trials.length}]`,
+      `  ${t.status === 'done' ? '✓' : '✗'} ${t.id} ${t.kind === 'distill' && Object.keys(t.params).length ? `(${paramsKey(t.params)}) ` : ''}— ${what} [${counts.finished}/${counts.total}]`,
     );
   } else if (c.type === 'note') err(c.message);
 }
