@@ -125,7 +125,8 @@ describe('sidebar: Runs', () => {
     const node = await waitFor(`run ${runId} in the Runs tree`, async () => (await runNodes(api)).find((n) => n.runId === runId), 15_000, 250);
     const item = api.runsTree.getTreeItem(node);
     assert.equal(node.record.status, 'done');
-    assert.match(String(item.description), /^96\.12% vs 94\.21% scratch \(\+1\.91 pts\)/);
+    // Its label first (runLabels.ts: nothing differs from a sibling, so only the short id), then the key result.
+    assert.match(String(item.description), /^#aaaa · 96\.12% vs 94\.21% scratch \(\+1\.91 pts\)/);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass');
     assert.equal(item.contextValue, 'run.done');
   });
@@ -136,7 +137,7 @@ describe('sidebar: Runs', () => {
     writeRun(experimentDir(), runId, { time: new Date().toISOString() });
     const node = await waitFor(`run ${runId} in the Runs tree`, async () => (await runNodes(api)).find((n) => n.runId === runId), 15_000, 250);
     assert.equal(node.record.status, 'running');
-    assert.match(String(api.runsTree.getTreeItem(node).description), /^distill epoch 2\/4 · 38%/);
+    assert.match(String(api.runsTree.getTreeItem(node).description), /^#bbbb · distill epoch 2\/4 · 38%/);
     assert.equal((await runNodes(api))[0].runId, runId, 'newest first');
     // A stale one (events untouched for minutes, no engine) is a crash.
     const stale = writeRun(experimentDir(), '20260101-110000-dead-cccccc', {});

@@ -232,6 +232,56 @@ const check: UiCheck = {
       await waitFor('the sweep folder deleted', () => !fs.existsSync(sweepDir), { timeoutMs: 10_000 });
       await waitFor('the sweep gone from the Runs view', async () => (await sweepRow.count()) === 0, { timeoutMs: 15_000 });
       log('Delete Sweep (confirmed) removed the folder and its node');
+
+      // A running sweep's menu has Stop, and Stop ends it: the trials stop after their step, sweep.json says stopped.
+      await quickOpen('livesweep.kd.json');
+      await runCommand('Distill: Start Sweep');
+      if (
+        await here.waitFor({ state: 'visible', timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await here.click();
+      const secondDir = await waitFor(
+        'a second sweep folder',
+        () =>
+          fs
+            .readdirSync(root)
+            .filter((n) => n.includes('live-temps'))
+            .map((n) => path.join(root, n))
+            .find((d) => d !== sweepDir),
+        { timeoutMs: 60_000 },
+      );
+      await runCommand('View: Show Distillery');
+      await waitFor('the second sweep running in the Runs view', async () => /running \d+\/10 trials/.test(await rowText()), {
+        timeoutMs: 20_000,
+        intervalMs: 250,
+      });
+      const running = await menuItems();
+      log(`a running sweep's menu: ${running.join(' | ')}`);
+      assert.ok(running.includes('Stop Sweep'), "a running sweep's menu has Stop Sweep");
+      assert.ok(!running.includes('Delete Sweep'), 'a running sweep cannot be deleted');
+      await page
+        .locator('.context-view .monaco-menu .action-label', { hasText: /^Stop Sweep$/ })
+        .first()
+        .click();
+      const stopped = await waitFor(
+        'the stopped sweep to end',
+        () => {
+          const s2 = readSweep(secondDir);
+          return s2 && s2.status !== 'running' ? s2 : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      assert.equal(stopped.status, 'stopped', 'Stop Sweep from the Runs view ends the sweep stopped');
+      assert.ok(
+        stopped.trials.some((t) => t.status !== 'done'),
+        'it stopped before every trial was done',
+      );
+      await waitFor('the node to say stopped', async () => ((await rowText()).includes('stopped') ? true : undefined), { timeoutMs: 15_000 });
+      log(`Stop Sweep from the menu: sweep.json ${stopped.status}, node "${await rowText()}"`);
+      await screenshot('sweep-05-stopped');
     } finally {
       // The checks share one workbench: file events come back for whatever check runs next, pass or fail.
       restore?.();
