@@ -297,8 +297,14 @@ async function identity(ctx: UiContext, frame: Frame, sweep: NonNullable<ReturnT
     );
   }
   const dirty = `${head.slice(0, 7)} · dirty`;
-  const gitCells = (await frame.locator('table.experiments tbody tr[data-run] td[data-col=git]').allInnerTexts()).map((t) => t.trim());
-  assert.deepEqual(gitCells, Array(rows).fill(dirty), 'every row shows the commit and "dirty"');
+  // The sweep's rows: the runs earlier checks made in this shared workspace started before it was a git repository.
+  const cells = await frame
+    .locator('table.experiments tbody tr[data-run]')
+    .evaluateAll((trs) => trs.map((tr) => ({ run: tr.getAttribute('data-run') ?? '', git: (tr.querySelector('td[data-col=git]')?.textContent ?? '').trim() })));
+  assert.equal(cells.length, rows, 'one row per run folder');
+  const trialIds = new Set(sweep.trials.map((t) => path.basename(t.runDir)));
+  const gitCells = cells.filter((c) => trialIds.has(c.run)).map((c) => c.git);
+  assert.deepEqual(gitCells, Array(sweep.trials.length).fill(dirty), 'every trial\'s row shows the commit and "dirty"');
 
   // Rename the first distilled trial from its node in the Runs tree (the sweep's node expanded).
   const trial = sweep.trials.find((t) => t.kind === 'distill')!;
@@ -334,7 +340,7 @@ async function identity(ctx: UiContext, frame: Frame, sweep: NonNullable<ReturnT
   });
   const label = (await cell.locator('[data-testid=auto-label]').innerText()).trim();
   assert.match(label, /^T\S+ .*· #[0-9a-f]{4}$/, `the automatic label names the swept T and the short id: "${label}"`);
-  log(`renamed ${runId} to "${name}" (label "${label}"); git ${dirty} on ${rows} rows`);
+  log(`renamed ${runId} to "${name}" (label "${label}"); git ${dirty} on the ${gitCells.length} trial rows of ${rows}`);
   await screenshot('experiments-05-renamed');
 
   // Its dashboard: the new name as the title, the label, and the dirty commit.
