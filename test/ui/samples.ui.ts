@@ -102,7 +102,9 @@ const check: UiCheck = {
     const pred: PredictionsFile = JSON.parse(fs.readFileSync(path.join(runDir, 'predictions.json'), 'utf8'));
     assert.ok(logits.samples, 'logits.json stores the samples to inspect');
 
-    // Beside kd.json: the dashboard gets half the editor.
+    // Beside kd.json: the dashboard gets half the editor. Quick Open's search can lag far behind under
+    // load; its fallback is the Explorer, which must be the side bar shown (an earlier check may show another).
+    await runCommand('View: Show Explorer');
     await quickOpen(EXAMPLE);
     await runCommand('Distill: Teacher vs Student: Confusion Matrices');
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: summary.runId }).first();
