@@ -3,7 +3,7 @@
  * same in every row (the experiments table's automatic columns, webview/lib/experimentsTable.ts)
  * and, from the same rule, a run's automatic label among its siblings ("T4 α0.7 · #68c7"), shown
  * by the Runs tree, the run picker, the experiments table and the dashboard header. Siblings are
- * the run folders in the same folder: the runs beside one kd.json, or the trials of one sweep.
+ * the runs of one kd.json (in its runs folder), or the trials of one sweep (siblingKey).
  * Pure: no vscode, no tfjs, no fs, no node:path (the experiments webview bundles it too).
  */
 import type { ParamValue } from './experiments';
@@ -90,17 +90,26 @@ export function autoLabel(run: WithParams & { runId: string }, siblings: readonl
   return [...(named.length ? [named.join(' ')] : []), shortRunId(run.runId)].join(' · ');
 }
 
-/** Which runs are siblings: those whose folders share a parent (one kd.json's runs folder, one sweep's trials). */
-export function siblingKey(runDir: string): string {
+/** sweep.ts SWEEP_FILES.trials (not imported: this module is bundled into the webviews, sweep.ts reads files; a unit test holds them equal). */
+export const TRIALS_FOLDER = 'trials';
+
+/**
+ * Which runs are siblings: a sweep's trials (its trials folder), or the runs of one kd.json (a
+ * runs folder holds the runs of every kd.json beside it: kd.json's and long.kd.json's runs
+ * differ in half their settings, which says nothing a name does not).
+ */
+export function siblingKey(runDir: string, configPath?: string): string {
   const trimmed = runDir.replace(/[\\/]+$/, '');
-  return trimmed.slice(0, Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\')));
+  const parent = trimmed.slice(0, Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\')));
+  const folderName = parent.slice(Math.max(parent.lastIndexOf('/'), parent.lastIndexOf('\\')) + 1);
+  return folderName === TRIALS_FOLDER || configPath === undefined ? parent : `${parent}\0${configPath}`;
 }
 
 /** Every run's automatic label, siblings grouped by siblingKey: run id → label. */
-export function autoLabels(runs: readonly (WithParams & { runId: string; runDir: string })[]): Map<string, string> {
+export function autoLabels(runs: readonly (WithParams & { runId: string; runDir: string; configPath?: string })[]): Map<string, string> {
   const groups = new Map<string, (typeof runs)[number][]>();
   for (const r of runs) {
-    const key = siblingKey(r.runDir);
+    const key = siblingKey(r.runDir, r.configPath);
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);

@@ -84,6 +84,8 @@ export interface RunFolder {
 export interface RunConfigFacts {
   /** Its settings by dotted path (experiments.ts configParams). */
   params: Record<string, ParamValue>;
+  /** The kd.json it ran (config.json's `$configPath`): runs of one kd.json are each other's siblings (runLabels.ts). */
+  configPath?: string;
   /** The workspace's git state at the start; undefined for runs from before it was recorded. */
   git?: GitState;
 }
@@ -98,7 +100,7 @@ export function readConfigFacts(runDir: string): RunConfigFacts | undefined {
   }
   if (!config || typeof config !== 'object' || Array.isArray(config)) return undefined;
   const c = config as Record<string, unknown>;
-  return { params: configParams(c), git: gitStateOf(c) };
+  return { params: configParams(c), git: gitStateOf(c), ...(typeof c.$configPath === 'string' ? { configPath: c.$configPath } : {}) };
 }
 
 /** A run folder's summary and heartbeat, and when its events last changed; for readers that fold the events themselves (the dashboard). */

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { listRunDirs } from '../../protocol/runFolder';
-import { autoLabel, autoLabels, shortRunId } from '../../protocol/runLabels';
+import { autoLabel, autoLabels, shortRunId, siblingKey } from '../../protocol/runLabels';
 import { readConfigFacts, readRunFiles } from '../../protocol/runReader';
 import { gitText } from '../../protocol/runMeta';
 import type { RunIdentity } from '../../protocol/webviewMessages';
@@ -17,7 +17,7 @@ import type { RunRecord } from './runInfo';
 export function labelRecords(records: readonly RunRecord[]): void {
   // A run without config.json yet (queued) differs in nothing known: its short id alone.
   const known = records.filter((r) => r.params);
-  const labels = autoLabels(known.map((r) => ({ runId: r.runId, runDir: r.runDir, params: r.params! })));
+  const labels = autoLabels(known.map((r) => ({ runId: r.runId, runDir: r.runDir, configPath: r.configPath, params: r.params! })));
   for (const r of records) r.autoLabel = labels.get(r.runId) ?? shortRunId(r.runId);
 }
 
@@ -37,7 +37,8 @@ export function readRunIdentity(runDir: string): RunIdentity {
         .slice(0, MAX_SIBLINGS)
         .flatMap((d) => {
           const facts = readConfigFacts(d);
-          return facts ? [{ params: facts.params }] : [];
+          // The same siblings as the tree's (labelRecords): the runs of this kd.json, or this sweep's trials.
+          return facts && siblingKey(d, facts.configPath) === siblingKey(runDir, files.config?.configPath) ? [{ params: facts.params }] : [];
         })
     : [];
   return {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { autoLabel, autoLabels, shortRunId, siblingKey } from '../../../src/protocol/runLabels';
+import { autoLabel, autoLabels, shortRunId, siblingKey, TRIALS_FOLDER } from '../../../src/protocol/runLabels';
+import { SWEEP_FILES } from '../../../src/protocol/sweep';
 import { filterRows, tableColumns } from '../../../webview/lib/experimentsTable';
 import type { ExperimentRow } from '../../../src/protocol/experiments';
 
@@ -48,8 +49,21 @@ describe('protocol: automatic run labels (what differs from the sibling runs)', 
     const labels = autoLabels([one, two, t1, t2]);
     // Alone in its folder: nothing differs; the sweep's trials differ from each other by T.
     assert.deepEqual([...labels.values()], ['#1111', '#2222', 'T1 · #3333', 'T4 · #4444']);
+    assert.equal(TRIALS_FOLDER, SWEEP_FILES.trials);
     assert.equal(siblingKey('C:\\ws\\.distillery\\runs\\r1'), 'C:\\ws\\.distillery\\runs');
     assert.equal(siblingKey('/ws/.distillery/runs/r1/'), '/ws/.distillery/runs');
+  });
+
+  it("the runs of two kd.json files in one runs folder are not siblings; a sweep's trials are, whatever their config files", () => {
+    const runs = '/ws/.distillery/runs';
+    const a1 = { ...run('a-1111aa', { 'distillation.temperature': 4, 'training.epochs': 2 }, runs), configPath: '/ws/kd.json' };
+    const a2 = { ...run('a-2222bb', { 'distillation.temperature': 2, 'training.epochs': 2 }, runs), configPath: '/ws/kd.json' };
+    const b1 = { ...run('b-3333cc', { 'distillation.temperature': 4, 'training.epochs': 200 }, runs), configPath: '/ws/long.kd.json' };
+    const trials = '/ws/.distillery/sweeps/s/trials';
+    const t1 = { ...run('t1-4444dd', { 'distillation.temperature': 1 }, trials), configPath: '/ws/.distillery/sweeps/s/configs/t1.kd.json' };
+    const t2 = { ...run('t2-5555ee', { 'distillation.temperature': 8 }, trials), configPath: '/ws/.distillery/sweeps/s/configs/t2.kd.json' };
+    const labels = autoLabels([a1, a2, b1, t1, t2]);
+    assert.deepEqual([...labels.values()], ['T4 · #1111', 'T2 · #2222', '#3333', 'T1 · #4444', 'T8 · #5555']);
   });
 
   it('a folder not named with a random suffix gets 4 hex digits of a hash of its name, the same every time', () => {
