@@ -57,23 +57,7 @@ export async function ink(frame: FrameLocator, chart: string): Promise<number> {
   });
 }
 
-/** The workbench's colour theme, picked as a person does (the palette's exact command label). */
-export async function setTheme(ctx: UiContext, theme: string): Promise<void> {
-  const { page } = ctx;
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill('>Preferences: Color Theme');
-  await page
-    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
-    .first()
-    .click();
-  await input.fill(theme);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) })
-    .first()
-    .click();
-}
+export { setTheme } from './theme';
 
 const epochOf = (t: string) => /epoch (\d+)\/(\d+)/.exec(t);
 

@@ -19,6 +19,7 @@ import { listRunDirs, readSummary, runsRootFor } from '../../src/protocol/runFol
 import { readSweep, sweepsRootFor } from '../../src/protocol/sweep';
 import { trialLabel } from '../../src/extension/tree/runInfo';
 import type { UiCheck, UiContext } from './context';
+import { setTheme } from './theme';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 
@@ -89,25 +90,6 @@ function brokenHeaders(frame: Frame): Promise<string[]> {
       return broken;
     }),
   );
-}
-
-async function setTheme(ctx: UiContext, theme: string) {
-  // The palette's first row for "Color Theme" may be the marketplace's: pick the command by its exact label.
-  const { page } = ctx;
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill('>Preferences: Color Theme');
-  await page
-    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
-    .first()
-    .click();
-  await input.fill(theme);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) })
-    .first()
-    .click();
-  await page.waitForTimeout(800);
 }
 
 const inked = (frame: Frame, selector: string) =>

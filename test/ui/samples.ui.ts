@@ -15,6 +15,7 @@ import { listRunDirs, readSummary, runsRootFor } from '../../src/protocol/runFol
 import type { RunSummary } from '../../src/protocol/events';
 import type { LogitsFile, PredictionsFile } from '../../src/protocol/webviewMessages';
 import type { UiCheck, UiContext } from './context';
+import { setTheme } from './theme';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const EXAMPLE = 'mnist-example.kd.json';
@@ -35,25 +36,6 @@ async function dashboardOf(ctx: UiContext, summary: RunSummary): Promise<Frame> 
     },
     { timeoutMs: 60_000 },
   );
-}
-
-async function setTheme(ctx: UiContext, theme: string) {
-  // The palette's first row for "Color Theme" may be the marketplace's: pick the command by its exact label.
-  const { page } = ctx;
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
-  await input.fill('>Preferences: Color Theme');
-  await page
-    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^Preferences: Color Theme$/ }) })
-    .first()
-    .click();
-  await input.fill(theme);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${theme}$`) }) })
-    .first()
-    .click();
-  await page.waitForTimeout(800);
 }
 
 /** Where the popover sits against the cell, in the webview's coordinates (no named functions inside: tsx would wrap them in __name). */
