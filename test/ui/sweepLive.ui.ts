@@ -119,7 +119,8 @@ const check: UiCheck = {
       // The sweep's node is in the Runs view while it runs (this window's sweeps tell the tree at once), counting like the CLI.
       await runCommand('View: Show Distillery');
       const runsPane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /^\s*Runs\b/i }) });
-      const sweepRow = runsPane.locator('.monaco-list-row', { hasText: 'live-temps (sweep)' }).first();
+      // The row rowText and menuItems read: this sweep's, then the stopped one's.
+      let sweepRow = runsPane.locator('.monaco-list-row', { hasText: 'live-temps (sweep)' }).first();
       const rowText = async () => (await sweepRow.innerText({ timeout: 1_000 }).catch(() => '')).replace(/\s+/g, ' ');
       const liveRow = await waitFor(
         'the sweep listed as running in the Runs view',
@@ -234,7 +235,12 @@ const check: UiCheck = {
       log('Delete Sweep (confirmed) removed the folder and its node');
 
       // A running sweep's menu has Stop, and Stop ends it: the trials stop after their step, sweep.json says stopped.
-      await quickOpen('livesweep.kd.json');
+      // Its own kd.json with long trials, so that it cannot end by itself before Stop (a 10-trial sweep here takes 10–17 s).
+      const stopKd = JSON.parse(fs.readFileSync(kdJson, 'utf8'));
+      stopKd.name = 'stop-temps';
+      stopKd.training.epochs = 400;
+      fs.writeFileSync(path.join(workspace, 'stopsweep.kd.json'), JSON.stringify(stopKd, null, 2));
+      await quickOpen('stopsweep.kd.json');
       await runCommand('Distill: Start Sweep');
       if (
         await here.waitFor({ state: 'visible', timeout: 5_000 }).then(
@@ -248,12 +254,12 @@ const check: UiCheck = {
         () =>
           fs
             .readdirSync(root)
-            .filter((n) => n.includes('live-temps'))
-            .map((n) => path.join(root, n))
-            .find((d) => d !== sweepDir),
+            .filter((n) => n.includes('stop-temps'))
+            .map((n) => path.join(root, n))[0],
         { timeoutMs: 60_000 },
       );
       await runCommand('View: Show Distillery');
+      sweepRow = runsPane.locator('.monaco-list-row', { hasText: 'stop-temps (sweep)' }).first();
       await waitFor('the second sweep running in the Runs view', async () => /running \d+\/10 trials/.test(await rowText()), {
         timeoutMs: 20_000,
         intervalMs: 250,
