@@ -240,6 +240,7 @@ const check: UiCheck = {
       stopKd.name = 'stop-temps';
       stopKd.training.epochs = 400;
       fs.writeFileSync(path.join(workspace, 'stopsweep.kd.json'), JSON.stringify(stopKd, null, 2));
+      await runCommand('View: Show Explorer');
       await quickOpen('stopsweep.kd.json');
       await runCommand('Distill: Start Sweep');
       if (
