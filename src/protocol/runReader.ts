@@ -104,7 +104,8 @@ export function readConfigFacts(runDir: string): RunConfigFacts | undefined {
 }
 
 /** A run folder's summary and heartbeat, and when its events last changed; for readers that fold the events themselves (the dashboard). */
-export function readRunFiles(runDir: string, config = readConfigFacts(runDir)): Omit<RunFolder, 'events' | 'skipped'> {
+// `config` is passed, never defaulted: a default would read a missing config.json a second time whenever the caller's read found none.
+export function readRunFiles(runDir: string, config: RunConfigFacts | undefined): Omit<RunFolder, 'events' | 'skipped'> {
   const { summary, problem } = readSummaryFile(runDir);
   const meta = readRunMeta(runDir);
   return {

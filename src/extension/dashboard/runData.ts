@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../../protocol/events';
 import { FILES, readEvents, readSummary } from '../../protocol/runFolder';
-import { readRunFiles } from '../../protocol/runReader';
+import { readConfigFacts, readRunFiles } from '../../protocol/runReader';
 import { emptyRunSeries, reduceRunEvents, withSummary } from '../../protocol/runSeries';
 import { runStatusOf } from '../../protocol/runStatus';
 import { configWithoutBookkeeping } from '../../protocol/runMeta';
@@ -43,7 +43,7 @@ export function loadRunSeries(runDir: string, runId = path.basename(runDir)) {
   const config = readConfig(runDir);
   const configPath = typeof config?.$configPath === 'string' ? config.$configPath : '';
   const series = reduceRunEvents(emptyRunSeries({ runId, configPath }), events);
-  const files = readRunFiles(runDir);
+  const files = readRunFiles(runDir, readConfigFacts(runDir));
   withSummary(series, files.summary);
   if (!events.length && !series.summary) series.status = 'queued';
   // Events alone say "running" until the end; whether the engine still lives is runStatus.ts's one rule.

@@ -28,7 +28,7 @@ export const isRenamed = (r: RunRecord): boolean => r.kdName !== undefined && r.
 const MAX_SIBLINGS = 500;
 
 export function readRunIdentity(runDir: string): RunIdentity {
-  const files = readRunFiles(runDir);
+  const files = readRunFiles(runDir, readConfigFacts(runDir));
   const runId = path.basename(runDir);
   const self = { runId, params: files.config?.params ?? {} };
   const siblings = files.config
