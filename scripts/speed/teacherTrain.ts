@@ -19,7 +19,7 @@ import { buildPreset } from '../../src/engine/models/presets';
 import { trainStage } from '../../src/engine/train/trainer';
 import { ArchitectureSpec, DataSpec, TrainingSpec, type BackendName } from '../../src/protocol/config';
 
-const BATCH = 128;
+const BATCH = Number(process.env.BATCH ?? 128);
 export const TEACHER = { preset: 'cnn', filters: [32, 64], kernelSize: 3, dense: [256] } as const;
 
 const arg = (name: string) => {
@@ -38,7 +38,7 @@ function firstSamples(base: Dataset, samples: number): Dataset {
 
 async function train(base: Dataset, steps: number, readEvery: number, onWindow: (sps: number) => void): Promise<void> {
   const ds = firstSamples(base, steps * BATCH);
-  const model = buildPreset(tf, ArchitectureSpec.parse(TEACHER), ds.shape, ds.numClasses, 11, 'teacher');
+  const model = buildPreset(tf, ArchitectureSpec.parse(process.env.ARCH ? JSON.parse(process.env.ARCH) : TEACHER), ds.shape, ds.numClasses, 11, 'teacher');
   await trainStage(tf, {
     stage: 'teacher',
     model,
@@ -52,6 +52,7 @@ async function train(base: Dataset, steps: number, readEvery: number, onWindow: 
       if (e.type === 'step') onWindow(e.samplesPerSec);
     },
     shouldStop: () => false,
+    threads: Number(arg('threads') ?? 1),
   });
   model.dispose();
 }

@@ -13,6 +13,7 @@ import type { EngineMessage, RunSummary } from '../protocol/events';
 import { resultsTable } from '../protocol/format';
 import { formatIssue, loadConfigFile, locateIssuesInFile, type ConfigIssue } from '../protocol/loadConfig';
 import { newRunJob } from '../protocol/runId';
+import { MAX_THREADS, parseThreads } from '../protocol/threads';
 import { runSeeds } from '../protocol/sweep';
 import type { ExecutorFlags } from '../sweep/slurm/cli';
 import { ProgressView } from './progress';
@@ -32,13 +33,18 @@ interface RunCliOptions {
   workspace?: string;
   seeds?: number;
   parallel?: number;
+  threads?: number;
 }
 
 /** `distill run kd.json`: checked here for the message, then one engine in the run folder decided here (or a seeded run). */
 async function runCli(kdJson: string, opts: RunCliOptions): Promise<number> {
   const file = path.resolve(kdJson);
   // The engines' launch: the same type the extension's launch policy builds.
-  const launch: EngineLaunch = { backend: opts.backend, workspaceRoot: opts.workspace && path.resolve(opts.workspace) };
+  const launch: EngineLaunch = { backend: opts.backend, workspaceRoot: opts.workspace && path.resolve(opts.workspace), threads: opts.threads };
+  if (opts.threads !== undefined && parseThreads(String(opts.threads)) === undefined) {
+    process.stderr.write('--threads must be a whole number ≥ 1\n');
+    return EXIT.badConfig;
+  }
   if (opts.seeds !== undefined && !(Number.isInteger(opts.seeds) && opts.seeds >= 1 && opts.seeds <= 100)) {
     process.stderr.write('--seeds must be a whole number from 1 to 100\n');
     return EXIT.badConfig;
@@ -136,6 +142,11 @@ program
     (v) => Number(v),
   )
   .option('--parallel <n>', 'with several seeds: trials at once (default: the number of CPU cores)', (v) => Number(v))
+  .option(
+    '--threads <n>',
+    `threads the run may split its training steps over (default: the CPU cores, at most ${MAX_THREADS}; with --parallel, the cores shared among the trials)`,
+    (v) => Number(v),
+  )
   .action(async (kdJson: string, opts: RunCliOptions) => {
     process.exitCode = await runCli(kdJson, opts);
   });

@@ -51,13 +51,13 @@ export class EngineWorker {
     return this.engine.running && this.engine.child.connected;
   }
 
-  /** Runs one run, in the folder `job.runDir` (which the worker creates); its messages go to `onMessage`. One at a time. */
-  run(job: NewRunJob, onMessage: (m: EngineMessage) => void): Promise<WorkerRunOutcome> {
+  /** Runs one run, in the folder `job.runDir` (which the worker creates); its messages go to `onMessage`. One at a time. `flags.threads`: this run's share of the cores. */
+  run(job: NewRunJob, onMessage: (m: EngineMessage) => void, flags: { threads?: number } = {}): Promise<WorkerRunOutcome> {
     if (this.current) throw new Error('this engine worker is already running a run');
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.current = { id, stderr: '', onMessage, resolve };
-      if (!this.engine.send({ type: 'run', id, request: engineRequest(this.o.launch ?? {}, job) }))
+      if (!this.engine.send({ type: 'run', id, request: engineRequest({ ...this.o.launch, ...flags }, job) }))
         void this.engine.exited.then((exit) => this.end({ ended: false, exit: { ...exit, stderrTail: '' } }));
     });
   }

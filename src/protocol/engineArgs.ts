@@ -3,7 +3,7 @@
  * parents (client/engineProcess.ts) and read by the engine (engine/main.ts) from this one
  * table, so the two sides cannot disagree:
  *
- *   dist/engine.js --config kd.json --run-dir DIR [--backend NAME] [--workspace DIR]
+ *   dist/engine.js --config kd.json --run-dir DIR [--backend NAME] [--workspace DIR] [--threads N]
  *   dist/engine.js --resume RUN_DIR [--backend NAME] [--workspace DIR]
  *   dist/engine.js --config kd.json --validate [--backend NAME] [--workspace DIR]   (checks only: no training, no run folder)
  *   dist/engine.js --worker     (runs come over IPC: protocol/worker.ts, each an EngineRequest)
@@ -16,6 +16,7 @@
  *
  * A new flag is one line in ENGINE_FLAGS (a value flag) or SWITCHES (a flag without a value).
  */
+import { parseThreads } from './threads';
 import { WORKER_FLAG } from './worker';
 
 /** The flags every engine job takes, from its launch. */
@@ -23,6 +24,8 @@ export interface EngineFlags {
   backend?: string;
   /** The engine refuses kd.json paths outside this folder. */
   workspaceRoot?: string;
+  /** Threads the run may use (protocol/threads.ts); absent: the engine's cores. */
+  threads?: number;
 }
 
 /** How an engine starts, whatever it is asked: the launch policy's decision, or the CLI's options. */
@@ -57,8 +60,8 @@ export type EngineRequest = EngineJob & EngineFlags;
 
 /** The one place a launch's flags join a job (EngineProcess's argv, EngineWorker's run messages). */
 export function engineRequest<J extends EngineJob>(launch: EngineLaunch, job: J): J & EngineFlags {
-  const { backend, workspaceRoot } = launch;
-  return { ...job, ...(backend ? { backend } : {}), ...(workspaceRoot ? { workspaceRoot } : {}) };
+  const { backend, workspaceRoot, threads } = launch;
+  return { ...job, ...(backend ? { backend } : {}), ...(workspaceRoot ? { workspaceRoot } : {}), ...(threads ? { threads } : {}) };
 }
 
 /** The argv's values, flat, as the table names them. */
@@ -68,6 +71,7 @@ interface ArgvValues {
   resumeDir?: string;
   backend?: string;
   workspaceRoot?: string;
+  threads?: string;
   validate?: boolean;
 }
 
@@ -80,15 +84,16 @@ export const ENGINE_FLAGS: readonly { key: ValueKey; flag: string }[] = [
   { key: 'resumeDir', flag: '--resume' },
   { key: 'backend', flag: '--backend' },
   { key: 'workspaceRoot', flag: '--workspace' },
+  { key: 'threads', flag: '--threads' },
 ];
 
 export const SWITCHES: readonly { key: SwitchKey; flag: string }[] = [{ key: 'validate', flag: '--validate' }];
 
 export const ENGINE_USAGE =
-  'usage: engine --config kd.json --run-dir DIR | --resume RUN_DIR | --config kd.json --validate, each [--backend NAME] [--workspace DIR]; or --worker';
+  'usage: engine --config kd.json --run-dir DIR | --resume RUN_DIR | --config kd.json --validate, each [--backend NAME] [--workspace DIR] [--threads N]; or --worker';
 
 function valuesOf(r: EngineRequest): ArgvValues {
-  const flags = { backend: r.backend, workspaceRoot: r.workspaceRoot };
+  const flags = { backend: r.backend, workspaceRoot: r.workspaceRoot, threads: r.threads === undefined ? undefined : String(r.threads) };
   if (r.kind === 'run') return { configPath: r.configPath, runDir: r.runDir, ...flags };
   if (r.kind === 'resume') return { resumeDir: r.runDir, ...flags };
   return { configPath: r.configPath, validate: true, ...flags };
@@ -118,7 +123,12 @@ export function parseEngineArgv(argv: readonly string[]): ParsedEngineArgv {
     if (i >= 0 && i + 1 < argv.length) v[key] = argv[i + 1];
   }
   for (const { key, flag } of SWITCHES) if (argv.includes(flag)) v[key] = true;
-  const flags: EngineFlags = { ...(v.backend ? { backend: v.backend } : {}), ...(v.workspaceRoot ? { workspaceRoot: v.workspaceRoot } : {}) };
+  const threads = parseThreads(v.threads);
+  const flags: EngineFlags = {
+    ...(v.backend ? { backend: v.backend } : {}),
+    ...(v.workspaceRoot ? { workspaceRoot: v.workspaceRoot } : {}),
+    ...(threads ? { threads } : {}),
+  };
   // Exactly one job: a resume names no kd.json; a validation or a new run names one, and only a new run a folder.
   if (v.resumeDir && !v.configPath && !v.runDir && !v.validate) return { worker: false, request: { kind: 'resume', runDir: v.resumeDir, ...flags } };
   if (v.configPath && v.validate && !v.runDir && !v.resumeDir) return { worker: false, request: { kind: 'validate', configPath: v.configPath, ...flags } };

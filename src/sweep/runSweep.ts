@@ -24,6 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { EngineWorker } from '../client/engineWorker';
+import { threadsPerRun } from '../protocol/threads';
 import type { EngineLaunch } from '../protocol/engineArgs';
 import type { EngineMessage, RunSummary } from '../protocol/events';
 import type { ConfigIssue } from '../protocol/loadConfig';
@@ -188,14 +189,15 @@ export class Sweep {
     try {
       if (plan.teacherTrains && !this.stopped) {
         note(`the teacher has no saved weights yet: trial ${queue[0].id} trains it first, alone; every other trial then loads it`);
-        workers[0] = await this.runTrial(ctx, queue.shift()!, workers[0]);
+        // Alone on the machine, it may use every core (protocol/threads.ts).
+        workers[0] = await this.runTrial(ctx, queue.shift()!, workers[0], this.o.launch?.threads ?? threadsPerRun(1));
       }
       // The first trial computes the teacher's logits (or finds them cached); the other lanes
       // start theirs once it has, so no two trials compute the same cache entry side by side.
       const ready = new Promise<void>((resolve) => (ctx.teacherReady = resolve));
       const lane = async (w: number) => {
         if (w > 0) await ready;
-        for (let t = queue.shift(); t; t = queue.shift()) workers[w] = await this.runTrial(ctx, t, workers[w]);
+        for (let t = queue.shift(); t; t = queue.shift()) workers[w] = await this.runTrial(ctx, t, workers[w], this.o.launch?.threads ?? threadsPerRun(lanes));
         // A stopped sweep's first lane may end without running a trial: the others must not wait on it.
         if (w === 0) ctx.teacherReady?.();
         await workers[w]?.close();
@@ -278,7 +280,7 @@ export class Sweep {
    * Runs one trial on `worker` (a fresh one from `ctx.spawn` when it is gone) and returns the worker
    * for the lane's next trial: none after a trial that did not end done (it is closed).
    */
-  private async runTrial(ctx: TrialContext, trial: SweepTrial, worker: EngineWorker | undefined): Promise<EngineWorker | undefined> {
+  private async runTrial(ctx: TrialContext, trial: SweepTrial, worker: EngineWorker | undefined, threads: number): Promise<EngineWorker | undefined> {
     const { sweep, dir, save, spawn } = ctx;
     if (this.stopped) {
       trial.status = 'stopped';
@@ -298,6 +300,7 @@ export class Sweep {
         else trial.teacherLogits = trialTeacherLogits(trial.teacherLogits, m);
         if (trial.teacherLogits) ctx.teacherReady?.();
       },
+      { threads },
     );
     ctx.teacherReady?.();
     if (trial.teacherLogits === 'cache-hit') sweep.teacherCache.hits++;

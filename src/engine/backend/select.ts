@@ -71,10 +71,9 @@ export function wasmBinariesDir(engineDir: string = __dirname): string {
   return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 }
 
-/** Supplies wasm's missing and slow training kernels, when that module is present. */
+/** Supplies wasm's missing and slow training kernels. A plain require: a gradient thread loads this file through tsx's require hook (parallel/), which does not cover import(). */
 async function installWasmKernels(tf: typeof tfTypes): Promise<void> {
-  const mod = (await import('./wasmGradients').catch(() => undefined)) as { installWasmTrainingKernels?: (t: typeof tfTypes) => void } | undefined;
-  mod?.installWasmTrainingKernels?.(tf);
+  (require('./wasmGradients') as typeof import('./wasmGradients')).installWasmTrainingKernels(tf);
 }
 
 /** Every backend in "auto"'s order, each started once: which work here and why the others do not (`distill doctor`). */

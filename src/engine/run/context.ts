@@ -17,6 +17,8 @@ export interface RunContext {
   configPath: string;
   runId: string;
   backend: string;
+  /** Threads the run's stages may split their steps over (parallel/). */
+  threads: number;
   writer: RunWriter;
   prepared: Prepared;
   shouldStop: () => boolean;

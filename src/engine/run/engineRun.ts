@@ -16,6 +16,7 @@ import { createRunFolder, runDirProblem, runName } from '../../protocol/runId';
 import { advanceMathRandom, mathRandomState, restoreMathRandom, seedMathRandom } from '../util/rng';
 import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
 import { BackendUnavailableError } from '../backend/select';
+import { threadsPerRun } from '../../protocol/threads';
 import { ConfigError, prepare, releasePrepared, type Prepared } from './prepare';
 import type { RunMemo } from './memo';
 import { executeRun } from './runner';
@@ -190,6 +191,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
       configPath,
       runId,
       backend: prepared.backend,
+      threads: request.threads ?? threadsPerRun(1),
       writer,
       prepared,
       shouldStop: o.shouldStop,

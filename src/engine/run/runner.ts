@@ -80,7 +80,7 @@ async function runStages(ctx: RunContext, assistants: Assistant[]): Promise<RunS
   const shift = cfg.data.augment;
   const d = cfg.distillation;
   const labelMask = labelMaskOf(prepared, cfg.data.unlabeled);
-  const common = { ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop, labelMask };
+  const common = { ds, seed: cfg.seed, shift, emit, shouldStop: ctx.shouldStop, labelMask, threads: ctx.threads };
   // Multi-output distillation: every model has a head per kd.json output (see outputHeads.ts).
   const outputs = prepared.outputs;
   const targets = outputs.length ? targetsFor(outputs, ds) : undefined;

@@ -20,6 +20,7 @@ import { accuracy, argmaxRows, labelsOf, predictLogits, type LogitsFn } from './
 import { learningRateAt } from './schedule';
 import { skipInputGradient } from './inputGradient';
 import type { CheckpointContents } from '../run/checkpoint';
+import { startSplitTrainer } from '../parallel/splitStep';
 
 /** Teacher logits for a training batch: from a cache over the un-augmented data, or live. */
 export type TeacherSource =
@@ -61,6 +62,8 @@ export interface StageOptions {
   onStep?: (step: number) => void;
   /** Saves a checkpoint after every epoch, and optionally starts from one. */
   checkpoint?: StageCheckpointing;
+  /** Threads the stage may use: above 1, each step's batch is split over gradient threads when the stage allows it (parallel/). */
+  threads?: number;
 }
 
 export interface StageCheckpointing {
@@ -149,146 +152,152 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
   let epochsDone = 0;
   let hyperNow: Record<string, number> | undefined;
   const valLabels = labelsOf(ds.val);
+  const split = await startSplitTrainer(tf, o, vars, optimizer, (message) => o.emit({ type: 'log', level: 'info', message }));
+  try {
+    for (let epoch = firstEpoch; epoch <= training.epochs && !stopped; epoch++) {
+      const t0 = performance.now();
+      const order = epochOrder(ds.train, o.seed, epoch);
+      const augRng = mulberry32(deriveSeed(o.seed, `augment:${epoch}`));
+      // Each pending entry is [total, ...terms, correct] for one step, still on the backend.
+      let pending: tfTypes.Tensor[] = [];
+      let pendingSamples = 0;
+      let windowStart = performance.now();
+      let epochLoss = 0;
+      let epochCorrect = 0;
+      let epochSeen = 0;
+      let epochSteps = 0;
 
-  for (let epoch = firstEpoch; epoch <= training.epochs && !stopped; epoch++) {
-    const t0 = performance.now();
-    const order = epochOrder(ds.train, o.seed, epoch);
-    const augRng = mulberry32(deriveSeed(o.seed, `augment:${epoch}`));
-    // Each pending entry is [total, ...terms, correct] for one step, still on the backend.
-    let pending: tfTypes.Tensor[] = [];
-    let pendingSamples = 0;
-    let windowStart = performance.now();
-    let epochLoss = 0;
-    let epochCorrect = 0;
-    let epochSeen = 0;
-    let epochSteps = 0;
+      const flush = async () => {
+        if (!pending.length) return;
+        const stacked = tf.stack(pending);
+        const values = await stacked.data();
+        stacked.dispose();
+        pending.forEach((t) => t.dispose());
+        const width = termNames.length + 2;
+        const rows = pending.length;
+        pending = [];
+        const mean = new Array<number>(width).fill(0);
+        for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) mean[c] += values[r * width + c];
+        const correct = mean[width - 1];
+        for (let c = 0; c < width - 1; c++) mean[c] /= rows;
+        if (!mean.slice(0, width - 1).every(Number.isFinite)) {
+          const at = `the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'})`;
+          // A teacher that gives NaN is not cured by a smaller learning rate: say which it is.
+          const badTeacher = teacherNonFinite(tf, o);
+          if (badTeacher)
+            throw new NonFiniteLossError(`${at}: the teacher's outputs are NaN or infinite (${badTeacher}); check the teacher, not the learning rate`);
+          throw new NonFiniteLossError(`${at}; lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
+        }
+        lastLoss = mean[0];
+        epochLoss += mean[0] * rows;
+        epochSteps += rows;
+        epochCorrect += correct;
+        epochSeen += pendingSamples;
+        const seconds = (performance.now() - windowStart) / 1000;
+        const terms: Record<string, number> = {};
+        termNames.forEach((name, i) => (terms[name] = mean[i + 1]));
+        o.emit({
+          type: 'step',
+          stage: o.stage,
+          epoch,
+          step,
+          totalSteps,
+          loss: mean[0],
+          terms,
+          lr: learningRateAt(training, step - 1, stepsPerEpoch),
+          samplesPerSec: pendingSamples / Math.max(seconds, 1e-9),
+          ...(hyperNow ? { hyper: hyperNow } : {}),
+        });
+        pendingSamples = 0;
+        windowStart = performance.now();
+      };
 
-    const flush = async () => {
-      if (!pending.length) return;
-      const stacked = tf.stack(pending);
-      const values = await stacked.data();
-      stacked.dispose();
-      pending.forEach((t) => t.dispose());
-      const width = termNames.length + 2;
-      const rows = pending.length;
-      pending = [];
-      const mean = new Array<number>(width).fill(0);
-      for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) mean[c] += values[r * width + c];
-      const correct = mean[width - 1];
-      for (let c = 0; c < width - 1; c++) mean[c] /= rows;
-      if (!mean.slice(0, width - 1).every(Number.isFinite)) {
-        const at = `the loss became ${mean[0]} at step ${step} of the ${o.stage} stage (${Number.isFinite(lastLoss) ? `last finite loss: ${lastLoss.toFixed(4)}` : 'no finite loss before it'})`;
-        // A teacher that gives NaN is not cured by a smaller learning rate: say which it is.
-        const badTeacher = teacherNonFinite(tf, o);
-        if (badTeacher)
-          throw new NonFiniteLossError(`${at}: the teacher's outputs are NaN or infinite (${badTeacher}); check the teacher, not the learning rate`);
-        throw new NonFiniteLossError(`${at}; lower the learning rate (${training.optimizer.learningRate}) or the temperature`);
+      for (let start = 0; start < n; start += batchSize) {
+        const idx = order.subarray(start, Math.min(n, start + batchSize));
+        const batch = makeBatch(ds, ds.train, idx, o.shift, augRng);
+        const lr = learningRateAt(training, step, stepsPerEpoch);
+        (optimizer as unknown as { learningRate: number }).learningRate = lr;
+        const cachedTeacher = o.teacher?.kind === 'cached' ? gatherRows(o.teacher.logits, idx, classes) : undefined;
+        const cachedOutputs =
+          o.teacher?.kind === 'cached' && o.teacher.outputs
+            ? Object.entries(o.teacher.outputs).map(([k, t]) => [k, gatherRows(t.rows, idx, t.dim), t.dim] as const)
+            : undefined;
+        const mask = o.labelMask ? Float32Array.from(idx, (i) => o.labelMask![i]) : undefined;
+        hyperNow = o.hyper?.(step, totalSteps);
+
+        const row = split
+          ? await split.step(batch.x, batch.y, batch.size, cachedTeacher)
+          : tf.tidy(() => {
+              const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
+              const labels = tf.tensor2d(oneHot(batch.y, classes), [batch.size, classes]);
+              const labelMask = mask ? tf.tensor1d(mask) : undefined;
+              let teacherLogits: tfTypes.Tensor | undefined;
+              let teacherFeatures: tfTypes.Tensor[] | undefined;
+              let teacherOutputs: Record<string, tfTypes.Tensor> | undefined;
+              const targets = o.targets
+                ? Object.fromEntries(Object.entries(o.targets(batch.x, batch.size, idx)).map(([k, t]) => [k, tf.tensor2d(t.data, [batch.size, t.dim])]))
+                : undefined;
+              if (o.teacher?.kind === 'live' && o.teacher.withFeatures)
+                ({ logits: teacherLogits, features: teacherFeatures, outputs: teacherOutputs } = o.teacher.withFeatures(x));
+              else if (o.teacher?.kind === 'live') teacherLogits = o.teacher.forward(x);
+              else if (cachedTeacher) teacherLogits = tf.tensor2d(cachedTeacher, [batch.size, classes]);
+              if (cachedOutputs) teacherOutputs = Object.fromEntries(cachedOutputs.map(([k, rows, dim]) => [k, tf.tensor2d(rows, [batch.size, dim])]));
+              let row: tfTypes.Tensor | undefined;
+              optimizer.minimize(
+                () => {
+                  const { logits: studentLogits, features: studentFeatures, outputs: studentOutputs } = forward(x);
+                  const { total, terms } = combineLosses(tf, o.losses, {
+                    studentLogits,
+                    teacherLogits,
+                    labels,
+                    labelMask,
+                    studentFeatures,
+                    teacherFeatures,
+                    studentOutputs,
+                    teacherOutputs,
+                    targets,
+                  });
+                  const correct = tf.sum(tf.cast(tf.equal(tf.argMax(studentLogits, -1), tf.tensor1d(batch.y, 'int32')), 'float32'));
+                  // A new tensor, kept past the tidy; `total` itself is disposed by minimize().
+                  row = tf.keep(tf.stack([total, ...termNames.map((t) => terms[t]), correct]));
+                  return total;
+                },
+                false,
+                vars,
+              );
+              return row!;
+            });
+        pending.push(row);
+        pendingSamples += batch.size;
+        step++;
+        o.onStep?.(step);
+        if (step % readEvery === 0) await flush();
+        // Let IPC (a stop request) in between steps.
+        await new Promise((r) => setImmediate(r));
+        if (o.shouldStop()) {
+          stopped = true;
+          break;
+        }
       }
-      lastLoss = mean[0];
-      epochLoss += mean[0] * rows;
-      epochSteps += rows;
-      epochCorrect += correct;
-      epochSeen += pendingSamples;
-      const seconds = (performance.now() - windowStart) / 1000;
-      const terms: Record<string, number> = {};
-      termNames.forEach((name, i) => (terms[name] = mean[i + 1]));
+      await flush();
+      if (stopped) break;
+      trainAccuracy = epochSeen ? epochCorrect / epochSeen : 0;
+      valAccuracy = ds.val.indices.length ? accuracy(argmaxRows(await predictLogits(tf, evalForward, ds, ds.val), classes), valLabels) : trainAccuracy;
+      epochsDone = epoch;
       o.emit({
-        type: 'step',
+        type: 'epoch',
         stage: o.stage,
         epoch,
-        step,
-        totalSteps,
-        loss: mean[0],
-        terms,
-        lr: learningRateAt(training, step - 1, stepsPerEpoch),
-        samplesPerSec: pendingSamples / Math.max(seconds, 1e-9),
-        ...(hyperNow ? { hyper: hyperNow } : {}),
+        epochs: training.epochs,
+        loss: epochSteps ? epochLoss / epochSteps : lastLoss,
+        trainAccuracy,
+        valAccuracy,
+        seconds: (performance.now() - t0) / 1000,
       });
-      pendingSamples = 0;
-      windowStart = performance.now();
-    };
-
-    for (let start = 0; start < n; start += batchSize) {
-      const idx = order.subarray(start, Math.min(n, start + batchSize));
-      const batch = makeBatch(ds, ds.train, idx, o.shift, augRng);
-      const lr = learningRateAt(training, step, stepsPerEpoch);
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      const cachedTeacher = o.teacher?.kind === 'cached' ? gatherRows(o.teacher.logits, idx, classes) : undefined;
-      const cachedOutputs =
-        o.teacher?.kind === 'cached' && o.teacher.outputs
-          ? Object.entries(o.teacher.outputs).map(([k, t]) => [k, gatherRows(t.rows, idx, t.dim), t.dim] as const)
-          : undefined;
-      const mask = o.labelMask ? Float32Array.from(idx, (i) => o.labelMask![i]) : undefined;
-      hyperNow = o.hyper?.(step, totalSteps);
-
-      const row = tf.tidy(() => {
-        const x = tf.tensor4d(batch.x, [batch.size, ...ds.shape]);
-        const labels = tf.tensor2d(oneHot(batch.y, classes), [batch.size, classes]);
-        const labelMask = mask ? tf.tensor1d(mask) : undefined;
-        let teacherLogits: tfTypes.Tensor | undefined;
-        let teacherFeatures: tfTypes.Tensor[] | undefined;
-        let teacherOutputs: Record<string, tfTypes.Tensor> | undefined;
-        const targets = o.targets
-          ? Object.fromEntries(Object.entries(o.targets(batch.x, batch.size, idx)).map(([k, t]) => [k, tf.tensor2d(t.data, [batch.size, t.dim])]))
-          : undefined;
-        if (o.teacher?.kind === 'live' && o.teacher.withFeatures)
-          ({ logits: teacherLogits, features: teacherFeatures, outputs: teacherOutputs } = o.teacher.withFeatures(x));
-        else if (o.teacher?.kind === 'live') teacherLogits = o.teacher.forward(x);
-        else if (cachedTeacher) teacherLogits = tf.tensor2d(cachedTeacher, [batch.size, classes]);
-        if (cachedOutputs) teacherOutputs = Object.fromEntries(cachedOutputs.map(([k, rows, dim]) => [k, tf.tensor2d(rows, [batch.size, dim])]));
-        let row: tfTypes.Tensor | undefined;
-        optimizer.minimize(
-          () => {
-            const { logits: studentLogits, features: studentFeatures, outputs: studentOutputs } = forward(x);
-            const { total, terms } = combineLosses(tf, o.losses, {
-              studentLogits,
-              teacherLogits,
-              labels,
-              labelMask,
-              studentFeatures,
-              teacherFeatures,
-              studentOutputs,
-              teacherOutputs,
-              targets,
-            });
-            const correct = tf.sum(tf.cast(tf.equal(tf.argMax(studentLogits, -1), tf.tensor1d(batch.y, 'int32')), 'float32'));
-            // A new tensor, kept past the tidy; `total` itself is disposed by minimize().
-            row = tf.keep(tf.stack([total, ...termNames.map((t) => terms[t]), correct]));
-            return total;
-          },
-          false,
-          vars,
-        );
-        return row!;
-      });
-      pending.push(row);
-      pendingSamples += batch.size;
-      step++;
-      o.onStep?.(step);
-      if (step % readEvery === 0) await flush();
-      // Let IPC (a stop request) in between steps.
-      await new Promise((r) => setImmediate(r));
-      if (o.shouldStop()) {
-        stopped = true;
-        break;
-      }
+      await o.checkpoint?.save({ epoch, step, valAccuracy, optimizer });
     }
-    await flush();
-    if (stopped) break;
-    trainAccuracy = epochSeen ? epochCorrect / epochSeen : 0;
-    valAccuracy = ds.val.indices.length ? accuracy(argmaxRows(await predictLogits(tf, evalForward, ds, ds.val), classes), valLabels) : trainAccuracy;
-    epochsDone = epoch;
-    o.emit({
-      type: 'epoch',
-      stage: o.stage,
-      epoch,
-      epochs: training.epochs,
-      loss: epochSteps ? epochLoss / epochSteps : lastLoss,
-      trainAccuracy,
-      valAccuracy,
-      seconds: (performance.now() - t0) / 1000,
-    });
-    await o.checkpoint?.save({ epoch, step, valAccuracy, optimizer });
+  } finally {
+    await split?.dispose();
   }
   optimizer.dispose();
   return { stopped, epochsDone, valAccuracy, trainAccuracy, lastLoss };

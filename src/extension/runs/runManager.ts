@@ -18,6 +18,7 @@ import type { EngineMessage } from '../../protocol/events';
 import { newRunJob, runName } from '../../protocol/runId';
 import { Disposable } from '../disposable';
 import type { LaunchRequest } from './launchPolicy';
+import { threadsPerRun } from '../../protocol/threads';
 import { runSlots } from './runQueue';
 import { affectsSetting } from '../settings';
 
@@ -131,7 +132,10 @@ export class RunManager extends Disposable {
   }
 
   private launch(run: ManagedRun): void {
-    const engine = new EngineProcess({ enginePath: this.enginePath, launch: run.launch, job: run.job });
+    // Its share of the cores now (protocol/threads.ts): a run alone splits its steps over them; a run started beside others takes what is left.
+    const running = this.all.filter((r) => r.state === 'running').length + 1;
+    const launch = { ...run.launch, threads: run.launch.threads ?? threadsPerRun(running) };
+    const engine = new EngineProcess({ enginePath: this.enginePath, launch, job: run.job });
     run.engine = engine;
     run.state = 'running';
     this.note(`[${run.runId}] engine started (pid ${engine.pid}) for ${run.job.kind === 'run' ? run.job.configPath : `${run.runDir} (resumed)`}`);

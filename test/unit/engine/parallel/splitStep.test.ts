@@ -1,0 +1,146 @@
+/**
+ * Issue 20, "a single run uses both cores": a stage's steps split over gradient threads give the
+ * one-thread result to float rounding (same weights, same losses), refuse what would change
+ * the result, leak nothing, and survive a thread that dies mid-stage.
+ */
+import { strict as assert } from 'node:assert';
+import type * as tfTypes from '@tensorflow/tfjs';
+import { ArchitectureSpec, TrainingSpec } from '../../../../src/protocol/config';
+import type { EventInput } from '../../../../src/protocol/events';
+import { hintonLoss } from '../../../../src/engine/losses/logits';
+import { buildPreset } from '../../../../src/engine/models/presets';
+import { trainStage, type StageOptions } from '../../../../src/engine/train/trainer';
+import { splitHooks } from '../../../../src/engine/parallel/splitStep';
+import { smallDigits, wasmTf } from '../helpers';
+
+const CNN = { preset: 'cnn', filters: [32, 64], kernelSize: 3, dense: [256] };
+
+interface Trained {
+  weights: Float32Array[];
+  losses: number[];
+  logs: string[];
+  counts: number[];
+}
+
+/**
+ * One teacher stage (cross-entropy) of `arch`, SGD with momentum: linear in the gradients, so the
+ * split's rounding stays rounding (≤ 6e-7 in the loss over the stage, seen). Under Adam the same
+ * rounding grows (to ~1e-4 in the loss by step 9, seen): its first steps move each weight by ±lr
+ * whatever the gradient's size, so a gradient near zero whose sign rounds the other way moves
+ * a weight 2·lr apart; the same happens to any change of summation order, in PyTorch too.
+ */
+/** One teacher stage (cross-entropy) of `arch` on the training split of 1 000 digits, batch 63 (shards of 32 + 31: uneven, so a wrong weighting shows). */
+async function train(threads: number, o: { arch?: object; extra?: Partial<StageOptions>; onStep?: (step: number) => void } = {}): Promise<Trained> {
+  const tf = await wasmTf();
+  const ds = smallDigits(1000, 3);
+  const model = buildPreset(tf, ArchitectureSpec.parse(o.arch ?? CNN), ds.shape, ds.numClasses, 5, 'teacher');
+  const out: Trained = { weights: [], losses: [], logs: [], counts: [] };
+  await trainStage(tf, {
+    stage: 'teacher',
+    model,
+    losses: hintonLoss(0, 1),
+    training: TrainingSpec.parse({ epochs: 1, batchSize: 63, optimizer: { type: 'sgd', learningRate: 0.05 } }),
+    ds,
+    seed: 9,
+    shift: 0,
+    emit: (e: EventInput) => {
+      if (e.type === 'step') out.losses.push(e.loss);
+      if (e.type === 'log') out.logs.push(e.message);
+    },
+    shouldStop: () => false,
+    readEvery: 1,
+    threads,
+    onStep: (s) => {
+      out.counts.push(tf.memory().numTensors);
+      o.onStep?.(s);
+    },
+    ...o.extra,
+  });
+  out.weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  model.dispose();
+  return out;
+}
+
+function maxDiff(a: Float32Array[], b: Float32Array[]): number {
+  let d = 0;
+  a.forEach((w, i) => w.forEach((v, j) => (d = Math.max(d, Math.abs(v - b[i][j])))));
+  return d;
+}
+
+describe('data-parallel steps (gradient threads)', function () {
+  this.timeout(180_000);
+  let one: Trained;
+
+  before(async () => {
+    one = await train(1);
+  });
+
+  it('two threads train the same weights and losses as one, to float rounding', async () => {
+    const two = await train(2);
+    assert.ok(
+      two.logs.some((l) => /^teacher: 2 threads, data-parallel \(each batch of 63 split 32 \+ 31/.test(l)),
+      two.logs.join('\n'),
+    );
+    assert.ok(!one.logs.some((l) => /thread/.test(l)), 'one thread says nothing about threads');
+    assert.equal(two.losses.length, one.losses.length);
+    assert.ok(one.losses.length >= 10);
+    two.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) < 5e-6, `step ${i + 1}: ${l} vs ${one.losses[i]}`));
+    const d = maxDiff(two.weights, one.weights);
+    assert.ok(d < 1e-5, `weights differ by ${d}`);
+    // The weights moved: equal weights would also come from a split that trained nothing.
+    const tf = await wasmTf();
+    const ds = smallDigits(1000, 3);
+    const fresh = buildPreset(tf, ArchitectureSpec.parse(CNN), ds.shape, ds.numClasses, 5, 'teacher');
+    assert.ok(
+      maxDiff(
+        fresh.getWeights().map((w) => w.dataSync() as Float32Array),
+        one.weights,
+      ) > 1e-3,
+    );
+    fresh.dispose();
+  });
+
+  it('leaks no tensors per step on the main thread', async () => {
+    const two = await train(2);
+    const steady = two.counts.slice(2);
+    assert.ok(steady.length >= 8);
+    assert.equal(Math.max(...steady), Math.min(...steady), `tensor counts drift: ${steady.join(',')}`);
+  });
+
+  it('a thread that dies mid-stage: its rows are computed here, the stage ends with the same weights, and the log says so', async () => {
+    let stop: (() => Promise<void>) | undefined;
+    splitHooks.started = (shards) => (stop = () => shards.dispose());
+    try {
+      const hurt = await train(2, { onStep: (s) => s === 3 && void stop?.() });
+      assert.ok(
+        hurt.logs.some((l) => /^teacher: a gradient thread failed \(.*\); going on on one thread$/.test(l)),
+        hurt.logs.join('\n'),
+      );
+      assert.equal(hurt.losses.length, one.losses.length);
+      hurt.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) < 5e-6, `step ${i + 1}: ${l} vs ${one.losses[i]}`));
+      const d = maxDiff(hurt.weights, one.weights);
+      assert.ok(d < 1e-5, `weights differ by ${d}`);
+    } finally {
+      splitHooks.started = undefined;
+    }
+  });
+
+  it('what would change the result trains on one thread, and says why', async () => {
+    const bn = await train(2, { arch: { ...CNN, batchNorm: true } });
+    assert.ok(bn.logs.includes('teacher: one thread (its BatchNormalization layers depend on the whole batch or on random draws)'), bn.logs.join('\n'));
+    const tf = await wasmTf();
+    const live = await train(2, {
+      extra: {
+        stage: 'distill',
+        losses: hintonLoss(0.7, 4),
+        teacher: { kind: 'live', forward: (x: tfTypes.Tensor) => tf.zeros([x.shape[0], 10]) },
+      },
+    });
+    assert.ok(live.logs.includes('distill: one thread (the teacher runs live on each batch)'), live.logs.join('\n'));
+  });
+
+  it('a step too small to pay for the round trip (the MLP-32 student) stays on one thread, silently', async () => {
+    const mlp = await train(2, { arch: { preset: 'mlp', hidden: [32] } });
+    assert.ok(!mlp.logs.some((l) => /thread/.test(l)), mlp.logs.join('\n'));
+  });
+});
