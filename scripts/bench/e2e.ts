@@ -16,6 +16,7 @@ import { encodeIdx } from '../../src/engine/data/idx';
 import { loadSourceSync } from '../../src/engine/data/sources';
 import { DataSpec } from '../../src/protocol/config';
 import { ROOT, runProcess, torchEnv } from './common';
+import { threadsPerRun } from '../../src/protocol/threads';
 import { SCRATCH_TEACHER } from './scratch';
 
 export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -31,7 +32,12 @@ export interface E2eResult {
   phases: Record<string, number>;
   accuracies: { teacher: number; student: number; baseline: number };
   peakRssMb: number;
-  torch?: { seconds: number; phases: Record<string, number>; accuracies: { teacher: number; student: number; baseline: number } };
+  /** Threads our run used (protocol/threads.ts: the machine's cores), and PyTorch's in `torch`. */
+  threads: number;
+  /** PyTorch's loop on as many threads as our run. */
+  torch?: TorchE2e;
+  /** PyTorch's loop on one thread (the seed's loop as the bench first ran it). */
+  torch1?: TorchE2e;
   besides?: BaselineBeside | { error: string };
 }
 
@@ -42,6 +48,13 @@ export interface E2eResult {
  * started together, one distilling (baseline off), one training the same student with α = 0 (the baseline's
  * work), each process's own start, data loading and evaluation included.
  */
+interface TorchE2e {
+  seconds: number;
+  threads: number;
+  phases: Record<string, number>;
+  accuracies: { teacher: number; student: number; baseline: number };
+}
+
 export interface BaselineBeside {
   sequentialSeconds: number;
   parallelSeconds: number;
@@ -222,18 +235,22 @@ export async function endToEnd(dir: string, o: { quick: boolean; torchPython?: s
       baseline: summary.baseline?.testAccuracy ?? testOf('baseline'),
     },
     peakRssMb: Math.round(peakRssMb),
+    threads: threadsPerRun(1),
   };
   o.log('e2e: the baseline beside the student in a second process, against one process doing both (teacher and logits reused)…');
   // A measurement beside the main one: its failure is reported, not the bench's end.
   result.besides = await baselineBeside(dir, kd).catch((e: Error) => ({ error: e.message.slice(0, 500) }));
   if (o.torchPython) {
-    o.log('e2e: the same in PyTorch, one thread…');
-    const t = await runProcess(o.torchPython, [path.join(__dirname, 'torch_e2e.py'), path.join(dir, 'torch'), String(teacherEpochs), String(studentEpochs)], {
-      env: torchEnv(),
-    });
-    if (t.code !== 0) throw new Error(`torch_e2e.py failed:\n${t.stderr.slice(-2000)}`);
-    const out = JSON.parse(t.stdout.trim().split('\n').pop()!) as { phases: Record<string, number>; accuracies: E2eResult['accuracies'] };
-    result.torch = { seconds: +t.seconds.toFixed(1), phases: out.phases, accuracies: out.accuracies };
+    const torchRun = async (threads: number): Promise<TorchE2e> => {
+      o.log(`e2e: the same in PyTorch, ${threads} thread${threads > 1 ? 's' : ''}…`);
+      const args = [path.join(__dirname, 'torch_e2e.py'), path.join(dir, 'torch'), String(teacherEpochs), String(studentEpochs), String(threads)];
+      const t = await runProcess(o.torchPython!, args, { env: torchEnv() });
+      if (t.code !== 0) throw new Error(`torch_e2e.py failed:\n${t.stderr.slice(-2000)}`);
+      const out = JSON.parse(t.stdout.trim().split('\n').pop()!) as { phases: Record<string, number>; accuracies: E2eResult['accuracies'] };
+      return { seconds: +t.seconds.toFixed(1), threads, phases: out.phases, accuracies: out.accuracies };
+    };
+    result.torch = await torchRun(result.threads);
+    if (result.threads > 1) result.torch1 = await torchRun(1);
   }
   return result;
 }

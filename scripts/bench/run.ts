@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     // In-loop growth where enough windows ran (wasm), and what each whole stage left behind (both backends).
     const leaked = Math.max(
       ...[...wasm.measurements, ...cpu.measurements].flatMap((m) => [m.leakedPerStep, m.leakedAfterStage / m.steps].filter(Number.isFinite).map(Math.abs)),
-      ...[wasm.scratch?.leakedPerStep ?? NaN].filter(Number.isFinite).map(Math.abs),
+      ...[wasm.scratch?.leakedPerStep ?? NaN, wasm.scratchThreads?.leakedPerStep ?? NaN].filter(Number.isFinite).map(Math.abs),
     );
     const out: Record<string, unknown> = {
       backend: wasm.backend,
@@ -210,6 +210,8 @@ async function main(): Promise<void> {
       mlp_cached_sps: Math.round(sps(wasm, 'mlp', 'cached')),
       resnet8_cached_sps: Math.round(sps(wasm, 'resnet8', 'cached')),
       teacher_scratch_sps: Math.round(wasm.scratch?.samplesPerSec ?? NaN),
+      teacher_scratch_mt_sps: Math.round(wasm.scratchThreads?.samplesPerSec ?? NaN),
+      teacher_scratch_threads: wasm.scratchThreads?.threads ?? 1,
       mlp_onnx_live_sps: Math.round(sps(wasm, 'mlp', 'onnx-live')),
       cnn_onnx_live_sps: Math.round(sps(wasm, 'cnn', 'onnx-live')),
       teacher_cache_sps: Object.fromEntries(
@@ -239,7 +241,15 @@ async function main(): Promise<void> {
       phase_seconds: phases,
     };
     if (torch) {
-      for (const k of ['cnn_live_sps', 'cnn_cached_sps', 'mlp_live_sps', 'mlp_cached_sps', 'resnet8_cached_sps', 'teacher_scratch_sps'] as const) {
+      for (const k of [
+        'cnn_live_sps',
+        'cnn_cached_sps',
+        'mlp_live_sps',
+        'mlp_cached_sps',
+        'resnet8_cached_sps',
+        'teacher_scratch_sps',
+        'teacher_scratch_mt_sps',
+      ] as const) {
         out[`torch_${k}`] = Math.round(torch[k]);
         out[`ratio_${k}`] = +((out[k] as number) / torch[k]).toFixed(2);
       }
@@ -254,8 +264,14 @@ async function main(): Promise<void> {
       out.torch_version = torch.torch;
       out.torch_blas = torchBlas();
       if (e2e.torch) {
+        // Against PyTorch given the run's threads (the headline), and against its one-thread loop (the earlier figure).
+        out.e2e_threads = e2e.threads;
         out.torch_e2e_seconds = e2e.torch.seconds;
         out.ratio_e2e_seconds = +(e2e.seconds / e2e.torch.seconds).toFixed(2);
+        if (e2e.torch1) {
+          out.torch_e2e_1t_seconds = e2e.torch1.seconds;
+          out.ratio_e2e_1t_seconds = +(e2e.seconds / e2e.torch1.seconds).toFixed(2);
+        }
       }
       if (torch2) {
         out.torch_sweep_parallel_seconds = +torch2.seconds.toFixed(1);

@@ -24,9 +24,9 @@ export interface ScratchMeasurement {
 
 /**
  * Samples/s of a teacher's own training (no teacher to learn from): the run's teacher stage, as `distill run` trains
- * one, over `ds` (the caller's first steps × batch samples) in batches of `batch`.
+ * one, over `ds` (the caller's first steps × batch samples) in batches of `batch`, its steps split over `threads` (parallel/).
  */
-export async function measureScratch(ds: Dataset, steps: number, readEvery: number, batch: number): Promise<ScratchMeasurement> {
+export async function measureScratch(ds: Dataset, steps: number, readEvery: number, batch: number, threads = 1): Promise<ScratchMeasurement> {
   const model = buildPreset(tf, ArchitectureSpec.parse(SCRATCH_TEACHER), ds.shape, ds.numClasses, 1, 'teacher');
   const windows: number[] = [];
   const atWindowStart: number[] = [];
@@ -46,6 +46,7 @@ export async function measureScratch(ds: Dataset, steps: number, readEvery: numb
       if (step % readEvery === 1 % readEvery) atWindowStart.push(tf.memory().numTensors);
     },
     shouldStop: () => false,
+    threads,
   });
   model.dispose();
   const kept = windows.slice(1);

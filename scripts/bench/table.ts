@@ -31,6 +31,10 @@ export function printTable(o: Record<string, unknown>, wasm: WorkloadReport): vo
   p(
     `  ${'CNN teacher from scratch (CE)'.padEnd(30)} ${fmt(n('teacher_scratch_sps')).padStart(6)} ${'—'.padStart(8)} ${fmt(n('torch_teacher_scratch_sps')).padStart(15)} ${fmt(n('ratio_teacher_scratch_sps'), 2).padStart(13)}  ≥ 1× ${verdict(n('ratio_teacher_scratch_sps'), 1, false)}`,
   );
+  if (n('teacher_scratch_mt_sps') !== undefined && Number.isFinite(n('teacher_scratch_mt_sps')))
+    p(
+      `  ${`  same, ${o.teacher_scratch_threads} threads (PyTorch too)`.padEnd(30)} ${fmt(n('teacher_scratch_mt_sps')).padStart(6)} ${'—'.padStart(8)} ${fmt(n('torch_teacher_scratch_mt_sps')).padStart(15)} ${fmt(n('ratio_teacher_scratch_mt_sps'), 2).padStart(13)}  ≥ 1× ${verdict(n('ratio_teacher_scratch_mt_sps'), 1, false)}`,
+    );
   for (const w of ['mlp', 'cnn']) {
     const k = `${w}_onnx_live_sps`;
     p(
@@ -62,10 +66,16 @@ end to end, the seed's recipe (${e2e.data}; ${e2e.trainSamples} training samples
       .join(', ');
   const acc = (a: E2eResult['accuracies']) =>
     `teacher ${fmt(a.teacher * 100, 1)} %, student ${fmt(a.student * 100, 1)} %, baseline ${fmt(a.baseline * 100, 1)} %`;
-  p(`  distill run ${fmt(e2e.seconds, 1)} s (${ph(e2e.phases)}); test accuracy ${acc(e2e.accuracies)}; engine peak RSS ${e2e.peakRssMb} MB`);
+  p(
+    `  distill run (${e2e.threads} threads) ${fmt(e2e.seconds, 1)} s (${ph(e2e.phases)}); test accuracy ${acc(e2e.accuracies)}; engine peak RSS ${e2e.peakRssMb} MB`,
+  );
   if (e2e.torch) {
-    p(`  PyTorch (guide's loop, teacher live in KD) ${fmt(e2e.torch.seconds, 1)} s (${ph(e2e.torch.phases)}); test accuracy ${acc(e2e.torch.accuracies)}`);
+    const threads = (t: number) => `${t} thread${t > 1 ? 's' : ''}`;
+    p(
+      `  PyTorch (guide's loop, teacher live in KD, ${threads(e2e.torch.threads)}) ${fmt(e2e.torch.seconds, 1)} s (${ph(e2e.torch.phases)}); test accuracy ${acc(e2e.torch.accuracies)}`,
+    );
     p(`  ours/PyTorch ${fmt(n('ratio_e2e_seconds'), 2)}× (target ≤ 0.7: ${verdict(n('ratio_e2e_seconds'), 0.7, true)})`);
+    if (e2e.torch1) p(`  PyTorch on 1 thread ${fmt(e2e.torch1.seconds, 1)} s (${ph(e2e.torch1.phases)}) → ours/PyTorch ${fmt(n('ratio_e2e_1t_seconds'), 2)}×`);
   }
   const b = e2e.besides;
   if (b && 'error' in b) p(`  baseline beside the student: failed to measure (${b.error})`);

@@ -20,6 +20,7 @@ import time
 
 import numpy as np
 import torch
+from torch_threads import set_threads
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -228,6 +229,12 @@ def main():
         for cached in (False, True):
             out[f'{kind}_{"cached" if cached else "live"}_sps'] = step_throughput(x, y, kind, cached, steps)
     out['teacher_scratch_sps'] = scratch_throughput(x, y, steps)
+    # The same on every core: PyTorch's intra-op threads, against the engine's data-parallel gradient threads.
+    cores = len(os.sched_getaffinity(0))
+    set_threads(cores)
+    out['teacher_scratch_threads'] = cores
+    out['teacher_scratch_mt_sps'] = scratch_throughput(x, y, steps)
+    set_threads(1)
     # As the engine's bench: cached teacher logits only, fewer steps (each is ~100x an MLP step).
     out['resnet8_cached_sps'] = step_throughput(rgb32(x), y, 'resnet8', True, max(6, steps // 3))
     out['mlp_forward_sps'] = forward_throughput(x, 'mlp', 4096)

@@ -1,10 +1,10 @@
-"""The seed's recipe end to end in PyTorch, the way the guide writes its loop, one thread: the CNN
+"""The seed's recipe end to end in PyTorch, the way the guide writes its loop, on THREADS threads (default 1): the CNN
 teacher conv32-conv64-dense256 from scratch (cross-entropy), the MLP-32 student distilled with the
 teacher run live on every batch (T = 4, alpha = 0.7), and the same student from scratch (the
 baseline), batch 128, Adam 1e-3, each evaluated on the test split. Spawned by scripts/bench/e2e.ts
 on the samples and splits `distill run` uses:
 
-    python3 torch_e2e.py DATA_DIR TEACHER_EPOCHS STUDENT_EPOCHS
+    python3 torch_e2e.py DATA_DIR TEACHER_EPOCHS STUDENT_EPOCHS [THREADS]
 
 DATA_DIR holds images.u8 / labels.u8 (the training set), test_images.u8 / test_labels.u8, and
 train.u32 / val.u32 / test.u32 (indices; test into the test set). Prints one JSON object.
@@ -18,9 +18,11 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch_threads import set_threads
 
 T0 = time.perf_counter()
-torch.set_num_threads(1)
+# One thread unless told (the bench runs it on as many threads as `distill run` used, and on one).
+set_threads(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
 torch.manual_seed(0)
 BATCH = 128
 

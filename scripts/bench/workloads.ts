@@ -28,6 +28,7 @@ import { trainStage, type TeacherSource } from '../../src/engine/train/trainer';
 import { ArchitectureSpec, DataSpec, TrainingSpec, type BackendName } from '../../src/protocol/config';
 import type { EventInput } from '../../src/protocol/events';
 import { measureScratch, type ScratchMeasurement } from './scratch';
+import { threadsPerRun } from '../../src/protocol/threads';
 // Where the speed work (and issue 20's notes) first found it.
 export { SCRATCH_TEACHER } from './scratch';
 
@@ -96,6 +97,8 @@ export interface WorkloadReport {
   cache?: { workload: WorkloadName; samples: number; tfjsSps: number; onnxSps: number }[];
   /** The teacher trained from scratch (SCRATCH_TEACHER, cross-entropy), samples/s of its trainStage. */
   scratch?: ScratchMeasurement;
+  /** The same on every core (data-parallel gradient threads, as `distill run` trains it alone on a machine). */
+  scratchThreads?: ScratchMeasurement & { threads: number };
 }
 
 /** The teacher as ONNX, run by ONNX Runtime on one thread (as the KD step's PyTorch runs), through the engine's ONNX teacher. */
@@ -274,6 +277,11 @@ async function main(): Promise<void> {
     process.stderr.write(
       `  ${tf.getBackend()} teacher from scratch (conv32-conv64-dense256, cross-entropy): ${Math.round(report.scratch.samplesPerSec)} samples/s\n`,
     );
+    const threads = threadsPerRun(1);
+    if (threads > 1) {
+      report.scratchThreads = { ...(await measureScratch(datasetOf(base, steps * BATCH), steps, readEvery, BATCH, threads)), threads };
+      process.stderr.write(`  ${tf.getBackend()} teacher from scratch on ${threads} threads: ${Math.round(report.scratchThreads.samplesPerSec)} samples/s\n`);
+    }
   }
   if (backend === 'wasm' && !only) report.cache = [await cacheSpeed(base, 'mlp', 4096), await cacheSpeed(base, 'cnn', 2048)];
   if (process.argv.includes('--profile')) {

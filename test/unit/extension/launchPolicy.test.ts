@@ -69,13 +69,17 @@ describe('protocol: the engine request and its argv, written and read from one t
   it('round-trips each job with every flag, and knows the worker', () => {
     const flags = { backend: 'wasm', workspaceRoot: '/w' };
     const jobs: EngineRequest[] = [
-      { kind: 'run', configPath: '/k/kd.json', runDir: '/k/.distillery/runs/r1', ...flags },
+      { kind: 'run', configPath: '/k/kd.json', runDir: '/k/.distillery/runs/r1', ...flags, threads: 2 },
       { kind: 'resume', runDir: '/k/.distillery/runs/r1', ...flags },
       { kind: 'validate', configPath: '/k/kd.json' },
     ];
     for (const request of jobs) assert.deepEqual(parseEngineArgv(engineArgv(request)), { worker: false, request });
     assert.deepEqual(engineArgv(jobs[1]), ['--resume', '/k/.distillery/runs/r1', '--backend', 'wasm', '--workspace', '/w']);
+    assert.deepEqual(engineArgv(jobs[0]).slice(-2), ['--threads', '2']);
     assert.deepEqual(parseEngineArgv(['--worker']), { worker: true });
+    // A thread count that is not a whole number ≥ 1 is dropped (the engine then uses its cores), never passed on.
+    for (const bad of ['0', '-1', '1.5', 'two'])
+      assert.equal((parseEngineArgv(['--resume', '/r', '--threads', bad]) as { request: EngineRequest }).request.threads, undefined, bad);
     assert.equal(new Set(ENGINE_FLAGS.map((f) => f.flag)).size, ENGINE_FLAGS.length);
     // A path that starts with "--" is still a value, in its place.
     const odd: EngineRequest = { kind: 'validate', configPath: '--odd/kd.json' };
@@ -97,6 +101,7 @@ describe('protocol: the engine request and its argv, written and read from one t
   it("a launch's flags join a job in one place, and only the engine's flags travel", () => {
     const launch = { execPath: '/node', backend: 'cpu', workspaceRoot: '/w', notes: ['x'] };
     assert.deepEqual(engineRequest(launch, { kind: 'resume', runDir: '/r' }), { kind: 'resume', runDir: '/r', backend: 'cpu', workspaceRoot: '/w' });
+    assert.deepEqual(engineRequest({ threads: 1 }, { kind: 'resume', runDir: '/r' }), { kind: 'resume', runDir: '/r', threads: 1 });
     assert.deepEqual(engineRequest({}, { kind: 'validate', configPath: '/k' }), { kind: 'validate', configPath: '/k' });
   });
 });
