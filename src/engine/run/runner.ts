@@ -320,8 +320,11 @@ async function teacherSourceFor(ctx: RunContext, models: tfTypes.LayersModel[], 
   const { source, got } = await cachedTeacherSource(tf, forward, ds, key, useDiskCache ? cacheDirFor(ctx.configPath) : undefined, heads, ctx.memo);
   const what = outputs.length ? `; with the ${outputs.map((o) => o.name).join(', ')} head${outputs.length > 1 ? 's' : ''}` : '';
   if (useDiskCache) ctx.cachedTeacher = source;
-  if (got.hit) log(`teacher logits: reused cache ${got.file} (${ds.train.set.count} samples, read in ${got.seconds.toFixed(2)} s${what})`);
-  else log(`teacher logits: computed for ${ds.train.set.count} samples in ${got.seconds.toFixed(1)} s${got.file ? `, cached in ${got.file}` : ''}${what}`);
+  if (got.hit) log(`teacher logits: reused cache ${got.file} (${got.needed} samples, read in ${got.seconds.toFixed(2)} s${what})`);
+  else
+    log(
+      `teacher logits: computed for ${got.computed} samples in ${got.seconds.toFixed(1)} s${got.computed < got.needed ? ` (the cache held ${got.needed - got.computed} of the ${got.needed} this run uses)` : ''}${got.file ? `, cached in ${got.file}` : ''}${what}`,
+    );
   writer.emit({ type: 'teacher_logits', source: got.hit ? 'cache-hit' : 'computed', ...(got.file ? { file: got.file } : {}) });
   return source;
 }

@@ -1,17 +1,18 @@
 /**
- * The teacher's logits over every sample of the training set, un-augmented, cached on disk:
+ * The teacher's logits over the samples of the training set, un-augmented, cached on disk:
  * `.distillery/cache/teacher-logits-<hash>.bin` (float32, [samples × classes]; with kd.json
- * `outputs`, each row is followed by the teacher's head outputs, [samples × (classes + Σd)]). The hash
- * covers the teachers' weights, how they combine, and the data (pixels, normalisation), so
- * a change to either misses the cache. Every sample of the set is covered, not just one
- * split, so sweep trials with other seeds (other splits) reuse it too. Files are written
- * under a temporary name and renamed, since parallel trials may write the same entry.
+ * `outputs`, each row is followed by the teacher's head outputs, [samples × (classes + Σd)]; then
+ * a byte per sample saying whether its row is there). The hash covers the teachers' weights, how
+ * they combine, and the data (pixels, normalisation), so a change to either misses the cache. A
+ * run computes the rows it uses that the file lacks, so sweep trials with other seeds (other
+ * splits) or another `data.limit` reuse what is there. Files are written under a temporary name
+ * and renamed, since parallel trials may write the same entry.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { Dataset, Split } from '../data/dataset';
+import type { Dataset } from '../data/dataset';
 import type { EnsembleOptions } from '../models/forward';
 import { fileIdentity, writeDurably } from '../models/modelFiles';
 import { predictLogits, type LogitsFn } from '../train/evaluate';
@@ -69,12 +70,48 @@ export interface CachedLogits {
   file?: string;
   hit: boolean;
   seconds: number;
+  /** Rows computed now (0 on a hit), and the rows this run uses. */
+  computed: number;
+  needed: number;
 }
 
 /**
- * Logits of every training-set sample, read from the cache when `cacheDir` has them, else
- * computed (and written there when `cacheDir` is given). `width`: values per sample of what
- * `forward` gives (the classes, plus the heads' outputs with kd.json `outputs`).
+ * The samples of the training set this run reads the teacher's rows for: its training split,
+ * and its validation and test splits where they are drawn from the same set (their teacher
+ * accuracies read the cache: runner.ts, finish.ts). Under `data.limit` that is the limit, not
+ * the whole set.
+ */
+export function rowsNeeded(ds: Dataset): Uint8Array {
+  const set = ds.train.set;
+  const need = new Uint8Array(set.count);
+  for (const split of [ds.train, ds.val, ds.test]) if (split.set === set) for (const i of split.indices) need[i] = 1;
+  return need;
+}
+
+/**
+ * The cache file: [count × width] float32, then one byte per sample, 1 where its row holds the
+ * teacher's values. A file of exactly [count × width] float32 (written before rows were
+ * computed on demand) holds every row.
+ */
+function readCacheFile(file: string, count: number, width: number): { logits: Float32Array; present: Uint8Array } | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const size = fs.statSync(file).size;
+  const values = count * width * 4;
+  if (size !== values && size !== values + count) return undefined;
+  const buf = fs.readFileSync(file);
+  if (buf.byteLength !== size) return undefined;
+  const logits = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + values));
+  const present = size === values ? new Uint8Array(count).fill(1) : new Uint8Array(buf.buffer.slice(buf.byteOffset + values, buf.byteOffset + size));
+  return { logits, present };
+}
+
+/**
+ * The teacher's rows for the samples this run uses (rowsNeeded), in a table over the whole
+ * training set: read from the cache when `cacheDir` has them, the missing ones computed (and
+ * the file rewritten with them when `cacheDir` is given). Rows no run asked for yet stay 0 and
+ * unmarked, so a later run with other splits (a sweep trial's seed, another limit) computes only
+ * what it adds. `width`: values per sample of what `forward` gives (the classes, plus the heads'
+ * outputs with kd.json `outputs`).
  */
 export async function teacherLogitsForSet(
   tf: typeof tfTypes,
@@ -87,29 +124,34 @@ export async function teacherLogitsForSet(
 ): Promise<CachedLogits> {
   const t0 = performance.now();
   const set = ds.train.set;
-  const bytes = set.count * width * 4;
   const file = key && cacheDir ? path.join(cacheDir, `teacher-logits-${key}.bin`) : undefined;
-  // A worker keeps the file's values under the file's identity: the same file unchanged since
-  // an earlier run read or wrote it holds these bytes, and reads as a cache hit, as it would
-  // for a fresh engine. A file replaced or removed since misses.
+  const need = rowsNeeded(ds);
+  let needed = 0;
+  for (const n of need) needed += n;
+  // A worker keeps the file's contents under the file's identity: the same file unchanged since
+  // an earlier run read or wrote it holds these bytes. A file replaced or removed since misses.
   const memoKey = memo && file ? (id: string) => `logits:${file}:${width}:${id}` : undefined;
-  if (file && fs.existsSync(file) && fs.statSync(file).size === bytes) {
-    const read = () => {
-      const buf = fs.readFileSync(file);
-      return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-    };
-    const logits = memoKey ? await memo!.get(memoKey(fileIdentity(file)), read) : read();
-    return { logits, file, hit: true, seconds: (performance.now() - t0) / 1000 };
-  }
-  const all: Split = { set, indices: Uint32Array.from({ length: set.count }, (_, i) => i) };
-  const logits = await predictLogits(tf, forward, ds, all, 512, width);
+  // A file of another size (torn, or another format) reads as holding no rows, and is rewritten.
+  const read = () => readCacheFile(file!, set.count, width) ?? { logits: new Float32Array(set.count * width), present: new Uint8Array(set.count) };
+  const cached = file && fs.existsSync(file) ? (memoKey ? await memo!.get(memoKey(fileIdentity(file)), read) : read()) : undefined;
+  const logits = cached?.logits ?? new Float32Array(set.count * width);
+  const present = cached?.present ?? new Uint8Array(set.count);
+  const missing: number[] = [];
+  for (let i = 0; i < set.count; i++) if (need[i] && !present[i]) missing.push(i);
+  if (!missing.length) return { logits, file, hit: true, seconds: (performance.now() - t0) / 1000, computed: 0, needed };
+  const rows = await predictLogits(tf, forward, ds, { set, indices: Uint32Array.from(missing) }, 512, width);
+  missing.forEach((i, r) => {
+    logits.set(rows.subarray(r * width, (r + 1) * width), i * width);
+    present[i] = 1;
+  });
   if (file) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    // writeDurably names its temporary file by pid: parallel trials never share one.
-    writeDurably(file, Buffer.from(logits.buffer, logits.byteOffset, logits.byteLength));
-    if (memoKey) await memo!.get(memoKey(fileIdentity(file)), () => logits);
+    // writeDurably names its temporary file by pid: parallel trials never share one (the last
+    // rename wins; rows only the other wrote are computed again by the next run that needs them).
+    writeDurably(file, Buffer.concat([Buffer.from(logits.buffer, logits.byteOffset, logits.byteLength), Buffer.from(present)]));
+    if (memoKey) await memo!.get(memoKey(fileIdentity(file)), () => ({ logits, present }));
   }
-  return { logits, file, hit: false, seconds: (performance.now() - t0) / 1000 };
+  return { logits, file, hit: false, seconds: (performance.now() - t0) / 1000, computed: missing.length, needed };
 }
 
 /**
