@@ -88,6 +88,9 @@ export function rowsNeeded(ds: Dataset): Uint8Array {
   return need;
 }
 
+/** Which rows of a table read or written here hold the teacher's values. */
+const rowMarks = new WeakMap<Float32Array, Uint8Array>();
+
 /**
  * The cache file: [count × width] float32, then one byte per sample, 1 where its row holds the
  * teacher's values. A file of exactly [count × width] float32 (written before rows were
@@ -132,10 +135,15 @@ export async function teacherLogitsForSet(
   // an earlier run read or wrote it holds these bytes. A file replaced or removed since misses.
   const memoKey = memo && file ? (id: string) => `logits:${file}:${width}:${id}` : undefined;
   // A file of another size (torn, or another format) reads as holding no rows, and is rewritten.
-  const read = () => readCacheFile(file!, set.count, width) ?? { logits: new Float32Array(set.count * width), present: new Uint8Array(set.count) };
-  const cached = file && fs.existsSync(file) ? (memoKey ? await memo!.get(memoKey(fileIdentity(file)), read) : read()) : undefined;
-  const logits = cached?.logits ?? new Float32Array(set.count * width);
-  const present = cached?.present ?? new Uint8Array(set.count);
+  // The memo keeps the table itself (finish.ts keys the teacher's evaluation by it), its row marks beside it.
+  const read = () => {
+    const got = readCacheFile(file!, set.count, width) ?? { logits: new Float32Array(set.count * width), present: new Uint8Array(set.count) };
+    rowMarks.set(got.logits, got.present);
+    return got.logits;
+  };
+  const cachedLogits = file && fs.existsSync(file) ? (memoKey ? await memo!.get(memoKey(fileIdentity(file)), read) : read()) : undefined;
+  const logits = cachedLogits ?? new Float32Array(set.count * width);
+  const present = (cachedLogits && rowMarks.get(cachedLogits)) ?? new Uint8Array(set.count);
   const missing: number[] = [];
   for (let i = 0; i < set.count; i++) if (need[i] && !present[i]) missing.push(i);
   if (!missing.length) return { logits, file, hit: true, seconds: (performance.now() - t0) / 1000, computed: 0, needed };
@@ -149,7 +157,8 @@ export async function teacherLogitsForSet(
     // writeDurably names its temporary file by pid: parallel trials never share one (the last
     // rename wins; rows only the other wrote are computed again by the next run that needs them).
     writeDurably(file, Buffer.concat([Buffer.from(logits.buffer, logits.byteOffset, logits.byteLength), Buffer.from(present)]));
-    if (memoKey) await memo!.get(memoKey(fileIdentity(file)), () => ({ logits, present }));
+    rowMarks.set(logits, present);
+    if (memoKey) await memo!.get(memoKey(fileIdentity(file)), () => logits);
   }
   return { logits, file, hit: false, seconds: (performance.now() - t0) / 1000, computed: missing.length, needed };
 }
