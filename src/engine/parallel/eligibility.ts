@@ -59,15 +59,27 @@ export function macsPerSample(model: tfTypes.LayersModel): number {
 }
 
 /**
- * The least forward work a shard should carry: a split step costs the threads' round trip,
- * the weights copied out and the gradients summed (~5–10 ms a step here). Measured on 2 cores:
- * the CNN teacher conv32-conv64-dense256 (4.6 M multiply-adds a sample, 64-row shards: 290 M)
- * trains 1.37× faster on 2 threads; the MLP-32 student (25 k, shards of 1.6 M) 0.55× as fast.
+ * When a split step pays. It costs a fixed round trip (messages, tensors made from shared memory)
+ * and passes over every parameter (the weights copied out, the gradients copied back and summed),
+ * so a shard must carry enough work in all and per parameter. Measured on 2 shared cores, batch
+ * 128 (shards of 64), 2 threads against 1:
+ *   CNN teacher conv32-conv64-dense256: 294 M multiply-adds a shard, 358 per parameter: 1.37×
+ *   CNN student conv8-conv16-dense32:    19 M, 690 per parameter: 1.2–1.3×
+ *   MLP 784-300-300-10:                  21 M,  64 per parameter: 0.64×
+ *   MLP 784-32-10:                      1.6 M,  64 per parameter: 0.55×
+ * (a dense layer does one multiply-add per weight and row, so an MLP's shard carries as many per
+ * parameter as it has rows: it pays only at large batches).
  */
-export const MIN_SHARD_MACS = 50e6;
+export const MIN_SHARD_MACS = 10e6;
+export const MIN_SHARD_MACS_PER_PARAM = 150;
 
 /** How many threads a step of `batchSize` rows of this model is worth, at most `threads`. */
 export function threadsWorthIt(model: tfTypes.LayersModel, batchSize: number, threads: number): number {
-  const work = macsPerSample(model) * batchSize;
-  return Math.max(1, Math.min(threads, Math.floor(work / MIN_SHARD_MACS)));
+  const macs = macsPerSample(model);
+  const params = Math.max(1, model.countParams());
+  for (let t = threads; t >= 2; t--) {
+    const shard = macs * Math.floor(batchSize / t);
+    if (shard >= MIN_SHARD_MACS && shard / params >= MIN_SHARD_MACS_PER_PARAM) return t;
+  }
+  return 1;
 }

@@ -11,6 +11,7 @@ import { hintonLoss } from '../../../../src/engine/losses/logits';
 import { buildPreset } from '../../../../src/engine/models/presets';
 import { trainStage, type StageOptions } from '../../../../src/engine/train/trainer';
 import { splitHooks } from '../../../../src/engine/parallel/splitStep';
+import { threadsWorthIt } from '../../../../src/engine/parallel/eligibility';
 import { smallDigits, wasmTf } from '../helpers';
 
 const CNN = { preset: 'cnn', filters: [32, 64], kernelSize: 3, dense: [256] };
@@ -142,5 +143,24 @@ describe('data-parallel steps (gradient threads)', function () {
   it('a step too small to pay for the round trip (the MLP-32 student) stays on one thread, silently', async () => {
     const mlp = await train(2, { arch: { preset: 'mlp', hidden: [32] } });
     assert.ok(!mlp.logs.some((l) => /thread/.test(l)), mlp.logs.join('\n'));
+  });
+});
+
+describe('data-parallel steps: which steps are worth splitting', () => {
+  it('convolutions at batch 128 split, MLPs at 128 do not (measured: 1.37× and 1.25× against 0.64× and 0.55×), an MLP at a large batch does', async () => {
+    const tf = await wasmTf();
+    const worth = (arch: object, batch: number, threads: number) => {
+      const m = buildPreset(tf, ArchitectureSpec.parse(arch), [28, 28, 1], 10, 1, 'm');
+      const t = threadsWorthIt(m, batch, threads);
+      m.dispose();
+      return t;
+    };
+    assert.equal(worth(CNN, 128, 2), 2);
+    assert.equal(worth(CNN, 128, 4), 4);
+    assert.equal(worth({ preset: 'cnn', filters: [8, 16], kernelSize: 3, dense: [32] }, 128, 2), 2);
+    assert.equal(worth({ preset: 'mlp', hidden: [300, 300] }, 128, 2), 1);
+    assert.equal(worth({ preset: 'mlp', hidden: [32] }, 128, 2), 1);
+    assert.equal(worth({ preset: 'mlp', hidden: [300, 300] }, 1024, 2), 2);
+    assert.equal(worth(CNN, 128, 1), 1);
   });
 });
