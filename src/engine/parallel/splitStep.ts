@@ -16,7 +16,7 @@ import { combineRows, shardLoss } from './shardLoss';
 import { GradientShards, splitRows } from './shards';
 import { splitPlan, threadsWorthIt } from './eligibility';
 
-/** A seam for tests: sees each stage's gradient threads once started (test/unit/engine/parallel.test.ts stops them mid-stage). */
+/** A seam for tests: sees each stage's gradient threads once started (test/unit/engine/parallel/splitStep.test.ts stops them mid-stage). */
 export const splitHooks: { started?: (shards: GradientShards) => void } = {};
 
 export interface SplitTrainer {
