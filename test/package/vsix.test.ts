@@ -85,6 +85,30 @@ describe('npm run package: the .vsix', function () {
     assert.ok(summary.teacher.testAccuracy > 0.1, `teacher accuracy ${summary.teacher.testAccuracy} is no better than chance`);
   });
 
+  it("splits a CNN teacher's steps over two threads from the installed bundle alone (the bundle is its own gradient thread)", () => {
+    const engine = path.join(tmp, 'installed', 'extension', 'dist', 'engine.js');
+    const work = fs.mkdtempSync(path.join(tmp, 'threads-'));
+    const kd = {
+      data: { source: 'mnist', limit: 1000 },
+      teachers: [{ id: 'cnn', architecture: { preset: 'cnn', filters: [32, 64], kernelSize: 3, dense: [256] }, training: { epochs: 1, batchSize: 128 } }],
+      student: { architecture: { preset: 'mlp', hidden: [16] } },
+      training: { epochs: 1, batchSize: 128 },
+      evaluation: { latencySamples: 2, logitsSamples: 0 },
+      backend: 'wasm',
+    };
+    fs.writeFileSync(path.join(work, 'kd.json'), JSON.stringify(kd));
+    const runDir = path.join(work, 'run');
+    const r = spawnSync(process.execPath, [engine, '--config', path.join(work, 'kd.json'), '--run-dir', runDir, '--threads', '2'], {
+      cwd: work,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const logs = fs.readFileSync(path.join(runDir, 'events.jsonl'), 'utf8');
+    assert.match(logs, /"message":"teacher: 2 threads, data-parallel \(each batch of 128 split 64 \+ 64/);
+    assert.doesNotMatch(logs, /gradient thread/, 'no thread failed or failed to start');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).status, 'done');
+  });
+
   it("uses tfjs-node from the global packages of the Node that runs it (distillery.nodePath's), else wasm", () => {
     // A Node "installed" in <tmp>/node (bin/node, a hard link to this one) with a global
     // @tensorflow/tfjs-node: a stand-in that, like the real one, registers a 'tensorflow' backend

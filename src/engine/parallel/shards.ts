@@ -37,8 +37,10 @@ export function splitRows(size: number, parts: number): number[] {
  */
 function spawnThread(): Worker {
   if (__filename.endsWith('.ts')) {
+    // Resolved here, not named in the thread's source: the bundles must not read as requiring tsx (scripts/package/cli.mjs).
+    const tsx = JSON.stringify(require.resolve('tsx/cjs/api', { paths: [__dirname] }));
     const entry = JSON.stringify(path.join(__dirname, 'gradientThread.ts'));
-    return new Worker(`require('tsx/cjs/api').register(); require(${entry}).startGradientThread();`, { eval: true });
+    return new Worker(`require(${tsx}).register(); require(${entry}).startGradientThread();`, { eval: true });
   }
   return new Worker(__filename, { workerData: { role: GRADIENT_THREAD_ROLE } });
 }
