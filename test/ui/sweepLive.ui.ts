@@ -269,18 +269,30 @@ const check: UiCheck = {
       log(`a running sweep's menu: ${running.join(' | ')}`);
       assert.ok(running.includes('Stop Sweep'), "a running sweep's menu has Stop Sweep");
       assert.ok(!running.includes('Delete Sweep'), 'a running sweep cannot be deleted');
-      await page
-        .locator('.context-view .monaco-menu .action-label', { hasText: /^Stop Sweep$/ })
-        .first()
-        .click();
-      const stopped = await waitFor(
-        'the stopped sweep to end',
-        () => {
-          const s2 = readSweep(secondDir);
-          return s2 && s2.status !== 'running' ? s2 : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 250 },
-      );
+      const clickStop = () =>
+        page
+          .locator('.context-view .monaco-menu .action-label', { hasText: /^Stop Sweep$/ })
+          .first()
+          .click();
+      await clickStop();
+      const ended = () => {
+        const s2 = readSweep(secondDir);
+        return s2 && s2.status !== 'running' ? s2 : undefined;
+      };
+      // Seen once in CI: the click reached no command (nothing stopped within 60 s; the same check passed when rerun).
+      // The Runs tree re-renders this row every second while the sweep runs, which can take the open menu with it.
+      // A person clicks again; so does the check, once, and says so. A Stop that runs but is slow still fails below.
+      const stoppedSoon = await waitFor('the stopped sweep to end', ended, { timeoutMs: 20_000, intervalMs: 250 }).catch(() => undefined);
+      if (!stoppedSoon) {
+        const none = readSweep(secondDir)?.trials.every((t) => t.status !== 'stopped');
+        log(
+          `Stop Sweep: nothing stopped 20 s after the click (${none ? 'no trial stopped: the click reached no command' : 'a trial stopped'}); opening the menu again`,
+        );
+        assert.ok(none, 'a Stop that began stopping trials must end the sweep by itself');
+        assert.ok((await menuItems()).includes('Stop Sweep'));
+        await clickStop();
+      }
+      const stopped = stoppedSoon ?? (await waitFor('the stopped sweep to end', ended, { timeoutMs: 60_000, intervalMs: 250 }));
       assert.equal(stopped.status, 'stopped', 'Stop Sweep from the Runs view ends the sweep stopped');
       assert.ok(
         stopped.trials.some((t) => t.status !== 'done'),
