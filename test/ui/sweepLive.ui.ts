@@ -64,7 +64,7 @@ const check: UiCheck = {
             teachers: [{ id: 'mlp', architecture: { preset: 'mlp', hidden: [128] }, training: { epochs: 3, batchSize: 64 } }],
             student: { architecture: { preset: 'mlp', hidden: [16] } },
             distillation: { temperature: 4, alpha: 0.7 },
-            training: { epochs: 4, batchSize: 64 },
+            training: { epochs: 12, batchSize: 64 },
             evaluation: { latencySamples: 10 },
             sweep: { params: { 'distillation.temperature': [1, 2, 4, 8] }, seeds: 2, metric: 'valAccuracy', parallel: 1 },
           },
