@@ -18,7 +18,7 @@ function lossSpecs(losses: LossTerm[]): LossSpec[] | undefined {
   for (const l of losses) {
     if (l instanceof LogitsDistillation) specs.push({ name: 'kd', weight: l.weight, temperature: l.temperature });
     else if (l instanceof HardLabelCrossEntropy) specs.push({ name: 'ce', weight: l.weight });
-    else return undefined;
+    else return undefined; // ScheduledLogitsDistillation & co.: α or T moves per step
   }
   return specs;
 }
@@ -30,14 +30,13 @@ export function splitPlan(tf: typeof tfTypes, o: StageOptions): { losses: LossSp
   if (o.studentForward || o.targets) return { why: 'feature, attention or output-head terms need activations beside the logits' };
   if (o.extraVars?.length) return { why: 'feature adapters train beside the model' };
   if (o.labelMask) return { why: 'unlabeled samples mask the cross-entropy per batch' };
-  if (o.hyper) return { why: 'α or T follows a schedule' };
   if (o.teacher?.kind === 'live') return { why: 'the teacher runs live on each batch' };
   if (o.teacher?.outputs) return { why: "the teacher's heads are distilled too" };
   if (o.model.outputs.length !== 1) return { why: 'the model has more than one output' };
   const stateful = o.model.layers.map((l) => l.getClassName()).filter((c) => BATCH_DEPENDENT.includes(c));
   if (stateful.length) return { why: `its ${[...new Set(stateful)].join(', ')} layers depend on the whole batch or on random draws` };
   const losses = lossSpecs(o.losses);
-  if (!losses) return { why: `its loss has terms beyond Hinton's (${o.losses.map((l) => l.name).join(', ')})` };
+  if (!losses) return { why: `its loss has terms beyond Hinton's fixed ones (${o.losses.map((l) => l.name).join(', ')}; α or T on a schedule counts)` };
   return { losses };
 }
 

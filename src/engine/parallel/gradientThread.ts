@@ -64,7 +64,10 @@ function step(r: Replica, rows: number): number[] {
       return out.total;
     }, vars);
     vars.forEach((v, i) => grads.set(g[v.name].dataSync() as Float32Array, offsets[i]));
-    return Array.from(row!.dataSync());
+    // Kept tensors outlive every tidy: the row is read, then let go.
+    const values = Array.from(row!.dataSync());
+    row!.dispose();
+    return values;
   });
 }
 

@@ -123,13 +123,15 @@ class Split implements SplitTrainer {
     let pending: Promise<number[] | undefined>[] = [];
     if (shards) {
       shards.pushWeights(vars);
-      pending = shards.send(x, y, teacher, ranges);
+      // Every answer gets its handler now: a thread that fails while an earlier one is awaited must
+      // not reject unhandled (the engine treats that as a crash).
+      pending = shards.send(x, y, teacher, ranges).map((p) => p.catch((e: Error) => this.lose(e)));
     }
     // The threads compute while this one does its own rows.
     const parts: { grads: tfTypes.Tensor[]; values: number[]; rows: number }[] = [{ ...this.local(x, y, teacher, ...ranges[0]), rows: sizes[0] }];
     for (const [t, answer] of pending.entries()) {
       const [from, to] = ranges[t + 1];
-      const values = await answer.catch((e: Error) => this.lose(e));
+      const values = await answer;
       if (values && shards) {
         const flat = shards.gradients(t);
         const grads = vars.map((v, i) => tf.tensor(flat.subarray(this.offsets[i], this.offsets[i] + v.size), v.shape));

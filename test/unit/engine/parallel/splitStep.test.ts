@@ -126,6 +126,46 @@ describe('data-parallel steps (gradient threads)', function () {
     }
   });
 
+  it('three threads, both helpers killed mid-stage: the stage ends on one thread, no rejection left unhandled (the race where a later thread fails first is not reproduced here)', async () => {
+    let stop: (() => Promise<void>) | undefined;
+    splitHooks.started = (shards) => (stop = () => shards.dispose());
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const hurt = await train(3, {
+        extra: { training: TrainingSpec.parse({ epochs: 1, batchSize: 126, optimizer: { type: 'sgd', learningRate: 0.05 } }) },
+        onStep: (s) => s === 2 && void stop?.(),
+      });
+      assert.ok(
+        hurt.logs.some((l) => /^teacher: 3 threads, data-parallel/.test(l)),
+        hurt.logs.join('\n'),
+      );
+      assert.ok(
+        hurt.logs.some((l) => /^teacher: a gradient thread failed/.test(l)),
+        hurt.logs.join('\n'),
+      );
+      assert.ok(hurt.losses.length >= 6);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      splitHooks.started = undefined;
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a distill stage on cached logits splits, with the step hook the runner always passes (no schedule)', async () => {
+    const ds = smallDigits(1000, 3);
+    const logits = new Float32Array(ds.train.set.count * 10).map((_, i) => (i % 10) / 3);
+    const two = await train(2, {
+      extra: { stage: 'distill', losses: hintonLoss(0.7, 4), teacher: { kind: 'cached', logits }, hyper: () => ({ alpha: 0.7, temperature: 4 }) },
+    });
+    assert.ok(
+      two.logs.some((l) => /^distill: 2 threads, data-parallel/.test(l)),
+      two.logs.join('\n'),
+    );
+  });
+
   it('what would change the result trains on one thread, and says why', async () => {
     const bn = await train(2, { arch: { ...CNN, batchNorm: true } });
     assert.ok(bn.logs.includes('teacher: one thread (its BatchNormalization layers depend on the whole batch or on random draws)'), bn.logs.join('\n'));
