@@ -9,15 +9,11 @@ import { parentPort } from 'node:worker_threads';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select';
 import { loadTf } from '../run/engineRun';
-import { HardLabelCrossEntropy, LogitsDistillation, type LossTerm } from '../losses/logits';
+import type { LossTerm } from '../losses/logits';
 import { logitsFn } from '../models/forward';
 import { skipInputGradient } from '../train/inputGradient';
-import { shardLoss } from './shardLoss';
-import type { FromThread, InitMessage, LossSpec, ToThread } from './protocol';
-
-export function termsOf(specs: LossSpec[]): LossTerm[] {
-  return specs.map((s) => (s.name === 'kd' ? new LogitsDistillation(s.weight, s.temperature) : new HardLabelCrossEntropy(s.weight)));
-}
+import { shardGradients, termsOf } from './shardLoss';
+import type { FromThread, InitMessage, ToThread } from './protocol';
 
 interface Replica {
   tf: typeof tfTypes;
@@ -53,20 +49,15 @@ function step(r: Replica, rows: number): number[] {
   const pixels = init.inputShape[0] * init.inputShape[1] * init.inputShape[2];
   return tf.tidy(() => {
     vars.forEach((v, i) => v.assign(tf.tensor(weights.subarray(offsets[i], offsets[i] + v.size), v.shape)));
-    const x = tf.tensor4d(new Float32Array(init.buffers.x, 0, rows * pixels), [rows, ...init.inputShape]);
-    const y = new Int32Array(init.buffers.y, 0, rows);
     const hasTeacher = init.losses.some((l) => l.name === 'kd');
-    const teacher = hasTeacher ? tf.tensor2d(new Float32Array(init.buffers.teacher, 0, rows * init.classes), [rows, init.classes]) : undefined;
-    let row: tfTypes.Tensor | undefined;
-    const { grads: g } = tf.variableGrads(() => {
-      const out = shardLoss(tf, r.forward(x), y, init.classes, r.terms, teacher);
-      row = tf.keep(out.row);
-      return out.total;
-    }, vars);
-    vars.forEach((v, i) => grads.set(g[v.name].dataSync() as Float32Array, offsets[i]));
-    // Kept tensors outlive every tidy: the row is read, then let go.
-    const values = Array.from(row!.dataSync());
-    row!.dispose();
+    const { grads: g, values } = shardGradients(
+      tf,
+      { forward: r.forward, vars, terms: r.terms, classes: init.classes, inputShape: init.inputShape },
+      new Float32Array(init.buffers.x, 0, rows * pixels),
+      new Int32Array(init.buffers.y, 0, rows),
+      hasTeacher ? new Float32Array(init.buffers.teacher, 0, rows * init.classes) : undefined,
+    );
+    g.forEach((t, i) => grads.set(t.dataSync() as Float32Array, offsets[i]));
     return values;
   });
 }

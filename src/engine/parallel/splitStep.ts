@@ -11,8 +11,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import type { ConcreteBackend } from '../backend/select';
 import { logitsFn } from '../models/forward';
 import type { StageOptions } from '../train/trainer';
-import { termsOf } from './gradientThread';
-import { combineRows, shardLoss } from './shardLoss';
+import { combineRows, shardGradients, termsOf } from './shardLoss';
 import { GradientShards, splitRows } from './shards';
 import { splitPlan, threadsWorthIt } from './eligibility';
 
@@ -99,19 +98,10 @@ class Split implements SplitTrainer {
     const { tf, o } = this;
     const classes = o.ds.numClasses;
     const pixels = o.ds.shape[0] * o.ds.shape[1] * o.ds.shape[2];
-    return tf.tidy(() => {
-      const xs = tf.tensor4d(x.subarray(from * pixels, to * pixels), [to - from, ...o.ds.shape]);
-      const t = teacher ? tf.tensor2d(teacher.subarray(from * classes, to * classes), [to - from, classes]) : undefined;
-      let row: tfTypes.Tensor | undefined;
-      const { grads } = tf.variableGrads(() => {
-        const out = shardLoss(tf, this.forward(xs), y.subarray(from, to), classes, this.terms, t);
-        row = tf.keep(out.row);
-        return out.total;
-      }, this.vars);
-      const values = Array.from(row!.dataSync());
-      row!.dispose();
-      return { grads: this.vars.map((v) => grads[v.name]), values };
-    });
+    const shard = { forward: this.forward, vars: this.vars, terms: this.terms, classes, inputShape: o.ds.shape };
+    return tf.tidy(() =>
+      shardGradients(tf, shard, x.subarray(from * pixels, to * pixels), y.subarray(from, to), teacher?.subarray(from * classes, to * classes)),
+    );
   }
 
   async step(x: Float32Array, y: Int32Array, size: number, teacher: Float32Array | undefined): Promise<tfTypes.Tensor> {
