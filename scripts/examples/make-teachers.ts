@@ -10,7 +10,7 @@ import { selectBackend } from '../../src/engine/backend/select';
 import { buildDataset, makeBatch } from '../../src/engine/data/dataset';
 import { loadBundledMnist } from '../../src/engine/data/sources';
 import { layersModelToOnnx } from '../../src/engine/export/onnxExport';
-import { loadTf } from '../../src/engine/run/engineRun';
+import { loadTf } from '../../src/engine/tf';
 import { DataSpec } from '../../src/protocol/config';
 import { encodeOnnxModel } from '../../src/protocol/onnx/onnxModel';
 import { writeMlpGraphModel } from './graphModel';

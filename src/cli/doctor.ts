@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { probeBackends } from '../engine/backend/select';
-import { loadTf } from '../engine/run/engineRun';
+import { loadTf } from '../engine/tf';
 
 const OPTIONAL_PACKAGES = [
   { name: 'onnxruntime-node', for: 'ONNX teachers' },

@@ -29,7 +29,7 @@ export async function exportCli(runDir: string, opts: ExportCliOptions): Promise
     process.stderr.write('--layout applies to --format onnx only\n');
     return 2;
   }
-  const { loadTf } = await import('../engine/run/engineRun');
+  const { loadTf } = await import('../engine/tf');
   const { exportStudent } = await import('../engine/export/exportStudent');
   const tf = loadTf();
   let record: ExportRecord;

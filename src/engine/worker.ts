@@ -13,7 +13,8 @@
  */
 import type { WorkerCommand, WorkerMessage, WorkerRunRequest } from '../protocol/worker';
 import { catchStrayFailures, endProcess, failAndExit, watchParent } from './lifecycle';
-import { describeFailure, loadTf, runEngine } from './run/engineRun';
+import { describeFailure, runEngine } from './run/engineRun';
+import { loadTf } from './tf';
 import { RunMemo } from './run/memo';
 import { setOrtThreads } from './onnx/ortSession';
 import { seedMathRandom } from './util/rng';

@@ -64,6 +64,8 @@ export interface RunSummary {
   name: string;
   status: RunStatus;
   backend: string;
+  /** Threads the run's steps could use (protocol/threads.ts); absent in runs older than the option. */
+  threads?: number;
   startedAt: string;
   endedAt: string;
   durationSec: number;
@@ -152,6 +154,8 @@ export interface RunStartedEvent extends Base {
   name: string;
   pid: number;
   backend: string;
+  /** Threads the run's steps may use (protocol/threads.ts). */
+  threads?: number;
   configPath: string;
   /** Set when this attempt continues the run from a checkpoint (`distill resume`). */
   resumedFrom?: string;

@@ -189,7 +189,7 @@ export class Sweep {
     try {
       if (plan.teacherTrains && !this.stopped) {
         note(`the teacher has no saved weights yet: trial ${queue[0].id} trains it first, alone; every other trial then loads it`);
-        // Alone on the machine, it may use every core (protocol/threads.ts).
+        // Alone on the machine, it gets a run's whole share of the cores (protocol/threads.ts).
         workers[0] = await this.runTrial(ctx, queue.shift()!, workers[0], this.o.launch?.threads ?? threadsPerRun(1));
       }
       // The first trial computes the teacher's logits (or finds them cached); the other lanes

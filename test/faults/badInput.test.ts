@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { encodeIdx } from '../../src/engine/data/idx';
 import { saveLayersModel } from '../../src/engine/models/modelFiles';
-import { loadTf } from '../../src/engine/run/engineRun';
+import { loadTf } from '../../src/engine/tf';
 import { formatIssue, formatPath, loadConfigText } from '../../src/protocol/loadConfig';
 import { DISTILLERY_DIR } from '../../src/protocol/runFolder';
 import { CLI } from './helpers';

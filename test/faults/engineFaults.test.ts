@@ -12,7 +12,7 @@ import { deriveRunRecord } from '../../src/extension/tree/runInfo';
 import { loadRunSeries } from '../../src/extension/dashboard/runData';
 import { tinyKd, writeKd } from '../unit/cli/cliHelpers';
 import { runCli, waitFor } from './helpers';
-import { loadTf } from '../../src/engine/run/engineRun';
+import { loadTf } from '../../src/engine/tf';
 import { saveLayersModel } from '../../src/engine/models/modelFiles';
 
 describe('faults: the engine process', function () {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { encodeIdx } from '../../src/engine/data/idx';
 import { saveLayersModel } from '../../src/engine/models/modelFiles';
-import { loadTf } from '../../src/engine/run/engineRun';
+import { loadTf } from '../../src/engine/tf';
 import { DISTILLERY_DIR } from '../../src/protocol/runFolder';
 import { distillBounded, STACK_LINE, type BoundedResult } from './helpers';
 

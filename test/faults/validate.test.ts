@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeIdx, encodeIdxFloat32 } from '../../src/engine/data/idx';
 import { saveLayersModel } from '../../src/engine/models/modelFiles';
-import { loadTf } from '../../src/engine/run/engineRun';
+import { loadTf } from '../../src/engine/tf';
 import { DISTILLERY_DIR } from '../../src/protocol/runFolder';
 import { CLI } from './helpers';
 

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { io } from '@tensorflow/tfjs';
 import { isOnnxFile, readModelJson } from './modelJson';
+import { tmpNameBeside } from '../util/tmpName';
 import { MODEL_MARKER, MODEL_MARKER_TEXT, modelFolderRefusal } from '../../protocol/modelFolder';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
@@ -190,7 +191,7 @@ export function replaceFolder(staging: string, dir: string): void {
 }
 
 export function writeDurably(file: string, data: Buffer | string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = tmpNameBeside(file);
   try {
     const fd = fs.openSync(tmp, 'w');
     try {

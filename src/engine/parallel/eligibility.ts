@@ -13,6 +13,14 @@ import type { LossSpec } from './protocol';
 /** Layers whose training-mode output depends on the batch (statistics) or on random draws a replica would not share. */
 const BATCH_DEPENDENT = ['BatchNormalization', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'];
 
+/** Every layer that is not itself a model: a user's functional model may nest a Sequential (a backbone). */
+function leafLayers(layers: readonly tfTypes.layers.Layer[]): tfTypes.layers.Layer[] {
+  return layers.flatMap((l) => {
+    const inner = (l as unknown as { layers?: tfTypes.layers.Layer[] }).layers;
+    return Array.isArray(inner) ? leafLayers(inner) : [l];
+  });
+}
+
 function lossSpecs(losses: LossTerm[]): LossSpec[] | undefined {
   const specs: LossSpec[] = [];
   for (const l of losses) {
@@ -33,7 +41,9 @@ export function splitPlan(tf: typeof tfTypes, o: StageOptions): { losses: LossSp
   if (o.teacher?.kind === 'live') return { why: 'the teacher runs live on each batch' };
   if (o.teacher?.outputs) return { why: "the teacher's heads are distilled too" };
   if (o.model.outputs.length !== 1) return { why: 'the model has more than one output' };
-  const stateful = o.model.layers.map((l) => l.getClassName()).filter((c) => BATCH_DEPENDENT.includes(c));
+  const stateful = leafLayers(o.model.layers)
+    .map((l) => l.getClassName())
+    .filter((c) => BATCH_DEPENDENT.includes(c));
   if (stateful.length) return { why: `its ${[...new Set(stateful)].join(', ')} layers depend on the whole batch or on random draws` };
   const losses = lossSpecs(o.losses);
   if (!losses) return { why: `its loss has terms beyond Hinton's fixed ones (${o.losses.map((l) => l.name).join(', ')}; α or T on a schedule counts)` };
@@ -47,7 +57,7 @@ export function splitPlan(tf: typeof tfTypes, o: StageOptions): { losses: LossSp
  */
 export function macsPerSample(model: tfTypes.LayersModel): number {
   let macs = 0;
-  for (const layer of model.layers) {
+  for (const layer of leafLayers(model.layers)) {
     const kernel = layer.weights.find((w) => /kernel/.test(w.originalName));
     if (!kernel) continue;
     const out = layer.outputShape as number[];

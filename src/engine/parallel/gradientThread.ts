@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select';
-import { loadTf } from '../run/engineRun';
+import { loadTf } from '../tf';
 import type { LossTerm } from '../losses/logits';
 import { logitsFn } from '../models/forward';
 import { skipInputGradient } from '../train/inputGradient';

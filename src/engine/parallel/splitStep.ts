@@ -32,10 +32,11 @@ export async function startSplitTrainer(
   o: StageOptions,
   vars: tfTypes.Variable[],
   optimizer: tfTypes.Optimizer,
+  batchSize: number,
   log: (message: string) => void,
 ): Promise<SplitTrainer | undefined> {
   if ((o.threads ?? 1) < 2) return undefined;
-  const threads = threadsWorthIt(o.model, o.training.batchSize, o.threads ?? 1);
+  const threads = threadsWorthIt(o.model, batchSize, o.threads ?? 1);
   if (threads < 2) return undefined;
   const plan = splitPlan(tf, o);
   if ('why' in plan) {
@@ -52,18 +53,26 @@ export async function startSplitTrainer(
       losses: plan.losses,
       classes: o.ds.numClasses,
       inputShape: o.ds.shape,
-      batchSize: o.training.batchSize,
+      batchSize,
       threads,
     });
   } catch (e) {
     log(`${o.stage}: one thread (the gradient threads did not start: ${(e as Error).message})`);
     return undefined;
   }
+  let split: Split;
+  try {
+    split = new Split(tf, o, vars, optimizer, plan.losses, shards, log);
+  } catch (e) {
+    // Started but not handed to the stage, whose finally would have ended them.
+    await shards.dispose();
+    throw e;
+  }
   splitHooks.started?.(shards);
   log(
-    `${o.stage}: ${threads} threads, data-parallel (each batch of ${o.training.batchSize} split ${splitRows(o.training.batchSize, threads).join(' + ')}, gradients averaged; started in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    `${o.stage}: ${threads} threads, data-parallel (each batch of ${batchSize} split ${splitRows(batchSize, threads).join(' + ')}, gradients averaged; started in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
-  return new Split(tf, o, vars, optimizer, plan.losses, shards, log);
+  return split;
 }
 
 class Split implements SplitTrainer {

@@ -3,7 +3,6 @@
  * run the engine in-process.
  */
 import * as path from 'node:path';
-import type * as tfTypes from '@tensorflow/tfjs';
 import type { BackendName, KdConfig } from '../../protocol/config';
 import { paramCount } from '../models/externalTeacher';
 import { BACKENDS, baselineStart } from '../../protocol/config';
@@ -13,10 +12,11 @@ import type { EngineRequest } from '../../protocol/engineArgs';
 import { FILES, readEvents } from '../../protocol/runFolder';
 import { HEARTBEAT_INTERVAL_MS, processStartOf, type Heartbeat } from '../../protocol/runStatus';
 import { createRunFolder, runDirProblem, runName } from '../../protocol/runId';
-import { advanceMathRandom, mathRandomState, restoreMathRandom, seedMathRandom } from '../util/rng';
+import { advanceMathRandom, restoreMathRandom, seedMathRandom } from '../util/rng';
+import { loadTf, tfLoaded, tfLoadRandomSpan } from '../tf';
 import { openForResume, ResumeError, rewindRunFolder, type ResumePoint } from './resume';
 import { BackendUnavailableError } from '../backend/select';
-import { threadsPerRun } from '../../protocol/threads';
+import { threadsAsked, threadsPerRun } from '../../protocol/threads';
 import { ConfigError, prepare, releasePrepared, type Prepared } from './prepare';
 import type { RunMemo } from './memo';
 import { executeRun } from './runner';
@@ -33,29 +33,6 @@ export interface EngineOptions {
   shouldStop: () => boolean;
   /** A worker engine's store of what its runs share; each run's own models are disposed at its end. */
   memo?: RunMemo;
-}
-
-let tfModule: typeof tfTypes | undefined;
-/**
- * The seeded Math.random's states before and after tfjs was required: its modules draw from
- * Math.random as they load, and a single engine seeds it before loading them. A worker engine
- * loaded tfjs before its runs, so each of its runs moves its stream as far (see runEngine).
- */
-let tfLoadRandom: [number, number] | undefined;
-
-export function loadTf(): typeof tfTypes {
-  if (!tfModule) {
-    // tfjs greets Node users on stdout with advice to install tfjs-node; the backend choice
-    // is ours and is logged, so the greeting is dropped.
-    const warn = console.warn;
-    console.warn = (...a: unknown[]) =>
-      String(a[0]).includes('Hi, looks like you are running TensorFlow.js in Node.js') || String(a[0]).includes('Hi there') ? undefined : warn(...a);
-    const from = mathRandomState();
-    tfModule = require('@tensorflow/tfjs') as typeof tfTypes;
-    const to = mathRandomState();
-    if (from !== undefined && to !== undefined) tfLoadRandom = [from, to];
-  }
-  return tfModule;
 }
 
 export async function runEngine(o: EngineOptions): Promise<number> {
@@ -102,10 +79,11 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     cfg = { ...cfg, backend: backend as BackendName };
   }
   seedMathRandom(cfg.seed);
-  const loadedBefore = tfModule !== undefined;
+  const loadedBefore = tfLoaded();
   const tf = loadTf();
   // A worker's run draws what a single engine draws, which loads tfjs after seeding.
-  if (o.memo && loadedBefore && tfLoadRandom) advanceMathRandom(...tfLoadRandom);
+  const span = tfLoadRandomSpan();
+  if (o.memo && loadedBefore && span) advanceMathRandom(...span);
 
   let prepared;
   try {
@@ -151,6 +129,8 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     }
   }
   const runId = path.basename(dir);
+  // Told a number (--threads): kept up to the cores; told nothing: a run alone's share.
+  const threads = request.threads === undefined ? threadsPerRun(1) : threadsAsked(request.threads);
   const writer = new RunWriter(dir);
   writer.onEvent(o.send);
   const stopBeating = startHeartbeat(writer);
@@ -163,6 +143,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     name,
     pid: process.pid,
     backend: prepared.backend,
+    threads,
     configPath,
     baselineStart: baselineStart(cfg.student),
     ...(resume ? { resumedFrom: path.basename(resume.checkpoint.dir) } : {}),
@@ -175,7 +156,13 @@ export async function runEngine(o: EngineOptions): Promise<number> {
     });
     if (resume.checkpoint.state.mathRandom !== undefined) restoreMathRandom(resume.checkpoint.state.mathRandom);
   }
-  writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; data: ${describeData(prepared)}` });
+  writer.emit({ type: 'log', level: 'info', message: `backend: ${prepared.backend}; threads: ${threads}; data: ${describeData(prepared)}` });
+  if (request.threads !== undefined && threads < request.threads)
+    writer.emit({
+      type: 'log',
+      level: 'warn',
+      message: `--threads ${request.threads}: this machine has ${threads} cores; using ${threads} (more threads than cores slow each other)`,
+    });
   for (const warning of splitWarnings(prepared.ds)) writer.emit({ type: 'log', level: 'warn', message: warning });
   for (const note of prepared.notes) writer.emit({ type: 'log', level: note.includes('falling back') ? 'warn' : 'info', message: note });
   writer.emit({
@@ -191,7 +178,7 @@ export async function runEngine(o: EngineOptions): Promise<number> {
       configPath,
       runId,
       backend: prepared.backend,
-      threads: request.threads ?? threadsPerRun(1),
+      threads,
       writer,
       prepared,
       shouldStop: o.shouldStop,

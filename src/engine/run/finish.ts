@@ -120,6 +120,7 @@ export async function finish(ctx: RunContext, status: RunStatus, stages: Stages)
     name: cfg.name ?? path.basename(path.dirname(ctx.configPath)),
     status,
     backend: ctx.backend,
+    threads: ctx.threads,
     startedAt: ctx.startedAt.toISOString(),
     endedAt: '',
     durationSec: 0,

@@ -154,8 +154,9 @@ export async function teacherLogitsForSet(
   });
   if (file) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    // writeDurably names its temporary file by pid: parallel trials never share one (the last
-    // rename wins; rows only the other wrote are computed again by the next run that needs them).
+    // writeDurably's temporary file is this writer's alone (host, pid, random): parallel trials on
+    // any node never share one (the last rename wins; rows only the other wrote are computed again
+    // by the next run that needs them).
     writeDurably(file, Buffer.concat([Buffer.from(logits.buffer, logits.byteOffset, logits.byteLength), Buffer.from(present)]));
     rowMarks.set(logits, present);
     if (memoKey) await memo!.get(memoKey(fileIdentity(file)), () => logits);

@@ -91,8 +91,11 @@ function countNonFinite(values: ArrayLike<number>): number {
 function teacherNonFinite(tf: typeof tfTypes, o: StageOptions): string {
   const t = o.teacher;
   if (t?.kind === 'cached') {
-    const bad = countNonFinite(t.logits);
-    return bad ? `${bad} of its ${t.logits.length} cached logits` : '';
+    // The training rows only: the cache holds the rows a run's splits use, the rest stay zeros.
+    const c = o.ds.numClasses;
+    let bad = 0;
+    for (const i of o.ds.train.indices) bad += countNonFinite(t.logits.subarray(i * c, (i + 1) * c));
+    return bad ? `${bad} of its ${o.ds.train.indices.length * c} cached logits on the training images` : '';
   }
   if (t?.kind !== 'live') return '';
   const b = makeBatch(o.ds, o.ds.train, o.ds.train.indices.subarray(0, 64));
@@ -152,7 +155,11 @@ export async function trainStage(tf: typeof tfTypes, o: StageOptions): Promise<S
   let epochsDone = 0;
   let hyperNow: Record<string, number> | undefined;
   const valLabels = labelsOf(ds.val);
-  const split = await startSplitTrainer(tf, o, vars, optimizer, (message) => o.emit({ type: 'log', level: 'info', message }));
+  // A resumed stage with no epoch left starts no threads.
+  const split =
+    firstEpoch <= training.epochs
+      ? await startSplitTrainer(tf, o, vars, optimizer, batchSize, (message) => o.emit({ type: 'log', level: 'info', message }))
+      : undefined;
   try {
     for (let epoch = firstEpoch; epoch <= training.epochs && !stopped; epoch++) {
       const t0 = performance.now();

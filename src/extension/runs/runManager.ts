@@ -18,7 +18,7 @@ import type { EngineMessage } from '../../protocol/events';
 import { newRunJob, runName } from '../../protocol/runId';
 import { Disposable } from '../disposable';
 import type { LaunchRequest } from './launchPolicy';
-import { threadsPerRun } from '../../protocol/threads';
+import { threadsBeside } from '../../protocol/threads';
 import { runSlots } from './runQueue';
 import { affectsSetting } from '../settings';
 
@@ -42,6 +42,8 @@ export interface ManagedRun {
   job: NewRunJob | ResumeJob;
   /** How its engine starts: the one launch policy's request (launchPolicy.ts). */
   launch: LaunchRequest;
+  /** The threads its engine was started with (protocol/threads.ts), while it runs. */
+  threads?: number;
   /** Resolves when the engine has exited (or the queued run was cancelled). */
   finished: Promise<EngineExit | undefined>;
 }
@@ -132,9 +134,11 @@ export class RunManager extends Disposable {
   }
 
   private launch(run: ManagedRun): void {
-    // Its share of the cores now (protocol/threads.ts): a run alone splits its steps over them; a run started beside others takes what is left.
-    const running = this.all.filter((r) => r.state === 'running').length + 1;
-    const launch = { ...run.launch, threads: run.launch.threads ?? threadsPerRun(running) };
+    // Its share of the cores now (protocol/threads.ts): a run alone splits its steps over them; a
+    // run started beside others takes what their threads leave (they keep theirs until they end).
+    const taken = this.all.filter((r) => r.state === 'running').map((r) => r.threads ?? 1);
+    const launch = { ...run.launch, threads: run.launch.threads ?? threadsBeside(taken) };
+    run.threads = launch.threads;
     const engine = new EngineProcess({ enginePath: this.enginePath, launch, job: run.job });
     run.engine = engine;
     run.state = 'running';

@@ -20,6 +20,7 @@ import type { EngineMessage } from '../../protocol/events';
 import { readSummary } from '../../protocol/runFolder';
 import { readSweep } from '../../protocol/sweep';
 import { CACHE_DIR_ENV } from '../../protocol/teacherCacheDir';
+import { threadsOfSlurmTask } from '../../protocol/threads';
 import { readTaskRecord, taskRecordName, type TaskRecord } from './reconcile';
 import { runCommand } from './scheduler';
 
@@ -71,7 +72,12 @@ export async function runSweepTask(sweepDir: string, trialIndex: number, o: { en
     log(`${trial.id}: starting on ${process.env.SLURMD_NODENAME ?? 'this node'}`);
   }
 
-  const engine = new EngineProcess({ enginePath: o.enginePath, launch: { backend: o.backend }, job, env: { [CACHE_DIR_ENV]: sweep.teacherCache.dir } });
+  const engine = new EngineProcess({
+    enginePath: o.enginePath,
+    launch: { backend: o.backend, threads: threadsOfSlurmTask() },
+    job,
+    env: { [CACHE_DIR_ENV]: sweep.teacherCache.dir },
+  });
   engine.onStderr((t) => process.stderr.write(t));
   engine.onMessage((m: EngineMessage) => {
     if (m.type === 'log') log(m.message);

@@ -5,7 +5,7 @@
  *   node --import tsx saveModelLoop.ts <dir> <inputUnits> <fill> <times> <startAtMs>
  */
 import { saveLayersModel } from '../../../src/engine/models/modelFiles';
-import { loadTf } from '../../../src/engine/run/engineRun';
+import { loadTf } from '../../../src/engine/tf';
 
 async function main() {
   const [dir, inputUnits, fill, times, startAt] = process.argv.slice(2);

@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { verdict } from '../../../src/protocol/format';
 import { MODEL_MARKER } from '../../../src/protocol/modelFolder';
@@ -17,7 +18,8 @@ describe('distill CLI', function () {
 
   it('runs a tiny kd.json end to end into a complete run folder', () => {
     const kd = writeKd(tinyKd());
-    const r = distill('run', kd);
+    // More threads than cores: kept to the cores, said, and recorded.
+    const r = distill('run', kd, '--threads', '64');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /teacher \(mlp-teacher\)/);
     assert.match(r.stdout, /student from scratch/);
@@ -31,6 +33,9 @@ describe('distill CLI', function () {
     const summary = readSummary(runDir)!;
     assert.equal(summary.status, 'done');
     assert.equal(summary.backend, 'wasm');
+    const cores = os.availableParallelism();
+    assert.equal(summary.threads, cores);
+    assert.ok((r.stdout + r.stderr).includes(`--threads 64: this machine has ${cores} cores; using ${cores}`), r.stdout + r.stderr);
     for (const m of [summary.teacher!, summary.student!, summary.baseline!]) {
       assert.ok(m.testAccuracy > 0.1 && m.testAccuracy <= 1);
       assert.equal(

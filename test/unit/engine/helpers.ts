@@ -1,6 +1,6 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/engine/backend/select';
-import { loadTf } from '../../../src/engine/run/engineRun';
+import { loadTf } from '../../../src/engine/tf';
 import { buildDataset, type Dataset } from '../../../src/engine/data/dataset';
 import { loadBundledMnist } from '../../../src/engine/data/sources';
 import { DataSpec } from '../../../src/protocol/config';

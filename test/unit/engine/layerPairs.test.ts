@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { planLayerPairs } from '../../../src/engine/models/layerPairs';
 import { buildPreset } from '../../../src/engine/models/presets';
-import { loadTf } from '../../../src/engine/run/engineRun';
+import { loadTf } from '../../../src/engine/tf';
 import { DistillationSpec } from '../../../src/protocol/config';
 
 describe('engine/models/layerPairs: pairs on output layers', () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { MAX_THREADS, parseThreads, threadsPerRun } from '../../../src/protocol/threads';
+import { MAX_THREADS, parseThreads, threadsAsked, threadsBeside, threadsOfSlurmTask, threadsPerRun } from '../../../src/protocol/threads';
 import { combineRows } from '../../../src/engine/parallel/shardLoss';
 import { splitRows } from '../../../src/engine/parallel/shards';
 
@@ -12,6 +12,29 @@ describe('threads: one rule for how many a run may use', () => {
     assert.equal(threadsPerRun(2, 8), 4);
     assert.equal(threadsPerRun(1, 64), MAX_THREADS);
     assert.equal(threadsPerRun(0, 2), 2);
+  });
+
+  it('a run started beside running ones gets what their threads leave: they keep theirs (2 cores: 2 running → 1, not 2 + 1 + …)', () => {
+    assert.equal(threadsBeside([], 2), threadsPerRun(1, 2));
+    assert.equal(threadsBeside([2], 2), 1);
+    assert.equal(threadsBeside([2, 1], 2), 1);
+    assert.equal(threadsBeside([4], 8), 4);
+    assert.equal(threadsBeside([1], 8), MAX_THREADS);
+    assert.equal(threadsBeside([3, 3], 8), 2);
+  });
+
+  it('an explicit --threads is kept up to the cores, whatever MAX_THREADS says', () => {
+    assert.equal(threadsAsked(8, 16), 8);
+    assert.equal(threadsAsked(8, 2), 2);
+    assert.equal(threadsAsked(1, 2), 1);
+  });
+
+  it("a Slurm task uses its allocation's cores (SLURM_CPUS_PER_TASK), not the node's", () => {
+    assert.equal(threadsOfSlurmTask({ SLURM_CPUS_PER_TASK: '1' }, 16), 1);
+    assert.equal(threadsOfSlurmTask({ SLURM_CPUS_PER_TASK: '2' }, 16), 2);
+    assert.equal(threadsOfSlurmTask({ SLURM_CPUS_PER_TASK: '8' }, 16), MAX_THREADS);
+    assert.equal(threadsOfSlurmTask({ SLURM_CPUS_PER_TASK: '4' }, 2), 2);
+    assert.equal(threadsOfSlurmTask({}, 2), 2);
   });
 
   it('reads --threads as a whole number ≥ 1 only', () => {

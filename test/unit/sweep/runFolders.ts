@@ -1,7 +1,7 @@
 /**
  * Run folders compared file by file, byte for byte, apart from what differs between any two
- * runs of the same config: times, durations, speeds, latencies, process ids and the folder's
- * own path. A teacher saved as a model file, for runs that load one.
+ * runs of the same config: times, durations, speeds, latencies, process ids, the threads a
+ * run was given (a sweep's lane or a Slurm task's allocation) and the folder's own path. A teacher saved as a model file, for runs that load one.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -26,13 +26,25 @@ function filesUnder(dir: string, rel = ''): string[] {
     .sort();
 }
 
-const TIMING_KEYS = new Set(['time', 'startedAt', 'endedAt', 'durationSec', 'seconds', 'samplesPerSec', 'latencyMs', 'latency', 'pid', 'eventsBytes']);
+const TIMING_KEYS = new Set([
+  'time',
+  'startedAt',
+  'endedAt',
+  'durationSec',
+  'seconds',
+  'samplesPerSec',
+  'latencyMs',
+  'latency',
+  'pid',
+  'eventsBytes',
+  'threads',
+]);
 
 /** A JSON value without its timing fields, with `dir` written as <run> (and `outer`, a folder around it, as <outer>), and durations in log lines as N. */
 function normalise(value: unknown, dir: string, outer?: string): unknown {
   if (typeof value === 'string') {
     const inRun = value.split(dir).join('<run>');
-    return (outer ? inRun.split(outer).join('<outer>') : inRun).replace(/\d+(\.\d+)? s\b/g, 'N s');
+    return (outer ? inRun.split(outer).join('<outer>') : inRun).replace(/\d+(\.\d+)? s\b/g, 'N s').replace(/threads: \d+/g, 'threads: N');
   }
   if (Array.isArray(value)) return value.map((v) => normalise(v, dir, outer));
   if (value && typeof value === 'object') {

@@ -7,10 +7,10 @@
  * arrays it lists, byte for byte; it is written under a temporary name and renamed, so that
  * a reader never sees half an entry and parallel trials can write the same one.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import * as os from 'node:os';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { tmpNameBeside } from '../../util/tmpName';
 
 /** Bump when what a decoder writes changes: older entries then miss. */
 const CACHE_VERSION = 1;
@@ -81,8 +81,7 @@ export function readCacheEntry<M>(cacheDir: string, key: string): CacheEntry<M> 
  */
 export function writeCacheEntry<M>(cacheDir: string, key: string, entry: CacheEntry<M>): string | Error {
   const file = cacheFile(cacheDir, key);
-  // Host and a random suffix too: tasks on several nodes of a cluster share the folder and may share a pid.
-  const tmp = `${file}.tmp-${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = tmpNameBeside(file);
   try {
     writeEntry(cacheDir, file, tmp, entry);
     return file;

@@ -11,7 +11,7 @@ import { hintonLoss } from '../../../../src/engine/losses/logits';
 import { buildPreset } from '../../../../src/engine/models/presets';
 import { trainStage, type StageOptions } from '../../../../src/engine/train/trainer';
 import { splitHooks } from '../../../../src/engine/parallel/splitStep';
-import { threadsWorthIt } from '../../../../src/engine/parallel/eligibility';
+import { macsPerSample, splitPlan, threadsWorthIt } from '../../../../src/engine/parallel/eligibility';
 import { smallDigits, wasmTf } from '../helpers';
 
 const CNN = { preset: 'cnn', filters: [32, 64], kernelSize: 3, dense: [256] };
@@ -202,5 +202,20 @@ describe('data-parallel steps: which steps are worth splitting', () => {
     assert.equal(worth({ preset: 'mlp', hidden: [32] }, 128, 2), 1);
     assert.equal(worth({ preset: 'mlp', hidden: [300, 300] }, 1024, 2), 2);
     assert.equal(worth(CNN, 128, 1), 1);
+  });
+
+  it("a BatchNorm or dropout inside a nested model (a user's backbone) is seen, and its convolutions are counted", async () => {
+    const tf = await wasmTf();
+    const backbone = tf.sequential({
+      layers: [tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 3, padding: 'same' }), tf.layers.batchNormalization(), tf.layers.flatten()],
+    });
+    const input = tf.input({ shape: [28, 28, 1] });
+    const logits = tf.layers.dense({ units: 10 }).apply(backbone.apply(input)) as tfTypes.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: logits });
+    const plan = splitPlan(tf, { model, losses: hintonLoss(0, 1) } as unknown as StageOptions);
+    assert.deepEqual(plan, { why: 'its BatchNormalization layers depend on the whole batch or on random draws' });
+    // conv 3·3·1·8 per position × 784 positions, then dense 6272·10.
+    assert.equal(macsPerSample(model), 9 * 8 * 784 + 28 * 28 * 8 * 10);
+    model.dispose();
   });
 });
