@@ -3,7 +3,7 @@
  * (cross-entropy, batch 128) through the engine's own trainStage, on one backend.
  * Until scripts/bench/workloads.ts has this workload (helper `bench`), this is the measurement.
  *
- *   npx tsx scripts/speed/teacherTrain.ts [--backend wasm] [--steps 40] [--read-every 5] [--profile] [--ab winograd] [--off winograd]
+ *   npx tsx scripts/speed/teacherTrain.ts [--backend wasm] [--steps 40] [--read-every 5] [--profile] [--ab winograd,fma] [--off winograd,fma]
  * --off NAMES: those changes off for the whole run (a 'before' profile).
  * --ab NAMES: A/B in one process, rounds alternating everything on and the named changes off (the machine is shared
  * and its speed drifts by 2× within minutes, so only interleaved rounds compare).
@@ -12,6 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/engine/backend/select';
 import { setWinogradInTraining } from '../../src/engine/backend/simd/winograd';
+import { fmaMatMulStats, setFmaGemm } from '../../src/engine/backend/simd/fmaGemm';
+import { sparseMatMulStats } from '../../src/engine/backend/simd/sparseMatMul';
 import { buildDataset, type Dataset } from '../../src/engine/data/dataset';
 import { loadSourceSync } from '../../src/engine/data/sources';
 import { hintonLoss } from '../../src/engine/losses/logits';
@@ -67,10 +69,12 @@ async function main(): Promise<void> {
   const before = tf.memory().numTensors;
   const off = arg('off')?.split(',') ?? [];
   if (off.includes('winograd')) setWinogradInTraining(false);
+  if (off.includes('fma')) setFmaGemm(false);
   const ab = arg('ab')?.split(',');
   if (ab) {
     const toggle = (on: boolean) => {
       if (ab.includes('winograd')) setWinogradInTraining(on);
+      if (ab.includes('fma')) setFmaGemm(on);
     };
     const rounds: Record<'on' | 'off', number[]> = { on: [], off: [] };
     for (let r = 0; r < 6; r++) {
@@ -105,6 +109,19 @@ async function main(): Promise<void> {
       .map(([kernel, { ms, calls }]) => ({ kernel, ms: +(ms / n).toFixed(2), calls: Math.round(calls / n) }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 16);
+    // The products by shape: which path each takes is the matmul wrappers' choice (sparse, fused, XNNPACK).
+    const products = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels.filter((k) => k.name === 'BatchMatMul' || k.name === '_FusedMatMul')) {
+      const key = `${k.name} ${k.inputShapes.map((s) => (s ?? []).join('×')).join(' · ')}`;
+      const e = products.get(key) ?? { ms: 0, calls: 0 };
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      e.calls++;
+      products.set(key, e);
+    }
+    out.products = [...products.entries()]
+      .map(([shape, { ms, calls }]) => ({ shape, ms: +(ms / n).toFixed(2), calls: Math.round(calls / n) }))
+      .sort((a, b) => b.ms - a.ms);
+    out.paths = { sparse: sparseMatMulStats.sparse, dense: sparseMatMulStats.dense, fused: fmaMatMulStats.fma };
   }
   process.stdout.write(JSON.stringify(out) + '\n');
 }

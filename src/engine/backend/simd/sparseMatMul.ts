@@ -18,6 +18,7 @@
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
 import { heapOffset, probeDensity, simdKernelsFor, type SimdKernels, type WasmBackend } from './simdKernels';
+import { fmaMatMul } from './fmaGemm';
 
 type Tf = typeof tfNamespace;
 type TensorInfo = tfNamespace.TensorInfo;
@@ -160,7 +161,10 @@ function packedPanels(kernels: SimdKernels, wasm: WasmBackend, b: TensorInfo, k:
   return heapOffset(wasm, p);
 }
 
-/** Wraps a wasm matmul kernel (BatchMatMul or _FusedMatMul): sparse left operands take spmm. */
+/**
+ * Wraps a wasm matmul kernel (BatchMatMul or _FusedMatMul): sparse left operands take spmm,
+ * dense ones the fused multiply-add kernel where V8 has relaxed SIMD (fmaGemm.ts), the rest XNNPACK.
+ */
 export function sparseMatMulKernel(tf: Tf, original: KernelFunc): (args: MatMulArgs) => TensorInfo {
   // No gradient being recorded: the weights cannot change under this product (see packedPanels).
   const inference = () => (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth === 0;
@@ -171,6 +175,6 @@ export function sparseMatMulKernel(tf: Tf, original: KernelFunc): (args: MatMulA
       return out;
     }
     sparseMatMulStats.dense++;
-    return original(args as never) as TensorInfo;
+    return fmaMatMul(args) ?? (original(args as never) as TensorInfo);
   };
 }

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../../src/engine/backend/select';
 import { setSparseMaxDensity, sparseMatMulStats, sparsePackedBytes } from '../../../../src/engine/backend/simd/sparseMatMul';
+import { setFmaGemm } from '../../../../src/engine/backend/simd/fmaGemm';
 
 /** Deterministic values in [-0.5, 0.5), a fraction `density` of them non-zero. */
 function sparseValues(n: number, seed: number, density: number): Float32Array {
@@ -41,7 +42,11 @@ describe('sparse matmul on wasm (simd/sparseMatMul.ts)', function () {
 
   before(async () => {
     await selectBackend(tf, 'wasm');
+    // The dense products these compare with are XNNPACK's (its order of adds, no fused multiply-add).
+    setFmaGemm(false);
   });
+
+  after(() => setFmaGemm(undefined));
 
   afterEach(async () => {
     setSparseMaxDensity(undefined);
