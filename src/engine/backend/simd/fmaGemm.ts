@@ -6,7 +6,7 @@
  * CNN teacher's step spends ~40 % of its time in products (Winograd's per-tap products, the dense
  * layers and their gradients). One fused multiply-add per lane and step measured 1.7–2.0× XNNPACK
  * on the teacher's shapes ([6272, 32] · [32, 64] 17.8 against 9.3 GFLOP/s, [128, 3136] · [3136,
- * 256] 22.4 against 12.9; README, Performance). The sums are each rounded once, so they differ
+ * 256] 22.4 against 12.9; DEVELOPERS.md). The sums are each rounded once, so they differ
  * from XNNPACK's in the last bits (≤ 1e-6 relative, against the cpu backend in the tests).
  *
  * Where V8 lacks relaxed SIMD this path is off and XNNPACK runs. Node 20 has it behind
