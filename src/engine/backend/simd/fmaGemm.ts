@@ -21,8 +21,7 @@
 import * as v8 from 'node:v8';
 import type * as tfNamespace from '@tensorflow/tfjs';
 import { FMA_KERNELS_BASE64 } from './fmaBinary';
-import { heapOffset, type WasmBackend } from './simdKernels';
-import type { MatMulArgs } from './sparseMatMul';
+import { heapOffset, plainProductShape, type MatMulArgs, type WasmBackend } from './simdKernels';
 
 type TensorInfo = tfNamespace.TensorInfo;
 
@@ -79,18 +78,12 @@ export const fmaMatMulStats = { fma: 0 };
 
 /** The matmul `args` on the fused kernel, or undefined where it does not apply (XNNPACK's then). */
 export function fmaMatMul(args: MatMulArgs): TensorInfo | undefined {
-  const { a, b, bias, preluActivationWeights } = args.inputs;
-  const attrs = args.attrs ?? {};
-  const activation = attrs.activation ?? 'linear';
-  if (attrs.transposeA || attrs.transposeB || preluActivationWeights) return undefined;
-  if (activation !== 'linear' && activation !== 'relu') return undefined;
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined;
-  const lead = (t: TensorInfo) => t.shape.slice(0, -2);
-  if (![...lead(a), ...lead(b)].every((d) => d === 1)) return undefined;
-  const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.shape.length - 1];
-  if (b.shape[b.shape.length - 2] !== k || n % PANEL !== 0 || m * k * n < MIN_WORK) return undefined;
-  if (bias && (bias.dtype !== 'float32' || bias.shape.reduce((x, y) => x * y, 1) !== n || bias.shape[bias.shape.length - 1] !== n)) return undefined;
+  const shape = plainProductShape(args);
+  if (!shape) return undefined;
+  const [m, k, n] = shape;
+  if (n % PANEL !== 0 || m * k * n < MIN_WORK) return undefined;
+  const { a, b, bias } = args.inputs;
+  const activation = args.attrs?.activation ?? 'linear';
   const kernels = fmaKernelsFor(args.backend);
   if (!kernels) return undefined;
   const wasm = args.backend as WasmBackend;

@@ -119,3 +119,30 @@ export function probeDensity(backend: WasmBackend, t: TensorInfo, probes: number
   }
   return nonZero / seen;
 }
+
+export interface MatMulArgs {
+  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  backend: unknown;
+  attrs?: { transposeA?: boolean; transposeB?: boolean; activation?: string };
+}
+
+/**
+ * [m, k, n] of a product our kernels can take: one float32 matrix each (lead dims 1), no
+ * transposes or PReLU, linear or ReLU, a float32 bias of n; undefined otherwise.
+ */
+export function plainProductShape(args: MatMulArgs): [number, number, number] | undefined {
+  const { a, b, bias, preluActivationWeights } = args.inputs;
+  const attrs = args.attrs ?? {};
+  const activation = attrs.activation ?? 'linear';
+  if (attrs.transposeA || attrs.transposeB || preluActivationWeights) return undefined;
+  if (activation !== 'linear' && activation !== 'relu') return undefined;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  // tfjs hands matmul kernels 3-D operands ([batch, rows, cols]); only one matrix each is ours.
+  const lead = (t: TensorInfo) => t.shape.slice(0, -2);
+  if (![...lead(a), ...lead(b)].every((d) => d === 1)) return undefined;
+  const [m, k] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 1];
+  if (b.shape[b.shape.length - 2] !== k) return undefined;
+  if (bias && (bias.dtype !== 'float32' || bias.shape.reduce((x, y) => x * y, 1) !== n || bias.shape[bias.shape.length - 1] !== n)) return undefined;
+  return [m, k, n];
+}

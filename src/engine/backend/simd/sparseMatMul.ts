@@ -17,7 +17,7 @@
  * SPARSE_MAX_DENSITY non-zero; anything else, or anything denser, goes to XNNPACK.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
-import { heapOffset, probeDensity, simdKernelsFor, type SimdKernels, type WasmBackend } from './simdKernels';
+import { heapOffset, plainProductShape, probeDensity, simdKernelsFor, type MatMulArgs, type SimdKernels, type WasmBackend } from './simdKernels';
 import { fmaMatMul } from './fmaGemm';
 
 type Tf = typeof tfNamespace;
@@ -58,30 +58,17 @@ const MIN_K = 64;
 /** How many of a's elements are looked at to guess its density before the full scan. */
 const PROBES = 256;
 
-export interface MatMulArgs {
-  inputs: { a: TensorInfo; b: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
-  backend: unknown;
-  attrs?: { transposeA?: boolean; transposeB?: boolean; activation?: string };
-}
-
 /** Counts of the products each path took, for the bench and the tests. */
 export const sparseMatMulStats = { sparse: 0, dense: 0 };
 
 /** The matmul `args` as a sparse product, or undefined where it does not apply or is too dense. */
 export function sparseMatMul(args: MatMulArgs, inference: () => boolean, limit = maxDensity): TensorInfo | undefined {
-  const { a, b, bias, preluActivationWeights } = args.inputs;
-  const attrs = args.attrs ?? {};
-  const activation = attrs.activation ?? 'linear';
-  if (attrs.transposeA || attrs.transposeB || preluActivationWeights) return undefined;
-  if (activation !== 'linear' && activation !== 'relu') return undefined;
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined;
-  // tfjs hands matmul kernels 3-D operands ([batch, rows, cols]); only one matrix each is ours.
-  const lead = (t: TensorInfo) => t.shape.slice(0, -2);
-  if (![...lead(a), ...lead(b)].every((d) => d === 1)) return undefined;
-  const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.shape.length - 1];
-  if (b.shape[b.shape.length - 2] !== k || k < MIN_K || m * k * n < MIN_WORK) return undefined;
-  if (bias && (bias.dtype !== 'float32' || bias.shape.reduce((x, y) => x * y, 1) !== n || bias.shape[bias.shape.length - 1] !== n)) return undefined;
+  const shape = plainProductShape(args);
+  if (!shape) return undefined;
+  const [m, k, n] = shape;
+  if (k < MIN_K || m * k * n < MIN_WORK) return undefined;
+  const { a, b, bias } = args.inputs;
+  const activation = args.attrs?.activation ?? 'linear';
   const kernels = simdKernelsFor(args.backend);
   if (!kernels) return undefined;
   const wasm = args.backend as WasmBackend;
