@@ -30,13 +30,39 @@ interface AdamInternals {
   accBeta2: Variable;
   accumulatedFirstMoment: { originalName: string; variable: Variable }[];
   accumulatedSecondMoment: { originalName: string; variable: Variable }[];
+  iterations_: number;
   incrementIterations(): void;
   applyGradients(g: NamedTensorMap | NamedTensor[]): void;
+  setWeights(w: NamedTensor[]): Promise<void>;
 }
 
-/** Makes `optimizer` (from tf.train.adam) apply its updates with the SIMD kernel when on wasm. */
+/**
+ * β after `steps` updates as the optimizer holds it: its accumulator starts at β and is
+ * multiplied by β (in float32) once per step. tfjs's setWeights computes pow(β, steps + 1)
+ * instead, which differs in the last bit, so a resumed run's first update moved the weights
+ * differently from the uninterrupted run's (its losses drifted from the 8th digit on).
+ */
+export function accumulatedBeta(beta: number, steps: number): number {
+  const b = Math.fround(beta);
+  let acc = b;
+  for (let i = 0; i < steps; i++) acc = Math.fround(acc * b);
+  return acc;
+}
+
+/**
+ * Makes `optimizer` (from tf.train.adam) apply its updates with the SIMD kernel when on wasm,
+ * and restore its bias-correction accumulators from a checkpoint exactly (accumulatedBeta).
+ */
 export function withSimdAdam<T extends tfNamespace.Optimizer>(tf: Tf, optimizer: T): T {
   const o = optimizer as unknown as AdamInternals;
+  const tfjsSetWeights = o.setWeights.bind(optimizer);
+  o.setWeights = async (weights) => {
+    await tfjsSetWeights(weights);
+    tf.tidy(() => {
+      o.accBeta1.assign(tf.scalar(accumulatedBeta(o.beta1, o.iterations_)));
+      o.accBeta2.assign(tf.scalar(accumulatedBeta(o.beta2, o.iterations_)));
+    });
+  };
   const tfjsApply = o.applyGradients.bind(optimizer);
   o.applyGradients = (variableGradients) => {
     const backend = tf.backend() as unknown as WasmBackend;

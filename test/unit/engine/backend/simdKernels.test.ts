@@ -160,6 +160,31 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
     v.dispose();
   });
 
+  for (const backend of ['wasm', 'cpu']) {
+    it(`an Adam restored from a checkpoint takes the uninterrupted one's next step bit for bit (${backend})`, async () => {
+      await tf.setBackend(backend);
+      const grad = (i: number) => tf.tensor(values(10, 70 + i), [10]);
+      const step = (opt: tf.Optimizer, v: tf.Variable, i: number) => tf.tidy(() => opt.applyGradients([{ name: v.name, tensor: grad(i) }]));
+      const v = tf.variable(tf.tensor(values(10, 4), [10]));
+      const opt = withSimdAdam(tf, tf.train.adam(0.01));
+      // 37 steps: pow(β, 38) and the running product differ in the last bit there (the bug).
+      for (let i = 0; i < 37; i++) step(opt, v, i);
+      const saved = await opt.getWeights();
+      const copy = tf.variable(v.clone());
+      const restored = withSimdAdam(tf, tf.train.adam(0.01));
+      await restored.setWeights(saved.map((w) => ({ name: w.name, tensor: w.tensor.clone() })));
+      const acc = (o: tf.Optimizer) => o as unknown as { accBeta1: tf.Variable; accBeta2: tf.Variable };
+      assert.deepEqual(
+        [acc(restored).accBeta1.dataSync()[0], acc(restored).accBeta2.dataSync()[0]],
+        [acc(opt).accBeta1.dataSync()[0], acc(opt).accBeta2.dataSync()[0]],
+      );
+      step(opt, v, 37);
+      step(restored, copy, 37);
+      assert.deepEqual(Array.from(copy.dataSync()), Array.from(v.dataSync()));
+      [opt, restored, v, copy].forEach((t) => t.dispose());
+    });
+  }
+
   it('on the cpu backend withSimdAdam is tfjs Adam itself', async () => {
     await tf.setBackend('cpu');
     const reference = train(() => tf.train.adam(0.01), 3);
