@@ -21,6 +21,7 @@ interface Trained {
   losses: number[];
   logs: string[];
   counts: number[];
+  start: Float32Array[];
 }
 
 /**
@@ -31,11 +32,14 @@ interface Trained {
  * a weight 2·lr apart; the same happens to any change of summation order, in PyTorch too.
  */
 /** One teacher stage (cross-entropy) of `arch` on the training split of 1 000 digits, batch 63 (shards of 32 + 31: uneven, so a wrong weighting shows). */
-async function train(threads: number, o: { arch?: object; extra?: Partial<StageOptions>; onStep?: (step: number) => void } = {}): Promise<Trained> {
+async function train(
+  threads: number,
+  o: { arch?: object; extra?: Partial<StageOptions>; onStep?: (step: number) => void; steps?: number } = {},
+): Promise<Trained> {
   const tf = await wasmTf();
   const ds = smallDigits(1000, 3);
   const model = buildPreset(tf, ArchitectureSpec.parse(o.arch ?? CNN), ds.shape, ds.numClasses, 5, 'teacher');
-  const out: Trained = { weights: [], losses: [], logs: [], counts: [] };
+  const out: Trained = { weights: [], losses: [], logs: [], counts: [], start: model.getWeights().map((w) => w.dataSync() as Float32Array) };
   await trainStage(tf, {
     stage: 'teacher',
     model,
@@ -48,7 +52,7 @@ async function train(threads: number, o: { arch?: object; extra?: Partial<StageO
       if (e.type === 'step') out.losses.push(e.loss);
       if (e.type === 'log') out.logs.push(e.message);
     },
-    shouldStop: () => false,
+    shouldStop: () => out.counts.length >= (o.steps ?? Infinity),
     readEvery: 1,
     threads,
     onStep: (s) => {
@@ -61,6 +65,16 @@ async function train(threads: number, o: { arch?: object; extra?: Partial<StageO
   model.dispose();
   return out;
 }
+
+/**
+ * Over many steps the split's rounding does not stay rounding: a pre-activation within rounding
+ * of zero passes ReLU on one side and not the other, or a 2×2 max pool's tie routes its gradient
+ * to another input, and that weight's update differs by lr·dy·x. Seen with XNNPACK and with the
+ * FMA GEMM alike (seeds 2 and 4: the loss 1e-4 and 3e-6 apart by step 12, the weights 1.2e-3 and
+ * 6e-5; seeds 1, 3, 5: 5e-7); PyTorch's curves split over devices drift the same way. The one-step
+ * test above is the exact check; this one, that a whole stage on the split stays on its curve.
+ */
+const CURVE_TOLERANCE = 1e-3;
 
 function maxDiff(a: Float32Array[], b: Float32Array[]): number {
   let d = 0;
@@ -76,29 +90,32 @@ describe('data-parallel steps (gradient threads)', function () {
     one = await train(1);
   });
 
-  it('two threads train the same weights and losses as one, to float rounding', async () => {
-    const two = await train(2);
+  it('one step on two threads moves the weights as one thread does, to float rounding', async () => {
+    const [a, b] = [await train(1, { steps: 1 }), await train(2, { steps: 1 })];
     assert.ok(
-      two.logs.some((l) => /^teacher: 2 threads, data-parallel \(each batch of 63 split 32 \+ 31/.test(l)),
-      two.logs.join('\n'),
+      b.logs.some((l) => /^teacher: 2 threads, data-parallel \(each batch of 63 split 32 \+ 31/.test(l)),
+      b.logs.join('\n'),
     );
-    assert.ok(!one.logs.some((l) => /thread/.test(l)), 'one thread says nothing about threads');
+    assert.ok(!a.logs.some((l) => /thread/.test(l)), 'one thread says nothing about threads');
+    assert.equal(maxDiff(a.start, b.start), 0, 'not the same initial weights');
+    // The step's change of every weight, compared relative to the largest change: the rows'
+    // sums differ in order only (≈ 1e-7); the shards weighted 1/2 each instead of 32/63 and
+    // 31/63 would be ~1e-2 off.
+    const update = (t: Trained) => t.weights.map((w, i) => w.map((v, j) => v - t.start[i][j]));
+    const largest = Math.max(...update(a).map((w) => w.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
+    assert.ok(largest > 1e-4, 'the step moved nothing');
+    const d = maxDiff(update(b), update(a)) / largest;
+    assert.ok(d < 2e-5, `the updates differ by ${d} of the largest`);
+    assert.ok(Math.abs(b.losses[0] - a.losses[0]) < 1e-6, `loss ${b.losses[0]} vs ${a.losses[0]}`);
+  });
+
+  it('twelve steps on two threads follow the curve of one (to 1e-3: see CURVE_TOLERANCE)', async () => {
+    const two = await train(2);
     assert.equal(two.losses.length, one.losses.length);
     assert.ok(one.losses.length >= 10);
-    two.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) < 5e-6, `step ${i + 1}: ${l} vs ${one.losses[i]}`));
-    const d = maxDiff(two.weights, one.weights);
-    assert.ok(d < 1e-5, `weights differ by ${d}`);
-    // The weights moved: equal weights would also come from a split that trained nothing.
-    const tf = await wasmTf();
-    const ds = smallDigits(1000, 3);
-    const fresh = buildPreset(tf, ArchitectureSpec.parse(CNN), ds.shape, ds.numClasses, 5, 'teacher');
-    assert.ok(
-      maxDiff(
-        fresh.getWeights().map((w) => w.dataSync() as Float32Array),
-        one.weights,
-      ) > 1e-3,
-    );
-    fresh.dispose();
+    two.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) < CURVE_TOLERANCE, `step ${i + 1}: ${l} vs ${one.losses[i]}`));
+    // The curve fell: equal curves would also come from a split that trained nothing.
+    assert.ok(one.losses.at(-1)! < one.losses[0] - 0.1, one.losses.join(' '));
   });
 
   it('leaks no tensors per step on the main thread', async () => {
@@ -118,9 +135,7 @@ describe('data-parallel steps (gradient threads)', function () {
         hurt.logs.join('\n'),
       );
       assert.equal(hurt.losses.length, one.losses.length);
-      hurt.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) < 5e-6, `step ${i + 1}: ${l} vs ${one.losses[i]}`));
-      const d = maxDiff(hurt.weights, one.weights);
-      assert.ok(d < 1e-5, `weights differ by ${d}`);
+      hurt.losses.forEach((l, i) => assert.ok(Math.abs(l - one.losses[i]) < CURVE_TOLERANCE, `step ${i + 1}: ${l} vs ${one.losses[i]}`));
     } finally {
       splitHooks.started = undefined;
     }
