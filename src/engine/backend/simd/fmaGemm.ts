@@ -12,11 +12,11 @@
  * Where V8 lacks relaxed SIMD this path is off and XNNPACK runs. Node 20 has it behind
  * `--experimental-wasm-relaxed-simd`, which is set here before the first compile (V8 reads wasm
  * feature flags per compile); Electron's V8 (VS Code's extension host) and Node ≥ 22 have it on.
- * Off by default, on with DISTILLERY_FMA=1: with it on, `distill resume` no longer retraces an
- * uninterrupted run bit for bit (test/faults/resume.test.ts: the first resumed step's loss differs
- * in the 8th digit; cause not found: the kernel itself is deterministic across V8's tiers and
- * runs), and the whole CNN teacher step gained only within this machine's noise (0.93–1.30 over
- * three interleaved A/B rounds) though its products ran 1.2–1.7× faster.
+ * On by default where V8 has relaxed SIMD; DISTILLERY_FMA=0 turns it off (XNNPACK for every
+ * product, as before). Measured: the CNN teacher's whole training step 1.12× (median of nine
+ * interleaved A/B rounds of scripts/speed/teacherTrain.ts --ab fma, every round faster: 1.00–1.22).
+ * It had been opt-in while a resumed run did not retrace the uninterrupted one with it on; that
+ * was Adam's restored β accumulators (adam.ts), which the FMA's rounding only made visible.
  */
 import * as v8 from 'node:v8';
 import type * as tfNamespace from '@tensorflow/tfjs';
@@ -52,13 +52,13 @@ export function fmaAvailable(): boolean {
   return module !== null;
 }
 
-/** Turns the fused path on or off (tests comparing with XNNPACK, benches); undefined: the default (off, on with DISTILLERY_FMA=1, where available). */
+/** Turns the fused path on or off (tests comparing with XNNPACK, benches); undefined: the default (on where available, off with DISTILLERY_FMA=0). */
 export function setFmaGemm(on: boolean | undefined): void {
   enabled = on;
 }
 
 function fmaOn(): boolean {
-  return (enabled ?? process.env.DISTILLERY_FMA === '1') && fmaAvailable();
+  return (enabled ?? process.env.DISTILLERY_FMA !== '0') && fmaAvailable();
 }
 
 /** The fused kernels on `backend`'s heap, or undefined where they are off or cannot run. */
