@@ -1,7 +1,9 @@
 /**
  * The ceiling under the teacher-from-scratch ratio: GFLOP/s of the kernels the CNN teacher
- * conv32-conv64-dense256 spends its step in, on its own shapes at batch 128, on tfjs wasm (XNNPACK,
- * SIMD128, one thread) and in PyTorch (one thread), timed back to back in one process each.
+ * conv32-conv64-dense256 spends its step in, on its own shapes at batch 128, on tfjs wasm as the
+ * engine runs it (XNNPACK's SIMD128 kernels, and the relaxed-SIMD FMA GEMM for the plain products
+ * where V8 has it: simd/fmaGemm.ts; one thread) and in PyTorch (one thread), timed back to back
+ * in one process each.
  * Convolutions are counted as 2·N·H·W·Cout·kh·kw·Cin FLOPs, matmuls as 2·M·K·N.
  *
  *   npx tsx scripts/bench/ceiling.ts [--python /usr/bin/python3]   prints one JSON line
