@@ -7,7 +7,8 @@
  * 2 ms of a 13 ms step; the fused pass takes the figure in the notes. The arithmetic is the
  * same float32 operations in the same order, so the result equals tfjs's (the unit test
  * holds the two to 1e-6 over many steps) and checkpoints (getWeights/setWeights) are
- * unchanged: the moments live in the optimizer's own slot variables.
+ * unchanged: the moments live in the optimizer's own slot variables (setWeights also restores
+ * the bias-correction accumulators exactly: accumulatedBeta).
  *
  * Every other backend, and any variable that is not float32, takes tfjs's own path.
  */
