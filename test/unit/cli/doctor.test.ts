@@ -8,21 +8,34 @@ import { optionalPackages, wasmFeatures, type Finding } from '../../../src/cli/d
 const ROOT = path.join(__dirname, '..', '..', '..');
 const byName = (fs: Finding[]) => Object.fromEntries(fs.map((f) => [f.name, f]));
 
-/** wasmFeatures() in a fresh Node with these V8 flags. */
-function featuresWith(flags: string[]): Record<string, Finding> {
+/** wasmFeatures() in a fresh Node with these V8 flags (and environment). */
+function featuresWith(flags: string[], env: NodeJS.ProcessEnv = {}): Record<string, Finding> {
   const code = `process.stdout.write(JSON.stringify(require('./src/cli/doctor.ts').wasmFeatures()))`;
-  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', '-e', code], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, DISTILLERY_FMA: undefined, ...env },
+  });
   assert.equal(r.status, 0, r.stderr);
   return byName(JSON.parse(r.stdout));
 }
 
 describe('distill doctor', () => {
-  it('finds wasm SIMD and threads in Node 20, and relaxed SIMD exactly when V8 is told to allow it', () => {
+  it('finds wasm SIMD and threads in Node 20, and relaxed SIMD as the engine uses it: behind the flag it sets, natively when V8 has it, off with DISTILLERY_FMA=0', () => {
     const here = byName(wasmFeatures());
     assert.equal(here.SIMD.ok, true);
     assert.equal(here.threads.ok, true);
-    assert.equal(featuresWith([])['relaxed SIMD'].ok, false);
-    assert.equal(featuresWith(['--experimental-wasm-relaxed-simd'])['relaxed SIMD'].ok, true);
+    const behindFlag = featuresWith([])['relaxed SIMD'];
+    assert.equal(behindFlag.ok, true);
+    assert.match(
+      behindFlag.detail,
+      /^behind --experimental-wasm-relaxed-simd in this Node's V8 \(v20\.[^)]*\), which the engine sets: dense products run on the engine's fused multiply-add GEMM$/,
+    );
+    const native = featuresWith(['--experimental-wasm-relaxed-simd'])['relaxed SIMD'];
+    assert.equal(native.detail, "available: dense products run on the engine's fused multiply-add GEMM");
+    const off = featuresWith([], { DISTILLERY_FMA: '0' })['relaxed SIMD'];
+    assert.equal(off.ok, false);
+    assert.match(off.detail, /but DISTILLERY_FMA=0: dense products run on XNNPACK's SIMD128 kernels$/);
   });
 
   it('reports the optional native packages installed beside the engine, with their versions', () => {

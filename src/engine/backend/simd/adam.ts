@@ -10,7 +10,8 @@
  * unchanged: the moments live in the optimizer's own slot variables (setWeights also restores
  * the bias-correction accumulators exactly: accumulatedBeta).
  *
- * Every other backend, and any variable that is not float32, takes tfjs's own path.
+ * Every other backend, and any variable that is not float32, takes tfjs's own update; the exact
+ * restore (setWeights) applies on every backend.
  */
 import type * as tfNamespace from '@tensorflow/tfjs';
 import { heapOffset, simdKernelsFor, type WasmBackend } from './simdKernels';
@@ -40,7 +41,7 @@ interface AdamInternals {
 /**
  * β after `steps` updates as the optimizer holds it: its accumulator starts at β and is
  * multiplied by β (in float32) once per step. tfjs's setWeights computes pow(β, steps + 1)
- * instead, which differs in the last bit, so a resumed run's first update moved the weights
+ * instead, which differs in the last bits, so a resumed run's first update moved the weights
  * differently from the uninterrupted run's (its losses drifted from the 8th digit on).
  */
 export function accumulatedBeta(beta: number, steps: number): number {

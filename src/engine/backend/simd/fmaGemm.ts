@@ -14,7 +14,7 @@
  * feature flags per compile); Electron's V8 (VS Code's extension host) and Node ≥ 22 have it on.
  * On by default where V8 has relaxed SIMD; DISTILLERY_FMA=0 turns it off (XNNPACK for every
  * product, as before). Measured: the CNN teacher's whole training step 1.12× (median of nine
- * interleaved A/B rounds of scripts/speed/teacherTrain.ts --ab fma, every round faster: 1.00–1.22).
+ * interleaved A/B rounds of scripts/speed/teacherTrain.ts --ab fma, no round slower: 1.00–1.22).
  * It had been opt-in while a resumed run did not retrace the uninterrupted one with it on; that
  * was Adam's restored β accumulators (adam.ts), which the FMA's rounding only made visible.
  */
@@ -57,14 +57,15 @@ export function setFmaGemm(on: boolean | undefined): void {
   enabled = on;
 }
 
-function fmaOn(): boolean {
+/** Whether dense products take the fused path in this process (available, and not turned off). */
+export function fmaGemmOn(): boolean {
   return (enabled ?? process.env.DISTILLERY_FMA !== '0') && fmaAvailable();
 }
 
 /** The fused kernels on `backend`'s heap, or undefined where they are off or cannot run. */
 export function fmaKernelsFor(backend: unknown): FmaKernels | undefined {
   const memory = (backend as Partial<WasmBackend>)?.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || !fmaOn()) return undefined;
+  if (!(memory instanceof WebAssembly.Memory) || !fmaGemmOn()) return undefined;
   let kernels = instances.get(memory);
   if (!kernels) {
     kernels = new WebAssembly.Instance(module!, { env: { memory } }).exports as unknown as FmaKernels;

@@ -185,7 +185,7 @@ describe('SIMD kernels (simd/kernels.wat)', function () {
     });
   }
 
-  it('on the cpu backend withSimdAdam is tfjs Adam itself', async () => {
+  it("on the cpu backend withSimdAdam's updates are tfjs Adam's", async () => {
     await tf.setBackend('cpu');
     const reference = train(() => tf.train.adam(0.01), 3);
     const wrapped = train(() => withSimdAdam(tf, tf.train.adam(0.01)), 3);
