@@ -64,7 +64,9 @@ const check: UiCheck = {
             teachers: [{ id: 'mlp', architecture: { preset: 'mlp', hidden: [128] }, training: { epochs: 3, batchSize: 64 } }],
             student: { architecture: { preset: 'mlp', hidden: [16] } },
             distillation: { temperature: 4, alpha: 0.7 },
-            training: { epochs: 12, batchSize: 64 },
+            // Long enough that the sweep is still running when the view has opened on a loaded machine: at 12
+            // epochs all 10 trials once ended before the view's frame was found (the engine got faster).
+            training: { epochs: 30, batchSize: 64 },
             evaluation: { latencySamples: 10 },
             sweep: { params: { 'distillation.temperature': [1, 2, 4, 8] }, seeds: 2, metric: 'valAccuracy', parallel: 1 },
           },
